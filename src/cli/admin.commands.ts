@@ -1,0 +1,139 @@
+import type { Command } from 'commander';
+import { verifyAuditChain } from '../audit/audit.verify.ts';
+import { migrateToLatest } from '../db/migrator.ts';
+import type { OrgKind, Role, Sector } from '../db/schema.ts';
+import { findOrg, findOrgByName, listOrgs } from '../orgs/orgs.repository.ts';
+import { CliError, callApi, withDirectApp, type StorageFlags } from './cli-context.ts';
+
+interface RemoteFlags extends StorageFlags {
+  readonly url?: string;
+  readonly key?: string;
+}
+
+const KINDS: readonly OrgKind[] = ['industry', 'academia', 'law_enforcement', 'government', 'international_partner', 'hub'];
+const SECTORS: readonly Sector[] = ['finance', 'telecom', 'ecommerce', 'security_vendor', 'critical_infrastructure', 'other'];
+const ROLES: readonly Role[] = ['member', 'hub_analyst', 'investigator', 'hotline_operator', 'volunteer', 'admin'];
+
+function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  if (!allowed.includes(value as T)) throw new CliError(`${flag} must be one of ${allowed.join(', ')}; got "${value}"`, 2);
+  return value as T;
+}
+
+function storageOptions(cmd: Command): Command {
+  return cmd.option('--data <dir>', 'PGlite data folder', './data').option('--url <url>', 'talk to a running hub instead of the database').option('--key <key>', 'API key for --url (admin)');
+}
+
+function remote(flags: RemoteFlags): { url: string; key: string } | null {
+  if (!flags.url) return null;
+  if (!flags.key) throw new CliError('--url needs --key', 2);
+  return { url: flags.url, key: flags.key };
+}
+
+async function resolveOrgId(app: { storage: { db: Parameters<typeof findOrg>[0] } }, ref: string): Promise<string> {
+  const byId = /^[0-9a-f-]{36}$/i.test(ref) ? await findOrg(app.storage.db, ref) : undefined;
+  const org = byId ?? (await findOrgByName(app.storage.db, ref));
+  if (!org) throw new CliError(`no organisation "${ref}"`);
+  return org.id;
+}
+
+function print(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+/** `kessetsu migrate`, `org`, `user`, `key` and `audit` commands. */
+export function registerAdmin(program: Command): void {
+  program
+    .command('migrate')
+    .description('apply pending database migrations (also done on every start)')
+    .option('--data <dir>', 'PGlite data folder', './data')
+    .action(async (flags: StorageFlags) => {
+      await withDirectApp(flags, async (app) => {
+        const applied = await migrateToLatest(app.storage.db);
+        process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database schema is current\n');
+      });
+    });
+
+  const org = program.command('org').description('manage organisations');
+  storageOptions(org.command('add <name>').description('add an organisation'))
+    .requiredOption('--kind <kind>', `one of ${KINDS.join(', ')}`)
+    .option('--sector <sector>', `industry only: ${SECTORS.join(', ')}`)
+    .option('--subsector <name>', 'critical infrastructure only')
+    .option('--country <cc>', 'ISO 3166 alpha-2 code')
+    .option('--nda', 'record that the organisation accepted the NDA')
+    .action(async (name: string, flags: RemoteFlags & { kind: string; sector?: string; subsector?: string; country?: string; nda?: boolean }) => {
+      const input = { name, kind: oneOf('--kind', flags.kind, KINDS)!, sector: oneOf('--sector', flags.sector, SECTORS) ?? null, subsector: flags.subsector ?? null, country: flags.country ?? null };
+      const r = remote(flags);
+      if (r) {
+        const created = (await callApi(r.url, r.key, 'POST', '/api/v1/orgs', input)) as { id: string };
+        print(flags.nda ? await callApi(r.url, r.key, 'POST', `/api/v1/orgs/${created.id}/nda`, {}) : created);
+        return;
+      }
+      await withDirectApp(flags, async (app) => {
+        const created = await app.orgs.createOrg(null, input);
+        if (flags.nda) await app.storage.db.updateTable('orgs').set({ nda_accepted_at: new Date(), nda_accepted_by: 'cli' }).where('id', '=', created.id).execute();
+        print(await findOrg(app.storage.db, created.id));
+      });
+    });
+  storageOptions(org.command('list').description('list organisations')).action(async (flags: RemoteFlags) => {
+    const r = remote(flags);
+    if (r) return print(await callApi(r.url, r.key, 'GET', '/api/v1/orgs?limit=1000'));
+    await withDirectApp(flags, async (app) => {
+      for (const o of await listOrgs(app.storage.db, { limit: 100_000 }))
+        process.stdout.write(`${o.id}  ${o.kind.padEnd(22)} ${(o.sector ?? '-').padEnd(24)} ${o.nda_accepted_at ? 'NDA' : '   '}  ${o.name}\n`);
+    });
+  });
+
+  const user = program.command('user').description('manage users');
+  storageOptions(user.command('add <name>').description('add a user to an organisation'))
+    .requiredOption('--org <id-or-name>', 'organisation')
+    .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`)
+    .option('--email <address>', 'e-mail address')
+    .action(async (name: string, flags: RemoteFlags & { org: string; role: string; email?: string }) => {
+      const input = { name, role: oneOf('--role', flags.role, ROLES)!, email: flags.email ?? null };
+      const r = remote(flags);
+      if (r) return print(await callApi(r.url, r.key, 'POST', `/api/v1/orgs/${flags.org}/users`, input));
+      await withDirectApp(flags, async (app) => print(await app.orgs.addUser(null, await resolveOrgId(app, flags.org), input)));
+    });
+
+  const key = program.command('key').description('manage API keys');
+  storageOptions(key.command('create').description('create an API key for a user (printed once)'))
+    .requiredOption('--user <id>', 'user id')
+    .option('--name <label>', 'a label for the key', '')
+    .action(async (flags: RemoteFlags & { user: string; name: string }) => {
+      const r = remote(flags);
+      if (r) return print(await callApi(r.url, r.key, 'POST', `/api/v1/users/${flags.user}/keys`, { name: flags.name }));
+      await withDirectApp(flags, async (app) => print(await app.orgs.createKey(null, flags.user, flags.name)));
+    });
+  storageOptions(key.command('revoke <keyId>').description('revoke an API key'))
+    .requiredOption('--user <id>', 'user id')
+    .action(async (keyId: string, flags: RemoteFlags & { user: string }) => {
+      const r = remote(flags);
+      if (r) return print(await callApi(r.url, r.key, 'DELETE', `/api/v1/users/${flags.user}/keys/${keyId}`));
+      await withDirectApp(flags, async (app) => {
+        const row = await app.storage.db.updateTable('api_keys').set({ revoked_at: new Date() }).where('id', '=', keyId).where('user_id', '=', flags.user).returning(['id', 'prefix', 'revoked_at']).executeTakeFirst();
+        if (!row) throw new CliError(`no key ${keyId} for user ${flags.user}`);
+        const { appendAudit } = await import('../audit/audit.repository.ts');
+        await appendAudit(app.storage.db, [{ action: 'key.revoke', targetType: 'api_key', targetId: keyId, via: 'cli', details: { userId: flags.user, prefix: row.prefix } }]);
+        print(row);
+      });
+    });
+
+  const audit = program.command('audit').description('the hash-chained audit log');
+  audit
+    .command('verify')
+    .description('check every link of the audit chain; exit 1 naming the first broken entry')
+    .option('--data <dir>', 'PGlite data folder', './data')
+    .action(async (flags: StorageFlags) => {
+      await withDirectApp(flags, async (app) => {
+        const verdict = await verifyAuditChain(app.storage.db);
+        if (verdict.ok) {
+          process.stdout.write(`audit chain intact: ${verdict.entries} entries\n`);
+          return;
+        }
+        throw new CliError(`audit chain broken at entry ${verdict.brokenAt}: ${verdict.reason} (${verdict.entries} entries before it verified)`);
+      });
+    });
+}
+
+

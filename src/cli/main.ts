@@ -1,0 +1,31 @@
+import { Command, CommanderError } from 'commander';
+import { AppError } from '../shared/errors.ts';
+import { ConfigError } from '../config/config.ts';
+import { registerServe } from './serve.command.ts';
+import { registerAdmin } from './admin.commands.ts';
+import { CliError } from './cli-context.ts';
+
+const program = new Command('kessetsu')
+  .description('Kessetsu: an open platform for cyber-threat fusion centers')
+  .version('0.1.0')
+  .showHelpAfterError()
+  .exitOverride();
+
+registerServe(program);
+registerAdmin(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) process.exit(err.exitCode);
+  if (err instanceof CliError) {
+    process.stderr.write(`kessetsu: ${err.message}\n`);
+    process.exit(err.exitCode);
+  }
+  if (err instanceof AppError || err instanceof ConfigError) {
+    process.stderr.write(`kessetsu: ${err.message}\n`);
+    process.exit(err instanceof ConfigError ? 2 : 1);
+  }
+  process.stderr.write(`kessetsu: unexpected error: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+}

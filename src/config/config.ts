@@ -1,0 +1,73 @@
+import path from 'node:path';
+import { existsSync } from 'node:fs';
+
+/** Everything the process needs from its environment, parsed once at start-up. */
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  /** PostgreSQL connection string; PGlite in dataDir when absent. */
+  readonly databaseUrl: string | undefined;
+  readonly bootstrapKey: string | undefined;
+  readonly logLevel: string;
+  /** Largest request body accepted by the API, in bytes. */
+  readonly bodyLimit: number;
+  /** Largest ingest body, in bytes (decompressed). */
+  readonly ingestLimit: number;
+  /** Requests per minute per API key (or per address when unauthenticated). */
+  readonly rateLimitPerMinute: number;
+  /** Folder of the OASIS STIX 2.1 JSON schemas, when available. */
+  readonly stixSchemaDir: string | undefined;
+  /** Serve the public CLEAR TAXII collection without an account. */
+  readonly publicTaxii: boolean;
+}
+
+/** Options given on the command line; they win over the environment. */
+export interface ConfigOverrides {
+  readonly host?: string | undefined;
+  readonly port?: number | undefined;
+  readonly dataDir?: string | undefined;
+  readonly databaseUrl?: string | undefined;
+  readonly logLevel?: string | undefined;
+}
+
+class ConfigError extends Error {}
+
+function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${name} must be a non-negative integer, got "${raw}"`);
+  return n;
+}
+
+function findStixSchemas(env: NodeJS.ProcessEnv): string | undefined {
+  const explicit = env.KESSETSU_STIX_SCHEMAS;
+  if (explicit) return path.resolve(explicit);
+  const candidates = [path.resolve('../shared/data/stix/schemas'), path.resolve('shared/data/stix/schemas')];
+  return candidates.find((dir) => existsSync(path.join(dir, 'common', 'core.json')));
+}
+
+/**
+ * Parses the environment and command-line overrides into a validated Config.
+ * @example loadConfig(process.env, { port: 8080 })
+ */
+export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = {}): Config {
+  const port = overrides.port ?? intFrom(env, 'KESSETSU_PORT', 8080);
+  if (port > 65535) throw new ConfigError(`port must be at most 65535, got ${port}`);
+  return {
+    host: overrides.host ?? env.KESSETSU_HOST ?? '127.0.0.1',
+    port,
+    dataDir: path.resolve(overrides.dataDir ?? env.KESSETSU_DATA ?? './data'),
+    databaseUrl: overrides.databaseUrl ?? (env.DATABASE_URL || undefined),
+    bootstrapKey: env.KESSETSU_BOOTSTRAP_KEY || undefined,
+    logLevel: overrides.logLevel ?? env.KESSETSU_LOG_LEVEL ?? 'info',
+    bodyLimit: intFrom(env, 'KESSETSU_BODY_LIMIT', 1024 * 1024),
+    ingestLimit: intFrom(env, 'KESSETSU_INGEST_LIMIT', 512 * 1024 * 1024),
+    rateLimitPerMinute: intFrom(env, 'KESSETSU_RATE_LIMIT', 6000),
+    stixSchemaDir: findStixSchemas(env),
+    publicTaxii: (env.KESSETSU_PUBLIC_TAXII ?? 'true') !== 'false',
+  };
+}
+
+export { ConfigError };

@@ -1,0 +1,39 @@
+import type { Kysely } from 'kysely';
+import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
+import * as foundation from './migrations/2026-11-23T00-00-foundation.ts';
+import * as knowledgeStore from './migrations/2026-11-23T01-00-knowledge-store.ts';
+
+// Listed statically so the migrations ship inside any bundle and run in a stable order.
+const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '2026-11-23T00-00-foundation': foundation,
+  '2026-11-23T01-00-knowledge-store': knowledgeStore,
+};
+
+class StaticProvider implements MigrationProvider {
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return { ...MIGRATIONS };
+  }
+}
+
+/** Names of all migrations this build knows, oldest first. */
+export const migrationNames: readonly string[] = Object.keys(MIGRATIONS).sort();
+
+function migratorFor(db: Kysely<any>): Migrator {
+  return new Migrator({ db, provider: new StaticProvider(), migrationTableName: 'kysely_migration' });
+}
+
+/**
+ * Applies every pending migration; a no-op when the schema is current.
+ * @example const applied = await migrateToLatest(storage.db)
+ */
+export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+  const { error, results } = await migratorFor(db).migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Names of migrations this build knows that the database has not applied. */
+export async function pendingMigrations(db: Kysely<any>): Promise<string[]> {
+  const all = await migratorFor(db).getMigrations();
+  return all.filter((m) => !m.executedAt).map((m) => m.name);
+}

@@ -1,0 +1,185 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json<T = unknown> = ColumnType<T, string | T, string | T>;
+
+/** Organisation kinds of DESIGN.md. */
+export type OrgKind = 'industry' | 'academia' | 'law_enforcement' | 'government' | 'international_partner' | 'hub';
+/** Industry sectors. */
+export type Sector = 'finance' | 'telecom' | 'ecommerce' | 'security_vendor' | 'critical_infrastructure' | 'other';
+/** User roles. */
+export type Role = 'member' | 'hub_analyst' | 'investigator' | 'hotline_operator' | 'volunteer' | 'admin';
+/** TLP 2.0 levels, lower-case as stored. */
+export type Tlp = 'clear' | 'green' | 'amber' | 'amber+strict' | 'red';
+
+export interface OrgsTable {
+  id: Generated<string>;
+  name: string;
+  kind: OrgKind;
+  sector: Sector | null;
+  subsector: string | null;
+  country: string | null;
+  default_tlp: Generated<Tlp>;
+  nda_accepted_at: Date | null;
+  nda_accepted_by: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface UsersTable {
+  id: Generated<string>;
+  org_id: string;
+  name: string;
+  email: string | null;
+  role: Role;
+  locale: Generated<string>;
+  disabled_at: Date | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface ApiKeysTable {
+  id: Generated<string>;
+  user_id: string;
+  name: Generated<string>;
+  prefix: string;
+  hash: string;
+  created_at: Generated<Date>;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+
+export interface AuditLogTable {
+  seq: Generated<number>;
+  at: Timestamp;
+  actor_user_id: string | null;
+  actor_org_id: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  via: string | null;
+  details: Json<Record<string, unknown>>;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface SharingGroupsTable {
+  id: Generated<string>;
+  name: string;
+  description: Generated<string>;
+  owner_org_id: string;
+  confidential: Generated<boolean>;
+  created_by: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface SharingGroupMembersTable {
+  group_id: string;
+  org_id: string;
+}
+
+export interface IngestsTable {
+  id: Generated<string>;
+  org_id: string;
+  user_id: string | null;
+  format: string;
+  source: Generated<string>;
+  filename: string | null;
+  status: 'pending' | 'running' | 'done' | 'failed';
+  dry_run: Generated<boolean>;
+  params: Json<Record<string, unknown>>;
+  counts: Json<Record<string, number>>;
+  errors: Json<unknown[]>;
+  bytes: Generated<number>;
+  created_at: Generated<Date>;
+  finished_at: Date | null;
+}
+
+export interface StixObjectsTable {
+  id: string;
+  type: string;
+  spec_version: Generated<string>;
+  created: Date | null;
+  modified: Date | null;
+  revoked: Generated<boolean>;
+  value: string | null;
+  display: string | null;
+  name: string | null;
+  confidence: number | null;
+  valid_until: Date | null;
+  pattern_usable: boolean | null;
+  data: Json<Record<string, unknown>>;
+  seq: number;
+  added_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface StixVersionsTable {
+  object_id: string;
+  modified: Timestamp;
+  modified_text: string;
+  data: Json<Record<string, unknown>>;
+  seq: number;
+  added_at: Generated<Date>;
+}
+
+export interface ContributionsTable {
+  id: Generated<number>;
+  object_id: string;
+  org_id: string;
+  user_id: string | null;
+  ingest_id: string | null;
+  tlp: Tlp;
+  tlp_rank: number;
+  pap: string | null;
+  anonymous: Generated<boolean>;
+  allow_count: Generated<boolean>;
+  confidence: number | null;
+  recipient_orgs: Generated<string[]>;
+  recipient_groups: Generated<string[]>;
+  recipient_users: Generated<string[]>;
+  scope_key: string;
+  first_seen: Timestamp;
+  last_seen: Timestamp;
+  seq: number;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface ObjectEdgesTable {
+  source_id: string;
+  target_id: string;
+  via_id: string;
+  kind: 'relationship' | 'sighting' | 'ref';
+  label: string;
+}
+
+export interface IndicatorKeysTable {
+  indicator_id: string;
+  key: string;
+}
+
+/** The whole database as Kysely sees it. */
+export interface Database {
+  orgs: OrgsTable;
+  users: UsersTable;
+  api_keys: ApiKeysTable;
+  audit_log: AuditLogTable;
+  sharing_groups: SharingGroupsTable;
+  sharing_group_members: SharingGroupMembersTable;
+  ingests: IngestsTable;
+  stix_objects: StixObjectsTable;
+  stix_versions: StixVersionsTable;
+  contributions: ContributionsTable;
+  object_edges: ObjectEdgesTable;
+  indicator_keys: IndicatorKeysTable;
+}
+
+export type OrgRow = Selectable<OrgsTable>;
+export type NewOrg = Insertable<OrgsTable>;
+export type OrgUpdate = Updateable<OrgsTable>;
+export type UserRow = Selectable<UsersTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type AuditRow = Selectable<AuditLogTable>;
+export type ContributionRow = Selectable<ContributionsTable>;
+export type StixObjectRow = Selectable<StixObjectsTable>;

@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { App } from '../app.ts';
+import { PUBLIC_VIEWER } from '../access/viewer.ts';
+import { keyFingerprint } from '../auth/api-key.ts';
+import { installErrorHandler } from './error-handler.ts';
+import { healthRoutes } from '../health/health.routes.ts';
+import { orgsRoutes } from '../orgs/orgs.routes.ts';
+
+/** Options of the HTTP server that are not part of the config. */
+export interface ServerOptions {
+  /** Log to stdout as JSON (default) or not at all (tests). */
+  readonly logger?: boolean;
+}
+
+function bearerOf(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return m ? m[1] : undefined;
+}
+
+/**
+ * Builds the Fastify server with every route; listening is the caller's business.
+ * @example const server = await buildServer(app); await server.listen({ host: '127.0.0.1', port: 8080 })
+ */
+export async function buildServer(app: App, opts: ServerOptions = {}): Promise<FastifyInstance> {
+  const server = Fastify({
+    logger:
+      opts.logger === false
+        ? false
+        : {
+            level: app.config.logLevel,
+            redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization'], censor: '[redacted]' },
+          },
+    bodyLimit: app.config.bodyLimit,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : randomUUID();
+    },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    routerOptions: { maxParamLength: 300 },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  installErrorHandler(server);
+  await server.register(helmet, { contentSecurityPolicy: false, global: true });
+  await server.register(rateLimit, {
+    max: app.config.rateLimitPerMinute,
+    timeWindow: 60_000,
+    keyGenerator: (req) => {
+      const bearer = bearerOf(req.headers.authorization);
+      return bearer ? `k:${keyFingerprint(bearer)}` : `ip:${req.ip}`;
+    },
+  });
+  await server.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Kessetsu API', version: '1', description: 'Cyber-threat fusion center: collect, analyse, feed back, neutralise.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await server.register(swaggerUi, { routePrefix: '/api/docs' });
+
+  server.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+    req.viewer = PUBLIC_VIEWER;
+    const header = req.headers.authorization;
+    if (header === undefined) return;
+    const bearer = bearerOf(header);
+    if (bearer) req.viewer = await app.auth.authenticate(bearer);
+  });
+  server.addHook('onResponse', async (req, reply) => {
+    app.metrics.observeRequest(req.method, req.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+  });
+
+  await server.register(healthRoutes(app.storage, app.metrics));
+  await server.register(orgsRoutes(app.orgs));
+  server.get('/api/openapi.json', { schema: { hide: true } }, async () => server.swagger());
+  return server;
+}

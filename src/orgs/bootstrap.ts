@@ -1,0 +1,30 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import { AppError } from '../shared/errors.ts';
+import { adoptKey, mintKey } from '../auth/api-key.ts';
+import { countOrgs } from './orgs.repository.ts';
+import type { OrgsService } from './orgs.service.ts';
+
+/** What bootstrapping created, when the database was empty. */
+export interface BootstrapResult {
+  readonly orgId: string;
+  readonly userId: string;
+  /** The admin key: the operator's own, or a new one to print once. */
+  readonly key: string;
+  readonly generated: boolean;
+}
+
+/**
+ * On an empty database, creates the hub organisation and its first admin with an API key.
+ * @example const first = await bootstrap(db, orgs, process.env.KESSETSU_BOOTSTRAP_KEY)
+ */
+export async function bootstrap(db: Kysely<Database>, orgs: OrgsService, bootstrapKey: string | undefined): Promise<BootstrapResult | null> {
+  if ((await countOrgs(db)) > 0) return null;
+  const minted = bootstrapKey ? await adoptKey(bootstrapKey) : await mintKey();
+  if (!minted) throw new AppError('validation_failed', 'KESSETSU_BOOTSTRAP_KEY must be 16 to 256 printable ASCII characters without spaces');
+  const org = await orgs.createOrg(null, { name: 'Kessetsu Hub', kind: 'hub', country: 'JP', defaultTlp: 'amber' });
+  const user = await orgs.addUser(null, org.id, { name: 'admin', role: 'admin' });
+  await db.updateTable('orgs').set({ nda_accepted_at: new Date(), nda_accepted_by: 'bootstrap' }).where('id', '=', org.id).execute();
+  await orgs.storeKey(null, user.id, 'bootstrap', minted);
+  return { orgId: org.id, userId: user.id, key: minted.key, generated: !bootstrapKey };
+}
