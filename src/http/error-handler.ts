@@ -15,7 +15,8 @@ function fromFastify(err: FastifyError): AppError | null {
     }));
     const first = details[0];
     const more = details.length > 1 ? ` (and ${details.length - 1} more)` : '';
-    return new AppError('validation_failed', `${first?.field}: ${first?.reason}${more}`, details);
+    const prop = first && 'property' in first ? ` ("${String(first.property)}")` : '';
+    return new AppError('validation_failed', `${first?.field}: ${first?.reason}${prop}${more}`, details);
   }
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

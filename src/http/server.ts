@@ -9,6 +9,7 @@ import type { App } from '../app.ts';
 import { PUBLIC_VIEWER } from '../access/viewer.ts';
 import { keyFingerprint } from '../auth/api-key.ts';
 import { installErrorHandler } from './error-handler.ts';
+import { validatorCompiler } from './validator.ts';
 import { healthRoutes } from '../health/health.routes.ts';
 import { orgsRoutes } from '../orgs/orgs.routes.ts';
 
@@ -42,10 +43,10 @@ export async function buildServer(app: App, opts: ServerOptions = {}): Promise<F
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : randomUUID();
     },
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
     routerOptions: { maxParamLength: 300 },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  server.setValidatorCompiler(validatorCompiler());
   installErrorHandler(server);
   await server.register(helmet, { contentSecurityPolicy: false, global: true });
   await server.register(rateLimit, {

@@ -1,0 +1,79 @@
+import type { FastifyInstance } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import { createApp, type App } from '../../src/app.ts';
+import { loadConfig } from '../../src/config/config.ts';
+import type { OrgKind, OrgRow, Role, Sector, Tlp } from '../../src/db/schema.ts';
+import { buildServer } from '../../src/http/server.ts';
+import { bootstrap } from '../../src/orgs/bootstrap.ts';
+import type { Backend } from './storage.ts';
+
+/** A running app on a fresh database, with its bootstrap admin. */
+export interface TestHub {
+  readonly app: App;
+  readonly server: FastifyInstance;
+  readonly adminKey: string;
+  readonly hubOrgId: string;
+  close(): Promise<void>;
+}
+
+/** Starts an app and an (unlistening) server on a fresh database of the backend. */
+export async function startHub(backend: Backend, env: Record<string, string> = {}): Promise<TestHub> {
+  const storage = await backend.open();
+  const config = loadConfig({ KESSETSU_RATE_LIMIT: '1000000', ...env }, { dataDir: '/nonexistent' });
+  const app = await createApp(config, { storage });
+  const first = await bootstrap(storage.db, app.orgs, undefined);
+  const server = await buildServer(app, { logger: false });
+  await server.ready();
+  return {
+    app,
+    server,
+    adminKey: first!.key,
+    hubOrgId: first!.orgId,
+    async close() {
+      await server.close();
+      await app.close();
+      await storage.close();
+    },
+  };
+}
+
+/** A member of an organisation with a working key. */
+export interface TestMember {
+  readonly org: OrgRow;
+  readonly userId: string;
+  readonly key: string;
+}
+
+/** Overrides for a factory-made organisation. */
+export interface OrgOverrides {
+  readonly name?: string;
+  readonly kind?: OrgKind;
+  readonly sector?: Sector | null;
+  readonly nda?: boolean;
+  readonly role?: Role;
+  readonly defaultTlp?: Tlp;
+}
+
+/**
+ * Factory: an organisation (finance industry with an NDA unless told otherwise) and one user with a key.
+ * @example const bank = await makeMember(hub, { sector: 'finance' })
+ */
+export async function makeMember(hub: TestHub, o: OrgOverrides = {}): Promise<TestMember> {
+  const kind = o.kind ?? 'industry';
+  const org = await hub.app.orgs.createOrg(null, {
+    name: o.name ?? `org-${randomBytes(4).toString('hex')}`,
+    kind,
+    sector: kind === 'industry' ? (o.sector === undefined ? 'finance' : o.sector) : null,
+    defaultTlp: o.defaultTlp,
+  });
+  if (o.nda !== false) await hub.app.storage.db.updateTable('orgs').set({ nda_accepted_at: new Date(), nda_accepted_by: 'test' }).where('id', '=', org.id).execute();
+  const user = await hub.app.orgs.addUser(null, org.id, { name: `user-${randomBytes(3).toString('hex')}`, role: o.role ?? (kind === 'hub' ? 'hub_analyst' : 'member') });
+  const key = await hub.app.orgs.createKey(null, user.id, 'test');
+  hub.app.auth.invalidate();
+  return { org: (await hub.app.orgs.getOrg({ kind: 'user', userId: user.id, orgId: org.id, orgKind: kind, sector: null, role: 'admin', ndaAccepted: true, groupIds: [], keyId: null }, org.id)), userId: user.id, key: key.key };
+}
+
+/** Headers for a request as this key. */
+export function as(key: string): Record<string, string> {
+  return { authorization: `Bearer ${key}` };
+}

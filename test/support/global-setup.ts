@@ -1,0 +1,60 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+import { openPglite, openPostgres } from '../../src/db/database.ts';
+import { migrateToLatest } from '../../src/db/migrator.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pgliteTemplate: string;
+    pgTemplateUrl: string | null;
+  }
+}
+
+const PG_TEMPLATE = 'kessetsu_test_template';
+
+function withDatabase(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+// One migrated PGlite folder and one migrated PostgreSQL template for the whole run; each test file copies them.
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'kessetsu-template-'));
+  const template = await openPglite(dir);
+  await migrateToLatest(template.db);
+  await template.close();
+  project.provide('pgliteTemplate', dir);
+
+  const pgUrl = process.env.KESSETSU_TEST_PG_URL;
+  if (!pgUrl) {
+    if (process.env.CI === 'true') throw new Error('CI=true but KESSETSU_TEST_PG_URL is not set: the PostgreSQL half of the suite must run in CI');
+    console.log('kessetsu tests: KESSETSU_TEST_PG_URL not set, the PostgreSQL half of the storage tests is skipped (PGlite half runs)');
+    project.provide('pgTemplateUrl', null);
+  } else {
+    const admin = new pg.Client({ connectionString: pgUrl });
+    await admin.connect();
+    // Leftover test databases of an earlier, killed run.
+    const old = await admin.query<{ datname: string }>(`select datname from pg_database where datname like 'kt\\_%' or datname = $1`, [PG_TEMPLATE]);
+    for (const row of old.rows) await admin.query(`drop database if exists "${row.datname}" with (force)`);
+    await admin.query(`create database "${PG_TEMPLATE}"`);
+    await admin.end();
+    const t = await openPostgres(withDatabase(pgUrl, PG_TEMPLATE), 1);
+    await migrateToLatest(t.db);
+    await t.close();
+    project.provide('pgTemplateUrl', pgUrl);
+  }
+
+  return async () => {
+    rmSync(dir, { recursive: true, force: true });
+    if (pgUrl) {
+      const admin = new pg.Client({ connectionString: pgUrl });
+      await admin.connect();
+      await admin.query(`drop database if exists "${PG_TEMPLATE}" with (force)`);
+      await admin.end();
+    }
+  };
+}
