@@ -154,8 +154,8 @@ export interface ObjectEdgesTable {
   label: string;
 }
 
-export interface IndicatorKeysTable {
-  indicator_id: string;
+export interface ObjectKeysTable {
+  object_id: string;
   key: string;
 }
 
@@ -172,7 +172,7 @@ export interface Database {
   stix_versions: StixVersionsTable;
   contributions: ContributionsTable;
   object_edges: ObjectEdgesTable;
-  indicator_keys: IndicatorKeysTable;
+  object_keys: ObjectKeysTable;
 }
 
 export type OrgRow = Selectable<OrgsTable>;

@@ -117,19 +117,20 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('object_edges_source_idx').on('object_edges').column('source_id').execute();
   await db.schema.createIndex('object_edges_target_idx').on('object_edges').column('target_id').execute();
 
-  // Observable keys an indicator's pattern matches, for lookup and correlation.
+  // Observable keys ("ipv4-addr:198.51.100.3", "file:sha-256:…") of observables and of the patterns
+  // of indicators: what lookup, correlation and the in-memory index match on.
   await db.schema
-    .createTable('indicator_keys')
-    .addColumn('indicator_id', 'text', (c) => c.notNull().references('stix_objects.id').onDelete('cascade'))
+    .createTable('object_keys')
+    .addColumn('object_id', 'text', (c) => c.notNull().references('stix_objects.id').onDelete('cascade'))
     .addColumn('key', 'text', (c) => c.notNull())
-    .addPrimaryKeyConstraint('indicator_keys_pk', ['indicator_id', 'key'])
+    .addPrimaryKeyConstraint('object_keys_pk', ['object_id', 'key'])
     .execute();
-  await db.schema.createIndex('indicator_keys_key_idx').on('indicator_keys').column('key').execute();
+  await db.schema.createIndex('object_keys_key_idx').on('object_keys').column('key').execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
   for (const t of [
-    'indicator_keys',
+    'object_keys',
     'object_edges',
     'contributions',
     'stix_versions',

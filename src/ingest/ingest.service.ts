@@ -1,0 +1,206 @@
+import type { Kysely } from 'kysely';
+import type { Database, OrgRow } from '../db/schema.ts';
+import { isHub, type Viewer } from '../access/viewer.ts';
+import { AppError, notFound } from '../shared/errors.ts';
+import type { StixValidator } from '../stix/stix.validator.ts';
+import type { ObservableIndex } from '../lookup/observable.index.ts';
+import { catchUpIndex } from '../lookup/index.loader.ts';
+import { lockKnowledgeWrites, writeBatch, type PreparedObject } from '../store/knowledge.writer.ts';
+import type { StoredContribution } from '../store/contributions.repository.ts';
+import { findOrg } from '../orgs/orgs.repository.ts';
+import { parseBody } from './parsers/registry.ts';
+import type { ParseIssue, ParseResult } from './parsers/parse-result.ts';
+import { prepareObjects } from './prepare.ts';
+import type { IngestCounts, IngestParams, IngestReport } from './ingest.params.ts';
+import { findIngest, finishIngest, insertIngest, markIngestRunning } from './ingests.repository.ts';
+
+const BATCH = 2000;
+const MAX_ISSUES = 1000;
+
+/** What listeners learn of a committed ingest. */
+export interface IngestCommitted {
+  readonly ingestId: string;
+  readonly viewer: Viewer;
+  readonly org: OrgRow;
+  readonly objects: readonly PreparedObject[];
+  readonly contributions: readonly StoredContribution[];
+  readonly createdIds: ReadonlySet<string>;
+}
+
+/** Hooks other areas add to ingests: inside the transaction (outbox) and after commit (index, streams). */
+export interface IngestHooks {
+  inTransaction?(trx: Kysely<Database>, event: IngestCommitted): Promise<void>;
+  afterCommit?(event: IngestCommitted): void;
+}
+
+/** Options of the ingest service. */
+export interface IngestServiceOptions {
+  /** Bodies larger than this run as a background job. */
+  readonly jobThreshold: number;
+}
+
+function capped(issues: readonly ParseIssue[]): ParseIssue[] {
+  if (issues.length <= MAX_ISSUES) return [...issues];
+  return [...issues.slice(0, MAX_ISSUES), { where: '…', reason: `${issues.length - MAX_ISSUES} more not shown` }];
+}
+
+/** Collect: takes files from members, keeps who said what, never duplicates a thing. */
+export class IngestService {
+  readonly #db: Kysely<Database>;
+  readonly #validator: StixValidator;
+  readonly #index: ObservableIndex;
+  readonly #hooks: IngestHooks[] = [];
+  readonly #opts: IngestServiceOptions;
+  readonly #jobs = new Set<Promise<unknown>>();
+
+  constructor(db: Kysely<Database>, validator: StixValidator, index: ObservableIndex, opts: IngestServiceOptions) {
+    this.#db = db;
+    this.#validator = validator;
+    this.#index = index;
+    this.#opts = opts;
+  }
+
+  /** Adds hooks (correlation, alerts, streams). */
+  addHooks(h: IngestHooks): void {
+    this.#hooks.push(h);
+  }
+
+  async #checkRecipients(viewer: Viewer, params: IngestParams): Promise<void> {
+    if (params.orgs.length) {
+      const found = await this.#db.selectFrom('orgs').select('id').where('id', 'in', params.orgs).execute();
+      const missing = params.orgs.filter((id) => !found.some((f) => f.id === id));
+      if (missing.length) throw new AppError('validation_failed', `orgs: unknown organisation ${missing.join(', ')}`, { field: 'orgs', ids: missing });
+    }
+    if (params.groups.length) {
+      const rows = await this.#db
+        .selectFrom('sharing_groups as g')
+        .leftJoin('sharing_group_members as m', (j) => j.onRef('m.group_id', '=', 'g.id').on('m.org_id', '=', viewer.orgId))
+        .select(['g.id', 'g.owner_org_id', 'm.org_id'])
+        .where('g.id', 'in', params.groups)
+        .execute();
+      const usable = new Set(rows.filter((r) => isHub(viewer) || r.owner_org_id === viewer.orgId || r.org_id).map((r) => r.id));
+      const bad = params.groups.filter((g) => !usable.has(g));
+      if (bad.length) throw new AppError('validation_failed', `groups: unknown sharing group ${bad.join(', ')}`, { field: 'groups', ids: bad });
+    }
+    if (params.users.length) {
+      const found = await this.#db.selectFrom('users').select('id').where('id', 'in', params.users).execute();
+      const missing = params.users.filter((id) => !found.some((f) => f.id === id));
+      if (missing.length) throw new AppError('validation_failed', `users: unknown user ${missing.join(', ')}`, { field: 'users', ids: missing });
+    }
+  }
+
+  /**
+   * Ingests a file: small ones answer with the outcome, large ones start a job (status pending).
+   * @example const report = await ingest.ingest(viewer, body, params)
+   */
+  async ingest(viewer: Viewer, body: Buffer, params: IngestParams): Promise<IngestReport> {
+    const org = await findOrg(this.#db, viewer.orgId);
+    if (!org) throw notFound('organisation', viewer.orgId);
+    await this.#checkRecipients(viewer, params);
+    const large = body.length > this.#opts.jobThreshold;
+    const id = await insertIngest(this.#db, {
+      org_id: org.id,
+      user_id: viewer.userId,
+      format: params.format,
+      source: params.source,
+      filename: params.filename ?? null,
+      dry_run: params.dryRun,
+      params: { tlp: params.tlp ?? null, orgs: params.orgs, groups: params.groups, users: params.users, anonymous: params.anonymous, lenient: params.lenient },
+      bytes: body.length,
+      status: large ? 'pending' : 'running',
+    });
+    if (large) {
+      const job = this.#run(id, viewer, org, body, params).catch(() => {});
+      this.#jobs.add(job);
+      void job.finally(() => this.#jobs.delete(job));
+      return this.report(viewer, id);
+    }
+    return this.#run(id, viewer, org, body, params);
+  }
+
+  /** Ingests objects already parsed (TAXII inbox, sightings); same rules, same transaction guarantees. */
+  async ingestParsed(viewer: Viewer, parsed: ParseResult, params: IngestParams): Promise<IngestReport> {
+    const org = await findOrg(this.#db, viewer.orgId);
+    if (!org) throw notFound('organisation', viewer.orgId);
+    await this.#checkRecipients(viewer, params);
+    const id = await insertIngest(this.#db, { org_id: org.id, user_id: viewer.userId, format: parsed.format, source: params.source, filename: null, dry_run: params.dryRun, params: {}, bytes: 0, status: 'running' });
+    return this.#commit(id, viewer, org, parsed, params);
+  }
+
+  async #run(id: string, viewer: Viewer, org: OrgRow, body: Buffer, params: IngestParams): Promise<IngestReport> {
+    try {
+      await markIngestRunning(this.#db, id);
+      const parsed = await parseBody(body, params.format, this.#validator, { lenient: params.lenient, filename: params.filename });
+      return await this.#commit(id, viewer, org, parsed, params);
+    } catch (err) {
+      const reason = err instanceof AppError ? err.message : 'internal error while ingesting; nothing was stored';
+      await finishIngest(this.#db, id, { status: 'failed', format: params.format, counts: {}, errors: [{ where: 'file', reason }] }).catch(() => {});
+      throw err;
+    }
+  }
+
+  async #commit(id: string, viewer: Viewer, org: OrgRow, parsed: ParseResult, params: IngestParams): Promise<IngestReport> {
+    const { prepared, warnings, tlpCounts } = prepareObjects(parsed, params, { viewer, org, ingestId: id }, new Date());
+    const allWarnings = [...parsed.warnings, ...warnings];
+    const counts: IngestCounts = { objects: prepared.length, created: 0, updated: 0, unchanged: 0, rejected: parsed.errors.length };
+    const rejectedAll = parsed.errors.length > 0 && prepared.length === 0;
+    if (rejectedAll && typeof parsed.summary?.objects === 'number') counts.rejected = parsed.summary.objects;
+    if (params.dryRun || rejectedAll) {
+      const byType: Record<string, number> = {};
+      for (const p of prepared) byType[p.record.type] = (byType[p.record.type] ?? 0) + 1;
+      await finishIngest(this.#db, id, { status: rejectedAll ? 'failed' : 'done', format: parsed.format, counts: { ...counts }, errors: capped(parsed.errors) });
+      return { ...(await this.report(viewer, id)), warnings: capped(allWarnings), tlp: tlpCounts, summary: parsed.summary ?? {}, byType };
+    }
+    const event = await this.#db.transaction().execute(async (trx) => {
+      await lockKnowledgeWrites(trx);
+      const contributions: StoredContribution[] = [];
+      const createdIds = new Set<string>();
+      for (let i = 0; i < prepared.length; i += BATCH) {
+        const r = await writeBatch(trx, prepared.slice(i, i + BATCH));
+        counts.created += r.created;
+        counts.updated += r.updated;
+        counts.unchanged += r.unchanged;
+        contributions.push(...r.contributions);
+        for (const c of r.contributions) if (c.inserted) createdIds.add(c.object_id);
+      }
+      const ev: IngestCommitted = { ingestId: id, viewer, org, objects: prepared, contributions, createdIds };
+      for (const h of this.#hooks) await h.inTransaction?.(trx, ev);
+      await finishIngest(trx, id, { status: 'done', format: parsed.format, counts: { ...counts }, errors: capped(parsed.errors) });
+      return ev;
+    });
+    await catchUpIndex(this.#db, this.#index);
+    for (const h of this.#hooks) {
+      try {
+        h.afterCommit?.(event);
+      } catch {
+        // A listener's failure must not undo or fail a committed ingest.
+      }
+    }
+    return { ...(await this.report(viewer, id)), warnings: capped(allWarnings), tlp: tlpCounts, summary: parsed.summary ?? {} };
+  }
+
+  /** The status and outcome of an ingest (the organisation's own; the hub sees all). */
+  async report(viewer: Viewer, id: string): Promise<IngestReport> {
+    const row = await findIngest(this.#db, id, isHub(viewer) ? null : viewer.orgId);
+    if (!row) throw notFound('ingest', id);
+    const c = row.counts as Partial<IngestCounts>;
+    return {
+      id: row.id,
+      status: row.status,
+      format: row.format,
+      dryRun: row.dry_run,
+      counts: { objects: c.objects ?? 0, created: c.created ?? 0, updated: c.updated ?? 0, unchanged: c.unchanged ?? 0, rejected: c.rejected ?? 0 },
+      errors: row.errors as ParseIssue[],
+      warnings: [],
+      tlp: {},
+      summary: {},
+      createdAt: row.created_at.toISOString(),
+      finishedAt: row.finished_at ? row.finished_at.toISOString() : null,
+    };
+  }
+
+  /** Waits for background jobs (shutdown, tests). */
+  async drain(): Promise<void> {
+    await Promise.all([...this.#jobs]);
+  }
+}

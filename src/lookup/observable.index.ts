@@ -1,0 +1,161 @@
+import type { Sector, Tlp } from '../db/schema.ts';
+import { contributionPredicate, countablePredicate, type ContributionScope } from '../access/visibility.policy.ts';
+import type { AnyViewer } from '../access/viewer.ts';
+import { TLP_LEVELS } from '../trust/tlp.ts';
+import { GrowableInt32, Interner } from './growable.ts';
+
+/** One contribution as the index receives it (from the database or from an ingest). */
+export interface IndexedContribution {
+  readonly dbId: number;
+  readonly objectId: string;
+  readonly orgId: string;
+  readonly userId: string | null;
+  readonly tlp: Tlp;
+  readonly anonymous: boolean;
+  readonly allowCount: boolean;
+  readonly recipientOrgs: readonly string[];
+  readonly recipientGroups: readonly string[];
+  readonly recipientUsers: readonly string[];
+}
+
+/** What one key matches, as a viewer may see it. */
+export interface KeyMatch {
+  readonly key: string;
+  /** Objects with a visible contribution: the observable itself and indicators whose pattern names it. */
+  readonly objects: { readonly id: string; readonly type: string; readonly tlp: Tlp }[];
+  /** Organisations and sectors that reported it, counted within the trust policy. */
+  readonly orgCount: number;
+  readonly sectors: string[];
+}
+
+const FLAG_ANON = 1;
+const FLAG_COUNT = 2;
+const NO_USER = -1;
+
+/**
+ * Observable key → objects and contribution summaries, in memory, for lookups and correlation.
+ * Numbers in typed arrays instead of objects per item keep ten million observables in reach.
+ */
+export class ObservableIndex {
+  readonly #heads = new Map<string, number>();
+  readonly #nodeContrib = new GrowableInt32(1 << 16);
+  readonly #nodeNext = new GrowableInt32(1 << 16);
+  readonly #cObject = new GrowableInt32(1 << 16);
+  readonly #cOrg = new GrowableInt32(1 << 16);
+  readonly #cUser = new GrowableInt32(1 << 16);
+  readonly #cTlp = new GrowableInt32(1 << 16);
+  readonly #cFlags = new GrowableInt32(1 << 16);
+  readonly #cDbId = new GrowableInt32(1 << 16);
+  readonly #recipients = new Map<number, Pick<ContributionScope, 'recipientOrgs' | 'recipientGroups' | 'recipientUsers'>>();
+  readonly #objects = new Interner();
+  readonly #orgs = new Interner();
+  readonly #users = new Interner();
+  readonly #orgSector: (string | null)[] = [];
+  /** The highest contribution sequence number seen; catch-up reads from here. */
+  lastSeq = 0;
+
+  /** Number of distinct keys. */
+  get size(): number {
+    return this.#heads.size;
+  }
+
+  /** Number of indexed contributions. */
+  get contributions(): number {
+    return this.#cObject.length;
+  }
+
+  /** Tells the index an organisation's sector (for "which sectors reported this"). */
+  setOrg(orgId: string, sector: Sector | string | null): void {
+    const i = this.#orgs.intern(orgId);
+    this.#orgSector[i] = sector;
+  }
+
+  /** Adds a contribution under each of its object's keys; a contribution already indexed is skipped. */
+  add(c: IndexedContribution, keys: readonly string[]): void {
+    const first = keys[0];
+    if (first === undefined) return;
+    if (this.#has(first, c.dbId)) return;
+    const idx = this.#cObject.push(this.#objects.intern(c.objectId));
+    const org = this.#orgs.intern(c.orgId);
+    if (this.#orgSector[org] === undefined) this.#orgSector[org] = null;
+    this.#cOrg.push(org);
+    this.#cUser.push(c.userId ? this.#users.intern(c.userId) : NO_USER);
+    this.#cTlp.push(TLP_LEVELS.indexOf(c.tlp));
+    this.#cFlags.push((c.anonymous ? FLAG_ANON : 0) | (c.allowCount ? FLAG_COUNT : 0));
+    this.#cDbId.push(c.dbId);
+    if (c.recipientOrgs.length || c.recipientGroups.length || c.recipientUsers.length)
+      this.#recipients.set(idx, { recipientOrgs: c.recipientOrgs, recipientGroups: c.recipientGroups, recipientUsers: c.recipientUsers });
+    for (const key of new Set(keys)) {
+      const node = this.#nodeContrib.push(idx);
+      this.#nodeNext.push(this.#heads.get(key) ?? -1);
+      this.#heads.set(key, node);
+    }
+  }
+
+  #has(key: string, dbId: number): boolean {
+    for (let n = this.#heads.get(key) ?? -1; n !== -1; n = this.#nodeNext.get(n)) if (this.#cDbId.get(this.#nodeContrib.get(n)) === dbId) return true;
+    return false;
+  }
+
+  #scope(i: number): ContributionScope & { allowCount: boolean } {
+    const r = this.#recipients.get(i);
+    const user = this.#cUser.get(i);
+    return {
+      orgId: this.#orgs.value(this.#cOrg.get(i)),
+      userId: user === NO_USER ? null : this.#users.value(user),
+      tlp: TLP_LEVELS[this.#cTlp.get(i)]!,
+      recipientOrgs: r?.recipientOrgs ?? [],
+      recipientGroups: r?.recipientGroups ?? [],
+      recipientUsers: r?.recipientUsers ?? [],
+      allowCount: (this.#cFlags.get(i) & FLAG_COUNT) !== 0,
+    };
+  }
+
+  /** True when the key has any contribution at all (no policy: for internal correlation only). */
+  hasKey(key: string): boolean {
+    return this.#heads.has(key);
+  }
+
+  /**
+   * What a viewer may learn about one key, filtered by the access policy while walking the index.
+   * @example index.match(viewer, 'ipv4-addr:198.51.100.3')
+   */
+  match(viewer: AnyViewer, key: string, visible = contributionPredicate(viewer), countable = countablePredicate(viewer)): KeyMatch | null {
+    let n = this.#heads.get(key);
+    if (n === undefined) return null;
+    const objects = new Map<number, number>();
+    const orgs = new Set<number>();
+    for (; n !== -1; n = this.#nodeNext.get(n)) {
+      const c = this.#nodeContrib.get(n);
+      const scope = this.#scope(c);
+      if (visible(scope)) {
+        const o = this.#cObject.get(c);
+        const rank = this.#cTlp.get(c);
+        const seen = objects.get(o);
+        // The object is shown at the least restrictive level the viewer can see it through.
+        if (seen === undefined || rank < seen) objects.set(o, rank);
+        orgs.add(this.#cOrg.get(c));
+      } else if (countable(scope)) orgs.add(this.#cOrg.get(c));
+    }
+    if (objects.size === 0) return null;
+    const sectors = new Set<string>();
+    for (const o of orgs) {
+      const s = this.#orgSector[o];
+      if (s) sectors.add(s);
+    }
+    return {
+      key,
+      objects: [...objects].map(([o, rank]) => {
+        const id = this.#objects.value(o);
+        return { id, type: id.slice(0, id.indexOf('--')), tlp: TLP_LEVELS[rank]! };
+      }),
+      orgCount: orgs.size,
+      sectors: [...sectors].sort(),
+    };
+  }
+
+  /** Approximate bytes of the typed arrays (the Map and strings come on top). */
+  get arrayBytes(): number {
+    return [this.#nodeContrib, this.#nodeNext, this.#cObject, this.#cOrg, this.#cUser, this.#cTlp, this.#cFlags, this.#cDbId].reduce((s, a) => s + a.bytes, 0);
+  }
+}

@@ -1,0 +1,107 @@
+import type { Tlp } from '../db/schema.ts';
+import type { StixObject } from '../stix/stix.types.ts';
+import { isSco } from '../stix/stix.types.ts';
+
+/** What the store writes for one object of an ingest. */
+export interface ObjectRecord {
+  readonly id: string;
+  readonly type: string;
+  readonly specVersion: string;
+  readonly created: string | null;
+  readonly modified: string | null;
+  readonly revoked: boolean;
+  readonly value: string | null;
+  readonly display: string | null;
+  readonly name: string | null;
+  readonly confidence: number | null;
+  readonly validUntil: string | null;
+  readonly patternUsable: boolean | null;
+  readonly data: StixObject;
+  /** Observable keys: an observable's own, or those an indicator's pattern matches. */
+  readonly keys: readonly string[];
+}
+
+/** One organisation's contribution of one object. */
+export interface ContributionRecord {
+  readonly objectId: string;
+  readonly orgId: string;
+  readonly userId: string | null;
+  readonly ingestId: string | null;
+  readonly tlp: Tlp;
+  readonly pap: string | null;
+  readonly anonymous: boolean;
+  readonly allowCount: boolean;
+  readonly confidence: number | null;
+  readonly recipientOrgs: readonly string[];
+  readonly recipientGroups: readonly string[];
+  readonly recipientUsers: readonly string[];
+  readonly firstSeen: string;
+  readonly lastSeen: string;
+}
+
+/** An edge of the graph: a relationship, a sighting, or an embedded reference. */
+export interface EdgeRecord {
+  readonly sourceId: string;
+  readonly targetId: string;
+  readonly viaId: string;
+  readonly kind: 'relationship' | 'sighting' | 'ref';
+  readonly label: string;
+}
+
+/** The scope key that makes one organisation's contributions of an object separable by audience. */
+export function scopeKey(c: Pick<ContributionRecord, 'tlp' | 'recipientOrgs' | 'recipientGroups' | 'recipientUsers' | 'anonymous'>): string {
+  const part = (xs: readonly string[]) => [...xs].sort().join(',');
+  return `${c.tlp}|o:${part(c.recipientOrgs)}|g:${part(c.recipientGroups)}|u:${part(c.recipientUsers)}|a:${c.anonymous ? 1 : 0}`;
+}
+
+const TS = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+
+// Embedded references that make graph edges; created_by_ref and markings would connect everything.
+const REF_LISTS = ['object_refs', 'sample_refs', 'observed_data_refs', 'where_sighted_refs', 'to_refs', 'cc_refs', 'resolves_to_refs', 'contains_refs'] as const;
+const REF_SINGLE = ['from_ref', 'sender_ref', 'src_ref', 'dst_ref', 'parent_directory_ref', 'belongs_to_ref', 'raw_email_ref', 'operating_system_ref', 'host_vm_ref'] as const;
+
+/** The graph edges an object creates. */
+export function edgesOf(obj: StixObject): EdgeRecord[] {
+  const out: EdgeRecord[] = [];
+  if (obj.type === 'relationship' && typeof obj.source_ref === 'string' && typeof obj.target_ref === 'string') {
+    out.push({ sourceId: obj.source_ref, targetId: obj.target_ref, viaId: obj.id, kind: 'relationship', label: String(obj.relationship_type ?? 'related-to') });
+    return out;
+  }
+  if (obj.type === 'sighting' && typeof obj.sighting_of_ref === 'string') {
+    for (const ref of [...((obj.where_sighted_refs as string[] | undefined) ?? []), ...((obj.observed_data_refs as string[] | undefined) ?? [])])
+      out.push({ sourceId: obj.sighting_of_ref, targetId: ref, viaId: obj.id, kind: 'sighting', label: 'sighted' });
+    out.push({ sourceId: obj.id, targetId: obj.sighting_of_ref, viaId: obj.id, kind: 'ref', label: 'sighting_of_ref' });
+    return out;
+  }
+  for (const name of REF_LISTS) {
+    const refs = obj[name];
+    if (Array.isArray(refs)) for (const r of refs) if (typeof r === 'string') out.push({ sourceId: obj.id, targetId: r, viaId: obj.id, kind: 'ref', label: name });
+  }
+  for (const name of REF_SINGLE) {
+    const r = obj[name];
+    if (typeof r === 'string') out.push({ sourceId: obj.id, targetId: r, viaId: obj.id, kind: 'ref', label: name });
+  }
+  return out;
+}
+
+/** Builds the record of an object: the columns that queries need, and the full JSON. */
+export function objectRecord(obj: StixObject, extras: { value?: string | null; display?: string | null; keys?: readonly string[]; patternUsable?: boolean | null } = {}): ObjectRecord {
+  const sco = isSco(obj.type);
+  const value = extras.value ?? (typeof obj.value === 'string' ? obj.value : obj.type === 'autonomous-system' && typeof obj.number === 'number' ? `AS${obj.number}` : null);
+  return {
+    id: obj.id,
+    type: obj.type,
+    specVersion: typeof obj.spec_version === 'string' ? obj.spec_version : '2.1',
+    created: sco ? null : TS(obj.created),
+    modified: sco ? null : (TS(obj.modified) ?? TS(obj.created)),
+    revoked: obj.revoked === true,
+    value,
+    display: extras.display ?? value,
+    name: typeof obj.name === 'string' ? obj.name.slice(0, 1000) : null,
+    confidence: typeof obj.confidence === 'number' ? obj.confidence : null,
+    validUntil: TS(obj.valid_until),
+    patternUsable: extras.patternUsable ?? null,
+    data: obj,
+    keys: extras.keys ?? [],
+  };
+}
