@@ -5,8 +5,17 @@ import { migrateToLatest } from './db/migrator.ts';
 import { Authenticator } from './auth/auth.service.ts';
 import { OrgsService } from './orgs/orgs.service.ts';
 import { Metrics } from './http/metrics.ts';
+import { createStixValidator, type StixValidator } from './stix/stix.validator.ts';
+import { ObservableIndex } from './lookup/observable.index.ts';
+import { catchUpIndex } from './lookup/index.loader.ts';
+import { LookupService } from './lookup/lookup.service.ts';
+import { IngestService } from './ingest/ingest.service.ts';
+import { failInterruptedIngests } from './ingest/ingests.repository.ts';
+import { ObjectsService } from './objects/objects.service.ts';
+import { SightingsService } from './sightings/sightings.service.ts';
 
 const AUTH_CHANNEL = 'kessetsu_auth';
+const INGEST_CHANNEL = 'kessetsu_ingest';
 
 /** Everything built from the config, handed down to routes and commands. */
 export interface App {
@@ -15,6 +24,14 @@ export interface App {
   readonly metrics: Metrics;
   readonly auth: Authenticator;
   readonly orgs: OrgsService;
+  readonly validator: StixValidator;
+  readonly index: ObservableIndex;
+  readonly ingest: IngestService;
+  readonly objects: ObjectsService;
+  readonly lookup: LookupService;
+  readonly sightings: SightingsService;
+  /** Resolves when the observable index has been rebuilt from the database. */
+  readonly indexReady: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -24,25 +41,54 @@ export interface App {
  */
 export async function createApp(config: Config, opts: { storage?: Storage; migrate?: boolean } = {}): Promise<App> {
   const storage = opts.storage ?? (await openStorage(config));
-  if (opts.migrate !== false) await migrateToLatest(storage.db);
+  const db = storage.db;
+  if (opts.migrate !== false) await migrateToLatest(db);
+  await failInterruptedIngests(db);
   const metrics = new Metrics();
-  const auth = new Authenticator(storage.db);
+  const auth = new Authenticator(db);
   // Changes to keys, users and organisations reach every node's key cache.
   const notifyAccessChange = (): void => {
     auth.invalidate();
-    sql`select pg_notify(${AUTH_CHANNEL}, '')`.execute(storage.db).catch(() => {});
+    sql`select pg_notify(${AUTH_CHANNEL}, '')`.execute(db).catch(() => {});
   };
-  const unlisten = await storage.listen(AUTH_CHANNEL, () => auth.invalidate());
-  const orgs = new OrgsService(storage.db, notifyAccessChange);
+  const unlistenAuth = await storage.listen(AUTH_CHANNEL, () => auth.invalidate());
+  const orgs = new OrgsService(db, notifyAccessChange);
+  const validator = createStixValidator(config.stixSchemaDir);
+  const index = new ObservableIndex();
+  // The index is rebuilt in the background so the server answers at once on a big database.
+  const indexReady = catchUpIndex(db, index).then(() => undefined);
+  indexReady.catch(() => {});
+  const ingest = new IngestService(db, validator, index, { jobThreshold: 10 * 1024 * 1024 });
+  ingest.addHooks({
+    afterCommit: (ev) => {
+      metrics.inc('kessetsu_ingested_objects_total', 'Objects ingested, by format.', { source: 'ingest' }, ev.objects.length);
+      sql`select pg_notify(${INGEST_CHANNEL}, ${ev.ingestId})`.execute(db).catch(() => {});
+    },
+  });
+  // Another node's ingest: bring this node's index up to date.
+  const unlistenIngest = await storage.listen(INGEST_CHANNEL, () => void catchUpIndex(db, index).catch(() => {}));
+  const objects = new ObjectsService(db);
+  const lookup = new LookupService(index);
+  const sightings = new SightingsService(db, ingest, index);
   return {
     config,
     storage,
     metrics,
     auth,
     orgs,
+    validator,
+    index,
+    ingest,
+    objects,
+    lookup,
+    sightings,
+    indexReady,
     async close() {
+      await ingest.drain();
+      await indexReady.catch(() => {});
       await auth.close();
-      await unlisten();
+      await unlistenAuth();
+      await unlistenIngest();
       if (!opts.storage) await storage.close();
     },
   };

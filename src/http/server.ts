@@ -12,6 +12,10 @@ import { installErrorHandler } from './error-handler.ts';
 import { validatorCompiler } from './validator.ts';
 import { healthRoutes } from '../health/health.routes.ts';
 import { orgsRoutes } from '../orgs/orgs.routes.ts';
+import { ingestRoutes } from '../ingest/ingest.routes.ts';
+import { objectsRoutes } from '../objects/objects.routes.ts';
+import { lookupRoutes } from '../lookup/lookup.routes.ts';
+import { sightingsRoutes } from '../sightings/sightings.routes.ts';
 
 /** Options of the HTTP server that are not part of the config. */
 export interface ServerOptions {
@@ -81,6 +85,10 @@ export async function buildServer(app: App, opts: ServerOptions = {}): Promise<F
 
   await server.register(healthRoutes(app.storage, app.metrics));
   await server.register(orgsRoutes(app.orgs));
+  await server.register(ingestRoutes(app.ingest, { ingestLimit: app.config.ingestLimit }));
+  await server.register(objectsRoutes(app.objects));
+  await server.register(lookupRoutes(app.lookup, app.config.bodyLimit));
+  await server.register(sightingsRoutes(app.sightings));
   server.get('/api/openapi.json', { schema: { hide: true } }, async () => server.swagger());
   return server;
 }

@@ -1,0 +1,112 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { userOf } from '../http/context.ts';
+import { StringEnum, Uuid, errorResponses } from '../http/schemas.ts';
+import { AppError } from '../shared/errors.ts';
+import { parsePap, parseTlp } from '../trust/tlp.ts';
+import { inflateBody } from './body.ts';
+import type { IngestService } from './ingest.service.ts';
+import type { IngestParams } from './ingest.params.ts';
+import { REQUESTABLE_FORMATS } from './parsers/registry.ts';
+
+const IdList = Type.String({ maxLength: 20_000, description: 'comma-separated ids' });
+const IngestQuery = Type.Object(
+  {
+    format: Type.Optional(StringEnum(REQUESTABLE_FORMATS)),
+    tlp: Type.Optional(Type.String({ maxLength: 30, description: 'clear, green, amber, amber+strict or red (TLP 1.0 white accepted)' })),
+    pap: Type.Optional(Type.String({ maxLength: 20 })),
+    orgs: Type.Optional(IdList),
+    groups: Type.Optional(IdList),
+    users: Type.Optional(IdList),
+    anonymous: Type.Optional(Type.Boolean()),
+    allow_count: Type.Optional(Type.Boolean()),
+    confidence: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
+    dry_run: Type.Optional(Type.Boolean()),
+    lenient: Type.Optional(Type.Boolean()),
+    filename: Type.Optional(Type.String({ maxLength: 300 })),
+  },
+  { additionalProperties: false },
+);
+
+const Issue = Type.Object({ where: Type.String(), reason: Type.String() });
+const IngestReportSchema = Type.Object(
+  {
+    id: Type.String(),
+    status: Type.String(),
+    format: Type.String(),
+    dryRun: Type.Boolean(),
+    counts: Type.Object({ objects: Type.Integer(), created: Type.Integer(), updated: Type.Integer(), unchanged: Type.Integer(), rejected: Type.Integer() }),
+    errors: Type.Array(Issue),
+    warnings: Type.Array(Issue),
+    tlp: Type.Record(Type.String(), Type.Integer()),
+    summary: Type.Record(Type.String(), Type.Unknown()),
+    byType: Type.Optional(Type.Record(Type.String(), Type.Integer())),
+    createdAt: Type.String(),
+    finishedAt: Type.Union([Type.String(), Type.Null()]),
+  },
+  { $id: 'IngestReport' },
+);
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function ids(field: string, raw: string | undefined): string[] {
+  if (!raw) return [];
+  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = list.find((s) => !UUID_RE.test(s));
+  if (bad !== undefined) throw new AppError('validation_failed', `${field}: "${bad.slice(0, 60)}" is not an id`, { field });
+  return [...new Set(list.map((s) => s.toLowerCase()))];
+}
+
+/** `POST /api/v1/ingest` (the body is the file) and `GET /api/v1/ingests/{id}`. */
+export function ingestRoutes(ingest: IngestService, limits: { ingestLimit: number }): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    // Inside this plugin every body is taken as raw bytes: the file is the body, whatever its type.
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limits.ingestLimit }, (_req, body, done) => done(null, body));
+
+    app.post(
+      '/api/v1/ingest',
+      {
+        bodyLimit: limits.ingestLimit,
+        schema: { tags: ['collect'], summary: 'Ingest a file (STIX, MISP, CSV, text, e-mail, STIX 1.x, OpenIOC); gzip allowed', querystring: IngestQuery, response: { 200: IngestReportSchema, 202: IngestReportSchema, ...errorResponses, 413: errorResponses[400], 415: errorResponses[400], 422: errorResponses[400] } },
+      },
+      async (req, reply) => {
+        const viewer = userOf(req);
+        const q = req.query;
+        const tlp = q.tlp === undefined ? undefined : parseTlp(q.tlp);
+        if (q.tlp !== undefined && !tlp) throw new AppError('validation_failed', `tlp: "${q.tlp.slice(0, 30)}" is not a TLP level (clear, green, amber, amber+strict, red)`, { field: 'tlp' });
+        const pap = q.pap === undefined ? undefined : parsePap(q.pap);
+        if (q.pap !== undefined && !pap) throw new AppError('validation_failed', `pap: "${q.pap.slice(0, 20)}" is not a PAP level`, { field: 'pap' });
+        if (q.allow_count && tlp === 'red') throw new AppError('validation_failed', 'allow_count: never allowed for TLP:RED', { field: 'allow_count' });
+        const raw = req.body as Buffer | undefined;
+        if (!raw || raw.length === 0) throw new AppError('bad_request', 'the body is empty: send the file as the request body');
+        const body = inflateBody(raw, limits.ingestLimit);
+        const params: IngestParams = {
+          format: q.format ?? 'auto',
+          tlp,
+          pap,
+          orgs: ids('orgs', q.orgs),
+          groups: ids('groups', q.groups),
+          users: ids('users', q.users),
+          anonymous: q.anonymous ?? false,
+          allowCount: q.allow_count,
+          confidence: q.confidence,
+          dryRun: q.dry_run ?? false,
+          lenient: q.lenient ?? false,
+          filename: q.filename,
+          source: 'api',
+        };
+        const report = await ingest.ingest(viewer, body, params);
+        if (report.status === 'failed') {
+          const first = report.errors[0];
+          throw new AppError('unprocessable', `nothing was imported: ${report.errors.length} error(s)${first ? `, first at ${first.where}: ${first.reason}` : ''}`, report);
+        }
+        return reply.status(report.status === 'done' ? 200 : 202).send(report);
+      },
+    );
+
+    app.get('/api/v1/ingests/:id', { schema: { tags: ['collect'], summary: 'Status and outcome of an ingest', params: Type.Object({ id: Uuid }), response: { 200: IngestReportSchema, ...errorResponses } } }, async (req) =>
+      ingest.report(userOf(req), req.params.id),
+    );
+  };
+}
