@@ -13,6 +13,7 @@ import { IngestService } from './ingest/ingest.service.ts';
 import { failInterruptedIngests } from './ingest/ingests.repository.ts';
 import { ObjectsService } from './objects/objects.service.ts';
 import { SightingsService } from './sightings/sightings.service.ts';
+import { GroupsService } from './groups/groups.service.ts';
 
 const AUTH_CHANNEL = 'kessetsu_auth';
 const INGEST_CHANNEL = 'kessetsu_ingest';
@@ -30,6 +31,7 @@ export interface App {
   readonly objects: ObjectsService;
   readonly lookup: LookupService;
   readonly sightings: SightingsService;
+  readonly groups: GroupsService;
   /** Resolves when the observable index has been rebuilt from the database. */
   readonly indexReady: Promise<void>;
   close(): Promise<void>;
@@ -70,6 +72,7 @@ export async function createApp(config: Config, opts: { storage?: Storage; migra
   const objects = new ObjectsService(db);
   const lookup = new LookupService(index);
   const sightings = new SightingsService(db, ingest, index);
+  const groups = new GroupsService(db, notifyAccessChange);
   return {
     config,
     storage,
@@ -82,6 +85,7 @@ export async function createApp(config: Config, opts: { storage?: Storage; migra
     objects,
     lookup,
     sightings,
+    groups,
     indexReady,
     async close() {
       await ingest.drain();

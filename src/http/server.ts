@@ -16,6 +16,7 @@ import { ingestRoutes } from '../ingest/ingest.routes.ts';
 import { objectsRoutes } from '../objects/objects.routes.ts';
 import { lookupRoutes } from '../lookup/lookup.routes.ts';
 import { sightingsRoutes } from '../sightings/sightings.routes.ts';
+import { groupsRoutes } from '../groups/groups.routes.ts';
 
 /** Options of the HTTP server that are not part of the config. */
 export interface ServerOptions {
@@ -89,6 +90,7 @@ export async function buildServer(app: App, opts: ServerOptions = {}): Promise<F
   await server.register(objectsRoutes(app.objects));
   await server.register(lookupRoutes(app.lookup, app.config.bodyLimit));
   await server.register(sightingsRoutes(app.sightings));
+  await server.register(groupsRoutes(app.groups));
   server.get('/api/openapi.json', { schema: { hide: true } }, async () => server.swagger());
   return server;
 }
