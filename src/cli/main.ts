@@ -3,6 +3,7 @@ import { AppError } from '../shared/errors.ts';
 import { ConfigError } from '../config/config.ts';
 import { registerServe } from './serve.command.ts';
 import { registerAdmin } from './admin.commands.ts';
+import { registerImport } from './import.command.ts';
 import { CliError } from './cli-context.ts';
 
 const program = new Command('kessetsu')
@@ -13,6 +14,7 @@ const program = new Command('kessetsu')
 
 registerServe(program);
 registerAdmin(program);
+registerImport(program);
 
 try {
   await program.parseAsync(process.argv);

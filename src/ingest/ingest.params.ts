@@ -22,6 +22,8 @@ export interface IngestParams {
   readonly lenient: boolean;
   readonly filename?: string | undefined;
   readonly source: 'api' | 'cli' | 'taxii' | 'sighting' | 'demo';
+  /** Called as batches are written (CLI progress bar). */
+  readonly onProgress?: ((done: number, total: number) => void) | undefined;
 }
 
 /** Counts of an ingest. */

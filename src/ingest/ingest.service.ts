@@ -162,6 +162,7 @@ export class IngestService {
         counts.unchanged += r.unchanged;
         contributions.push(...r.contributions);
         for (const c of r.contributions) if (c.inserted) createdIds.add(c.object_id);
+        params.onProgress?.(Math.min(i + BATCH, prepared.length), prepared.length);
       }
       const ev: IngestCommitted = { ingestId: id, viewer, org, objects: prepared, contributions, createdIds };
       for (const h of this.#hooks) await h.inTransaction?.(trx, ev);

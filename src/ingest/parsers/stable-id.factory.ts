@@ -1,0 +1,35 @@
+import { v5 as uuidv5 } from 'uuid';
+
+// Namespace of the ids the importers derive when the source gives no UUID of its own
+// (uuidv5('kessetsu/ingest', STIX namespace)), so that importing the same file twice makes the same ids.
+const INGEST_NAMESPACE = 'e6488da8-0646-5be8-b943-23a6aedf4f53';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+const TRAILING_UUID = /([0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12})$/i;
+
+/** True for an RFC 4122 UUID (versions 1 to 8, RFC 4122 variant). */
+export function isUuid(text: unknown): text is string {
+  return typeof text === 'string' && UUID.test(text);
+}
+
+/** The UUID a source identifier ends with (STIX 1 "example:Indicator-<uuid>", OpenIOC ids), if any. */
+export function trailingUuid(text: unknown): string | undefined {
+  if (typeof text !== 'string' || text.length > 300) return undefined;
+  const m = TRAILING_UUID.exec(text);
+  return m ? m[1]!.toLowerCase() : undefined;
+}
+
+/**
+ * A STIX id that re-importing the same source reproduces: the source's own UUID when it has a valid one,
+ * else a UUIDv5 of the seed parts.
+ * @example stableId('indicator', '5a3cd5b6-2850-435f-bd0d-4c62950d210f', []) // 'indicator--5a3cd5b6-2850-435f-bd0d-4c62950d210f'
+ */
+export function stableId(type: string, sourceUuid: unknown, seed: readonly unknown[]): string {
+  if (isUuid(sourceUuid)) return `${type}--${sourceUuid.toLowerCase()}`;
+  return derivedId(type, seed);
+}
+
+/** A STIX id derived only from content (UUIDv5 of the type and the seed parts). */
+export function derivedId(type: string, seed: readonly unknown[]): string {
+  return `${type}--${uuidv5(JSON.stringify([type, ...seed]), INGEST_NAMESPACE)}`;
+}
