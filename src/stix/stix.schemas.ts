@@ -1,0 +1,126 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import type { ParseIssue } from '../ingest/parsers/parse-result.ts';
+import { clip } from './stix.timestamp.ts';
+
+// The OASIS STIX 2.1 schemas declare JSON Schema draft 2020-12, hence Ajv2020. Every file is
+// registered under its $id so their relative $refs ("../common/core.json") resolve offline.
+
+const SCHEMA_FOLDERS = ['common', 'sdos', 'sros', 'observables'] as const;
+const COMMON_TYPES = new Set(['marking-definition', 'language-content', 'extension-definition']);
+
+// Two OASIS patterns nest quantifiers, ([a-z][a-z0-9]*)+, and backtrack exponentially on a long
+// hostile string. These rewrites accept exactly the same strings in linear time.
+const SAFE_PATTERNS: Readonly<Record<string, string>> = {
+  '^([a-z][a-z0-9]*)+(-[a-z0-9]+)*\\-?$': '^[a-z][a-z0-9]*(-[a-z0-9]+)*-?$',
+  '^([a-z][a-z0-9]*)+(-[a-z0-9]+)*\\-ext$': '^[a-z][a-z0-9]*(-[a-z0-9]+)*-ext$',
+};
+
+function makeSafe(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(makeSafe);
+  if (!node || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'pattern' && typeof value === 'string') out[key] = SAFE_PATTERNS[value] ?? value;
+    else if (key === 'patternProperties' && value && typeof value === 'object') {
+      out[key] = Object.fromEntries(Object.entries(value).map(([p, s]) => [SAFE_PATTERNS[p] ?? p, makeSafe(s)]));
+    } else out[key] = makeSafe(value);
+  }
+  return out;
+}
+
+// ajv-formats has no idn-hostname: a lenient check that labels are 1-63 characters without spaces.
+function idnHostname(text: string): boolean {
+  if (text.length === 0 || text.length > 253) return false;
+  return text.split('.').every((label) => label.length > 0 && label.length <= 63 && !/[\s\p{Cc}/\\@:?#]/u.test(label));
+}
+
+/** A new Ajv for STIX schemas: draft 2020-12, formats, first error only (fast), non-unicode regexps as the OASIS patterns need. */
+export function newStixAjv(): Ajv2020 {
+  const ajv = new Ajv2020({ allErrors: false, strict: false, unicodeRegExp: false, validateSchema: false });
+  (addFormats as unknown as (a: Ajv2020, o: object) => void)(ajv, { mode: 'fast' });
+  ajv.addFormat('idn-hostname', idnHostname);
+  return ajv;
+}
+
+/** The OASIS STIX 2.1 schemas, loaded from a folder, with one compiled validator per type on demand. */
+export interface StixSchemaSet {
+  /** The validator of a spec type, or the common core one for other types (SCO-like or not). */
+  validatorFor(type: string, scoLike: boolean): ValidateFunction;
+  /** True when the folder has a schema of this very type. */
+  hasType(type: string): boolean;
+}
+
+/**
+ * Reads every schema file under `dir` (common/, sdos/, sros/, observables/) and prepares Ajv.
+ * Throws when the folder is not the OASIS schema set, naming the file and the reason.
+ */
+export function loadStixSchemas(dir: string): StixSchemaSet {
+  const ajv = newStixAjv();
+  const byType = new Map<string, string>();
+  let coreId: string | undefined;
+  let scoCoreId: string | undefined;
+  for (const folder of SCHEMA_FOLDERS) {
+    const full = path.join(dir, folder);
+    const files = readdirSync(full).filter((f) => f.endsWith('.json'));
+    for (const file of files) {
+      const where = path.join(full, file);
+      let schema: { $id?: unknown };
+      try {
+        schema = makeSafe(JSON.parse(readFileSync(where, 'utf8'))) as { $id?: unknown };
+      } catch (e) {
+        throw new Error(`STIX schema ${where}: ${(e as Error).message}`, { cause: e });
+      }
+      if (typeof schema.$id !== 'string') throw new Error(`STIX schema ${where}: no $id`);
+      ajv.addSchema(schema as object);
+      const type = file.slice(0, -'.json'.length);
+      if (folder !== 'common' || COMMON_TYPES.has(type)) byType.set(type, schema.$id);
+      if (folder === 'common' && type === 'core') coreId = schema.$id;
+      if (folder === 'common' && type === 'cyber-observable-core') scoCoreId = schema.$id;
+    }
+  }
+  if (!coreId || !scoCoreId) throw new Error(`STIX schemas in ${dir}: common/core.json or common/cyber-observable-core.json missing`);
+  const cache = new Map<string, ValidateFunction>();
+  const compiled = (id: string): ValidateFunction => {
+    let fn = cache.get(id);
+    if (!fn) {
+      fn = ajv.getSchema(id);
+      if (!fn) throw new Error(`STIX schema ${id} did not compile`);
+      cache.set(id, fn);
+    }
+    return fn;
+  };
+  return {
+    validatorFor: (type, scoLike) => compiled(byType.get(type) ?? (scoLike ? scoCoreId : coreId)),
+    hasType: (type) => byType.has(type),
+  };
+}
+
+/** Ajv's errors as issues: "objects[3].kill_chain_phases[0].phase_name: must be string". */
+export function ajvIssues(errors: readonly ErrorObject[] | null | undefined, where: string, max = 3): ParseIssue[] {
+  const seen = new Set<string>();
+  const out: ParseIssue[] = [];
+  // Branch failures of oneOf/anyOf come first and say little; the most specific message is kept first.
+  const sorted = [...(errors ?? [])].sort((a, b) => b.instancePath.length - a.instancePath.length);
+  for (const e of sorted) {
+    let at = where + e.instancePath.split('/').slice(1).map(segment).join('');
+    const params = e.params as { additionalProperty?: unknown; missingProperty?: unknown };
+    // A missing property is reported at its own place, as the spec rules do, so the two agree.
+    if (e.keyword === 'required' && typeof params.missingProperty === 'string') at += segment(params.missingProperty);
+    const extra = e.keyword === 'additionalProperties' ? ` (${clip(String(params.additionalProperty), 60)})` : '';
+    const reason = `${e.message ?? e.keyword}${extra} (schema)`;
+    const key = `${at}|${reason}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ where: at, reason });
+    if (out.length >= max) break;
+  }
+  return out;
+}
+
+function segment(part: string): string {
+  const name = part.replace(/~1/g, '/').replace(/~0/g, '~');
+  return /^\d+$/.test(name) ? `[${name}]` : `.${clip(name, 60)}`;
+}
