@@ -109,7 +109,7 @@ describe.runIf(haveData)('the spec rules catch what is wrong, naming where', () 
     ['indicator without pattern_type', without(indicator, 'pattern_type'), 'pattern_type', /missing/],
     ['indicator without valid_from', without(indicator, 'valid_from'), 'valid_from', /missing/],
     ['created_by_ref to a non-identity', { ...indicator, created_by_ref: malware.id }, 'created_by_ref', /identity/],
-    ['object_marking_refs to an identity', { ...indicator, object_marking_refs: [sighting.created_by_ref] }, 'object_marking_refs[0]', /marking-definition/],
+    ['object_marking_refs to an identity', { ...indicator, object_marking_refs: [sighting.created_by_ref as string] }, 'object_marking_refs[0]', /marking-definition/],
     ['confidence over 100', { ...indicator, confidence: 101 }, 'confidence', /0 to 100/],
     ['sighting_of_ref to an SRO', { ...sighting, sighting_of_ref: relationship.id }, 'sighting_of_ref', /SDO/],
     ['sighting_of_ref to an SCO', { ...sighting, sighting_of_ref: 'file--364fe3e5-b1f4-5ba3-b951-ee5983b3538d' }, 'sighting_of_ref', /SDO/],
