@@ -14,6 +14,7 @@ import { failInterruptedIngests } from './ingest/ingests.repository.ts';
 import { ObjectsService } from './objects/objects.service.ts';
 import { SightingsService } from './sightings/sightings.service.ts';
 import { GroupsService } from './groups/groups.service.ts';
+import { SanitiseService } from './trust/sanitise.service.ts';
 
 const AUTH_CHANNEL = 'kessetsu_auth';
 const INGEST_CHANNEL = 'kessetsu_ingest';
@@ -32,6 +33,7 @@ export interface App {
   readonly lookup: LookupService;
   readonly sightings: SightingsService;
   readonly groups: GroupsService;
+  readonly sanitise: SanitiseService;
   /** Resolves when the observable index has been rebuilt from the database. */
   readonly indexReady: Promise<void>;
   close(): Promise<void>;
@@ -73,6 +75,7 @@ export async function createApp(config: Config, opts: { storage?: Storage; migra
   const lookup = new LookupService(index);
   const sightings = new SightingsService(db, ingest, index);
   const groups = new GroupsService(db, notifyAccessChange);
+  const sanitise = new SanitiseService(db, ingest);
   return {
     config,
     storage,
@@ -86,6 +89,7 @@ export async function createApp(config: Config, opts: { storage?: Storage; migra
     lookup,
     sightings,
     groups,
+    sanitise,
     indexReady,
     async close() {
       await ingest.drain();

@@ -17,6 +17,7 @@ import { objectsRoutes } from '../objects/objects.routes.ts';
 import { lookupRoutes } from '../lookup/lookup.routes.ts';
 import { sightingsRoutes } from '../sightings/sightings.routes.ts';
 import { groupsRoutes } from '../groups/groups.routes.ts';
+import { sanitiseRoutes } from '../trust/sanitise.routes.ts';
 
 /** Options of the HTTP server that are not part of the config. */
 export interface ServerOptions {
@@ -91,6 +92,7 @@ export async function buildServer(app: App, opts: ServerOptions = {}): Promise<F
   await server.register(lookupRoutes(app.lookup, app.config.bodyLimit));
   await server.register(sightingsRoutes(app.sightings));
   await server.register(groupsRoutes(app.groups));
+  await server.register(sanitiseRoutes(app.sanitise));
   server.get('/api/openapi.json', { schema: { hide: true } }, async () => server.swagger());
   return server;
 }
