@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { userOf } from '../http/context.ts';
-import { Uuid, errorResponses } from '../http/schemas.ts';
+import { Uuid, errorResponses, okAny } from '../http/schemas.ts';
 import type { GroupsService } from './groups.service.ts';
 
 const tags = ['trust'];
@@ -18,15 +18,15 @@ const GroupCreate = Type.Object(
 /** Sharing groups. */
 export function groupsRoutes(groups: GroupsService): FastifyPluginAsyncTypebox {
   return async (app) => {
-    app.post('/api/v1/groups', { schema: { tags, summary: 'Create a sharing group', body: GroupCreate, response: { ...errorResponses } } }, async (req, reply) =>
+    app.post('/api/v1/groups', { schema: { tags, summary: 'Create a sharing group', body: GroupCreate, response: { ...okAny, ...errorResponses } } }, async (req, reply) =>
       reply.status(201).send(await groups.create(userOf(req), req.body)),
     );
-    app.get('/api/v1/groups', { schema: { tags, summary: 'Sharing groups of the caller’s organisation', response: { ...errorResponses } } }, async (req) => ({ items: await groups.list(userOf(req)), next: null }));
-    app.get('/api/v1/groups/:id', { schema: { tags, summary: 'One sharing group', params: Type.Object({ id: Uuid }), response: { ...errorResponses } } }, async (req) => groups.get(userOf(req), req.params.id));
-    app.post('/api/v1/groups/:id/members', { schema: { tags, summary: 'Add member organisations', params: Type.Object({ id: Uuid }), body: Type.Object({ orgs: Type.Array(Uuid, { minItems: 1, maxItems: 10_000 }) }, { additionalProperties: false }), response: { ...errorResponses } } }, async (req) =>
+    app.get('/api/v1/groups', { schema: { tags, summary: 'Sharing groups of the caller’s organisation', response: { ...okAny, ...errorResponses } } }, async (req) => ({ items: await groups.list(userOf(req)), next: null }));
+    app.get('/api/v1/groups/:id', { schema: { tags, summary: 'One sharing group', params: Type.Object({ id: Uuid }), response: { ...okAny, ...errorResponses } } }, async (req) => groups.get(userOf(req), req.params.id));
+    app.post('/api/v1/groups/:id/members', { schema: { tags, summary: 'Add member organisations', params: Type.Object({ id: Uuid }), body: Type.Object({ orgs: Type.Array(Uuid, { minItems: 1, maxItems: 10_000 }) }, { additionalProperties: false }), response: { ...okAny, ...errorResponses } } }, async (req) =>
       groups.addMembers(userOf(req), req.params.id, req.body.orgs),
     );
-    app.delete('/api/v1/groups/:id/members/:orgId', { schema: { tags, summary: 'Remove a member organisation', params: Type.Object({ id: Uuid, orgId: Uuid }), response: { ...errorResponses } } }, async (req) =>
+    app.delete('/api/v1/groups/:id/members/:orgId', { schema: { tags, summary: 'Remove a member organisation', params: Type.Object({ id: Uuid, orgId: Uuid }), response: { ...okAny, ...errorResponses } } }, async (req) =>
       groups.removeMember(userOf(req), req.params.id, req.params.orgId),
     );
   };

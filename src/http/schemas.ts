@@ -32,6 +32,12 @@ export function Page<T extends TSchema>(item: T) {
   return Type.Object({ items: Type.Array(item), next: Type.Union([Type.String(), Type.Null()]) });
 }
 
+/** Any JSON body, serialised as it is (documented by summary and description). */
+export const AnyJson = Type.Unknown();
+
+/** Success bodies that are free-form JSON: 200 and 201. */
+export const okAny = { 200: AnyJson, 201: AnyJson } as const;
+
 /** Common error responses, for the OpenAPI document. */
 export const errorResponses = {
   400: ErrorSchema,

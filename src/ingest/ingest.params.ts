@@ -42,8 +42,8 @@ export interface IngestReport {
   readonly format: string;
   readonly dryRun: boolean;
   readonly counts: IngestCounts;
-  readonly errors: readonly ParseIssue[];
-  readonly warnings: readonly ParseIssue[];
+  readonly errors: ParseIssue[];
+  readonly warnings: ParseIssue[];
   /** TLP levels used, with how many objects each. */
   readonly tlp: Readonly<Record<string, number>>;
   readonly summary: Readonly<Record<string, unknown>>;

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { viewerOf } from '../http/context.ts';
-import { StringEnum, decodeCursor, encodeCursor, errorResponses } from '../http/schemas.ts';
+import { StringEnum, decodeCursor, encodeCursor, errorResponses, okAny } from '../http/schemas.ts';
 import { AppError } from '../shared/errors.ts';
 import type { ObjectsService } from './objects.service.ts';
 
@@ -26,7 +26,7 @@ const tags = ['collect'];
 /** Reading objects: list, detail, graph paths. 404 (never 403) when the caller may not see an object. */
 export function objectsRoutes(objects: ObjectsService): FastifyPluginAsyncTypebox {
   return async (app) => {
-    app.get('/api/v1/objects', { schema: { tags, summary: 'List STIX objects the caller may see', querystring: ObjectsQuery, response: { ...errorResponses } } }, async (req) => {
+    app.get('/api/v1/objects', { schema: { tags, summary: 'List STIX objects the caller may see', querystring: ObjectsQuery, response: { ...okAny, ...errorResponses } } }, async (req) => {
       const q = req.query;
       const limit = q.limit ?? 100;
       let beforeSeq: number | undefined;
@@ -49,13 +49,13 @@ export function objectsRoutes(objects: ObjectsService): FastifyPluginAsyncTypebo
       return { items, next: nextSeq === null ? null : encodeCursor(nextSeq) };
     });
 
-    app.get('/api/v1/objects/:id', { schema: { tags, summary: 'One object with versions, relationships, sightings and visible contributions', params: Type.Object({ id: StixId }), response: { ...errorResponses } } }, async (req) =>
+    app.get('/api/v1/objects/:id', { schema: { tags, summary: 'One object with versions, relationships, sightings and visible contributions', params: Type.Object({ id: StixId }), response: { ...okAny, ...errorResponses } } }, async (req) =>
       objects.get(viewerOf(req), req.params.id),
     );
 
     app.get(
       '/api/v1/objects/:id/paths',
-      { schema: { tags, summary: 'Objects reachable in up to 3 hops through relationships and sightings', params: Type.Object({ id: StixId }), querystring: Type.Object({ to: Type.Optional(StixId), hops: Type.Optional(Type.Integer({ minimum: 1, maximum: 3, default: 2 })) }, { additionalProperties: false }), response: { ...errorResponses } } },
+      { schema: { tags, summary: 'Objects reachable in up to 3 hops through relationships and sightings', params: Type.Object({ id: StixId }), querystring: Type.Object({ to: Type.Optional(StixId), hops: Type.Optional(Type.Integer({ minimum: 1, maximum: 3, default: 2 })) }, { additionalProperties: false }), response: { ...okAny, ...errorResponses } } },
       async (req) => ({ items: await objects.paths(viewerOf(req), req.params.id, req.query.to, req.query.hops ?? 2), next: null }),
     );
   };

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { userOf } from '../http/context.ts';
-import { StringEnum, errorResponses } from '../http/schemas.ts';
+import { StringEnum, errorResponses, okAny } from '../http/schemas.ts';
 import type { SightingsService } from './sightings.service.ts';
 
 const SightingBody = Type.Object(
@@ -22,7 +22,7 @@ const SightingBody = Type.Object(
 /** `POST /api/v1/sightings`: a member saw something. */
 export function sightingsRoutes(sightings: SightingsService): FastifyPluginAsyncTypebox {
   return async (app) => {
-    app.post('/api/v1/sightings', { schema: { tags: ['collect'], summary: 'Report a sighting of a value or an object', body: SightingBody, response: { ...errorResponses } } }, async (req, reply) => {
+    app.post('/api/v1/sightings', { schema: { tags: ['collect'], summary: 'Report a sighting of a value or an object', body: SightingBody, response: { ...okAny, ...errorResponses } } }, async (req, reply) => {
       const b = req.body;
       const stamp = (s: string | undefined) => (s ? new Date(s).toISOString() : undefined);
       const r = await sightings.report(userOf(req), {

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { userOf } from '../http/context.ts';
-import { StringEnum, errorResponses } from '../http/schemas.ts';
+import { StringEnum, errorResponses, okAny } from '../http/schemas.ts';
 import type { SanitiseService } from './sanitise.service.ts';
 
 const Body = Type.Object(
@@ -19,7 +19,7 @@ export function sanitiseRoutes(sanitise: SanitiseService): FastifyPluginAsyncTyp
   return async (app) => {
     app.post(
       '/api/v1/objects/:id/sanitise',
-      { schema: { tags: ['trust'], summary: 'Derive a sanitised object at a lower TLP (hub analysts; audited)', params: Type.Object({ id: Type.String({ pattern: '^[a-z0-9-]+--[0-9a-fA-F-]{36}$', maxLength: 300 }) }), body: Body, response: { ...errorResponses } } },
+      { schema: { tags: ['trust'], summary: 'Derive a sanitised object at a lower TLP (hub analysts; audited)', params: Type.Object({ id: Type.String({ pattern: '^[a-z0-9-]+--[0-9a-fA-F-]{36}$', maxLength: 300 }) }), body: Body, response: { ...okAny, ...errorResponses } } },
       async (req, reply) => {
         const r = await sanitise.derive(userOf(req), req.params.id, { tlp: req.body.tlp, remove: req.body.remove ?? [], replace: req.body.replace ?? {}, reason: req.body.reason });
         return reply.status(201).send(r);
