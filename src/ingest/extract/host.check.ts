@@ -52,6 +52,6 @@ export function classifyHost(host: string): { kind: 'domain-name' | 'ipv4-addr' 
   }
   if (isIpv4(host)) return { kind: 'ipv4-addr', value: host };
   const lower = host.toLowerCase().replace(/\.$/, '');
-  const ascii = /^[\x00-\x7f]*$/.test(lower) ? lower : domainToASCII(lower);
+  const ascii = /^[!-~]*$/.test(lower) ? lower : domainToASCII(lower);
   return ascii && hasPublicSuffix(ascii) ? { kind: 'domain-name', value: lower } : undefined;
 }

@@ -59,15 +59,29 @@ const GENERIC = String.raw`[\u3005\u30a1-\u30ff\u4e00-\u9fffA-Za-z0-9]{1,12}?(?:
 const LISTED_RE = new RegExp(NAMES.join('|'), 'gi');
 const GENERIC_RE = new RegExp(GENERIC, 'g');
 
+/** A bank named in text: its name as written, its Zengin code when listed, and where it starts. */
+export interface BankMention {
+  readonly name: string;
+  readonly code?: string;
+  readonly index: number;
+}
+
+function lastMatch(text: string, re: RegExp): RegExpExecArray | undefined {
+  let found: RegExpExecArray | undefined;
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) found = m;
+  return found;
+}
+
 /** The last bank named in a stretch of text: a listed bank (with its code) or another one by its name ending. */
-export function lastBankIn(text: string): { name: string; code?: string } | undefined {
-  const last = (re: RegExp): string | undefined => {
-    let found: string | undefined;
-    for (const m of text.matchAll(re)) found = m[0];
-    return found;
-  };
-  const listed = last(LISTED_RE);
-  if (listed) return { name: listed, code: BY_NAME.get(listed.toLowerCase())! };
-  const generic = last(GENERIC_RE);
-  return generic ? { name: generic } : undefined;
+export function lastBankIn(text: string): BankMention | undefined {
+  const listed = lastMatch(text, LISTED_RE);
+  if (listed) return { name: listed[0], code: BY_NAME.get(listed[0].toLowerCase())!, index: listed.index };
+  const generic = lastMatch(text, GENERIC_RE);
+  return generic ? { name: generic[0], index: generic.index } : undefined;
+}
+
+/** The listed names of a bank code, first the usual Japanese one. */
+export function bankNames(code: string): readonly string[] {
+  return BANKS.find((b) => b.code === code)?.names ?? [];
 }

@@ -22,9 +22,10 @@ const SCHEME_SEPARATOR = /^[a-z]+(?::\/\/|\[:\/\/\]|\[:\]\/\/|\(:\)\/\/|\[:\]\[\
 // The host as written: up to the port, path, query or fragment (an IPv6 literal keeps its colons).
 const RAW_HOST = /^(?:\[[0-9a-f:.]+\]|[^/?#:]*)/i;
 const URL_PARTS = /^([a-z]+):\/\/([^/?#]*)(.*)$/is;
-// .NET and PowerShell names ("System.Net", "System.IO") put a capitalised word where a TLD would
-// be; real domains in reports are written in lower case or all capitals.
-const CAPITALISED_TLD = /\.[A-Z][a-z]+$/;
+// .NET and PowerShell names ("System.Net", "System.IO", "ASP.NET" is a real name and stays) put a
+// capitalised word where a TLD would be, or an upper-case one after a mixed-case word; real
+// domains in reports are written in lower case or all capitals.
+const CAPITALISED_TLD = /\.[A-Z][a-z]+$|[A-Z][a-z][^.]*\.[A-Z]+$/;
 
 function trimUrl(s: string): string {
   let end = s.length;
