@@ -47,6 +47,11 @@ export function orgsRoutes(orgs: OrgsService): FastifyPluginAsyncTypebox {
       next: null,
     }));
 
+    app.get('/api/v1/me', { schema: { tags, summary: 'Who the API key belongs to', response: { 200: Type.Object({ user_id: Type.String(), org_id: Type.String(), role: Type.String(), org_kind: Type.String(), sector: Type.Union([Type.String(), Type.Null()]), nda_accepted: Type.Boolean(), groups: Type.Array(Type.String()) }), ...errorResponses } } }, async (req) => {
+      const v = userOf(req);
+      return { user_id: v.userId, org_id: v.orgId, role: v.role, org_kind: v.orgKind, sector: v.sector, nda_accepted: v.ndaAccepted, groups: [...v.groupIds] };
+    });
+
     app.get('/api/v1/users/:id', { schema: { tags, summary: 'Get a user', params: IdParams, response: { 200: User, ...errorResponses } } }, async (req) =>
       orgs.getUser(userOf(req), req.params.id),
     );

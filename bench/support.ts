@@ -1,0 +1,34 @@
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+
+/** The median of some numbers. */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** One line saying what machine a figure was measured on. */
+export function machine(): string {
+  const gib = Math.round(os.totalmem() / 1024 ** 3);
+  return `${os.cpus().length} cores, ${gib} GiB, Node ${process.version}`;
+}
+
+/** Today as YYYY-MM-DD. */
+export function today(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+/** Prints a result row for bench/run.ts to append to bench/RESULTS.md. */
+export function report(row: { bench: string; figure: string; target: string; data: string; command: string }): void {
+  console.log(`RESULT | ${today()} | ${row.bench} | ${row.figure} | ${row.target} | ${row.data} | \`${row.command}\` | ${machine()} |`);
+}
+
+/** Git commit of the measured code, for the record. */
+export function commit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
