@@ -217,8 +217,3 @@ export function mapAttribute(type: string, value: string): AttributeMapping {
       return { kind: 'unsupported' };
   }
 }
-
-/** Observables that are not SCOs (a vulnerability) cannot appear in a STIX pattern: only SCOs get a based-on. */
-export function patternable(obj: StixObject): boolean {
-  return obj.type !== 'vulnerability';
-}

@@ -22,6 +22,7 @@ export interface MispEventContext {
   readonly links: Map<string, string | undefined>;
   readonly counts: {
     attributesByType: Record<string, number>;
+    objectAttributesByType: Record<string, number>;
     objectsByName: Record<string, number>;
     indicators: number;
     sightings: number;

@@ -110,7 +110,7 @@ export function mapMispObject(name: string, attrs: readonly ObjectAttribute[]): 
     return false;
   });
   if (NO_OBSERVABLES.has(name)) {
-    for (const a of rest) out.ignored.push(`${a.type} in ${name}`);
+    for (const a of rest) out.ignored.push(a.type);
     return out;
   }
   if (name === 'file') keep(fileOf(rest, out));
