@@ -73,6 +73,14 @@ describe.runIf(haveData)('real STIX 2.1 content validates', () => {
       expect(total).toBe(322);
     });
 
+    it(`the TLP 1.0 and TLP 2.0 marking definitions (${name})`, () => {
+      for (const file of ['tlp-1.0-markings.json', 'tlp-2.0-markings.json']) {
+        const r = v.validateBundle(readJson('tlp', file));
+        expect(r.errors, file).toEqual([]);
+        expect(r.objects.length, file).toBe(file.startsWith('tlp-1') ? 4 : 5);
+      }
+    });
+
     it(`every object of MITRE ATT&CK for ICS, x-mitre types only warn (${name})`, () => {
       const r = v.validateBundle(readJson('mitre-attack', 'ics-attack-17.1.json'));
       expect(r.errors).toEqual([]);
