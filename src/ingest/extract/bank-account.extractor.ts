@@ -72,7 +72,7 @@ function holderAt(folded: string, text: string, start: number): string | undefin
 /**
  * Japanese bank accounts written in text (Japanese or English), as bank-account extracts whose
  * fields carry country, bank_code, bank_name, branch_code, branch_name, account_type,
- * account_number and account_holder when present.
+ * account_number and holder_name when present.
  * @example extractBankAccounts(t, t) // t = '三菱UFJ銀行 新宿支店 普通 1234567 カ）ヤマダ' → fields.bank_code '0005'
  */
 export function extractBankAccounts(folded: string, text: string): Extracted[] {
@@ -103,7 +103,7 @@ export function extractBankAccounts(folded: string, text: string): Extracted[] {
     if (branchCode) fields.branch_code = branchCode;
     if (branchName) fields.branch_name = text.slice(from + branchMatch!.index, from + branchMatch!.index + branchName.length);
     if (parsed.type) fields.account_type = parsed.type;
-    if (holder) fields.account_holder = holder;
+    if (holder) fields.holder_name = holder;
     const start = from + Math.min(bank?.index ?? before.length, codeMatch?.index ?? before.length);
     const value = ['jp', bankCode ?? fields.bank_name, branchCode ?? branchName ?? '', parsed.type ?? '', parsed.number].join(':');
     out.push({ kind: 'bank-account', raw: text.slice(start, numberEnd), value, offset: start, fields });
