@@ -1,0 +1,162 @@
+// Tokens of the STIX 2.1 patterning grammar (the OASIS ANTLR grammar STIXPattern.g4): keywords are
+// upper case and case-sensitive, booleans lower case; t'…', h'…' and b'…' are literals only when
+// their content is well formed, otherwise the letter is an identifier, as with ANTLR's longest match.
+
+/** Token types. */
+export type TokenType =
+  | 'lbrack'
+  | 'rbrack'
+  | 'lparen'
+  | 'rparen'
+  | 'colon'
+  | 'dot'
+  | 'comma'
+  | 'star'
+  | 'op'
+  | 'keyword'
+  | 'ident'
+  | 'string'
+  | 'int'
+  | 'float'
+  | 'bool'
+  | 'timestamp'
+  | 'hex'
+  | 'binary'
+  | 'other'
+  | 'eof';
+
+/** A token: its type, the text as written, and its offset in the pattern. */
+export interface Token {
+  readonly type: TokenType;
+  readonly text: string;
+  readonly position: number;
+  /** Decoded content of string, timestamp, hex and binary literals. */
+  readonly content?: string;
+  /** For identifiers: whether it has a hyphen (allowed in object types only). */
+  readonly hyphen?: boolean;
+}
+
+/** A lexical error: where and why. */
+export class PatternSyntaxError extends Error {
+  readonly position: number;
+  constructor(message: string, position: number) {
+    super(message);
+    this.name = 'PatternSyntaxError';
+    this.position = position;
+  }
+}
+
+const KEYWORDS = new Set(['AND', 'OR', 'NOT', 'FOLLOWEDBY', 'LIKE', 'MATCHES', 'ISSUPERSET', 'ISSUBSET', 'EXISTS', 'LAST', 'IN', 'START', 'STOP', 'SECONDS', 'WITHIN', 'REPEATS', 'TIMES']);
+// The grammar's WS rule: ASCII and Unicode spaces, line and paragraph separators.
+const SPACE = /[ \t\r\n\v\f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/y;
+const IDENT = /[A-Za-z_][A-Za-z0-9_-]*/y;
+const FLOAT = /[+-]?[0-9]*\.[0-9]+/y;
+const INT = /[+-]?(?:0|[1-9][0-9]*)/y;
+const TIMESTAMP = /t'([0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:(?:[0-5][0-9]|60)(?:\.[0-9]+)?Z)'/y;
+const HEX = /h'((?:[0-9A-Fa-f]{2})*)'/y;
+const BINARY = /b'((?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{4}|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{2}==))'/y;
+const PUNCT: Readonly<Record<string, TokenType>> = { '[': 'lbrack', ']': 'rbrack', '(': 'lparen', ')': 'rparen', ':': 'colon', ',': 'comma', '*': 'star' };
+
+function sticky(re: RegExp, text: string, at: number): RegExpExecArray | null {
+  re.lastIndex = at;
+  return re.exec(text);
+}
+
+function skipSpaceAndComments(text: string, at: number): number {
+  for (;;) {
+    if (sticky(SPACE, text, at)) at++;
+    else if (text.startsWith('/*', at)) {
+      const end = text.indexOf('*/', at + 2);
+      if (end < 0) throw new PatternSyntaxError('unterminated comment', at);
+      at = end + 2;
+    } else if (text.startsWith('//', at)) {
+      const nl = text.slice(at).search(/[\r\n]/);
+      at = nl < 0 ? text.length : at + nl;
+    } else return at;
+  }
+}
+
+// A string literal admits exactly two escapes, \' and \\; anything else after a backslash is an error.
+function readString(text: string, start: number): Token {
+  let content = '';
+  let i = start + 1;
+  while (i < text.length) {
+    const c = text[i]!;
+    if (c === "'") return { type: 'string', text: text.slice(start, i + 1), position: start, content };
+    if (c === '\\') {
+      const next = text[i + 1];
+      if (next !== "'" && next !== '\\') throw new PatternSyntaxError(`invalid escape '\\${next ?? ''}' in string literal (only \\' and \\\\ are allowed)`, i);
+      content += next;
+      i += 2;
+    } else {
+      content += c;
+      i++;
+    }
+  }
+  throw new PatternSyntaxError('unterminated string literal', start);
+}
+
+function readPrefixedLiteral(text: string, at: number): Token | undefined {
+  const c = text[at];
+  const re = c === 't' ? TIMESTAMP : c === 'h' ? HEX : c === 'b' ? BINARY : undefined;
+  if (!re || text[at + 1] !== "'") return undefined;
+  const m = sticky(re, text, at);
+  if (!m) return undefined;
+  const type: TokenType = c === 't' ? 'timestamp' : c === 'h' ? 'hex' : 'binary';
+  return { type, text: m[0], position: at, content: m[1] ?? '' };
+}
+
+function readNumber(text: string, at: number): Token | undefined {
+  const f = sticky(FLOAT, text, at);
+  const n = sticky(INT, text, at);
+  if (f && (!n || f[0].length >= n[0].length)) return { type: 'float', text: f[0], position: at };
+  if (n) return { type: 'int', text: n[0], position: at };
+  return undefined;
+}
+
+function readOperator(text: string, at: number): Token | undefined {
+  const two = text.slice(at, at + 2);
+  if (two === '==' || two === '!=' || two === '<>' || two === '<=' || two === '>=') return { type: 'op', text: two, position: at };
+  const one = text[at]!;
+  if (one === '=' || one === '<' || one === '>') return { type: 'op', text: one, position: at };
+  return undefined;
+}
+
+/** The token starting at `at` (after space and comments), or an eof token. */
+function nextToken(text: string, from: number): Token {
+  const at = skipSpaceAndComments(text, from);
+  if (at >= text.length) return { type: 'eof', text: '<EOF>', position: text.length };
+  const c = text[at]!;
+  const punct = PUNCT[c];
+  if (punct) return { type: punct, text: c, position: at };
+  if (c === "'") return readString(text, at);
+  const prefixed = readPrefixedLiteral(text, at);
+  if (prefixed) return prefixed;
+  if (/[A-Za-z_]/.test(c)) {
+    const word = sticky(IDENT, text, at)![0];
+    if (KEYWORDS.has(word)) return { type: 'keyword', text: word, position: at };
+    if (word === 'true' || word === 'false') return { type: 'bool', text: word, position: at };
+    return { type: 'ident', text: word, position: at, hyphen: word.includes('-') };
+  }
+  if (/[0-9+\-.]/.test(c)) {
+    const number = readNumber(text, at);
+    if (number) return number;
+    if (c === '.') return { type: 'dot', text: c, position: at };
+  }
+  const op = readOperator(text, at);
+  if (op) return op;
+  // One code point, so that an emoji is reported whole.
+  return { type: 'other', text: String.fromCodePoint(text.codePointAt(at)!), position: at };
+}
+
+/** All tokens of a pattern, ending with an eof token; throws PatternSyntaxError on a lexical error. */
+export function tokenize(text: string): Token[] {
+  const tokens: Token[] = [];
+  let at = 0;
+  for (;;) {
+    const token = nextToken(text, at);
+    tokens.push(token);
+    if (token.type === 'eof') return tokens;
+    at = token.position + token.text.length;
+  }
+}
