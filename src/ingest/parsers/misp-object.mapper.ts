@@ -89,6 +89,14 @@ function x509Of(attrs: readonly ObjectAttribute[], out: ObjectMapping): StixObje
   return id ? { type: 'x509-certificate', spec_version: '2.1', id, ...props } : undefined;
 }
 
+// A vulnerability object's description (or summary) describes the vulnerability it names.
+function describeVulnerability(out: ObjectMapping, attrs: readonly ObjectAttribute[]): void {
+  const text = (attrs.find((a) => a.relation === 'description') ?? attrs.find((a) => a.relation === 'summary'))?.value.trim();
+  const i = out.observables.findIndex((o) => o.type === 'vulnerability');
+  if (!text || i < 0) return;
+  out.observables[i] = { ...out.observables[i]!, description: text.slice(0, 10_000) };
+}
+
 /**
  * Maps a MISP object: a file object's hashes, name and size make one `file`; an x509 object one certificate;
  * other objects give an observable per attribute of an observable type.
@@ -117,6 +125,7 @@ export function mapMispObject(name: string, attrs: readonly ObjectAttribute[]): 
   else if (name === 'x509') keep(x509Of(rest, out));
   else {
     for (const a of rest) {
+      if (name === 'vulnerability' && (a.relation === 'description' || a.relation === 'summary')) continue;
       try {
         const m = mapAttribute(a.type, a.value);
         if (m.kind === 'observables') m.objects.forEach(keep);
@@ -127,5 +136,6 @@ export function mapMispObject(name: string, attrs: readonly ObjectAttribute[]): 
       }
     }
   }
+  if (name === 'vulnerability') describeVulnerability(out, rest);
   return { ...out, pattern: scoPattern(out.observables.filter((o) => isSco(o.type))) };
 }
