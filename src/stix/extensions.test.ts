@@ -140,6 +140,7 @@ describe('sector identities', () => {
     expect(bankSector).toMatchObject({ identity_class: 'class', name: 'A financial institution', sectors: ['financial-services'] });
     expect(sectorIdentity('').name).toBe('An organization');
     expect(sectorIdentity('fishing').name).toBe('An organization of the fishing sector');
+    expect(sectorIdentity('constructor').name).toBe('An organization of the constructor sector');
     for (const s of ['financial-services', '', 'fishing', 'x'.repeat(10_000)]) expect(v.checkObject(sectorIdentity(s), 'objects[0]')).toEqual({ errors: [], warnings: [] });
   });
 });

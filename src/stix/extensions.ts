@@ -1,5 +1,6 @@
 import { v5 as uuidv5 } from 'uuid';
 import type { StixObject } from './stix.types.ts';
+import { own } from './stix.catalog.ts';
 import { BANK_ACCOUNT_SCHEMA, CRYPTOCURRENCY_WALLET_SCHEMA, INCIDENT_DAMAGE_SCHEMA, PHONE_NUMBER_SCHEMA } from './extension.schemas.ts';
 import type { FRAUD_METHODS } from './extension.schemas.ts';
 
@@ -49,7 +50,7 @@ const SCO_EXTENSION: Readonly<Record<string, string>> = {
 
 /** The extension-definition id that defines a Kessetsu SCO type, or undefined for other types. */
 export function scoExtensionId(type: string): string | undefined {
-  return SCO_EXTENSION[type];
+  return own(SCO_EXTENSION, type);
 }
 
 /**
@@ -57,7 +58,7 @@ export function scoExtensionId(type: string): string | undefined {
  * @example { type: 'phone-number', id, value: '+81312345678', extensions: scoExtensions('phone-number') }
  */
 export function scoExtensions(type: string): Record<string, { extension_type: 'new-sco' }> | undefined {
-  const id = SCO_EXTENSION[type];
+  const id = own(SCO_EXTENSION, type);
   return id ? { [id]: { extension_type: 'new-sco' } } : undefined;
 }
 
@@ -142,7 +143,7 @@ function canonicalSector(sector: string): string {
  */
 export function sectorIdentity(sector: string): StixObject {
   const key = canonicalSector(sector);
-  const name = SECTOR_NAMES[key] ?? (key === 'unspecified' ? 'An organization' : `An organization of the ${key} sector`);
+  const name = own(SECTOR_NAMES, key) ?? (key === 'unspecified' ? 'An organization' : `An organization of the ${key} sector`);
   return {
     type: 'identity',
     spec_version: '2.1',

@@ -16,6 +16,15 @@ export const SRO_TYPES: ReadonlySet<string> = new Set(['relationship', 'sighting
 /** Meta objects (spec section 7): they describe other objects and are neither SDOs nor SROs. */
 export const META_TYPES: ReadonlySet<string> = new Set(['marking-definition', 'language-content', 'extension-definition']);
 
+/**
+ * A table entry by key, own properties only: hostile names such as "constructor" must not reach
+ * Object.prototype.
+ * @example own({ a: 1 }, 'constructor') // undefined
+ */
+export function own<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 /** What kind of type a type name is. */
 export type TypeKind = 'sdo' | 'sro' | 'sco' | 'meta' | 'custom' | 'unknown';
 
@@ -112,7 +121,7 @@ const MARKING_PROPERTIES = [
 
 function propertySet(type: string): ReadonlySet<string> | undefined {
   if (type === 'marking-definition') return new Set(MARKING_PROPERTIES);
-  const specific = SPECIFIC[type];
+  const specific = own(SPECIFIC, type);
   if (!specific) return undefined;
   return new Set([...(SCO_TYPES.has(type) ? SCO_COMMON : SDO_COMMON), ...specific]);
 }

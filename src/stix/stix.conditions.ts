@@ -1,5 +1,5 @@
 import type { ParseIssue } from '../ingest/parsers/parse-result.ts';
-import { knownProperties } from './stix.catalog.ts';
+import { knownProperties, own } from './stix.catalog.ts';
 
 // Requirements of the spec that depend on other properties or on value ranges, per type.
 
@@ -131,5 +131,5 @@ export function checkConditions(o: Props, type: string, where: string, errors: P
   }
   checkGranularMarkings(o, at, errors);
   checkExternalReferences(o, at, errors);
-  BY_TYPE[type]?.(o, at, errors, warnings);
+  own(BY_TYPE, type)?.(o, at, errors, warnings);
 }

@@ -1,5 +1,5 @@
 import { SCO_TYPES } from './stix.types.ts';
-import { SDO_TYPES, typeKind } from './stix.catalog.ts';
+import { SDO_TYPES, own, typeKind } from './stix.catalog.ts';
 import type { ParseIssue } from '../ingest/parsers/parse-result.ts';
 import { clip } from './stix.timestamp.ts';
 
@@ -116,7 +116,7 @@ function walk(node: Readonly<Record<string, unknown>>, context: string, where: s
   }
   for (const [key, value] of Object.entries(node)) {
     const at = `${where}.${key}`;
-    const rule = RULES[`${context}.${key}`] ?? RULES[key];
+    const rule = own(RULES, `${context}.${key}`) ?? own(RULES, key);
     if (depth === 0 && SKIPPED.has(`${context}.${key}`)) continue;
     if (key.endsWith('_refs')) {
       if (!Array.isArray(value)) out.push({ where: at, reason: 'must be a list of STIX identifiers' });

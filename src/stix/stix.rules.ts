@@ -1,5 +1,5 @@
 import type { ParseIssue } from '../ingest/parsers/parse-result.ts';
-import { RESERVED_PROPERTIES, REQUIRED, TIME_ORDER, TIMESTAMP_PROPERTIES, knownProperties, typeKind, type TypeKind } from './stix.catalog.ts';
+import { RESERVED_PROPERTIES, REQUIRED, own, TIME_ORDER, TIMESTAMP_PROPERTIES, knownProperties, typeKind, type TypeKind } from './stix.catalog.ts';
 import { checkRefs, identifierType } from './stix.refs.ts';
 import { checkConditions } from './stix.conditions.ts';
 import { clip, timestampProblem, timestampValue } from './stix.timestamp.ts';
@@ -19,7 +19,8 @@ export interface RuleOutcome extends RuleResult {
 }
 
 const TYPE_NAME = /^[a-z][a-z0-9-]{1,248}[a-z0-9]$/;
-const PROPERTY_NAME = /^[a-z0-9_]{3,250}$/;
+// As the OASIS schema's properties.json: a letter first, then letters, digits and underscores.
+const PROPERTY_NAME = /^[a-z][a-z0-9_]{2,249}$/;
 const EXTENSION_KEY = /^(extension-definition--[0-9a-fA-F-]{36}|[a-z][a-z0-9]*(-[a-z0-9]+)*-ext)$/;
 const EXTENSION_TYPES: ReadonlySet<string> = new Set(['new-sdo', 'new-sco', 'new-sro', 'property-extension', 'toplevel-property-extension']);
 
@@ -103,7 +104,7 @@ export function checkSpecRules(input: unknown, where: string): RuleOutcome {
   checkTimes(obj, type, kind, at, errors);
 
   // properties
-  for (const p of REQUIRED[type] ?? []) {
+  for (const p of own(REQUIRED, type) ?? []) {
     if (obj[p] === undefined || obj[p] === null) errors.push({ where: at(p), reason: `missing: required on ${type}` });
   }
   checkPropertyNames(obj, type, where, errors, warnings);
@@ -153,7 +154,7 @@ function checkPropertyNames(
     if (RESERVED_PROPERTIES.has(p)) {
       errors.push({ where: `${where}.${p}`, reason: `"${p}" is a property name STIX 2.1 reserves` });
     } else if (!PROPERTY_NAME.test(p)) {
-      errors.push({ where: `${where}.${clip(p, 60)}`, reason: 'a custom property name has 3-250 characters a-z, 0-9 and underscore' });
+      errors.push({ where: `${where}.${clip(p, 60)}`, reason: 'a custom property name has 3-250 characters a-z, 0-9 and underscore, a letter first' });
     } else if (known) {
       (p.startsWith('x_') ? custom : unprefixed).push(p);
     }

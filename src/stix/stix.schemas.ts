@@ -4,6 +4,7 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import addFormats from 'ajv-formats';
 import type { ParseIssue } from '../ingest/parsers/parse-result.ts';
 import { clip } from './stix.timestamp.ts';
+import { own } from './stix.catalog.ts';
 
 // The OASIS STIX 2.1 schemas declare JSON Schema draft 2020-12, hence Ajv2020. Every file is
 // registered under its $id so their relative $refs ("../common/core.json") resolve offline.
@@ -23,9 +24,9 @@ function makeSafe(node: unknown): unknown {
   if (!node || typeof node !== 'object') return node;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(node)) {
-    if (key === 'pattern' && typeof value === 'string') out[key] = SAFE_PATTERNS[value] ?? value;
+    if (key === 'pattern' && typeof value === 'string') out[key] = own(SAFE_PATTERNS, value) ?? value;
     else if (key === 'patternProperties' && value && typeof value === 'object') {
-      out[key] = Object.fromEntries(Object.entries(value).map(([p, s]) => [SAFE_PATTERNS[p] ?? p, makeSafe(s)]));
+      out[key] = Object.fromEntries(Object.entries(value).map(([p, s]) => [own(SAFE_PATTERNS, p) ?? p, makeSafe(s)]));
     } else out[key] = makeSafe(value);
   }
   return out;
@@ -109,8 +110,8 @@ export function ajvIssues(errors: readonly ErrorObject[] | null | undefined, whe
     const params = e.params as { additionalProperty?: unknown; missingProperty?: unknown };
     // A missing property is reported at its own place, as the spec rules do, so the two agree.
     if (e.keyword === 'required' && typeof params.missingProperty === 'string') at += segment(params.missingProperty);
-    const extra = e.keyword === 'additionalProperties' ? ` (${clip(String(params.additionalProperty), 60)})` : '';
-    const reason = `${e.message ?? e.keyword}${extra} (schema)`;
+    if (e.keyword === 'additionalProperties' && typeof params.additionalProperty === 'string') at += segment(params.additionalProperty);
+    const reason = `${e.message ?? e.keyword} (schema)`;
     const key = `${at}|${reason}`;
     if (seen.has(key)) continue;
     seen.add(key);

@@ -217,6 +217,17 @@ describe('hostile input never throws and is named', () => {
       expect(v.validateObject({ ...base, extensions: { [`${'a'.repeat(40)}-ext`]: { x_a: 1 } } }, 'objects[0]')).toEqual([]);
     });
 
+    it(`names of Object.prototype members are plain names (${name})`, () => {
+      const obj = JSON.parse(
+        '{"type":"constructor","spec_version":"2.1","id":"constructor--33fe3b22-0201-47cf-85d0-97c02164528d","created":"2020-01-01T00:00:00.000Z",' +
+          '"modified":"2020-01-01T00:00:00.000Z","__proto__":{"x":1},"constructor_ref":"identity--ae5028d4-9354-4f19-a076-7bf6b25fdb36",' +
+          '"extensions":{"extension-definition--9c59fd79-4215-4ba2-920d-3e4f320e1e62":{"extension_type":"new-sdo"}}}',
+      ) as unknown;
+      const r = v.checkObject(obj, 'objects[0]');
+      expect(r.errors.map((e) => e.where)).toEqual(['objects[0].__proto__']);
+      expect(v.validateObject({ type: 'x-constructor', id: 'x-constructor--33fe3b22-0201-47cf-85d0-97c02164528d' }, 'objects[0]')).toEqual([]);
+    });
+
     it(`deeply nested values are cut off with an error (${name})`, () => {
       let deep: Record<string, unknown> = { leaf_ref: 'identity--ae5028d4-9354-4f19-a076-7bf6b25fdb36' };
       for (let i = 0; i < 5000; i++) deep = { x_next: deep };

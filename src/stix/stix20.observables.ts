@@ -4,6 +4,7 @@ import type { StixObject } from './stix.types.ts';
 import { deterministicId, idProperties } from './deterministic-id.ts';
 import { KESSETSU_NAMESPACE } from './extensions.ts';
 import { clip } from './stix.timestamp.ts';
+import { own } from './stix.catalog.ts';
 import { identifierType } from './stix.refs.ts';
 
 // STIX 2.0 observed-data embeds its observables in an `objects` dictionary whose members point to
@@ -37,14 +38,26 @@ export interface EmbeddedResult {
 type Dict = Record<string, unknown>;
 const isDict = (v: unknown): v is Dict => !!v && typeof v === 'object' && !Array.isArray(v);
 
+// A plain assignment of "__proto__" (a key JSON.parse happily makes) would set the prototype instead.
+function put(o: Dict, key: string, value: unknown): void {
+  Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+// idProperties reads a plain table, where "constructor" would find Object's; only real lists count.
+function idNames(type: string): readonly string[] {
+  const names = idProperties(type);
+  return Array.isArray(names) ? names : [];
+}
+
 /** Renames and drops the properties 2.1 changed; warnings name what was dropped. */
 function to21(type: string, obj: Dict, where: string, warnings: ParseIssue[]): Dict {
-  const renamed = RENAMED[type] ?? {};
-  const removed = REMOVED[type] ?? {};
+  const renamed = own(RENAMED, type) ?? {};
+  const removed = own(REMOVED, type) ?? {};
   const out: Dict = {};
   for (const [key, value] of Object.entries(obj)) {
-    if (key in removed) warnings.push({ where: `${where}.${key}`, reason: `dropped: ${removed[key]}` });
-    else out[renamed[key] ?? key] = value;
+    const why = own(removed, key);
+    if (why !== undefined) warnings.push({ where: `${where}.${key}`, reason: `dropped: ${why}` });
+    else put(out, own(renamed, key) ?? key, value);
   }
   return out;
 }
@@ -58,12 +71,12 @@ function rewriteRefs(value: unknown, resolve: (key: string, where: string) => st
     const at = `${where}.${key}`;
     if (key.endsWith('_ref') && typeof v === 'string') {
       const id = resolve(v, at);
-      if (id !== undefined) out[key] = id;
+      if (id !== undefined) put(out, key, id);
     } else if (key.endsWith('_refs') && Array.isArray(v)) {
       const ids = v.flatMap((r, i) => (typeof r === 'string' ? (resolve(r, `${at}[${i}]`) ?? []) : []));
-      if (ids.length > 0) out[key] = ids;
+      if (ids.length > 0) put(out, key, ids);
     } else {
-      out[key] = rewriteRefs(v, resolve, at, depth + 1);
+      put(out, key, rewriteRefs(v, resolve, at, depth + 1));
     }
   }
   return out;
@@ -107,10 +120,10 @@ export function embeddedToScos(observedId: string, embedded: Dict, where: string
     }
     inProgress.add(key);
     const contributing: Dict = {};
-    for (const name of idProperties(u.type) ?? []) if (u.props[name] !== undefined) contributing[name] = u.props[name];
+    for (const name of idNames(u.type)) if (u.props[name] !== undefined) contributing[name] = u.props[name];
     const resolved = rewriteRefs(contributing, (ref) => idOf(ref) ?? (identifierType(ref) ? ref : undefined), '') as Dict;
     inProgress.delete(key);
-    const id = ids.get(key) ?? deterministicId(u.type, resolved) ?? fallback(key, u.type);
+    const id = ids.get(key) ?? (idNames(u.type).length > 0 ? deterministicId(u.type, resolved) : undefined) ?? fallback(key, u.type);
     ids.set(key, id);
     return id;
   };

@@ -196,6 +196,19 @@ describe('hostile 2.0 input', () => {
     expect(r.errors.map((e) => e.where)).toEqual(expect.arrayContaining(['objects[0]', 'objects[1]', 'objects[2].id']));
   });
 
+  it('names of Object.prototype members are plain names', () => {
+    const json = JSON.parse(
+      '{"type":"bundle","id":"bundle--44af6c39-c09b-49c5-9de2-394224b04982","objects":[{"type":"observed-data","id":"observed-data--b67d30ff-02ac-498a-92f9-32f845f448cf",' +
+        '"objects":{"constructor":{"type":"constructor","toString":"x","__proto__":{"polluted":true}},"1":{"type":"file","name":"a","constructor":1}}}]}',
+    ) as unknown;
+    const { objects } = upgradeStix20Bundle(json);
+    // Integer-like keys come first in a JSON object's key order, so "1" before "constructor".
+    expect(objects.map((o) => o.type)).toEqual(['observed-data', 'file', 'constructor']);
+    expect(Object.getPrototypeOf(objects[2])).toBe(Object.prototype);
+    expect(Object.keys(objects[2]!)).toEqual(['type', 'spec_version', 'id', 'toString', '__proto__']);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it('is not fooled by what is not a bundle or is 2.1', () => {
     expect(isStix20Bundle(null)).toBe(false);
     expect(isStix20Bundle({ type: 'bundle', objects: [{ type: 'ipv4-addr', value: '1.2.3.4' }] })).toBe(false);

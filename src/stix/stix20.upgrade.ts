@@ -4,6 +4,7 @@ import { SCO_TYPES } from './stix.types.ts';
 import { embeddedToScos } from './stix20.observables.ts';
 import { withMillis } from './stix.timestamp.ts';
 import { TLP1_MARKING_IDS } from '../trust/tlp.ts';
+import { own } from './stix.catalog.ts';
 
 // STIX 2.0 → 2.1, after the spec's "changes from 2.0" and what the OASIS elevator does for 2.0 input.
 
@@ -23,7 +24,7 @@ type Dict = Record<string, unknown>;
  * under these ids, and 2.0 producers wrote them without a name.
  */
 function tlp1Marking(id: string): StixObject | undefined {
-  const level = TLP1_MARKING_IDS[id];
+  const level = own(TLP1_MARKING_IDS, id);
   if (!level) return undefined;
   const tlp = level === 'clear' ? 'white' : level;
   return {
@@ -78,7 +79,7 @@ function upgradeObject(input: Dict, where: string, warnings: ParseIssue[], extra
   for (const p of ['created', 'modified']) if (typeof o[p] === 'string') o[p] = withMillis(o[p]);
   const type = typeof o.type === 'string' ? o.type : '';
 
-  const target = LABELS_BECOME[type];
+  const target = own(LABELS_BECOME, type);
   if (target && Array.isArray(o.labels) && o[target] === undefined) {
     o[target] = o.labels;
     delete o.labels;
