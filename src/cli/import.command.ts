@@ -9,7 +9,6 @@ import { parseTlp } from '../trust/tlp.ts';
 import { AppError } from '../shared/errors.ts';
 import { inflateBody } from '../ingest/body.ts';
 import type { IngestParams, IngestReport } from '../ingest/ingest.params.ts';
-import { parseMispFeedDir } from '../ingest/parsers/misp-feed.parser.ts';
 import { CliError, withDirectApp, type StorageFlags } from './cli-context.ts';
 
 interface ImportFlags extends StorageFlags {
@@ -99,6 +98,7 @@ export function registerImport(program: Command): void {
           const params: IngestParams = { format: (flags.format as IngestParams['format']) ?? 'auto', tlp, orgs: [], groups: [], users: [], anonymous: flags.anonymous ?? false, dryRun: flags.dryRun ?? false, lenient: flags.lenient ?? false, filename: path.basename(file), source: 'cli', onProgress: (d, t) => bar.update(d, t) };
           try {
             if (statSync(file).isDirectory()) {
+              const { parseMispFeedDir } = await import('../ingest/parsers/misp-feed.parser.ts');
               for await (const ev of parseMispFeedDir(file)) {
                 const r = await app.ingest.ingestParsed(viewer, ev.result, params);
                 if (!flags.quiet) process.stdout.write(summarise(ev.file, r) + '\n');

@@ -3,6 +3,7 @@ import type { Viewer } from '../access/viewer.ts';
 import type { StixObject } from '../stix/stix.types.ts';
 import { isSco } from '../stix/stix.types.ts';
 import { sectorIdentity } from '../stix/extensions.ts';
+import { stixSectorOf } from '../orgs/org-identity.ts';
 import { observableKeys } from '../observables/observable.factory.ts';
 import { patternKeys } from '../observables/pattern.parser.ts';
 import { stricter, tlpOfMarkingId, tlpOfMarkingObject, tlpOfMarkingRefs } from '../trust/tlp.ts';
@@ -78,7 +79,7 @@ export function prepareObjects(parsed: ParseResult, params: IngestParams, who: C
 // An anonymous contributor's own identity objects are withheld and its created_by_ref becomes
 // the stable identity of its sector ("a financial institution").
 function anonymise(objects: readonly StixObject[], org: OrgRow, warnings: ParseIssue[]): StixObject[] {
-  const sector = sectorIdentity(org.sector ?? org.kind);
+  const sector = sectorIdentity(stixSectorOf(org));
   const authors = new Set(objects.map((o) => o.created_by_ref).filter((r): r is string => typeof r === 'string'));
   const out: StixObject[] = [sector];
   let withheld = 0;

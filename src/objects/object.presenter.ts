@@ -1,4 +1,5 @@
-import type { Tlp } from '../db/schema.ts';
+import type { OrgRow, Tlp } from '../db/schema.ts';
+import { stixSectorOf } from '../orgs/org-identity.ts';
 import type { AnyViewer } from '../access/viewer.ts';
 import { mayUnmask } from '../access/visibility.policy.ts';
 import type { StixObject } from '../stix/stix.types.ts';
@@ -33,7 +34,7 @@ export interface ContributionOut {
 export function presentContribution(viewer: AnyViewer, c: ContributionView): ContributionOut {
   const sector = c.sector ?? c.org_kind;
   const unmask = mayUnmask(viewer, { orgId: c.org_id, anonymous: c.anonymous });
-  const identity = sectorIdentity(sector);
+  const identity = sectorIdentity(stixSectorOf({ sector: c.sector as OrgRow['sector'], kind: c.org_kind as OrgRow['kind'] }));
   return {
     organisation: unmask
       ? { id: c.org_id, name: c.org_name, sector, identity_ref: null }

@@ -14,9 +14,14 @@ const SECTOR_VOCAB: Readonly<Record<string, string>> = {
   government: 'government-national',
 };
 
+/** The STIX industry-sector vocabulary word for an organisation's sector (or kind when it has none). */
+export function stixSectorOf(org: Pick<OrgRow, 'kind' | 'sector'>): string {
+  return SECTOR_VOCAB[org.sector ?? org.kind] ?? (org.sector ?? org.kind).replaceAll('_', '-');
+}
+
 /** The stable STIX identity of a member organisation (not used for anonymous contributions). */
 export function orgIdentity(org: Pick<OrgRow, 'id' | 'name' | 'kind' | 'sector'>): StixObject {
-  const sector = SECTOR_VOCAB[org.sector ?? org.kind];
+  const sector = stixSectorOf(org);
   return {
     type: 'identity',
     spec_version: '2.1',
@@ -25,7 +30,7 @@ export function orgIdentity(org: Pick<OrgRow, 'id' | 'name' | 'kind' | 'sector'>
     modified: '2026-01-01T00:00:00.000Z',
     name: org.name,
     identity_class: 'organization',
-    ...(sector ? { sectors: [sector] } : {}),
+    sectors: [sector],
     created_by_ref: HUB_IDENTITY.id,
   };
 }

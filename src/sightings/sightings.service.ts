@@ -10,7 +10,7 @@ import { guessValueKind } from '../lookup/guess-kind.ts';
 import type { ObservableIndex } from '../lookup/observable.index.ts';
 import { findVisibleObject } from '../objects/objects.repository.ts';
 import { findOrg } from '../orgs/orgs.repository.ts';
-import { orgIdentity } from '../orgs/org-identity.ts';
+import { orgIdentity, stixSectorOf } from '../orgs/org-identity.ts';
 import { sectorIdentity } from '../stix/extensions.ts';
 import type { IngestService } from '../ingest/ingest.service.ts';
 import type { IngestReport } from '../ingest/ingest.params.ts';
@@ -85,7 +85,7 @@ export class SightingsService {
         target = ind.id;
       }
     }
-    const where = input.anonymous ? sectorIdentity(org.sector ?? org.kind) : orgIdentity(org);
+    const where = input.anonymous ? sectorIdentity(stixSectorOf(org)) : orgIdentity(org);
     const sighting: StixObject = {
       type: 'sighting',
       spec_version: '2.1',

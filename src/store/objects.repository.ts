@@ -60,7 +60,7 @@ export async function insertVersions(db: Kysely<Database>, records: readonly Obj
   const payload = JSON.stringify(versioned.map((r) => ({ object_id: r.id, modified: r.modified, data: r.data })));
   const res = await sql`
     insert into stix_versions (object_id, modified, modified_text, data, seq)
-    select x.object_id, x.modified, x.modified, x.data, nextval('change_seq')
+    select x.object_id, cast(x.modified as timestamptz), x.modified, x.data, nextval('change_seq')
     from jsonb_to_recordset(cast(${payload} as jsonb)) as x(object_id text, modified text, data jsonb)
     on conflict do nothing`.execute(db);
   return Number(res.numAffectedRows ?? 0);

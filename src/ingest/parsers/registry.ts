@@ -1,13 +1,6 @@
 import { AppError } from '../../shared/errors.ts';
 import type { StixValidator } from '../../stix/stix.validator.ts';
-import { sniffFormat } from './format.sniffer.ts';
 import { parseStix } from './stix.parser.ts';
-import { parseMispEvent } from './misp.parser.ts';
-import { parseCsv } from './csv.parser.ts';
-import { parseText } from './text.parser.ts';
-import { parseEml } from './eml.parser.ts';
-import { parseStix1 } from './stix1.parser.ts';
-import { parseOpenIoc } from './openioc.parser.ts';
 import { parseJsonText } from './json-text.ts';
 import { ParseError, type IngestFormat, type ParseResult } from './parse-result.ts';
 
@@ -21,27 +14,29 @@ export const REQUESTABLE_FORMATS = ['auto', 'stix', 'misp', 'csv', 'text', 'eml'
 export async function parseBody(body: Buffer, format: 'auto' | IngestFormat, validator: StixValidator, opts: { lenient: boolean; filename?: string | undefined }): Promise<ParseResult> {
   let chosen: IngestFormat = format === 'auto' ? 'text' : format;
   if (format === 'auto') {
+    const { sniffFormat } = await import('./format.sniffer.ts');
     const sniffed = sniffFormat(body.subarray(0, 64 * 1024), opts.filename);
     if (sniffed.format === null) throw new AppError('unsupported_media_type', `cannot import this file: ${sniffed.reason}`, { reason: sniffed.reason });
     chosen = sniffed.format;
   }
+  // Parsers load on first use: a hub that only takes STIX never loads the e-mail or XML libraries.
   try {
     switch (chosen) {
       case 'stix':
       case 'stix20':
         return parseStix(body, validator, { lenient: opts.lenient });
       case 'misp':
-        return parseMispEvent(parseJsonText(body, 'event'));
+        return (await import('./misp.parser.ts')).parseMispEvent(parseJsonText(body, 'event'));
       case 'csv':
-        return parseCsv(body);
+        return (await import('./csv.parser.ts')).parseCsv(body);
       case 'text':
-        return parseText(body);
+        return (await import('./text.parser.ts')).parseText(body);
       case 'eml':
-        return await parseEml(body);
+        return await (await import('./eml.parser.ts')).parseEml(body);
       case 'stix1':
-        return parseStix1(body);
+        return (await import('./stix1.parser.ts')).parseStix1(body);
       case 'openioc':
-        return parseOpenIoc(body);
+        return (await import('./openioc.parser.ts')).parseOpenIoc(body);
       case 'misp-feed':
         throw new AppError('unprocessable', 'a MISP feed manifest names events in other files: import the feed folder with "kessetsu import DIR"');
     }
