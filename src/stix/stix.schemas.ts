@@ -1,13 +1,28 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { Ajv } from 'ajv';
+import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import type { ParseIssue } from '../ingest/parsers/parse-result.ts';
 import { clip } from './stix.timestamp.ts';
 import { own } from './stix.catalog.ts';
 
-// The OASIS STIX 2.1 schemas declare JSON Schema draft 2020-12, hence Ajv2020. Every file is
-// registered under its $id so their relative $refs ("../common/core.json") resolve offline.
+// The OASIS STIX 2.1 schemas declare JSON Schema draft 2020-12 (Ajv2020); older releases of them
+// used draft-07. The Ajv class follows what the files declare. Every file is registered under its
+// $id so their relative $refs ("../common/core.json") resolve offline.
+
+/** Ajv classes by the `$schema` a schema file declares. */
+const AJV_BY_DRAFT: Readonly<Record<string, typeof Ajv2020 | typeof Ajv2019 | typeof Ajv>> = {
+  'https://json-schema.org/draft/2020-12/schema': Ajv2020,
+  'https://json-schema.org/draft/2019-09/schema': Ajv2019,
+  'http://json-schema.org/draft-07/schema#': Ajv,
+  'http://json-schema.org/draft-07/schema': Ajv,
+  'http://json-schema.org/draft-06/schema#': Ajv,
+};
+
+/** Any of the Ajv classes: they share the methods used here. */
+export type AnyAjv = Ajv2020 | Ajv2019 | Ajv;
 
 const SCHEMA_FOLDERS = ['common', 'sdos', 'sros', 'observables'] as const;
 const COMMON_TYPES = new Set(['marking-definition', 'language-content', 'extension-definition']);
@@ -38,10 +53,15 @@ function idnHostname(text: string): boolean {
   return text.split('.').every((label) => label.length > 0 && label.length <= 63 && !/[\s\p{Cc}/\\@:?#]/u.test(label));
 }
 
-/** A new Ajv for STIX schemas: draft 2020-12, formats, first error only (fast), non-unicode regexps as the OASIS patterns need. */
-export function newStixAjv(): Ajv2020 {
-  const ajv = new Ajv2020({ allErrors: false, strict: false, unicodeRegExp: false, validateSchema: false });
-  (addFormats as unknown as (a: Ajv2020, o: object) => void)(ajv, { mode: 'fast' });
+/**
+ * A new Ajv for STIX schemas of a JSON Schema draft (2020-12 unless told): formats, first error
+ * only (fast), non-unicode regexps as the OASIS patterns need.
+ */
+export function newStixAjv(draft = 'https://json-schema.org/draft/2020-12/schema'): AnyAjv {
+  const AjvClass = own(AJV_BY_DRAFT, draft);
+  if (!AjvClass) throw new Error(`JSON Schema draft ${draft} is not supported (2020-12, 2019-09, draft-07 or draft-06 are)`);
+  const ajv = new AjvClass({ allErrors: false, strict: false, unicodeRegExp: false, validateSchema: false });
+  (addFormats as unknown as (a: AnyAjv, o: object) => void)(ajv, { mode: 'fast' });
   ajv.addFormat('idn-hostname', idnHostname);
   return ajv;
 }
@@ -59,23 +79,30 @@ export interface StixSchemaSet {
  * Throws when the folder is not the OASIS schema set, naming the file and the reason.
  */
 export function loadStixSchemas(dir: string): StixSchemaSet {
-  const ajv = newStixAjv();
   const byType = new Map<string, string>();
+  const loaded: object[] = [];
+  const drafts = new Set<string>();
   let coreId: string | undefined;
   let scoCoreId: string | undefined;
   for (const folder of SCHEMA_FOLDERS) {
     const full = path.join(dir, folder);
-    const files = readdirSync(full).filter((f) => f.endsWith('.json'));
+    let files: string[];
+    try {
+      files = readdirSync(full).filter((f) => f.endsWith('.json'));
+    } catch (e) {
+      throw new Error(`STIX schemas: cannot read ${full} (${(e as Error).message}); the folder needs common/, sdos/, sros/ and observables/`, { cause: e });
+    }
     for (const file of files) {
       const where = path.join(full, file);
-      let schema: { $id?: unknown };
+      let schema: { $id?: unknown; $schema?: unknown };
       try {
-        schema = makeSafe(JSON.parse(readFileSync(where, 'utf8'))) as { $id?: unknown };
+        schema = makeSafe(JSON.parse(readFileSync(where, 'utf8'))) as { $id?: unknown; $schema?: unknown };
       } catch (e) {
         throw new Error(`STIX schema ${where}: ${(e as Error).message}`, { cause: e });
       }
       if (typeof schema.$id !== 'string') throw new Error(`STIX schema ${where}: no $id`);
-      ajv.addSchema(schema as object);
+      if (typeof schema.$schema === 'string') drafts.add(schema.$schema);
+      loaded.push(schema);
       const type = file.slice(0, -'.json'.length);
       if (folder !== 'common' || COMMON_TYPES.has(type)) byType.set(type, schema.$id);
       if (folder === 'common' && type === 'core') coreId = schema.$id;
@@ -83,6 +110,9 @@ export function loadStixSchemas(dir: string): StixSchemaSet {
     }
   }
   if (!coreId || !scoCoreId) throw new Error(`STIX schemas in ${dir}: common/core.json or common/cyber-observable-core.json missing`);
+  if (drafts.size > 1) throw new Error(`STIX schemas in ${dir} mix JSON Schema drafts: ${[...drafts].join(', ')}`);
+  const ajv = newStixAjv([...drafts][0]);
+  for (const schema of loaded) ajv.addSchema(schema);
   const cache = new Map<string, ValidateFunction>();
   const compiled = (id: string): ValidateFunction => {
     let fn = cache.get(id);
