@@ -1,6 +1,6 @@
 // Authenticated requests per second on a cheap endpoint (GET /api/v1/me) over real HTTP on loopback,
 // with autocannon in a separate process; PGlite always, PostgreSQL when KESSETSU_BENCH_PG_URL is set.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,7 +9,7 @@ import { loadConfig } from '../src/config/config.ts';
 import { openPglite, openPostgres, type Storage } from '../src/db/database.ts';
 import { buildServer } from '../src/http/server.ts';
 import { bootstrap } from '../src/orgs/bootstrap.ts';
-import { median, report } from './support.ts';
+import { freshPgDatabase, median, report } from './support.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -24,8 +24,15 @@ async function measure(storage: Storage, label: string): Promise<void> {
   const rps: number[] = [];
   const p99: number[] = [];
   for (let i = 0; i < RUNS; i++) {
-    const out = spawnSync(process.execPath, [autocannon, '-c', '64', '-p', '4', '-d', String(SECONDS), '-j', '-H', `authorization=Bearer ${first!.key}`, `${address}/api/v1/me`], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-    const r = JSON.parse(out.stdout) as { requests: { average: number }; latency: { p99: number }; non2xx: number; errors: number };
+    // Asynchronous: the server answers from this process's event loop while autocannon runs.
+    const stdout = await new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, [autocannon, '-c', '64', '-p', '4', '-d', String(SECONDS), '-j', '-H', `authorization=Bearer ${first!.key}`, `${address}/api/v1/me`], { stdio: ['ignore', 'pipe', 'ignore'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.on('error', reject);
+      child.on('close', () => resolve(out));
+    });
+    const r = JSON.parse(stdout) as { requests: { average: number }; latency: { p99: number }; non2xx: number; errors: number };
     if (r.non2xx || r.errors) throw new Error(`${label}: ${r.non2xx} non-2xx answers, ${r.errors} errors`);
     rps.push(r.requests.average);
     p99.push(r.latency.p99);
@@ -45,6 +52,6 @@ async function measure(storage: Storage, label: string): Promise<void> {
 const dir = mkdtempSync(path.join(os.tmpdir(), 'kessetsu-bench-'));
 await measure(await openPglite(dir), 'PGlite');
 rmSync(dir, { recursive: true, force: true });
-if (process.env.KESSETSU_BENCH_PG_URL) await measure(await openPostgres(process.env.KESSETSU_BENCH_PG_URL), 'PostgreSQL');
+if (process.env.KESSETSU_BENCH_PG_URL) await measure(await openPostgres(await freshPgDatabase(process.env.KESSETSU_BENCH_PG_URL, 'kessetsu_bench_http')), 'PostgreSQL');
 else console.error('http bench: KESSETSU_BENCH_PG_URL not set, PostgreSQL run skipped');
 process.exit(0);

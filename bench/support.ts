@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
+import pg from 'pg';
 
 /** The median of some numbers. */
 export function median(xs: readonly number[]): number {
@@ -31,4 +32,16 @@ export function commit(): string {
   } catch {
     return 'unknown';
   }
+}
+
+/** A fresh, empty database on the benchmark's PostgreSQL server (dropped and created again). */
+export async function freshPgDatabase(adminUrl: string, name: string): Promise<string> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`drop database if exists "${name}" with (force)`);
+  await admin.query(`create database "${name}"`);
+  await admin.end();
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  return u.toString();
 }

@@ -2,11 +2,17 @@ import type { Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import * as foundation from './migrations/2026-11-23T00-00-foundation.ts';
 import * as knowledgeStore from './migrations/2026-11-23T01-00-knowledge-store.ts';
+import * as analysis from './migrations/2026-11-23T03-00-analysis.ts'; // analysis (issue 5)
+import * as feedback from './migrations/2026-11-23T04-00-feedback.ts';
+import * as taxii from './migrations/2026-11-23T05-00-taxii.ts';
 
 // Listed statically so the migrations ship inside any bundle and run in a stable order.
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-11-23T00-00-foundation': foundation,
   '2026-11-23T01-00-knowledge-store': knowledgeStore,
+  '2026-11-23T03-00-analysis': analysis,
+  '2026-11-23T04-00-feedback': feedback,
+  '2026-11-23T05-00-taxii': taxii,
 };
 
 class StaticProvider implements MigrationProvider {
@@ -19,7 +25,8 @@ class StaticProvider implements MigrationProvider {
 export const migrationNames: readonly string[] = Object.keys(MIGRATIONS).sort();
 
 function migratorFor(db: Kysely<any>): Migrator {
-  return new Migrator({ db, provider: new StaticProvider(), migrationTableName: 'kysely_migration' });
+  // Areas add migrations in parallel branches; order among them does not matter, so allow any order.
+  return new Migrator({ db, provider: new StaticProvider(), migrationTableName: 'kysely_migration', allowUnorderedMigrations: true });
 }
 
 /**

@@ -10,10 +10,22 @@ declare module 'vitest' {
   export interface ProvidedContext {
     pgliteTemplate: string;
     pgTemplateUrl: string | null;
+    pgTemplateName: string;
   }
 }
 
-const PG_TEMPLATE = 'kessetsu_test_template';
+// Names carry the pid of the run, so concurrent runs against one server never touch each other's databases.
+const RUN = `p${process.pid}`;
+const PG_TEMPLATE = `kt_${RUN}_template`;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 function withDatabase(url: string, name: string): string {
   const u = new URL(url);
@@ -34,18 +46,23 @@ export default async function setup(project: TestProject): Promise<() => Promise
     if (process.env.CI === 'true') throw new Error('CI=true but KESSETSU_TEST_PG_URL is not set: the PostgreSQL half of the suite must run in CI');
     console.log('kessetsu tests: KESSETSU_TEST_PG_URL not set, the PostgreSQL half of the storage tests is skipped (PGlite half runs)');
     project.provide('pgTemplateUrl', null);
+    project.provide('pgTemplateName', '');
   } else {
     const admin = new pg.Client({ connectionString: pgUrl });
     await admin.connect();
-    // Leftover test databases of an earlier, killed run.
-    const old = await admin.query<{ datname: string }>(`select datname from pg_database where datname like 'kt\\_%' or datname = $1`, [PG_TEMPLATE]);
-    for (const row of old.rows) await admin.query(`drop database if exists "${row.datname}" with (force)`);
+    // Leftover test databases of earlier runs that were killed (their process is gone).
+    const old = await admin.query<{ datname: string }>(`select datname from pg_database where datname like 'kt\\_p%'`);
+    for (const row of old.rows) {
+      const pid = Number(/^kt_p(\d+)_/.exec(row.datname)?.[1]);
+      if (pid && !alive(pid)) await admin.query(`drop database if exists "${row.datname}" with (force)`);
+    }
     await admin.query(`create database "${PG_TEMPLATE}"`);
     await admin.end();
     const t = await openPostgres(withDatabase(pgUrl, PG_TEMPLATE), 1);
     await migrateToLatest(t.db);
     await t.close();
     project.provide('pgTemplateUrl', pgUrl);
+    project.provide('pgTemplateName', PG_TEMPLATE);
   }
 
   return async () => {

@@ -38,10 +38,11 @@ function postgresBackend(adminUrl: string): Backend {
   return {
     name: 'postgres',
     async open() {
-      const name = `kt_${randomBytes(6).toString('hex')}`;
+      const template = inject('pgTemplateName');
+      const name = `${template.replace(/_template$/, '')}_${randomBytes(6).toString('hex')}`;
       const admin = new pg.Client({ connectionString: adminUrl });
       await admin.connect();
-      await admin.query(`create database "${name}" template kessetsu_test_template`);
+      await admin.query(`create database "${name}" template "${template}"`);
       await admin.end();
       const storage = await openPostgres(withDatabase(adminUrl, name), 5);
       return {
