@@ -1,5 +1,6 @@
 import type { ParseIssue } from '../ingest/parsers/parse-result.ts';
 import { knownProperties, own } from './stix.catalog.ts';
+import { clip } from './stix.timestamp.ts';
 
 // Requirements of the spec that depend on other properties or on value ranges, per type.
 
@@ -127,7 +128,7 @@ export function checkConditions(o: Props, type: string, where: string, errors: P
   // The spec forbids empty lists; only its own properties are held to it, custom ones are the producer's.
   const known = knownProperties(type);
   for (const [p, v] of Object.entries(o)) {
-    if (Array.isArray(v) && v.length === 0 && (known ? known.has(p) : !p.startsWith('x_'))) errors.push({ where: at(p), reason: 'must not be an empty list' });
+    if (Array.isArray(v) && v.length === 0 && (known ? known.has(p) : !p.startsWith('x_'))) errors.push({ where: at(clip(p, 60)), reason: 'must not be an empty list' });
   }
   checkGranularMarkings(o, at, errors);
   checkExternalReferences(o, at, errors);

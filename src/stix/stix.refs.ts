@@ -115,7 +115,7 @@ function walk(node: Readonly<Record<string, unknown>>, context: string, where: s
     return;
   }
   for (const [key, value] of Object.entries(node)) {
-    const at = `${where}.${key}`;
+    const at = `${where}.${clip(key, 60)}`;
     const rule = own(RULES, `${context}.${key}`) ?? own(RULES, key);
     if (depth === 0 && SKIPPED.has(`${context}.${key}`)) continue;
     if (key.endsWith('_refs')) {
