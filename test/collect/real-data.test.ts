@@ -1,0 +1,97 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeStorage } from '../support/storage.ts';
+import { as, makeMember, startHub, type TestHub, type TestMember } from '../support/app.ts';
+import { hasSharedData, sharedData } from '../support/shared-data.ts';
+
+const SKIP = /(^SOURCE\.md|^README\.md|^LICENSE)/;
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) return filesUnder(full);
+    return SKIP.test(name) ? [] : [full];
+  });
+}
+
+// Files the importers must refuse, with the reason they give: never a generic error, never a 500.
+const REFUSED: readonly { match: RegExp; status: number; says: RegExp }[] = [
+  { match: /validator-test-examples\/invalid_/, status: 422, says: /nothing was imported|malformed JSON|objects\[/ },
+  { match: /\.msg$/, status: 415, says: /Outlook/i },
+];
+
+const real = hasSharedData();
+
+describeStorage('every real file imports without a crash', (backend) => {
+  let hub: TestHub;
+  let member: TestMember;
+  beforeAll(async () => {
+    hub = await startHub(backend, { KESSETSU_BODY_LIMIT: String(64 * 1024 * 1024) });
+    member = await makeMember(hub);
+  });
+  afterAll(() => hub.close());
+
+  const roots = ['stix/oasis-examples', 'stix/mitre-attack', 'stix/stix20-unit42', 'stix/stix20-pymisp', 'stix/validator-test-examples', 'stix/stix1x', 'misp/events', 'feeds', 'email'];
+  for (const root of roots) {
+    it.skipIf(!real)(`imports every file under ${root}`, { timeout: 600_000 }, async () => {
+      const files = filesUnder(sharedData(root)).filter((f) => !f.endsWith('.md'));
+      expect(files.length).toBeGreaterThan(0);
+      for (const file of files) {
+        const body = readFileSync(file);
+        const r = await hub.server.inject({ method: 'POST', url: `/api/v1/ingest?format=auto&tlp=green&filename=${encodeURIComponent(path.basename(file))}`, headers: { ...as(member.key), 'content-type': 'application/octet-stream' }, payload: body });
+        const refused = REFUSED.find((x) => x.match.test(file));
+        const rel = path.relative(sharedData(), file);
+        if (refused) {
+          expect(r.statusCode, `${rel}: ${r.body.slice(0, 300)}`).toBe(refused.status);
+          expect(r.json().error.message, rel).toMatch(refused.says);
+          continue;
+        }
+        expect(r.statusCode, `${rel}: ${r.body.slice(0, 400)}`).toBe(200);
+        const report = r.json();
+        expect(report.status, rel).toBe('done');
+        expect(report.counts.objects, rel).toBeGreaterThan(0);
+      }
+    });
+  }
+
+  it.skipIf(!real)('re-ingesting the same file creates nothing new and moves last_seen', async () => {
+    const body = readFileSync(sharedData('stix/oasis-examples', readdirSync(sharedData('stix/oasis-examples')).find((f) => f.endsWith('.json'))!));
+    const send = () => hub.server.inject({ method: 'POST', url: '/api/v1/ingest?format=stix&tlp=amber', headers: { ...as(member.key), 'content-type': 'application/json' }, payload: body });
+    const first = (await send()).json();
+    const before = await hub.app.storage.db.selectFrom('contributions').select(['object_id', 'last_seen']).where('org_id', '=', member.org.id).where('tlp', '=', 'amber').execute();
+    const second = (await send()).json();
+    expect(second.counts.created).toBe(0);
+    expect(second.counts.updated).toBe(0);
+    expect(second.counts.unchanged).toBe(first.counts.objects);
+    const after = await hub.app.storage.db.selectFrom('contributions').select(['object_id', 'last_seen']).where('org_id', '=', member.org.id).where('tlp', '=', 'amber').execute();
+    expect(after.length).toBe(before.length);
+    const moved = after.filter((a) => a.last_seen > before.find((b) => b.object_id === a.object_id)!.last_seen);
+    expect(moved.length).toBe(after.length);
+  });
+});
+
+describeStorage('one object, many contributions', (backend) => {
+  let hub: TestHub;
+  beforeAll(async () => {
+    hub = await startHub(backend);
+  });
+  afterAll(() => hub.close());
+
+  it('two organisations sharing the same IP produce one ipv4-addr object with two contributions', async () => {
+    const a = await makeMember(hub, { sector: 'finance' });
+    const b = await makeMember(hub, { sector: 'telecom' });
+    await hub.server.inject({ method: 'POST', url: '/api/v1/ingest?format=text&tlp=green', headers: { ...as(a.key), 'content-type': 'text/plain' }, payload: 'C2 seen at 198.51.100[.]23 today' });
+    await hub.server.inject({ method: 'POST', url: '/api/v1/ingest?format=csv&tlp=amber', headers: { ...as(b.key), 'content-type': 'text/csv' }, payload: 'value,type\n198.51.100.23,ipv4-addr\n' });
+    const objs = await hub.app.storage.db.selectFrom('stix_objects').select('id').where('type', '=', 'ipv4-addr').where('value', '=', '198.51.100.23').execute();
+    expect(objs).toHaveLength(1);
+    const contributions = await hub.app.storage.db.selectFrom('contributions').select(['org_id', 'tlp']).where('object_id', '=', objs[0]!.id).orderBy('tlp').execute();
+    expect(contributions.map((c) => [c.org_id, c.tlp])).toEqual([
+      [b.org.id, 'amber'],
+      [a.org.id, 'green'],
+    ]);
+    const detail = await hub.server.inject({ method: 'GET', url: `/api/v1/objects/${objs[0]!.id}`, headers: as(a.key) });
+    expect(detail.json().contributions).toHaveLength(1);
+    expect(detail.json().reported_by.orgs).toBe(2);
+  });
+});
