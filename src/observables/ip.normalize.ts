@@ -20,7 +20,8 @@ export function parseIpv4(text: string): number | string {
       if (digits === 0 && c === 48) leadingZero = true;
       else if (leadingZero) return `octet ${parts + 1} has a leading zero: octal and decimal readers disagree on it`;
       octet = octet * 10 + (c - 48);
-      if (++digits > 3 || octet > 255) return `octet ${parts + 1} is greater than 255`;
+      if (++digits > 3) return `octet ${parts + 1} has more than three digits`;
+      if (octet > 255) return `octet ${parts + 1} is greater than 255`;
     } else if (c === 46) {
       if (digits === 0) return parts === 0 && i === text.length ? 'empty value' : `octet ${parts + 1} is empty`;
       if (++parts > 4) return 'has more than four octets';
