@@ -39,7 +39,7 @@ function pickHash(hashes: unknown): Record<string, string> | undefined {
 
 /** The id-contributing properties this type declares, or undefined when ids are random (process, SDOs). */
 export function idProperties(type: string): readonly string[] | undefined {
-  return ID_PROPERTIES[type];
+  return Object.hasOwn(ID_PROPERTIES, type) ? ID_PROPERTIES[type] : undefined;
 }
 
 /**
@@ -48,7 +48,7 @@ export function idProperties(type: string): readonly string[] | undefined {
  * @example deterministicId('ipv4-addr', { value: '198.51.100.3' }) // 'ipv4-addr--…'
  */
 export function deterministicId(type: string, props: Readonly<Record<string, unknown>>): string | undefined {
-  const names = ID_PROPERTIES[type];
+  const names = Object.hasOwn(ID_PROPERTIES, type) ? ID_PROPERTIES[type] : undefined;
   if (!names) return undefined;
   const contributing: Record<string, unknown> = {};
   for (const name of names) {
