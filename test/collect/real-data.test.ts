@@ -5,7 +5,7 @@ import { describeStorage } from '../support/storage.ts';
 import { as, makeMember, startHub, type TestHub, type TestMember } from '../support/app.ts';
 import { hasSharedData, sharedData } from '../support/shared-data.ts';
 
-const SKIP = /(^SOURCE\.md|^README\.md|^LICENSE)/;
+const SKIP = /(^SOURCE\.md|^README\.md|LICENSE)/;
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -22,7 +22,7 @@ export async function startHub(backend: Backend, env: Record<string, string> = {
   const config = loadConfig({ KESSETSU_RATE_LIMIT: '1000000', ...env }, { dataDir: '/nonexistent' });
   const app = await createApp(config, { storage });
   const first = await bootstrap(storage.db, app.orgs, undefined);
-  const server = await buildServer(app, { logger: false });
+  const server = await buildServer(app, { logger: process.env.KESSETSU_TEST_LOG === '1' });
   await server.ready();
   return {
     app,
