@@ -92,3 +92,15 @@ export function scoPattern(objs: readonly StixObject[]): string | undefined {
   if (parts.length === 0) return undefined;
   return parts.map((children) => `[${comparisonExpression({ kind: 'and', children }, false)}]`).join(' AND ');
 }
+
+/**
+ * Combines converted parts of a source condition: an AND with an unconvertible part is dropped whole
+ * (dropping a conjunct would widen it into false positives), an OR keeps the parts it can express.
+ * @example combine('or', [a, undefined]) // a
+ */
+export function combine(kind: 'and' | 'or', parts: readonly (PatternNode | undefined)[]): PatternNode | undefined {
+  if (kind === 'and' && parts.some((p) => p === undefined)) return undefined;
+  const kept = parts.filter((p): p is PatternNode => p !== undefined);
+  if (kept.length === 0) return undefined;
+  return kept.length === 1 ? kept[0] : { kind, children: kept };
+}

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { hasSharedData, sharedData } from '../../../test/support/shared-data.ts';
 import type { StixObject } from '../../stix/stix.types.ts';
 import { TLP2_MARKING_IDS } from '../../trust/tlp.ts';
+import { parsePattern } from '../../observables/pattern.parser.ts';
 import { parseMispEvent } from './misp.parser.ts';
 import { ParseError } from './parse-result.ts';
 
@@ -39,6 +40,8 @@ describe.runIf(hasSharedData())('parseMispEvent on the real MISP events', () => 
     const again = parseMispEvent(load(file), file, { now: '2030-06-01T00:00:00.000Z' });
     expect(again.objects.map((o) => o.id)).toEqual(r.objects.map((o) => o.id));
     expect(new Set(r.objects.map((o) => o.id)).size).toBe(r.objects.length);
+    // Every STIX pattern made parses under the STIX 2.1 grammar.
+    for (const i of ofType(r.objects, 'indicator').filter((x) => x.pattern_type === 'stix')) expect(parsePattern(String(i.pattern))).toMatchObject({ ok: true });
     // The creating organisation is shown, never made the author of the objects.
     expect(r.objects.some((o) => 'created_by_ref' in o)).toBe(false);
   });
