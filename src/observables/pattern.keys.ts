@@ -33,7 +33,7 @@ const HASH_KIND: Readonly<Record<string, HashKind>> = { MD5: 'md5', SHA1: 'sha1'
 const HASH_BY_LENGTH: Readonly<Record<number, HashKind>> = { 32: 'md5', 40: 'sha1', 64: 'sha256', 128: 'sha512' };
 
 function text(v: PatternLiteral): string {
-  if (v.type !== 'string') throw new Error(`a ${v.type} literal where a string is expected`);
+  if (v.type !== 'string') throw new Error(`${/^[aeiou]/.test(v.type) ? 'an' : 'a'} ${v.type} literal where a string is expected`);
   return v.value;
 }
 
