@@ -2,12 +2,14 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { hasSharedData, sharedData } from '../../../test/support/shared-data.ts';
+import { createStixValidator } from '../../stix/stix.validator.ts';
 import type { StixObject } from '../../stix/stix.types.ts';
 import { parseEml } from './eml.parser.ts';
 import { ParseError } from './parse-result.ts';
 
 const ofType = (objects: StixObject[], type: string) => objects.filter((o) => o.type === type);
 const mail = (folder: string, file: string) => readFileSync(sharedData('email', folder, file));
+const validator = () => createStixValidator(sharedData('stix', 'schemas'));
 
 describe.runIf(hasSharedData())('parseEml on the e-mail corpora', () => {
   const all = hasSharedData()
@@ -15,8 +17,10 @@ describe.runIf(hasSharedData())('parseEml on the e-mail corpora', () => {
     : [];
 
   it.each(all.filter(([, f]) => f.endsWith('.eml')))('%s/%s: one email-message, no error, indicators only for URLs and attachment hashes', async (folder, file) => {
-    const r = await parseEml(mail(folder, file));
+    const r = await parseEml(mail(folder, file), { keepAttachments: true });
     expect(r.format).toBe('eml');
+    // Every object passes the spec's rules and the OASIS schemas (artifacts included).
+    expect(validator().validateBundle({ type: 'bundle', id: `bundle--${crypto.randomUUID()}`, objects: r.objects }).errors).toEqual([]);
     expect(r.errors).toEqual([]);
     expect(ofType(r.objects, 'email-message')).toHaveLength(1);
     for (const ind of ofType(r.objects, 'indicator')) expect(String(ind.pattern)).toMatch(/^\[(url:value|file:hashes\.)/);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { hasSharedData, sharedData } from '../../../test/support/shared-data.ts';
+import { createStixValidator } from '../../stix/stix.validator.ts';
 import type { StixObject } from '../../stix/stix.types.ts';
 import { parseText } from './text.parser.ts';
 
@@ -30,6 +31,7 @@ describe.runIf(hasSharedData())('parseText on Unit 42 lists', () => {
     expect(ind).toMatchObject({ pattern_type: 'stix', valid_from: NOW.toISOString(), created: NOW.toISOString() });
     expect(ind.id).toMatch(/^indicator--[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(ofType(r.objects, 'file')[0]!.hashes).toHaveProperty('SHA-256');
+    expect(createStixValidator(sharedData('stix', 'schemas')).validateBundle({ type: 'bundle', id: `bundle--${crypto.randomUUID()}`, objects: r.objects }).errors).toEqual([]);
   });
 
   it('Emotet mail as text: relay addresses inside private ranges are skipped and counted', () => {
@@ -62,6 +64,8 @@ describe('parseText', () => {
     expect(patterns).toContain("[phone-number:value = '+819012345678']");
     expect(patterns.some((p) => String(p).startsWith("[bank-account:country = 'JP' AND bank-account:bank_code = '0005'"))).toBe(true);
     expect(patterns).toHaveLength(4);
+    // Bank account and phone number are Kessetsu extension SCOs; they pass the extension schemas.
+    expect(createStixValidator(undefined).validateBundle({ type: 'bundle', id: `bundle--${crypto.randomUUID()}`, objects: r.objects }).errors).toEqual([]);
   });
 
   it('warns, naming the line, when a found value cannot become an observable', () => {
