@@ -43,7 +43,7 @@ export interface App {
  * The composition root: opens storage, migrates, and wires services together.
  * @example const app = await createApp(loadConfig(process.env)); await app.close()
  */
-export async function createApp(config: Config, opts: { storage?: Storage; migrate?: boolean } = {}): Promise<App> {
+export async function createApp(config: Config, opts: { storage?: Storage; migrate?: boolean; index?: boolean } = {}): Promise<App> {
   const storage = opts.storage ?? (await openStorage(config));
   const db = storage.db;
   if (opts.migrate !== false) await migrateToLatest(db);
@@ -59,6 +59,8 @@ export async function createApp(config: Config, opts: { storage?: Storage; migra
   const orgs = new OrgsService(db, notifyAccessChange);
   const validator = createStixValidator(config.stixSchemaDir);
   const index = new ObservableIndex();
+  // CLI commands that only write (import, migrate) do not need lookups: no index to load or keep.
+  index.active = opts.index !== false;
   // The index is rebuilt in the background so the server answers at once on a big database.
   const indexReady = catchUpIndex(db, index).then(() => undefined);
   indexReady.catch(() => {});

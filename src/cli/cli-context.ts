@@ -25,7 +25,7 @@ export function cliConfig(flags: StorageFlags & { host?: string; port?: string }
 }
 
 /** Opens the app on the database directly, holding a PGlite folder while it runs. */
-export async function withDirectApp<T>(flags: StorageFlags, fn: (app: App) => Promise<T>): Promise<T> {
+export async function withDirectApp<T>(flags: StorageFlags, fn: (app: App) => Promise<T>, opts: { index?: boolean } = {}): Promise<T> {
   const config = cliConfig(flags);
   let release = (): void => {};
   if (!config.databaseUrl) {
@@ -35,7 +35,7 @@ export async function withDirectApp<T>(flags: StorageFlags, fn: (app: App) => Pr
       throw new CliError((err as Error).message);
     }
   }
-  const app = await createApp(config);
+  const app = await createApp(config, { index: opts.index ?? false });
   try {
     return await fn(app);
   } finally {

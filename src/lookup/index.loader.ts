@@ -8,6 +8,7 @@ import type { ObservableIndex } from './observable.index.ts';
  * @example await catchUpIndex(db, index)
  */
 export async function catchUpIndex(db: Kysely<Database>, index: ObservableIndex, pageSize = 20_000): Promise<number> {
+  if (!index.active) return 0;
   const orgs = await db.selectFrom('orgs').select(['id', 'sector', 'kind']).execute();
   for (const o of orgs) index.setOrg(o.id, o.sector ?? o.kind);
   let total = 0;

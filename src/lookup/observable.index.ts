@@ -53,6 +53,8 @@ export class ObservableIndex {
   readonly #orgSector: (string | null)[] = [];
   /** The highest contribution sequence number seen; catch-up reads from here. */
   lastSeq = 0;
+  /** False in processes that never answer lookups (CLI imports): nothing is loaded or kept. */
+  active = true;
 
   /** Number of distinct keys. */
   get size(): number {
