@@ -1,4 +1,4 @@
-import { ObservableError } from '../../observables/observable.factory.ts';
+import { makeBankAccount, makeObservable, ObservableError } from '../../observables/observable.factory.ts';
 import type { StixObject } from '../../stix/stix.types.ts';
 import { isSco } from '../../stix/stix.types.ts';
 import { deterministicId } from '../../stix/deterministic-id.ts';
@@ -89,12 +89,54 @@ function x509Of(attrs: readonly ObjectAttribute[], out: ObjectMapping): StixObje
   return id ? { type: 'x509-certificate', spec_version: '2.1', id, ...props } : undefined;
 }
 
-// A vulnerability object's description (or summary) describes the vulnerability it names.
+// A vulnerability object's description (or summary) describes the vulnerability it names; CVE objects
+// are shared stubs that every producer must emit byte-identical, so only other schemes get it.
 function describeVulnerability(out: ObjectMapping, attrs: readonly ObjectAttribute[]): void {
   const text = (attrs.find((a) => a.relation === 'description') ?? attrs.find((a) => a.relation === 'summary'))?.value.trim();
-  const i = out.observables.findIndex((o) => o.type === 'vulnerability');
+  const i = out.observables.findIndex((o) => o.type === 'vulnerability' && !/^CVE-/i.test(String(o.name)));
   if (!text || i < 0) return;
   out.observables[i] = { ...out.observables[i]!, description: text.slice(0, 10_000) };
+}
+
+// goAML account types as MISP writes them, in the words the bank-account normaliser knows.
+const ACCOUNT_TYPES: Readonly<Record<string, string>> = { 'personal current': 'ordinary', savings: 'savings', business: 'current' };
+
+// A MISP bank-account object as a Kessetsu bank-account (Japanese accounts: bank, branch, type, number).
+function bankAccountOf(attrs: readonly ObjectAttribute[], out: ObjectMapping): StixObject | undefined {
+  const by = (relation: string) => attrs.find((a) => a.relation === relation)?.value.trim() || undefined;
+  const rawType = by('personal-account-type')?.replace(/^[A-Z]\s*-\s*/, '');
+  const fields = {
+    bank_code: by('institution-code') ?? '',
+    branch_code: by('branch') ?? '',
+    account_type: ACCOUNT_TYPES[rawType?.toLowerCase() ?? ''] ?? rawType ?? 'futsu',
+    account_number: by('account') ?? '',
+    ...(by('account-name') ? { holder_name: by('account-name')! } : {}),
+    ...(by('institution-name') ? { bank_name: by('institution-name')! } : {}),
+  };
+  try {
+    return makeBankAccount(fields).object;
+  } catch {
+    out.ignored.push('account that is not Japanese (bank code, branch code, number)');
+    return undefined;
+  }
+}
+
+// A MISP coin-address object: the address, on the chain its symbol names.
+function walletOf(attrs: readonly ObjectAttribute[], out: ObjectMapping): StixObject | undefined {
+  const address = attrs.find((a) => a.relation === 'address')?.value;
+  const symbol = (attrs.find((a) => a.relation === 'symbol')?.value ?? 'BTC').trim().toUpperCase();
+  const kind = symbol === 'BTC' ? 'btc-address' : symbol === 'ETH' ? 'eth-address' : undefined;
+  if (!address || !kind) {
+    out.ignored.push(`coin-address ${kind ? 'without an address' : `on chain ${symbol.slice(0, 10)}`}`);
+    return undefined;
+  }
+  try {
+    return makeObservable(kind, address).object;
+  } catch (e) {
+    const a = attrs.find((x) => x.relation === 'address')!;
+    out.errors.push({ attribute: a, reason: e instanceof Error ? e.message : String(e) });
+    return undefined;
+  }
 }
 
 /**
@@ -123,6 +165,8 @@ export function mapMispObject(name: string, attrs: readonly ObjectAttribute[]): 
   }
   if (name === 'file') keep(fileOf(rest, out));
   else if (name === 'x509') keep(x509Of(rest, out));
+  else if (name === 'bank-account') keep(bankAccountOf(rest, out));
+  else if (name === 'coin-address') keep(walletOf(rest, out));
   else {
     for (const a of rest) {
       if (name === 'vulnerability' && (a.relation === 'description' || a.relation === 'summary')) continue;

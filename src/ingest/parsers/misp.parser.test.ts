@@ -217,6 +217,31 @@ describe('parseMispEvent on crafted events', () => {
     expect(pattern(24)).toBe("[domain-name:value = 'www.example.org']");
   });
 
+  it('fraud objects: a Japanese bank account, coin addresses on their chains, a phone number', () => {
+    const obj = (uuid: string, name: string, attrs: [string, string, string][]) => ({
+      uuid,
+      name,
+      Attribute: attrs.map(([relation, type, value]) => ({ object_relation: relation, type, value, to_ids: true })),
+    });
+    const r = parseMispEvent(
+      event([{ type: 'phone-number', value: '+81 3-1234-5678', to_ids: false }], [], {
+        Object: [
+          obj(UUID(40), 'bank-account', [['institution-code', 'text', '0001'], ['branch', 'text', '001'], ['personal-account-type', 'text', 'B - Personal Current'], ['account', 'bank-account-nr', '1234567']]),
+          obj(UUID(41), 'coin-address', [['address', 'btc', '1BoatSLRHtKNngkdXEeobR76b53LETtpyT'], ['symbol', 'text', 'BTC']]),
+          obj(UUID(42), 'coin-address', [['address', 'btc', '0x52908400098527886e0f7030069857d2e4169ee7'], ['symbol', 'text', 'ETH']]),
+          obj(UUID(43), 'bank-account', [['iban', 'iban', 'DE89370400440532013000'], ['account', 'bank-account-nr', '0532013000']]),
+        ],
+      }),
+    );
+    expect(r.errors).toEqual([]);
+    expect(ofType(r.objects, 'bank-account')[0]).toMatchObject({ bank_code: '0001', branch_code: '001', account_type: 'futsu', account_number: '1234567' });
+    expect(ofType(r.objects, 'cryptocurrency-wallet').map((w) => w.chain)).toEqual(['bitcoin', 'ethereum']);
+    expect(r.objects.find((o) => o.id === `indicator--${UUID(41)}`)?.pattern).toBe("[cryptocurrency-wallet:chain = 'bitcoin' AND cryptocurrency-wallet:address = '1BoatSLRHtKNngkdXEeobR76b53LETtpyT']");
+    expect(r.objects.find((o) => o.id === `indicator--${UUID(40)}`)?.pattern).toMatch(/^\[bank-account:country = 'JP' AND bank-account:bank_code = '0001'/);
+    expect(ofType(r.objects, 'phone-number')).toHaveLength(1);
+    expect(r.warnings.map((w) => w.reason)).toContain('1 × account that is not Japanese (bank code, branch code, number) in a bank-account object: not converted');
+  });
+
   it('hostile attributes: each bad one is an error naming it, the rest still converts', () => {
     const r = parseMispEvent(
       event([
