@@ -18,6 +18,7 @@ import { lookupRoutes } from '../lookup/lookup.routes.ts';
 import { sightingsRoutes } from '../sightings/sightings.routes.ts';
 import { groupsRoutes } from '../groups/groups.routes.ts';
 import { sanitiseRoutes } from '../trust/sanitise.routes.ts';
+import { taxiiRoutes } from '../taxii/taxii.routes.ts';
 
 /** Options of the HTTP server that are not part of the config. */
 export interface ServerOptions {
@@ -93,6 +94,7 @@ export async function buildServer(app: App, opts: ServerOptions = {}): Promise<F
   await server.register(sightingsRoutes(app.sightings));
   await server.register(groupsRoutes(app.groups));
   await server.register(sanitiseRoutes(app.sanitise));
+  await server.register(taxiiRoutes(app));
   server.get('/api/openapi.json', { schema: { hide: true } }, async () => server.swagger());
   return server;
 }

@@ -1,0 +1,31 @@
+import type { Kysely, RawBuilder } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import { lockKnowledgeWrites } from '../store/knowledge.writer.ts';
+
+/** What a deletion did. */
+export interface DeletionOutcome {
+  /** Contributions of the organisation removed (0: it had none, nothing changed). */
+  readonly contributions: number;
+  /** True when no other organisation contributed the object, so the object itself went. */
+  readonly objectDeleted: boolean;
+}
+
+/**
+ * Withdraws the contributions of an object that match `which` (a condition on contributions row `c`, e.g. one
+ * organisation's, as its inbox shows them); the object, its versions, keys and edges go with the last
+ * contribution. One transaction under the knowledge write lock.
+ * @example await withdrawContributions(db, collectionContribution(viewer, inbox), 'indicator--…')
+ */
+export async function withdrawContributions(db: Kysely<Database>, which: RawBuilder<boolean>, objectId: string): Promise<DeletionOutcome> {
+  return db.transaction().execute(async (trx) => {
+    await lockKnowledgeWrites(trx);
+    const removed = await trx.deleteFrom('contributions as c').where('c.object_id', '=', objectId).where(which).returning('c.id').execute();
+    if (removed.length === 0) return { contributions: 0, objectDeleted: false };
+    const left = await trx.selectFrom('contributions').select('id').where('object_id', '=', objectId).limit(1).execute();
+    if (left.length > 0) return { contributions: removed.length, objectDeleted: false };
+    await trx.deleteFrom('object_edges').where('via_id', '=', objectId).execute();
+    // Versions and observable keys follow by cascade.
+    await trx.deleteFrom('stix_objects').where('id', '=', objectId).execute();
+    return { contributions: removed.length, objectDeleted: true };
+  });
+}
