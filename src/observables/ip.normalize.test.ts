@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import ipaddr from 'ipaddr.js';
 import { hasSharedData, sharedData } from '../../test/support/shared-data.ts';
-import { normalizeIpv4, normalizeIpv6, parseIpv4 } from './ip.normalize.ts';
+import { normalizeIpv4, parseIpv4 } from './ip.normalize.ts';
+import { normalizeIpv6 } from './ipv6.normalize.ts';
 import { ObservableError } from './observable.error.ts';
 
 const haveData = hasSharedData();
@@ -97,11 +98,15 @@ describe('IPv6', () => {
 
   it('refuses zone ids, bad groups, embedded IPv4 with leading zeros and non-addresses', () => {
     expect(() => normalizeIpv6('fe80::1%eth0')).toThrow(/zone id/);
-    expect(() => normalizeIpv6('1::2::3')).toThrow(ObservableError);
-    expect(() => normalizeIpv6('12345::1')).toThrow(/16 bits/);
+    expect(() => normalizeIpv6('1::2::3')).toThrow(/"::" twice/);
+    expect(() => normalizeIpv6('12345::1')).toThrow(/group 1 has more than four hex digits/);
+    expect(() => normalizeIpv6('1:2:3:4:5:6:7')).toThrow(/has 7 groups, not eight/);
+    expect(() => normalizeIpv6('1:2:3:4:5:6:7:8::')).toThrow(/eight groups and a "::"/);
+    expect(() => normalizeIpv6(':1::')).toThrow(/starts with a single colon/);
+    expect(() => normalizeIpv6('1::2:')).toThrow(/ends with a single colon/);
     expect(() => normalizeIpv6('::01.2.3.4')).toThrow(/embedded IPv4 part: octet 1 has a leading zero/);
     expect(() => normalizeIpv6('198.51.100.3')).toThrow(/no colon/);
-    expect(() => normalizeIpv6('2001:db8::g')).toThrow(/hex digits/);
+    expect(() => normalizeIpv6('2001:db8::g')).toThrow(/character "g" is not a hex digit or colon/);
     expect(() => normalizeIpv6('2001:db8::/129')).toThrow(/greater than 128/);
     expect(() => normalizeIpv6(`${'1:'.repeat(40)}1`)).toThrow(/too long/);
   });
@@ -114,6 +119,30 @@ describe('IPv6', () => {
         return normalizeIpv6(once) === once && (once.startsWith('::ffff:') && once.includes('.') ? parsed.isIPv4MappedAddress() : parsed.toRFC5952String() === once);
       }),
       { numRuns: 3000, seed: 2 },
+    );
+  });
+
+  it('accepts exactly what ipaddr.js accepts among colon-hex strings, with the same RFC 5952 text (property)', () => {
+    const groups = fc.array(fc.oneof(fc.constant('0'), fc.constant('0000'), fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEF'), minLength: 1, maxLength: 5 })), { minLength: 1, maxLength: 9 });
+    const candidate = fc.tuple(groups, fc.integer({ min: -1, max: 9 })).map(([g, gap]) => {
+      const parts = [...g];
+      if (gap >= 0 && gap <= parts.length) parts.splice(gap, 0, '');
+      const s = parts.join(':');
+      return gap === 0 ? `:${s}` : gap === parts.length - 1 ? `${s}:` : s;
+    });
+    fc.assert(
+      fc.property(candidate, (s) => {
+        let mine: string | undefined;
+        try {
+          mine = normalizeIpv6(s);
+        } catch {
+          mine = undefined;
+        }
+        const theirs = ipaddr.IPv6.isValid(s) ? ipaddr.IPv6.parse(s) : undefined;
+        if (!theirs) return mine === undefined;
+        return theirs.isIPv4MappedAddress() ? mine === `::ffff:${theirs.toIPv4Address().toString()}` : mine === theirs.toRFC5952String();
+      }),
+      { numRuns: 20000, seed: 12 },
     );
   });
 });

@@ -3,7 +3,8 @@
 // each function.
 
 export { ObservableError } from './observable.error.ts';
-export { normalizeIpv4, normalizeIpv6, parseIpv4 } from './ip.normalize.ts';
+export { normalizeIpv4, parseIpv4 } from './ip.normalize.ts';
+export { normalizeIpv6, parseIpv6 } from './ipv6.normalize.ts';
 export { normalizeDomain, normalizeDomainAs, domainDisplay, normalizeEmail, emailDisplay } from './domain.normalize.ts';
 export type { DomainOptions, EmailOptions } from './domain.normalize.ts';
 export { normalizeUrl, urlDisplay } from './url.normalize.ts';

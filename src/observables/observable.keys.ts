@@ -1,6 +1,7 @@
 import type { StixObject } from '../stix/stix.types.ts';
 import { refang } from './refang.ts';
-import { normalizeIpv4, normalizeIpv6 } from './ip.normalize.ts';
+import { normalizeIpv4 } from './ip.normalize.ts';
+import { normalizeIpv6 } from './ipv6.normalize.ts';
 import { normalizeDomain, normalizeEmail } from './domain.normalize.ts';
 import { normalizeUrl } from './url.normalize.ts';
 import { normalizeAsn, normalizeCve, normalizeHash, normalizeMac, type HashKind } from './identifier.normalize.ts';
@@ -57,14 +58,26 @@ const HASH_KEY: Readonly<Record<HashKind, string>> = { md5: 'md5', sha1: 'sha-1'
 // object with that value instead of failing.
 const LENIENT = { requirePublicSuffix: false } as const;
 
-/**
- * The canonical value of a raw value of a kind (refanged, normalised), as a string; the AS number
- * as its decimal text. Throws ObservableError.
- * @example canonicalValue('domain-name', 'Example[.]COM', { requirePublicSuffix: true }) // 'example.com'
- */
-export function canonicalValue(kind: ValueKind, raw: string, options: { requirePublicSuffix?: boolean } = LENIENT): string {
-  if (typeof raw !== 'string') throw new ObservableError(kind, String(raw), `must be a string, got ${typeof raw}`);
-  const text = refang(raw);
+// Kinds whose normaliser accepts only characters that refang never rewrites: a value that
+// normalises as given is already refanged, so refang (a scan of the whole value) runs only when
+// normalising fails. Domains, e-mail addresses and URLs are refanged first: "hxxp://evil.com" is a
+// valid URL of the scheme "hxxp", and a full-width local part is a valid local part.
+const REFANG_ON_FAILURE: ReadonlySet<ValueKind> = new Set<ValueKind>([
+  'ipv4-addr',
+  'ipv6-addr',
+  'mac-addr',
+  'autonomous-system',
+  'md5',
+  'sha1',
+  'sha256',
+  'sha512',
+  'cve',
+  'phone-number',
+  'btc-address',
+  'eth-address',
+]);
+
+function normalizeAs(kind: ValueKind, text: string, options: { requirePublicSuffix?: boolean }): string {
   switch (kind) {
     case 'ipv4-addr':
       return normalizeIpv4(text);
@@ -94,7 +107,24 @@ export function canonicalValue(kind: ValueKind, raw: string, options: { requireP
     case 'eth-address':
       return normalizeEthereum(text);
     default:
-      throw new ObservableError(String(kind), raw, 'unknown value kind');
+      throw new ObservableError(String(kind), text, 'unknown value kind');
+  }
+}
+
+/**
+ * The canonical value of a raw value of a kind (refanged, normalised), as a string; the AS number
+ * as its decimal text. Throws ObservableError.
+ * @example canonicalValue('domain-name', 'Example[.]COM', { requirePublicSuffix: true }) // 'example.com'
+ */
+export function canonicalValue(kind: ValueKind, raw: string, options: { requirePublicSuffix?: boolean } = LENIENT): string {
+  if (typeof raw !== 'string') throw new ObservableError(kind, String(raw), `must be a string, got ${typeof raw}`);
+  if (!REFANG_ON_FAILURE.has(kind)) return normalizeAs(kind, refang(raw), options);
+  try {
+    return normalizeAs(kind, raw, options);
+  } catch (e) {
+    const text = refang(raw);
+    if (text === raw) throw e;
+    return normalizeAs(kind, text, options);
   }
 }
 

@@ -1,7 +1,8 @@
 import { pathText, type ComparisonExpression, type ObjectPath, type ObservationExpression, type PatternLiteral } from './pattern.ast.ts';
 import { parsePattern } from './pattern.parser.ts';
 import { hashAlgorithmKey } from './pattern.semantics.ts';
-import { normalizeIpv4, normalizeIpv6 } from './ip.normalize.ts';
+import { normalizeIpv4 } from './ip.normalize.ts';
+import { normalizeIpv6 } from './ipv6.normalize.ts';
 import { normalizeDomain, normalizeEmail } from './domain.normalize.ts';
 import { normalizeUrl } from './url.normalize.ts';
 import { normalizeAsn, normalizeHash, normalizeMac, type HashKind } from './identifier.normalize.ts';

@@ -21,8 +21,19 @@ const DOT_HALF = /(?<=[A-Za-z0-9-])(?:\[\.|\.\])(?=[A-Za-z0-9])/g;
 const AT_SPACED = /(?<=[A-Za-z0-9._%+-]) ?[[({] ?(?:@|at) ?[\])}] ?(?=[A-Za-z0-9])/gi;
 const AT_TIGHT = /[[({](?:@|at)[\])}]/gi;
 const WORD_DOTS = /\b[A-Za-z0-9-]+(?: dot [A-Za-z0-9-]+)+\b/gi;
-// Cheap gate: most values have none of these, so refang can return them untouched.
-const NEEDS_WORK = /[[\](){}\u00ad\u180e\u200b-\u200d\u2060-\u2064\ufeff\u3002\uff01-\uff61]|hxx|h\*\*|h__|hxt|htx|fxp|\.\]| dot /i;
+const NEEDS_WORK = /hxx|h\*\*|h__|hxt|htx|fxp| dot /i;
+
+// Cheap gate on the lookup hot path: most values have no bracket, space, non-ASCII character or
+// letter x/X, so refang can return them untouched without running a regular expression.
+function mayBeDefanged(text: string): boolean {
+  let x = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 128 || c === 91 || c === 93 || c === 40 || c === 41 || c === 123 || c === 125) return true;
+    if (c === 120 || c === 88 || c === 42 || c === 95 || c === 32) x = true;
+  }
+  return x && NEEDS_WORK.test(text);
+}
 
 function isTld(label: string): boolean {
   const parsed = parseDomain(`x.${label}`, { allowPrivateDomains: false });
@@ -50,7 +61,7 @@ function refangWordDots(text: string): string {
  * @example refang('user[at]example[dot]com') // 'user@example.com'
  */
 export function refang(text: string): string {
-  if (!NEEDS_WORK.test(text)) return text;
+  if (!mayBeDefanged(text)) return text;
   let s = text.replace(INVISIBLE, '');
   s = s.replace(FULL_WIDTH, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0)).replace(IDEOGRAPHIC_DOT, '.');
   s = s.replace(SCHEME, (m, secure: string) => (m[0]!.toLowerCase() === 'f' ? 'ftp' : 'http') + secure.toLowerCase());

@@ -18,6 +18,7 @@ describe('URLs', () => {
     ['http://example.com/a?b=2&a=1', 'http://example.com/a?b=2&a=1'],
     ['http://example.com/a#fragment', 'http://example.com/a'],
     ['http://example.com/a?', 'http://example.com/a'],
+    ['http://example.com/a??', 'http://example.com/a??'],
     ['http://example.com/a/./b/../c', 'http://example.com/a/c'],
     ['http://0x7f.1/', 'http://127.0.0.1/'], // the browser's reading of the host is the one that matters
     ['http://[FDC4:2581:575b:5a72:0000:0000:0000:0001]:80/path', 'http://[fdc4:2581:575b:5a72::1]/path'],

@@ -72,10 +72,20 @@ export function normalizeUrl(raw: string, options: UrlOptions = {}): string {
   const text = raw.trim();
   if (text === '') throw new ObservableError('url', raw, 'empty value');
   if (text.length > MAX_URL) throw new ObservableError('url', raw, `longer than ${MAX_URL} characters`);
-  if (!SCHEME_WITH_AUTHORITY.test(text) && SCHEME_ONLY.test(text))
-    throw new ObservableError('url', raw, 'has a scheme but no "//" authority, so no host');
-  const url = parse(raw, SCHEME_WITH_AUTHORITY.test(text) ? text : `http://${text}`);
+  const withAuthority = SCHEME_WITH_AUTHORITY.test(text);
+  if (!withAuthority && SCHEME_ONLY.test(text)) throw new ObservableError('url', raw, 'has a scheme but no "//" authority, so no host');
+  const url = parse(raw, withAuthority ? text : `http://${text}`);
   const host = canonicalHost(raw, url, options);
+  if (SPECIAL.has(url.protocol)) {
+    // For special schemes the serialised URL already has the lower-case scheme and host, no
+    // default port and a non-empty path; what is left is the fragment, an empty query and escapes.
+    let href = url.href;
+    const hash = href.indexOf('#');
+    if (hash >= 0) href = href.slice(0, hash);
+    // An empty query (a lone "?") is dropped; "??" is a query holding "?" and stays.
+    if (href.indexOf('?') === href.length - 1) href = href.slice(0, -1);
+    return normalizePercent(href);
+  }
   const port = url.port === '' ? '' : `:${url.port}`;
   const user = normalizePercent(url.username);
   const password = normalizePercent(url.password);
