@@ -21,7 +21,8 @@ const IDN_LABEL = String.raw`[-a-z0-9\u00c0-\u024f\u0370-\u1fff\u3040-\u30ff\u34
 const URL_CHARS = String.raw`[!#$%&(-;=?-\[\]_a-z~]{1,4096}`;
 const URL = `${SCHEME}(?:${IDN_LABEL}${DOT}){0,16}${URL_CHARS}`;
 
-const EMAIL = `[a-z0-9][a-z0-9._%+-]{0,63}${AT}(?:${LABEL}${DOT}){1,16}${TLD}(?![a-z0-9_-])`;
+// A local part cannot start inside another ("a.b.c…" would retry 64 characters at every dot).
+const EMAIL = `(?<![a-z0-9._%+-])[a-z0-9][a-z0-9._%+-]{0,63}${AT}(?:${LABEL}${DOT}){1,16}${TLD}(?![a-z0-9_-])`;
 const IPV4 = `(?<![0-9]\\.)${OCTET}(?:${DOT4}${OCTET}){3}(?:/(?:3[0-2]|[12]?[0-9]))?(?![0-9a-z_]|\\.[0-9]|\\[\\.\\][0-9])`;
 // A loose candidate checked afterwards: two colons must come within the first ten characters.
 const IPV6 =

@@ -151,6 +151,7 @@ describe('parseCsv on hand-made files', () => {
   it('streams Shift_JIS given in tiny chunks, and plain text lines', async () => {
     const sjis = iconv.encode(japanese, 'shift_jis');
     const fromBytes = await streamed(chunked(sjis, 7));
+    expect(fromBytes.summary.encoding).toBe('shift_jis');
     expect(fromBytes.events.flatMap((e) => e.objects).filter((o) => o.type === 'url').map((o) => o.value)).toEqual(['https://phish.example.co.jp/login', 'https://evil.example.com/']);
     const fromLines = await streamed(japanese.split('\n').map((l) => `${l}\n`));
     expect(fromLines.summary).toMatchObject({ rows: 2, rowsTaken: 2 });

@@ -148,7 +148,7 @@ export function parseCsv(buf: Buffer, opts: CsvOptions = {}): ParseResult {
   return { format: 'csv', objects: [...objects.values()], errors, warnings: [...session.headerWarnings, ...warnings], summary: { ...session.summary } };
 }
 
-async function* decodedLines(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
+async function* decodedLines(chunks: AsyncIterable<Buffer | string>, onEncoding: (e: TextEncoding) => void): AsyncGenerator<string> {
   let encoding: TextEncoding | undefined;
   let pending: Buffer[] = [];
   let pendingBytes = 0;
@@ -183,6 +183,7 @@ async function* decodedLines(chunks: AsyncIterable<Buffer | string>): AsyncGener
       const head = Buffer.concat(pending);
       const cut = head.lastIndexOf(10);
       encoding = detectEncoding(cut > 0 ? head.subarray(0, cut) : head);
+      onEncoding(encoding);
       pending = [];
       yield* lines(head, false);
       continue;
@@ -192,6 +193,7 @@ async function* decodedLines(chunks: AsyncIterable<Buffer | string>): AsyncGener
   if (!encoding && pending.length > 0) {
     const head = Buffer.concat(pending);
     encoding = detectEncoding(head);
+    onEncoding(encoding);
     yield* lines(head, true);
   } else if (encoding) yield* lines(rest, true);
   if (restText.length > 0) yield restText;
@@ -209,7 +211,7 @@ export async function* parseCsvRows(chunks: AsyncIterable<Buffer | string>, opts
   let splitter: CsvRecordSplitter | undefined;
   let lineNo = 0;
   let first = true;
-  for await (const line of decodedLines(chunks)) {
+  for await (const line of decodedLines(chunks, (e) => (session.summary.encoding = e))) {
     lineNo++;
     splitter ??= new CsvRecordSplitter(delimiterOf(line));
     for (const r of splitter.push(line, lineNo)) {
