@@ -94,3 +94,18 @@ export function mayUnmask(v: AnyViewer, c: { readonly orgId: string; readonly an
   if (!c.anonymous) return true;
   return isHub(v) || (v.kind === 'user' && v.orgId === c.orgId);
 }
+
+/** What the policy says of a contribution from its TLP alone, before looking at who it names. */
+export type QuickVerdict = 'yes' | 'no' | 'scope';
+
+/**
+ * The policy by TLP rank (CLEAR … RED) for one viewer, for hot in-memory paths: 'yes' and 'no' are final,
+ * 'scope' means the contribution's contributor and recipients decide (ask contributionPredicate).
+ * Same rule as contributionPredicate, checked against it in tests.
+ */
+export function quickVerdicts(v: AnyViewer): readonly QuickVerdict[] {
+  if (v.kind === 'public') return ['yes', 'no', 'no', 'no', 'no'];
+  if (isHub(v)) return ['yes', 'yes', 'yes', 'yes', 'yes'];
+  if (!v.ndaAccepted) return ['yes', 'scope', 'scope', 'scope', 'scope'];
+  return ['yes', 'yes', 'scope', 'scope', 'scope'];
+}

@@ -1,5 +1,5 @@
 import type { AnyViewer } from '../access/viewer.ts';
-import { contributionPredicate, countablePredicate } from '../access/visibility.policy.ts';
+import { contributionPredicate, countablePredicate, quickVerdicts } from '../access/visibility.policy.ts';
 import { guessKind } from './guess-kind.ts';
 import type { KeyMatch, ObservableIndex } from './observable.index.ts';
 
@@ -23,6 +23,7 @@ export class LookupService {
   lookup(viewer: AnyViewer, values: readonly string[]): { items: LookupItem[]; found: number; notFound: number; invalid: number } {
     const visible = contributionPredicate(viewer);
     const countable = countablePredicate(viewer);
+    const quick = quickVerdicts(viewer);
     const items: LookupItem[] = [];
     let invalid = 0;
     for (const value of values) {
@@ -31,7 +32,7 @@ export class LookupService {
         invalid++;
         continue;
       }
-      const m = this.#index.match(viewer, key, visible, countable);
+      const m = this.#index.match(viewer, key, visible, countable, quick);
       if (m) items.push({ value, ...m });
     }
     return { items, found: items.length, notFound: values.length - items.length - invalid, invalid };

@@ -1,8 +1,9 @@
 import type { Sector, Tlp } from '../db/schema.ts';
-import { contributionPredicate, countablePredicate, type ContributionScope } from '../access/visibility.policy.ts';
+import { contributionPredicate, countablePredicate, quickVerdicts, type ContributionScope } from '../access/visibility.policy.ts';
 import type { AnyViewer } from '../access/viewer.ts';
 import { TLP_LEVELS } from '../trust/tlp.ts';
 import { GrowableInt32, Interner } from './growable.ts';
+import { PackedIds } from './packed-ids.ts';
 
 /** One contribution as the index receives it (from the database or from an ingest). */
 export interface IndexedContribution {
@@ -47,7 +48,7 @@ export class ObservableIndex {
   readonly #cFlags = new GrowableInt32(1 << 16);
   readonly #cDbId = new GrowableInt32(1 << 16);
   readonly #recipients = new Map<number, Pick<ContributionScope, 'recipientOrgs' | 'recipientGroups' | 'recipientUsers'>>();
-  readonly #objects = new Interner();
+  readonly #objects = new PackedIds();
   readonly #orgs = new Interner();
   readonly #users = new Interner();
   readonly #orgSector: (string | null)[] = [];
@@ -77,7 +78,7 @@ export class ObservableIndex {
     const first = keys[0];
     if (first === undefined) return;
     if (this.#has(first, c.dbId)) return;
-    const idx = this.#cObject.push(this.#objects.intern(c.objectId));
+    const idx = this.#cObject.push(this.#objects.push(c.objectId));
     const org = this.#orgs.intern(c.orgId);
     if (this.#orgSector[org] === undefined) this.#orgSector[org] = null;
     this.#cOrg.push(org);
@@ -122,37 +123,50 @@ export class ObservableIndex {
    * What a viewer may learn about one key, filtered by the access policy while walking the index.
    * @example index.match(viewer, 'ipv4-addr:198.51.100.3')
    */
-  match(viewer: AnyViewer, key: string, visible = contributionPredicate(viewer), countable = countablePredicate(viewer)): KeyMatch | null {
+  match(viewer: AnyViewer, key: string, visible = contributionPredicate(viewer), countable = countablePredicate(viewer), quick = quickVerdicts(viewer)): KeyMatch | null {
     let n = this.#heads.get(key);
     if (n === undefined) return null;
-    const objects = new Map<number, number>();
-    const orgs = new Set<number>();
+    // Most keys have one or two contributions: plain arrays beat Maps and Sets here.
+    const objs: number[] = [];
+    const ranks: number[] = [];
+    const orgs: number[] = [];
     for (; n !== -1; n = this.#nodeNext.get(n)) {
       const c = this.#nodeContrib.get(n);
-      const scope = this.#scope(c);
-      if (visible(scope)) {
+      const rank = this.#cTlp.get(c);
+      const org = this.#cOrg.get(c);
+      const q = quick[rank]!;
+      let seen = true;
+      let counted = true;
+      if (q !== 'yes') {
+        // Only contributions whose TLP alone does not decide build the scope the policy reads.
+        const scope = this.#scope(c);
+        seen = q === 'scope' && visible(scope);
+        counted = seen || countable(scope);
+      }
+      if (seen) {
         const o = this.#cObject.get(c);
-        const rank = this.#cTlp.get(c);
-        const seen = objects.get(o);
+        // Each contribution packs its own copy of the id: compare ids, not numbers.
+        let at = -1;
+        for (let i = 0; i < objs.length; i++) if (this.#objects.same(objs[i]!, o)) at = i;
         // The object is shown at the least restrictive level the viewer can see it through.
-        if (seen === undefined || rank < seen) objects.set(o, rank);
-        orgs.add(this.#cOrg.get(c));
-      } else if (countable(scope)) orgs.add(this.#cOrg.get(c));
+        if (at === -1) {
+          objs.push(o);
+          ranks.push(rank);
+        } else if (rank < ranks[at]!) ranks[at] = rank;
+      }
+      if (counted && !orgs.includes(org)) orgs.push(org);
     }
-    if (objects.size === 0) return null;
-    const sectors = new Set<string>();
+    if (objs.length === 0) return null;
+    const sectors: string[] = [];
     for (const o of orgs) {
       const s = this.#orgSector[o];
-      if (s) sectors.add(s);
+      if (s && !sectors.includes(s)) sectors.push(s);
     }
     return {
       key,
-      objects: [...objects].map(([o, rank]) => {
-        const id = this.#objects.value(o);
-        return { id, type: id.slice(0, id.indexOf('--')), tlp: TLP_LEVELS[rank]! };
-      }),
-      orgCount: orgs.size,
-      sectors: [...sectors].sort(),
+      objects: objs.map((o, i) => ({ id: this.#objects.id(o), type: this.#objects.type(o), tlp: TLP_LEVELS[ranks[i]!]! })),
+      orgCount: orgs.length,
+      sectors: sectors.sort(),
     };
   }
 
