@@ -106,6 +106,27 @@ describe('makeObservable', () => {
   });
 });
 
+describe('keyOfValue', () => {
+  it('refangs only when a value does not normalise as given, with the same result', () => {
+    expect(keyOfValue('md5', 'ｆ６ｆ８１７９ａｃ７１ｅａａｂｆｆ１２ｂ８ｃ０２４３４２１０９ｂ')).toBe('file:md5:f6f8179ac71eaabff12b8c024342109b');
+    expect(keyOfValue('ipv6-addr', '2001:db8::1\u200b')).toBe('ipv6-addr:2001:db8::1');
+    expect(keyOfValue('url', 'hxxp://evil.example/x')).toBe('url:http://evil.example/x');
+    expect(keyOfValue('email-addr', 'ｕｓｅｒ＠example.com')).toBe('email-addr:user@example.com');
+    expect(() => keyOfValue('ipv4-addr', '198.51.100[.]300')).toThrow(/octet 4 is greater than 255/);
+  });
+
+  it('refuses megabyte-long values of every kind quickly, with an ObservableError', () => {
+    const started = Date.now();
+    for (const kind of VALUE_KINDS) {
+      for (const huge of ['1'.repeat(5_000_000), 'a-'.repeat(2_500_000), `${'a.'.repeat(2_500_000)}com`, `http://${'a'.repeat(5_000_000)}.com/`]) {
+        expect(() => keyOfValue(kind, huge), kind).toThrow(ObservableError);
+      }
+    }
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(() => keyOfValue('url', `http://example.com/${'a'.repeat(70_000)}`)).toThrow(/longer than 65536/);
+  });
+});
+
 describe('makeBankAccount', () => {
   it('builds a valid bank-account SCO with its key, extension and deterministic id', () => {
     const made = makeBankAccount({ bank_code: '1', branch_code: '12', account_type: 'ﾌﾂｳ', account_number: '123456', holder_name: 'ﾔﾏﾀﾞ ﾀﾛｳ' });

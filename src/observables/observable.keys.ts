@@ -57,6 +57,7 @@ const HASH_KEY: Readonly<Record<HashKind, string>> = { md5: 'md5', sha1: 'sha-1'
 // worth creating, not which object a value is), so a lookup of "host.local" finds an imported
 // object with that value instead of failing.
 const LENIENT = { requirePublicSuffix: false } as const;
+const MAX_VALUE = 100_000;
 
 // Kinds whose normaliser accepts only characters that refang never rewrites: a value that
 // normalises as given is already refanged, so refang (a scan of the whole value) runs only when
@@ -118,6 +119,8 @@ function normalizeAs(kind: ValueKind, text: string, options: { requirePublicSuff
  */
 export function canonicalValue(kind: ValueKind, raw: string, options: { requirePublicSuffix?: boolean } = LENIENT): string {
   if (typeof raw !== 'string') throw new ObservableError(kind, String(raw), `must be a string, got ${typeof raw}`);
+  // No single value is this long (URLs stop at 65,536); refusing early spares the regexes of refang.
+  if (raw.length > MAX_VALUE) throw new ObservableError(kind, raw, `longer than ${MAX_VALUE} characters`);
   if (!REFANG_ON_FAILURE.has(kind)) return normalizeAs(kind, refang(raw), options);
   try {
     return normalizeAs(kind, raw, options);
@@ -226,7 +229,7 @@ function bankKey(obj: StixObject): string[] {
 }
 
 function valueKey(obj: StixObject, normalize: (v: string) => string, fallback: (v: string) => string): string[] {
-  if (typeof obj.value !== 'string' || obj.value.trim() === '') return [];
+  if (typeof obj.value !== 'string' || obj.value.trim() === '' || obj.value.length > MAX_VALUE) return [];
   const v = obj.value;
   return [`${obj.type}:${attempt(() => normalize(v), fallback(v.trim()))}`];
 }
