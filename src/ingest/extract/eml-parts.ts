@@ -57,7 +57,8 @@ export function addresses(field: AddressObject | AddressObject[] | undefined): E
     if (a.group) a.group.forEach(walk);
     else flat.push(a);
   };
-  for (const f of list) f.value.forEach(walk);
+  // A header mailparser could not read as addresses arrives as a string: it has none to give.
+  for (const f of list) if (f && Array.isArray(f.value)) f.value.forEach(walk);
   return flat;
 }
 

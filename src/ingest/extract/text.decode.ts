@@ -1,9 +1,8 @@
+import { isUtf8 } from 'node:buffer';
 import iconv from 'iconv-lite';
 
 /** Encodings the importers read. */
 export type TextEncoding = 'utf-8' | 'shift_jis' | 'euc-jp';
-
-const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 function replacements(text: string): number {
   let n = 0;
@@ -28,12 +27,7 @@ function guessLegacy(buf: Buffer): TextEncoding {
  */
 export function detectEncoding(buf: Uint8Array): TextEncoding {
   const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  try {
-    UTF8.decode(b);
-    return 'utf-8';
-  } catch {
-    return guessLegacy(b);
-  }
+  return isUtf8(b) ? 'utf-8' : guessLegacy(b);
 }
 
 /** Decodes bytes in a known encoding, dropping a leading byte-order mark. */

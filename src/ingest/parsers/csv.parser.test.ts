@@ -141,6 +141,13 @@ describe('parseCsv on hand-made files', () => {
     expect(ofType(r.objects, 'indicator').map((i) => i.pattern)).toContain("[url:value = 'http://q.example.com/it\\'s']");
   });
 
+  it('caps the issues of a file full of bad rows, counting the rest', () => {
+    const r = parseCsv(Buffer.from(['value', ...Array.from({ length: 1500 }, (_, i) => `junk ${i}`)].join('\n')), { now: NOW });
+    expect(r.errors).toHaveLength(1000);
+    expect(r.warnings).toEqual([{ where: '(input)', reason: '500 further issue(s) not listed' }]);
+    expect(r.summary).toMatchObject({ rows: 1500, rowsFailed: 1500 });
+  });
+
   it('reads a file without a header when its first cell is an indicator, and refuses one with no value column', () => {
     const r = parseCsv(Buffer.from('198.51.100.9,scanner\n2001:db8::5,scanner\n'), { now: NOW });
     expect(r.summary?.counts).toEqual({ 'ipv4-addr': 1, 'ipv6-addr': 1 });

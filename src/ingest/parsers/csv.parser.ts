@@ -32,6 +32,7 @@ export interface CsvSummary {
   counts: Record<string, number>;
 }
 
+const MAX_ISSUES = 1000;
 const HEADER_HELP = 'expected a header naming a value column: value, indicator, ioc, url, domain, ip, email, md5, sha1, sha256, hash, … (or 値, ドメイン, IPアドレス, …)';
 
 function describePlan(plan: ColumnPlan, header: readonly string[]): Record<string, string> {
@@ -129,13 +130,16 @@ export function parseCsv(buf: Buffer, opts: CsvOptions = {}): ParseResult {
   const warnings: ParseIssue[] = [];
   let splitter: CsvRecordSplitter | undefined;
   let lineNo = 0;
+  let dropped = 0;
   const take = (events: Array<CsvRecord | CsvRecordError>): void => {
     for (const r of events) {
       const e = session.feed(r);
       if (!e) continue;
       for (const o of e.objects) if (!objects.has(o.id)) objects.set(o.id, o);
-      errors.push(...e.errors);
-      warnings.push(...e.warnings);
+      // A million bad rows must not make a million issues: past MAX_ISSUES they are only counted.
+      for (const [list, issues] of [[errors, e.errors], [warnings, e.warnings]] as const)
+        for (const issue of issues) if (errors.length + warnings.length < MAX_ISSUES) list.push(issue);
+        else dropped++;
     }
   };
   for (const line of splitLines(text)) {
@@ -145,6 +149,7 @@ export function parseCsv(buf: Buffer, opts: CsvOptions = {}): ParseResult {
   }
   if (splitter) take(splitter.end());
   if (!session.started) throw new ParseError('line 1', `empty file: ${HEADER_HELP}`);
+  if (dropped > 0) warnings.push({ where: '(input)', reason: `${dropped} further issue(s) not listed` });
   return { format: 'csv', objects: [...objects.values()], errors, warnings: [...session.headerWarnings, ...warnings], summary: { ...session.summary } };
 }
 

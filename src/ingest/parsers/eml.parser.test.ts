@@ -122,3 +122,15 @@ describe('parseEml on hostile input', () => {
     await expect(parseEml(Buffer.alloc(0))).rejects.toThrow(ParseError);
   });
 });
+
+describe('parseEml on odd address headers', () => {
+  it('takes a Sender header and survives address headers without addresses', async () => {
+    const text = 'From: Alice <alice@example.com>\r\nSender: Bulk Mailer <bulk@mailer.example.net>\r\nTo: undisclosed-recipients:;\r\nCc: "" <>\r\nSubject: hi\r\n\r\nsee https://example.org/x\r\n';
+    const r = await parseEml(Buffer.from(text));
+    const msg = r.objects.find((o) => o.type === 'email-message')!;
+    expect(r.objects.find((o) => o.id === msg.sender_ref)?.value).toBe('bulk@mailer.example.net');
+    expect(msg.is_multipart).toBe(false);
+    expect(msg.body).toBe('see https://example.org/x\n');
+    expect(r.errors).toEqual([]);
+  });
+});
