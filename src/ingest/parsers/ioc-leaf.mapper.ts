@@ -146,11 +146,13 @@ export function convertLeaf(target: LeafTarget, condition: LeafCondition, negate
       if (condition === 'equals') throw e;
     }
   }
+  // An (in)equality on a hash must carry a well-formed hash, negated or not (the pattern grammar checks it).
+  const exact = (): string => (target in HASH_NAME && !observable ? fileHash(target, value)[1] : normalisedValue(target, observable, value));
   switch (condition) {
     case 'equals':
-      return { node: cmp(objectType, path, normalisedValue(target, observable, value), '=', negate), observable };
+      return { node: cmp(objectType, path, exact(), '=', negate), observable };
     case 'not-equals':
-      return { node: cmp(objectType, path, value, '!=', negate) };
+      return { node: cmp(objectType, path, exact(), '!=', negate) };
     case 'contains':
       return { node: cmp(objectType, path, `%${value}%`, 'LIKE', negate), observable };
     case 'not-contains':

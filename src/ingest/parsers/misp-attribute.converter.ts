@@ -3,7 +3,7 @@ import type { StixObject } from '../../stix/stix.types.ts';
 import { isSco } from '../../stix/stix.types.ts';
 import { stricter } from '../../trust/tlp.ts';
 import { mapAttribute } from './misp-attribute.mapper.ts';
-import { addFor, indicatorTypesOf, relateFor, type MispEventContext } from './misp-event.context.ts';
+import { addFor, bump, indicatorTypesOf, relateFor, type MispEventContext } from './misp-event.context.ts';
 import { clusterOfTag, galaxyClusters, galaxyObject, INDICATED_TYPES } from './misp-galaxy.mapper.ts';
 import { convertSightings } from './misp-sighting.converter.ts';
 import { readTags } from './misp-tags.reader.ts';
@@ -28,7 +28,7 @@ export interface ReadAttribute {
 }
 
 /** Reads and checks one attribute (event or object level); answers undefined (with the issue recorded) when unusable. */
-export function readAttribute(ctx: MispEventContext, raw: unknown, where: string, fallbackTime: string, counter: Record<string, number>): ReadAttribute | undefined {
+export function readAttribute(ctx: MispEventContext, raw: unknown, where: string, fallbackTime: string, counter: Map<string, number>): ReadAttribute | undefined {
   const rec = asRecord(raw);
   if (!rec) {
     ctx.out.error(where, 'an attribute must be an object');
@@ -40,7 +40,7 @@ export function readAttribute(ctx: MispEventContext, raw: unknown, where: string
     ctx.out.error(`${where}.type`, 'missing attribute type');
     return undefined;
   }
-  counter[type] = (counter[type] ?? 0) + 1;
+  bump(counter, type);
   if (value === undefined) {
     ctx.out.error(`${where}.value`, `missing value for a ${clipText(type, 40)} attribute`);
     return undefined;

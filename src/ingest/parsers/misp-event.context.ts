@@ -21,9 +21,10 @@ export interface MispEventContext {
   readonly byUuid: Map<string, string>;
   readonly links: Map<string, string | undefined>;
   readonly counts: {
-    attributesByType: Record<string, number>;
-    objectAttributesByType: Record<string, number>;
-    objectsByName: Record<string, number>;
+    // Maps, not objects: a type named "__proto__" in hostile input must count like any other.
+    attributesByType: Map<string, number>;
+    objectAttributesByType: Map<string, number>;
+    objectsByName: Map<string, number>;
     indicators: number;
     sightings: number;
     falsePositiveSightings: number;
@@ -56,6 +57,11 @@ const CATEGORY_TYPES: Readonly<Record<string, string>> = {
   'financial fraud': 'malicious-activity',
   attribution: 'attribution',
 };
+
+/** Adds one to a count. */
+export function bump(counts: Map<string, number>, key: string): void {
+  counts.set(key, (counts.get(key) ?? 0) + 1);
+}
 
 /** The indicator_types a MISP category implies (indicator-type-ov), if it implies any. */
 export function indicatorTypesOf(category: string | undefined): string[] | undefined {

@@ -2,7 +2,7 @@ import type { Tlp } from '../../db/schema.ts';
 import { isSco } from '../../stix/stix.types.ts';
 import { stricter } from '../../trust/tlp.ts';
 import { linkIndicator, readAttribute, ruleIndicator, type ReadAttribute } from './misp-attribute.converter.ts';
-import { addFor, indicatorTypesOf, relateFor, type MispEventContext } from './misp-event.context.ts';
+import { addFor, bump, indicatorTypesOf, relateFor, type MispEventContext } from './misp-event.context.ts';
 import { mapMispObject, type ObjectAttribute } from './misp-object.mapper.ts';
 import { convertSightings } from './misp-sighting.converter.ts';
 import { asList, asRecord, asText, clipText, mispTime } from './misp-value.reader.ts';
@@ -21,7 +21,7 @@ export function convertObject(ctx: MispEventContext, raw: unknown, where: string
     return;
   }
   const name = asText(rec.name)?.trim() || 'unnamed';
-  ctx.counts.objectsByName[name] = (ctx.counts.objectsByName[name] ?? 0) + 1;
+  bump(ctx.counts.objectsByName, name);
   if (rec.deleted === true) {
     ctx.out.skip('deleted object');
     return;
