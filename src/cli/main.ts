@@ -4,6 +4,7 @@ import { ConfigError } from '../config/config.ts';
 import { registerServe } from './serve.command.ts';
 import { registerAdmin } from './admin.commands.ts';
 import { registerImport } from './import.command.ts';
+import { registerTaxii } from './taxii.command.ts';
 import { CliError } from './cli-context.ts';
 
 const program = new Command('kessetsu')
@@ -15,6 +16,7 @@ const program = new Command('kessetsu')
 registerServe(program);
 registerAdmin(program);
 registerImport(program);
+registerTaxii(program);
 
 try {
   await program.parseAsync(process.argv);
