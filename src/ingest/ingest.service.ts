@@ -11,6 +11,7 @@ import { findOrg } from '../orgs/orgs.repository.ts';
 import { parseBody } from './parsers/registry.ts';
 import type { ParseIssue, ParseResult } from './parsers/parse-result.ts';
 import { prepareObjects } from './prepare.ts';
+import { danglingReferences } from './dangling-refs.ts';
 import type { IngestCounts, IngestParams, IngestReport } from './ingest.params.ts';
 import { findIngest, finishIngest, insertIngest, markIngestRunning } from './ingests.repository.ts';
 
@@ -141,7 +142,11 @@ export class IngestService {
 
   async #commit(id: string, viewer: Viewer, org: OrgRow, parsed: ParseResult, params: IngestParams): Promise<IngestReport> {
     const { prepared, warnings, tlpCounts } = prepareObjects(parsed, params, { viewer, org, ingestId: id }, new Date());
-    const allWarnings = [...parsed.warnings, ...warnings];
+    const allWarnings = [...parsed.warnings, ...warnings, ...(await danglingReferences(this.#db, parsed.objects))];
+    if (prepared.length === 0 && parsed.errors.length === 0) {
+      const markingsOnly = parsed.objects.length > 0 && parsed.objects.every((o) => o.type === 'marking-definition');
+      allWarnings.push({ where: 'file', reason: markingsOnly ? 'nothing to store: the file holds only TLP marking definitions, which the hub knows already' : 'no objects or indicators found in this file' });
+    }
     const counts: IngestCounts = { objects: prepared.length, created: 0, updated: 0, unchanged: 0, rejected: parsed.errors.length };
     const rejectedAll = parsed.errors.length > 0 && prepared.length === 0;
     if (rejectedAll && typeof parsed.summary?.objects === 'number') counts.rejected = parsed.summary.objects;

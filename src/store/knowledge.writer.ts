@@ -46,7 +46,8 @@ export async function writeBatch(trx: Kysely<Database>, batch: readonly Prepared
   const edges: EdgeRecord[] = records.filter((r) => changed.has(r.id)).flatMap((r) => edgesOf(r.data));
   await insertEdges(trx, edges);
   const contributions = await upsertContributions(trx, dedupeContributions(batch.map((b) => b.contribution)));
-  return { created: created.length, updated: updated.length, unchanged: records.length - created.length - updated.length, contributions };
+  // Counted per object of the batch: a version repeated in one file is unchanged the second time.
+  return { created: created.length, updated: updated.length, unchanged: batch.length - created.length - updated.length, contributions };
 }
 
 function dedupeContributions(cs: readonly ContributionRecord[]): ContributionRecord[] {

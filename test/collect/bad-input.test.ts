@@ -96,7 +96,7 @@ describeStorage('ingest refuses bad input clearly and writes nothing half', (bac
     const r = await post('format=text', bomb, 'application/gzip');
     expect(r.statusCode).toBe(413);
     expect(r.json().error.message).toMatch(/bomb|limit/);
-    const ok = await post('format=text', gzipSync(Buffer.from('phish at hxxp://login-sakura[.]example/verify')), 'application/gzip');
+    const ok = await post('format=text', gzipSync(Buffer.from('phish at hxxp://login-sakura[.]com/verify')), 'application/gzip');
     expect(ok.statusCode).toBe(200);
     expect(ok.json().counts.objects).toBeGreaterThan(0);
   });
