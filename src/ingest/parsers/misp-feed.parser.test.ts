@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hasSharedData, sharedData } from '../../../test/support/shared-data.ts';
+import { createStixValidator } from '../../stix/stix.validator.ts';
 import { parseMispFeedDir, parseMispFeedManifest } from './misp-feed.parser.ts';
 import { ParseError, type ParseResult } from './parse-result.ts';
 
@@ -55,6 +56,10 @@ describe.runIf(hasSharedData())('parseMispFeedDir on the malvuln feed', () => {
     expect(events.every((e) => e.result.tlp === 'clear')).toBe(true);
     // Manifest MD5s match the files (md5sum), so no event carries a mismatch warning.
     expect(events.some((e) => e.result.warnings.some((w) => /MD5/.test(w.reason)))).toBe(false);
+    // Everything made passes the STIX 2.1 validator with the OASIS schemas.
+    const validator = createStixValidator(sharedData('stix', 'schemas'));
+    const invalid = events.flatMap((e) => validator.validateBundle({ type: 'bundle', id: 'bundle--6ba7b810-9dad-41d1-80b4-00c04fd430c8', objects: e.result.objects }).errors);
+    expect(invalid).toEqual([]);
     // Ids come from the event uuids the manifest lists.
     const first = events.find((e) => e.file === 'events/misp_event_00199eb3fd1a0aa6771b7f12fad895a0.json')!;
     expect(first.result.objects.find((o) => o.type === 'report')?.id).toBe('report--aeb51e3b-09d9-4f8d-b2b1-2e7091c22bb4');

@@ -4,6 +4,7 @@ import { hasSharedData, sharedData } from '../../../test/support/shared-data.ts'
 import type { StixObject } from '../../stix/stix.types.ts';
 import { TLP2_MARKING_IDS } from '../../trust/tlp.ts';
 import { parsePattern } from '../../observables/pattern.parser.ts';
+import { createStixValidator } from '../../stix/stix.validator.ts';
 import { parseMispEvent } from './misp.parser.ts';
 import { ParseError } from './parse-result.ts';
 
@@ -44,6 +45,15 @@ describe.runIf(hasSharedData())('parseMispEvent on the real MISP events', () => 
     for (const i of ofType(r.objects, 'indicator').filter((x) => x.pattern_type === 'stix')) expect(parsePattern(String(i.pattern))).toMatchObject({ ok: true });
     // The creating organisation is shown, never made the author of the objects.
     expect(r.objects.some((o) => 'created_by_ref' in o)).toBe(false);
+  });
+
+  it('everything made from the real events passes the STIX 2.1 validator with the OASIS schemas, without a warning', () => {
+    const validator = createStixValidator(sharedData('stix', 'schemas'));
+    for (const file of Object.keys(ATTRIBUTE_TYPES)) {
+      const check = validator.validateBundle({ type: 'bundle', id: 'bundle--6ba7b810-9dad-41d1-80b4-00c04fd430c8', objects: parse(file).objects });
+      expect(check.errors, file).toEqual([]);
+      expect(check.warnings, file).toEqual([]);
+    }
   });
 
   it('object attributes are counted apart (existing_event: python Counter over Object[].Attribute[].type)', () => {

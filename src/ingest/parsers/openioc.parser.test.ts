@@ -1,9 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { hasSharedData, sharedData } from '../../../test/support/shared-data.ts';
 import type { StixObject } from '../../stix/stix.types.ts';
 import { isSco } from '../../stix/stix.types.ts';
 import { parsePattern } from '../../observables/pattern.parser.ts';
+import { createStixValidator } from '../../stix/stix.validator.ts';
 import { parseOpenIoc } from './openioc.parser.ts';
 import { ParseError } from './parse-result.ts';
 import { parseStix1 } from './stix1.parser.ts';
@@ -31,6 +32,19 @@ describe.runIf(hasSharedData())('parseOpenIoc on the Mandiant IOCs, against thei
     expect(ioc.errors).toEqual([]);
     expect(atoms(ioc.objects)).toEqual(atoms(stix.objects));
     for (const i of [...ioc.objects, ...stix.objects].filter((o) => o.type === 'indicator')) expect(parsePattern(String(i.pattern))).toMatchObject({ ok: true });
+  });
+
+  it('everything made from the IOCs and the STIX 1 files passes the STIX 2.1 validator with the OASIS schemas', () => {
+    const validator = createStixValidator(sharedData('stix', 'schemas'));
+    const dirs = ['openioc-to-stix', 'stixproject-idioms', 'pymisp'];
+    for (const d of dirs) {
+      for (const f of readdirSync(sharedData('stix', 'stix1x', d)).filter((x) => x.endsWith('.xml'))) {
+        const body = readFileSync(sharedData('stix', 'stix1x', d, f));
+        const r = f.endsWith('.ioc.xml') ? parseOpenIoc(body, f, { now: NOW }) : parseStix1(body, f, { now: NOW });
+        const check = validator.validateBundle({ type: 'bundle', id: 'bundle--6ba7b810-9dad-41d1-80b4-00c04fd430c8', objects: r.objects });
+        expect([...check.errors, ...check.warnings], f).toEqual([]);
+      }
+    }
   });
 
   it('stuxnet: the observables are the whole file names and registry paths the IOC tests', () => {
