@@ -44,6 +44,11 @@ export class CsvRecordSplitter {
   private readonly delimiter: string;
   private pending: Pending | undefined;
 
+  /** True while a quoted field spans lines: the next line belongs to the open record. */
+  get midRecord(): boolean {
+    return this.pending !== undefined;
+  }
+
   constructor(delimiter = ',') {
     this.delimiter = delimiter;
   }

@@ -109,6 +109,12 @@ function* splitLines(text: string): Generator<string> {
   if (start < text.length) yield text.slice(start);
 }
 
+// Feeds (abuse.ch, many blocklists) carry '#' comment lines before the header and after the last row.
+function isPreambleComment(line: string): boolean {
+  const t = line.replace(/^\ufeff/, '').trim();
+  return t === '' || t.startsWith('#');
+}
+
 function delimiterOf(firstLine: string): string {
   return guessDelimiter(firstLine.replace(/^\ufeff/, ''));
 }
@@ -144,6 +150,7 @@ export function parseCsv(buf: Buffer, opts: CsvOptions = {}): ParseResult {
   };
   for (const line of splitLines(text)) {
     lineNo++;
+    if (!splitter?.midRecord && isPreambleComment(line)) continue;
     splitter ??= new CsvRecordSplitter(delimiterOf(line));
     take(splitter.push(line, lineNo));
   }
@@ -218,6 +225,7 @@ export async function* parseCsvRows(chunks: AsyncIterable<Buffer | string>, opts
   let first = true;
   for await (const line of decodedLines(chunks, (e) => (session.summary.encoding = e))) {
     lineNo++;
+    if (!splitter?.midRecord && isPreambleComment(line)) continue;
     splitter ??= new CsvRecordSplitter(delimiterOf(line));
     for (const r of splitter.push(line, lineNo)) {
       const e = session.feed(r);
