@@ -15,6 +15,7 @@ import { ObjectsService } from './objects/objects.service.ts';
 import { SightingsService } from './sightings/sightings.service.ts';
 import { GroupsService } from './groups/groups.service.ts';
 import { SanitiseService } from './trust/sanitise.service.ts';
+import { createFeedback, type Feedback, type FeedbackOptions } from './feedback/feedback.module.ts'; // feed back (issue 6)
 
 const AUTH_CHANNEL = 'kessetsu_auth';
 const INGEST_CHANNEL = 'kessetsu_ingest';
@@ -34,6 +35,8 @@ export interface App {
   readonly sightings: SightingsService;
   readonly groups: GroupsService;
   readonly sanitise: SanitiseService;
+  /** Feed back (issue 6): subscriptions, alerts and their delivery, feeds, exports, advisories, history. */
+  readonly feedback: Feedback;
   /** Resolves when the observable index has been rebuilt from the database. */
   readonly indexReady: Promise<void>;
   close(): Promise<void>;
@@ -43,7 +46,7 @@ export interface App {
  * The composition root: opens storage, migrates, and wires services together.
  * @example const app = await createApp(loadConfig(process.env)); await app.close()
  */
-export async function createApp(config: Config, opts: { storage?: Storage; migrate?: boolean; index?: boolean } = {}): Promise<App> {
+export async function createApp(config: Config, opts: { storage?: Storage; migrate?: boolean; index?: boolean; feedback?: FeedbackOptions } = {}): Promise<App> {
   const storage = opts.storage ?? (await openStorage(config));
   const db = storage.db;
   if (opts.migrate !== false) await migrateToLatest(db);
@@ -78,6 +81,7 @@ export async function createApp(config: Config, opts: { storage?: Storage; migra
   const sightings = new SightingsService(db, ingest, index);
   const groups = new GroupsService(db, notifyAccessChange);
   const sanitise = new SanitiseService(db, ingest);
+  const feedback = await createFeedback(storage, ingest, opts.feedback); // feed back (issue 6)
   return {
     config,
     storage,
@@ -92,9 +96,11 @@ export async function createApp(config: Config, opts: { storage?: Storage; migra
     sightings,
     groups,
     sanitise,
+    feedback,
     indexReady,
     async close() {
       await ingest.drain();
+      await feedback.close(); // feed back (issue 6)
       await indexReady.catch(() => {});
       await auth.close();
       await unlistenAuth();

@@ -94,6 +94,7 @@ export async function buildServer(app: App, opts: ServerOptions = {}): Promise<F
   await server.register(sightingsRoutes(app.sightings));
   await server.register(groupsRoutes(app.groups));
   await server.register(sanitiseRoutes(app.sanitise));
+  await server.register(app.feedback.routes()); // feed back (issue 6)
   await server.register(taxiiRoutes(app));
   server.get('/api/openapi.json', { schema: { hide: true } }, async () => server.swagger());
   return server;

@@ -1,0 +1,133 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Storage } from '../db/database.ts';
+import type { IngestService } from '../ingest/ingest.service.ts';
+import { AdvisoriesService } from './advisories/advisories.service.ts';
+import { advisoriesRoutes } from './advisories/advisories.routes.ts';
+import { exportRoutes, type ClusterObjects } from './exports/export.routes.ts';
+import { FeedsService, type WarninglistPredicate } from './feeds/feeds.service.ts';
+import { assignSids } from './feeds/sid.assigner.ts';
+import { findYaraCompiler, type YaraCompiler } from './feeds/yara.compile.ts';
+import { HistoryService, type ClustersOf } from './history/history.service.ts';
+import { historyRoutes } from './history/history.routes.ts';
+import { ALERTS_CHANNEL, OUTBOX_CHANNEL } from './outbox/alerts.writer.ts';
+import { Dispatcher, type DispatcherOptions } from './outbox/dispatcher.ts';
+import { InboxService } from './outbox/inbox.service.ts';
+import { inboxRoutes } from './outbox/inbox.routes.ts';
+import { MailSender, type MailSettings } from './outbox/mail.sender.ts';
+import { StreamHub, type StreamOptions } from './outbox/stream.hub.ts';
+import { AlertsEngine } from './subscriptions/alerts.engine.ts';
+import { SubscriptionRegistry } from './subscriptions/subscription.registry.ts';
+import { SubscriptionsService } from './subscriptions/subscriptions.service.ts';
+import { subscriptionsRoutes } from './subscriptions/subscriptions.routes.ts';
+
+/** Options of the feed-back area; all optional. */
+export interface FeedbackOptions {
+  /** SMTP for e-mail alerts; without it e-mail deliveries wait (pending) until one is configured. */
+  readonly mail?: MailSettings | undefined;
+  readonly dispatch?: Partial<DispatcherOptions> | undefined;
+  readonly stream?: Partial<StreamOptions> | undefined;
+  /** The YARA compiler; default: the Debian yarac binary when installed. */
+  readonly yara?: (() => Promise<YaraCompiler | undefined>) | undefined;
+}
+
+/** Everything the feed-back area offers the rest of the hub. */
+export interface Feedback {
+  readonly subscriptions: SubscriptionsService;
+  readonly registry: SubscriptionRegistry;
+  readonly alerts: AlertsEngine;
+  readonly inbox: InboxService;
+  readonly stream: StreamHub;
+  readonly dispatcher: Dispatcher;
+  readonly feeds: FeedsService;
+  readonly advisories: AdvisoriesService;
+  readonly history: HistoryService;
+  /** Wires the analysis area: warninglist filter of feeds (with a version for ETags), clusters. */
+  setWarninglist(predicate: WarninglistPredicate, version: string): void;
+  setClusters(members: ClusterObjects, ofObjects: ClustersOf): void;
+  /** Starts delivering (the server calls it when it starts). */
+  start(): void;
+  /** Route plugins: registered with one line in the HTTP server. */
+  routes(): FastifyPluginAsync;
+  close(): Promise<void>;
+}
+
+const DESTINATION = /^(url|domain-name|ipv4-addr|ipv6-addr):/;
+
+/**
+ * Builds the feed-back area on the storage and the ingest service: subscriptions matched on every
+ * ingest, alerts written in the ingest's transaction, delivered by the dispatcher (webhooks, e-mail),
+ * shown in the inbox and the live stream (across nodes via LISTEN/NOTIFY), council feeds, exports,
+ * public advisories, and the history of what each member shared.
+ * @example const feedback = await createFeedback(storage, ingest, { mail: { smtpUrl, from } })
+ */
+export async function createFeedback(storage: Storage, ingest: IngestService, opts: FeedbackOptions = {}): Promise<Feedback> {
+  const db = storage.db;
+  const mail = opts.mail ? new MailSender(opts.mail) : null;
+  const dispatcher = new Dispatcher(db, mail, opts.dispatch);
+  const stream = new StreamHub(db, opts.stream);
+  await stream.start();
+  const registry = new SubscriptionRegistry(db);
+  const alerts = new AlertsEngine(db, registry, () => {
+    stream.notify();
+    dispatcher.wake();
+  });
+  const subscriptions = new SubscriptionsService(db, () => registry.invalidate());
+  const advisories = new AdvisoriesService(db, ingest, alerts);
+  let yara: Promise<YaraCompiler | undefined> | undefined;
+  const feeds = new FeedsService(db, { yara: opts.yara ?? (() => (yara ??= findYaraCompiler())) });
+  const history = new HistoryService(db);
+  const inbox = new InboxService(db);
+  let clusterMembers: ClusterObjects | undefined;
+
+  ingest.addHooks(alerts.hooks());
+  ingest.addHooks(advisories.hooks());
+  // New blocklist values get their stable signature id with the data that introduced them.
+  ingest.addHooks({
+    inTransaction: async (trx, ev) => {
+      const keys = ev.objects.filter((p) => p.record.type === 'indicator' && ev.createdIds.has(p.record.id)).flatMap((p) => p.record.keys.filter((k) => DESTINATION.test(k)));
+      if (keys.length) await assignSids(trx, keys);
+    },
+  });
+  const unlisten = [
+    await storage.listen(ALERTS_CHANNEL, () => stream.notify()),
+    await storage.listen(OUTBOX_CHANNEL, () => dispatcher.wake()),
+    // Access changes (keys, users, organisations, groups) reach subscription viewers too.
+    await storage.listen('kessetsu_auth', () => registry.invalidate()),
+  ];
+
+  return {
+    subscriptions,
+    registry,
+    alerts,
+    inbox,
+    stream,
+    dispatcher,
+    feeds,
+    advisories,
+    history,
+    setWarninglist: (p, v) => feeds.setWarninglist(p, v),
+    setClusters(members, ofObjects) {
+      clusterMembers = members;
+      history.setClusters(ofObjects);
+    },
+    start: () => dispatcher.start(),
+    routes() {
+      return async (app) => {
+        await app.register(subscriptionsRoutes(subscriptions));
+        await app.register(inboxRoutes(inbox, stream));
+        await app.register(exportRoutes(db, feeds, () => clusterMembers));
+        await app.register(advisoriesRoutes(advisories, db));
+        await app.register(historyRoutes(history));
+        app.addHook('onReady', async () => dispatcher.start());
+        // Live streams never end by themselves: close them so the server can stop.
+        app.addHook('preClose', async () => stream.close());
+      };
+    },
+    async close() {
+      await dispatcher.stop();
+      await stream.close();
+      mail?.close();
+      for (const u of unlisten) await u().catch(() => {});
+    },
+  };
+}

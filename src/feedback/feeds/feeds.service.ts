@@ -1,0 +1,169 @@
+import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database, Tlp } from '../../db/schema.ts';
+import type { AnyViewer } from '../../access/viewer.ts';
+import { auditSensitiveReads } from '../../audit/sensitive-reads.ts';
+import { AUDITED_RANK } from '../../access/visibility.policy.ts';
+import { TLP_LEVELS } from '../../trust/tlp.ts';
+import { feedPages, feedStamp, type FeedEntry } from './feed.query.ts';
+import { assignSids } from './sid.assigner.ts';
+import { suricataRule } from './suricata.format.ts';
+import { rpzHeader, rpzRecords } from './rpz.format.ts';
+import { buildYaraFile } from './yara.export.ts';
+import type { YaraCompiler } from './yara.compile.ts';
+
+/** Council feed formats. */
+export const FEED_FORMATS = ['plain', 'csv', 'json', 'suricata', 'rpz', 'hashes', 'yara'] as const;
+export type FeedFormat = (typeof FEED_FORMATS)[number];
+
+/** Destination types of network feeds, and "file" for hashes. */
+export const FEED_TYPES = ['url', 'domain-name', 'ipv4-addr', 'ipv6-addr', 'file'] as const;
+const HASH_PREFIX = { md5: 'file:md5:', sha1: 'file:sha-1:', sha256: 'file:sha-256:' } as const;
+export type HashAlgo = keyof typeof HASH_PREFIX;
+
+/** What a caller asks a feed for. */
+export interface FeedRequest {
+  readonly format: FeedFormat;
+  readonly types?: readonly (typeof FEED_TYPES)[number][] | undefined;
+  readonly algo?: HashAlgo | undefined;
+  readonly minConfidence?: number | undefined;
+  readonly since?: Date | undefined;
+  readonly maxTlp?: Tlp | undefined;
+}
+
+/** A value on a warninglist (a public resolver, a CDN, a top site) never enters a feed. */
+export type WarninglistPredicate = (key: string) => boolean;
+
+const CONTENT_TYPES: Readonly<Record<FeedFormat, string>> = {
+  plain: 'text/plain; charset=utf-8',
+  csv: 'text/csv; charset=utf-8',
+  json: 'application/json; charset=utf-8',
+  suricata: 'text/plain; charset=utf-8',
+  rpz: 'text/dns; charset=utf-8',
+  hashes: 'text/plain; charset=utf-8',
+  yara: 'text/plain; charset=utf-8',
+};
+
+function csvField(s: string): string {
+  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+function entryType(e: FeedEntry): string {
+  return e.type === 'file' ? e.key.slice(0, e.key.length - e.value.length - 1) : e.type;
+}
+
+/** The council feeds (不正通信防止, 不正プログラム対策): what the caller may see, current, deduplicated, streamed. */
+export class FeedsService {
+  readonly #db: Kysely<Database>;
+  #warninglisted: WarninglistPredicate;
+  #warninglistVersion = '0';
+  readonly #yara: () => Promise<YaraCompiler | undefined>;
+
+  constructor(db: Kysely<Database>, opts: { warninglisted?: WarninglistPredicate; yara?: () => Promise<YaraCompiler | undefined> } = {}) {
+    this.#db = db;
+    this.#warninglisted = opts.warninglisted ?? (() => false);
+    this.#yara = opts.yara ?? (async () => undefined);
+  }
+
+  /** Sets the warninglist filter (the analysis area's matcher); version goes into ETags. */
+  setWarninglist(predicate: WarninglistPredicate, version: string): void {
+    this.#warninglisted = predicate;
+    this.#warninglistVersion = version;
+  }
+
+  /** The media type of a format. */
+  contentType(format: FeedFormat): string {
+    return CONTENT_TYPES[format];
+  }
+
+  #prefixes(r: FeedRequest): string[] {
+    if (r.format === 'hashes') return [HASH_PREFIX[r.algo ?? 'sha256']];
+    const types = r.types?.length ? r.types : ['url', 'domain-name', 'ipv4-addr', 'ipv6-addr'];
+    return types.flatMap((t) => (t === 'file' ? (r.format === 'suricata' || r.format === 'rpz' ? [] : Object.values(HASH_PREFIX)) : [`${t}:`]));
+  }
+
+  /**
+   * An ETag for what the feed would answer now: changes whenever the store, the next expiry, the
+   * warninglist, the request or the caller's access does.
+   */
+  async etag(v: AnyViewer, r: FeedRequest, now = new Date()): Promise<string> {
+    const who = v.kind === 'public' ? 'public' : `${v.orgId}|${v.userId}|${v.role}|${v.ndaAccepted}|${[...v.groupIds].sort().join(',')}`;
+    const stamp = await feedStamp(this.#db, now);
+    const h = createHash('sha256').update(JSON.stringify([r, who, stamp, this.#warninglistVersion])).digest('base64url').slice(0, 27);
+    return `"${h}"`;
+  }
+
+  async *#entries(v: AnyViewer, r: FeedRequest, withSid: boolean, now: Date): AsyncGenerator<FeedEntry[]> {
+    const pages = feedPages(this.#db, v, { prefixes: this.#prefixes(r), minConfidence: r.minConfidence, since: r.since, maxTlp: r.maxTlp, now, withSid });
+    for await (let page of pages) {
+      page = page.filter((e) => !this.#warninglisted(e.key));
+      if (withSid && page.some((e) => e.sid === null)) {
+        // Values stored before they got an id (or by another path): give them one, then re-read.
+        const missing = page.filter((e) => e.sid === null).map((e) => e.key);
+        await assignSids(this.#db, missing);
+        const sids = new Map((await this.#db.selectFrom('feed_sids').select(['key', 'sid']).where('key', 'in', missing).execute()).map((x) => [x.key, Number(x.sid)]));
+        page = page.map((e) => (e.sid === null ? { ...e, sid: sids.get(e.key) ?? null } : e));
+      }
+      const sensitive = page.filter((e) => TLP_LEVELS.indexOf(e.tlp) >= AUDITED_RANK);
+      if (sensitive.length) await auditSensitiveReads(this.#db, v, sensitive.map((e) => ({ id: e.key, rank: TLP_LEVELS.indexOf(e.tlp) })), `feed.${r.format}`);
+      if (page.length) yield page;
+    }
+  }
+
+  /**
+   * The feed as text chunks, page by page (constant memory; stop iterating to stop reading).
+   * @example for await (const chunk of feeds.stream(viewer, { format: 'plain' })) reply.raw.write(chunk)
+   */
+  async *stream(v: AnyViewer, r: FeedRequest, now = new Date()): AsyncGenerator<string> {
+    if (r.format === 'yara') {
+      yield (await this.yara(v, now)).source;
+      return;
+    }
+    const withSid = r.format === 'suricata';
+    if (r.format === 'csv') yield 'type,value,confidence,tlp,valid_until,updated_at\n';
+    if (r.format === 'json') yield `{"generated":"${now.toISOString()}","items":[`;
+    if (r.format === 'suricata') yield `# Kessetsu Suricata/Snort rules, generated ${now.toISOString()}; sids are stable per value\n`;
+    if (r.format === 'rpz') {
+      const stamp = await feedStamp(this.#db, now);
+      yield rpzHeader((Number(stamp.split('|')[0]) % 4294967295) + 1, now);
+    }
+    let first = true;
+    let lastRpz = '';
+    for await (const page of this.#entries(v, r, withSid, now)) {
+      let out = '';
+      for (const e of page) {
+        switch (r.format) {
+          case 'plain':
+          case 'hashes':
+            out += `${e.value}\n`;
+            break;
+          case 'csv':
+            out += `${entryType(e)},${csvField(e.value)},${e.confidence ?? ''},${e.tlp},${e.validUntil ? e.validUntil.toISOString() : ''},${e.updatedAt.toISOString()}\n`;
+            break;
+          case 'json':
+            out += `${first ? '' : ','}${JSON.stringify({ type: entryType(e), value: e.value, confidence: e.confidence, tlp: e.tlp, valid_until: e.validUntil?.toISOString() ?? null, updated_at: e.updatedAt.toISOString() })}`;
+            first = false;
+            break;
+          case 'suricata': {
+            const rule = suricataRule(e);
+            if (rule) out += `${rule}\n`;
+            break;
+          }
+          case 'rpz': {
+            const rec = rpzRecords(e, (k) => !this.#warninglisted(k));
+            if (rec && rec !== lastRpz) out += rec;
+            if (rec) lastRpz = rec;
+            break;
+          }
+        }
+      }
+      if (out) yield out;
+    }
+    if (r.format === 'json') yield ']}\n';
+  }
+
+  /** The YARA rules file of the YARA indicators the caller may see, with what was left out and why. */
+  async yara(v: AnyViewer, now = new Date()) {
+    return buildYaraFile(this.#db, v, await this.#yara(), now);
+  }
+}

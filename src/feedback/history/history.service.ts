@@ -1,0 +1,93 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema.ts';
+import type { Viewer } from '../../access/viewer.ts';
+import { mayUnmask } from '../../access/visibility.policy.ts';
+import { notFound } from '../../shared/errors.ts';
+import { sectorIdentity } from '../../stix/extensions.ts';
+import { advisoriesLinking } from '../advisories/advisories.repository.ts';
+import { findOwnContribution, listOwnContributions, organisationsAlerted, otherReporters, relatedObjects, sightingsOf, type OwnContributionRow } from './history.repository.ts';
+
+/** Clusters an object joined, as the analysis area reports them within the policy. */
+export type ClustersOf = (v: Viewer, objectIds: readonly string[]) => Promise<readonly Record<string, unknown>[]>;
+
+function present(r: OwnContributionRow) {
+  return {
+    id: r.id,
+    object: { id: r.object_id, type: r.type, name: r.name ?? r.value },
+    tlp: r.tlp,
+    anonymous: r.anonymous,
+    shared_with: { organisations: r.recipient_orgs.length, groups: r.recipient_groups.length },
+    first_seen: r.first_seen.toISOString(),
+    last_seen: r.last_seen.toISOString(),
+  };
+}
+
+/** "What happened to what I shared": the fate of each of an organisation's contributions, within the trust policy. */
+export class HistoryService {
+  readonly #db: Kysely<Database>;
+  #clusters: ClustersOf;
+
+  constructor(db: Kysely<Database>, clusters: ClustersOf = async () => []) {
+    this.#db = db;
+    this.#clusters = clusters;
+  }
+
+  /** Wires the analysis area's cluster lookup. */
+  setClusters(fn: ClustersOf): void {
+    this.#clusters = fn;
+  }
+
+  /** A page of the organisation's contributions, newest first. */
+  async list(v: Viewer, o: { limit: number; beforeId?: number; types?: readonly string[] }) {
+    const rows = await listOwnContributions(this.#db, v, o);
+    return { items: rows.map(present), nextId: rows.length === o.limit ? rows[rows.length - 1]!.id : null };
+  }
+
+  /**
+   * The history of one contribution: others who reported the same value (countable only), sightings
+   * (in full when shared with the caller, otherwise counted), clusters, advisories, organisations
+   * alerted, cases and takedowns.
+   * @example await history.of(viewer, 42)
+   */
+  async of(v: Viewer, id: number) {
+    const c = await findOwnContribution(this.#db, v, id);
+    if (!c) throw notFound('contribution', String(id));
+    const related = await relatedObjects(this.#db, c.object_id);
+    const [reporters, sightings, advisories, alerted, clusters] = await Promise.all([
+      otherReporters(this.#db, v, related),
+      sightingsOf(this.#db, v, related),
+      advisoriesLinking(this.#db, related),
+      organisationsAlerted(this.#db, v, related),
+      this.#clusters(v, related).catch(() => []),
+    ]);
+    const visible = new Map<string, Record<string, unknown>>();
+    for (const s of sightings) {
+      if (!s.visible || visible.has(s.id)) continue;
+      const unmask = mayUnmask(v, { orgId: s.org_id, anonymous: s.anonymous });
+      const d = s.data;
+      visible.set(s.id, {
+        id: s.id,
+        count: typeof d.count === 'number' ? d.count : 1,
+        first_seen: d.first_seen ?? null,
+        last_seen: d.last_seen ?? null,
+        where: d.x_kessetsu_where ?? null,
+        tlp: s.tlp,
+        sighted_by: unmask ? { id: s.org_id, name: s.org_name, sector: s.sector } : { id: null, name: String(sectorIdentity(s.sector).name), sector: s.sector },
+        own: s.org_id === v.orgId,
+      });
+    }
+    const all = new Set(sightings.map((s) => s.id));
+    const byOthers = new Set(sightings.filter((s) => s.org_id !== v.orgId).map((s) => s.id));
+    return {
+      contribution: present(c),
+      related_objects: related.length,
+      reported_by_others: reporters,
+      sightings: { total: all.size, by_others: byOthers.size, not_shared_with_you: all.size - visible.size, items: [...visible.values()] },
+      clusters,
+      advisories: advisories.map((a) => ({ id: a.id, title: { ja: a.title_ja, en: a.title_en }, published_at: a.published_at?.toISOString() ?? null, url: `/advisories/${a.id}` })),
+      alerts: { organisations_alerted: alerted },
+      cases: [] as unknown[],
+      takedowns: [] as unknown[],
+    };
+  }
+}

@@ -1,0 +1,112 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../../db/schema.ts';
+import { visibleObject } from '../../access/visibility.policy.ts';
+import type { IngestCommitted, IngestHooks } from '../../ingest/ingest.service.ts';
+import { writeAlerts } from '../outbox/alerts.writer.ts';
+import { MatchCollector, draftOf, type AlertDraft } from './alert.draft.ts';
+import { matchIngest } from './ingest.matcher.ts';
+import type { CompiledSubscription } from './match.plan.ts';
+import { storeLookups } from './store.lookups.ts';
+import type { SubscriptionRegistry } from './subscription.registry.ts';
+
+/** A cluster whose priority changed, as the analysis area reports it. */
+export interface ClusterPriorityChange {
+  readonly clusterId: string;
+  readonly name: string | null;
+  readonly priority: number;
+  readonly previous: number | null;
+  /** Objects of the cluster: a subscriber hears of it only if it may see one of them. */
+  readonly objectIds: readonly string[];
+}
+
+/**
+ * Turns what happens into alerts: matches every committed ingest inside its transaction (so the
+ * alerts and their deliveries commit with the data, or not at all), and raises alerts for
+ * published advisories and clusters crossing a priority. `onAlerts` runs after a commit that
+ * wrote alerts (streams, dispatcher).
+ */
+export class AlertsEngine {
+  readonly #db: Kysely<Database>;
+  readonly #registry: SubscriptionRegistry;
+  readonly #onAlerts: () => void;
+  readonly #written = new WeakSet<IngestCommitted>();
+  /** Ingests whose matching failed; the data is kept, the failure is counted (metrics) and logged by the caller. */
+  failures = 0;
+
+  constructor(db: Kysely<Database>, registry: SubscriptionRegistry, onAlerts: () => void) {
+    this.#db = db;
+    this.#registry = registry;
+    this.#onAlerts = onAlerts;
+  }
+
+  /** The ingest hooks: match and write in the transaction, announce after commit. */
+  hooks(): IngestHooks {
+    return {
+      inTransaction: async (trx, ev) => {
+        const plan = await this.#registry.plan(trx);
+        let drafts: AlertDraft[];
+        try {
+          drafts = await matchIngest(plan, ev, storeLookups(trx));
+        } catch {
+          // A matching bug must not refuse members' data: the ingest commits without alerts.
+          this.failures++;
+          return;
+        }
+        if ((await writeAlerts(trx, drafts)).length) this.#written.add(ev);
+      },
+      afterCommit: (ev) => {
+        if (this.#written.has(ev)) this.#onAlerts();
+      },
+    };
+  }
+
+  /** Writes alerts built per subscription of a kind, inside a transaction (the caller's or a new one). */
+  async raise(trx: Kysely<Database> | undefined, kind: 'advisory' | 'cluster_priority', build: (sub: CompiledSubscription) => Promise<AlertDraft | null> | AlertDraft | null): Promise<number[]> {
+    const run = async (t: Kysely<Database>): Promise<number[]> => {
+      const plan = await this.#registry.plan(t);
+      const drafts: AlertDraft[] = [];
+      for (const i of plan.byKind[kind]) {
+        const d = await build(plan.subs[i]!);
+        if (d) drafts.push(d);
+      }
+      return writeAlerts(t, drafts);
+    };
+    const ids = trx ? await run(trx) : await this.#db.transaction().execute(run);
+    if (ids.length && !trx) this.#onAlerts();
+    return ids;
+  }
+
+  /** Announces alerts written in a transaction the caller has now committed. */
+  announce(): void {
+    this.#onAlerts();
+  }
+
+  /**
+   * Tells subscribers that a cluster crossed their priority threshold (called by the analysis area);
+   * only subscribers that may see at least one of the cluster's objects hear of it.
+   * @example await engine.clusterPriorityChanged({ clusterId, name: 'banking trojan', priority: 82, previous: 40, objectIds })
+   */
+  async clusterPriorityChanged(c: ClusterPriorityChange): Promise<number[]> {
+    return this.raise(undefined, 'cluster_priority', async (sub) => {
+      if (c.priority < sub.minPriority || (c.previous !== null && c.previous >= sub.minPriority)) return null;
+      if (!c.objectIds.length) return null;
+      const seen = await this.#db
+        .selectFrom('stix_objects as o')
+        .select('o.id')
+        .where('o.id', 'in', c.objectIds.slice(0, 10_000))
+        .where(visibleObject(sub.viewer, 'o.id'))
+        .limit(100)
+        .execute();
+      if (!seen.length) return null;
+      const m = new MatchCollector();
+      m.add({ value: c.name ?? c.clusterId, type: 'cluster', reason: `priority ${c.priority} ≥ ${sub.minPriority}`, object_ids: seen.map((r) => r.id), tlp: null });
+      return draftOf(sub, m, { cluster: c.clusterId }, null, { cluster_id: c.clusterId, name: c.name, priority: c.priority, previous: c.previous });
+    });
+  }
+
+  /** Max alert id, for tests and streams. */
+  async lastAlertId(): Promise<number> {
+    const r = await this.#db.selectFrom('alerts').select(sql<number | null>`max(id)`.as('m')).executeTakeFirst();
+    return Number(r?.m ?? 0);
+  }
+}
