@@ -1,0 +1,163 @@
+import type { ColumnType, Generated } from 'kysely';
+
+type Json<T = unknown> = ColumnType<T, string | T, string | T>;
+type Stamp = ColumnType<Date, Date | string | undefined, Date | string>;
+
+// The tables of migration 2026-11-23T03-00-analysis, typed here by module augmentation so the
+// shared schema file stays the core's.
+
+/** A MISP warninglist as imported. */
+export interface WarninglistsTable {
+  slug: string;
+  name: string;
+  description: Generated<string>;
+  version: Generated<number>;
+  type: 'cidr' | 'hostname' | 'string' | 'substring' | 'regex';
+  matching_attributes: Generated<string[]>;
+  entries: string[];
+  entry_count: number;
+  enabled: Generated<boolean>;
+  source: string | null;
+  imported_at: Stamp;
+}
+
+/** An imported enrichment file (APNIC delegated statistics, ip2asn). */
+export interface EnrichmentDatasetsTable {
+  name: string;
+  kind: string;
+  source: string | null;
+  ranges: number;
+  imported_at: Stamp;
+}
+
+/** One address range of a dataset. */
+export interface EnrichmentRangesTable {
+  dataset: string;
+  family: number;
+  start_hex: string;
+  end_hex: string;
+  asn: number | null;
+  country: string | null;
+  holder: string | null;
+}
+
+/** The deployment's analysis settings (one row). */
+export interface AnalysisSettingsTable {
+  id: Generated<number>;
+  settings: Json<Record<string, unknown>>;
+  updated_at: Stamp;
+}
+
+/** One run of the analysis job. */
+export interface AnalysisRunsTable {
+  id: Generated<number>;
+  trigger: string;
+  status: 'running' | 'done' | 'failed';
+  started_at: Stamp;
+  finished_at: Date | null;
+  stats: Json<Record<string, unknown>>;
+}
+
+/** A cluster (campaign candidate) with a stable id. */
+export interface AnalysisClustersTable {
+  id: Generated<number>;
+  status: 'active' | 'merged' | 'split' | 'dissolved';
+  members: number;
+  evidence: number;
+  hub_score: Generated<number>;
+  referral_candidate: Generated<boolean>;
+  merged_into: number | null;
+  merged_from: Generated<number[]>;
+  split_from: Generated<number[]>;
+  split_into: Generated<number[]>;
+  first_seen: Date | null;
+  last_seen: Date | null;
+  created_run: number | null;
+  updated_run: number | null;
+  created_at: Stamp;
+  updated_at: Stamp;
+}
+
+/** An incident, report, malware or sighting in a cluster, with the figures priorities sum. */
+export interface AnalysisClusterMembersTable {
+  object_id: string;
+  cluster_id: number;
+  object_type: string;
+  amount_jpy: number | null;
+  victims: number | null;
+  records: number | null;
+  seen_at: Date | null;
+  confidence: number | null;
+}
+
+/** Evidence that holds a cluster together. */
+export interface AnalysisClusterLinksTable {
+  cluster_id: number;
+  kind: 'key' | 'edge';
+  ref: string;
+  weight: number;
+  members: number;
+}
+
+/** What happened to a cluster in a run: created, grew, shrank, merged, split, dissolved. */
+export interface AnalysisClusterEventsTable {
+  id: Generated<number>;
+  run_id: number | null;
+  cluster_id: number;
+  kind: string;
+  other_ids: Generated<number[]>;
+  members: number | null;
+  at: Stamp;
+}
+
+/** A value scored as possible root infrastructure (hub-wide score; viewers get their own at query time). */
+export interface AnalysisRootSourcesTable {
+  key: string;
+  kind: string;
+  hub_score: number;
+  too_common: Generated<boolean>;
+  connections: number;
+  evidence_hash: string;
+  run_id: number | null;
+  updated_at: Stamp;
+}
+
+/** An object that points at a root-source value. */
+export interface AnalysisRootEvidenceTable {
+  key: string;
+  object_id: string;
+  object_type: string;
+  role: number;
+  derived: boolean;
+  seen_at: Date | null;
+}
+
+/** The correlation summary of one ingest, for its contributor. */
+export interface AnalysisIngestCorrelationsTable {
+  ingest_id: string;
+  org_id: string;
+  user_id: string | null;
+  checked: number;
+  correlated: number;
+  warninglisted: number;
+  too_common: number;
+  items: Json<unknown[]>;
+  created_at: Stamp;
+}
+
+declare module '../db/schema.ts' {
+  interface Database {
+    analysis_warninglists: WarninglistsTable;
+    enrichment_datasets: EnrichmentDatasetsTable;
+    enrichment_ranges: EnrichmentRangesTable;
+    analysis_settings: AnalysisSettingsTable;
+    analysis_runs: AnalysisRunsTable;
+    analysis_clusters: AnalysisClustersTable;
+    analysis_cluster_members: AnalysisClusterMembersTable;
+    analysis_cluster_links: AnalysisClusterLinksTable;
+    analysis_cluster_events: AnalysisClusterEventsTable;
+    analysis_root_sources: AnalysisRootSourcesTable;
+    analysis_root_evidence: AnalysisRootEvidenceTable;
+    analysis_ingest_correlations: AnalysisIngestCorrelationsTable;
+  }
+}

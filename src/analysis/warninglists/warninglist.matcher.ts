@@ -1,0 +1,196 @@
+import { domainToASCII } from 'node:url';
+import { MergedRanges, parseIpRange, type IpRange } from '../../enrichment/ip-range.ts';
+import { splitKey, urlHostKey } from '../value-key.ts';
+import type { WarninglistSpec } from './warninglist.parser.ts';
+
+/** Which list a value is on: the list's slug and its human name. */
+export interface WarninglistHit {
+  readonly list: string;
+  readonly name: string;
+}
+
+// MISP attribute types that stand for each kind of key (a list applies to a key when they meet).
+const FILE_ATTRS: Readonly<Record<string, readonly string[]>> = {
+  md5: ['md5', 'filename|md5', 'malware-sample'],
+  'sha-1': ['sha1', 'filename|sha1'],
+  'sha-256': ['sha256', 'filename|sha256'],
+  'sha-512': ['sha512', 'filename|sha512'],
+};
+const ATTRS: Readonly<Record<string, readonly string[]>> = {
+  'ipv4-addr': ['ip-src', 'ip-dst', 'ip-src|port', 'ip-dst|port', 'domain|ip', 'ip'],
+  'ipv6-addr': ['ip-src', 'ip-dst', 'ip-src|port', 'ip-dst|port', 'domain|ip', 'ip'],
+  'domain-name': ['domain', 'hostname', 'domain|ip'],
+  url: ['url', 'uri', 'link'],
+  'email-addr': ['email', 'email-src', 'email-dst', 'target-email'],
+  'autonomous-system': ['AS'],
+  'phone-number': ['phone-number', 'whois-registrant-phone'],
+  'cryptocurrency-wallet': ['btc', 'xmr', 'dash'],
+  'bank-account': ['bank-account-nr', 'iban'],
+  'mac-addr': ['mac-address', 'mac-eui-64'],
+  vulnerability: ['vulnerability'],
+  'x509-certificate': ['x509-fingerprint-sha1', 'x509-fingerprint-md5', 'x509-fingerprint-sha256'],
+};
+
+function attrsOf(type: string, sub: string | null): readonly string[] {
+  if (type === 'file') return FILE_ATTRS[sub ?? ''] ?? [];
+  return ATTRS[type] ?? [];
+}
+
+function hostnameOf(entry: string): string {
+  const h = entry.trim().toLowerCase().replace(/^\.+/, '').replace(/\.+$/, '');
+  // Lists may carry Unicode names; keys hold the ASCII (punycode) form.
+  return /[^\x00-\x7f]/.test(h) ? domainToASCII(h) || h : h;
+}
+
+interface CompiledList {
+  readonly slug: string;
+  readonly name: string;
+  readonly type: WarninglistSpec['type'];
+  readonly attrs: ReadonlySet<string> | null;
+  readonly ranges?: MergedRanges;
+  readonly strings?: ReadonlySet<string>;
+  readonly substrings?: readonly string[];
+  readonly regexes?: readonly RegExp[];
+}
+
+/** What a list could not use (a bad CIDR, a regex that does not compile). */
+export interface MatcherIssue {
+  readonly list: string;
+  readonly entry: string;
+  readonly reason: string;
+}
+
+/**
+ * Enabled warninglists in memory. IP lists as merged sorted ranges (binary search), hostname lists
+ * as one map of names matched with every parent domain as MISP does, strings as sets.
+ * @example new WarninglistMatcher(lists).match('ipv4-addr:8.8.8.8') // { list: 'public-dns-v4', name: 'List of known IPv4 public DNS resolvers' }
+ */
+export class WarninglistMatcher {
+  readonly #lists: CompiledList[] = [];
+  readonly #hostnames = new Map<string, number[]>();
+  readonly #cache = new Map<string, number[]>();
+  readonly issues: MatcherIssue[] = [];
+
+  constructor(lists: readonly WarninglistSpec[]) {
+    for (const spec of [...lists].sort((a, b) => a.slug.localeCompare(b.slug))) this.#compile(spec);
+  }
+
+  #compile(spec: WarninglistSpec): void {
+    const i = this.#lists.length;
+    const base = { slug: spec.slug, name: spec.name, type: spec.type, attrs: spec.matchingAttributes.length ? new Set(spec.matchingAttributes) : null };
+    const issue = (entry: string, reason: string): void => {
+      if (this.issues.length < 1000) this.issues.push({ list: spec.slug, entry: entry.slice(0, 200), reason });
+    };
+    if (spec.type === 'cidr') {
+      const ranges: IpRange[] = [];
+      for (const e of spec.entries) {
+        const r = parseIpRange(e);
+        if (typeof r === 'string') issue(e, r);
+        else ranges.push(r);
+      }
+      this.#lists.push({ ...base, ranges: new MergedRanges(ranges) });
+    } else if (spec.type === 'hostname') {
+      for (const e of spec.entries) {
+        const h = hostnameOf(e);
+        if (!h) continue;
+        const at = this.#hostnames.get(h);
+        if (at) at.push(i);
+        else this.#hostnames.set(h, [i]);
+      }
+      this.#lists.push(base);
+    } else if (spec.type === 'string') {
+      this.#lists.push({ ...base, strings: new Set(spec.entries.map((e) => e.toLowerCase())) });
+    } else if (spec.type === 'substring') {
+      this.#lists.push({ ...base, substrings: spec.entries.map((e) => e.toLowerCase()) });
+    } else {
+      const regexes: RegExp[] = [];
+      for (const e of spec.entries) {
+        try {
+          // MISP writes PCRE with delimiters: "/pattern/flags".
+          const m = /^\/(.*)\/([a-z]*)$/s.exec(e);
+          regexes.push(m ? new RegExp(m[1]!, m[2]!.replace(/[^imsu]/g, '')) : new RegExp(e));
+        } catch (err) {
+          issue(e, `not a regular expression: ${(err as Error).message}`);
+        }
+      }
+      this.#lists.push({ ...base, regexes });
+    }
+  }
+
+  /** Number of enabled lists. */
+  get size(): number {
+    return this.#lists.length;
+  }
+
+  /** The first list (by slug) a key is on, or null. */
+  match(key: string): WarninglistHit | null {
+    const hits = this.#hits(key);
+    const first = hits[0];
+    if (first === undefined) return null;
+    const l = this.#lists[first]!;
+    return { list: l.slug, name: l.name };
+  }
+
+  /** Every list a key is on. */
+  matchAll(key: string): WarninglistHit[] {
+    return this.#hits(key).map((i) => ({ list: this.#lists[i]!.slug, name: this.#lists[i]!.name }));
+  }
+
+  #hits(key: string): number[] {
+    const cached = this.#cache.get(key);
+    if (cached) return cached;
+    const hits = this.#lists.length ? this.#compute(key) : [];
+    // Hot keys (a resolver every incident touches) come back again and again; the cache stays small.
+    if (this.#cache.size > 100_000) this.#cache.clear();
+    this.#cache.set(key, hits);
+    return hits;
+  }
+
+  #compute(key: string): number[] {
+    const parts = splitKey(key);
+    if (!parts) return [];
+    const attrs = attrsOf(parts.type, parts.sub);
+    const value = parts.value.toLowerCase();
+    const isIp = parts.type === 'ipv4-addr' || parts.type === 'ipv6-addr';
+    const ipRange = isIp ? parseIpRange(parts.value) : null;
+    const host = parts.type === 'domain-name' ? value : parts.type === 'url' ? (urlHostKey(key)?.replace(/^[a-z0-9-]+:/, '') ?? null) : null;
+    const hostHits = host === null ? null : this.#hostnameHits(host);
+    const out: number[] = [];
+    this.#lists.forEach((l, i) => {
+      if (l.attrs && !attrs.some((a) => l.attrs!.has(a))) return;
+      let hit = false;
+      switch (l.type) {
+        case 'cidr':
+          hit = ipRange !== null && typeof ipRange !== 'string' && l.ranges!.contains(ipRange);
+          break;
+        case 'hostname':
+          hit = hostHits !== null && hostHits.has(i);
+          break;
+        case 'string':
+          // Lists of hostnames typed "string" (Cisco top 1000) also apply to a URL's host.
+          hit = l.strings!.has(value) || (host !== null && l.strings!.has(host));
+          break;
+        case 'substring':
+          hit = l.substrings!.some((s) => value.includes(s));
+          break;
+        case 'regex':
+          hit = l.regexes!.some((r) => r.test(parts.value));
+          break;
+      }
+      if (hit) out.push(i);
+    });
+    return out;
+  }
+
+  #hostnameHits(host: string): Set<number> {
+    const hits = new Set<number>();
+    let h = host.replace(/\.+$/, '');
+    for (;;) {
+      for (const i of this.#hostnames.get(h) ?? []) hits.add(i);
+      const dot = h.indexOf('.');
+      if (dot < 0) break;
+      h = h.slice(dot + 1);
+    }
+    return hits;
+  }
+}
