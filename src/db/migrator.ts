@@ -3,7 +3,6 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely/migrati
 import * as foundation from './migrations/2026-11-23T00-00-foundation.ts';
 import * as knowledgeStore from './migrations/2026-11-23T01-00-knowledge-store.ts';
 import * as analysis from './migrations/2026-11-23T03-00-analysis.ts'; // analysis (issue 5)
-import * as analysis from './migrations/2026-11-23T03-00-analysis.ts'; // analysis (issue 5)
 import * as feedback from './migrations/2026-11-23T04-00-feedback.ts';
 import * as taxii from './migrations/2026-11-23T05-00-taxii.ts';
 
@@ -11,7 +10,6 @@ import * as taxii from './migrations/2026-11-23T05-00-taxii.ts';
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-11-23T00-00-foundation': foundation,
   '2026-11-23T01-00-knowledge-store': knowledgeStore,
-  '2026-11-23T03-00-analysis': analysis,
   '2026-11-23T03-00-analysis': analysis,
   '2026-11-23T04-00-feedback': feedback,
   '2026-11-23T05-00-taxii': taxii,
