@@ -1,0 +1,162 @@
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { createApp } from '../../src/app.ts';
+import { loadConfig } from '../../src/config/config.ts';
+import { buildServer } from '../../src/http/server.ts';
+import { bootstrap } from '../../src/orgs/bootstrap.ts';
+import type { FeedbackOptions } from '../../src/feedback/feedback.module.ts';
+import type { Backend } from '../support/storage.ts';
+import type { TestHub } from '../support/app.ts';
+
+/** Fast retries for tests: a failed delivery is tried again within tens of milliseconds. */
+export const FAST_DISPATCH = { backoffBaseMs: 30, backoffMaxMs: 200, pollMs: 50, webhookTimeoutMs: 500, maxAttempts: 4, leaseMs: 5_000 } as const;
+
+/** startHub with feed-back options (SMTP, dispatcher timings). */
+export async function startFeedbackHub(backend: Backend, feedback: FeedbackOptions = {}): Promise<TestHub> {
+  const storage = await backend.open();
+  const config = loadConfig({ KESSETSU_RATE_LIMIT: '1000000' }, { dataDir: '/nonexistent' });
+  const app = await createApp(config, { storage, feedback: { dispatch: FAST_DISPATCH, ...feedback } });
+  const first = await bootstrap(storage.db, app.orgs, undefined);
+  const server = await buildServer(app, { logger: process.env.KESSETSU_TEST_LOG === '1' });
+  await server.ready();
+  return {
+    app,
+    server,
+    adminKey: first!.key,
+    hubOrgId: first!.orgId,
+    async close() {
+      await server.close();
+      await app.close();
+      await storage.close();
+    },
+  };
+}
+
+/** Polls until the check returns something truthy, or fails after the timeout. */
+export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 10_000, what = 'condition'): Promise<NonNullable<T>> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** A request a receiver got. */
+export interface Received {
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: string;
+  readonly at: number;
+}
+
+/** How a test receiver answers. */
+export type Behaviour = 'ok' | 'fail500' | 'redirect' | 'hang' | 'slow';
+
+/** A webhook receiver on loopback whose behaviour a test sets and changes. */
+export interface Receiver {
+  readonly url: string;
+  readonly received: Received[];
+  behaviour: Behaviour;
+  close(): Promise<void>;
+}
+
+/**
+ * An HTTP receiver on 127.0.0.1 that records every request and answers as told: 204, 500, a 302
+ * to elsewhere, never (hang), or after 300 ms (slow).
+ */
+export async function receiver(behaviour: Behaviour = 'ok'): Promise<Receiver> {
+  const received: Received[] = [];
+  const sockets = new Set<Socket>();
+  const r: { behaviour: Behaviour } = { behaviour };
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
+      switch (r.behaviour) {
+        case 'ok':
+          return void res.writeHead(204).end();
+        case 'fail500':
+          return void res.writeHead(500).end('boom');
+        case 'redirect':
+          return void res.writeHead(302, { location: 'http://127.0.0.1:9/elsewhere' }).end();
+        case 'slow':
+          return void setTimeout(() => res.writeHead(204).end(), 300);
+        case 'hang':
+          return;
+      }
+    });
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    received,
+    get behaviour() {
+      return r.behaviour;
+    },
+    set behaviour(b: Behaviour) {
+      r.behaviour = b;
+    },
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** An SMTP server on loopback that keeps what arrives, or refuses it. */
+export interface SmtpSink {
+  readonly url: string;
+  readonly messages: ParsedMail[];
+  refuse: boolean;
+  close(): Promise<void>;
+}
+
+/** A real SMTP server (the smtp-server package) on 127.0.0.1, no TLS, no auth; `refuse` answers 550 to every recipient. */
+export async function smtpSink(): Promise<SmtpSink> {
+  const messages: ParsedMail[] = [];
+  const state = { refuse: false };
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onRcptTo(_address, _session, cb) {
+      if (state.refuse) return cb(Object.assign(new Error('mailbox unavailable'), { responseCode: 550 }));
+      cb();
+    },
+    onData(stream, _session, cb) {
+      simpleParser(stream)
+        .then((m) => {
+          messages.push(m);
+          cb();
+        })
+        .catch((err: Error) => cb(err));
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = ((server as unknown as { server: http.Server }).server.address() as AddressInfo).port;
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    messages,
+    get refuse() {
+      return state.refuse;
+    },
+    set refuse(v: boolean) {
+      state.refuse = v;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Gives a member an e-mail address and a language. */
+export async function setMail(hub: TestHub, userId: string, email: string, locale: 'ja' | 'en'): Promise<void> {
+  await hub.app.storage.db.updateTable('users').set({ email, locale }).where('id', '=', userId).execute();
+}
