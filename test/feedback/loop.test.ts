@@ -6,25 +6,12 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeStorage } from '../support/storage.ts';
 import { as, makeMember, type TestHub, type TestMember } from '../support/app.ts';
 import { verifyWebhook } from '../../src/feedback/outbox/webhook.signature.ts';
-import { receiver, setMail, smtpSink, startFeedbackHub, waitFor, type Receiver, type SmtpSink } from './support.ts';
+import { phishingBundle, receiver, setMail, smtpSink, startFeedbackHub, waitFor, type Receiver, type SmtpSink } from './support.ts';
 
 // The issue's "done when": bank A shares a phishing URL imitating bank B at AMBER naming B; B's
 // brand-keyword subscription fires by webhook and e-mail; the URL is in B's plain blocklist and RPZ
 // zone but not in a third bank's; A's "what happened" view shows B's sighting.
 const PHISH = 'http://secure-sakura.example/login';
-
-/** A STIX bundle as a bank's platform would share it: the URL and an indicator of it. */
-export function phishingBundle(url: string, name = 'Phishing site imitating Sakura Bank'): string {
-  const now = new Date().toISOString();
-  const id = crypto.randomUUID();
-  return JSON.stringify({
-    type: 'bundle',
-    id: `bundle--${crypto.randomUUID()}`,
-    objects: [
-      { type: 'indicator', spec_version: '2.1', id: `indicator--${id}`, created: now, modified: now, name, pattern: `[url:value = '${url}']`, pattern_type: 'stix', valid_from: now, indicator_types: ['malicious-activity'] },
-    ],
-  });
-}
 
 describeStorage('feed back: the whole loop', (backend) => {
   let hub: TestHub;

@@ -160,3 +160,32 @@ export async function smtpSink(): Promise<SmtpSink> {
 export async function setMail(hub: TestHub, userId: string, email: string, locale: 'ja' | 'en'): Promise<void> {
   await hub.app.storage.db.updateTable('users').set({ email, locale }).where('id', '=', userId).execute();
 }
+
+/** A STIX bundle as a bank's platform would share it: one indicator per URL. */
+export function phishingBundle(urls: string | readonly string[], name = 'Phishing site imitating Sakura Bank'): string {
+  const now = new Date().toISOString();
+  const list = typeof urls === 'string' ? [urls] : urls;
+  return JSON.stringify({
+    type: 'bundle',
+    id: `bundle--${crypto.randomUUID()}`,
+    objects: list.map((url) => ({
+      type: 'indicator',
+      spec_version: '2.1',
+      id: `indicator--${crypto.randomUUID()}`,
+      created: now,
+      modified: now,
+      name,
+      pattern: `[url:value = '${url}']`,
+      pattern_type: 'stix',
+      valid_from: now,
+      indicator_types: ['malicious-activity'],
+    })),
+  });
+}
+
+/** Ingests a STIX body as a member, with query parameters (tlp, orgs, …); answers the report. */
+export async function ingestStix(hub: TestHub, key: string, body: string, query = 'tlp=green'): Promise<Record<string, unknown>> {
+  const res = await hub.server.inject({ method: 'POST', url: `/api/v1/ingest?format=stix&${query}`, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, payload: body });
+  if (res.statusCode !== 200) throw new Error(`ingest failed: ${res.statusCode} ${res.body.slice(0, 500)}`);
+  return res.json();
+}
