@@ -189,3 +189,48 @@ export async function ingestStix(hub: TestHub, key: string, body: string, query 
   if (res.statusCode !== 200) throw new Error(`ingest failed: ${res.statusCode} ${res.body.slice(0, 500)}`);
   return res.json();
 }
+
+/** One server-sent event as a client parses it. */
+export interface SseEvent {
+  readonly id: string | undefined;
+  readonly event: string | undefined;
+  readonly data: string;
+}
+
+/** A live stream client over real HTTP. */
+export interface SseClient {
+  readonly events: SseEvent[];
+  readonly status: Promise<number>;
+  close(): void;
+}
+
+/** Opens `GET /api/v1/stream` on a listening server and parses events as they come. */
+export function openStream(base: string, key: string, lastEventId?: string): SseClient {
+  const events: SseEvent[] = [];
+  let req: http.ClientRequest | undefined;
+  const status = new Promise<number>((resolve, reject) => {
+    req = http.get(`${base}/api/v1/stream`, { headers: { authorization: `Bearer ${key}`, accept: 'text/event-stream', ...(lastEventId ? { 'last-event-id': lastEventId } : {}) } }, (res) => {
+      resolve(res.statusCode ?? 0);
+      res.setEncoding('utf8');
+      let buf = '';
+      res.on('data', (chunk: string) => {
+        buf += chunk;
+        for (let i = buf.indexOf('\n\n'); i >= 0; i = buf.indexOf('\n\n')) {
+          const block = buf.slice(0, i);
+          buf = buf.slice(i + 2);
+          const fields: Record<string, string> = {};
+          for (const line of block.split('\n')) {
+            if (line.startsWith(':')) continue;
+            const c = line.indexOf(':');
+            if (c > 0) fields[line.slice(0, c)] = line.slice(c + 1).replace(/^ /, '');
+          }
+          if (fields.data !== undefined) events.push({ id: fields.id, event: fields.event, data: fields.data });
+        }
+      });
+      res.on('error', () => {});
+    });
+    req.on('error', (err) => reject(err));
+  });
+  status.catch(() => {});
+  return { events, status, close: () => req?.destroy() };
+}

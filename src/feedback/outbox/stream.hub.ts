@@ -57,7 +57,7 @@ export class StreamHub {
 
   constructor(db: Kysely<Database>, opts: Partial<StreamOptions> = {}) {
     this.#db = db;
-    this.#o = { heartbeatMs: 15_000, maxBufferedBytes: 1 << 20, pollMs: 5_000, ...opts };
+    this.#o = { heartbeatMs: 15_000, maxBufferedBytes: 1 << 20, pollMs: 60_000, ...opts };
   }
 
   /** Starts from the newest alert; heartbeats keep proxies from closing idle streams. */
