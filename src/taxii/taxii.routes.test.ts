@@ -4,6 +4,7 @@ import { describeStorage } from '../../test/support/storage.ts';
 import { makeMember, startHub, type TestHub, type TestMember } from '../../test/support/app.ts';
 import { hasSharedData, sharedData } from '../../test/support/shared-data.ts';
 import { TLP2_MARKING_IDS } from '../trust/tlp.ts';
+import { deterministicId } from '../stix/deterministic-id.ts';
 import { MEMBERS_COLLECTION_ID, PUBLIC_COLLECTION_ID, inboxCollectionId } from './taxii.collections.ts';
 import { TAXII_MEDIA_TYPE } from './taxii.media.ts';
 import { API, call, indicator, listen, type Answer } from './taxii.test-kit.ts';
@@ -219,6 +220,26 @@ describeStorage('TAXII 2.1 server over HTTP', (backend) => {
     });
   });
 
+  describe('observables (SCOs have no versions)', () => {
+    it('an SCO is one entry whose version is its date_added, under every match[version]', async () => {
+      const ip = { type: 'ipv4-addr', spec_version: '2.1', id: deterministicId('ipv4-addr', { value: '203.0.113.9' })!, value: '203.0.113.9' };
+      const posted = await call(base, `${API}/collections/${inbox}/objects/`, { key: poster.key, body: { objects: [ip] } });
+      expect(posted.json.success_count).toBe(1);
+      const m = await call(base, `${API}/collections/${inbox}/manifest/?match[type]=ipv4-addr`, { key: poster.key });
+      expect(m.json.objects).toHaveLength(1);
+      const { date_added, version } = m.json.objects[0] as { date_added: string; version: string };
+      expect(version).toBe(date_added);
+      for (const v of ['all', 'first', 'last', 'first,last', date_added]) {
+        const r = await call(base, `${API}/collections/${inbox}/objects/?match[type]=ipv4-addr&match[version]=${v}`, { key: poster.key });
+        expect((r.json.objects as { id: string }[]).map((o) => o.id), v).toEqual([ip.id]);
+      }
+      const none = await call(base, `${API}/collections/${inbox}/objects/?match[type]=ipv4-addr&match[version]=2001-01-01T00:00:00.000Z`, { key: poster.key });
+      expect(none.json.objects).toBeUndefined();
+      const versions = await call(base, `${API}/collections/${inbox}/objects/${ip.id}/versions/`, { key: poster.key });
+      expect(versions.json.versions).toEqual([date_added]);
+    });
+  });
+
   describe('manifest, one object, versions', () => {
     it('manifest records: id, date_added, version, media_type', async () => {
       const r = await call(base, `${API}/collections/${inbox}/manifest/?match[id]=${MULTI}&match[version]=all`, { key: poster.key });
@@ -228,6 +249,9 @@ describeStorage('TAXII 2.1 server over HTTP', (backend) => {
         expect(Object.keys(m).sort()).toEqual(['date_added', 'id', 'media_type', 'version']);
         expect(m).toMatchObject({ id: MULTI, version: VERSIONS[i], media_type: 'application/stix+json;version=2.1' });
       }
+      // The current version has one date_added, whichever way it is asked for.
+      const last = await call(base, `${API}/collections/${inbox}/manifest/?match[id]=${MULTI}`, { key: poster.key });
+      expect(last.json.objects).toEqual([r.json.objects[2]]);
     });
 
     it('an object by id (last version unless asked), its versions, and 404 for objects not in the collection', async () => {

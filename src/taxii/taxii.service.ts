@@ -94,11 +94,14 @@ export class TaxiiService {
       objectId === null ? parsed : { ...parsed, ids: [objectId], types: [], versions: shape === 'versions' ? { first: false, last: false, all: true, timestamps: [] } : parsed.versions };
     const binding = queryBinding(shape, c.id, objectId, filter);
     const after = filter.next === undefined ? undefined : decodeNext(filter.next, binding);
-    const rows = await pageEntries(this.#db, { inCollection, filter, after, limit: filter.limit + 1, withJson: shape === 'objects' });
-    const more = rows.length > filter.limit;
-    const page = more ? rows.slice(0, filter.limit) : rows;
+    const { rows, scannedTo } = await pageEntries(this.#db, { inCollection, filter, after, limit: filter.limit + 1, withJson: shape === 'objects' });
+    const full = rows.length > filter.limit;
+    const page = full ? rows.slice(0, filter.limit) : rows;
     const lastRow = page[page.length - 1];
-    const next = more && lastRow ? encodeNext(binding, { t: lastRow.date_added, s: lastRow.seq }) : undefined;
+    // A sparse collection may end a request's scan before the page is full: the page is short and `next` resumes the scan.
+    const resume = full && lastRow ? { t: lastRow.date_added, s: lastRow.seq } : scannedTo;
+    const more = resume !== undefined;
+    const next = resume ? encodeNext(binding, resume) : undefined;
     if (shape === 'objects') await auditSensitiveReads(this.#db, viewer, page.map((r) => ({ id: r.id, rank: r.rank })), objectId === null ? 'taxii.objects' : 'taxii.object');
     return { body: envelope(shape, page, more, next), first: page[0]?.date_added, last: lastRow?.date_added };
   }

@@ -55,12 +55,32 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addPrimaryKeyConstraint('taxii_push_state_pk', ['remote_id', 'collection_id'])
     .execute();
 
-  // date_added of a version is when it was written: every writer holds the knowledge write lock while
-  // inserting, so the clock read at insert time grows with the sequence, unlike now() (transaction start).
-  await sql`alter table stix_versions alter column added_at set default clock_timestamp()`.execute(db);
+  // date_added (TAXII) of a version is when it was written, read from the clock at write time: writers hold the
+  // knowledge write lock, so it grows with the sequence (now(), the transaction start, need not). The current
+  // version's date_added is both stix_objects.updated_at and its stix_versions.added_at, kept equal here, so a
+  // collection can be read from stix_objects alone when only current versions are asked for.
   await sql`alter table stix_objects alter column added_at set default clock_timestamp()`.execute(db);
   await sql`alter table stix_objects alter column updated_at set default clock_timestamp()`.execute(db);
-  // Collections are read in (date_added, seq) order: versions of SDOs/SROs, and SCOs (no versions).
+  await sql`create function kessetsu_object_stamp() returns trigger language plpgsql as $$
+    begin
+      if tg_op = 'INSERT' or new.seq is distinct from old.seq then
+        new.updated_at := clock_timestamp();
+      end if;
+      return new;
+    end $$`.execute(db);
+  await sql`create trigger stix_objects_stamp before insert or update on stix_objects for each row execute function kessetsu_object_stamp()`.execute(db);
+  await sql`create function kessetsu_version_stamp() returns trigger language plpgsql as $$
+    begin
+      -- The current version, and every version written together with its object (one ingest), take the object's
+      -- stamp; they then follow each other in sequence order, as they were given.
+      new.added_at := coalesce((select o.updated_at from stix_objects o where o.id = new.object_id
+          and (o.modified = new.modified or o.xmin = (pg_current_xact_id()::text::bigint % 4294967296)::text::xid)), clock_timestamp());
+      return new;
+    end $$`.execute(db);
+  await sql`create trigger stix_versions_stamp before insert on stix_versions for each row execute function kessetsu_version_stamp()`.execute(db);
+  // Collections are read in (date_added, seq) order: current versions from stix_objects, every version of
+  // SDOs/SROs from stix_versions, and SCOs (which have no versions) from stix_objects.
+  await db.schema.createIndex('stix_objects_updated_idx').on('stix_objects').columns(['updated_at', 'seq']).execute();
   await db.schema.createIndex('stix_versions_added_idx').on('stix_versions').columns(['added_at', 'seq']).execute();
   await db.schema.createIndex('stix_objects_sco_added_idx').on('stix_objects').columns(['updated_at', 'seq']).where(sql.ref('modified'), 'is', null).execute();
 }
@@ -68,9 +88,13 @@ export async function up(db: Kysely<any>): Promise<void> {
 export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropIndex('stix_objects_sco_added_idx').execute();
   await db.schema.dropIndex('stix_versions_added_idx').execute();
+  await db.schema.dropIndex('stix_objects_updated_idx').execute();
+  await sql`drop trigger stix_versions_stamp on stix_versions`.execute(db);
+  await sql`drop function kessetsu_version_stamp()`.execute(db);
+  await sql`drop trigger stix_objects_stamp on stix_objects`.execute(db);
+  await sql`drop function kessetsu_object_stamp()`.execute(db);
   await sql`alter table stix_objects alter column updated_at set default now()`.execute(db);
   await sql`alter table stix_objects alter column added_at set default now()`.execute(db);
-  await sql`alter table stix_versions alter column added_at set default now()`.execute(db);
   await db.schema.dropTable('taxii_push_state').execute();
   await db.schema.dropTable('taxii_remotes').execute();
   await db.schema.dropTable('taxii_statuses').execute();
