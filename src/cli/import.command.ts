@@ -100,6 +100,11 @@ export function registerImport(program: Command): void {
             if (statSync(file).isDirectory()) {
               const { parseMispFeedDir } = await import('../ingest/parsers/misp-feed.parser.ts');
               for await (const ev of parseMispFeedDir(file)) {
+                // The feed's own issues (odd manifest, missing events) come first, as a result without objects.
+                if (ev.result.format === 'misp-feed') {
+                  for (const i of [...ev.result.errors, ...ev.result.warnings]) process.stderr.write(`${file}/${ev.file}: ${i.where}: ${i.reason}\n`);
+                  continue;
+                }
                 const r = await app.ingest.ingestParsed(viewer, ev.result, params);
                 if (!flags.quiet) process.stdout.write(summarise(ev.file, r) + '\n');
               }

@@ -26,7 +26,7 @@ export async function parseBody(body: Buffer, format: 'auto' | IngestFormat, val
       case 'stix20':
         return parseStix(body, validator, { lenient: opts.lenient });
       case 'misp':
-        return (await import('./misp.parser.ts')).parseMispEvent(parseJsonText(body, 'event'));
+        return (await import('./misp.parser.ts')).parseMispEvent(parseJsonText(body, 'event'), opts.filename);
       case 'csv':
         return (await import('./csv.parser.ts')).parseCsv(body);
       case 'text':
@@ -34,9 +34,9 @@ export async function parseBody(body: Buffer, format: 'auto' | IngestFormat, val
       case 'eml':
         return await (await import('./eml.parser.ts')).parseEml(body);
       case 'stix1':
-        return (await import('./stix1.parser.ts')).parseStix1(body);
+        return (await import('./stix1.parser.ts')).parseStix1(body, opts.filename);
       case 'openioc':
-        return (await import('./openioc.parser.ts')).parseOpenIoc(body);
+        return (await import('./openioc.parser.ts')).parseOpenIoc(body, opts.filename);
       case 'misp-feed':
         throw new AppError('unprocessable', 'a MISP feed manifest names events in other files: import the feed folder with "kessetsu import DIR"');
     }
