@@ -19,11 +19,14 @@ import { sightingsRoutes } from '../sightings/sightings.routes.ts';
 import { groupsRoutes } from '../groups/groups.routes.ts';
 import { sanitiseRoutes } from '../trust/sanitise.routes.ts';
 import { taxiiRoutes } from '../taxii/taxii.routes.ts';
+import { analysisRoutes } from '../analysis/analysis.routes.ts'; // analyse (issue 5)
 
 /** Options of the HTTP server that are not part of the config. */
 export interface ServerOptions {
   /** Log to stdout as JSON (default) or not at all (tests). */
   readonly logger?: boolean;
+  /** Where JSON logs go instead of stdout (tests read them). */
+  readonly logStream?: NodeJS.WritableStream;
 }
 
 function bearerOf(header: string | undefined): string | undefined {
@@ -43,6 +46,7 @@ export async function buildServer(app: App, opts: ServerOptions = {}): Promise<F
         ? false
         : {
             level: app.config.logLevel,
+            ...(opts.logStream ? { stream: opts.logStream } : {}),
             redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization'], censor: '[redacted]' },
           },
     bodyLimit: app.config.bodyLimit,
@@ -96,6 +100,7 @@ export async function buildServer(app: App, opts: ServerOptions = {}): Promise<F
   await server.register(sanitiseRoutes(app.sanitise));
   await server.register(app.feedback.routes()); // feed back (issue 6)
   await server.register(taxiiRoutes(app));
+  await server.register(analysisRoutes(app.analysis)); // analyse (issue 5)
   server.get('/api/openapi.json', { schema: { hide: true } }, async () => server.swagger());
   return server;
 }
