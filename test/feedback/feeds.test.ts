@@ -104,7 +104,7 @@ describeStorage('feed back: council feeds', (backend) => {
     const rows = parseCsv((await get(hub, b.key, '/api/v1/feeds/csv')).body, { columns: true }) as Record<string, string>[];
     expect(rows.find((r) => r.value === 'strict.example')).toMatchObject({ type: 'domain-name', tlp: 'amber+strict', valid_until: '' });
     expect(rows.find((r) => r.value === 'bad.example')).toMatchObject({ confidence: '80', tlp: 'green' });
-    expect(rows.find((r) => r.type === 'url' && r.value.startsWith('http://evil-green'))!.value).toBe('http://evil-green.example/x?a=1;b=%222%22');
+    expect(rows.find((r) => r.type === 'url' && r.value?.startsWith('http://evil-green'))!.value).toBe('http://evil-green.example/x?a=1;b=%222%22');
     const json = JSON.parse((await get(hub, b.key, '/api/v1/export?format=json')).body);
     expect(json.items).toHaveLength(rows.length);
     const hashes = JSON.parse((await get(hub, b.key, '/api/v1/export?format=json&type=file')).body).items;

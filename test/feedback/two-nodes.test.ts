@@ -71,7 +71,8 @@ describe.skipIf(!pg)('feed back: two server processes on one PostgreSQL', () => 
   });
 
   it('B listens on node 1; A ingests on node 2; the alert reaches B on node 1', async () => {
-    const [n1, n2] = nodes as [{ base: string; startedAt: number }, { base: string }];
+    const n1 = nodes[0]!;
+    const n2 = nodes[1]!;
     const sub = await fetch(`${n1.base}/api/v1/subscriptions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${b.key}`, 'content-type': 'application/json' },
