@@ -42,7 +42,7 @@ export async function writeBatch(trx: Kysely<Database>, batch: readonly Prepared
   // Older versions of an object are history: keep them all.
   await insertVersions(trx, batch.map((b) => b.record));
   const changed = new Set([...created, ...updated]);
-  await replaceObjectKeys(trx, records, changed);
+  await replaceObjectKeys(trx, records, changed, new Set(updated));
   const edges: EdgeRecord[] = records.filter((r) => changed.has(r.id)).flatMap((r) => edgesOf(r.data));
   await insertEdges(trx, edges);
   const contributions = await upsertContributions(trx, dedupeContributions(batch.map((b) => b.contribution)));

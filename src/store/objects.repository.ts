@@ -67,10 +67,11 @@ export async function insertVersions(db: Kysely<Database>, records: readonly Obj
 }
 
 /** Replaces the observable keys of objects that were created or changed (an indicator's new pattern). */
-export async function replaceObjectKeys(db: Kysely<Database>, records: readonly ObjectRecord[], changed: ReadonlySet<string>): Promise<void> {
+export async function replaceObjectKeys(db: Kysely<Database>, records: readonly ObjectRecord[], changed: ReadonlySet<string>, updated: ReadonlySet<string>): Promise<void> {
   const targets = records.filter((r) => r.keys.length > 0 && changed.has(r.id));
   if (targets.length === 0) return;
-  const updatedIds = targets.filter((t) => t.type === 'indicator').map((t) => t.id);
+  // Only a new version of an indicator can drop keys; new objects have none to delete.
+  const updatedIds = targets.filter((t) => t.type === 'indicator' && updated.has(t.id)).map((t) => t.id);
   if (updatedIds.length) await db.deleteFrom('object_keys').where('object_id', 'in', updatedIds).execute();
   const pairs = targets.flatMap((t) => [...new Set(t.keys)].map((key) => ({ i: t.id, k: key })));
   if (pairs.length === 0) return;
