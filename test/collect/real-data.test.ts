@@ -103,3 +103,34 @@ describeStorage('one object, many contributions', (backend) => {
     expect(detail.json().reported_by.orgs).toBe(2);
   });
 });
+
+describeStorage('what the store gives back is valid STIX 2.1', (backend) => {
+  let hub: TestHub;
+  beforeAll(async () => {
+    hub = await startHub(backend);
+  });
+  afterAll(() => hub.close());
+
+  it.skipIf(!real)('objects read back after importing the OASIS examples and a MISP event validate against the OASIS schemas', async () => {
+    const m = await makeMember(hub);
+    const files = [...filesUnder(sharedData('stix/oasis-examples')).filter((f) => f.endsWith('.json')), sharedData('misp/events/existing_event.json')];
+    for (const f of files) {
+      const r = await hub.server.inject({ method: 'POST', url: '/api/v1/ingest?format=auto&tlp=green', headers: { ...as(m.key), 'content-type': 'application/octet-stream' }, payload: readFileSync(f) });
+      expect(r.statusCode, f).toBe(200);
+    }
+    expect(hub.app.validator.usesSchemas).toBe(true);
+    let cursor: string | null = null;
+    let checked = 0;
+    do {
+      const page = await hub.server.inject({ method: 'GET', url: `/api/v1/objects?limit=500${cursor ? `&cursor=${cursor}` : ''}`, headers: as(m.key) });
+      const body = page.json() as { items: { object: Record<string, unknown> }[]; next: string | null };
+      for (const item of body.items) {
+        const issues = hub.app.validator.validateObject(item.object, String(item.object.id));
+        expect(issues, String(item.object.id)).toEqual([]);
+        checked++;
+      }
+      cursor = body.next;
+    } while (cursor);
+    expect(checked).toBeGreaterThan(300);
+  });
+});
