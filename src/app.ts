@@ -16,6 +16,9 @@ import { SightingsService } from './sightings/sightings.service.ts';
 import { GroupsService } from './groups/groups.service.ts';
 import { SanitiseService } from './trust/sanitise.service.ts';
 import { createFeedback, type Feedback, type FeedbackOptions } from './feedback/feedback.module.ts'; // feed back (issue 6)
+import { createAnalysis } from './analysis/analysis.module.ts'; // analyse (issue 5)
+import type { AnalysisService } from './analysis/analysis.service.ts'; // analyse (issue 5)
+import type { WarninglistsService } from './analysis/warninglists/warninglists.service.ts'; // analyse (issue 5)
 
 const AUTH_CHANNEL = 'kessetsu_auth';
 const INGEST_CHANNEL = 'kessetsu_ingest';
@@ -37,6 +40,10 @@ export interface App {
   readonly sanitise: SanitiseService;
   /** Feed back (issue 6): subscriptions, alerts and their delivery, feeds, exports, advisories, history. */
   readonly feedback: Feedback;
+  /** Analyse (issue 5): correlation, clusters, root sources, priorities, lifecycle, enrichment. */
+  readonly analysis: AnalysisService;
+  /** Analyse (issue 5): `warninglists.match(key)` says which enabled list silences a value. */
+  readonly warninglists: WarninglistsService;
   /** Resolves when the observable index has been rebuilt from the database. */
   readonly indexReady: Promise<void>;
   close(): Promise<void>;
@@ -81,6 +88,7 @@ export async function createApp(config: Config, opts: { storage?: Storage; migra
   const sightings = new SightingsService(db, ingest, index);
   const groups = new GroupsService(db, notifyAccessChange);
   const sanitise = new SanitiseService(db, ingest);
+  const analysis = await createAnalysis(storage, ingest, index, indexReady); // analyse (issue 5)
   const feedback = await createFeedback(storage, ingest, opts.feedback); // feed back (issue 6)
   return {
     config,
@@ -97,10 +105,13 @@ export async function createApp(config: Config, opts: { storage?: Storage; migra
     groups,
     sanitise,
     feedback,
+    analysis, // analyse (issue 5)
+    warninglists: analysis.warninglists, // analyse (issue 5)
     indexReady,
     async close() {
       await ingest.drain();
       await feedback.close(); // feed back (issue 6)
+      await analysis.close(); // analyse (issue 5)
       await indexReady.catch(() => {});
       await auth.close();
       await unlistenAuth();

@@ -5,6 +5,7 @@ import { registerServe } from './serve.command.ts';
 import { registerAdmin } from './admin.commands.ts';
 import { registerImport } from './import.command.ts';
 import { registerTaxii } from './taxii.command.ts';
+import { registerAnalysis } from './analysis.command.ts'; // analyse (issue 5)
 import { CliError } from './cli-context.ts';
 
 const program = new Command('kessetsu')
@@ -17,6 +18,7 @@ registerServe(program);
 registerAdmin(program);
 registerImport(program);
 registerTaxii(program);
+registerAnalysis(program); // analyse (issue 5)
 
 try {
   await program.parseAsync(process.argv);

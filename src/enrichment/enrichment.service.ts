@@ -59,8 +59,11 @@ export class EnrichmentService {
   #loaded: Loaded[] = [];
   #holders = new Map<number, string>();
 
-  constructor(db: Kysely<Database>) {
+  readonly #onChange: () => void;
+
+  constructor(db: Kysely<Database>, onChange: () => void = () => {}) {
     this.#db = db;
+    this.#onChange = onChange;
   }
 
   /** Reads every dataset into memory (at start, after an import). */
@@ -94,6 +97,7 @@ export class EnrichmentService {
       }
     }
     await this.reload();
+    this.#onChange();
     return out;
   }
 

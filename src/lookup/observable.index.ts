@@ -170,6 +170,21 @@ export class ObservableIndex {
     };
   }
 
+  // Analysis (issue 5): hub-wide facts for the analysis job and the ingest hook, never shown as is.
+  /** Organisations that contributed a key, with no policy applied: for hub-wide analysis only. */
+  contributorsOf(key: string): string[] {
+    const orgs = new Set<number>();
+    for (let n = this.#heads.get(key) ?? -1; n !== -1; n = this.#nodeNext.get(n)) orgs.add(this.#cOrg.get(this.#nodeContrib.get(n)));
+    return [...orgs].map((o) => this.#orgs.value(o));
+  }
+
+  /** Objects holding a key, with no policy applied: for hub-wide analysis only. */
+  objectsOf(key: string): string[] {
+    const objects = new Set<string>();
+    for (let n = this.#heads.get(key) ?? -1; n !== -1; n = this.#nodeNext.get(n)) objects.add(this.#objects.id(this.#cObject.get(this.#nodeContrib.get(n))));
+    return [...objects];
+  }
+
   /** Approximate bytes of the typed arrays (the Map and strings come on top). */
   get arrayBytes(): number {
     return [this.#nodeContrib, this.#nodeNext, this.#cObject, this.#cOrg, this.#cUser, this.#cTlp, this.#cFlags, this.#cDbId].reduce((s, a) => s + a.bytes, 0);

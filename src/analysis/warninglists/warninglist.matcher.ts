@@ -39,7 +39,7 @@ function attrsOf(type: string, sub: string | null): readonly string[] {
 function hostnameOf(entry: string): string {
   const h = entry.trim().toLowerCase().replace(/^\.+/, '').replace(/\.+$/, '');
   // Lists may carry Unicode names; keys hold the ASCII (punycode) form.
-  return /[^\x00-\x7f]/.test(h) ? domainToASCII(h) || h : h;
+  return /[\u0080-\uffff]/.test(h) ? domainToASCII(h) || h : h;
 }
 
 interface CompiledList {

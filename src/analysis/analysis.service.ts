@@ -1,0 +1,183 @@
+import type { Kysely } from 'kysely';
+import type { RawBuilder } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import type { ObservableIndex } from '../lookup/observable.index.ts';
+import type { IngestCommitted, IngestHooks } from '../ingest/ingest.service.ts';
+import type { EnrichmentService } from '../enrichment/enrichment.service.ts';
+import { applySetting, mergeSettings, type AnalysisSettings } from './analysis.settings.ts';
+import { latestRuns, loadSettingOverrides, saveSettingOverrides } from './analysis.repository.ts';
+import { AnalysisViews } from './analysis.views.ts';
+import { CorrelationService, type IngestCorrelationSummary } from './correlation.service.ts';
+import { runAnalysis, type RunReport } from './job/analysis.job.ts';
+import { activeIndicatorSql, isActiveIndicator, type IndicatorFacts } from './lifecycle.ts';
+import type { WarninglistsService } from './warninglists/warninglists.service.ts';
+
+/** What the analysis needs from the composition root. */
+export interface AnalysisDeps {
+  readonly db: Kysely<Database>;
+  readonly index: ObservableIndex;
+  readonly indexReady: Promise<void>;
+  readonly warninglists: WarninglistsService;
+  readonly enrichment: EnrichmentService;
+  /** Called after settings change (tells other nodes). */
+  readonly onSettings?: () => void;
+}
+
+/**
+ * Analyse: correlation on ingest and on demand, clusters with stable ids, root sources, damage-weighted
+ * priorities and indicator lifecycle, all read within the trust policy.
+ * @example await app.analysis.run('cli'); await app.analysis.views.rootSources(viewer, { offset: 0, limit: 20 })
+ */
+export class AnalysisService {
+  readonly #d: AnalysisDeps;
+  #settings: AnalysisSettings = mergeSettings({});
+  #chain: Promise<unknown> = Promise.resolve();
+  #timer: NodeJS.Timeout | null = null;
+  #closed = false;
+  readonly #pending = new Set<Promise<unknown>>();
+  readonly #listeners: ((s: IngestCorrelationSummary) => void)[] = [];
+  readonly #onClose: (() => Promise<void>)[] = [];
+  readonly correlation: CorrelationService;
+  readonly views: AnalysisViews;
+  readonly warninglists: WarninglistsService;
+  readonly enrichment: EnrichmentService;
+
+  constructor(deps: AnalysisDeps) {
+    this.#d = deps;
+    this.warninglists = deps.warninglists;
+    this.enrichment = deps.enrichment;
+    this.correlation = new CorrelationService({ db: deps.db, index: deps.index, warninglists: deps.warninglists, enrichment: deps.enrichment, settings: () => this.#settings });
+    this.views = new AnalysisViews(deps.db, () => this.#settings, (k) => this.correlation.enrich(k));
+  }
+
+  /** Loads settings, warninglists and enrichment datasets (at start). */
+  async start(): Promise<void> {
+    await this.reloadSettings();
+    await this.#d.warninglists.reload();
+    await this.#d.enrichment.reload();
+  }
+
+  /** The current settings (defaults with the stored overrides). */
+  get settings(): AnalysisSettings {
+    return this.#settings;
+  }
+
+  /** Re-reads the stored overrides. */
+  async reloadSettings(): Promise<AnalysisSettings> {
+    this.#settings = mergeSettings(await loadSettingOverrides(this.#d.db));
+    return this.#settings;
+  }
+
+  /** Applies "name=value" assignments to the stored overrides; throws naming the bad one. */
+  async updateSettings(assignments: readonly string[]): Promise<AnalysisSettings> {
+    let stored = await loadSettingOverrides(this.#d.db);
+    for (const a of assignments) stored = applySetting(stored, a);
+    await saveSettingOverrides(this.#d.db, stored);
+    const s = await this.reloadSettings();
+    this.#d.onSettings?.();
+    return s;
+  }
+
+  /**
+   * Runs the analysis job now; runs asked for while one is under way follow it, one at a time.
+   * @example const report = await app.analysis.run('cli')
+   */
+  run(trigger = 'manual'): Promise<RunReport> {
+    const p = this.#chain.catch(() => {}).then(async () => {
+      await this.#d.indexReady;
+      return runAnalysis(
+        {
+          db: this.#d.db,
+          settings: this.#settings,
+          warninglisted: (k) => this.#d.warninglists.match(k) !== null,
+          registrableDomain: (h) => this.#d.enrichment.registrableDomain(h),
+          asnOf: (ip) => this.#d.enrichment.ipInfo(ip)?.asn ?? null,
+          orgsOfKey: (k) => this.#d.index.contributorsOf(k),
+        },
+        trigger,
+      );
+    });
+    this.#chain = p;
+    return p;
+  }
+
+  /** Asks for a run after the debounce delay (ingests call this; a burst of them gives one run). */
+  schedule(): void {
+    if (this.#closed || !this.#settings.autoRun) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.#track(this.run('after-ingest'));
+    }, this.#settings.debounceMs);
+    this.#timer.unref();
+  }
+
+  /** Calls a listener with the correlation summary of every ingest (alerts: "others reported this too"). */
+  onCorrelation(listener: (s: IngestCorrelationSummary) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  /** The ingest hook: correlate after commit (in the background), then schedule a run. */
+  ingestHooks(): IngestHooks {
+    return {
+      afterCommit: (ev: IngestCommitted) => {
+        if (this.#closed) return;
+        this.#track(this.correlateIngest(ev));
+        this.schedule();
+      },
+    };
+  }
+
+  /** Correlates one committed ingest and tells the listeners (the hook calls this; benchmarks too). */
+  async correlateIngest(ev: IngestCommitted): Promise<IngestCorrelationSummary> {
+    const summary = await this.correlation.onIngest(ev);
+    for (const l of this.#listeners) {
+      try {
+        l(summary);
+      } catch {
+        // A listener's failure is its own business.
+      }
+    }
+    return summary;
+  }
+
+  #track(p: Promise<unknown>): void {
+    const q = p.catch(() => {});
+    this.#pending.add(q);
+    void q.finally(() => this.#pending.delete(q));
+  }
+
+  /** Waits for background correlation and runs (tests, shutdown). */
+  async drain(): Promise<void> {
+    while (this.#pending.size) await Promise.all([...this.#pending]);
+  }
+
+  /** The latest runs. */
+  runs(limit = 10) {
+    return latestRuns(this.#d.db, limit);
+  }
+
+  /** Whether an indicator belongs in blocklists now (same rule as activeIndicatorCondition). */
+  isActiveIndicator(f: IndicatorFacts, now = new Date()): boolean {
+    return isActiveIndicator(f, now, this.#settings);
+  }
+
+  /** SQL condition on a stix_objects row `alias`: the indicator belongs in blocklists now. */
+  activeIndicatorCondition(alias = 'o', now = new Date()): RawBuilder<boolean> {
+    return activeIndicatorSql(this.#settings, now, alias);
+  }
+
+  /** Registers cleanup to run on close (listeners of the composition). */
+  onClose(fn: () => Promise<void>): void {
+    this.#onClose.push(fn);
+  }
+
+  /** Stops scheduling and waits for what is under way. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    await this.drain();
+    await this.#chain.catch(() => {});
+    for (const fn of this.#onClose) await fn().catch(() => {});
+  }
+}

@@ -1,0 +1,175 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../../db/schema.ts';
+import type { AnyViewer } from '../../access/viewer.ts';
+import { countableContribution, visibleContribution } from '../../access/visibility.policy.ts';
+import '../analysis.tables.ts';
+import { corroborate, priorityScore, type Explained } from '../scoring.ts';
+
+// Damage-weighted priorities of clusters as one viewer may see them: damage summed over the
+// incidents the viewer may see (each incident once, however many organisations reported it),
+// organisations counted where countable, confidence from the visible contributions.
+
+/** One cluster's figures for a viewer. */
+export interface ClusterView {
+  readonly id: number;
+  readonly score: number;
+  readonly referralCandidate: boolean;
+  readonly explanation: Explained;
+  readonly members: { readonly visible: number; readonly incidents: number; readonly byType: Record<string, number> };
+  readonly damage: { readonly amountJpy: number; readonly victims: number; readonly records: number };
+  readonly organisations: number;
+  readonly sectors: string[];
+  readonly firstSeen: string | null;
+  readonly lastSeen: string | null;
+  readonly mergedFrom: number[];
+  readonly splitFrom: number[];
+}
+
+interface MemberAgg {
+  cluster_id: number;
+  object_type: string;
+  n: number;
+  amount: number | null;
+  victims: number | null;
+  records: number | null;
+  first_seen: Date | null;
+  last_seen: Date | null;
+}
+
+interface OrgAgg {
+  cluster_id: number;
+  org_id: string;
+  sector: string;
+  vis: boolean;
+  cnt: boolean;
+  conf: number | null;
+}
+
+/**
+ * The viewer's figures for some clusters (only those with a member the viewer may see).
+ * @example await viewerClusterFacts(db, viewer, [12, 40], { now, halfLifeDays: 30, referralThreshold: 100, defaultConfidence: 50 })
+ */
+export async function viewerClusterFacts(
+  db: Kysely<Database>,
+  viewer: AnyViewer,
+  ids: readonly number[],
+  o: { now: Date; halfLifeDays: number; referralThreshold: number; defaultConfidence: number },
+): Promise<Map<number, ClusterView>> {
+  const out = new Map<number, ClusterView>();
+  if (ids.length === 0) return out;
+  const idList = sql`cast(${`{${ids.join(',')}}`} as bigint[])`;
+  const members = await sql<MemberAgg>`
+    with v as (
+      select m.cluster_id, m.object_id, m.object_type, m.amount_jpy, m.victims, m.records, m.seen_at
+      from analysis_cluster_members m
+      where m.cluster_id = any(${idList})
+        and exists (select 1 from contributions c where c.object_id = m.object_id and ${visibleContribution(viewer, 'c')})
+    )
+    select cluster_id, object_type, count(*) as n, sum(amount_jpy) as amount, sum(victims) as victims, sum(records) as records,
+      min(seen_at) as first_seen, max(seen_at) as last_seen
+    from v group by cluster_id, object_type`.execute(db);
+  const orgs = await sql<OrgAgg>`
+    select m.cluster_id, c.org_id, coalesce(g.sector, g.kind) as sector,
+      bool_or(${visibleContribution(viewer, 'c')}) as vis,
+      bool_or(${countableContribution(viewer, 'c')}) as cnt,
+      max(coalesce(c.confidence, m.confidence, ${sql.lit(Number(o.defaultConfidence))})) filter (where ${visibleContribution(viewer, 'c')}) as conf
+    from analysis_cluster_members m
+    join contributions c on c.object_id = m.object_id
+    join orgs g on g.id = c.org_id
+    where m.cluster_id = any(${idList})
+    group by m.cluster_id, c.org_id, coalesce(g.sector, g.kind)`.execute(db);
+  const meta = await db.selectFrom('analysis_clusters').select(['id', 'merged_from', 'split_from']).where(sql<boolean>`id = any(${idList})`).execute();
+  const byCluster = new Map<number, MemberAgg[]>();
+  for (const r of members.rows) {
+    const id = Number(r.cluster_id);
+    byCluster.set(id, [...(byCluster.get(id) ?? []), r]);
+  }
+  const orgsBy = new Map<number, OrgAgg[]>();
+  for (const r of orgs.rows) {
+    const id = Number(r.cluster_id);
+    orgsBy.set(id, [...(orgsBy.get(id) ?? []), r]);
+  }
+  const metaBy = new Map(meta.map((m) => [Number(m.id), m]));
+  for (const [id, rows] of byCluster) {
+    const byType: Record<string, number> = {};
+    let amount = 0;
+    let victims = 0;
+    let records = 0;
+    let first: Date | null = null;
+    let last: Date | null = null;
+    for (const r of rows) {
+      byType[r.object_type] = Number(r.n);
+      if (r.object_type === 'incident') {
+        amount += Number(r.amount ?? 0);
+        victims += Number(r.victims ?? 0);
+        records += Number(r.records ?? 0);
+      }
+      if (r.first_seen && (!first || r.first_seen < first)) first = r.first_seen;
+      if (r.last_seen && (!last || r.last_seen > last)) last = r.last_seen;
+    }
+    const os = orgsBy.get(id) ?? [];
+    const countable = os.filter((x) => x.cnt);
+    const sectors = [...new Set(countable.map((x) => x.sector))].sort();
+    const explained = priorityScore(
+      {
+        amountJpy: amount,
+        victims,
+        records,
+        incidents: byType.incident ?? 0,
+        orgs: new Set(countable.map((x) => x.org_id)).size,
+        sectors: sectors.length,
+        lastSeen: last,
+        confidence: corroborate(os.filter((x) => x.vis && x.conf !== null).map((x) => Number(x.conf))),
+      },
+      o.now,
+      o.halfLifeDays,
+    );
+    const m = metaBy.get(id);
+    out.set(id, {
+      id,
+      score: explained.score,
+      referralCandidate: explained.score >= o.referralThreshold,
+      explanation: explained,
+      members: { visible: Object.values(byType).reduce((s, n) => s + n, 0), incidents: byType.incident ?? 0, byType },
+      damage: { amountJpy: amount, victims, records },
+      organisations: new Set(countable.map((x) => x.org_id)).size,
+      sectors,
+      firstSeen: first ? new Date(first).toISOString() : null,
+      lastSeen: last ? new Date(last).toISOString() : null,
+      mergedFrom: (m?.merged_from ?? []).map(Number),
+      splitFrom: (m?.split_from ?? []).map(Number),
+    });
+  }
+  return out;
+}
+
+/**
+ * Active clusters ranked by the viewer's priority score: page `offset .. offset+limit`; read in
+ * hub-score order until the page cannot change.
+ */
+export async function rankPriorities(
+  db: Kysely<Database>,
+  viewer: AnyViewer,
+  o: { offset: number; limit: number; now: Date; halfLifeDays: number; referralThreshold: number; defaultConfidence: number; referralOnly?: boolean },
+): Promise<{ items: ClusterView[]; more: boolean }> {
+  const need = o.offset + o.limit;
+  const batch = Math.max(300, need * 2);
+  const found: ClusterView[] = [];
+  let scanned = 0;
+  for (;;) {
+    const cands = await db.selectFrom('analysis_clusters').select(['id', 'hub_score']).where('status', '=', 'active').orderBy('hub_score', 'desc').orderBy('id').limit(batch).offset(scanned).execute();
+    scanned += cands.length;
+    const facts = await viewerClusterFacts(
+      db,
+      viewer,
+      cands.map((c) => Number(c.id)),
+      o,
+    );
+    for (const v of facts.values()) if (!o.referralOnly || v.referralCandidate) found.push(v);
+    found.sort((a, b) => b.score - a.score || a.id - b.id);
+    const exhausted = cands.length < batch;
+    const bound = exhausted ? -1 : cands[cands.length - 1]!.hub_score;
+    if (exhausted) return { items: found.slice(o.offset, need), more: found.length > need };
+    if (found.length >= need && found[need - 1]!.score >= bound * (1 + 1e-6) + 1e-6) return { items: found.slice(o.offset, need), more: true };
+  }
+}
