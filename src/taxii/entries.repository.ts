@@ -10,7 +10,7 @@ import type { PageCursor, TaxiiFilter } from './taxii.query.ts';
 // the collection's policy condition and the filters are then checked per entry of the window, inside the
 // same query. A page costs O(page), not O(collection), and a request scans a bounded number of entries.
 
-/** One entry of a window: where it is in the stream, and whether it belongs to the page. */
+/** One entry of a page. */
 export interface EntryRow {
   readonly date_added: string;
   readonly seq: number;
@@ -18,8 +18,6 @@ export interface EntryRow {
   readonly version: string;
   /** The least restrictive TLP rank at which the object is in the collection for this viewer. */
   readonly rank: number;
-  /** The object as served (TLP marking set to `rank`), as JSON text; only when asked for. */
-  readonly json?: string;
 }
 
 /** What to read. */
@@ -28,18 +26,21 @@ export interface EntryQuery {
   readonly inCollection: RawBuilder<boolean>;
   readonly filter: Pick<TaxiiFilter, 'addedAfter' | 'ids' | 'types' | 'versions' | 'specVersions'>;
   readonly after: PageCursor | undefined;
-  /** Entries wanted (callers ask one more than the page to learn whether there is more). */
+  /** Entries wanted: the page size. */
   readonly limit: number;
+  /** Also give the objects as served (TLP marking set to `rank`), as JSON texts joined by commas. */
   readonly withJson: boolean;
   /** Stop after scanning this many entries of the stream (default 50,000); the page may then be short. */
   readonly maxScan?: number;
 }
 
-/** Entries found, and where the scan stopped when it stopped early (resume after it). */
+/** A page of entries. */
 export interface EntryPage {
   readonly rows: EntryRow[];
-  /** Set when the scan stopped at maxScan before the end of the stream. */
-  readonly scannedTo: PageCursor | undefined;
+  /** The objects of `rows`, in order, as JSON texts joined by commas (empty unless withJson). */
+  readonly json: string;
+  /** Where to continue when there may be more entries: after the last row, or where a bounded scan stopped. */
+  readonly resume: PageCursor | undefined;
 }
 
 const UTC_TEXT = sql.raw(`'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`);
@@ -59,11 +60,11 @@ function tsList(values: readonly string[]): RawBuilder<unknown> {
 // kept. The database turns the stored JSON into text; objects that already carry exactly that marking go
 // out as stored.
 function servedJson(): RawBuilder<string> {
-  const marking = sql`(${RANK_MARKINGS})[r.rank + 1]`;
-  const refs = sql`case when jsonb_typeof(w.data->'object_marking_refs') = 'array' then w.data->'object_marking_refs' else '[]'::jsonb end`;
+  const marking = sql`(${RANK_MARKINGS})[m.rank + 1]`;
+  const refs = sql`case when jsonb_typeof(m.data->'object_marking_refs') = 'array' then m.data->'object_marking_refs' else '[]'::jsonb end`;
   const others = sql`coalesce((select jsonb_agg(e) from jsonb_array_elements(${refs}) e where not (e #>> '{}' = any(${TLP_IDS}))), '[]'::jsonb)`;
-  return sql<string>`case when w.data->'object_marking_refs' = jsonb_build_array(${marking}) then w.data::text
-    else jsonb_set(w.data, '{object_marking_refs}', jsonb_build_array(${marking}) || ${others})::text end`;
+  return sql<string>`case when m.data->'object_marking_refs' = jsonb_build_array(${marking}) then m.data::text
+    else jsonb_set(m.data, '{object_marking_refs}', jsonb_build_array(${marking}) || ${others})::text end`;
 }
 
 // Whether the request wants only the current version of each object (match[version] absent or "last"):
@@ -120,41 +121,84 @@ function matches(q: EntryQuery): RawBuilder<boolean> {
   return sql<boolean>`(${sql.join(conds, sql` and `)})`;
 }
 
-async function readWindow(db: Kysely<Database>, q: EntryQuery, after: PageCursor | undefined, size: number) {
-  const json = q.withJson ? sql`case when ${matches(q)} then ${servedJson()} end` : sql`null`;
+/** What one window gave: a line per entry ("<date_added> <seq> <rank> <id> <version> <in page>"), and the JSON of
+ * the entries in the page, a line each (stored JSON turned into text never holds a raw newline). */
+interface WindowResult {
+  readonly meta: string | null;
+  readonly json: string | null;
+}
+
+// One window in one row, so that a page crosses from the database to the server as two strings rather than
+// thousands of fields. The aggregates read the entries in window order (the window's ORDER BY … LIMIT, then
+// per-entry lookups); the page tests check that order.
+async function readWindow(db: Kysely<Database>, q: EntryQuery, after: PageCursor | undefined, size: number): Promise<WindowResult> {
+  const json = q.withJson ? sql`string_agg(${servedJson()}, E'\\n') filter (where m.ok)` : sql`null`;
   // The policy lookup is LATERAL with OFFSET 0 so that it is a per-entry index probe, never a hash join over a table.
-  const res = await sql<EntryRow & { ok: boolean }>`
-    select to_char(w.added at time zone 'UTC', ${UTC_TEXT}) as date_added, w.seq, w.id, w.version, r.rank, ${matches(q)} as ok, ${json} as json
-    from (${windowSql(q, after, size)}) w
-    cross join lateral (select min(c.tlp_rank) as rank from contributions c where c.object_id = w.id and ${q.inCollection} offset 0) r
-    order by w.added, w.seq`.execute(db);
-  return res.rows;
+  const res = await sql<WindowResult>`
+    select string_agg(to_char(m.added at time zone 'UTC', ${UTC_TEXT}) || ' ' || m.seq || ' ' || coalesce(m.rank, -1) || ' ' || m.id || ' ' || m.version || case when m.ok then ' 1' else ' 0' end, E'\\n') as meta,
+      ${json} as json
+    from (
+      select w.added, w.seq, w.id, w.version, w.data, r.rank, ${matches(q)} as ok
+      from (${windowSql(q, after, size)}) w
+      cross join lateral (select min(c.tlp_rank) as rank from contributions c where c.object_id = w.id and ${q.inCollection} offset 0) r
+    ) m`.execute(db);
+  return res.rows[0] ?? { meta: null, json: null };
+}
+
+// The first `count` lines of a newline-separated text, joined by commas.
+function firstLines(text: string, count: number): string {
+  let at = -1;
+  for (let i = 0; i < count; i++) {
+    at = text.indexOf('\n', at + 1);
+    if (at < 0) return text.replaceAll('\n', ',');
+  }
+  return text.slice(0, at).replaceAll('\n', ',');
+}
+
+interface WindowEntry extends EntryRow {
+  readonly ok: boolean;
+}
+
+function parseMeta(meta: string): WindowEntry[] {
+  return meta.split('\n').map((line) => {
+    const [date_added, seq, rank, id, version, ok] = line.split(' ');
+    return { date_added: date_added!, seq: Number(seq), rank: Number(rank), id: id!, version: version!, ok: ok === '1' };
+  });
 }
 
 /**
  * Entries of a collection after a cursor, oldest date_added first, filtered by the collection's policy condition
- * and the request's filters; reads windows of the stream until it has `limit` entries, the stream ends, or
- * `maxScan` entries were looked at.
- * @example const { rows } = await pageEntries(db, { inCollection, filter, after: undefined, limit: 1001, withJson: true })
+ * and the request's filters: reads windows of the stream until it has `limit` entries, the stream ends, or
+ * `maxScan` entries were looked at. `resume` is where to continue when there may be more.
+ * @example const { rows, json, resume } = await pageEntries(db, { inCollection, filter, after: undefined, limit: 1000, withJson: true })
  */
 export async function pageEntries(db: Kysely<Database>, q: EntryQuery): Promise<EntryPage> {
   const maxScan = q.maxScan ?? 50_000;
   const rows: EntryRow[] = [];
+  const json: string[] = [];
   let after = q.after;
   let scanned = 0;
-  let size = Math.min(Math.max(q.limit, 64), MAX_WINDOW, maxScan);
+  // One more than the page: a dense collection then tells in one window whether there is more.
+  let size = Math.min(Math.max(q.limit + 1, 64), MAX_WINDOW, maxScan);
   for (;;) {
-    const window = await readWindow(db, q, after, size);
-    scanned += window.length;
-    for (const w of window) {
-      if (!w.ok) continue;
-      rows.push(q.withJson ? { date_added: w.date_added, seq: w.seq, id: w.id, version: w.version, rank: w.rank, json: w.json } : { date_added: w.date_added, seq: w.seq, id: w.id, version: w.version, rank: w.rank });
-      if (rows.length === q.limit) return { rows, scannedTo: undefined };
+    const take = q.limit - rows.length;
+    const w = await readWindow(db, q, after, size);
+    const entries = w.meta ? parseMeta(w.meta) : [];
+    scanned += entries.length;
+    const got = entries.filter((e) => e.ok);
+    for (const e of got.slice(0, take)) rows.push({ date_added: e.date_added, seq: e.seq, id: e.id, version: e.version, rank: e.rank });
+    if (w.json && take > 0) json.push(firstLines(w.json, take));
+    const end = entries.length < size;
+    const lastTaken = rows[rows.length - 1];
+    if (rows.length === q.limit && lastTaken) {
+      // Full: more if this window had entries beyond the page, or the stream goes on.
+      const more = got.length > take || !end;
+      return { rows, json: json.join(','), resume: more ? { t: lastTaken.date_added, s: lastTaken.seq } : undefined };
     }
-    const last = window[window.length - 1];
-    if (window.length < size || !last) return { rows, scannedTo: undefined };
+    const last = entries[entries.length - 1];
+    if (end || !last) return { rows, json: json.join(','), resume: undefined };
     after = { t: last.date_added, s: last.seq };
-    if (scanned >= maxScan) return { rows, scannedTo: after };
+    if (scanned >= maxScan) return { rows, json: json.join(','), resume: after };
     // A sparse collection: read bigger windows.
     size = Math.min(size * 4, MAX_WINDOW, maxScan - scanned);
   }

@@ -196,10 +196,10 @@ export class TaxiiClient {
     };
   }
 
-  /** POST an envelope whose objects are given as JSON texts (sent as they are); answers the status resource. */
-  async addObjects(objectsJson: readonly string[]): Promise<RemoteStatus> {
+  /** POST an envelope whose objects are given as JSON texts joined by commas (sent as they are); answers the status resource. */
+  async addObjects(objectsJson: string): Promise<RemoteStatus> {
     const u = new URL('objects/', this.#remote.url).toString();
-    const { json } = await this.#call('POST', u, `{"objects":[${objectsJson.join(',')}]}`);
+    const { json } = await this.#call('POST', u, `{"objects":[${objectsJson}]}`);
     const s = asObject(json);
     if (!s || typeof s.id !== 'string' || typeof s.success_count !== 'number') throw new TaxiiClientError('garbage', `POST ${safeUrl(u)}: the answer is not a TAXII status resource`);
     return s as unknown as RemoteStatus;

@@ -37,10 +37,10 @@ export interface TaxiiServiceOptions {
   readonly onError?: (err: unknown) => void;
 }
 
-function envelope(shape: Shape, rows: readonly EntryRow[], more: boolean, next: string | undefined): string {
+function envelope(shape: Shape, rows: readonly EntryRow[], json: string, more: boolean, next: string | undefined): string {
   const head = `{"more":${more}${next ? `,"next":${JSON.stringify(next)}` : ''}`;
   if (rows.length === 0) return `${head}}`;
-  if (shape === 'objects') return `${head},"objects":[${rows.map((r) => r.json).join(',')}]}`;
+  if (shape === 'objects') return `${head},"objects":[${json}]}`;
   if (shape === 'versions') return `${head},"versions":${JSON.stringify(rows.map((r) => r.version))}}`;
   const records = rows.map((r) => ({ id: r.id, date_added: r.date_added, version: r.version, media_type: STIX_MEDIA_TYPE }));
   return `${head},"objects":${JSON.stringify(records)}}`;
@@ -94,16 +94,13 @@ export class TaxiiService {
       objectId === null ? parsed : { ...parsed, ids: [objectId], types: [], versions: shape === 'versions' ? { first: false, last: false, all: true, timestamps: [] } : parsed.versions };
     const binding = queryBinding(shape, c.id, objectId, filter);
     const after = filter.next === undefined ? undefined : decodeNext(filter.next, binding);
-    const { rows, scannedTo } = await pageEntries(this.#db, { inCollection, filter, after, limit: filter.limit + 1, withJson: shape === 'objects' });
-    const full = rows.length > filter.limit;
-    const page = full ? rows.slice(0, filter.limit) : rows;
-    const lastRow = page[page.length - 1];
-    // A sparse collection may end a request's scan before the page is full: the page is short and `next` resumes the scan.
-    const resume = full && lastRow ? { t: lastRow.date_added, s: lastRow.seq } : scannedTo;
+    const { rows: page, json, resume } = await pageEntries(this.#db, { inCollection, filter, after, limit: filter.limit, withJson: shape === 'objects' });
+    // A sparse collection may end a request's scan before the page is full: the page is then short and `next` resumes the scan.
     const more = resume !== undefined;
     const next = resume ? encodeNext(binding, resume) : undefined;
+    const lastRow = page[page.length - 1];
     if (shape === 'objects') await auditSensitiveReads(this.#db, viewer, page.map((r) => ({ id: r.id, rank: r.rank })), objectId === null ? 'taxii.objects' : 'taxii.object');
-    return { body: envelope(shape, page, more, next), first: page[0]?.date_added, last: lastRow?.date_added };
+    return { body: envelope(shape, page, json, more, next), first: page[0]?.date_added, last: lastRow?.date_added };
   }
 
   /** POST objects to the viewer's inbox; answers the status resource. */

@@ -183,27 +183,27 @@ export async function pushRemote(deps: SyncDeps, remote: TaxiiRemoteRow, collect
   let after = decodeCursor(await findPushCursor(deps.db, remote.id, collection.id));
   const totals = { posted: 0, succeeded: 0, failed: 0, pending: 0 };
   for (;;) {
-    const { rows, scannedTo } = await pageEntries(deps.db, {
+    const { rows, json, resume } = await pageEntries(deps.db, {
       inCollection,
       filter: { addedAfter: undefined, ids: [], types: [], versions: { first: false, last: true, all: false, timestamps: [] }, specVersions: undefined },
       after,
       limit: batch,
       withJson: true,
     });
-    if (rows.length === 0) {
-      if (!scannedTo) break;
-      after = scannedTo;
-      continue;
+    if (rows.length > 0) {
+      const status = await client.addObjects(json);
+      totals.posted += rows.length;
+      totals.succeeded += status.success_count;
+      totals.failed += status.failure_count;
+      totals.pending += status.pending_count;
     }
-    const status = await client.addObjects(rows.map((r) => r.json ?? '{}'));
-    totals.posted += rows.length;
-    totals.succeeded += status.success_count;
-    totals.failed += status.failure_count;
-    totals.pending += status.pending_count;
-    const last = rows[rows.length - 1]!;
-    after = scannedTo ?? { t: last.date_added, s: last.seq };
-    await savePushCursor(deps.db, remote.id, collection.id, `${after.t}|${after.s}`, rows.length);
-    if (rows.length < batch && !scannedTo) break;
+    const last = rows[rows.length - 1];
+    const position = resume ?? (last ? { t: last.date_added, s: last.seq } : undefined);
+    if (position) {
+      after = position;
+      await savePushCursor(deps.db, remote.id, collection.id, `${position.t}|${position.s}`, rows.length);
+    }
+    if (!resume) break;
   }
   await appendAudit(deps.db, [{ action: 'taxii.push', targetType: 'taxii_remote', targetId: remote.id, via: 'taxii', details: { remote: remote.name, collection: collection.id, ...totals } }]);
   return { remote: remote.name, collection: collection.id, ...totals };
