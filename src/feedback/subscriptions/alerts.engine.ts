@@ -61,12 +61,12 @@ export class AlertsEngine {
   }
 
   /** Writes alerts built per subscription of a kind, inside a transaction (the caller's or a new one). */
-  async raise(trx: Kysely<Database> | undefined, kind: 'advisory' | 'cluster_priority', build: (sub: CompiledSubscription) => Promise<AlertDraft | null> | AlertDraft | null): Promise<number[]> {
+  async raise(trx: Kysely<Database> | undefined, kind: 'advisory' | 'cluster_priority', build: (sub: CompiledSubscription, trx: Kysely<Database>) => Promise<AlertDraft | null> | AlertDraft | null): Promise<number[]> {
     const run = async (t: Kysely<Database>): Promise<number[]> => {
       const plan = await this.#registry.plan(t);
       const drafts: AlertDraft[] = [];
       for (const i of plan.byKind[kind]) {
-        const d = await build(plan.subs[i]!);
+        const d = await build(plan.subs[i]!, t);
         if (d) drafts.push(d);
       }
       return writeAlerts(t, drafts);
@@ -87,10 +87,11 @@ export class AlertsEngine {
    * @example await engine.clusterPriorityChanged({ clusterId, name: 'banking trojan', priority: 82, previous: 40, objectIds })
    */
   async clusterPriorityChanged(c: ClusterPriorityChange): Promise<number[]> {
-    return this.raise(undefined, 'cluster_priority', async (sub) => {
+    return this.raise(undefined, 'cluster_priority', async (sub, trx) => {
       if (c.priority < sub.minPriority || (c.previous !== null && c.previous >= sub.minPriority)) return null;
       if (!c.objectIds.length) return null;
-      const seen = await this.#db
+      // Inside the alert transaction: PGlite has one connection, and it is ours now.
+      const seen = await trx
         .selectFrom('stix_objects as o')
         .select('o.id')
         .where('o.id', 'in', c.objectIds.slice(0, 10_000))
