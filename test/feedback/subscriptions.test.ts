@@ -22,8 +22,13 @@ describeStorage('feed back: what subscriptions hear', (backend) => {
     expect(res.statusCode, res.body).toBe(201);
     return res.json().id;
   }
-  async function alertsOf(m: TestMember, subId: string): Promise<Record<string, any>[]> {
-    const items = (await hub.server.inject({ method: 'GET', url: '/api/v1/inbox?limit=500', headers: as(m.key) })).json().items as Record<string, any>[];
+  interface Item {
+    subscription_id: string;
+    title: string;
+    alert: { total: number; contributor: unknown; details: unknown; matches: { value: string; reason: string; tlp: string | null }[] };
+  }
+  async function alertsOf(m: TestMember, subId: string): Promise<Item[]> {
+    const items = (await hub.server.inject({ method: 'GET', url: '/api/v1/inbox?limit=500', headers: as(m.key) })).json().items as Item[];
     return items.filter((i) => i.subscription_id === subId);
   }
 
@@ -91,9 +96,9 @@ describeStorage('feed back: what subscriptions hear', (backend) => {
     const [anon] = await alertsOf(b, sub);
     expect(anon!.alert.contributor).toEqual({ name: null, sector: 'finance', anonymous: true });
     await ingestStix(hub, a.key, bundle([indicator("[domain-name:value = 'momiji-red.example']")]), `tlp=red&users=${b.userId}`);
-    expect((await alertsOf(b, sub)).map((x) => x.alert.matches[0].value)).toEqual(['momiji-anon.example']);
+    expect((await alertsOf(b, sub)).map((x) => x.alert.matches[0]!.value)).toEqual(['momiji-anon.example']);
     // The person named in the RED contribution hears of it through their own subscription.
-    expect((await alertsOf(b, me)).map((x) => x.alert.matches[0].value).sort()).toEqual(['momiji-anon.example', 'momiji-red.example']);
+    expect((await alertsOf(b, me)).map((x) => x.alert.matches[0]!.value).sort()).toEqual(['momiji-anon.example', 'momiji-red.example']);
     expect(sectorIdentity('finance').name).toBe('A financial institution');
   });
 
@@ -101,14 +106,15 @@ describeStorage('feed back: what subscriptions hear', (backend) => {
     const sub = await subscribe(b, { kind: 'cluster_priority', rule: { min_priority: 70 } });
     const subT = await subscribe(telco, { kind: 'cluster_priority', rule: { min_priority: 70 } });
     const ind = indicator("[domain-name:value = 'cluster-member.example']");
+    const indId = String(ind.id);
     await ingestStix(hub, a.key, bundle([ind]), `tlp=amber&orgs=${b.org.id}`);
-    expect(await hub.app.feedback.alerts.clusterPriorityChanged({ clusterId: 'c-1', name: 'Banking trojan', priority: 60, previous: 10, objectIds: [ind.id] })).toEqual([]);
-    const ids = await hub.app.feedback.alerts.clusterPriorityChanged({ clusterId: 'c-1', name: 'Banking trojan', priority: 82, previous: 60, objectIds: [ind.id] });
+    expect(await hub.app.feedback.alerts.clusterPriorityChanged({ clusterId: 'c-1', name: 'Banking trojan', priority: 60, previous: 10, objectIds: [indId] })).toEqual([]);
+    const ids = await hub.app.feedback.alerts.clusterPriorityChanged({ clusterId: 'c-1', name: 'Banking trojan', priority: 82, previous: 60, objectIds: [indId] });
     expect(ids).toHaveLength(1);
     expect((await alertsOf(b, sub))[0]!.title).toBe('Cluster Banking trojan reached priority 82');
     expect(await alertsOf(telco, subT)).toEqual([]);
     // Staying above the threshold is not crossing it again.
-    expect(await hub.app.feedback.alerts.clusterPriorityChanged({ clusterId: 'c-1', name: 'Banking trojan', priority: 90, previous: 82, objectIds: [ind.id] })).toEqual([]);
+    expect(await hub.app.feedback.alerts.clusterPriorityChanged({ clusterId: 'c-1', name: 'Banking trojan', priority: 90, previous: 82, objectIds: [indId] })).toEqual([]);
   });
 
   it('subscriptions refuse hostile rules and URLs, and are private to their organisation', async () => {
