@@ -13,8 +13,9 @@ export function pageLanguage(query: string | undefined, acceptLanguage: string |
     .slice(0, 50)
     .map((part, i) => {
       const [tag, ...params] = part.trim().split(';');
-      const q = params.map((p) => /^\s*q=([0-9.]+)\s*$/.exec(p)?.[1]).find((x) => x !== undefined);
-      return { tag: (tag ?? '').trim().toLowerCase(), q: q === undefined ? 1 : Number(q), i };
+      // A malformed weight ("q=abc") disqualifies the range rather than promoting it to 1.
+      const q = params.map((p) => /^\s*q=(.*)$/.exec(p)?.[1]?.trim()).find((x) => x !== undefined);
+      return { tag: (tag ?? '').trim().toLowerCase(), q: q === undefined ? 1 : /^[01](\.\d{0,3})?$/.test(q) ? Number(q) : Number.NaN, i };
     })
     .filter((p) => p.q > 0 && Number.isFinite(p.q))
     .sort((a, b) => b.q - a.q || a.i - b.i);
