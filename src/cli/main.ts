@@ -6,6 +6,7 @@ import { registerAdmin } from './admin.commands.ts';
 import { registerImport } from './import.command.ts';
 import { registerTaxii } from './taxii.command.ts';
 import { registerAnalysis } from './analysis.command.ts'; // analyse (issue 5)
+import { registerExport } from './export.command.ts'; // feed back (issue 6)
 import { CliError } from './cli-context.ts';
 
 const program = new Command('kessetsu')
@@ -19,6 +20,7 @@ registerAdmin(program);
 registerImport(program);
 registerTaxii(program);
 registerAnalysis(program); // analyse (issue 5)
+registerExport(program); // feed back (issue 6)
 
 try {
   await program.parseAsync(process.argv);
