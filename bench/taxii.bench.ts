@@ -1,10 +1,12 @@
 // TAXII 2.1 GET objects: a collection of 1,000,000 objects (filled directly with SQL) walked in pages of
 // 1,000 over real HTTP on loopback, following `next`, by a client in a second process that parses every
-// page. Prints objects/s, the server's RSS along the walk (it must not grow with the collection) and its
-// peak RSS. PGlite always, PostgreSQL when KESSETSU_BENCH_PG_URL is set.
+// page. Prints objects/s (wall clock), objects per CPU-second of the serving side (the Node server, with
+// PGlite inside it or the PostgreSQL backends beside it: what one dedicated core would sustain), the server's
+// RSS along the walk (it must not grow with the collection) and its peak RSS. PGlite always, PostgreSQL when
+// KESSETSU_BENCH_PG_URL is set.
 //   node bench/taxii.bench.ts            (BENCH_TAXII_OBJECTS=100000 for a quicker run)
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
@@ -24,6 +26,7 @@ const BATCH = 50_000;
 // The client: walks the collection, parses each page, prints one JSON line with what it saw.
 async function walk(url: string, key: string): Promise<void> {
   const started = performance.now();
+  const cpu0 = process.cpuUsage();
   let next: string | undefined;
   let objects = 0;
   let pages = 0;
@@ -43,7 +46,8 @@ async function walk(url: string, key: string): Promise<void> {
     next = env.more ? env.next : undefined;
     if (pages % 100 === 0) process.stdout.write(JSON.stringify({ progress: pages }) + '\n');
   } while (next);
-  process.stdout.write(JSON.stringify({ objects, distinct: ids.size, pages, bytes, seconds: (performance.now() - started) / 1000, firstPageMs }) + '\n');
+  const cpu = process.cpuUsage(cpu0);
+  process.stdout.write(JSON.stringify({ objects, distinct: ids.size, pages, bytes, seconds: (performance.now() - started) / 1000, firstPageMs, clientCpu: (cpu.user + cpu.system) / 1e6 }) + '\n');
 }
 
 async function fill(storage: Storage, orgId: string): Promise<void> {
@@ -77,6 +81,22 @@ async function fill(storage: Storage, orgId: string): Promise<void> {
   await sql`analyze`.execute(db);
 }
 
+// CPU seconds used so far by the PostgreSQL backends serving a database (same machine; Linux /proc).
+async function backendCpu(storage: Storage): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  if (storage.kind !== 'postgres') return out;
+  const rows = await sql<{ pid: number }>`select pid from pg_stat_activity where datname = current_database()`.execute(storage.db);
+  for (const { pid } of rows.rows) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      out.set(pid, (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch {
+      // a backend that ended meanwhile
+    }
+  }
+  return out;
+}
+
 async function measure(storage: Storage, label: string): Promise<void> {
   const config = loadConfig({ KESSETSU_RATE_LIMIT: '100000000', KESSETSU_LOG_LEVEL: 'warn' }, { dataDir: '/nonexistent' });
   const app = await createApp(config, { storage });
@@ -92,7 +112,9 @@ async function measure(storage: Storage, label: string): Promise<void> {
   const url = `${address}/taxii2/api/collections/${MEMBERS_COLLECTION_ID}/objects/`;
   const rss: number[] = [];
   const sample = setInterval(() => rss.push(process.memoryUsage().rss), 250);
-  const result = await new Promise<{ objects: number; distinct: number; pages: number; bytes: number; seconds: number; firstPageMs: number }>((resolve, reject) => {
+  const cpu0 = process.cpuUsage();
+  const db0 = await backendCpu(storage);
+  const result = await new Promise<{ objects: number; distinct: number; pages: number; bytes: number; seconds: number; firstPageMs: number; clientCpu: number }>((resolve, reject) => {
     const child = spawn(process.execPath, [import.meta.filename, '--walk', url, key], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -110,15 +132,24 @@ async function measure(storage: Storage, label: string): Promise<void> {
     child.on('close', (code) => (code === 0 ? undefined : reject(new Error(`walker exited with ${code}`))));
   });
   clearInterval(sample);
+  const cpu = process.cpuUsage(cpu0);
+  const serverCpu = (cpu.user + cpu.system) / 1e6;
+  let dbCpu = 0;
+  for (const [pid, t] of await backendCpu(storage)) dbCpu += t - (db0.get(pid) ?? 0);
+  const perCpu = Math.round(result.objects / (serverCpu + dbCpu));
   if (result.objects !== N || result.distinct !== N) throw new Error(`${label}: walked ${result.objects} objects (${result.distinct} distinct), expected ${N}`);
   const mib = (b: number) => Math.round(b / 2 ** 20);
   const at = (f: number) => mib(rss[Math.min(rss.length - 1, Math.floor(rss.length * f))] ?? 0);
   const peak = mib(Math.max(...rss));
   const rate = Math.round(result.objects / result.seconds);
-  console.error(`taxii bench ${label}: ${result.objects} objects in ${result.pages} pages, ${result.seconds.toFixed(1)} s, ${rate} objects/s, ${(result.bytes / 2 ** 20).toFixed(0)} MiB of JSON, first page ${result.firstPageMs.toFixed(0)} ms; server RSS at 10/50/90/100 % of the walk: ${at(0.1)}/${at(0.5)}/${at(0.9)}/${at(1)} MiB, peak ${peak} MiB`);
+  console.error(
+    `taxii bench ${label}: ${result.objects} objects in ${result.pages} pages, ${result.seconds.toFixed(1)} s, ${rate} objects/s, ${(result.bytes / 2 ** 20).toFixed(0)} MiB of JSON, first page ${result.firstPageMs.toFixed(0)} ms; ` +
+      `CPU s: server ${serverCpu.toFixed(1)}, database backends ${dbCpu.toFixed(1)}, client ${result.clientCpu.toFixed(1)} → ${perCpu} objects per serving CPU-second; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores; ` +
+      `server RSS at 10/50/90/100 % of the walk: ${at(0.1)}/${at(0.5)}/${at(0.9)}/${at(1)} MiB, peak ${peak} MiB`,
+  );
   report({
     bench: `TAXII GET objects, pages of ${PAGE}, full walk following next (${label})`,
-    figure: `${rate.toLocaleString('en')} objects/s (${result.seconds.toFixed(1)} s); server RSS 10/50/90 % of walk ${at(0.1)}/${at(0.5)}/${at(0.9)} MiB, peak ${peak} MiB`,
+    figure: `${rate.toLocaleString('en')} objects/s wall clock (${result.seconds.toFixed(1)} s, load average ${os.loadavg()[0]!.toFixed(1)}); ${perCpu.toLocaleString('en')} objects per serving CPU-second; server RSS 10/50/90 % of walk ${at(0.1)}/${at(0.5)}/${at(0.9)} MiB, peak ${peak} MiB`,
     target: '≥ 50,000 objects/s; memory flat along the walk',
     data: `${N.toLocaleString('en')} indicators (~${Math.round(result.bytes / N)} B each) in the members collection, read by an international partner; client parses every page in a second process`,
     command: 'node bench/taxii.bench.ts',

@@ -122,7 +122,7 @@ function matches(q: EntryQuery): RawBuilder<boolean> {
 }
 
 /** What one window gave: a line per entry ("<date_added> <seq> <rank> <id> <version> <in page>"), and the JSON of
- * the entries in the page, a line each (stored JSON turned into text never holds a raw newline). */
+ * the first `take` entries in the page, joined by commas. */
 interface WindowResult {
   readonly meta: string | null;
   readonly json: string | null;
@@ -130,29 +130,23 @@ interface WindowResult {
 
 // One window in one row, so that a page crosses from the database to the server as two strings rather than
 // thousands of fields. The aggregates read the entries in window order (the window's ORDER BY … LIMIT, then
-// per-entry lookups); the page tests check that order.
-async function readWindow(db: Kysely<Database>, q: EntryQuery, after: PageCursor | undefined, size: number): Promise<WindowResult> {
-  const json = q.withJson ? sql`string_agg(${servedJson()}, E'\\n') filter (where m.ok)` : sql`null`;
+// per-entry lookups, then a running count of the entries in the page, which needs no sort); the page tests
+// check that order.
+async function readWindow(db: Kysely<Database>, q: EntryQuery, after: PageCursor | undefined, size: number, take: number): Promise<WindowResult> {
+  const json = q.withJson ? sql`string_agg(${servedJson()}, ',') filter (where m.ok and m.taken <= ${take})` : sql`null`;
   // The policy lookup is LATERAL with OFFSET 0 so that it is a per-entry index probe, never a hash join over a table.
   const res = await sql<WindowResult>`
     select string_agg(to_char(m.added at time zone 'UTC', ${UTC_TEXT}) || ' ' || m.seq || ' ' || coalesce(m.rank, -1) || ' ' || m.id || ' ' || m.version || case when m.ok then ' 1' else ' 0' end, E'\\n') as meta,
       ${json} as json
     from (
-      select w.added, w.seq, w.id, w.version, w.data, r.rank, ${matches(q)} as ok
-      from (${windowSql(q, after, size)}) w
-      cross join lateral (select min(c.tlp_rank) as rank from contributions c where c.object_id = w.id and ${q.inCollection} offset 0) r
+      select e.*, count(*) filter (where e.ok) over (rows between unbounded preceding and current row) as taken
+      from (
+        select w.added, w.seq, w.id, w.version, w.data, r.rank, ${matches(q)} as ok
+        from (${windowSql(q, after, size)}) w
+        cross join lateral (select min(c.tlp_rank) as rank from contributions c where c.object_id = w.id and ${q.inCollection} offset 0) r
+      ) e
     ) m`.execute(db);
   return res.rows[0] ?? { meta: null, json: null };
-}
-
-// The first `count` lines of a newline-separated text, joined by commas.
-function firstLines(text: string, count: number): string {
-  let at = -1;
-  for (let i = 0; i < count; i++) {
-    at = text.indexOf('\n', at + 1);
-    if (at < 0) return text.replaceAll('\n', ',');
-  }
-  return text.slice(0, at).replaceAll('\n', ',');
 }
 
 interface WindowEntry extends EntryRow {
@@ -182,12 +176,12 @@ export async function pageEntries(db: Kysely<Database>, q: EntryQuery): Promise<
   let size = Math.min(Math.max(q.limit + 1, 64), MAX_WINDOW, maxScan);
   for (;;) {
     const take = q.limit - rows.length;
-    const w = await readWindow(db, q, after, size);
+    const w = await readWindow(db, q, after, size, take);
     const entries = w.meta ? parseMeta(w.meta) : [];
     scanned += entries.length;
     const got = entries.filter((e) => e.ok);
     for (const e of got.slice(0, take)) rows.push({ date_added: e.date_added, seq: e.seq, id: e.id, version: e.version, rank: e.rank });
-    if (w.json && take > 0) json.push(firstLines(w.json, take));
+    if (w.json) json.push(w.json);
     const end = entries.length < size;
     const lastTaken = rows[rows.length - 1];
     if (rows.length === q.limit && lastTaken) {
