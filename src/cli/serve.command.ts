@@ -45,6 +45,7 @@ export function registerServe(program: Command): void {
           for (const c of creds) out(`  ${c.org.padEnd(32)} ${c.user.padEnd(18)} ${c.role.padEnd(12)} ${c.key}`);
         }
       }
+      out('kessetsu: ready');
       let stopping = false;
       const stop = async (): Promise<void> => {
         if (stopping) return;

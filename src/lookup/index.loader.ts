@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { ObservableIndex } from './observable.index.ts';
@@ -7,7 +8,7 @@ import type { ObservableIndex } from './observable.index.ts';
  * (by this node or another one sharing the database). Returns how many contributions it read.
  * @example await catchUpIndex(db, index)
  */
-export async function catchUpIndex(db: Kysely<Database>, index: ObservableIndex, pageSize = 20_000): Promise<number> {
+export async function catchUpIndex(db: Kysely<Database>, index: ObservableIndex, pageSize = 5_000): Promise<number> {
   if (!index.active) return 0;
   const orgs = await db.selectFrom('orgs').select(['id', 'sector', 'kind']).execute();
   for (const o of orgs) index.setOrg(o.id, o.sector ?? o.kind);
@@ -49,5 +50,7 @@ export async function catchUpIndex(db: Kysely<Database>, index: ObservableIndex,
       index.lastSeq = Math.max(index.lastSeq, r.seq);
     }
     total += rows.length;
+    // PGlite runs on this thread: between pages, let requests (health checks first) through.
+    await yieldToEventLoop();
   }
 }

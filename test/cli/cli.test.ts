@@ -22,7 +22,7 @@ function serve(dir: string, env: Record<string, string> = {}) {
     child.stderr.on('data', (d: Buffer) => {
       err += d.toString();
       const m = /listening on (http:\/\/[^\s]+)/.exec(err);
-      if (m && (err.includes('admin API key') || err.includes('API docs'))) resolve({ url: m[1]!, output: err, ms: Date.now() - started });
+      if (m && err.includes('kessetsu: ready')) resolve({ url: m[1]!, output: err, ms: Date.now() - started });
     });
     child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
   });
@@ -39,24 +39,30 @@ describe('the kessetsu CLI', () => {
 
   it('serve on an empty folder prints the URL and the first admin key once; restart answers /healthz within 3 s', async () => {
     const first = serve(dir);
-    const { url, output } = await first.ready;
-    const key = /admin API key \(shown once\): (\S+)/.exec(output)?.[1];
-    expect(key).toMatch(/^ks_[a-z0-9]{10}_/);
-    adminKey = key!;
-    const me = await fetch(`${url}/api/v1/me`, { headers: { authorization: `Bearer ${adminKey}` } });
-    expect(me.status).toBe(200);
-    await first.stop();
+    try {
+      const { url, output } = await first.ready;
+      const key = /admin API key \(shown once\): (\S+)/.exec(output)?.[1];
+      expect(key).toMatch(/^ks_[a-z0-9]{10}_/);
+      adminKey = key!;
+      const me = await fetch(`${url}/api/v1/me`, { headers: { authorization: `Bearer ${adminKey}` } });
+      expect(me.status).toBe(200);
+    } finally {
+      await first.stop();
+    }
 
     const second = serve(dir);
-    const started = Date.now();
-    const { url: url2, output: out2 } = await second.ready;
-    const health = await fetch(`${url2}/healthz`);
-    expect(health.status).toBe(200);
-    expect(Date.now() - started).toBeLessThan(3000);
-    expect(out2).not.toContain('admin API key');
-    const ready = await fetch(`${url2}/readyz`);
-    expect((await ready.json()).status).toBe('ready');
-    await second.stop();
+    try {
+      const started = Date.now();
+      const { url: url2, output: out2 } = await second.ready;
+      const health = await fetch(`${url2}/healthz`);
+      expect(health.status).toBe(200);
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(out2).not.toContain('admin API key');
+      const ready = await fetch(`${url2}/readyz`);
+      expect((await ready.json()).status).toBe('ready');
+    } finally {
+      await second.stop();
+    }
   });
 
   it('admin commands work on the folder: org add/list, user add, key create/revoke, with clear errors', () => {
@@ -102,10 +108,13 @@ describe('the kessetsu CLI', () => {
 
   it('refuses to open a folder another process serves', async () => {
     const s = serve(dir);
-    await s.ready;
-    const r = cli(['org', 'list', '--data', dir]);
-    expect(r.code).toBe(1);
-    expect(r.err).toMatch(/in use by process \d+/);
-    await s.stop();
+    try {
+      await s.ready;
+      const r = cli(['org', 'list', '--data', dir]);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/in use by process \d+/);
+    } finally {
+      await s.stop();
+    }
   });
 });
