@@ -1,5 +1,6 @@
 import type { TestHub } from '../support/app.ts';
 import { as } from '../support/app.ts';
+import { MEMBERS_COLLECTION_ID, PUBLIC_COLLECTION_ID } from '../../src/taxii/taxii.collections.ts';
 
 /** What a read path is asked about one shared item. */
 export interface Probe {
@@ -8,8 +9,8 @@ export interface Probe {
   readonly ip: string;
 }
 
-/** A read path: does this key (undefined: public) see the probe's indicator through it? */
-export type ReadPath = (hub: TestHub, key: string | undefined, probe: Probe) => Promise<boolean>;
+/** A read path: does this key (undefined: public) see the probe's indicator through it? null: the path is not for this caller. */
+export type ReadPath = (hub: TestHub, key: string | undefined, probe: Probe) => Promise<boolean | null>;
 
 const headers = (key: string | undefined) => (key ? as(key) : {});
 
@@ -35,6 +36,32 @@ export const READ_PATHS: Readonly<Record<string, ReadPath>> = {
     const r = await hub.server.inject({ method: 'GET', url: `/api/v1/objects/${p.malwareId}`, headers: headers(key) });
     if (r.statusCode !== 200) return false;
     return (r.json().relationships as { object: { id: string } }[]).some((x) => x.object.id === p.indicatorId);
+  },
+  'STIX export': async (hub, key, p) => {
+    if (!key) return null;
+    const r = await hub.server.inject({ method: 'GET', url: `/api/v1/export?format=stix&ids=${p.indicatorId}`, headers: headers(key) });
+    if (r.statusCode !== 200) throw new Error(`export answered ${r.statusCode}`);
+    return (r.json().objects as { id: string }[]).some((o) => o.id === p.indicatorId);
+  },
+  'MISP export': async (hub, key, p) => {
+    if (!key) return null;
+    const r = await hub.server.inject({ method: 'GET', url: `/api/v1/export?format=misp&ids=${p.indicatorId}`, headers: headers(key) });
+    if (r.statusCode !== 200) throw new Error(`export answered ${r.statusCode}`);
+    return r.body.includes(p.ip);
+  },
+  'plain blocklist feed': async (hub, key, p) => {
+    if (!key) return null;
+    const r = await hub.server.inject({ method: 'GET', url: '/api/v1/feeds/plain', headers: headers(key) });
+    if (r.statusCode !== 200) throw new Error(`feed answered ${r.statusCode}`);
+    return r.body.split('\n').includes(p.ip);
+  },
+  'TAXII collection': async (hub, key, p) => {
+    // Callers without a key read the public collection; members read the members collection.
+    const collection = key ? MEMBERS_COLLECTION_ID : PUBLIC_COLLECTION_ID;
+    const r = await hub.server.inject({ method: 'GET', url: `/taxii2/api/collections/${collection}/objects/?match[id]=${p.indicatorId}`, headers: { ...headers(key), accept: 'application/taxii+json;version=2.1' } });
+    if (r.statusCode === 401 || r.statusCode === 403 || r.statusCode === 404) return false;
+    if (r.statusCode !== 200) throw new Error(`TAXII answered ${r.statusCode}: ${r.body.slice(0, 200)}`);
+    return ((r.json().objects ?? []) as { id: string }[]).some((o) => o.id === p.indicatorId);
   },
   'graph paths': async (hub, key, p) => {
     const r = await hub.server.inject({ method: 'GET', url: `/api/v1/objects/${p.malwareId}/paths?hops=1`, headers: headers(key) });

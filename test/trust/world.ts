@@ -40,6 +40,15 @@ export const EXPECTED: Readonly<Record<Tlp, readonly Viewpoint[]>> = {
   red: ['contributor', 'namedOrg', 'hubAnalyst'],
 };
 
+/**
+ * Where a read path deliberately differs from the table. TAXII is a forwarding channel (partners'
+ * and members' tools pull from it): AMBER+STRICT and RED leave it only to the organisations and users
+ * named, not to sharing-group members nor to the hub's own TAXII clients.
+ */
+export const EXPECTED_BY_PATH: Readonly<Record<string, Partial<Record<Tlp, readonly Viewpoint[]>>>> = {
+  'TAXII collection': { 'amber+strict': ['contributor', 'namedOrg'], red: ['contributor', 'namedOrg'] },
+};
+
 /** A STIX bundle with one unique IP, an indicator for it and a relationship. */
 export function uniqueBundle(ip: string): { bundle: object; indicatorId: string; ipId: string; malwareId: string } {
   const now = new Date().toISOString();
