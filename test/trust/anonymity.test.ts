@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeStorage } from '../support/storage.ts';
 import { as, makeMember, startHub, type TestHub, type TestMember } from '../support/app.ts';
 import { uniqueBundle } from './world.ts';
+import { MEMBERS_COLLECTION_ID } from '../../src/taxii/taxii.collections.ts';
 
 // Anonymous contributions: nothing any non-hub viewer receives contains the contributor's name or id.
 describeStorage('anonymous contributions never reveal the contributor', (backend) => {
@@ -38,6 +39,10 @@ describeStorage('anonymous contributions never reveal the contributor', (backend
     outputs.push(await get(`/api/v1/objects/${probe.ipId}`));
     outputs.push(await get(`/api/v1/objects/${probe.malwareId}/paths?hops=3`));
     outputs.push((await hub.server.inject({ method: 'POST', url: '/api/v1/lookup', headers: as(reader.key), payload: { values: [ip] } })).body);
+    for (const format of ['stix', 'misp', 'csv', 'plain']) outputs.push(await get(`/api/v1/export?format=${format}`));
+    outputs.push(await get(`/api/v1/export?format=stix&ids=${probe.indicatorId},${probe.malwareId}`));
+    outputs.push((await hub.server.inject({ method: 'GET', url: `/taxii2/api/collections/${MEMBERS_COLLECTION_ID}/objects/`, headers: { ...as(reader.key), accept: 'application/taxii+json;version=2.1' } })).body);
+    outputs.push((await hub.server.inject({ method: 'GET', url: `/taxii2/api/collections/${MEMBERS_COLLECTION_ID}/manifest/`, headers: { ...as(reader.key), accept: 'application/taxii+json;version=2.1' } })).body);
     const all = outputs.join('\n');
     expect(all).toContain(probe.indicatorId);
     expect(all).toContain('A financial institution');
