@@ -7,13 +7,14 @@ import { appendAudit } from '../audit/audit.repository.ts';
 import type { IngestService } from '../ingest/ingest.service.ts';
 import type { StixValidator } from '../stix/stix.validator.ts';
 import { canWrite, collectionContribution, collectionResource, findCollection, listCollections, type CollectionResource, type TaxiiCollection } from './taxii.collections.ts';
-import { objectInCollection, pageEntries, type EntryRow } from './entries.repository.ts';
+import { objectInCollection, pageEntries, type EntryPage, type EntryRow } from './entries.repository.ts';
+import { PagePrefetch } from './page.prefetch.ts';
 import { withdrawContributions } from './deletion.repository.ts';
 import { findStatus } from './statuses.repository.ts';
 import { presentStatus, type StatusResource } from './status.presenter.ts';
 import { addToInbox } from './taxii.inbox.ts';
 import { STIX_MEDIA_TYPE } from './taxii.media.ts';
-import { decodeNext, encodeNext, parseFilter, queryBinding, type MatchField, type TaxiiFilter } from './taxii.query.ts';
+import { decodeNext, encodeNext, parseFilter, queryBinding, type MatchField, type PageCursor, type TaxiiFilter } from './taxii.query.ts';
 
 /** A page ready to send: the JSON text and the X-TAXII-Date-Added-First/-Last values. */
 export interface TaxiiPage {
@@ -37,6 +38,11 @@ export interface TaxiiServiceOptions {
   readonly onError?: (err: unknown) => void;
 }
 
+// Who a prefetched page was computed for: everything the policy reads of the viewer.
+function viewerKey(v: AnyViewer): string {
+  return v.kind === 'user' ? `${v.userId}/${v.orgId}/${v.orgKind}/${v.role}/${v.ndaAccepted}/${[...v.groupIds].sort().join(',')}` : 'public';
+}
+
 function envelope(shape: Shape, rows: readonly EntryRow[], json: string, more: boolean, next: string | undefined): string {
   const head = `{"more":${more}${next ? `,"next":${JSON.stringify(next)}` : ''}`;
   if (rows.length === 0) return `${head}}`;
@@ -52,6 +58,7 @@ export class TaxiiService {
   readonly #ingest: IngestService;
   readonly #validator: StixValidator;
   readonly #opts: TaxiiServiceOptions;
+  readonly #prefetch = new PagePrefetch<EntryPage>();
 
   constructor(db: Kysely<Database>, ingest: IngestService, validator: StixValidator, opts: TaxiiServiceOptions) {
     this.#db = db;
@@ -94,7 +101,11 @@ export class TaxiiService {
       objectId === null ? parsed : { ...parsed, ids: [objectId], types: [], versions: shape === 'versions' ? { first: false, last: false, all: true, timestamps: [] } : parsed.versions };
     const binding = queryBinding(shape, c.id, objectId, filter);
     const after = filter.next === undefined ? undefined : decodeNext(filter.next, binding);
-    const { rows: page, json, resume } = await pageEntries(this.#db, { inCollection, filter, after, limit: filter.limit, withJson: shape === 'objects' });
+    const readPage = (from: PageCursor | undefined) => pageEntries(this.#db, { inCollection, filter, after: from, limit: filter.limit, withJson: shape === 'objects' });
+    const ahead = (from: PageCursor) => `${viewerKey(viewer)}|${binding}|${filter.limit}|${from.t}|${from.s}`;
+    const prefetched = after ? this.#prefetch.take(ahead(after)) : undefined;
+    const { rows: page, json, resume } = (prefetched ? await prefetched.catch(() => undefined) : undefined) ?? (await readPage(after));
+    if (resume) this.#prefetch.put(ahead(resume), () => readPage(resume));
     // A sparse collection may end a request's scan before the page is full: the page is then short and `next` resumes the scan.
     const more = resume !== undefined;
     const next = resume ? encodeNext(binding, resume) : undefined;
