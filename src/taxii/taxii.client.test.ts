@@ -14,8 +14,9 @@ function answer(req: IncomingMessage, res: ServerResponse, body: string): void {
   const n = (hits.get(path) ?? 0) + 1;
   hits.set(path, n);
   seen.push({ path: req.url ?? '', authorization: req.headers.authorization, accept: req.headers.accept, contentType: req.headers['content-type'], body });
-  const json = (status: number, value: unknown, headers: Record<string, string> = {}) =>
+  const json = (status: number, value: unknown, headers: Record<string, string> = {}): void => {
     res.writeHead(status, { 'content-type': 'application/taxii+json;version=2.1', ...headers }).end(JSON.stringify(value));
+  };
   if (path.startsWith('/flaky/')) return n < 3 ? json(503, { title: 'Service Unavailable', http_status: '503' }) : json(200, { more: false, objects: [{ id: 'x--1' }] }, { 'x-taxii-date-added-last': '2026-01-01T00:00:00.000001Z' });
   if (path.startsWith('/denied/')) return json(401, { title: 'Unauthorized', description: 'API key is not valid', http_status: '401' });
   if (path.startsWith('/html/')) return void res.writeHead(200, { 'content-type': 'text/html' }).end('<html>maintenance</html>');
