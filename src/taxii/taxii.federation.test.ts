@@ -7,7 +7,8 @@ import type { Tlp } from '../db/schema.ts';
 import type { StixObject } from '../stix/stix.types.ts';
 import { TLP2_MARKING_IDS } from '../trust/tlp.ts';
 import { deterministicId } from '../stix/deterministic-id.ts';
-import { MEMBERS_COLLECTION_ID, inboxCollectionId } from './taxii.collections.ts';
+import { MEMBERS_COLLECTION_ID, PUBLIC_COLLECTION_ID, inboxCollectionId } from './taxii.collections.ts';
+import { TaxiiScheduler } from './taxii.scheduler.ts';
 import { addRemote, requireRemote } from './remotes.service.ts';
 import { pullRemote, pushRemote, type SyncDeps } from './taxii.sync.ts';
 import { API, indicator, listen, marked, share } from './taxii.test-kit.ts';
@@ -144,6 +145,25 @@ describeStorage('federation between two hubs over TAXII 2.1', (backend) => {
     expect(got.has(red.id)).toBe(false);
     const second = await pushRemote(depsOf(a), remote, MEMBERS_COLLECTION_ID, { timeoutMs: 10_000 });
     expect(second.posted).toBe(0);
+  });
+
+  it('the scheduler of `serve` pulls remotes that are due, once, under a lease', async () => {
+    const fresh = marked(indicator('scheduled'), 'clear');
+    await share(a, sharerA, [fresh], 'clear');
+    await addRemote(b.app.storage.db, { name: 'hub-a-scheduled', url: `${baseA}${API}/collections/${PUBLIC_COLLECTION_ID}/`, partner: aOnB.org.id, intervalSeconds: 3600 });
+    const logs: string[] = [];
+    const scheduler = new TaxiiScheduler(b.app, { log: { info: (o, m) => logs.push(`${m} ${JSON.stringify(o)}`), warn: (o, m) => logs.push(`${m} ${JSON.stringify(o)}`) } });
+    await scheduler.runDue();
+    const after = await requireRemote(b.app.storage.db, 'hub-a-scheduled');
+    expect(after.last_pull_at).not.toBeNull();
+    expect(after.lease_until).toBeNull();
+    expect((await contributionsOnB([fresh.id])).get(fresh.id)?.tlp).toBe('clear');
+    expect(logs.some((l) => l.startsWith('taxii pull done') && l.includes('hub-a-scheduled'))).toBe(true);
+    // Not due again for an hour: a second run leaves it alone.
+    logs.length = 0;
+    await scheduler.runDue();
+    expect(logs.filter((l) => l.includes('hub-a-scheduled'))).toEqual([]);
+    await scheduler.stop();
   });
 
   it('a remote that hangs or answers garbage fails the pull with a clear error, records it, and leaves the hub running', async () => {
