@@ -59,7 +59,7 @@ describe('the kessetsu CLI', () => {
       expect(Date.now() - started).toBeLessThan(3000);
       expect(out2).not.toContain('admin API key');
       const ready = await fetch(`${url2}/readyz`);
-      expect((await ready.json()).status).toBe('ready');
+      expect(((await ready.json()) as { status: string }).status).toBe('ready');
     } finally {
       await second.stop();
     }
