@@ -77,5 +77,9 @@ export function installTaxiiErrorHandler(scope: FastifyInstance): void {
     if (known.status >= 500) req.log.error({ err }, 'taxii request failed');
     return sendTaxiiError(req, reply, known);
   });
-  scope.setNotFoundHandler((req, reply) => sendTaxiiError(req, reply, new AppError('not_found', `no TAXII endpoint ${req.method} ${req.url.split('?')[0]}`)));
+  scope.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0] ?? '';
+    const hint = path.endsWith('/') ? '' : ` (TAXII URLs end with a slash: ${path}/)`;
+    return sendTaxiiError(req, reply, new AppError('not_found', `no TAXII endpoint ${req.method} ${path}${hint}`));
+  });
 }
