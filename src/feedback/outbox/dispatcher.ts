@@ -1,12 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import type { OutboxRow } from '../feedback.tables.ts';
-import type { AlertBody } from '../subscriptions/alert.draft.ts';
-import { renderAlertMail } from './mail.templates.ts';
+import { attemptDelivery } from './delivery.attempt.ts';
 import type { MailSender } from './mail.sender.ts';
-import { claimDue, deliveryContexts, markDelivered, markFailed, type DeliveryContext } from './outbox.repository.ts';
-import { SIGNATURE_HEADER, signWebhook } from './webhook.signature.ts';
-import { postWebhook, type AttemptResult } from './webhook.sender.ts';
+import { claimDue, deliveryContexts, recordOutcomes, type DeliveryContext, type Outcome } from './outbox.repository.ts';
 
 /** Knobs of delivery; defaults suit production, tests shrink the delays. */
 export interface DispatcherOptions {
@@ -14,6 +11,8 @@ export interface DispatcherOptions {
   readonly concurrency: number;
   /** Deliveries in flight to one target (URL or address) at once. */
   readonly perTarget: number;
+  /** Rows of one target claimed at once (they wait in memory for a slot, within their lease). */
+  readonly claimPerTarget: number;
   readonly leaseMs: number;
   readonly webhookTimeoutMs: number;
   /** Attempts before a delivery is dead-lettered. */
@@ -28,7 +27,8 @@ export interface DispatcherOptions {
 /** Production defaults: 10 attempts over about nine hours. */
 export const DEFAULT_DISPATCH: DispatcherOptions = {
   concurrency: 64,
-  perTarget: 8,
+  perTarget: 16,
+  claimPerTarget: 64,
   leaseMs: 120_000,
   webhookTimeoutMs: 10_000,
   maxAttempts: 10,
@@ -46,22 +46,34 @@ export function backoffMs(attempts: number, o: Pick<DispatcherOptions, 'backoffB
   return Math.round(raw * (0.8 + 0.4 * random));
 }
 
+interface Queued {
+  readonly row: OutboxRow;
+  readonly ctx: DeliveryContext | undefined;
+}
+
 /**
- * Delivers the outbox at least once: claims due rows, sends them concurrently (a slow or dead
- * receiver holds at most `perTarget` slots for at most its timeout), records each outcome,
- * retries with exponential backoff, dead-letters after `maxAttempts`. Rows claimed by a node that
- * died are taken again when their lease runs out; nothing is lost on restart.
+ * Delivers the outbox at least once. Claims due rows in batches (at most `claimPerTarget` per
+ * target, never for a target it is already busy with), sends them concurrently with at most
+ * `perTarget` in flight per target — a slow or dead receiver holds its own slots for at most its
+ * timeout and no one else's — records outcomes in batches, retries with exponential backoff,
+ * dead-letters after `maxAttempts`. Rows held by a node that died are taken again when their
+ * lease runs out: nothing is lost on restart.
  */
 export class Dispatcher {
   readonly #db: Kysely<Database>;
   readonly #mail: MailSender | null;
   readonly #o: DispatcherOptions;
+  readonly #queues = new Map<string, Queued[]>();
   readonly #busy = new Map<string, number>();
   readonly #inFlight = new Set<Promise<void>>();
+  #outcomes: Outcome[] = [];
+  #flushing: Promise<void> | undefined;
   #running = false;
   #timer: NodeJS.Timeout | undefined;
   #ticking: Promise<void> | undefined;
   #again = false;
+  /** The last claim found everything due already claimed: claim again only when something changes. */
+  #dry = false;
 
   constructor(db: Kysely<Database>, mail: MailSender | null, opts: Partial<DispatcherOptions> = {}) {
     this.#db = db;
@@ -78,13 +90,18 @@ export class Dispatcher {
 
   /** Looks for work now (a new delivery was committed here or on another node). */
   wake(): void {
+    this.#dry = false;
+    this.#tick();
+  }
+
+  #tick(): void {
     if (!this.#running) return;
     if (this.#ticking) {
       this.#again = true;
       return;
     }
     clearTimeout(this.#timer);
-    this.#ticking = this.#tick()
+    this.#ticking = this.#claim()
       .catch(() => {
         // The database may be briefly away; the next poll tries again.
       })
@@ -93,17 +110,19 @@ export class Dispatcher {
         if (!this.#running) return;
         if (this.#again) {
           this.#again = false;
-          this.wake();
+          this.#tick();
         } else this.#timer = setTimeout(() => this.wake(), this.#o.pollMs);
       });
   }
 
-  /** Stops claiming and waits for the deliveries in flight. */
+  /** Stops claiming, waits for the deliveries in flight, records every outcome; queued rows wait for their lease. */
   async stop(): Promise<void> {
     this.#running = false;
     clearTimeout(this.#timer);
     await this.#ticking;
+    this.#queues.clear();
     await Promise.allSettled([...this.#inFlight]);
+    await this.#flush();
   }
 
   /** Deliveries in flight on this node (metrics, tests). */
@@ -111,59 +130,77 @@ export class Dispatcher {
     return this.#inFlight.size;
   }
 
-  async #tick(): Promise<void> {
-    const room = this.#o.concurrency - this.#inFlight.size;
-    if (room <= 0) return;
-    const busyTargets = [...this.#busy].filter(([, n]) => n >= this.#o.perTarget).map(([t]) => t);
-    const rows = await claimDue(this.#db, { limit: room, leaseMs: this.#o.leaseMs, perTarget: this.#o.perTarget, busyTargets });
-    if (!rows.length) return;
-    const contexts = await deliveryContexts(this.#db, rows);
-    for (const row of rows) {
-      this.#busy.set(row.target, (this.#busy.get(row.target) ?? 0) + 1);
-      const p: Promise<void> = this.#deliver(row, contexts.get(row.id)).finally(() => {
-        this.#inFlight.delete(p);
-        const n = (this.#busy.get(row.target) ?? 1) - 1;
-        if (n <= 0) this.#busy.delete(row.target);
-        else this.#busy.set(row.target, n);
-        // Claim in batches: wake when half the slots are free, not after every single delivery.
-        if (this.#inFlight.size <= this.#o.concurrency / 2) this.wake();
-      });
-      this.#inFlight.add(p);
-    }
-    // A full batch means more may be due.
-    if (rows.length === room) this.#again = true;
+  #queued(): number {
+    let n = 0;
+    for (const q of this.#queues.values()) n += q.length;
+    return n;
   }
 
-  async #deliver(row: OutboxRow, ctx: DeliveryContext | undefined): Promise<void> {
-    let result: AttemptResult;
-    let permanent = false;
-    if (!ctx) {
-      result = { ok: false, status: null, error: 'the alert no longer exists' };
-      permanent = true;
-    } else if (row.channel === 'webhook') {
-      if (!ctx.secret) {
-        result = { ok: false, status: null, error: 'the subscription has no webhook secret any more' };
-        permanent = true;
-      } else {
-        const body = JSON.stringify({ type: 'kessetsu.alert', alert_id: ctx.alert.id, delivery_id: row.id, created: ctx.alert.created_at.toISOString(), kind: ctx.alert.kind, title: ctx.alert.title, alert: ctx.alert.body });
-        result = await postWebhook(row.target, body, { [SIGNATURE_HEADER]: signWebhook(ctx.secret, body), 'x-kessetsu-event': 'alert', 'x-kessetsu-delivery': String(row.id) }, { timeoutMs: this.#o.webhookTimeoutMs });
+  async #claim(): Promise<void> {
+    // Claim only when slots would otherwise idle: targets with queued rows wait for their own slots.
+    const room = this.#o.concurrency - this.#inFlight.size;
+    if (room <= 0 || this.#queued() >= room + this.#o.perTarget) return this.#pump();
+    // A target with enough queued to fill its slots gets no more now (a dead receiver's rows then
+    // never outlive their lease in memory); others are topped up before they run dry.
+    const busyTargets = [...this.#queues].filter(([, q]) => q.length >= this.#o.perTarget).map(([t]) => t);
+    const limit = Math.max(room * 4, this.#o.claimPerTarget);
+    const rows = await claimDue(this.#db, { limit, leaseMs: this.#o.leaseMs, perTarget: this.#o.claimPerTarget, busyTargets });
+    if (rows.length) {
+      const contexts = await deliveryContexts(this.#db, rows);
+      for (const row of rows) {
+        const q = this.#queues.get(row.target);
+        const item = { row, ctx: contexts.get(row.id) };
+        if (q) q.push(item);
+        else this.#queues.set(row.target, [item]);
       }
-    } else if (!this.#mail) {
-      // Not dead at once: an operator who configures SMTP should not lose what waited for it.
-      result = { ok: false, status: null, error: 'no SMTP server is configured on this hub' };
-    } else {
-      const lang = ctx.locale === 'ja' ? 'ja' : 'en';
-      const mail = renderAlertMail(lang, ctx.alert.title, ctx.alert.body as unknown as AlertBody);
-      result = await this.#mail.send({ to: row.target, subject: mail.subject, text: mail.text, headers: { 'X-Kessetsu-Alert': String(ctx.alert.id), 'X-Kessetsu-Delivery': String(row.id) } });
+      if (rows.length === limit) this.#again = true;
     }
+    this.#dry = rows.length < limit;
+    this.#pump();
+  }
+
+  #pump(): void {
+    for (const [target, q] of this.#queues) {
+      while (q.length && this.#inFlight.size < this.#o.concurrency && (this.#busy.get(target) ?? 0) < this.#o.perTarget) {
+        this.#start(q.shift()!);
+        // The target may be claimed for again: its queue no longer fills its slots.
+        if (q.length === this.#o.perTarget - 1) this.#dry = false;
+      }
+      if (!q.length) this.#queues.delete(target);
+    }
+  }
+
+  #start(item: Queued): void {
+    const { row } = item;
+    this.#busy.set(row.target, (this.#busy.get(row.target) ?? 0) + 1);
+    const p: Promise<void> = this.#deliver(item).finally(() => {
+      this.#inFlight.delete(p);
+      const n = (this.#busy.get(row.target) ?? 1) - 1;
+      if (n <= 0) this.#busy.delete(row.target);
+      else this.#busy.set(row.target, n);
+      this.#pump();
+      if (!this.#dry && this.#queued() < this.#o.concurrency - this.#inFlight.size + this.#o.perTarget) this.#tick();
+    });
+    this.#inFlight.add(p);
+  }
+
+  async #deliver({ row, ctx }: Queued): Promise<void> {
+    const r = await attemptDelivery(row, ctx, this.#mail, this.#o);
+    const dead = r.permanent || row.attempts >= this.#o.maxAttempts;
+    this.#outcomes.push({ id: row.id, ok: r.ok, status: r.status, error: r.ok ? null : (r.error ?? 'failed'), retryAt: r.ok || dead ? null : new Date(Date.now() + backoffMs(row.attempts, this.#o)) });
+    // Outcomes go to the database in batches: one statement for many deliveries.
+    if (!this.#flushing) this.#flushing = new Promise<void>((resolve) => setTimeout(resolve, 20)).then(() => this.#flush());
+  }
+
+  async #flush(): Promise<void> {
+    const batch = this.#outcomes;
+    this.#outcomes = [];
+    this.#flushing = undefined;
     try {
-      if (result.ok) await markDelivered(this.#db, row.id, result.status);
-      else {
-        const dead = permanent || row.attempts >= this.#o.maxAttempts;
-        await markFailed(this.#db, row.id, result.error ?? 'failed', result.status, dead ? null : new Date(Date.now() + backoffMs(row.attempts, this.#o)));
-      }
+      await recordOutcomes(this.#db, batch);
     } catch {
-      // Recording failed (database away): the lease runs out and the row is tried again.
+      // Not recorded (database away): the leases run out and the rows are tried again.
     }
+    if (this.#outcomes.length && !this.#flushing) this.#flushing = this.#flush();
   }
 }

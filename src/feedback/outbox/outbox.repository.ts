@@ -20,6 +20,8 @@ export interface ClaimOptions {
  */
 export async function claimDue(db: Kysely<Database>, o: ClaimOptions): Promise<OutboxRow[]> {
   const busy = JSON.stringify(o.busyTargets);
+  // The oldest due rows come from the partial index; the per-target cap then applies to those
+  // few, so a claim costs the same with ten or a million rows waiting.
   const r = await sql<OutboxRow>`
     update outbox o set locked_until = now() + make_interval(secs => ${o.leaseMs / 1000}), attempts = o.attempts + 1, updated_at = now()
     from (
@@ -27,9 +29,13 @@ export async function claimDue(db: Kysely<Database>, o: ClaimOptions): Promise<O
       where id in (
         select id from (
           select id, row_number() over (partition by target order by next_attempt_at, id) as rn
-          from outbox
-          where status = 'pending' and next_attempt_at <= now() and (locked_until is null or locked_until < now())
-            and target not in (select jsonb_array_elements_text(cast(${busy} as jsonb)))
+          from (
+            select id, target, next_attempt_at from outbox
+            where status = 'pending' and next_attempt_at <= now() and (locked_until is null or locked_until < now())
+              and target not in (select jsonb_array_elements_text(cast(${busy} as jsonb)))
+            order by next_attempt_at
+            limit ${o.limit * 4}
+          ) oldest
         ) due where rn <= ${o.perTarget} order by id limit ${o.limit}
       )
       and status = 'pending' and (locked_until is null or locked_until < now())
@@ -40,23 +46,34 @@ export async function claimDue(db: Kysely<Database>, o: ClaimOptions): Promise<O
   return r.rows;
 }
 
-/** Records a delivered attempt. */
-export async function markDelivered(db: Kysely<Database>, id: number, status: number | null): Promise<void> {
-  await db
-    .updateTable('outbox')
-    .set({ status: 'delivered', delivered_at: new Date(), locked_until: null, last_status: status, last_error: null, updated_at: new Date() })
-    .where('id', '=', id)
-    .execute();
+/** How one attempt ended, to be recorded. */
+export interface Outcome {
+  readonly id: number;
+  readonly ok: boolean;
+  readonly status: number | null;
+  readonly error: string | null;
+  /** Failed: when to try again; null dead-letters it. */
+  readonly retryAt: Date | null;
 }
 
-/** Records a failed attempt: pending again at `retryAt`, or dead when retryAt is null. */
-export async function markFailed(db: Kysely<Database>, id: number, error: string, status: number | null, retryAt: Date | null): Promise<void> {
-  await db
-    .updateTable('outbox')
-    .set({ status: retryAt ? 'pending' : 'dead', next_attempt_at: retryAt ?? new Date(), locked_until: null, last_error: error.slice(0, 500), last_status: status, updated_at: new Date() })
-    .where('id', '=', id)
-    .where('status', '=', 'pending')
-    .execute();
+/**
+ * Records the outcomes of many attempts in one statement (delivered, pending again, or dead).
+ * @example await recordOutcomes(db, [{ id: 1, ok: true, status: 204, error: null, retryAt: null }])
+ */
+export async function recordOutcomes(db: Kysely<Database>, outcomes: readonly Outcome[]): Promise<void> {
+  if (!outcomes.length) return;
+  const payload = JSON.stringify(outcomes.map((o) => ({ id: o.id, ok: o.ok, s: o.status, e: o.error?.slice(0, 500) ?? null, r: o.retryAt?.toISOString() ?? null })));
+  await sql`
+    update outbox o set
+      status = case when x.ok then 'delivered' when x.r is null then 'dead' else 'pending' end,
+      delivered_at = case when x.ok then now() else o.delivered_at end,
+      next_attempt_at = case when x.ok or x.r is null then o.next_attempt_at else x.r end,
+      locked_until = null,
+      last_status = x.s,
+      last_error = case when x.ok then null else x.e end,
+      updated_at = now()
+    from jsonb_to_recordset(cast(${payload} as jsonb)) as x(id bigint, ok boolean, s int, e text, r timestamptz)
+    where o.id = x.id and o.status = 'pending'`.execute(db);
 }
 
 /** A delivery as its subscriber sees it. */

@@ -1,0 +1,230 @@
+// Feed back (issue 6). Three figures, on PGlite and (with KESSETSU_BENCH_PG_URL) PostgreSQL:
+//  1. ingest committed by one organisation → webhook received by a subscribed other one, p95, with 1,000 subscriptions active;
+//  2. webhook deliveries per second to one loopback receiver (outbox drained by the dispatcher);
+//  3. a 1,000,000-entry blocklist streamed over HTTP: time, and memory of the process while it streams.
+// BENCH_FEEDBACK_PART=latency|throughput|blocklist runs one part; BENCH_BLOCKLIST_SIZE changes the 1,000,000.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { sql } from 'kysely';
+import { createApp, type App } from '../src/app.ts';
+import { loadConfig } from '../src/config/config.ts';
+import { openPglite, openPostgres, type Storage } from '../src/db/database.ts';
+import { buildServer } from '../src/http/server.ts';
+import { bootstrap } from '../src/orgs/bootstrap.ts';
+import type { Viewer } from '../src/access/viewer.ts';
+import { freshPgDatabase, median, report } from './support.ts';
+
+const CMD = 'npm run bench -- feedback';
+const INGESTS = Number(process.env.BENCH_INGESTS ?? 60);
+const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 20_000);
+const BLOCKLIST = Number(process.env.BENCH_BLOCKLIST_SIZE ?? 1_000_000);
+
+function p95(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(s.length * 0.95) - 1)]!;
+}
+
+async function loopbackReceiver(onPost: () => void): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = http.createServer({ keepAlive: true }, (req, res) => {
+    req.resume();
+    req.on('end', () => {
+      onPost();
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+async function start(storage: Storage): Promise<{ app: App; base: string; close: () => Promise<void> }> {
+  const config = loadConfig({ KESSETSU_RATE_LIMIT: '100000000', KESSETSU_LOG_LEVEL: 'warn' }, { dataDir: '/nonexistent' });
+  const app = await createApp(config, { storage, feedback: { dispatch: { pollMs: 200 } } });
+  await bootstrap(storage.db, app.orgs, undefined);
+  const server = await buildServer(app, { logger: false });
+  const base = await server.listen({ host: '127.0.0.1', port: 0 });
+  return {
+    app,
+    base,
+    async close() {
+      await server.close();
+      await app.close();
+      await storage.close();
+    },
+  };
+}
+
+async function member(app: App, name: string, sector: 'finance' | 'telecom' = 'finance'): Promise<Viewer> {
+  const org = await app.orgs.createOrg(null, { name, kind: 'industry', sector });
+  await app.storage.db.updateTable('orgs').set({ nda_accepted_at: new Date(), nda_accepted_by: 'bench' }).where('id', '=', org.id).execute();
+  const user = await app.orgs.addUser(null, org.id, { name: `${name} analyst`, role: 'member' });
+  return { kind: 'user', userId: user.id, orgId: org.id, orgKind: 'industry', sector, role: 'member', ndaAccepted: true, groupIds: [], keyId: null };
+}
+
+function bundle(urls: readonly string[]): Buffer {
+  const now = new Date().toISOString();
+  const objects = urls.map((url) => ({ type: 'indicator', spec_version: '2.1', id: `indicator--${crypto.randomUUID()}`, created: now, modified: now, name: url, pattern: `[url:value = '${url}']`, pattern_type: 'stix', valid_from: now }));
+  return Buffer.from(JSON.stringify({ type: 'bundle', id: `bundle--${crypto.randomUUID()}`, objects }));
+}
+
+async function latency(storage: Storage, label: string): Promise<void> {
+  const hub = await start(storage);
+  const { app } = hub;
+  let resolveNext: (() => void) | undefined;
+  const rx = await loopbackReceiver(() => resolveNext?.());
+  const a = await member(app, 'Bench Contributor');
+  const b = await member(app, 'Bench Sakura Bank');
+  // 999 other subscriptions of 100 organisations: brands, ranges, domains, indicator types, sectors.
+  const others = await Promise.all(Array.from({ length: 100 }, (_, i) => member(app, `Bench Org ${i}`, i % 3 ? 'finance' : 'telecom')));
+  let n = 0;
+  for (const v of others)
+    for (let k = 0; k < 10 && n < 999; k++, n++) {
+      const rule = [
+        { kind: 'asset' as const, rule: { keywords: [`brand${n}x`], cidrs: [`10.${n % 256}.${k}.0/24`] } },
+        { kind: 'asset' as const, rule: { domains: [`org${n}.example`] } },
+        { kind: 'indicator' as const, rule: { types: ['ipv4-addr'] } },
+        { kind: 'sector' as const, rule: {} },
+      ][k % 4]!;
+      await app.feedback.subscriptions.create(v, { name: `s${n}`, ...rule });
+    }
+  await app.feedback.subscriptions.create(b, { name: 'brand', kind: 'asset', rule: { keywords: ['sakura'] }, webhook_url: rx.url });
+  const active = Number((await app.storage.db.selectFrom('subscriptions').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
+  const params = { format: 'stix' as const, tlp: 'amber' as const, orgs: [b.orgId], groups: [], users: [], anonymous: false, dryRun: false, lenient: false, source: 'api' as const };
+  const ms: number[] = [];
+  for (let i = 0; i < INGESTS; i++) {
+    const noise = Array.from({ length: 20 }, (_, j) => `http://noise-${i}-${j}.example/x`);
+    const got = new Promise<void>((r) => (resolveNext = r));
+    const t = performance.now();
+    await app.ingest.ingest(a, bundle([`http://secure-sakura-${i}.example/login`, ...noise]), params);
+    await got;
+    ms.push(performance.now() - t);
+  }
+  console.error(`${label} ingest→webhook: median ${median(ms).toFixed(0)} ms, p95 ${p95(ms).toFixed(0)} ms over ${INGESTS} ingests, ${active} subscriptions`);
+  report({
+    bench: `feedback: ingest committed → webhook received (${label})`,
+    figure: `p95 ${p95(ms).toFixed(0)} ms, median ${median(ms).toFixed(0)} ms (${INGESTS} ingests, from the ingest call to the receiver's request)`,
+    target: 'p95 < 1 s with 1,000 subscriptions',
+    data: `${active} active subscriptions of 102 organisations (brands, ranges, domains, indicator types, sectors); each ingest 21 URL indicators at AMBER naming the subscriber`,
+    command: CMD,
+  });
+  await rx.close();
+  await hub.close();
+}
+
+async function throughput(storage: Storage, label: string): Promise<void> {
+  const hub = await start(storage);
+  const { app } = hub;
+  let received = 0;
+  let done: (() => void) | undefined;
+  const rx = await loopbackReceiver(() => {
+    if (++received === DELIVERIES) done?.();
+  });
+  const b = await member(app, 'Bench Receiver');
+  const sub = await app.feedback.subscriptions.create(b, { name: 'hook', kind: 'advisory', webhook_url: rx.url });
+  await app.feedback.dispatcher.stop();
+  // The outbox is filled first, then drained: the figure is delivery alone.
+  const alert = await app.storage.db
+    .insertInto('alerts')
+    .values({ subscription_id: sub.id, org_id: b.orgId, user_id: null, kind: 'advisory', title: 'bench', body: JSON.stringify({ kind: 'advisory', matches: [], total: 0 }), source: 'bench' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await sql`insert into outbox (alert_id, subscription_id, channel, target) select ${alert.id}, ${sub.id}, 'webhook', ${rx.url} from generate_series(1, ${DELIVERIES})`.execute(app.storage.db);
+  const all = new Promise<void>((r) => (done = r));
+  const t = performance.now();
+  app.feedback.dispatcher.start();
+  await all;
+  const secs = (performance.now() - t) / 1000;
+  const rate = Math.round(DELIVERIES / secs);
+  console.error(`${label} webhook throughput: ${rate}/s (${DELIVERIES} in ${secs.toFixed(1)} s)`);
+  report({
+    bench: `feedback: webhook deliveries to one loopback receiver (${label})`,
+    figure: `${rate} deliveries/s (${DELIVERIES.toLocaleString('en')} in ${secs.toFixed(1)} s, signed, each recorded delivered)`,
+    target: '≥ 1,000 deliveries/s',
+    data: `${DELIVERIES.toLocaleString('en')} outbox rows, default dispatcher (64 in flight, 8 per target)`,
+    command: CMD,
+  });
+  await rx.close();
+  await hub.close();
+}
+
+async function blocklist(storage: Storage, label: string): Promise<void> {
+  const hub = await start(storage);
+  const { app, base } = hub;
+  const a = await member(app, 'Bench Feed Contributor');
+  const b = await member(app, 'Bench Feed Reader');
+  const t0 = performance.now();
+  // A million current indicators, each naming one URL, contributed at GREEN: written straight into the store.
+  await sql`insert into stix_objects (id, type, value, name, confidence, data, seq, pattern_usable)
+    select 'indicator--' || md5('bench' || g)::uuid, 'indicator', null, 'u' || g, 80,
+      jsonb_build_object('type', 'indicator', 'spec_version', '2.1', 'id', 'indicator--' || md5('bench' || g)::uuid, 'pattern_type', 'stix',
+        'pattern', '[url:value = ''http://bench-' || g || '.example/login'']'), nextval('change_seq'), true
+    from generate_series(1, ${BLOCKLIST}) g`.execute(app.storage.db);
+  await sql`insert into object_keys (object_id, key) select 'indicator--' || md5('bench' || g)::uuid, 'url:http://bench-' || g || '.example/login' from generate_series(1, ${BLOCKLIST}) g`.execute(app.storage.db);
+  await sql`insert into contributions (object_id, org_id, tlp, tlp_rank, scope_key, first_seen, last_seen, seq)
+    select 'indicator--' || md5('bench' || g)::uuid, ${a.orgId}, 'green', 1, 'green|o:|g:|u:|a:0', now(), now(), nextval('change_seq') from generate_series(1, ${BLOCKLIST}) g`.execute(app.storage.db);
+  await sql`analyze`.execute(app.storage.db);
+  console.error(`${label} blocklist: ${BLOCKLIST} indicators written in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const key = await app.feedback.subscriptions.create(b, { name: 'x', kind: 'advisory' });
+  void key;
+  const apiKey = await app.orgs.createKey(null, b.userId, 'bench');
+  app.auth.invalidate();
+  const rss0 = process.memoryUsage().rss;
+  let peakRss = rss0;
+  let peakHeap = process.memoryUsage().heapUsed;
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    peakRss = Math.max(peakRss, m.rss);
+    peakHeap = Math.max(peakHeap, m.heapUsed);
+  }, 50);
+  const t = performance.now();
+  let bytes = 0;
+  let lines = 0;
+  await new Promise<void>((resolve, reject) => {
+    http
+      .get(`${base}/api/v1/export?format=plain`, { headers: { authorization: `Bearer ${apiKey.key}` } }, (res) => {
+        if (res.statusCode !== 200) reject(new Error(`HTTP ${res.statusCode}`));
+        res.on('data', (c: Buffer) => {
+          bytes += c.length;
+          for (let i = c.indexOf(10); i >= 0; i = c.indexOf(10, i + 1)) lines++;
+        });
+        res.on('end', () => resolve());
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
+  const secs = (performance.now() - t) / 1000;
+  clearInterval(sampler);
+  if (lines !== BLOCKLIST) throw new Error(`expected ${BLOCKLIST} lines, got ${lines}`);
+  const mb = (n: number) => (n / 1024 / 1024).toFixed(0);
+  console.error(`${label} blocklist: ${lines} entries, ${mb(bytes)} MiB in ${secs.toFixed(2)} s; RSS +${mb(peakRss - rss0)} MiB (peak ${mb(peakRss)} MiB), heap peak ${mb(peakHeap)} MiB`);
+  report({
+    bench: `feedback: ${BLOCKLIST.toLocaleString('en')}-entry plain blocklist streamed over HTTP (${label})`,
+    figure: `${secs.toFixed(2)} s (${mb(bytes)} MiB); process RSS grew ${mb(peakRss - rss0)} MiB while streaming, JS heap peak ${mb(peakHeap)} MiB`,
+    target: '< 5 s, not held in memory',
+    data: `${BLOCKLIST.toLocaleString('en')} GREEN URL indicators; keyset pages of 5,000 with the access policy in the query`,
+    command: CMD,
+  });
+  await hub.close();
+}
+
+const only = process.env.BENCH_FEEDBACK_PART;
+const parts: [string, (s: Storage, l: string) => Promise<void>][] = [
+  ['latency', latency],
+  ['throughput', throughput],
+  ['blocklist', blocklist],
+];
+const dir = mkdtempSync(path.join(os.tmpdir(), 'kessetsu-feedback-bench-'));
+try {
+  for (const [name, fn] of parts) {
+    if (only && only !== name) continue;
+    await fn(await openPglite(path.join(dir, name)), 'PGlite');
+    const pg = process.env.KESSETSU_BENCH_PG_URL;
+    if (pg) await fn(await openPostgres(await freshPgDatabase(pg, `kessetsu_bench_feedback_${name}`)), 'PostgreSQL');
+    else console.error(`feedback bench: KESSETSU_BENCH_PG_URL not set, PostgreSQL run of ${name} skipped`);
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+process.exit(0);
