@@ -26,7 +26,7 @@ describeStorage('organisations, users and keys over the API', (backend) => {
     expect(me.json().org_id).toBe(orgId);
 
     const listed = await hub.server.inject({ method: 'GET', url: `/api/v1/users/${userId}/keys`, headers: as(secret) });
-    expect(JSON.stringify(listed.json())).not.toContain(secret.split('_')[2]);
+    expect(JSON.stringify(listed.json())).not.toContain(secret.slice('ks_0123456789_'.length));
     expect(listed.json().items[0]).not.toHaveProperty('hash');
 
     const revoked = await hub.server.inject({ method: 'DELETE', url: `/api/v1/users/${userId}/keys/${keyId}`, headers: as(secret) });
