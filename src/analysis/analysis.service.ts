@@ -91,7 +91,8 @@ export class AnalysisService {
           settings: this.#settings,
           warninglisted: (k) => this.#d.warninglists.match(k) !== null,
           registrableDomain: (h) => this.#d.enrichment.registrableDomain(h),
-          asnOf: (ip) => this.#d.enrichment.ipInfo(ip)?.asn ?? null,
+          asnOf: (ip) => this.#d.enrichment.asnOf(ip),
+          scopesOfKey: (k) => this.#d.index.scopesOf(k),
           orgsOfKey: (k) => this.#d.index.contributorsOf(k),
         },
         trigger,
@@ -122,7 +123,7 @@ export class AnalysisService {
     return {
       afterCommit: (ev: IngestCommitted) => {
         if (this.#closed) return;
-        this.#track(this.correlateIngest(ev));
+        if (this.#settings.correlateOnIngest) this.#track(this.correlateIngest(ev));
         this.schedule();
       },
     };

@@ -24,6 +24,8 @@ export interface AnalysisSettings {
   /** Automatic analysis after ingests: wait this long after the last one. */
   readonly debounceMs: number;
   readonly autoRun: boolean;
+  /** Correlate every ingest's values against the index after it commits. */
+  readonly correlateOnIngest: boolean;
   /** Priority score from which a cluster is a referral candidate for law enforcement. */
   readonly referralThreshold: number;
   /** Recency: half-life in days of the recency factor of priorities and root sources. */
@@ -64,6 +66,7 @@ export const DEFAULT_ANALYSIS_SETTINGS: AnalysisSettings = {
   weakPairMaxSet: 16,
   debounceMs: 30_000,
   autoRun: true,
+  correlateOnIngest: true,
   referralThreshold: 100,
   recencyHalfLifeDays: 30,
   rootSourceMinConnections: 2,
@@ -99,6 +102,8 @@ const NUMBER_FIELDS = [
   'defaultConfidence',
 ] as const;
 
+const BOOLEAN_FIELDS = ['autoRun', 'correlateOnIngest'] as const;
+
 function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
 }
@@ -115,7 +120,7 @@ export function mergeSettings(stored: unknown, base: AnalysisSettings = DEFAULT_
     const v = num(o[f]);
     if (v !== undefined) out[f] = v;
   }
-  if (typeof o.autoRun === 'boolean') out.autoRun = o.autoRun;
+  for (const f of BOOLEAN_FIELDS) if (typeof o[f] === 'boolean') out[f] = o[f];
   if (o.keyWeights && typeof o.keyWeights === 'object') {
     const w: Record<string, number> = { ...base.keyWeights };
     for (const [k, v] of Object.entries(o.keyWeights as Record<string, unknown>)) if (num(v) !== undefined) w[k] = v as number;
@@ -142,9 +147,9 @@ export function applySetting(stored: Record<string, unknown>, assignment: string
   const name = assignment.slice(0, eq).trim();
   const raw = assignment.slice(eq + 1).trim();
   const out = { ...stored };
-  if (name === 'autoRun') {
-    if (raw !== 'true' && raw !== 'false') throw new Error('autoRun: expected true or false');
-    out.autoRun = raw === 'true';
+  if ((BOOLEAN_FIELDS as readonly string[]).includes(name)) {
+    if (raw !== 'true' && raw !== 'false') throw new Error(`${name}: expected true or false`);
+    out[name] = raw === 'true';
     return out;
   }
   const value = raw === 'never' ? null : Number(raw);
@@ -157,7 +162,7 @@ export function applySetting(stored: Record<string, unknown>, assignment: string
     out[group] = { ...prev, [key]: group === 'decay' ? { halfLifeDays: value } : value };
     return out;
   }
-  if (!(NUMBER_FIELDS as readonly string[]).includes(name)) throw new Error(`unknown setting "${name}"; known: ${[...NUMBER_FIELDS, 'autoRun', 'decay.<type>', 'keyWeights.<type>'].join(', ')}`);
+  if (!(NUMBER_FIELDS as readonly string[]).includes(name)) throw new Error(`unknown setting "${name}"; known: ${[...NUMBER_FIELDS, ...BOOLEAN_FIELDS, 'decay.<type>', 'keyWeights.<type>'].join(', ')}`);
   if (value === null) throw new Error(`${name}: "never" applies to decay.<type> only`);
   out[name] = value;
   return out;

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { Tlp } from '../db/schema.ts';
 
 type Json<T = unknown> = ColumnType<T, string | T, string | T>;
 type Stamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -83,6 +84,7 @@ export interface AnalysisClusterMembersTable {
   object_id: string;
   cluster_id: number;
   object_type: string;
+  sig: string;
   amount_jpy: number | null;
   victims: number | null;
   records: number | null;
@@ -122,14 +124,43 @@ export interface AnalysisRootSourcesTable {
   updated_at: Stamp;
 }
 
-/** An object that points at a root-source value. */
-export interface AnalysisRootEvidenceTable {
+/** One contribution scope of a signature (the contributions of one object). */
+export interface AnalysisSignaturesTable {
+  sig: string;
+  ord: number;
+  org_id: string;
+  user_id: string | null;
+  tlp: Tlp;
+  tlp_rank: number;
+  recipient_orgs: string[];
+  recipient_groups: string[];
+  recipient_users: string[];
+  allow_count: boolean;
+  confidence: number | null;
+}
+
+/** Objects pointing at a root-source value, counted by signature. */
+export interface AnalysisRootFactsTable {
   key: string;
-  object_id: string;
+  sig: string;
   object_type: string;
   role: number;
   derived: boolean;
-  seen_at: Date | null;
+  objects: number;
+  last_seen: Date | null;
+}
+
+/** A cluster's members counted by signature and type. */
+export interface AnalysisClusterFactsTable {
+  cluster_id: number;
+  sig: string;
+  object_type: string;
+  objects: number;
+  amount_jpy: number;
+  victims: number;
+  records: number;
+  first_seen: Date | null;
+  last_seen: Date | null;
 }
 
 /** The correlation summary of one ingest, for its contributor. */
@@ -157,7 +188,9 @@ declare module '../db/schema.ts' {
     analysis_cluster_links: AnalysisClusterLinksTable;
     analysis_cluster_events: AnalysisClusterEventsTable;
     analysis_root_sources: AnalysisRootSourcesTable;
-    analysis_root_evidence: AnalysisRootEvidenceTable;
+    analysis_signatures: AnalysisSignaturesTable;
+    analysis_root_facts: AnalysisRootFactsTable;
+    analysis_cluster_facts: AnalysisClusterFactsTable;
     analysis_ingest_correlations: AnalysisIngestCorrelationsTable;
   }
 }

@@ -122,6 +122,18 @@ export class EnrichmentService {
     return sources.length ? { asn, holder, country, sources } : null;
   }
 
+  /** The AS number of an address (no object built: the analysis job asks for a million of them). */
+  asnOf(ip: string): number | null {
+    const v4 = parseIpv4(ip);
+    const value = typeof v4 === 'number' ? v4 : ipv6Value(ip);
+    if (value === null) return null;
+    for (const d of this.#loaded) {
+      const f = (typeof value === 'number' ? d.v4 : d.v6).find(value);
+      if (f?.asn != null) return f.asn;
+    }
+    return null;
+  }
+
   /** The country an AS number was delegated to, from RIR statistics. */
   asnCountry(asn: number): string | null {
     for (const d of this.#loaded) {

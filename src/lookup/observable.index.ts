@@ -170,19 +170,26 @@ export class ObservableIndex {
     };
   }
 
-  // Analysis (issue 5): hub-wide facts for the analysis job and the ingest hook, never shown as is.
-  /** Organisations that contributed a key, with no policy applied: for hub-wide analysis only. */
-  contributorsOf(key: string): string[] {
-    const orgs = new Set<number>();
-    for (let n = this.#heads.get(key) ?? -1; n !== -1; n = this.#nodeNext.get(n)) orgs.add(this.#cOrg.get(this.#nodeContrib.get(n)));
-    return [...orgs].map((o) => this.#orgs.value(o));
+  // Analysis (issue 5): hub-wide facts for the analysis job, which stores them with their scopes so
+  // that reads apply the policy later; never shown as they are.
+  /** Every contribution under a key with its object and scope, no policy applied: for the analysis job only. */
+  scopesOf(key: string): (ContributionScope & { objectId: string; allowCount: boolean })[] {
+    const out: (ContributionScope & { objectId: string; allowCount: boolean })[] = [];
+    for (let n = this.#heads.get(key) ?? -1; n !== -1; n = this.#nodeNext.get(n)) {
+      const c = this.#nodeContrib.get(n);
+      out.push({ ...this.#scope(c), objectId: this.#objects.id(this.#cObject.get(c)) });
+    }
+    return out;
   }
 
-  /** Objects holding a key, with no policy applied: for hub-wide analysis only. */
-  objectsOf(key: string): string[] {
-    const objects = new Set<string>();
-    for (let n = this.#heads.get(key) ?? -1; n !== -1; n = this.#nodeNext.get(n)) objects.add(this.#objects.id(this.#cObject.get(this.#nodeContrib.get(n))));
-    return [...objects];
+  /** The organisations that contributed a key, no policy applied: for the analysis job only. */
+  contributorsOf(key: string): string[] {
+    const orgs: number[] = [];
+    for (let n = this.#heads.get(key) ?? -1; n !== -1; n = this.#nodeNext.get(n)) {
+      const o = this.#cOrg.get(this.#nodeContrib.get(n));
+      if (!orgs.includes(o)) orgs.push(o);
+    }
+    return orgs.map((o) => this.#orgs.value(o));
   }
 
   /** Approximate bytes of the typed arrays (the Map and strings come on top). */

@@ -6,9 +6,10 @@ import { corroborate, priorityScore } from '../scoring.ts';
 import { buildGraph } from './analysis.graph.ts';
 import { computeClusters } from './clusters.compute.ts';
 import { persistClusters, type ClusterChanges, type ClusterToStore, type MemberFact } from './clusters.persist.ts';
-import { idsOfSeqs, loadCaseContributions, loadGraph } from './graph.loader.ts';
+import { loadCaseContributions, loadGraph } from './graph.loader.ts';
 import { computeRootSources, type RootContext } from './root-sources.compute.ts';
-import { persistRootSources } from './root-sources.persist.ts';
+import { persistRootSources, persistSignatures } from './root-sources.persist.ts';
+import { Signatures, type Scope } from './signatures.ts';
 
 // Only one node writes analysis results at a time; a second run waits, then works on fresh data.
 const ANALYSIS_LOCK = 7_340_005;
@@ -20,6 +21,9 @@ export interface JobDeps {
   readonly warninglisted: (key: string) => boolean;
   readonly registrableDomain: (host: string) => string | null;
   readonly asnOf: (ip: string) => number | null;
+  /** The contributions under a key with their objects (the observable index; no policy: hub-wide). */
+  readonly scopesOfKey: (key: string) => readonly (Omit<Scope, 'confidence'> & { readonly objectId: string })[];
+  /** The organisations that contributed a key (no policy: hub-wide). */
   readonly orgsOfKey: (key: string) => readonly string[];
 }
 
@@ -32,7 +36,7 @@ export interface RunReport {
   readonly clusters: ClusterChanges;
   readonly rootSources: { stored: number; rewritten: number; removed: number; warninglisted: number };
   readonly linking: { keysLinking: number; warninglisted: number; tooCommon: number; edges: number; passThrough: number };
-  readonly ms: { load: number; compute: number; write: number; total: number };
+  readonly ms: { load: number; compute: number; graph: number; clusters: number; roots: number; write: number; total: number };
 }
 
 /**
@@ -52,21 +56,26 @@ export async function runAnalysis(deps: JobDeps, trigger: string, now = new Date
     const sectorOf = new Map(orgRows.map((o) => [o.id, o.sector]));
     const t1 = performance.now();
     const graph = buildGraph(raw, s.tooCommon);
+    const tGraph = performance.now();
     const clustered = computeClusters(graph, deps.warninglisted, s);
-    const caseOrgs = cases.map((c) => [...new Set((contributions.get(c.seq) ?? []).map((x) => x.org))]);
+    const tClusters = performance.now();
+    const caseOrgs = cases.map((c) => [...new Set((contributions.get(c.seq) ?? []).map((x) => x.orgId))]);
     const seenAt = Float64Array.from(cases, (c) => c.seenAt?.getTime() ?? NaN);
-    const ctx: RootContext = { ...deps, sectorOf: (o) => sectorOf.get(o) ?? null };
-    const roots = computeRootSources(graph, { types: cases.map((c) => c.type), seenAt, orgs: caseOrgs }, ctx, s, now);
+    const signatures = new Signatures();
+    const caseSigs = cases.map((c) => signatures.of(contributions.get(c.seq) ?? []));
+    const ctx: RootContext = { ...deps, sectorOf: (o) => sectorOf.get(o) ?? null, signatures };
+    const roots = computeRootSources(graph, { types: cases.map((c) => c.type), seenAt, orgs: caseOrgs, sigs: caseSigs }, ctx, s, now);
+    const tRoots = performance.now();
     const comps: ClusterToStore[] = clustered.components.map((comp) => {
       const members = comp.members.map((i): MemberFact => {
         const c = cases[i]!;
-        return { objectId: c.id, type: c.type, amountJpy: c.amountJpy, victims: c.victims, records: c.records, seenAt: c.seenAt, confidence: c.confidence };
+        return { objectId: c.id, type: c.type, sig: caseSigs[i]!, amountJpy: c.amountJpy, victims: c.victims, records: c.records, seenAt: c.seenAt, confidence: c.confidence };
       });
       const orgs = new Map<string, number>();
       for (const i of comp.members)
         for (const x of contributions.get(cases[i]!.seq) ?? []) {
-          const conf = x.confidence ?? cases[i]!.confidence ?? s.defaultConfidence;
-          orgs.set(x.org, Math.max(orgs.get(x.org) ?? 0, conf));
+          const conf = x.confidence ?? s.defaultConfidence;
+          orgs.set(x.orgId, Math.max(orgs.get(x.orgId) ?? 0, conf));
         }
       const sectors = new Set([...orgs.keys()].map((o) => sectorOf.get(o)).filter(Boolean));
       let first = Infinity;
@@ -101,31 +110,12 @@ export async function runAnalysis(deps: JobDeps, trigger: string, now = new Date
         lastSeen: last > -Infinity ? new Date(last) : null,
       };
     });
-    const holderSeqs = [...new Set(roots.candidates.flatMap((r) => r.holders.map((h) => graph.holderSeqs[h.h]!)))];
-    const holderIds = await idsOfSeqs(db, holderSeqs);
     const t2 = performance.now();
     const result = await db.transaction().execute(async (trx) => {
       await sql`select pg_advisory_xact_lock(${ANALYSIS_LOCK})`.execute(trx);
       const clusters = await persistClusters(trx, runId, comps);
-      const stored = await persistRootSources(
-        trx,
-        runId,
-        roots.candidates.map((r) => ({
-          key: r.key,
-          kind: r.kind,
-          hubScore: r.hubScore,
-          tooCommon: r.tooCommon,
-          connections: r.connections,
-          hash: r.hash,
-          evidence: () => [
-            ...r.holders.flatMap(({ h, derived }) => {
-              const o = holderIds.get(graph.holderSeqs[h]!);
-              return o ? [{ objectId: o.id, type: o.type, role: 0 as const, derived, seenAt: o.modified }] : [];
-            }),
-            ...r.cases.map(({ c, derived }) => ({ objectId: cases[c]!.id, type: cases[c]!.type, role: 1 as const, derived, seenAt: cases[c]!.seenAt })),
-          ],
-        })),
-      );
+      await persistSignatures(trx, signatures);
+      const stored = await persistRootSources(trx, runId, roots.candidates);
       return { clusters, stored };
     });
     const t3 = performance.now();
@@ -137,7 +127,7 @@ export async function runAnalysis(deps: JobDeps, trigger: string, now = new Date
       clusters: result.clusters,
       rootSources: { ...result.stored, warninglisted: roots.warninglisted },
       linking: clustered.stats,
-      ms: { load: Math.round(t1 - t0), compute: Math.round(t2 - t1), write: Math.round(t3 - t2), total: Math.round(t3 - t0) },
+      ms: { load: Math.round(t1 - t0), compute: Math.round(t2 - t1), graph: Math.round(tGraph - t1), clusters: Math.round(tClusters - tGraph), roots: Math.round(tRoots - tClusters), write: Math.round(t3 - t2), total: Math.round(t3 - t0) },
     };
     await db.updateTable('analysis_runs').set({ status: 'done', finished_at: new Date(), stats: JSON.stringify(report) }).where('id', '=', runId).execute();
     return report;

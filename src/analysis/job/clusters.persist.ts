@@ -7,6 +7,8 @@ import { assignIds, type OldCluster } from '../clusters/cluster.identity.ts';
 export interface MemberFact {
   readonly objectId: string;
   readonly type: string;
+  /** The signature of its contributions. */
+  readonly sig: string;
   readonly amountJpy: number | null;
   readonly victims: number | null;
   readonly records: number | null;
@@ -41,7 +43,7 @@ async function insertRows(db: Kysely<Database>, rows: readonly Record<string, un
   for (let i = 0; i < rows.length; i += CHUNK) await statement(JSON.stringify(rows.slice(i, i + CHUNK))).execute(db);
 }
 
-const memberSig = (m: MemberFact, id: number): string => `${id}|${m.type}|${m.amountJpy}|${m.victims}|${m.records}|${m.seenAt?.getTime() ?? ''}|${m.confidence}`;
+const memberSig = (m: MemberFact, id: number): string => `${id}|${m.type}|${m.sig}|${m.amountJpy}|${m.victims}|${m.records}|${m.seenAt?.getTime() ?? ''}|${m.confidence}`;
 const bigints = (xs: readonly number[]) => sql`cast(${`{${xs.join(',')}}`} as bigint[])`;
 
 /**
@@ -52,13 +54,13 @@ const bigints = (xs: readonly number[]) => sql`cast(${`{${xs.join(',')}}`} as bi
 export async function persistClusters(trx: Kysely<Database>, runId: number, comps: readonly ClusterToStore[]): Promise<ClusterChanges> {
   const old = new Map<number, OldCluster>();
   for (const r of await trx.selectFrom('analysis_clusters').select(['id', 'members']).where('status', '=', 'active').execute()) old.set(Number(r.id), { id: Number(r.id), members: r.members });
-  const oldMembers = await trx.selectFrom('analysis_cluster_members').select(['object_id', 'cluster_id', 'object_type', 'amount_jpy', 'victims', 'records', 'seen_at', 'confidence']).execute();
+  const oldMembers = await trx.selectFrom('analysis_cluster_members').select(['object_id', 'cluster_id', 'object_type', 'sig', 'amount_jpy', 'victims', 'records', 'seen_at', 'confidence']).execute();
   const oldOf = new Map<string, number>();
   const oldSig = new Map<number, string[]>();
   for (const m of oldMembers) {
     const cid = Number(m.cluster_id);
     oldOf.set(m.object_id, cid);
-    const sig = memberSig({ objectId: m.object_id, type: m.object_type, amountJpy: m.amount_jpy, victims: m.victims, records: m.records, seenAt: m.seen_at, confidence: m.confidence }, cid);
+    const sig = memberSig({ objectId: m.object_id, type: m.object_type, sig: m.sig, amountJpy: m.amount_jpy, victims: m.victims, records: m.records, seenAt: m.seen_at, confidence: m.confidence }, cid);
     const list = oldSig.get(cid);
     if (list) list.push(`${m.object_id}|${sig}`);
     else oldSig.set(cid, [`${m.object_id}|${sig}`]);
@@ -150,6 +152,7 @@ export async function persistClusters(trx: Kysely<Database>, runId: number, comp
   if (touched.length) {
     await sql`delete from analysis_cluster_members where cluster_id = any(${bigints(touched)})`.execute(trx);
     await sql`delete from analysis_cluster_links where cluster_id = any(${bigints(touched)})`.execute(trx);
+    await sql`delete from analysis_cluster_facts where cluster_id = any(${bigints(touched)})`.execute(trx);
   }
   // Members that left every cluster (now alone) or moved to an untouched one.
   const now = new Set(comps.flatMap((c) => c.members.map((m) => m.objectId)));
@@ -157,10 +160,19 @@ export async function persistClusters(trx: Kysely<Database>, runId: number, comp
   for (let i = 0; i < leftovers.length; i += CHUNK) await trx.deleteFrom('analysis_cluster_members').where('object_id', 'in', leftovers.slice(i, i + CHUNK)).execute();
   for (let i = 0; i < memberIds.length; i += CHUNK) await trx.deleteFrom('analysis_cluster_members').where('object_id', 'in', memberIds.slice(i, i + CHUNK)).execute();
   const memberRows = rewrite.flatMap((i) =>
-    comps[i]!.members.map((m) => ({ o: m.objectId, c: ids[i]!, t: m.type, a: m.amountJpy, v: m.victims, r: m.records, s: m.seenAt?.toISOString() ?? null, f: m.confidence })),
+    comps[i]!.members.map((m) => ({ o: m.objectId, c: ids[i]!, t: m.type, g: m.sig, a: m.amountJpy, v: m.victims, r: m.records, s: m.seenAt?.toISOString() ?? null, f: m.confidence })),
   );
-  await insertRows(trx, memberRows, (p) => sql`insert into analysis_cluster_members (object_id, cluster_id, object_type, amount_jpy, victims, records, seen_at, confidence)
-    select x.o, x.c, x.t, x.a, x.v, x.r, x.s, x.f from jsonb_to_recordset(cast(${p} as jsonb)) as x(o text, c bigint, t text, a bigint, v bigint, r bigint, s timestamptz, f smallint)`);
+  await insertRows(trx, memberRows, (p) => sql`insert into analysis_cluster_members (object_id, cluster_id, object_type, sig, amount_jpy, victims, records, seen_at, confidence)
+    select x.o, x.c, x.t, x.g, x.a, x.v, x.r, x.s, x.f from jsonb_to_recordset(cast(${p} as jsonb)) as x(o text, c bigint, t text, g text, a bigint, v bigint, r bigint, s timestamptz, f smallint)`);
+  // The same members counted per signature and type: what the priority reads apply the policy to.
+  await insertRows(trx, memberRows, (p) => sql`insert into analysis_cluster_facts (cluster_id, sig, object_type, objects, amount_jpy, victims, records, first_seen, last_seen)
+    select x.c, x.g, x.t, count(*), coalesce(sum(x.a), 0), coalesce(sum(x.v), 0), coalesce(sum(x.r), 0), min(x.s), max(x.s)
+    from jsonb_to_recordset(cast(${p} as jsonb)) as x(c bigint, t text, g text, a bigint, v bigint, r bigint, s timestamptz)
+    group by x.c, x.g, x.t
+    on conflict (cluster_id, sig, object_type) do update set objects = analysis_cluster_facts.objects + excluded.objects,
+      amount_jpy = analysis_cluster_facts.amount_jpy + excluded.amount_jpy, victims = analysis_cluster_facts.victims + excluded.victims,
+      records = analysis_cluster_facts.records + excluded.records, first_seen = least(analysis_cluster_facts.first_seen, excluded.first_seen),
+      last_seen = greatest(analysis_cluster_facts.last_seen, excluded.last_seen)`);
   const linkRows = rewrite.flatMap((i) => comps[i]!.links.map((l) => ({ c: ids[i]!, k: l.kind, r: l.ref, w: l.weight, m: l.members })));
   await insertRows(trx, linkRows, (p) => sql`insert into analysis_cluster_links (cluster_id, kind, ref, weight, members)
     select x.c, x.k, x.r, max(x.w), max(x.m) from jsonb_to_recordset(cast(${p} as jsonb)) as x(c bigint, k text, r text, w real, m int) group by x.c, x.k, x.r`);

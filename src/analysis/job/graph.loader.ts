@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../../db/schema.ts';
+import type { Database, Tlp } from '../../db/schema.ts';
+import type { Scope } from './signatures.ts';
 import { damageOf, EXT_IDS } from '../../stix/extensions.ts';
 import { CASE_TYPES, PASS_TYPES, type CaseRow, type RawGraph } from './analysis.graph.ts';
 
@@ -83,31 +84,29 @@ export async function loadGraph(db: Kysely<Database>): Promise<{ raw: RawGraph; 
   };
 }
 
-/** Organisations and confidences of the members' contributions (hub-wide). */
-export async function loadCaseContributions(db: Kysely<Database>): Promise<Map<number, { org: string; confidence: number | null }[]>> {
-  const rows = await sql<{ seq: number; org_id: string; confidence: number | null }>`
-    select o.seq, c.org_id, c.confidence from contributions c join stix_objects o on o.id = c.object_id
+/** The contribution scopes of the members (hub-wide), by object seq. */
+export async function loadCaseContributions(db: Kysely<Database>): Promise<Map<number, Scope[]>> {
+  const rows = await sql<{ seq: number; org_id: string; user_id: string | null; tlp: Tlp; recipient_orgs: string[]; recipient_groups: string[]; recipient_users: string[]; allow_count: boolean; confidence: number | null }>`
+    select o.seq, c.org_id, c.user_id, c.tlp, c.recipient_orgs, c.recipient_groups, c.recipient_users, c.allow_count, coalesce(c.confidence, o.confidence) as confidence
+    from contributions c join stix_objects o on o.id = c.object_id
     where o.type in (${inList(CASE_TYPES)}) and not o.revoked`.execute(db);
-  const out = new Map<number, { org: string; confidence: number | null }[]>();
+  const out = new Map<number, Scope[]>();
   for (const r of rows.rows) {
     const seq = Number(r.seq);
+    const item: Scope = {
+      orgId: r.org_id,
+      userId: r.user_id,
+      tlp: r.tlp,
+      recipientOrgs: r.recipient_orgs,
+      recipientGroups: r.recipient_groups,
+      recipientUsers: r.recipient_users,
+      allowCount: r.allow_count,
+      confidence: r.confidence,
+    };
     const list = out.get(seq);
-    const item = { org: r.org_id, confidence: r.confidence };
     if (list) list.push(item);
     else out.set(seq, [item]);
   }
   return out;
 }
 
-/** Object ids of seq numbers (only the holders that end up as evidence need theirs). */
-export async function idsOfSeqs(db: Kysely<Database>, seqs: readonly number[]): Promise<Map<number, { id: string; type: string; modified: Date | null }>> {
-  const out = new Map<number, { id: string; type: string; modified: Date | null }>();
-  for (let i = 0; i < seqs.length; i += 20_000) {
-    const chunk = seqs.slice(i, i + 20_000);
-    const rows = await sql<{ seq: number; id: string; type: string; modified: Date | null }>`
-      select o.seq, o.id, o.type, o.modified from stix_objects o
-      where o.seq = any(cast(${`{${chunk.join(',')}}`} as bigint[]))`.execute(db);
-    for (const r of rows.rows) out.set(Number(r.seq), { id: r.id, type: r.type, modified: r.modified });
-  }
-  return out;
-}

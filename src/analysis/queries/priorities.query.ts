@@ -7,7 +7,9 @@ import { corroborate, priorityScore, type Explained } from '../scoring.ts';
 
 // Damage-weighted priorities of clusters as one viewer may see them: damage summed over the
 // incidents the viewer may see (each incident once, however many organisations reported it),
-// organisations counted where countable, confidence from the visible contributions.
+// organisations counted where countable, confidence from the visible contributions. The job stored
+// each cluster's members counted per signature (the scopes of their contributions): the policy
+// applies to those few scope rows, and the counts stay exact (one signature per object).
 
 /** One cluster's figures for a viewer. */
 export interface ClusterView {
@@ -58,26 +60,22 @@ export async function viewerClusterFacts(
   const out = new Map<number, ClusterView>();
   if (ids.length === 0) return out;
   const idList = sql`cast(${`{${ids.join(',')}}`} as bigint[])`;
-  const members = await sql<MemberAgg>`
-    with v as (
-      select m.cluster_id, m.object_id, m.object_type, m.amount_jpy, m.victims, m.records, m.seen_at
-      from analysis_cluster_members m
-      where m.cluster_id = any(${idList})
-        and exists (select 1 from contributions c where c.object_id = m.object_id and ${visibleContribution(viewer, 'c')})
-    )
-    select cluster_id, object_type, count(*) as n, sum(amount_jpy) as amount, sum(victims) as victims, sum(records) as records,
-      min(seen_at) as first_seen, max(seen_at) as last_seen
-    from v group by cluster_id, object_type`.execute(db);
-  const orgs = await sql<OrgAgg>`
-    select m.cluster_id, c.org_id, coalesce(g.sector, g.kind) as sector,
-      bool_or(${visibleContribution(viewer, 'c')}) as vis,
-      bool_or(${countableContribution(viewer, 'c')}) as cnt,
-      max(coalesce(c.confidence, m.confidence, ${sql.lit(Number(o.defaultConfidence))})) filter (where ${visibleContribution(viewer, 'c')}) as conf
-    from analysis_cluster_members m
-    join contributions c on c.object_id = m.object_id
-    join orgs g on g.id = c.org_id
-    where m.cluster_id = any(${idList})
-    group by m.cluster_id, c.org_id, coalesce(g.sector, g.kind)`.execute(db);
+  // THE policy applied to the signatures (contribution scopes) of the clusters' facts.
+  const sigs = sql`with f as (select * from analysis_cluster_facts where cluster_id = any(${idList}))`;
+  const members = await sql<MemberAgg>`${sigs},
+    sv as (select s.sig from analysis_signatures s where s.sig in (select distinct sig from f) group by s.sig having bool_or(${visibleContribution(viewer, 's')}))
+    select f.cluster_id, f.object_type, sum(f.objects) as n, sum(f.amount_jpy) as amount, sum(f.victims) as victims, sum(f.records) as records,
+      min(f.first_seen) as first_seen, max(f.last_seen) as last_seen
+    from f join sv on sv.sig = f.sig group by f.cluster_id, f.object_type`.execute(db);
+  const orgs = await sql<OrgAgg>`${sigs}
+    select f.cluster_id, s.org_id, coalesce(g.sector, g.kind) as sector,
+      bool_or(${visibleContribution(viewer, 's')}) as vis,
+      bool_or(${countableContribution(viewer, 's')}) as cnt,
+      max(coalesce(s.confidence, ${sql.lit(Number(o.defaultConfidence))})) filter (where ${visibleContribution(viewer, 's')}) as conf
+    from (select distinct cluster_id, sig from f) f
+    join analysis_signatures s on s.sig = f.sig
+    join orgs g on g.id = s.org_id
+    group by f.cluster_id, s.org_id, coalesce(g.sector, g.kind)`.execute(db);
   const meta = await db.selectFrom('analysis_clusters').select(['id', 'merged_from', 'split_from']).where(sql<boolean>`id = any(${idList})`).execute();
   const byCluster = new Map<number, MemberAgg[]>();
   for (const r of members.rows) {
@@ -153,7 +151,7 @@ export async function rankPriorities(
   o: { offset: number; limit: number; now: Date; halfLifeDays: number; referralThreshold: number; defaultConfidence: number; referralOnly?: boolean },
 ): Promise<{ items: ClusterView[]; more: boolean }> {
   const need = o.offset + o.limit;
-  const batch = Math.max(300, need * 2);
+  let batch = Math.max(40, need * 2);
   const found: ClusterView[] = [];
   let scanned = 0;
   for (;;) {
@@ -171,5 +169,6 @@ export async function rankPriorities(
     const bound = exhausted ? -1 : cands[cands.length - 1]!.hub_score;
     if (exhausted) return { items: found.slice(o.offset, need), more: found.length > need };
     if (found.length >= need && found[need - 1]!.score >= bound * (1 + 1e-6) + 1e-6) return { items: found.slice(o.offset, need), more: true };
+    batch = Math.min(batch * 2, 5000);
   }
 }

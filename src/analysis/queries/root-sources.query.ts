@@ -5,9 +5,9 @@ import { countableContribution, visibleContribution } from '../../access/visibil
 import '../analysis.tables.ts';
 import { rootScore, type Explained, type RootFacts } from '../scoring.ts';
 
-// Root sources as one viewer may see them. The job stored, per value, the objects pointing at it;
-// here they are joined with their contributions under THE policy: objects count when the viewer
-// may see them, organisations when their contribution is countable. A value is listed only when
+// Root sources as one viewer may see them. The job stored, per value, the objects pointing at it
+// counted per signature (the scopes of their contributions); here THE policy is applied to those
+// scopes: objects count when the viewer may see them, organisations when countable. A value is listed only when
 // the viewer may see an object holding it. Ranked by the viewer's own score, read in hub-score
 // order until the page cannot change (a viewer's score never exceeds the hub's).
 
@@ -49,49 +49,47 @@ interface FactsRow {
   direct: boolean | null;
   last_seen: Date | null;
   min_rank: number | null;
+  kinds: Record<string, number> | null;
 }
 
-/** The viewer's facts for some values (only those whose value the viewer may see). */
+/**
+ * The viewer's facts for some values (only those whose value the viewer may see). The policy is
+ * applied to the signature rows (the contribution scopes) of the facts: exact counts of objects
+ * the viewer may see, organisations it may count.
+ */
 export async function viewerRootFacts(db: Kysely<Database>, viewer: AnyViewer, keys: readonly string[]): Promise<Map<string, FactsRow>> {
   if (keys.length === 0) return new Map();
   const rows = await sql<FactsRow>`
-    with e as (
-      select ev.key, ev.object_id, ev.object_type, ev.role, ev.derived, ev.seen_at, c.org_id, c.tlp_rank,
-        coalesce(g.sector, g.kind) as sector,
-        ${visibleContribution(viewer, 'c')} as vis,
-        ${countableContribution(viewer, 'c')} as cnt
-      from analysis_root_evidence ev
-      join contributions c on c.object_id = ev.object_id
-      join orgs g on g.id = c.org_id
-      where ev.key in (select jsonb_array_elements_text(cast(${JSON.stringify(keys)} as jsonb)))
+    with f as (
+      select rf.* from analysis_root_facts rf where rf.key in (select jsonb_array_elements_text(cast(${JSON.stringify(keys)} as jsonb)))
+    ),
+    x as (
+      select s.sig, s.org_id, coalesce(g.sector, g.kind) as sector, s.tlp_rank,
+        ${visibleContribution(viewer, 's')} as vis, ${countableContribution(viewer, 's')} as cnt
+      from analysis_signatures s join orgs g on g.id = s.org_id
+      where s.sig in (select distinct sig from f)
+    ),
+    sv as (select sig, min(tlp_rank) filter (where vis) as rank from x group by sig having bool_or(vis)),
+    o as (select f.key, count(distinct x.org_id) as orgs, array_agg(distinct x.sector) as sectors
+      from (select distinct key, sig from f) f join x on x.sig = f.sig where x.cnt group by f.key),
+    k as (select t.key, jsonb_object_agg(t.object_type, t.n) as kinds
+      from (select f.key, f.object_type, sum(f.objects) as n from f join sv on sv.sig = f.sig group by f.key, f.object_type) t group by t.key),
+    a as (
+      select f.key,
+        coalesce(sum(f.objects) filter (where f.role = 1 and f.object_type = 'incident'), 0) as incidents,
+        coalesce(sum(f.objects) filter (where f.role = 1 and f.object_type = 'malware'), 0) as malware,
+        coalesce(sum(f.objects) filter (where f.role = 1 and f.object_type = 'report'), 0) as reports,
+        coalesce(sum(f.objects) filter (where f.role = 1 and f.object_type = 'sighting'), 0) as sightings,
+        bool_or(not f.derived) as direct,
+        max(f.last_seen) as last_seen,
+        min(sv.rank) filter (where f.role = 0) as min_rank
+      from f join sv on sv.sig = f.sig
+      group by f.key
+      having bool_or(f.role = 0)
     )
-    select e.key, r.kind, r.too_common,
-      count(distinct e.object_id) filter (where e.vis and e.role = 1 and e.object_type = 'incident') as incidents,
-      count(distinct e.object_id) filter (where e.vis and e.role = 1 and e.object_type = 'malware') as malware,
-      count(distinct e.object_id) filter (where e.vis and e.role = 1 and e.object_type = 'report') as reports,
-      count(distinct e.object_id) filter (where e.vis and e.role = 1 and e.object_type = 'sighting') as sightings,
-      count(distinct e.org_id) filter (where e.cnt) as orgs,
-      array_agg(distinct e.sector) filter (where e.cnt) as sectors,
-      bool_or(not e.derived) filter (where e.vis) as direct,
-      max(e.seen_at) filter (where e.vis) as last_seen,
-      min(e.tlp_rank) filter (where e.vis and e.role = 0) as min_rank
-    from e join analysis_root_sources r on r.key = e.key
-    group by e.key, r.kind, r.too_common
-    having bool_or(e.vis and e.role = 0)`.execute(db);
+    select a.*, r.kind, r.too_common, coalesce(o.orgs, 0) as orgs, o.sectors, k.kinds
+    from a join analysis_root_sources r on r.key = a.key left join o on o.key = a.key left join k on k.key = a.key`.execute(db);
   return new Map(rows.rows.map((r) => [r.key, r]));
-}
-
-/** Visible objects pointing at each value, by type. */
-async function objectKinds(db: Kysely<Database>, viewer: AnyViewer, keys: readonly string[]): Promise<Map<string, Record<string, number>>> {
-  const out = new Map<string, Record<string, number>>();
-  if (keys.length === 0) return out;
-  const rows = await sql<{ key: string; object_type: string; n: number }>`
-    select ev.key, ev.object_type, count(distinct ev.object_id) as n from analysis_root_evidence ev
-    where ev.key in (select jsonb_array_elements_text(cast(${JSON.stringify(keys)} as jsonb)))
-      and exists (select 1 from contributions c where c.object_id = ev.object_id and ${visibleContribution(viewer, 'c')})
-    group by ev.key, ev.object_type`.execute(db);
-  for (const r of rows.rows) out.set(r.key, { ...(out.get(r.key) ?? {}), [r.object_type]: Number(r.n) });
-  return out;
 }
 
 function factsOf(r: FactsRow): RootFacts {
@@ -125,7 +123,8 @@ export interface RankOptions {
  */
 export async function rankRootSources(db: Kysely<Database>, viewer: AnyViewer, o: RankOptions): Promise<{ items: RootSourceView[]; more: boolean }> {
   const need = o.offset + o.limit;
-  const batch = Math.max(o.batch ?? 500, need * 2);
+  // Small first round (the hub, and members who see most, settle in it), doubling after.
+  let batch = o.batch ?? Math.max(40, need * 2);
   const found: { key: string; score: number; facts: FactsRow; explained: Explained }[] = [];
   let scanned = 0;
   let exhausted = false;
@@ -144,18 +143,14 @@ export async function rankRootSources(db: Kysely<Database>, viewer: AnyViewer, o
       if (explained.score > 0) found.push({ key, score: explained.score, facts: f, explained });
     }
     found.sort((a, b) => b.score - a.score || a.key.localeCompare(b.key));
-    const nextBound = cands.length < batch ? -1 : (cands[cands.length - 1]!.hub_score ?? 0);
     if (cands.length < batch) exhausted = true;
+    const nextBound = exhausted ? -1 : (cands[cands.length - 1]!.hub_score ?? 0);
     // Settled: the page's last score is at least anything the unread (lower hub score) rows could reach.
     // (hub scores are stored as float4: allow for their rounding)
     if (exhausted || (found.length >= need && found[need - 1]!.score >= nextBound * (1 + 1e-6) + 1e-6)) break;
+    batch = Math.min(batch * 2, 5000);
   }
   const page = found.slice(o.offset, need);
-  const kinds = await objectKinds(
-    db,
-    viewer,
-    page.map((p) => p.key),
-  );
   const items = page.map((p): RootSourceView => {
     const f = p.facts;
     const colon = p.key.indexOf(':');
@@ -173,7 +168,7 @@ export async function rankRootSources(db: Kysely<Database>, viewer: AnyViewer, o
         sightings: Number(f.sightings),
         organisations: Number(f.orgs),
         sectors: [...(f.sectors ?? [])].sort(),
-        objectKinds: kinds.get(p.key) ?? {},
+        objectKinds: Object.fromEntries(Object.entries(f.kinds ?? {}).map(([t, n]) => [t, Number(n)])),
         derivedOnly: f.direct !== true,
       },
       lastSeen: f.last_seen ? new Date(f.last_seen).toISOString() : null,

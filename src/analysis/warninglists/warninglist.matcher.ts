@@ -3,6 +3,8 @@ import { MergedRanges, parseIpRange, type IpRange } from '../../enrichment/ip-ra
 import { splitKey, urlHostKey } from '../value-key.ts';
 import type { WarninglistSpec } from './warninglist.parser.ts';
 
+const NO_HITS: number[] = [];
+
 /** Which list a value is on: the list's slug and its human name. */
 export interface WarninglistHit {
   readonly list: string;
@@ -69,6 +71,7 @@ export class WarninglistMatcher {
   readonly #lists: CompiledList[] = [];
   readonly #hostnames = new Map<string, number[]>();
   readonly #cache = new Map<string, number[]>();
+  readonly #applicable = new Map<string, number[]>();
   readonly issues: MatcherIssue[] = [];
 
   constructor(lists: readonly WarninglistSpec[]) {
@@ -139,25 +142,29 @@ export class WarninglistMatcher {
   #hits(key: string): number[] {
     const cached = this.#cache.get(key);
     if (cached) return cached;
-    const hits = this.#lists.length ? this.#compute(key) : [];
-    // Hot keys (a resolver every incident touches) come back again and again; the cache stays small.
-    if (this.#cache.size > 100_000) this.#cache.clear();
-    this.#cache.set(key, hits);
+    const hits = this.#lists.length ? this.#compute(key) : NO_HITS;
+    // Listed values (a resolver every incident touches) come back again and again: keep those.
+    // Misses are most values and cheap to recompute; caching them would only churn memory.
+    if (hits.length) {
+      if (this.#cache.size > 100_000) this.#cache.clear();
+      this.#cache.set(key, hits);
+    }
     return hits;
   }
 
   #compute(key: string): number[] {
     const parts = splitKey(key);
     if (!parts) return [];
-    const attrs = attrsOf(parts.type, parts.sub);
+    const applicable = this.#listsFor(parts.type, parts.sub);
+    if (applicable.length === 0) return [];
     const value = parts.value.toLowerCase();
     const isIp = parts.type === 'ipv4-addr' || parts.type === 'ipv6-addr';
     const ipRange = isIp ? parseIpRange(parts.value) : null;
     const host = parts.type === 'domain-name' ? value : parts.type === 'url' ? (urlHostKey(key)?.replace(/^[a-z0-9-]+:/, '') ?? null) : null;
     const hostHits = host === null ? null : this.#hostnameHits(host);
     const out: number[] = [];
-    this.#lists.forEach((l, i) => {
-      if (l.attrs && !attrs.some((a) => l.attrs!.has(a))) return;
+    for (const i of applicable) {
+      const l = this.#lists[i]!;
       let hit = false;
       switch (l.type) {
         case 'cidr':
@@ -178,8 +185,20 @@ export class WarninglistMatcher {
           break;
       }
       if (hit) out.push(i);
-    });
+    }
     return out;
+  }
+
+  // Which lists apply to a kind of key depends only on the kind: worked out once per kind.
+  #listsFor(type: string, sub: string | null): number[] {
+    const id = `${type}|${sub ?? ''}`;
+    let at = this.#applicable.get(id);
+    if (!at) {
+      const attrs = attrsOf(type, sub);
+      at = this.#lists.flatMap((l, i) => (!l.attrs || attrs.some((a) => l.attrs!.has(a)) ? [i] : []));
+      this.#applicable.set(id, at);
+    }
+    return at;
   }
 
   #hostnameHits(host: string): Set<number> {

@@ -82,6 +82,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('object_id', 'text', (c) => c.primaryKey())
     .addColumn('cluster_id', 'bigint', (c) => c.notNull())
     .addColumn('object_type', 'text', (c) => c.notNull())
+    .addColumn('sig', 'text', (c) => c.notNull())
     .addColumn('amount_jpy', 'bigint')
     .addColumn('victims', 'bigint')
     .addColumn('records', 'bigint')
@@ -127,17 +128,54 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.createIndex('analysis_root_sources_score_idx').on('analysis_root_sources').column('hub_score').execute();
 
-  // role 0: an object holding the value (observable, indicator); 1: an incident, malware, report or
-  // sighting connected to it. derived: reached through a URL's host, a registrable domain or an ASN.
+  // Who contributed what, as "signatures": the set of contribution scopes of one object (org, user,
+  // TLP, recipients, counting, confidence), one row per scope, id = hash of the set. Facts below are
+  // counted per signature, so a read applies THE policy to a few signature rows instead of to every
+  // object and contribution, and stays exact: each object has exactly one signature.
   await db.schema
-    .createTable('analysis_root_evidence')
+    .createTable('analysis_signatures')
+    .addColumn('sig', 'text', (c) => c.notNull())
+    .addColumn('ord', 'smallint', (c) => c.notNull())
+    .addColumn('org_id', 'uuid', (c) => c.notNull())
+    .addColumn('user_id', 'uuid')
+    .addColumn('tlp', 'text', (c) => c.notNull())
+    .addColumn('tlp_rank', 'smallint', (c) => c.notNull())
+    .addColumn('recipient_orgs', sql`uuid[]`, (c) => c.notNull().defaultTo(sql`'{}'`))
+    .addColumn('recipient_groups', sql`uuid[]`, (c) => c.notNull().defaultTo(sql`'{}'`))
+    .addColumn('recipient_users', sql`uuid[]`, (c) => c.notNull().defaultTo(sql`'{}'`))
+    .addColumn('allow_count', 'boolean', (c) => c.notNull())
+    .addColumn('confidence', 'smallint')
+    .addPrimaryKeyConstraint('analysis_signatures_pk', ['sig', 'ord'])
+    .execute();
+
+  // What points at a root-source value, counted by signature. role 0: objects holding the value
+  // (observables, indicators); 1: incidents, malware, reports, sightings connected to them. derived:
+  // reached only through a URL's host, a registrable domain or an IP's AS.
+  await db.schema
+    .createTable('analysis_root_facts')
     .addColumn('key', 'text', (c) => c.notNull())
-    .addColumn('object_id', 'text', (c) => c.notNull())
+    .addColumn('sig', 'text', (c) => c.notNull())
     .addColumn('object_type', 'text', (c) => c.notNull())
     .addColumn('role', 'smallint', (c) => c.notNull())
     .addColumn('derived', 'boolean', (c) => c.notNull())
-    .addColumn('seen_at', 'timestamptz')
-    .addPrimaryKeyConstraint('analysis_root_evidence_pk', ['key', 'object_id'])
+    .addColumn('objects', 'integer', (c) => c.notNull())
+    .addColumn('last_seen', 'timestamptz')
+    .addPrimaryKeyConstraint('analysis_root_facts_pk', ['key', 'sig', 'object_type', 'role', 'derived'])
+    .execute();
+
+  // A cluster's members counted by signature and type, with their damage summed.
+  await db.schema
+    .createTable('analysis_cluster_facts')
+    .addColumn('cluster_id', 'bigint', (c) => c.notNull())
+    .addColumn('sig', 'text', (c) => c.notNull())
+    .addColumn('object_type', 'text', (c) => c.notNull())
+    .addColumn('objects', 'integer', (c) => c.notNull())
+    .addColumn('amount_jpy', 'bigint', (c) => c.notNull())
+    .addColumn('victims', 'bigint', (c) => c.notNull())
+    .addColumn('records', 'bigint', (c) => c.notNull())
+    .addColumn('first_seen', 'timestamptz')
+    .addColumn('last_seen', 'timestamptz')
+    .addPrimaryKeyConstraint('analysis_cluster_facts_pk', ['cluster_id', 'sig', 'object_type'])
     .execute();
 
   await db.schema
@@ -158,7 +196,9 @@ export async function up(db: Kysely<any>): Promise<void> {
 export async function down(db: Kysely<any>): Promise<void> {
   for (const t of [
     'analysis_ingest_correlations',
-    'analysis_root_evidence',
+    'analysis_cluster_facts',
+    'analysis_root_facts',
+    'analysis_signatures',
     'analysis_root_sources',
     'analysis_cluster_events',
     'analysis_cluster_links',
