@@ -98,7 +98,8 @@ export class IngestService {
     const org = await findOrg(this.#db, viewer.orgId);
     if (!org) throw notFound('organisation', viewer.orgId);
     await this.#checkRecipients(viewer, params);
-    const large = body.length > this.#opts.jobThreshold;
+    // Only API callers get a job for large bodies; the CLI waits for its outcome anyway.
+    const large = body.length > this.#opts.jobThreshold && params.source === 'api';
     const id = await insertIngest(this.#db, {
       org_id: org.id,
       user_id: viewer.userId,
