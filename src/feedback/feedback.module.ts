@@ -74,7 +74,7 @@ export async function createFeedback(storage: Storage, ingest: IngestService, op
   const subscriptions = new SubscriptionsService(db, () => registry.invalidate());
   const advisories = new AdvisoriesService(db, ingest, alerts);
   let yara: Promise<YaraCompiler | undefined> | undefined;
-  const feeds = new FeedsService(db, { yara: opts.yara ?? (() => (yara ??= findYaraCompiler())) });
+  const feeds = new FeedsService(db, { kind: storage.kind, yara: opts.yara ?? (() => (yara ??= findYaraCompiler())) });
   const history = new HistoryService(db);
   const inbox = new InboxService(db);
   let clusterMembers: ClusterObjects | undefined;

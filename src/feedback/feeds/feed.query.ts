@@ -1,4 +1,5 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { StorageKind } from '../../db/database.ts';
 import type { Database, Tlp } from '../../db/schema.ts';
 import type { AnyViewer } from '../../access/viewer.ts';
 import { visibleContribution } from '../../access/visibility.policy.ts';
@@ -33,6 +34,8 @@ export interface FeedFilter {
   readonly maxTlp?: Tlp | undefined;
   readonly now: Date;
   readonly withSid: boolean;
+  /** Confidence, expiry and change time too (CSV, JSON); plain lists need only the value and its level. */
+  readonly details?: boolean;
 }
 
 interface Row {
@@ -41,65 +44,139 @@ interface Row {
   min_rank: number;
   forever: boolean;
   valid_until: Date | null;
-  updated_at: Date;
+  updated_at: Date | null;
   sid: number | null;
 }
 
-function valueOf(prefix: string, key: string): string {
-  return key.slice(prefix.length);
+function like(prefix: string): string {
+  return `${prefix.replaceAll('\\', '\\\\').replaceAll('%', '\\%').replaceAll('_', '\\_')}%`;
+}
+
+// One statement for both paths: the policy in the join (only visible contributions count), the
+// entry's level the least restrictive of them, its confidence the highest stated.
+function entriesQuery(viewer: AnyViewer, f: FeedFilter, prefixes: readonly string[], page?: { after: string; size: number }): RawBuilder<Row> {
+  const prefixTest = sql.join(
+    prefixes.map((p) => sql`k.key like ${like(p)}`),
+    sql` or `,
+  );
+  return sql<Row>`
+    select k.key, min(c.tlp_rank) as min_rank,
+      ${
+        f.details
+          ? sql`coalesce(max(c.confidence), max(o.confidence)) as confidence, bool_or(o.valid_until is null) as forever, max(o.valid_until) as valid_until, max(o.updated_at) as updated_at`
+          : sql`null as confidence, true as forever, null as valid_until, null as updated_at`
+      },
+      ${f.withSid ? sql`max(s.sid)` : sql`null`} as sid
+    from object_keys k
+    join stix_objects o on o.id = k.object_id
+    join contributions c on c.object_id = o.id
+    ${f.withSid ? sql`left join feed_sids s on s.key = k.key` : sql``}
+    where (${prefixTest})
+      ${page ? sql`and k.key > ${page.after}` : sql``}
+      and o.type = 'indicator' and not o.revoked
+      and (o.valid_until is null or o.valid_until > ${f.now})
+      and ${visibleContribution(viewer, 'c')}
+      ${f.maxTlp ? sql`and c.tlp_rank <= ${TLP_LEVELS.indexOf(f.maxTlp)}` : sql``}
+      ${f.since ? sql`and o.updated_at >= ${f.since}` : sql``}
+    group by k.key
+    ${f.minConfidence !== undefined ? sql`having coalesce(max(c.confidence), max(o.confidence)) >= ${f.minConfidence}` : sql``}
+    order by k.key
+    ${page ? sql`limit ${page.size}` : sql``}`;
+}
+
+function toEntry(prefixes: readonly string[], r: Row): FeedEntry {
+  const prefix = prefixes.find((p) => r.key.startsWith(p)) ?? '';
+  return {
+    key: r.key,
+    type: prefix.startsWith('file:') ? 'file' : prefix.slice(0, -1),
+    value: r.key.slice(prefix.length),
+    confidence: r.confidence === null ? null : Number(r.confidence),
+    tlp: TLP_LEVELS[Number(r.min_rank)]!,
+    validUntil: r.forever ? null : r.valid_until,
+    updatedAt: r.updated_at ?? new Date(0),
+    sid: r.sid === null ? null : Number(r.sid),
+  };
+}
+
+/** Keyset pages on the key index: for PGlite, whose one connection must not be held by a long read. */
+async function* keysetPages(db: Kysely<Database>, viewer: AnyViewer, f: FeedFilter, pageSize: number): AsyncGenerator<Row[]> {
+  let after = '';
+  for (;;) {
+    const rows = (await entriesQuery(viewer, f, f.prefixes, { after, size: pageSize }).execute(db)).rows;
+    if (rows.length) yield rows;
+    if (rows.length < pageSize) return;
+    after = rows[rows.length - 1]!.key;
+  }
 }
 
 /**
- * Pages of feed entries, key by key (keyset pagination on the key index: constant memory whatever
- * the size), each a value named by at least one current (not revoked, not expired) indicator the
- * viewer may see — the policy is part of the query.
- * @example for await (const page of feedPages(db, viewer, { prefixes: ['url:'], now: new Date(), withSid: false })) write(page)
+ * A server-side cursor on one connection of the pool: PostgreSQL plans the whole feed once (hash
+ * joins, one sort) and hands it over page by page; at most two pages wait in memory.
  */
-export async function* feedPages(db: Kysely<Database>, viewer: AnyViewer, f: FeedFilter, pageSize = 5000): AsyncGenerator<FeedEntry[]> {
-  for (const prefix of f.prefixes) {
-    const type = prefix.startsWith('file:') ? 'file' : prefix.slice(0, -1);
-    let after = '';
+async function* cursorPages(db: Kysely<Database>, viewer: AnyViewer, f: FeedFilter, pageSize: number): AsyncGenerator<Row[]> {
+  const ready: Row[][] = [];
+  let done = false;
+  let failure: unknown;
+  let stop = false;
+  let wakeConsumer: (() => void) | undefined;
+  let wakeProducer: (() => void) | undefined;
+  const reading = db
+    .connection()
+    .execute(async (conn) => {
+      await sql`begin read only`.execute(conn);
+      try {
+        // A single large read: no JIT compilation, enough memory to hash in RAM instead of on disk.
+        await sql`set local jit = off`.execute(conn);
+        await sql`set local work_mem = '64MB'`.execute(conn);
+        // The whole feed will be read: plan for all rows, not for the first few (the cursor default).
+        await sql`set local cursor_tuple_fraction = 1.0`.execute(conn);
+        await sql`declare kessetsu_feed no scroll cursor for ${entriesQuery(viewer, f, f.prefixes)}`.execute(conn);
+        while (!stop) {
+          const rows = (await sql<Row>`fetch ${sql.raw(String(pageSize))} from kessetsu_feed`.execute(conn)).rows;
+          if (!rows.length) break;
+          ready.push(rows);
+          wakeConsumer?.();
+          while (ready.length >= 2 && !stop) await new Promise<void>((r) => (wakeProducer = r));
+        }
+      } finally {
+        await sql`rollback`.execute(conn).catch(() => {});
+      }
+    })
+    .then(
+      () => void (done = true),
+      (err: unknown) => void ((failure = err), (done = true)),
+    )
+    .finally(() => wakeConsumer?.());
+  try {
     for (;;) {
-      const rows = await sql<Row>`
-        select k.key,
-          coalesce(max(v.confidence), max(o.confidence)) as confidence,
-          min(v.rank) as min_rank,
-          bool_or(o.valid_until is null) as forever,
-          max(o.valid_until) as valid_until,
-          max(o.updated_at) as updated_at,
-          ${f.withSid ? sql`(select s.sid from feed_sids s where s.key = k.key)` : sql`null`} as sid
-        from object_keys k
-        join stix_objects o on o.id = k.object_id
-        cross join lateral (
-          select min(c.tlp_rank) as rank, max(c.confidence) as confidence from contributions c
-          where c.object_id = o.id and ${visibleContribution(viewer, 'c')}
-        ) v
-        where k.key like ${`${prefix.replaceAll('\\', '\\\\').replaceAll('%', '\\%').replaceAll('_', '\\_')}%`}
-          and k.key > ${after}
-          and o.type = 'indicator' and not o.revoked
-          and (o.valid_until is null or o.valid_until > ${f.now})
-          and v.rank is not null
-          ${f.maxTlp ? sql`and v.rank <= ${TLP_LEVELS.indexOf(f.maxTlp)}` : sql``}
-          ${f.minConfidence !== undefined ? sql`and coalesce(v.confidence, o.confidence) >= ${f.minConfidence}` : sql``}
-          ${f.since ? sql`and o.updated_at >= ${f.since}` : sql``}
-        group by k.key
-        order by k.key
-        limit ${pageSize}`.execute(db);
-      if (rows.rows.length === 0) break;
-      yield rows.rows.map((r) => ({
-        key: r.key,
-        type,
-        value: valueOf(prefix, r.key),
-        confidence: r.confidence === null ? null : Number(r.confidence),
-        tlp: TLP_LEVELS[Number(r.min_rank)]!,
-        validUntil: r.forever ? null : r.valid_until,
-        updatedAt: r.updated_at,
-        sid: r.sid === null ? null : Number(r.sid),
-      }));
-      if (rows.rows.length < pageSize) break;
-      after = rows.rows[rows.rows.length - 1]!.key;
+      const page = ready.shift();
+      if (page) {
+        wakeProducer?.();
+        yield page;
+        continue;
+      }
+      if (failure) throw failure;
+      if (done) return;
+      await new Promise<void>((r) => (wakeConsumer = r));
     }
+  } finally {
+    // The caller stopped early (the client went away): close the cursor and give the connection back.
+    stop = true;
+    wakeProducer?.();
+    await reading;
   }
+}
+
+/**
+ * Pages of feed entries in key order, in constant memory whatever the size: each a value named by
+ * at least one current (not revoked, not expired) indicator the viewer may see — the policy is part
+ * of the query. PostgreSQL reads through a server-side cursor; PGlite by keyset pages.
+ * @example for await (const page of feedPages(db, viewer, { prefixes: ['url:'], now: new Date(), withSid: false }, 'postgres')) write(page)
+ */
+export async function* feedPages(db: Kysely<Database>, viewer: AnyViewer, f: FeedFilter, kind: StorageKind, pageSize = 5000): AsyncGenerator<FeedEntry[]> {
+  if (!f.prefixes.length) return;
+  const pages = kind === 'postgres' ? cursorPages(db, viewer, f, pageSize * 2) : keysetPages(db, viewer, f, pageSize);
+  for await (const rows of pages) yield rows.map((r) => toEntry(f.prefixes, r));
 }
 
 /** The change fingerprint of everything feeds read: highest sequence numbers and the next indicator expiry. */

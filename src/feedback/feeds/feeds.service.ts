@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database, Tlp } from '../../db/schema.ts';
+import type { StorageKind } from '../../db/database.ts';
 import type { AnyViewer } from '../../access/viewer.ts';
 import { auditSensitiveReads } from '../../audit/sensitive-reads.ts';
 import { AUDITED_RANK } from '../../access/visibility.policy.ts';
@@ -58,9 +59,11 @@ export class FeedsService {
   #warninglisted: WarninglistPredicate;
   #warninglistVersion = '0';
   readonly #yara: () => Promise<YaraCompiler | undefined>;
+  readonly #kind: StorageKind;
 
-  constructor(db: Kysely<Database>, opts: { warninglisted?: WarninglistPredicate; yara?: () => Promise<YaraCompiler | undefined> } = {}) {
+  constructor(db: Kysely<Database>, opts: { kind?: StorageKind; warninglisted?: WarninglistPredicate; yara?: () => Promise<YaraCompiler | undefined> } = {}) {
     this.#db = db;
+    this.#kind = opts.kind ?? 'pglite';
     this.#warninglisted = opts.warninglisted ?? (() => false);
     this.#yara = opts.yara ?? (async () => undefined);
   }
@@ -94,7 +97,7 @@ export class FeedsService {
   }
 
   async *#entries(v: AnyViewer, r: FeedRequest, withSid: boolean, now: Date): AsyncGenerator<FeedEntry[]> {
-    const pages = feedPages(this.#db, v, { prefixes: this.#prefixes(r), minConfidence: r.minConfidence, since: r.since, maxTlp: r.maxTlp, now, withSid });
+    const pages = feedPages(this.#db, v, { prefixes: this.#prefixes(r), minConfidence: r.minConfidence, since: r.since, maxTlp: r.maxTlp, now, withSid, details: r.format === 'csv' || r.format === 'json' }, this.#kind);
     for await (let page of pages) {
       page = page.filter((e) => !this.#warninglisted(e.key));
       if (withSid && page.some((e) => e.sid === null)) {
