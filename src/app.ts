@@ -90,6 +90,7 @@ export async function createApp(config: Config, opts: { storage?: Storage; migra
   const sanitise = new SanitiseService(db, ingest);
   const analysis = await createAnalysis(storage, ingest, index, indexReady); // analyse (issue 5)
   const feedback = await createFeedback(storage, ingest, opts.feedback); // feed back (issue 6)
+  feedback.wireAnalysis(analysis.warninglists); // feed back (issue 6): warninglists filter feeds; clusters in exports and history
   return {
     config,
     storage,

@@ -8,6 +8,7 @@ import { FeedsService, type WarninglistPredicate } from './feeds/feeds.service.t
 import { assignSids } from './feeds/sid.assigner.ts';
 import { findYaraCompiler, type YaraCompiler } from './feeds/yara.compile.ts';
 import { HistoryService, type ClustersOf } from './history/history.service.ts';
+import { clusterMembers, clustersJoined } from './history/clusters.reader.ts';
 import { historyRoutes } from './history/history.routes.ts';
 import { ALERTS_CHANNEL, OUTBOX_CHANNEL } from './outbox/alerts.writer.ts';
 import { Dispatcher, type DispatcherOptions } from './outbox/dispatcher.ts';
@@ -41,9 +42,11 @@ export interface Feedback {
   readonly feeds: FeedsService;
   readonly advisories: AdvisoriesService;
   readonly history: HistoryService;
-  /** Wires the analysis area: warninglist filter of feeds (with a version for ETags), clusters. */
-  setWarninglist(predicate: WarninglistPredicate, version: string): void;
+  /** Wires the analysis area: warninglist filter of feeds (with its version, for ETags), clusters (exports, history). */
+  setWarninglist(predicate: WarninglistPredicate, version: () => string): void;
   setClusters(members: ClusterObjects, ofObjects: ClustersOf): void;
+  /** Wires the analysis area's tables as they are: warninglists and clusters. */
+  wireAnalysis(warninglists: { match(key: string): unknown; readonly version: number }): void;
   /** Starts delivering (the server calls it when it starts). */
   start(): void;
   /** Route plugins: registered with one line in the HTTP server. */
@@ -77,7 +80,7 @@ export async function createFeedback(storage: Storage, ingest: IngestService, op
   const feeds = new FeedsService(db, { kind: storage.kind, yara: opts.yara ?? (() => (yara ??= findYaraCompiler())) });
   const history = new HistoryService(db);
   const inbox = new InboxService(db);
-  let clusterMembers: ClusterObjects | undefined;
+  let clusterMembersOf: ClusterObjects | undefined;
 
   ingest.addHooks(alerts.hooks());
   ingest.addHooks(advisories.hooks());
@@ -107,15 +110,20 @@ export async function createFeedback(storage: Storage, ingest: IngestService, op
     history,
     setWarninglist: (p, v) => feeds.setWarninglist(p, v),
     setClusters(members, ofObjects) {
-      clusterMembers = members;
+      clusterMembersOf = members;
       history.setClusters(ofObjects);
+    },
+    wireAnalysis(warninglists) {
+      feeds.setWarninglist((key) => warninglists.match(key) !== null, () => String(warninglists.version));
+      clusterMembersOf = clusterMembers(db);
+      history.setClusters(clustersJoined(db));
     },
     start: () => dispatcher.start(),
     routes() {
       return async (app) => {
         await app.register(subscriptionsRoutes(subscriptions));
         await app.register(inboxRoutes(inbox, stream));
-        await app.register(exportRoutes(db, feeds, () => clusterMembers));
+        await app.register(exportRoutes(db, feeds, () => clusterMembersOf));
         await app.register(advisoriesRoutes(advisories, db));
         await app.register(historyRoutes(history));
         app.addHook('onReady', async () => dispatcher.start());

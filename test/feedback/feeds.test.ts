@@ -83,7 +83,7 @@ describeStorage('feed back: council feeds', (backend) => {
       ]),
     );
     await ingestStix(hub, a.key, bundle([indicator("[domain-name:value = 'strict.example']")]), `tlp=amber%2Bstrict&orgs=${b.org.id}`);
-    hub.app.feedback.setWarninglist((k) => k === 'domain-name:dns.google' || k === 'domain-name:docs.google.com', 'test-1');
+    hub.app.feedback.setWarninglist((k) => k === 'domain-name:dns.google' || k === 'domain-name:docs.google.com', () => 'test-1');
   });
   afterAll(async () => hub?.close());
 

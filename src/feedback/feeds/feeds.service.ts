@@ -57,7 +57,7 @@ function entryType(e: FeedEntry): string {
 export class FeedsService {
   readonly #db: Kysely<Database>;
   #warninglisted: WarninglistPredicate;
-  #warninglistVersion = '0';
+  #warninglistVersion: () => string = () => '0';
   readonly #yara: () => Promise<YaraCompiler | undefined>;
   readonly #kind: StorageKind;
 
@@ -68,8 +68,8 @@ export class FeedsService {
     this.#yara = opts.yara ?? (async () => undefined);
   }
 
-  /** Sets the warninglist filter (the analysis area's matcher); version goes into ETags. */
-  setWarninglist(predicate: WarninglistPredicate, version: string): void {
+  /** Sets the warninglist filter (the analysis area's matcher); its current version goes into ETags. */
+  setWarninglist(predicate: WarninglistPredicate, version: () => string): void {
     this.#warninglisted = predicate;
     this.#warninglistVersion = version;
   }
@@ -92,7 +92,7 @@ export class FeedsService {
   async etag(v: AnyViewer, r: FeedRequest, now = new Date()): Promise<string> {
     const who = v.kind === 'public' ? 'public' : `${v.orgId}|${v.userId}|${v.role}|${v.ndaAccepted}|${[...v.groupIds].sort().join(',')}`;
     const stamp = await feedStamp(this.#db, now);
-    const h = createHash('sha256').update(JSON.stringify([r, who, stamp, this.#warninglistVersion])).digest('base64url').slice(0, 27);
+    const h = createHash('sha256').update(JSON.stringify([r, who, stamp, this.#warninglistVersion()])).digest('base64url').slice(0, 27);
     return `"${h}"`;
   }
 
