@@ -46,7 +46,7 @@ async function loopbackReceiver(onPost: () => void): Promise<{ url: string; clos
 
 async function start(storage: Storage): Promise<{ app: App; base: string; close: () => Promise<void> }> {
   const config = loadConfig({ KESSETSU_RATE_LIMIT: '100000000', KESSETSU_LOG_LEVEL: 'warn' }, { dataDir: '/nonexistent' });
-  const app = await createApp(config, { storage, feedback: { dispatch: { pollMs: 200 } } });
+  const app = await createApp(config, { storage, feedback: { dispatch: { pollMs: 200, allowPrivateTargets: true } } });
   await bootstrap(storage.db, app.orgs, undefined);
   const server = await buildServer(app, { logger: false });
   const base = await server.listen({ host: '127.0.0.1', port: 0 });

@@ -178,6 +178,27 @@ describeStorage('feed back: SMTP that refuses, and restarts', (backend) => {
   });
 });
 
+describeStorage('feed back: webhooks cannot reach the hub’s own networks', (backend) => {
+  it('a webhook aimed at loopback is refused where it would connect, and says so', async () => {
+    const hook = await receiver('ok');
+    const hub = await startFeedbackHub(backend, { dispatch: { ...FAST_DISPATCH, allowPrivateTargets: false } });
+    try {
+      const a = await makeMember(hub);
+      const b = await makeMember(hub);
+      const literal = await subscribe(hub, b.key, { webhook_url: hook.url });
+      const named = await subscribe(hub, b.key, { webhook_url: hook.url.replace('127.0.0.1', 'localhost') });
+      await ingestStix(hub, a.key, phishingBundle('http://sakura-ssrf.example/x'));
+      const refused = (subId: string) => waitFor(async () => (await deliveries(hub, b.key, subId)).find((d) => d.last_error !== null), 5_000, 'a refused attempt');
+      expect((await refused(literal.id)).last_error).toBe('webhook target refused: 127.0.0.1 is a loopback address');
+      expect((await refused(named.id)).last_error).toMatch(/^webhook target refused: (127\.0\.0\.1|::1) is a loopback address$/);
+      expect(hook.received).toHaveLength(0);
+    } finally {
+      await hub.close();
+      await hook.close();
+    }
+  });
+});
+
 describe('webhook signature', () => {
   it('the README snippet verifies what the hub signs, and refuses tampering and old timestamps', async () => {
     const { readFileSync } = await import('node:fs');

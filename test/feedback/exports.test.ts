@@ -125,8 +125,8 @@ describeStorage('feed back: exports round-trip through the importers', (backend)
     expect(forC.some((o) => o.name === 'amber-misp-test.jp')).toBe(false);
   });
 
-  it('refuses ids that are not STIX ids and clusters it cannot resolve', async () => {
+  it('refuses ids that are not STIX ids, and clusters that do not exist', async () => {
     expect((await hub.server.inject({ method: 'GET', url: '/api/v1/export?format=stix&ids=%27%3B%20drop%20table', headers: as(b.key) })).statusCode).toBe(400);
-    expect((await hub.server.inject({ method: 'GET', url: '/api/v1/export?format=stix&cluster=c1', headers: as(b.key) })).statusCode).toBe(400);
+    expect((await hub.server.inject({ method: 'GET', url: '/api/v1/export?format=stix&cluster=c1', headers: as(b.key) })).statusCode).toBe(404);
   });
 });

@@ -11,7 +11,7 @@ import type { Backend } from '../support/storage.ts';
 import type { TestHub } from '../support/app.ts';
 
 /** Fast retries for tests: a failed delivery is tried again within tens of milliseconds. */
-export const FAST_DISPATCH = { backoffBaseMs: 30, backoffMaxMs: 200, pollMs: 50, webhookTimeoutMs: 500, maxAttempts: 4, leaseMs: 5_000 } as const;
+export const FAST_DISPATCH = { backoffBaseMs: 30, backoffMaxMs: 200, pollMs: 50, webhookTimeoutMs: 1_000, maxAttempts: 4, leaseMs: 5_000, allowPrivateTargets: true } as const;
 
 /** startHub with feed-back options (SMTP, dispatcher timings). */
 export async function startFeedbackHub(backend: Backend, feedback: FeedbackOptions = {}): Promise<TestHub> {
@@ -65,7 +65,7 @@ export interface Receiver {
 
 /**
  * An HTTP receiver on 127.0.0.1 that records every request and answers as told: 204, 500, a 302
- * to elsewhere, never (hang), or after 300 ms (slow).
+ * to elsewhere, never (hang), or after 200 ms (slow).
  */
 export async function receiver(behaviour: Behaviour = 'ok'): Promise<Receiver> {
   const received: Received[] = [];
@@ -84,7 +84,7 @@ export async function receiver(behaviour: Behaviour = 'ok'): Promise<Receiver> {
         case 'redirect':
           return void res.writeHead(302, { location: 'http://127.0.0.1:9/elsewhere' }).end();
         case 'slow':
-          return void setTimeout(() => res.writeHead(204).end(), 300);
+          return void setTimeout(() => res.writeHead(204).end(), 200);
         case 'hang':
           return;
       }

@@ -16,13 +16,13 @@ export interface Attempt extends AttemptResult {
  * Never throws: every failure is a result with its reason.
  * @example const r = await attemptDelivery(row, ctx, mail, { webhookTimeoutMs: 10_000 })
  */
-export async function attemptDelivery(row: OutboxRow, ctx: DeliveryContext | undefined, mail: MailSender | null, o: { webhookTimeoutMs: number }): Promise<Attempt> {
+export async function attemptDelivery(row: OutboxRow, ctx: DeliveryContext | undefined, mail: MailSender | null, o: { webhookTimeoutMs: number; allowPrivateTargets: boolean }): Promise<Attempt> {
   if (!ctx) return { ok: false, status: null, error: 'the alert no longer exists', permanent: true };
   if (row.channel === 'webhook') {
     if (!ctx.secret) return { ok: false, status: null, error: 'the subscription has no webhook secret any more', permanent: true };
     const body = JSON.stringify({ type: 'kessetsu.alert', alert_id: ctx.alert.id, delivery_id: row.id, created: ctx.alert.created_at.toISOString(), kind: ctx.alert.kind, title: ctx.alert.title, alert: ctx.alert.body });
     const headers = { [SIGNATURE_HEADER]: signWebhook(ctx.secret, body), 'x-kessetsu-event': 'alert', 'x-kessetsu-delivery': String(row.id) };
-    return { ...(await postWebhook(row.target, body, headers, { timeoutMs: o.webhookTimeoutMs })), permanent: false };
+    return { ...(await postWebhook(row.target, body, headers, { timeoutMs: o.webhookTimeoutMs, allowPrivate: o.allowPrivateTargets })), permanent: false };
   }
   // Not dead at once: an operator who configures SMTP should not lose what waited for it.
   if (!mail) return { ok: false, status: null, error: 'no SMTP server is configured on this hub', permanent: false };

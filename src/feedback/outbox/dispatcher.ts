@@ -22,6 +22,8 @@ export interface DispatcherOptions {
   readonly backoffMaxMs: number;
   /** How often to look for due retries when nothing wakes the dispatcher. */
   readonly pollMs: number;
+  /** Webhooks may reach private, loopback and link-local addresses (off: members cannot aim the hub at its own networks). */
+  readonly allowPrivateTargets: boolean;
 }
 
 /** Production defaults: 10 attempts over about nine hours. */
@@ -35,6 +37,7 @@ export const DEFAULT_DISPATCH: DispatcherOptions = {
   backoffBaseMs: 30_000,
   backoffMaxMs: 3_600_000,
   pollMs: 1_000,
+  allowPrivateTargets: false,
 };
 
 /**

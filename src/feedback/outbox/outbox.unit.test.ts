@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { backoffMs } from './dispatcher.ts';
 import { renderAlertMail } from './mail.templates.ts';
 import { signWebhook, verifyWebhook } from './webhook.signature.ts';
+import { refusedAddress } from './target.guard.ts';
 import type { AlertBody } from '../subscriptions/alert.draft.ts';
 
 describe('webhook signature', () => {
@@ -55,5 +56,18 @@ describe('alert e-mail', () => {
     expect(m.subject).toBe('[TLP:AMBER] [Kessetsu] Brand "sakura" imitated');
     expect(m.text).toContain('Shared by: an organisation (finance)');
     expect(m.text).toContain('and 1 more');
+  });
+});
+
+describe('webhook targets', () => {
+  it('only public unicast addresses are dialled', () => {
+    expect(refusedAddress('127.0.0.1')).toBe('127.0.0.1 is a loopback address');
+    expect(refusedAddress('169.254.169.254')).toBe('169.254.169.254 is a linkLocal address');
+    expect(refusedAddress('10.1.2.3')).toBe('10.1.2.3 is a private address');
+    expect(refusedAddress('::ffff:192.168.0.1')).toBe('192.168.0.1 is a private address');
+    expect(refusedAddress('fd00::1')).toBe('fd00::1 is a uniqueLocal address');
+    expect(refusedAddress('0.0.0.0')).toBe('0.0.0.0 is a unspecified address');
+    expect(refusedAddress('8.8.8.8')).toBeUndefined();
+    expect(refusedAddress('2001:4860:4860::8888')).toBeUndefined();
   });
 });

@@ -1,5 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
+import ipaddr from 'ipaddr.js';
+import { publicOnlyLookup, refusedAddress } from './target.guard.ts';
 
 /** How one delivery attempt ended. */
 export interface AttemptResult {
@@ -12,6 +14,8 @@ export interface AttemptResult {
 export interface WebhookOptions {
   /** Whole attempt, connection to answer, in ms. */
   readonly timeoutMs: number;
+  /** Dial private, loopback and link-local addresses too (tests, a hub inside a closed network). */
+  readonly allowPrivate?: boolean;
 }
 
 // Kept-alive connections: a thousand deliveries a second to one receiver reuse a few sockets.
@@ -35,6 +39,11 @@ export function postWebhook(url: string, body: string, headers: Readonly<Record<
   }
   if (target.protocol !== 'http:' && target.protocol !== 'https:') return Promise.resolve({ ok: false, status: null, error: `webhook URL scheme ${target.protocol} is not http or https` });
   const lib = target.protocol === 'https:' ? https : http;
+  const literal = target.hostname.replace(/^\[|\]$/g, '');
+  if (!opts.allowPrivate && ipaddr.isValid(literal)) {
+    const refused = refusedAddress(literal);
+    if (refused) return Promise.resolve({ ok: false, status: null, error: `webhook target refused: ${refused}` });
+  }
   return new Promise((resolve) => {
     let settled = false;
     const done = (r: AttemptResult): void => {
@@ -48,6 +57,7 @@ export function postWebhook(url: string, body: string, headers: Readonly<Record<
       {
         method: 'POST',
         agent: agents[target.protocol as 'http:' | 'https:'],
+        ...(opts.allowPrivate ? {} : { lookup: publicOnlyLookup }),
         headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'user-agent': 'Kessetsu-Webhook/1', ...headers },
       },
       (res) => {
@@ -71,7 +81,7 @@ export function postWebhook(url: string, body: string, headers: Readonly<Record<
       req.destroy();
       done({ ok: false, status: null, error: `no answer within ${opts.timeoutMs} ms` });
     }, opts.timeoutMs);
-    req.on('error', (err: NodeJS.ErrnoException) => done({ ok: false, status: null, error: `cannot deliver: ${err.code ?? err.message}` }));
+    req.on('error', (err: NodeJS.ErrnoException) => done({ ok: false, status: null, error: err.code === 'EREFUSEDTARGET' ? err.message : `cannot deliver: ${err.code ?? err.message}` }));
     req.end(body);
   });
 }
