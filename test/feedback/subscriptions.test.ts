@@ -1,3 +1,4 @@
+import { domainToASCII } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeStorage } from '../support/storage.ts';
 import { as, makeMember, type TestHub, type TestMember } from '../support/app.ts';
@@ -25,7 +26,7 @@ describeStorage('feed back: what subscriptions hear', (backend) => {
   interface Item {
     subscription_id: string;
     title: string;
-    alert: { total: number; contributor: unknown; details: unknown; matches: { value: string; reason: string; tlp: string | null }[] };
+    alert: { total: number; contributor: unknown; details: unknown; matches: { value: string; display?: string; reason: string; tlp: string | null }[] };
   }
   async function alertsOf(m: TestMember, subId: string): Promise<Item[]> {
     const items = (await hub.server.inject({ method: 'GET', url: '/api/v1/inbox?limit=500', headers: as(m.key) })).json().items as Item[];
@@ -100,6 +101,15 @@ describeStorage('feed back: what subscriptions hear', (backend) => {
     // The person named in the RED contribution hears of it through their own subscription.
     expect((await alertsOf(b, me)).map((x) => x.alert.matches[0]!.value).sort()).toEqual(['momiji-anon.example', 'momiji-red.example']);
     expect(sectorIdentity('finance').name).toBe('A financial institution');
+  });
+
+  it('a homoglyph look-alike is caught and shown as people read it', async () => {
+    const sub = await subscribe(b, { kind: 'asset', rule: { keywords: ['sakura'] } });
+    // Cyrillic ѕ (U+0455) and а (U+0430): in the store as Punycode.
+    const host = domainToASCII('ѕаkurа-login.example');
+    await ingestStix(hub, a.key, bundle([indicator(`[domain-name:value = '${host}']`)]));
+    const [got] = await alertsOf(b, sub);
+    expect(got!.alert.matches[0]).toMatchObject({ value: host, display: 'ѕаkurа-login.example', reason: 'brand "sakura"' });
   });
 
   it('a cluster crossing a priority reaches those who may see one of its objects', async () => {

@@ -80,7 +80,7 @@ export function renderAlertMail(lang: Lang, title: string, body: AlertBody): Mai
     lines.push(lang === 'ja' ? `提供元: ${who}` : `Shared by: ${who}`);
   }
   lines.push('');
-  for (const m of body.matches) lines.push(`- ${defang(m.value)}  (${reasonIn(lang, m.reason)}${m.tlp ? `, TLP:${m.tlp.toUpperCase()}` : ''})`);
+  for (const m of body.matches) lines.push(`- ${defang(m.value)}${m.display ? ` 〔${defang(m.display)}〕` : ''}  (${reasonIn(lang, m.reason)}${m.tlp ? `, TLP:${m.tlp.toUpperCase()}` : ''})`);
   if (body.truncated) lines.push(lang === 'ja' ? `ほか ${body.total - body.matches.length} 件` : `and ${body.total - body.matches.length} more`);
   const counted = body.details.counted_only;
   if (typeof counted === 'number') lines.push(lang === 'ja' ? `詳細非開示の観測: ${counted} 件` : `Sightings not shared with you in detail: ${counted}`);

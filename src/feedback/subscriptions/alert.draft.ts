@@ -10,6 +10,8 @@ export const MAX_OBJECTS = 100;
 /** One matched value as the subscriber sees it. */
 export interface AlertMatch {
   readonly value: string;
+  /** The Unicode form of an internationalised host, when it differs from the stored value. */
+  readonly display?: string;
   readonly type: string;
   readonly reason: string;
   readonly object_ids: readonly string[];

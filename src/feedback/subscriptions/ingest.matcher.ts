@@ -7,6 +7,8 @@ import type { StixObject } from '../../stix/stix.types.ts';
 import { TLP_LEVELS } from '../../trust/tlp.ts';
 import { MatchCollector, draftOf, type AlertContributor, type AlertDraft } from './alert.draft.ts';
 import { keyParts } from './key-parts.ts';
+import { domainDisplay, emailDisplay } from '../../observables/domain.normalize.ts';
+import { urlDisplay } from '../../observables/url.normalize.ts';
 import type { CompiledSubscription, MatchPlan } from './match.plan.ts';
 import { sectorFamily } from './sector.families.ts';
 
@@ -95,7 +97,10 @@ export async function matchIngest(plan: MatchPlan, ev: IngestCommitted, lookups:
     }
     if (!seen.length) return;
     const parts = keyParts(key);
-    collector(i).add({ value: parts.readable && parts.type !== 'email-addr' ? (parts.type === 'url' ? parts.value : parts.readable) : parts.value, type: parts.type, reason, object_ids: seen, tlp });
+    // The value as stored (Punycode hosts), and as a person reads it when that differs: a look-alike
+    // such as xn--80ak6aa92e.com is only recognisable as "ѕаkurа.com".
+    const display = parts.type === 'url' ? urlDisplay(parts.value) : parts.type === 'domain-name' ? domainDisplay(parts.value) : parts.type === 'email-addr' ? emailDisplay(parts.value) : parts.value;
+    collector(i).add({ value: parts.value, ...(display !== parts.value ? { display } : {}), type: parts.type, reason, object_ids: seen, tlp });
   };
 
   // My assets and brand keywords: every key of every new object through one compiled matcher.
