@@ -175,7 +175,7 @@ async function* cursorPages(db: Kysely<Database>, viewer: AnyViewer, f: FeedFilt
  */
 export async function* feedPages(db: Kysely<Database>, viewer: AnyViewer, f: FeedFilter, kind: StorageKind, pageSize = 5000): AsyncGenerator<FeedEntry[]> {
   if (!f.prefixes.length) return;
-  const pages = kind === 'postgres' ? cursorPages(db, viewer, f, pageSize * 2) : keysetPages(db, viewer, f, pageSize);
+  const pages = kind === 'postgres' ? cursorPages(db, viewer, f, pageSize) : keysetPages(db, viewer, f, pageSize);
   for await (const rows of pages) yield rows.map((r) => toEntry(f.prefixes, r));
 }
 

@@ -3,7 +3,7 @@ import type { Database } from '../../db/schema.ts';
 import type { OutboxRow } from '../feedback.tables.ts';
 import { attemptDelivery } from './delivery.attempt.ts';
 import type { MailSender } from './mail.sender.ts';
-import { claimDue, deliveryContexts, recordOutcomes, type DeliveryContext, type Outcome } from './outbox.repository.ts';
+import { claimDue, deliveryContexts, recordOutcomes, releaseClaims, type DeliveryContext, type Outcome } from './outbox.repository.ts';
 
 /** Knobs of delivery; defaults suit production, tests shrink the delays. */
 export interface DispatcherOptions {
@@ -118,12 +118,15 @@ export class Dispatcher {
       });
   }
 
-  /** Stops claiming, waits for the deliveries in flight, records every outcome; queued rows wait for their lease. */
+  /** Stops claiming, gives back rows not yet tried, waits for the deliveries in flight, records every outcome. */
   async stop(): Promise<void> {
     this.#running = false;
     clearTimeout(this.#timer);
     await this.#ticking;
+    // Rows claimed but not yet tried go back to the queue for the next node (not attempted: not counted).
+    const unsent = [...this.#queues.values()].flat().map((q) => q.row.id);
     this.#queues.clear();
+    await releaseClaims(this.#db, unsent).catch(() => {});
     await Promise.allSettled([...this.#inFlight]);
     await this.#flush();
   }

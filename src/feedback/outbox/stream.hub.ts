@@ -88,8 +88,9 @@ export class StreamHub {
     this.#clients.add(client);
     const remove = (): void => void this.#clients.delete(client);
     if (lastEventId !== null) {
+      let missed: AlertRow[] = [];
       try {
-        const missed = await this.#db
+        missed = await this.#db
           .selectFrom('alerts')
           .selectAll()
           .where('id', '>', lastEventId)
@@ -98,11 +99,11 @@ export class StreamHub {
           .orderBy('id')
           .limit(PAGE * 2)
           .execute();
-        for (const a of missed) this.#send(client, a);
       } finally {
-        const pending = client.pending ?? [];
+        // Live alerts that came while the missed ones were read: all in id order, each once.
+        const all = [...missed, ...(client.pending ?? [])].sort((x, y) => x.id - y.id);
         client.pending = null;
-        for (const a of pending) this.#send(client, a);
+        for (const a of all) this.#send(client, a);
       }
     }
     return remove;
