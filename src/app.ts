@@ -89,7 +89,12 @@ export async function createApp(config: Config, opts: { storage?: Storage; migra
   const groups = new GroupsService(db, notifyAccessChange);
   const sanitise = new SanitiseService(db, ingest);
   const analysis = await createAnalysis(storage, ingest, index, indexReady); // analyse (issue 5)
-  const feedback = await createFeedback(storage, ingest, opts.feedback); // feed back (issue 6)
+  // Mail and private webhook targets come from the config unless a caller (tests) says otherwise.
+  const feedbackOpts: FeedbackOptions = opts.feedback ?? {
+    ...(config.smtpUrl ? { mail: { smtpUrl: config.smtpUrl, from: config.mailFrom } } : {}),
+    ...(config.webhookAllowPrivate ? { dispatch: { allowPrivateTargets: true } } : {}),
+  };
+  const feedback = await createFeedback(storage, ingest, feedbackOpts); // feed back (issue 6)
   feedback.wireAnalysis(analysis.warninglists); // feed back (issue 6): warninglists filter feeds; clusters in exports and history
   return {
     config,

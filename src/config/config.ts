@@ -20,6 +20,11 @@ export interface Config {
   readonly stixSchemaDir: string | undefined;
   /** Serve the public CLEAR TAXII collection without an account. */
   readonly publicTaxii: boolean;
+  /** SMTP server for alert e-mail (smtp://user:pass@host:port); e-mail waits in the outbox without it. */
+  readonly smtpUrl: string | undefined;
+  readonly mailFrom: string;
+  /** Allow webhooks to private and loopback addresses (hubs inside closed networks). */
+  readonly webhookAllowPrivate: boolean;
 }
 
 /** Options given on the command line; they win over the environment. */
@@ -67,6 +72,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     rateLimitPerMinute: intFrom(env, 'KESSETSU_RATE_LIMIT', 6000),
     stixSchemaDir: findStixSchemas(env),
     publicTaxii: (env.KESSETSU_PUBLIC_TAXII ?? 'true') !== 'false',
+    smtpUrl: env.KESSETSU_SMTP_URL || undefined,
+    mailFrom: env.KESSETSU_MAIL_FROM || 'kessetsu@localhost',
+    webhookAllowPrivate: env.KESSETSU_WEBHOOK_ALLOW_PRIVATE === 'true',
   };
 }
 
