@@ -118,6 +118,25 @@ describeStorage('analysis storage', (backend) => {
     expect(bad[0]!.error).toMatch(/neither RIR delegated statistics/);
   });
 
+  it('an ingest schedules one analysis run after the debounce delay', async () => {
+    await hub.app.analysis.updateSettings(['autoRun=true', 'debounceMs=1000']);
+    try {
+      const before = (await hub.app.analysis.runs(1))[0]?.id ?? 0;
+      const now = new Date().toISOString();
+      for (let i = 0; i < 3; i++) {
+        const objects: StixObject[] = [{ type: 'indicator', spec_version: '2.1', id: `indicator--00000000-0000-4000-8000-${String(900 + i).padStart(12, '0')}`, created: now, modified: now, pattern: `[ipv4-addr:value = '203.0.113.${i + 1}']`, pattern_type: 'stix', valid_from: now }];
+        await hub.app.ingest.ingestParsed(viewer, { format: 'stix', objects, errors: [], warnings: [] }, params({ tlp: 'green' }));
+      }
+      for (let t = 0; t < 100 && ((await hub.app.analysis.runs(1))[0]?.id ?? 0) === before; t++) await new Promise((r) => setTimeout(r, 100));
+      await hub.app.analysis.drain();
+      const runs = (await hub.app.analysis.runs(10)).filter((r) => Number(r.id) > Number(before));
+      // Three ingests in a burst: one run.
+      expect(runs.map((r) => [r.trigger, r.status])).toEqual([['after-ingest', 'done']]);
+    } finally {
+      await hub.app.analysis.updateSettings(['autoRun=false']);
+    }
+  });
+
   it('hostile requests get a clear error, never a crash', async () => {
     const get = (url: string, key: string | null = bank.key) => hub.server.inject({ method: 'GET', url, headers: key ? as(key) : {} });
     expect((await get('/api/v1/root-sources', null)).statusCode).toBe(401);
