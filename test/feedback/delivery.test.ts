@@ -68,9 +68,8 @@ describeStorage('feed back: hostile receivers', (backend) => {
     expect(redirD).toMatchObject({ status: 'dead', last_status: 302, last_error: 'redirect to http://127.0.0.1:9/elsewhere not followed' });
     const [hangD] = await deliveries(hub, b.key, subs.hang!);
     expect(hangD).toMatchObject({ status: 'dead', last_status: null, last_error: `no answer within ${FAST_DISPATCH.webhookTimeoutMs} ms` });
-    // Retries came with growing delays (exponential backoff).
-    const times = r.fail500!.received.map((x) => x.at);
-    expect(times[3]! - times[2]!).toBeGreaterThan(times[1]! - times[0]!);
+    // The backoff schedule itself is checked without clocks in the dispatcher's unit tests: wall-clock gaps
+    // between retries are at the mercy of a loaded CI machine.
 
     const sub = (await hub.server.inject({ method: 'GET', url: `/api/v1/subscriptions/${subs.fail500}`, headers: as(b.key) })).json();
     expect(sub.deliveries).toEqual({ pending: 0, delivered: 0, dead: 1 });
