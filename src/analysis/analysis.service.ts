@@ -123,7 +123,8 @@ export class AnalysisService {
     return {
       afterCommit: (ev: IngestCommitted) => {
         if (this.#closed) return;
-        if (this.#settings.correlateOnIngest) this.#track(this.correlateIngest(ev));
+        // A process without the index (a CLI import) cannot correlate; the server's next run will.
+        if (this.#settings.correlateOnIngest && this.#d.index.active) this.#track(this.correlateIngest(ev));
         this.schedule();
       },
     };
