@@ -1,19 +1,13 @@
 import { createHash } from 'node:crypto';
-import type { Tlp } from '../../db/schema.ts';
+import type { ContributionScope } from '../../access/visibility.policy.ts';
 
 // A signature is the set of contribution scopes of one object: who contributed it, at which TLP,
 // to whom, whether it may be counted, with which confidence. Objects with the same signature are
 // seen by exactly the same viewers, so the job counts facts per signature and reads apply THE
 // policy to the signature's scope rows. The id is a hash of the content: stable across runs.
 
-/** One contribution scope. */
-export interface Scope {
-  readonly orgId: string;
-  readonly userId: string | null;
-  readonly tlp: Tlp;
-  readonly recipientOrgs: readonly string[];
-  readonly recipientGroups: readonly string[];
-  readonly recipientUsers: readonly string[];
+/** One contribution scope: what the policy reads, plus what the job counts. */
+export interface Scope extends ContributionScope {
   readonly allowCount: boolean;
   readonly confidence: number | null;
 }
