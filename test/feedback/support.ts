@@ -2,36 +2,16 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { createApp } from '../../src/app.ts';
-import { loadConfig } from '../../src/config/config.ts';
-import { buildServer } from '../../src/http/server.ts';
-import { bootstrap } from '../../src/orgs/bootstrap.ts';
 import type { FeedbackOptions } from '../../src/feedback/feedback.module.ts';
 import type { Backend } from '../support/storage.ts';
-import type { TestHub } from '../support/app.ts';
+import { startHub, type TestHub } from '../support/app.ts';
 
 /** Fast retries for tests: a failed delivery is tried again within tens of milliseconds. */
 export const FAST_DISPATCH = { backoffBaseMs: 30, backoffMaxMs: 200, pollMs: 50, webhookTimeoutMs: 1_000, maxAttempts: 4, leaseMs: 5_000, allowPrivateTargets: true } as const;
 
 /** startHub with feed-back options (SMTP, dispatcher timings). */
-export async function startFeedbackHub(backend: Backend, feedback: FeedbackOptions = {}): Promise<TestHub> {
-  const storage = await backend.open();
-  const config = loadConfig({ KESSETSU_RATE_LIMIT: '1000000' }, { dataDir: '/nonexistent' });
-  const app = await createApp(config, { storage, feedback: { dispatch: FAST_DISPATCH, ...feedback } });
-  const first = await bootstrap(storage.db, app.orgs, undefined);
-  const server = await buildServer(app, { logger: process.env.KESSETSU_TEST_LOG === '1' });
-  await server.ready();
-  return {
-    app,
-    server,
-    adminKey: first!.key,
-    hubOrgId: first!.orgId,
-    async close() {
-      await server.close();
-      await app.close();
-      await storage.close();
-    },
-  };
+export function startFeedbackHub(backend: Backend, feedback: FeedbackOptions = {}): Promise<TestHub> {
+  return startHub(backend, {}, { feedback: { dispatch: FAST_DISPATCH, ...feedback } });
 }
 
 /** Polls until the check returns something truthy, or fails after the timeout. */

@@ -17,10 +17,10 @@ export interface TestHub {
 }
 
 /** Starts an app and an (unlistening) server on a fresh database of the backend. */
-export async function startHub(backend: Backend, env: Record<string, string> = {}): Promise<TestHub> {
+export async function startHub(backend: Backend, env: Record<string, string> = {}, appOptions: Omit<Parameters<typeof createApp>[1], 'storage'> = {}): Promise<TestHub> {
   const storage = await backend.open();
   const config = loadConfig({ KESSETSU_RATE_LIMIT: '1000000', ...env }, { dataDir: '/nonexistent' });
-  const app = await createApp(config, { storage });
+  const app = await createApp(config, { ...appOptions, storage });
   const first = await bootstrap(storage.db, app.orgs, undefined);
   const server = await buildServer(app, { logger: process.env.KESSETSU_TEST_LOG === '1' });
   await server.ready();
