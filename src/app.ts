@@ -19,6 +19,7 @@ import { createFeedback, type Feedback, type FeedbackOptions } from './feedback/
 import { createAnalysis } from './analysis/analysis.module.ts'; // analyse (issue 5)
 import type { AnalysisService } from './analysis/analysis.service.ts'; // analyse (issue 5)
 import type { WarninglistsService } from './analysis/warninglists/warninglists.service.ts'; // analyse (issue 5)
+import { SessionsService } from './sessions/sessions.service.ts'; // sign-in (issue 13)
 
 const AUTH_CHANNEL = 'kessetsu_auth';
 const INGEST_CHANNEL = 'kessetsu_ingest';
@@ -44,6 +45,8 @@ export interface App {
   readonly analysis: AnalysisService;
   /** Analyse (issue 5): `warninglists.match(key)` says which enabled list silences a value. */
   readonly warninglists: WarninglistsService;
+  /** Sign-in (issue 13): passwords, TOTP and browser sessions. */
+  readonly sessions: SessionsService;
   /** Resolves when the observable index has been rebuilt from the database. */
   readonly indexReady: Promise<void>;
   close(): Promise<void>;
@@ -95,6 +98,7 @@ export async function createApp(config: Config, opts: { storage?: Storage; migra
     ...(config.webhookAllowPrivate ? { dispatch: { allowPrivateTargets: true } } : {}),
   };
   const feedback = await createFeedback(storage, ingest, feedbackOpts); // feed back (issue 6)
+  const sessions = new SessionsService(db); // sign-in (issue 13)
   feedback.wireAnalysis(analysis.warninglists); // feed back (issue 6): warninglists filter feeds; clusters in exports and history
   return {
     config,
@@ -113,6 +117,7 @@ export async function createApp(config: Config, opts: { storage?: Storage; migra
     feedback,
     analysis, // analyse (issue 5)
     warninglists: analysis.warninglists, // analyse (issue 5)
+    sessions, // sign-in (issue 13)
     indexReady,
     async close() {
       await ingest.drain();

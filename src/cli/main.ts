@@ -7,6 +7,7 @@ import { registerImport } from './import.command.ts';
 import { registerTaxii } from './taxii.command.ts';
 import { registerAnalysis } from './analysis.command.ts'; // analyse (issue 5)
 import { registerExport } from './export.command.ts'; // feed back (issue 6)
+import { registerLogin } from './login.commands.ts'; // sign-in (issue 13)
 import { CliError } from './cli-context.ts';
 
 const program = new Command('kessetsu')
@@ -21,6 +22,7 @@ registerImport(program);
 registerTaxii(program);
 registerAnalysis(program); // analyse (issue 5)
 registerExport(program); // feed back (issue 6)
+registerLogin(program); // sign-in (issue 13)
 
 try {
   await program.parseAsync(process.argv);

@@ -5,6 +5,7 @@ import * as knowledgeStore from './migrations/2026-11-23T01-00-knowledge-store.t
 import * as analysis from './migrations/2026-11-23T03-00-analysis.ts'; // analysis (issue 5)
 import * as feedback from './migrations/2026-11-23T04-00-feedback.ts';
 import * as taxii from './migrations/2026-11-23T05-00-taxii.ts';
+import * as webSessions from './migrations/2026-12-04T17-00-sessions.ts'; // sign-in (issue 13)
 
 // Listed statically so the migrations ship inside any bundle and run in a stable order.
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -13,6 +14,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-11-23T03-00-analysis': analysis,
   '2026-11-23T04-00-feedback': feedback,
   '2026-11-23T05-00-taxii': taxii,
+  '2026-12-04T17-00-sessions': webSessions, // sign-in (issue 13)
 };
 
 class StaticProvider implements MigrationProvider {

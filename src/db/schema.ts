@@ -183,3 +183,33 @@ export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type AuditRow = Selectable<AuditLogTable>;
 export type ContributionRow = Selectable<ContributionsTable>;
 export type StixObjectRow = Selectable<StixObjectsTable>;
+
+// Sign-in (issue 13): logins and browser sessions.
+export interface UserLoginsTable {
+  user_id: string;
+  username: string;
+  password_hash: string;
+  totp_secret: string | null;
+  totp_confirmed_at: Date | null;
+  totp_last_step: ColumnType<string | number, number | undefined, number>;
+  failed_attempts: Generated<number>;
+  locked_until: Date | null;
+  password_changed_at: Generated<Date>;
+}
+
+export interface WebSessionsTable {
+  id: string;
+  user_id: string;
+  stage: 'totp' | 'enrol' | 'full';
+  csrf_token: string;
+  created_at: Generated<Date>;
+  last_seen_at: Generated<Date>;
+  expires_at: Timestamp;
+  user_agent: string | null;
+}
+
+/** Sign-in tables (issue 13), merged into the Database type. */
+export interface Database {
+  user_logins: UserLoginsTable;
+  web_sessions: WebSessionsTable;
+}

@@ -20,6 +20,9 @@ import { groupsRoutes } from '../groups/groups.routes.ts';
 import { sanitiseRoutes } from '../trust/sanitise.routes.ts';
 import { taxiiRoutes } from '../taxii/taxii.routes.ts';
 import { analysisRoutes } from '../analysis/analysis.routes.ts'; // analyse (issue 5)
+import { installSessionAuth } from '../sessions/session.hook.ts'; // sign-in (issue 13)
+import { sessionsRoutes } from '../sessions/sessions.routes.ts'; // sign-in (issue 13)
+import { webRoutes } from '../web/web.routes.ts'; // web interface (issue 13)
 
 /** Options of the HTTP server that are not part of the config. */
 export interface ServerOptions {
@@ -86,6 +89,7 @@ export async function buildServer(app: App, opts: ServerOptions = {}): Promise<F
     const bearer = bearerOf(header);
     if (bearer) req.viewer = await app.auth.authenticate(bearer);
   });
+  installSessionAuth(server, app.sessions); // sign-in (issue 13): cookie sessions for the web app, after the Bearer hook
   server.addHook('onResponse', async (req, reply) => {
     app.metrics.observeRequest(req.method, req.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
   });
@@ -101,6 +105,8 @@ export async function buildServer(app: App, opts: ServerOptions = {}): Promise<F
   await server.register(app.feedback.routes()); // feed back (issue 6)
   await server.register(taxiiRoutes(app));
   await server.register(analysisRoutes(app.analysis)); // analyse (issue 5)
+  await server.register(sessionsRoutes(app.sessions, { idleSeconds: 12 * 3600 })); // sign-in (issue 13)
+  await server.register(webRoutes()); // web interface (issue 13)
   server.get('/api/openapi.json', { schema: { hide: true } }, async () => server.swagger());
   return server;
 }
