@@ -64,9 +64,12 @@ export async function createApp(config: Config, opts: { storage?: Storage; migra
   const metrics = new Metrics();
   const auth = new Authenticator(db);
   // Changes to keys, users and organisations reach every node's key cache.
-  const notifyAccessChange = (): void => {
+  const notifyAccessChange = (): Promise<void> => {
     auth.invalidate();
-    sql`select pg_notify(${AUTH_CHANNEL}, '')`.execute(db).catch(() => {});
+    return sql`select pg_notify(${AUTH_CHANNEL}, '')`
+      .execute(db)
+      .then(() => undefined)
+      .catch(() => {});
   };
   const unlistenAuth = await storage.listen(AUTH_CHANNEL, () => auth.invalidate());
   const orgs = new OrgsService(db, notifyAccessChange);

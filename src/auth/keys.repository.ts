@@ -74,3 +74,14 @@ export async function touchKeys(db: Kysely<Database>, ids: readonly string[], at
   if (ids.length === 0) return;
   await db.updateTable('api_keys').set({ last_used_at: at }).where('id', 'in', ids).execute();
 }
+
+/** Of the given keys and users, those still usable: keys not revoked of enabled users, and enabled users. */
+export async function liveCredentials(db: Kysely<Database>, keyIds: readonly string[], userIds: readonly string[]): Promise<{ keys: Set<string>; users: Set<string> }> {
+  const [keys, users] = await Promise.all([
+    keyIds.length
+      ? db.selectFrom('api_keys as k').innerJoin('users as u', 'u.id', 'k.user_id').select('k.id').where('k.id', 'in', keyIds).where('k.revoked_at', 'is', null).where('u.disabled_at', 'is', null).execute()
+      : Promise.resolve([]),
+    userIds.length ? db.selectFrom('users').select('id').where('id', 'in', userIds).where('disabled_at', 'is', null).execute() : Promise.resolve([]),
+  ]);
+  return { keys: new Set(keys.map((k) => k.id)), users: new Set(users.map((u) => u.id)) };
+}

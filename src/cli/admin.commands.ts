@@ -110,11 +110,10 @@ export function registerAdmin(program: Command): void {
     .action(async (keyId: string, flags: RemoteFlags & { user: string }) => {
       const r = remote(flags);
       if (r) return print(await callApi(r.url, r.key, 'DELETE', `/api/v1/users/${flags.user}/keys/${keyId}`));
+      // Through the service, so hubs running on the same PostgreSQL hear of it and end the key's streams.
       await withDirectApp(flags, async (app) => {
-        const row = await app.storage.db.updateTable('api_keys').set({ revoked_at: new Date() }).where('id', '=', keyId).where('user_id', '=', flags.user).returning(['id', 'prefix', 'revoked_at']).executeTakeFirst();
+        const row = await app.orgs.revokeKey(null, flags.user, keyId, 'cli').catch(() => undefined);
         if (!row) throw new CliError(`no key ${keyId} for user ${flags.user}`);
-        const { appendAudit } = await import('../audit/audit.repository.ts');
-        await appendAudit(app.storage.db, [{ action: 'key.revoke', targetType: 'api_key', targetId: keyId, via: 'cli', details: { userId: flags.user, prefix: row.prefix } }]);
         print(row);
       });
     });

@@ -94,8 +94,12 @@ export async function createFeedback(storage: Storage, ingest: IngestService, op
   const unlisten = [
     await storage.listen(ALERTS_CHANNEL, () => stream.notify()),
     await storage.listen(OUTBOX_CHANNEL, () => dispatcher.wake()),
-    // Access changes (keys, users, organisations, groups) reach subscription viewers too.
-    await storage.listen('kessetsu_auth', () => registry.invalidate()),
+    // Access changes (keys, users, organisations, groups) reach subscription viewers too, and end the
+    // live streams of revoked keys and disabled users (issue 10.7).
+    await storage.listen('kessetsu_auth', () => {
+      registry.invalidate();
+      stream.revalidate();
+    }),
   ];
 
   return {

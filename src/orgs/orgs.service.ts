@@ -40,9 +40,9 @@ function requireAdmin(v: Viewer): void {
 /** Organisations, their people and their keys; every change audited. */
 export class OrgsService {
   readonly #db: Kysely<Database>;
-  readonly #onAccessChange: () => void;
+  readonly #onAccessChange: () => void | Promise<void>;
 
-  constructor(db: Kysely<Database>, onAccessChange: () => void) {
+  constructor(db: Kysely<Database>, onAccessChange: () => void | Promise<void>) {
     this.#db = db;
     this.#onAccessChange = onAccessChange;
   }
@@ -194,16 +194,16 @@ export class OrgsService {
     return listKeysOfUser(this.#db, userId);
   }
 
-  /** Revokes a key; the next request with it is refused. */
-  async revokeKey(actor: Viewer, userId: string, keyId: string) {
-    if (!isAdmin(actor) && actor.userId !== userId) throw notFound('user', userId);
+  /** Revokes a key (the user, an admin, or the system when actor is null): the next request with it is refused and its live streams end. */
+  async revokeKey(actor: Viewer | null, userId: string, keyId: string, via: string | null = null) {
+    if (actor && !isAdmin(actor) && actor.userId !== userId) throw notFound('user', userId);
     const row = await this.#db.transaction().execute(async (trx) => {
       const r = await revokeKey(trx, userId, keyId);
       if (!r) throw notFound('API key', keyId);
-      await appendAudit(trx, [{ actorUserId: actor.userId, actorOrgId: actor.orgId, action: 'key.revoke', targetType: 'api_key', targetId: keyId, details: { userId, prefix: r.prefix } }]);
+      await appendAudit(trx, [{ actorUserId: actor?.userId ?? null, actorOrgId: actor?.orgId ?? null, action: 'key.revoke', targetType: 'api_key', targetId: keyId, via, details: { userId, prefix: r.prefix } }]);
       return r;
     });
-    this.#onAccessChange();
+    await this.#onAccessChange();
     return row;
   }
 }

@@ -181,6 +181,8 @@ export interface SseEvent {
 export interface SseClient {
   readonly events: SseEvent[];
   readonly status: Promise<number>;
+  /** Resolves when the server ends the stream (or the connection drops). */
+  readonly ended: Promise<void>;
   close(): void;
 }
 
@@ -188,6 +190,8 @@ export interface SseClient {
 export function openStream(base: string, key: string, lastEventId?: string): SseClient {
   const events: SseEvent[] = [];
   let req: http.ClientRequest | undefined;
+  let markEnded = (): void => {};
+  const ended = new Promise<void>((resolve) => (markEnded = resolve));
   const status = new Promise<number>((resolve, reject) => {
     req = http.get(`${base}/api/v1/stream`, { headers: { authorization: `Bearer ${key}`, accept: 'text/event-stream', ...(lastEventId ? { 'last-event-id': lastEventId } : {}) } }, (res) => {
       resolve(res.statusCode ?? 0);
@@ -208,9 +212,13 @@ export function openStream(base: string, key: string, lastEventId?: string): Sse
         }
       });
       res.on('error', () => {});
+      res.on('close', markEnded);
     });
-    req.on('error', (err) => reject(err));
+    req.on('error', (err) => {
+      markEnded();
+      reject(err);
+    });
   });
   status.catch(() => {});
-  return { events, status, close: () => req?.destroy() };
+  return { events, status, ended, close: () => req?.destroy() };
 }

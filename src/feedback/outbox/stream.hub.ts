@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import type { Viewer } from '../../access/viewer.ts';
 import type { AlertRow } from '../feedback.tables.ts';
+import { liveCredentials } from '../../auth/keys.repository.ts';
 
 /** Where a stream client's events go: the HTTP response, as far as the hub cares. */
 export interface StreamSink {
@@ -52,6 +53,8 @@ export class StreamHub {
   #lastId = 0;
   #polling: Promise<void> | undefined;
   #again = false;
+  #checking: Promise<void> | undefined;
+  #checkAgain = false;
   #heartbeat: NodeJS.Timeout | undefined;
   #poller: NodeJS.Timeout | undefined;
 
@@ -65,7 +68,12 @@ export class StreamHub {
     this.#lastId = await this.#maxId();
     this.#heartbeat = setInterval(() => this.#broadcast(': ping\n\n'), this.#o.heartbeatMs);
     this.#heartbeat.unref();
-    this.#poller = setInterval(() => this.#clients.size && this.notify(), this.#o.pollMs);
+    this.#poller = setInterval(() => {
+      if (!this.#clients.size) return;
+      this.notify();
+      // A lost access notification must not keep a revoked key's stream open for ever.
+      this.revalidate();
+    }, this.#o.pollMs);
     this.#poller.unref();
   }
 
@@ -107,6 +115,43 @@ export class StreamHub {
       }
     }
     return remove;
+  }
+
+  /**
+   * Ends the streams whose key was revoked or whose user was disabled (called on every access change,
+   * on this node and, through LISTEN/NOTIFY, on the others). Repeated calls while one runs coalesce.
+   */
+  revalidate(): void {
+    if (this.#checking) {
+      this.#checkAgain = true;
+      return;
+    }
+    this.#checking = this.#revalidate()
+      .catch(() => {})
+      .finally(() => {
+        this.#checking = undefined;
+        if (this.#checkAgain) {
+          this.#checkAgain = false;
+          this.revalidate();
+        }
+      });
+  }
+
+  /** Resolves when the access check in flight (if any) is done (tests). */
+  async settled(): Promise<void> {
+    while (this.#checking) await this.#checking;
+  }
+
+  async #revalidate(): Promise<void> {
+    if (this.#clients.size === 0) return;
+    const clients = [...this.#clients];
+    const keyIds = [...new Set(clients.map((c) => c.viewer.keyId).filter((k): k is string => k !== null))];
+    const userIds = [...new Set(clients.map((c) => c.viewer.userId))];
+    const live = await liveCredentials(this.#db, keyIds, userIds);
+    for (const c of clients) {
+      const ok = live.users.has(c.viewer.userId) && (c.viewer.keyId === null || live.keys.has(c.viewer.keyId));
+      if (!ok) this.#drop(c);
+    }
   }
 
   /** Reads alerts newer than the last seen and sends each to the clients it is addressed to. */
@@ -179,6 +224,7 @@ export class StreamHub {
     clearInterval(this.#heartbeat);
     clearInterval(this.#poller);
     await this.#polling;
+    await this.#checking;
     for (const c of [...this.#clients]) this.#drop(c);
   }
 }
