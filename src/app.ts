@@ -62,7 +62,7 @@ export async function createApp(config: Config, opts: { storage?: Storage; migra
   if (opts.migrate !== false) await migrateToLatest(db);
   await failInterruptedIngests(db);
   const metrics = new Metrics();
-  const auth = new Authenticator(db);
+  const auth = new Authenticator(db, { failures: { maxFailures: config.authFailuresPerMinute, windowMs: 60_000 } });
   // Changes to keys, users and organisations reach every node's key cache.
   const notifyAccessChange = (): Promise<void> => {
     auth.invalidate();

@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { Viewer } from '../access/viewer.ts';
 import { AppError } from '../shared/errors.ts';
-import { keyFingerprint, splitKey, verifySecret } from './api-key.ts';
+import { hashSecret, keyFingerprint, splitKey, verifySecret } from './api-key.ts';
+import { FailureLimiter, type FailureLimiterOptions } from './failure-limiter.ts';
 import { findKeyPrincipal, groupIdsOfOrg, touchKeys } from './keys.repository.ts';
 
 interface CacheEntry {
@@ -16,6 +18,10 @@ export interface AuthOptions {
   readonly cacheTtlMs?: number;
   /** How often last-used times are written, in ms. */
   readonly touchEveryMs?: number;
+  /** Failed authentications allowed per source address and window (default: 30 a minute). */
+  readonly failures?: FailureLimiterOptions;
+  /** Checks a secret against a stored hash (tests count the work done). */
+  readonly verify?: (secret: string, stored: string) => Promise<boolean>;
 }
 
 /**
@@ -28,16 +34,36 @@ export class Authenticator {
   readonly #cache = new Map<string, CacheEntry>();
   readonly #used = new Set<string>();
   readonly #timer: NodeJS.Timeout;
+  readonly #limiter: FailureLimiter;
+  readonly #verify: (secret: string, stored: string) => Promise<boolean>;
+  #decoy: Promise<string> | undefined;
 
   constructor(db: Kysely<Database>, opts: AuthOptions = {}) {
     this.#db = db;
     this.#ttl = opts.cacheTtlMs ?? 30_000;
+    this.#limiter = new FailureLimiter(opts.failures ?? { maxFailures: 30, windowMs: 60_000 });
+    this.#verify = opts.verify ?? verifySecret;
+    this.#decoyHash().catch(() => {});
     this.#timer = setInterval(() => void this.flushUsage(), opts.touchEveryMs ?? 10_000);
     this.#timer.unref();
   }
 
-  /** Resolves a key to its viewer; throws unauthorized for unknown, malformed or revoked keys. */
-  async authenticate(key: string): Promise<Viewer> {
+  /**
+   * Resolves a key to its viewer; throws unauthorized for unknown, malformed or revoked keys. With the
+   * caller's address, failures count against that address and an address over its limit gets 429.
+   */
+  async authenticate(key: string, source?: string): Promise<Viewer> {
+    if (source === undefined) return this.#authenticate(key);
+    this.#limiter.check(source);
+    try {
+      return await this.#authenticate(key);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'unauthorized') this.#limiter.fail(source);
+      throw err;
+    }
+  }
+
+  async #authenticate(key: string): Promise<Viewer> {
     const fp = keyFingerprint(key);
     const hit = this.#cache.get(fp);
     if (hit && hit.expires > Date.now()) {
@@ -47,7 +73,9 @@ export class Authenticator {
     const parts = splitKey(key);
     if (!parts) throw new AppError('unauthorized', 'API key is malformed');
     const row = await findKeyPrincipal(this.#db, `ks_${parts.prefix}`);
-    if (!row || !(await verifySecret(parts.secret, row.hash))) throw new AppError('unauthorized', 'API key is not valid');
+    // An unknown prefix costs the same hash work as a known one, so timing does not tell them apart.
+    const valid = await this.#verify(parts.secret, row?.hash ?? (await this.#decoyHash()));
+    if (!row || !valid) throw new AppError('unauthorized', 'API key is not valid');
     if (row.revoked_at) throw new AppError('unauthorized', 'API key has been revoked');
     if (row.disabled_at) throw new AppError('unauthorized', 'the user of this API key is disabled');
     const viewer: Viewer = {
@@ -64,6 +92,12 @@ export class Authenticator {
     this.#cache.set(fp, { viewer, expires: Date.now() + this.#ttl });
     this.#used.add(row.key_id);
     return viewer;
+  }
+
+  /** A hash with the parameters of real keys that no secret matches (its salt is random). */
+  #decoyHash(): Promise<string> {
+    this.#decoy ??= hashSecret(randomBytes(32).toString('base64url'), randomBytes(8).toString('hex').slice(0, 10));
+    return this.#decoy;
   }
 
   /** Forgets every cached key, so the next request re-reads the database. */

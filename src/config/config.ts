@@ -25,6 +25,8 @@ export interface Config {
   readonly mailFrom: string;
   /** Allow webhooks to private and loopback addresses (hubs inside closed networks). */
   readonly webhookAllowPrivate: boolean;
+  /** Failed authentications per source address and minute before it gets 429 (issue 10.7; 0: no limit). */
+  readonly authFailuresPerMinute: number;
 }
 
 /** Options given on the command line; they win over the environment. */
@@ -75,6 +77,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     smtpUrl: env.KESSETSU_SMTP_URL || undefined,
     mailFrom: env.KESSETSU_MAIL_FROM || 'kessetsu@localhost',
     webhookAllowPrivate: env.KESSETSU_WEBHOOK_ALLOW_PRIVATE === 'true',
+    authFailuresPerMinute: intFrom(env, 'KESSETSU_AUTH_FAILURE_LIMIT', 30), // keys and sessions (issue 10.7)
   };
 }
 

@@ -41,6 +41,8 @@ export function installErrorHandler(app: FastifyInstance): void {
     const known = err instanceof AppError ? err : fromFastify(err);
     if (known) {
       if (known.status >= 500) req.log.error({ err }, 'request failed');
+      const wait = (known.details as { retryAfter?: unknown } | null)?.retryAfter;
+      if (known.status === 429 && typeof wait === 'number') reply.header('retry-after', String(wait));
       const body: ErrorBody = { error: { code: known.code, message: known.message, details: known.details } };
       return reply.status(known.status).type('application/json').send(body);
     }

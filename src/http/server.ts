@@ -87,7 +87,7 @@ export async function buildServer(app: App, opts: ServerOptions = {}): Promise<F
     const header = req.headers.authorization;
     if (header === undefined) return;
     const bearer = bearerOf(header);
-    if (bearer) req.viewer = await app.auth.authenticate(bearer);
+    if (bearer) req.viewer = await app.auth.authenticate(bearer, req.ip); // failures count per address (issue 10.7)
   });
   installSessionAuth(server, app.sessions); // sign-in (issue 13): cookie sessions for the web app, after the Bearer hook
   server.addHook('onResponse', async (req, reply) => {

@@ -26,6 +26,6 @@ export function basicKey(header: string | undefined): string | undefined {
 export function basicAuthHook(auth: Authenticator): (req: FastifyRequest) => Promise<void> {
   return async (req) => {
     const key = basicKey(req.headers.authorization);
-    if (key !== undefined) req.viewer = await auth.authenticate(key);
+    if (key !== undefined) req.viewer = await auth.authenticate(key, req.ip);
   };
 }
