@@ -20,6 +20,7 @@ import { createAnalysis } from './analysis/analysis.module.ts'; // analyse (issu
 import type { AnalysisService } from './analysis/analysis.service.ts'; // analyse (issue 5)
 import type { WarninglistsService } from './analysis/warninglists/warninglists.service.ts'; // analyse (issue 5)
 import { SessionsService } from './sessions/sessions.service.ts'; // sign-in (issue 13)
+import { hubKeyLoader, type HubSigningKey } from './signing/hub-key.ts'; // neutralise (issue 12)
 
 const AUTH_CHANNEL = 'kessetsu_auth';
 const INGEST_CHANNEL = 'kessetsu_ingest';
@@ -47,6 +48,8 @@ export interface App {
   readonly warninglists: WarninglistsService;
   /** Sign-in (issue 13): passwords, TOTP and browser sessions. */
   readonly sessions: SessionsService;
+  /** Neutralise (issue 12): the hub's Ed25519 signing key (config PEM file or the shared database row), loaded once. */
+  hubKey(): Promise<HubSigningKey>;
   /** Resolves when the observable index has been rebuilt from the database. */
   readonly indexReady: Promise<void>;
   close(): Promise<void>;
@@ -121,6 +124,7 @@ export async function createApp(config: Config, opts: { storage?: Storage; migra
     analysis, // analyse (issue 5)
     warninglists: analysis.warninglists, // analyse (issue 5)
     sessions, // sign-in (issue 13)
+    hubKey: hubKeyLoader(db, config), // neutralise (issue 12)
     indexReady,
     async close() {
       await ingest.drain();

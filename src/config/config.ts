@@ -27,6 +27,8 @@ export interface Config {
   readonly webhookAllowPrivate: boolean;
   /** Failed authentications per source address and minute before it gets 429 (issue 10.7; 0: no limit). */
   readonly authFailuresPerMinute: number;
+  /** Neutralise (issue 12): PKCS#8 PEM file of the hub's Ed25519 signing key; kept in the database when absent. */
+  readonly hubSigningKeyFile: string | undefined;
 }
 
 /** Options given on the command line; they win over the environment. */
@@ -78,6 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     mailFrom: env.KESSETSU_MAIL_FROM || 'kessetsu@localhost',
     webhookAllowPrivate: env.KESSETSU_WEBHOOK_ALLOW_PRIVATE === 'true',
     authFailuresPerMinute: intFrom(env, 'KESSETSU_AUTH_FAILURE_LIMIT', 30), // keys and sessions (issue 10.7)
+    hubSigningKeyFile: env.KESSETSU_HUB_SIGNING_KEY_FILE ? path.resolve(env.KESSETSU_HUB_SIGNING_KEY_FILE) : undefined, // neutralise (issue 12)
   };
 }
 

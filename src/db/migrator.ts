@@ -6,6 +6,7 @@ import * as analysis from './migrations/2026-11-23T03-00-analysis.ts'; // analys
 import * as feedback from './migrations/2026-11-23T04-00-feedback.ts';
 import * as taxii from './migrations/2026-11-23T05-00-taxii.ts';
 import * as webSessions from './migrations/2026-12-04T17-00-sessions.ts'; // sign-in (issue 13)
+import * as hubSigningKey from './migrations/2026-12-04T15-00-hub-signing-key.ts'; // neutralise (issue 12)
 
 // Listed statically so the migrations ship inside any bundle and run in a stable order.
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -15,6 +16,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-11-23T04-00-feedback': feedback,
   '2026-11-23T05-00-taxii': taxii,
   '2026-12-04T17-00-sessions': webSessions, // sign-in (issue 13)
+  '2026-12-04T15-00-hub-signing-key': hubSigningKey, // neutralise (issue 12)
 };
 
 class StaticProvider implements MigrationProvider {

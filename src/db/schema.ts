@@ -213,3 +213,17 @@ export interface Database {
   user_logins: UserLoginsTable;
   web_sessions: WebSessionsTable;
 }
+
+// Neutralise (issue 12): the hub's Ed25519 signing key when no PEM file is configured.
+export interface HubSigningKeysTable {
+  name: string;
+  private_key_pem: string;
+  public_key_pem: string;
+  fingerprint: string;
+  created_at: Generated<Date>;
+}
+
+/** Neutralise tables (issues 12 and 15), merged into the Database type. */
+export interface Database {
+  hub_signing_keys: HubSigningKeysTable;
+}
