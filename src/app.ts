@@ -86,7 +86,7 @@ export async function createApp(config: Config, opts: { storage?: Storage; migra
   const ingest = new IngestService(db, validator, index, { jobThreshold: 10 * 1024 * 1024 });
   ingest.addHooks({
     afterCommit: (ev) => {
-      metrics.inc('kessetsu_ingested_objects_total', 'Objects ingested, by format.', { source: 'ingest' }, ev.objects.length);
+      metrics.inc('kessetsu_ingested_objects_total', 'Objects ingested, by format.', { source: 'ingest' }, ev.objects.length, { data: true });
       sql`select pg_notify(${INGEST_CHANNEL}, ${ev.ingestId})`.execute(db).catch(() => {});
     },
   });

@@ -29,6 +29,8 @@ export interface Config {
   readonly authFailuresPerMinute: number;
   /** Neutralise (issue 12): PKCS#8 PEM file of the hub's Ed25519 signing key; kept in the database when absent. */
   readonly hubSigningKeyFile: string | undefined;
+  /** Serve /metrics without a key (still without counts of shared data); otherwise hub or admin keys only (issue 10.9). */
+  readonly metricsPublic: boolean;
 }
 
 /** Options given on the command line; they win over the environment. */
@@ -81,6 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     webhookAllowPrivate: env.KESSETSU_WEBHOOK_ALLOW_PRIVATE === 'true',
     authFailuresPerMinute: intFrom(env, 'KESSETSU_AUTH_FAILURE_LIMIT', 30), // keys and sessions (issue 10.7)
     hubSigningKeyFile: env.KESSETSU_HUB_SIGNING_KEY_FILE ? path.resolve(env.KESSETSU_HUB_SIGNING_KEY_FILE) : undefined, // neutralise (issue 12)
+    metricsPublic: env.KESSETSU_METRICS_PUBLIC === 'true', // audit (issue 10.9)
   };
 }
 

@@ -4,11 +4,17 @@ import { sql } from 'kysely';
 import type { Storage } from '../db/database.ts';
 import { pendingMigrations } from '../db/migrator.ts';
 import type { Metrics } from '../http/metrics.ts';
+import { isHub } from '../access/viewer.ts';
+import { viewerOf } from '../http/context.ts';
+import { AppError } from '../shared/errors.ts';
 
 const tags = ['operations'];
 
-/** Liveness, readiness and Prometheus metrics. */
-export function healthRoutes(storage: Storage, metrics: Metrics): FastifyPluginAsyncTypebox {
+/**
+ * Liveness, readiness and Prometheus metrics. Metrics need a hub or admin key unless `publicMetrics`
+ * opens them; callers other than the hub never see counts of shared data.
+ */
+export function healthRoutes(storage: Storage, metrics: Metrics, opts: { publicMetrics?: boolean } = {}): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/healthz', { schema: { tags, summary: 'Liveness', response: { 200: Type.Object({ status: Type.Literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
 
@@ -28,8 +34,13 @@ export function healthRoutes(storage: Storage, metrics: Metrics): FastifyPluginA
       },
     );
 
-    app.get('/metrics', { schema: { tags, summary: 'Prometheus metrics', hide: false } }, async (_req, reply) =>
-      reply.type('text/plain; version=0.0.4').send(metrics.render()),
-    );
+    app.get('/metrics', { schema: { tags, summary: 'Prometheus metrics (hub or admin key, unless KESSETSU_METRICS_PUBLIC)', hide: false } }, async (req, reply) => {
+      const v = viewerOf(req);
+      if (!opts.publicMetrics) {
+        if (v.kind !== 'user') throw new AppError('unauthorized', 'metrics need a hub or admin API key (or KESSETSU_METRICS_PUBLIC=true)');
+        if (!isHub(v)) throw new AppError('forbidden', 'metrics are for the hub’s operators');
+      }
+      return reply.type('text/plain; version=0.0.4').send(metrics.render({ data: isHub(v) }));
+    });
   };
 }

@@ -15,7 +15,7 @@ function esc(v: string): string {
 export class Metrics {
   readonly #requests = new Map<string, number>();
   readonly #latency = new Map<string, Histogram>();
-  readonly #counters = new Map<string, { help: string; values: Map<string, number> }>();
+  readonly #counters = new Map<string, { help: string; data: boolean; values: Map<string, number> }>();
 
   /** Counts one HTTP request and its duration. */
   observeRequest(method: string, route: string, status: number, seconds: number): void {
@@ -32,11 +32,14 @@ export class Metrics {
     h.count++;
   }
 
-  /** Adds to a named counter with labels, declaring it on first use. */
-  inc(name: string, help: string, labels: Readonly<Record<string, string>> = {}, by = 1): void {
+  /**
+   * Adds to a named counter with labels, declaring it on first use. A counter of shared data (objects,
+   * contributions, organisations…) says so with `data: true`: it is shown only to the hub.
+   */
+  inc(name: string, help: string, labels: Readonly<Record<string, string>> = {}, by = 1, opts: { data?: boolean } = {}): void {
     let c = this.#counters.get(name);
     if (!c) {
-      c = { help, values: new Map() };
+      c = { help, data: opts.data ?? false, values: new Map() };
       this.#counters.set(name, c);
     }
     const key = Object.entries(labels)
@@ -45,8 +48,8 @@ export class Metrics {
     c.values.set(key, (c.values.get(key) ?? 0) + by);
   }
 
-  /** The exposition text for /metrics. */
-  render(): string {
+  /** The exposition text for /metrics; without `data`, counters of shared data are left out (issue 10.9). */
+  render(opts: { data?: boolean } = {}): string {
     const out: string[] = [];
     out.push('# HELP kessetsu_http_requests_total HTTP requests by route and status.', '# TYPE kessetsu_http_requests_total counter');
     for (const [k, v] of this.#requests) out.push(`kessetsu_http_requests_total{${k}} ${v}`);
@@ -58,6 +61,7 @@ export class Metrics {
       out.push(`kessetsu_http_request_duration_seconds_count{${k}} ${h.count}`);
     }
     for (const [name, c] of this.#counters) {
+      if (c.data && !opts.data) continue;
       out.push(`# HELP ${name} ${c.help}`, `# TYPE ${name} counter`);
       for (const [k, v] of c.values) out.push(k ? `${name}{${k}} ${v}` : `${name} ${v}`);
     }

@@ -94,7 +94,7 @@ export async function buildServer(app: App, opts: ServerOptions = {}): Promise<F
     app.metrics.observeRequest(req.method, req.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
   });
 
-  await server.register(healthRoutes(app.storage, app.metrics));
+  await server.register(healthRoutes(app.storage, app.metrics, { publicMetrics: app.config.metricsPublic })); // /metrics closed unless opened (issue 10.9)
   await server.register(orgsRoutes(app.orgs));
   await server.register(ingestRoutes(app.ingest, { ingestLimit: app.config.ingestLimit }));
   await server.register(objectsRoutes(app.objects));

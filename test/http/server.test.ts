@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { describeStorage } from '../support/storage.ts';
-import { as, startHub, type TestHub } from '../support/app.ts';
+import { as, makeMember, startHub, type TestHub } from '../support/app.ts';
 import { buildServer } from '../../src/http/server.ts';
 
 describeStorage('HTTP server: headers, logs, limits, metrics, docs', (backend) => {
@@ -52,7 +52,9 @@ describeStorage('HTTP server: headers, logs, limits, metrics, docs', (backend) =
     expect(Object.keys(doc.json().paths)).toEqual(expect.arrayContaining(['/api/v1/orgs', '/api/v1/ingest', '/api/v1/objects/{id}', '/api/v1/lookup']));
     const page = await hub.server.inject({ method: 'GET', url: '/api/docs/' });
     expect(page.statusCode).toBe(200);
-    const metrics = await hub.server.inject({ method: 'GET', url: '/metrics' });
+    // The admin key spent its budget above: a hub analyst's own key reads the metrics.
+    const analyst = await makeMember(hub, { kind: 'hub' });
+    const metrics = await hub.server.inject({ method: 'GET', url: '/metrics', headers: as(analyst.key) });
     expect(metrics.body).toMatch(/kessetsu_http_requests_total\{method="GET",route="\/healthz",status="200"\} \d+/);
     expect(metrics.body).toContain('kessetsu_http_request_duration_seconds_bucket');
   });
