@@ -93,7 +93,7 @@ export async function createApp(config: Config, opts: { storage?: Storage; migra
   // Another node's ingest: bring this node's index up to date.
   const unlistenIngest = await storage.listen(INGEST_CHANNEL, () => void catchUpIndex(db, index).catch(() => {}));
   const objects = new ObjectsService(db);
-  const lookup = new LookupService(index);
+  const lookup = new LookupService(index, db); // with db: AMBER+STRICT and RED answers audited (issue 10.9)
   const sightings = new SightingsService(db, ingest, index);
   const groups = new GroupsService(db, notifyAccessChange);
   const sanitise = new SanitiseService(db, ingest);

@@ -6,6 +6,7 @@ import type { ObservableIndex } from '../lookup/observable.index.ts';
 import type { IngestCommitted } from '../ingest/ingest.service.ts';
 import { guessKind } from '../lookup/guess-kind.ts';
 import { AppError, notFound } from '../shared/errors.ts';
+import { auditShownObjects } from '../audit/sensitive-reads.ts';
 import type { EnrichmentService } from '../enrichment/enrichment.service.ts';
 import type { AnalysisSettings } from './analysis.settings.ts';
 import { findIngestCorrelation, insertIngestCorrelation } from './analysis.repository.ts';
@@ -97,6 +98,14 @@ export class CorrelationService {
    * @example await correlation.correlate(viewer, '198.51.100[.]3')
    */
   async correlate(viewer: AnyViewer, value: string, now = new Date()): Promise<Correlation> {
+    const c = await this.#correlate(viewer, value, now);
+    // What it showed at AMBER+STRICT or RED is audited like any other read (issue 10.9).
+    const shown = [...(c.seen?.objects ?? []).map((o) => o.id), ...(c.connected?.items ?? []).map((i) => i.id)];
+    await auditShownObjects(this.#d.db, viewer, shown, 'api.correlations');
+    return c;
+  }
+
+  async #correlate(viewer: AnyViewer, value: string, now: Date): Promise<Correlation> {
     const key = guessKind(value);
     if (key === null) throw new AppError('validation_failed', 'value: not an IP, domain, URL, e-mail, hash, AS, phone number, wallet or CVE', { field: 'value' });
     const s = this.#d.settings();

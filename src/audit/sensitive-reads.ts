@@ -3,6 +3,7 @@ import type { Database } from '../db/schema.ts';
 import type { AnyViewer } from '../access/viewer.ts';
 import { AUDITED_RANK } from '../access/visibility.policy.ts';
 import { appendAudit } from './audit.repository.ts';
+import { visibleRanks } from './visible-ranks.repository.ts';
 
 /**
  * Records every AMBER+STRICT or RED object a viewer was just shown (who, what, through which path).
@@ -16,4 +17,16 @@ export async function auditSensitiveReads(db: Kysely<Database>, viewer: AnyViewe
     db,
     sensitive.map((s) => ({ ...actor, action: 'object.read', targetType: 'stix_object', targetId: s.id, via, details: { tlp: s.rank === 4 ? 'red' : 'amber+strict' } })),
   );
+}
+
+/**
+ * Audits the objects a read showed whose rank it does not know: each is taken at the least restrictive
+ * level the viewer may see it through, and audited when that is AMBER+STRICT or RED.
+ * @example await auditShownObjects(db, viewer, correlation.connected.items.map((i) => i.id), 'api.correlations')
+ */
+export async function auditShownObjects(db: Kysely<Database>, viewer: AnyViewer, objectIds: readonly string[], via: string): Promise<void> {
+  // The public sees CLEAR only: nothing of theirs is audited.
+  if (objectIds.length === 0 || viewer.kind === 'public') return;
+  const ranks = await visibleRanks(db, viewer, objectIds);
+  await auditSensitiveReads(db, viewer, [...ranks].map(([id, rank]) => ({ id, rank })), via);
 }

@@ -16,6 +16,8 @@ import { InboxService } from './outbox/inbox.service.ts';
 import { inboxRoutes } from './outbox/inbox.routes.ts';
 import { MailSender, type MailSettings } from './outbox/mail.sender.ts';
 import { StreamHub, type StreamOptions } from './outbox/stream.hub.ts';
+import { alertReads } from './outbox/alert.reads.ts';
+import { auditSensitiveReads } from '../audit/sensitive-reads.ts';
 import { AlertsEngine } from './subscriptions/alerts.engine.ts';
 import { SubscriptionRegistry } from './subscriptions/subscription.registry.ts';
 import { SubscriptionsService } from './subscriptions/subscriptions.service.ts';
@@ -67,7 +69,8 @@ export async function createFeedback(storage: Storage, ingest: IngestService, op
   const db = storage.db;
   const mail = opts.mail ? new MailSender(opts.mail) : null;
   const dispatcher = new Dispatcher(db, mail, opts.dispatch);
-  const stream = new StreamHub(db, opts.stream);
+  // What the stream shows at AMBER+STRICT or RED is audited before it is sent (issue 10.9).
+  const stream = new StreamHub(db, opts.stream, (v, rows) => auditSensitiveReads(db, v, rows.flatMap((r) => alertReads(r.body)), 'api.stream'));
   await stream.start();
   const registry = new SubscriptionRegistry(db);
   const alerts = new AlertsEngine(db, registry, () => {

@@ -10,7 +10,7 @@ const LookupBody = Type.Object({ values: Type.Array(Type.String({ maxLength: 409
 export function lookupRoutes(lookup: LookupService, bodyLimit: number): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post('/api/v1/lookup', { bodyLimit: Math.max(bodyLimit, 64 * 1024 * 1024), schema: { tags: ['collect'], summary: 'Look up values in what the caller may see', body: LookupBody, response: { ...okAny, ...errorResponses } } }, async (req) => {
-      const r = lookup.lookup(viewerOf(req), req.body.values);
+      const r = await lookup.lookupAudited(viewerOf(req), req.body.values);
       return { items: r.items, next: null, found: r.found, not_found: r.notFound, invalid: r.invalid };
     });
   };

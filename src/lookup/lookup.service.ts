@@ -2,6 +2,10 @@ import type { AnyViewer } from '../access/viewer.ts';
 import { contributionPredicate, countablePredicate, quickVerdicts } from '../access/visibility.policy.ts';
 import { guessKind } from './guess-kind.ts';
 import type { KeyMatch, ObservableIndex } from './observable.index.ts';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import { auditSensitiveReads } from '../audit/sensitive-reads.ts';
+import { TLP_LEVELS } from '../trust/tlp.ts';
 
 /** The answer for one looked-up value. */
 export interface LookupItem extends KeyMatch {
@@ -11,9 +15,22 @@ export interface LookupItem extends KeyMatch {
 /** Answers "have we seen these?" from the in-memory index, within the trust policy. */
 export class LookupService {
   readonly #index: ObservableIndex;
+  readonly #db: Kysely<Database> | undefined;
 
-  constructor(index: ObservableIndex) {
+  /** With a database, `lookupAudited` writes AMBER+STRICT and RED answers to the audit log. */
+  constructor(index: ObservableIndex, db?: Kysely<Database>) {
     this.#index = index;
+    this.#db = db;
+  }
+
+  /** `lookup`, then the objects it showed at AMBER+STRICT or RED written to the audit log (issue 10.9). */
+  async lookupAudited(viewer: AnyViewer, values: readonly string[], via = 'api.lookup'): Promise<ReturnType<LookupService['lookup']>> {
+    const r = this.lookup(viewer, values);
+    if (this.#db) {
+      const shown = r.items.flatMap((i) => i.objects.map((o) => ({ id: o.id, rank: TLP_LEVELS.indexOf(o.tlp) })));
+      await auditSensitiveReads(this.#db, viewer, shown, via);
+    }
+    return r;
   }
 
   /**

@@ -3,6 +3,8 @@ import type { Database } from '../../db/schema.ts';
 import type { Viewer } from '../../access/viewer.ts';
 import { mayUnmask } from '../../access/visibility.policy.ts';
 import { notFound } from '../../shared/errors.ts';
+import { auditSensitiveReads } from '../../audit/sensitive-reads.ts';
+import { TLP_LEVELS } from '../../trust/tlp.ts';
 import { sectorIdentity } from '../../stix/extensions.ts';
 import { advisoriesLinking } from '../advisories/advisories.repository.ts';
 import { findOwnContribution, listOwnContributions, organisationsAlerted, otherReporters, relatedObjects, sightingsOf, type OwnContributionRow } from './history.repository.ts';
@@ -40,6 +42,7 @@ export class HistoryService {
   /** A page of the organisation's contributions, newest first. */
   async list(v: Viewer, o: { limit: number; beforeId?: number; types?: readonly string[] }) {
     const rows = await listOwnContributions(this.#db, v, o);
+    await auditSensitiveReads(this.#db, v, rows.map((r) => ({ id: r.object_id, rank: TLP_LEVELS.indexOf(r.tlp) })), 'api.contributions');
     return { items: rows.map(present), nextId: rows.length === o.limit ? rows[rows.length - 1]!.id : null };
   }
 
@@ -76,6 +79,11 @@ export class HistoryService {
         own: s.org_id === v.orgId,
       });
     }
+    // The contribution and the sightings shown at AMBER+STRICT or RED are audited (issue 10.9).
+    const least = new Map<string, number>();
+    for (const s of sightings) if (s.visible) least.set(s.id, Math.min(least.get(s.id) ?? 4, TLP_LEVELS.indexOf(s.tlp)));
+    const shown = [{ id: c.object_id, rank: TLP_LEVELS.indexOf(c.tlp) }, ...[...least].map(([id, rank]) => ({ id, rank }))];
+    await auditSensitiveReads(this.#db, v, shown, 'api.contributions.history');
     const all = new Set(sightings.map((s) => s.id));
     const byOthers = new Set(sightings.filter((s) => s.org_id !== v.orgId).map((s) => s.id));
     return {

@@ -3,6 +3,8 @@ import type { Database } from '../../db/schema.ts';
 import type { Viewer } from '../../access/viewer.ts';
 import { notFound } from '../../shared/errors.ts';
 import { listDeliveries, type DeliveryView } from './outbox.repository.ts';
+import { auditSensitiveReads } from '../../audit/sensitive-reads.ts';
+import { alertReads } from './alert.reads.ts';
 
 /** An alert in a person's inbox. */
 export interface InboxItem {
@@ -49,6 +51,7 @@ export class InboxService {
         .where(sql<boolean>`not exists (select 1 from alert_reads r where r.alert_id = a.id and r.user_id = ${v.userId})`)
         .executeTakeFirstOrThrow(),
     ]);
+    await auditSensitiveReads(this.#db, v, rows.flatMap((r) => alertReads(r.body)), 'api.inbox');
     return {
       items: rows.map((r) => ({ id: r.id, kind: r.kind, title: r.title, subscription_id: r.subscription_id, created_at: r.created_at.toISOString(), read: r.read, alert: r.body as Record<string, unknown> })),
       unread: Number(unread.n),
@@ -71,6 +74,7 @@ export class InboxService {
       .executeTakeFirst();
     if (!r) throw notFound('alert', String(id));
     const deliveries = await listDeliveries(this.#db, { alertId: id }, 1000);
+    await auditSensitiveReads(this.#db, v, alertReads(r.body), 'api.alerts.get');
     return { id: r.id, kind: r.kind, title: r.title, subscription_id: r.subscription_id, created_at: r.created_at.toISOString(), read: r.read, alert: r.body as Record<string, unknown>, deliveries };
   }
 }

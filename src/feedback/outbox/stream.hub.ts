@@ -32,6 +32,9 @@ export interface StreamOptions {
 
 const PAGE = 500;
 
+/** Records that a viewer is shown these alerts; a failure keeps them from being sent. */
+export type StreamAudit = (viewer: Viewer, alerts: readonly AlertRow[]) => Promise<void>;
+
 function frame(a: AlertRow): string {
   const data = JSON.stringify({ id: a.id, kind: a.kind, title: a.title, created: new Date(a.created_at).toISOString(), subscription_id: a.subscription_id, alert: a.body });
   return `id: ${a.id}\nevent: alert\ndata: ${data}\n\n`;
@@ -58,8 +61,12 @@ export class StreamHub {
   #heartbeat: NodeJS.Timeout | undefined;
   #poller: NodeJS.Timeout | undefined;
 
-  constructor(db: Kysely<Database>, opts: Partial<StreamOptions> = {}) {
+  readonly #audit: StreamAudit;
+
+  /** `audit` records what each client is about to be shown (AMBER+STRICT and RED reads, issue 10.9). */
+  constructor(db: Kysely<Database>, opts: Partial<StreamOptions> = {}, audit: StreamAudit = async () => {}) {
     this.#db = db;
+    this.#audit = audit;
     this.#o = { heartbeatMs: 15_000, maxBufferedBytes: 1 << 20, pollMs: 60_000, ...opts };
   }
 
@@ -96,7 +103,7 @@ export class StreamHub {
     this.#clients.add(client);
     const remove = (): void => void this.#clients.delete(client);
     if (lastEventId !== null) {
-      let missed: AlertRow[] = [];
+      let missed: AlertRow[];
       try {
         missed = await this.#db
           .selectFrom('alerts')
@@ -107,12 +114,18 @@ export class StreamHub {
           .orderBy('id')
           .limit(PAGE * 2)
           .execute();
-      } finally {
-        // Live alerts that came while the missed ones were read: all in id order, each once.
-        const all = [...missed, ...(client.pending ?? [])].sort((x, y) => x.id - y.id);
+        // Live alerts that arrive meanwhile are audited by the poll that queues them.
+        await this.#audit(viewer, missed);
+      } catch (err) {
+        // Nothing unaudited is sent: the client goes and reconnects with its Last-Event-ID.
         client.pending = null;
-        for (const a of all) this.#send(client, a);
+        this.#clients.delete(client);
+        throw err;
       }
+      // Live alerts that came while the missed ones were read: all in id order, each once.
+      const all = [...missed, ...(client.pending ?? [])].sort((x, y) => x.id - y.id);
+      client.pending = null;
+      for (const a of all) this.#send(client, a);
     }
     return remove;
   }
@@ -178,9 +191,18 @@ export class StreamHub {
     }
     for (;;) {
       const rows = await this.#db.selectFrom('alerts').selectAll().where('id', '>', this.#lastId).orderBy('id').limit(PAGE).execute();
-      for (const a of rows) {
-        this.#lastId = Math.max(this.#lastId, a.id);
-        for (const c of this.#clients) if (addressedTo(c.viewer, a)) this.#send(c, a);
+      for (const a of rows) this.#lastId = Math.max(this.#lastId, a.id);
+      for (const c of [...this.#clients]) {
+        const mine = rows.filter((a) => addressedTo(c.viewer, a) && a.id > c.lastSent);
+        if (mine.length === 0) continue;
+        try {
+          await this.#audit(c.viewer, mine);
+        } catch {
+          // Not shown unless audited: the client is dropped and resumes with Last-Event-ID.
+          this.#drop(c);
+          continue;
+        }
+        if (this.#clients.has(c)) for (const a of mine) this.#send(c, a);
       }
       if (rows.length < PAGE) return;
     }
