@@ -21,6 +21,7 @@ import type { AnalysisService } from './analysis/analysis.service.ts'; // analys
 import type { WarninglistsService } from './analysis/warninglists/warninglists.service.ts'; // analyse (issue 5)
 import { SessionsService } from './sessions/sessions.service.ts'; // sign-in (issue 13)
 import { hubKeyLoader, type HubSigningKey } from './signing/hub-key.ts'; // neutralise (issue 12)
+import { sharePreviewHook } from './web/share.preview.ts'; // web interface (issue 13)
 
 const AUTH_CHANNEL = 'kessetsu_auth';
 const INGEST_CHANNEL = 'kessetsu_ingest';
@@ -105,6 +106,7 @@ export async function createApp(config: Config, opts: { storage?: Storage; migra
   };
   const feedback = await createFeedback(storage, ingest, feedbackOpts); // feed back (issue 6)
   const sessions = new SessionsService(db); // sign-in (issue 13)
+  ingest.addHooks(sharePreviewHook(index, (key) => analysis.warninglists.match(key))); // web interface (issue 13): dry-run share preview
   feedback.wireAnalysis(analysis.warninglists); // feed back (issue 6): warninglists filter feeds; clusters in exports and history
   return {
     config,

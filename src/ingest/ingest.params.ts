@@ -49,6 +49,8 @@ export interface IngestReport {
   readonly summary: Readonly<Record<string, unknown>>;
   /** For dry runs: what would be created, by type. */
   readonly byType?: Readonly<Record<string, number>>;
+  /** For dry runs: the observables and indicators that would be shared, with warninglist hits and duplicates (issue 13). */
+  readonly preview?: unknown;
   readonly createdAt: string;
   readonly finishedAt: string | null;
 }

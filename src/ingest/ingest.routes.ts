@@ -41,6 +41,7 @@ const IngestReportSchema = Type.Object(
     tlp: Type.Record(Type.String(), Type.Integer()),
     summary: Type.Record(Type.String(), Type.Unknown()),
     byType: Type.Optional(Type.Record(Type.String(), Type.Integer())),
+    preview: Type.Optional(Type.Unknown({ description: 'dry runs: observables and indicators that would be shared, with warninglist hits and what the caller can already see' })),
     createdAt: Type.String(),
     finishedAt: Type.Union([Type.String(), Type.Null()]),
   },

@@ -32,6 +32,8 @@ export interface IngestCommitted {
 export interface IngestHooks {
   inTransaction?(trx: Kysely<Database>, event: IngestCommitted): Promise<void>;
   afterCommit?(event: IngestCommitted): void;
+  /** Dry runs only: extra fields for the report (the web interface's share preview, issue 13). */
+  dryRun?(viewer: Viewer, prepared: readonly PreparedObject[]): Promise<Record<string, unknown>> | Record<string, unknown>;
 }
 
 /** Options of the ingest service. */
@@ -155,7 +157,9 @@ export class IngestService {
       const byType: Record<string, number> = {};
       for (const p of prepared) byType[p.record.type] = (byType[p.record.type] ?? 0) + 1;
       await finishIngest(this.#db, id, { status: rejectedAll ? 'failed' : 'done', format: parsed.format, counts: { ...counts }, errors: capped(parsed.errors) });
-      return { ...(await this.report(viewer, id)), warnings: capped(allWarnings), tlp: tlpCounts, summary: parsed.summary ?? {}, byType };
+      const extra: Record<string, unknown> = {};
+      if (params.dryRun) for (const h of this.#hooks) if (h.dryRun) Object.assign(extra, await h.dryRun(viewer, prepared)); // share preview (issue 13)
+      return { ...(await this.report(viewer, id)), warnings: capped(allWarnings), tlp: tlpCounts, summary: parsed.summary ?? {}, byType, ...extra };
     }
     const event = await this.#db.transaction().execute(async (trx) => {
       await lockKnowledgeWrites(trx);

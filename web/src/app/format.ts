@@ -1,0 +1,18 @@
+import i18n from '../i18n/index.ts';
+
+/** The browser's time zone: every date is shown in it. */
+export const TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
+
+/** A date and time in the user's time zone and language, with the zone's short name. */
+export function formatDateTime(value: string | Date | null | undefined): string {
+  if (!value) return '—';
+  const d = typeof value === 'string' ? new Date(value) : value;
+  if (Number.isNaN(d.getTime())) return '—';
+  return new Intl.DateTimeFormat(i18n.language === 'ja' ? 'ja-JP' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: TIME_ZONE, timeZoneName: 'short' }).format(d);
+}
+
+/** A number in the user's language. */
+export function formatNumber(n: number | null | undefined): string {
+  if (n === null || n === undefined) return '—';
+  return new Intl.NumberFormat(i18n.language === 'ja' ? 'ja-JP' : 'en-GB', { maximumFractionDigits: 2 }).format(n);
+}

@@ -1,0 +1,33 @@
+import { useTranslation } from 'react-i18next';
+import { href, useRoute } from '../../app/router.ts';
+import { Orgs } from './Orgs.tsx';
+import { Users } from './Users.tsx';
+import { Groups, Subscriptions, Warninglists, NotYet } from './Settings.tsx';
+
+const TABS = ['orgs', 'users', 'groups', 'subscriptions', 'warninglists', 'taxii', 'audit'] as const;
+
+/** Administration: organisations and NDAs, users, keys and sign-in, sharing groups, subscriptions, warninglists. */
+export default function Admin() {
+  const { t } = useTranslation();
+  const route = useRoute();
+  const tab = (TABS as readonly string[]).includes(route.parts[1] ?? '') ? (route.parts[1] as (typeof TABS)[number]) : 'orgs';
+  return (
+    <>
+      <h1>{t('admin.title')}</h1>
+      <nav aria-label={t('admin.tabs')} className="tabs">
+        {TABS.map((k) => (
+          <a key={k} href={href(`/admin/${k}`)} aria-current={tab === k ? 'page' : undefined}>
+            {t(`admin.tab.${k}`)}
+          </a>
+        ))}
+      </nav>
+      {tab === 'orgs' ? <Orgs /> : null}
+      {tab === 'users' ? <Users orgId={route.query.get('org')} /> : null}
+      {tab === 'groups' ? <Groups /> : null}
+      {tab === 'subscriptions' ? <Subscriptions /> : null}
+      {tab === 'warninglists' ? <Warninglists /> : null}
+      {tab === 'taxii' ? <NotYet what="taxii" /> : null}
+      {tab === 'audit' ? <NotYet what="audit" /> : null}
+    </>
+  );
+}

@@ -1,0 +1,104 @@
+import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api, type Page } from '../../app/api.ts';
+import { href } from '../../app/router.ts';
+import { formatDateTime } from '../../app/format.ts';
+import { Card, Data, ErrorBox, Loading, useLoad } from '../../app/ui.tsx';
+
+/** An organisation as the API answers it. */
+export interface Org {
+  readonly id: string;
+  readonly name: string;
+  readonly kind: string;
+  readonly sector: string | null;
+  readonly nda_accepted_at: string | null;
+}
+
+const KINDS = ['industry', 'academia', 'law_enforcement', 'government', 'international_partner', 'hub'] as const;
+const SECTORS = ['finance', 'telecom', 'ecommerce', 'security_vendor', 'critical_infrastructure', 'other'] as const;
+
+/** Organisations: list, add, record NDA acceptance. */
+export function Orgs() {
+  const { t } = useTranslation();
+  const { data, error, loading, reload } = useLoad((signal) => api<Page<Org>>('/api/v1/orgs?limit=1000', { signal }), []);
+  const [name, setName] = useState('');
+  const [kind, setKind] = useState<string>('industry');
+  const [sector, setSector] = useState<string>('finance');
+  const [err, setErr] = useState<unknown>(null);
+  const add = (e: FormEvent) => {
+    e.preventDefault();
+    setErr(null);
+    api('/api/v1/orgs', { json: { name, kind, ...(kind === 'industry' ? { sector } : {}) } }).then(() => {
+      setName('');
+      reload();
+    }, setErr);
+  };
+  const nda = (id: string) => void api(`/api/v1/orgs/${id}/nda`, { json: {} }).then(reload, setErr);
+  return (
+    <>
+      <Card title={t('admin.orgs')}>
+        {loading ? <Loading /> : null}
+        <ErrorBox error={error} />
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t('admin.name')}</th>
+              <th scope="col">{t('admin.kind')}</th>
+              <th scope="col">{t('admin.sector')}</th>
+              <th scope="col">{t('admin.nda')}</th>
+              <th scope="col">{t('admin.actions')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data?.items.map((o) => (
+              <tr key={o.id}>
+                <td>
+                  <Data>{o.name}</Data>
+                </td>
+                <td>{t(`orgKinds.${o.kind}`)}</td>
+                <td>{o.sector ? t(`sectors.${o.sector}`) : '—'}</td>
+                <td>{o.nda_accepted_at ? formatDateTime(o.nda_accepted_at) : t('admin.ndaMissing')}</td>
+                <td>
+                  <a href={href(`/admin/users?org=${o.id}`)}>{t('admin.users')}</a>{' '}
+                  {o.nda_accepted_at ? null : (
+                    <button type="button" onClick={() => nda(o.id)}>
+                      {t('admin.recordNda')}
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </Card>
+      <Card title={t('admin.addOrg')}>
+        <form onSubmit={add}>
+          <label htmlFor="org-name">{t('admin.name')}</label>
+          <input id="org-name" required value={name} onChange={(e) => setName(e.target.value)} />
+          <label htmlFor="org-kind">{t('admin.kind')}</label>
+          <select id="org-kind" value={kind} onChange={(e) => setKind(e.target.value)}>
+            {KINDS.map((k) => (
+              <option key={k} value={k}>
+                {t(`orgKinds.${k}`)}
+              </option>
+            ))}
+          </select>
+          {kind === 'industry' ? (
+            <>
+              <label htmlFor="org-sector">{t('admin.sector')}</label>
+              <select id="org-sector" value={sector} onChange={(e) => setSector(e.target.value)}>
+                {SECTORS.map((s) => (
+                  <option key={s} value={s}>
+                    {t(`sectors.${s}`)}
+                  </option>
+                ))}
+              </select>
+            </>
+          ) : null}
+          <button type="submit">{t('admin.add')}</button>
+        </form>
+        <ErrorBox error={err} />
+      </Card>
+    </>
+  );
+}

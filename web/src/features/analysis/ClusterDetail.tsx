@@ -1,0 +1,94 @@
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api, ApiError } from '../../app/api.ts';
+import { href } from '../../app/router.ts';
+import { isHubRole, useSession } from '../../app/session.tsx';
+import { formatDateTime, formatNumber } from '../../app/format.ts';
+import { Card, Data, ErrorBox, Loading, TlpBadge, useLoad } from '../../app/ui.tsx';
+import { Explanation, type ScoreTerm } from '../common/Explanation.tsx';
+
+interface ClusterDetailView {
+  readonly id: number;
+  readonly status: string;
+  readonly score?: number;
+  readonly referralCandidate?: boolean;
+  readonly explanation?: { score: number; terms: ScoreTerm[]; factors: ScoreTerm[] };
+  readonly organisations?: number;
+  readonly firstSeen?: string | null;
+  readonly lastSeen?: string | null;
+  readonly membersShown?: { id: string; type: string; name: string | null; tlp: string; seenAt: string | null }[];
+  readonly evidence?: { kind: string; ref: string; weight: number }[];
+}
+
+/** One cluster: members, evidence, the priority explained, and (for the hub) referral to a case. */
+export function ClusterDetail({ id }: { id: number }) {
+  const { t } = useTranslation();
+  const { session } = useSession();
+  const [referred, setReferred] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const { data, error: loadError, loading } = useLoad((signal) => api<ClusterDetailView>(`/api/v1/clusters/${id}`, { signal }), [id]);
+  // Referral needs the cases API (issue 12); the button says so when this hub has none yet.
+  const cases = useLoad((signal) => api('/api/v1/cases?limit=1', { signal }).then(() => true, (e: unknown) => !(e instanceof ApiError && e.status === 404)), []);
+  if (loading) return <Loading />;
+  if (loadError || !data) return <ErrorBox error={loadError} />;
+  const refer = () => {
+    setError(null);
+    api<{ id: string }>('/api/v1/cases', { json: { title: `Cluster ${id}`, cluster_id: id } }).then((c) => setReferred(c.id), setError);
+  };
+  return (
+    <>
+      <p>
+        <a href={href('/analysis')}>{t('analysis.back')}</a>
+      </p>
+      <h1>
+        {t('analysis.clusterN', { id })} {data.referralCandidate ? <span className="pill">{t('analysis.referral')}</span> : null}
+      </h1>
+      <p>
+        {t('analysis.status')}: {t(`clusterStatus.${data.status}`, { defaultValue: data.status })} · {t('analysis.score')} <strong>{formatNumber(data.score)}</strong> · {t('analysis.orgsN', { count: data.organisations ?? 0 })} · {t('analysis.lastSeen')} {formatDateTime(data.lastSeen)}
+      </p>
+      {data.explanation ? (
+        <Card title={t('analysis.priorityExplained')} id="cluster-explain">
+          <Explanation explanation={data.explanation} />
+        </Card>
+      ) : null}
+      <Card title={t('analysis.membersTitle')} id="cluster-members">
+        <ul className="list">
+          {(data.membersShown ?? []).map((m) => (
+            <li key={m.id}>
+              <span className="type">{t(`stixTypes.${m.type}`, { defaultValue: m.type })}</span>{' '}
+              <a href={href(`/objects/${m.id}`)}>
+                <Data className="mono">{m.name ?? m.id}</Data>
+              </a>{' '}
+              <TlpBadge tlp={m.tlp} />
+            </li>
+          ))}
+        </ul>
+      </Card>
+      <Card title={t('analysis.evidence')} id="cluster-evidence">
+        <ul className="list">
+          {(data.evidence ?? []).map((e, n) => (
+            <li key={n}>
+              {t(e.kind === 'relationship' ? 'analysis.viaRelationship' : 'analysis.viaValue')} <Data className="mono">{e.ref}</Data> <span className="muted">({t('analysis.weight')} {formatNumber(e.weight)})</span>
+            </li>
+          ))}
+        </ul>
+      </Card>
+      {isHubRole(session?.user.role) ? (
+        <Card title={t('analysis.referTitle')} id="cluster-refer">
+          {referred ? (
+            <p role="status">
+              {t('analysis.referred')} <a href={href(`/cases/${referred}`)}>{t('analysis.openCase')}</a>
+            </p>
+          ) : cases.data === false ? (
+            <p className="muted">{t('analysis.noCasesApi')}</p>
+          ) : (
+            <button type="button" onClick={refer}>
+              {t('analysis.refer')}
+            </button>
+          )}
+          <ErrorBox error={error} />
+        </Card>
+      ) : null}
+    </>
+  );
+}
