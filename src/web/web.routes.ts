@@ -33,13 +33,12 @@ const NOT_BUILT = `<!doctype html><html lang="en"><meta charset="utf-8"><title>K
 export function webRoutes(dist: string = WEB_DIST): FastifyPluginAsync {
   return async (app) => {
     const index = path.join(dist, 'index.html');
-    const built = existsSync(index);
-    const html = built ? readFileSync(index) : null;
+    // Read on each visit (a small file): a rebuild while the hub runs is served at once.
     app.get('/', { schema: { hide: true } }, async (_req, reply) => {
       reply.header('content-security-policy', CSP).header('cache-control', 'no-cache').type('text/html; charset=utf-8');
-      return html ?? NOT_BUILT;
+      return existsSync(index) ? readFileSync(index) : NOT_BUILT;
     });
-    if (!built || !existsSync(path.join(dist, 'assets'))) return;
+    if (!existsSync(path.join(dist, 'assets'))) return;
     await app.register(fastifyStatic, {
       root: path.join(dist, 'assets'),
       prefix: '/assets/',

@@ -4,6 +4,7 @@ import { href, useRoute } from './router.ts';
 import { isHubRole, useSession } from './session.tsx';
 import { LanguageSwitch } from './LanguageSwitch.tsx';
 import { Loading } from './ui.tsx';
+import { ErrorBoundary } from './ErrorBoundary.tsx';
 import { SignIn } from '../features/signin/SignIn.tsx';
 import { Dashboard } from '../features/dashboard/Dashboard.tsx';
 
@@ -69,7 +70,7 @@ function NotFound() {
 
 /** The whole interface: header with navigation and the language switch, then the current screen. */
 export function App() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const { loading, session, signOut } = useSession();
   const route = useRoute();
   const first = route.parts[0] ?? '';
@@ -86,7 +87,14 @@ export function App() {
       </a>
       <header className="top">
         <a className="brand" href={href('/')}>
-          <span aria-hidden="true">結節</span> {t('app.name')}
+          {i18n.language === 'ja' ? null : (
+            <>
+              <span aria-hidden="true" translate="no">
+                結節
+              </span>{' '}
+            </>
+          )}
+          {t('app.name')}
         </a>
         {full ? (
           <nav aria-label={t('nav.label')}>
@@ -118,9 +126,11 @@ export function App() {
       </header>
       <main id="main" tabIndex={-1}>
         {full ? (
-          <Suspense fallback={<Loading />}>
-            <Screen first={first} />
-          </Suspense>
+          <ErrorBoundary resetKey={route.path}>
+            <Suspense fallback={<Loading />}>
+              <Screen first={first} />
+            </Suspense>
+          </ErrorBoundary>
         ) : (
           <SignIn />
         )}

@@ -8,7 +8,8 @@ export function formatDateTime(value: string | Date | null | undefined): string 
   if (!value) return '—';
   const d = typeof value === 'string' ? new Date(value) : value;
   if (Number.isNaN(d.getTime())) return '—';
-  return new Intl.DateTimeFormat(i18n.language === 'ja' ? 'ja-JP' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: TIME_ZONE, timeZoneName: 'short' }).format(d);
+  // dateStyle/timeStyle cannot be combined with timeZoneName, hence the fields one by one.
+  return new Intl.DateTimeFormat(i18n.language === 'ja' ? 'ja-JP' : 'en-GB', { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: TIME_ZONE, timeZoneName: 'short' }).format(d);
 }
 
 /** A number in the user's language. */

@@ -68,8 +68,8 @@ export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: read
 /** A titled panel. */
 export function Card({ title, children, id }: { title: ReactNode; children: ReactNode; id?: string }) {
   return (
-    <section className="card" aria-labelledby={id}>
-      <h2 id={id}>{title}</h2>
+    <section className="card" id={id} aria-labelledby={id ? `${id}-title` : undefined}>
+      <h2 id={id ? `${id}-title` : undefined}>{title}</h2>
       {children}
     </section>
   );

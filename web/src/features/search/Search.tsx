@@ -13,6 +13,16 @@ function looksLikeValue(q: string): boolean {
   return !/\s/.test(q) && /[.:@/\d[\]]/.test(q);
 }
 
+/** Undoes the usual defanging (hxxp, [.], [:], [at]) so a pasted indicator finds its stored, normalised value. */
+export function refang(q: string): string {
+  return q
+    .trim()
+    .replace(/^hxxp/i, 'http')
+    .replace(/\[\.\]|\(\.\)|\{\.\}|\[dot\]/gi, '.')
+    .replace(/\[:\]/g, ':')
+    .replace(/\[at\]|\(at\)/gi, '@');
+}
+
 /** Search: by value (normalised, defanged allowed) or by text, filtered by type and TLP; only what the caller may see. */
 export default function Search() {
   const { t } = useTranslation();
@@ -22,7 +32,7 @@ export default function Search() {
   const [draft, setDraft] = useState(q);
   const [draftType, setDraftType] = useState(type);
   const { data, error, loading } = useLoad(
-    (signal) => (q || type ? api<Page<ObjectSummary>>(`/api/v1/objects${qs({ ...(q ? (looksLikeValue(q) ? { value: q } : { text: q }) : {}), type, limit: 50 })}`, { signal }) : Promise.resolve(null)),
+    (signal) => (q || type ? api<Page<ObjectSummary>>(`/api/v1/objects${qs({ ...(q ? (looksLikeValue(q) ? { value: refang(q) } : { text: q }) : {}), type, limit: 50 })}`, { signal }) : Promise.resolve(null)),
     [q, type],
   );
   const submit = (e: FormEvent) => {

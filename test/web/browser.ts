@@ -1,0 +1,124 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { ensureWebBuilt } from '../../web/ensure-built.ts';
+import type { TestHub } from '../support/app.ts';
+
+/** Debian's Chromium, which .ci/run installs. */
+export const CHROMIUM = '/usr/bin/chromium';
+/** Screenshots of each journey's last screen (ignored by git). */
+export const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts/web');
+
+/** True when Chromium is installed; under CI=true its absence is an error, never a skip. */
+export function hasChromium(): boolean {
+  if (existsSync(CHROMIUM)) return true;
+  if (process.env.CI === 'true') throw new Error(`CI=true but ${CHROMIUM} is missing: .ci/run must install Debian's chromium`);
+  console.log(`kessetsu tests: ${CHROMIUM} not found, browser journeys skipped (apt-get install chromium)`);
+  return false;
+}
+
+// The machine has no network but loopback: every background connection Chromium tries would be refused.
+const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+
+/** A headless Chromium on a fresh profile, and the hub's address. */
+export interface Browsing {
+  readonly browser: Browser;
+  readonly base: string;
+  /** A new isolated browser (own cookies) with a language and time zone. */
+  context(opts?: { locale?: string; timezoneId?: string }): Promise<BrowserContext>;
+  /** HTTP errors and page errors seen by every page, for the report of a failed journey. */
+  readonly log: string[];
+  /** Screenshots of every open page as test-artifacts/web/failed-N.png (after a failure). */
+  shotAll(prefix: string): Promise<void>;
+  /** Saves a screenshot of the page as test-artifacts/web/NAME.png. */
+  shot(page: Page, name: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the web app if stale, lets the test hub listen on 127.0.0.1, and starts Chromium.
+ * @example const b = await startBrowsing(hub); const page = await (await b.context()).newPage()
+ */
+export async function startBrowsing(hub: TestHub): Promise<Browsing> {
+  await ensureWebBuilt();
+  const base = await hub.server.listen({ host: '127.0.0.1', port: 0 });
+  // launch() runs Chromium on a new, empty profile (a temporary user-data-dir it removes on close).
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS, timeout: 60_000 });
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const log: string[] = [];
+  const pages: Page[] = [];
+  return {
+    browser,
+    base,
+    log,
+    async context(opts = {}) {
+      const ctx = await browser.newContext({ locale: opts.locale ?? 'en-GB', timezoneId: opts.timezoneId ?? 'Asia/Tokyo', viewport: { width: 1280, height: 900 } });
+      ctx.setDefaultTimeout(20_000);
+      ctx.on('page', (page) => {
+        pages.push(page);
+        page.on('response', (r) => {
+          if (r.status() >= 400) log.push(`${r.status()} ${r.request().method()} ${r.url()}`);
+        });
+        page.on('pageerror', (e) => log.push(`page error: ${e.message}`));
+      });
+      return ctx;
+    },
+    async shotAll(prefix) {
+      let n = 0;
+      for (const p of pages) if (!p.isClosed()) await p.screenshot({ path: path.join(ARTIFACTS, `${prefix}-${n++}.png`), fullPage: true }).catch(() => {});
+    },
+    async shot(page, name) {
+      const file = path.join(ARTIFACTS, `${name}.png`);
+      await page.screenshot({ path: file, fullPage: true });
+      return file;
+    },
+    async close() {
+      await browser.close();
+    },
+  };
+}
+
+/** Signs in through the sign-in screen (and the TOTP screen when a code function is given). */
+export async function signIn(page: Page, base: string, username: string, password: string, totp?: () => string): Promise<void> {
+  await page.goto(base + '/');
+  await page.locator('#username').fill(username);
+  await page.locator('#password').fill(password);
+  await page.locator('form button[type=submit]').click();
+  if (totp) {
+    await page.locator('#totp-code').fill(totp());
+    await page.locator('form button[type=submit]').click();
+  }
+  await page.locator('header nav').waitFor();
+}
+
+/**
+ * Text on screen that is interface, not data: text nodes outside elements marked translate="no",
+ * outside script/style, visible. Also placeholders, aria-labels and titles of those elements.
+ */
+export async function interfaceText(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const out: string[] = [];
+    const skip = (el: Element | null): boolean => !!el?.closest('[translate="no"], script, style, noscript, [hidden]');
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const text = n.textContent?.trim();
+      if (!text || skip(n.parentElement)) continue;
+      const style = getComputedStyle(n.parentElement!);
+      if (style.display === 'none' || style.visibility === 'hidden') continue;
+      out.push(text);
+    }
+    for (const el of document.querySelectorAll('[placeholder], [aria-label], [title]')) {
+      if (skip(el)) continue;
+      for (const a of ['placeholder', 'aria-label', 'title']) {
+        const v = el.getAttribute(a);
+        if (v) out.push(v);
+      }
+    }
+    return out;
+  });
+}
+
+/** Keys i18next was asked for but had no text for, since the page loaded. */
+export async function missingKeys(page: Page): Promise<string[]> {
+  return page.evaluate(() => [...((window as unknown as { __kessetsuMissingKeys?: Set<string> }).__kessetsuMissingKeys ?? [])]);
+}
