@@ -96,14 +96,15 @@ export async function signIn(page: Page, base: string, username: string, passwor
  * outside script/style, visible. Also placeholders, aria-labels and titles of those elements.
  */
 export async function interfaceText(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const out: string[] = [];
-    const skip = (el: Element | null): boolean => !!el?.closest('[translate="no"], script, style, noscript, [hidden]');
+  // A string, not a function: the test code is type-checked without the DOM library.
+  return page.evaluate<string[]>(`(() => {
+    const out = [];
+    const skip = (el) => !!el?.closest('[translate="no"], script, style, noscript, [hidden]');
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
     for (let n = walker.nextNode(); n; n = walker.nextNode()) {
       const text = n.textContent?.trim();
       if (!text || skip(n.parentElement)) continue;
-      const style = getComputedStyle(n.parentElement!);
+      const style = getComputedStyle(n.parentElement);
       if (style.display === 'none' || style.visibility === 'hidden') continue;
       out.push(text);
     }
@@ -115,10 +116,10 @@ export async function interfaceText(page: Page): Promise<string[]> {
       }
     }
     return out;
-  });
+  })()`);
 }
 
 /** Keys i18next was asked for but had no text for, since the page loaded. */
 export async function missingKeys(page: Page): Promise<string[]> {
-  return page.evaluate(() => [...((window as unknown as { __kessetsuMissingKeys?: Set<string> }).__kessetsuMissingKeys ?? [])]);
+  return page.evaluate<string[]>('[...(window.__kessetsuMissingKeys ?? [])]');
 }

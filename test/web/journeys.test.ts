@@ -149,7 +149,7 @@ run('web interface journeys in Chromium', () => {
     for (const screen of SCREENS) {
       await page.goto(`${b.base}/#${screen}`);
       await page.locator('main h1').first().waitFor();
-      await page.waitForFunction(() => !document.querySelector('[role=status]')?.textContent?.match(/Loading|読み込み中/));
+      await expect.poll(() => page.getByRole('status').filter({ hasText: /Loading|読み込み中/ }).count()).toBe(0);
       const texts = await interfaceText(page);
       expect(texts.length, screen).toBeGreaterThan(5);
       if (lang === 'ja') {
@@ -166,10 +166,10 @@ run('web interface journeys in Chromium', () => {
   it('the language switch changes every visible string, on every screen', async () => {
     const page = await (await b.context({ locale: 'ja-JP' })).newPage();
     await signIn(page, b.base, 'ren.momiji', PASSWORD);
-    expect(await page.evaluate(() => document.documentElement.lang)).toBe('ja');
+    expect(await page.evaluate('document.documentElement.lang')).toBe('ja');
     await checkLanguage(page, 'ja');
     await page.locator('button[data-lang=en]').click();
-    expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
+    expect(await page.evaluate('document.documentElement.lang')).toBe('en');
     await checkLanguage(page, 'en');
     await page.goto(`${b.base}/#/`);
     await page.locator('button[data-lang=ja]').click();
