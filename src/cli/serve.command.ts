@@ -3,6 +3,7 @@ import { createApp } from '../app.ts';
 import { buildServer } from '../http/server.ts';
 import { bootstrap } from '../orgs/bootstrap.ts';
 import { seedDemo } from '../demo/demo.seed.ts';
+import { demoLogins } from '../sessions/demo.logins.ts'; // sign-in (issue 13)
 import { holdDataDir } from './data-lock.ts';
 import { CliError, cliConfig } from './cli-context.ts';
 
@@ -43,6 +44,9 @@ export function registerServe(program: Command): void {
         if (creds.length) {
           out('kessetsu: demo world seeded; keys (shown once):');
           for (const c of creds) out(`  ${c.org.padEnd(32)} ${c.user.padEnd(18)} ${c.role.padEnd(12)} ${c.key}`);
+          // sign-in (issue 13): the same people sign in to the web interface with their user name
+          const password = await demoLogins(app.storage.db, app.sessions, creds.map((c) => c.user));
+          out(`kessetsu: web sign-in at ${address}/ as any user above, password (shown once): ${password}`);
         }
       }
       out('kessetsu: ready');

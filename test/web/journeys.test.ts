@@ -172,6 +172,8 @@ run('web interface journeys in Chromium', () => {
     expect(await page.evaluate('document.documentElement.lang')).toBe('en');
     await checkLanguage(page, 'en');
     await page.goto(`${b.base}/#/`);
+    await expect.poll(() => page.locator('#dash-priorities').innerText()).toMatch(/Cluster \d+/);
+    await b.shot(page, '4a-dashboard-en');
     await page.locator('button[data-lang=ja]').click();
     await expect.poll(() => page.locator('h1').innerText()).toBe('ダッシュボード');
     await b.shot(page, '4-language-switch');

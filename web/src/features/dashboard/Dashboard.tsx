@@ -68,15 +68,19 @@ function RootSources() {
   );
 }
 
+const HIDDEN_TYPES = new Set(['relationship', 'identity', 'marking-definition', 'ipv4-addr', 'ipv6-addr', 'domain-name', 'url', 'email-addr', 'file']);
+
 function SectorActivity({ sector }: { sector: string | null }) {
   const { t } = useTranslation();
-  const { data, error, loading } = useLoad((signal) => api<Page<ObjectSummary>>(`/api/v1/objects?limit=8${sector ? `&sector=${sector}` : ''}`, { signal }), [sector]);
+  const { data, error, loading } = useLoad((signal) => api<Page<ObjectSummary>>(`/api/v1/objects?limit=40${sector ? `&sector=${sector}` : ''}`, { signal }), [sector]);
   if (loading) return <Loading />;
   if (error) return <ErrorBox error={error} />;
-  if (!data?.items.length) return <p className="muted">{t('dashboard.noContributions')}</p>;
+  // Relationships and observables behind indicators say little on their own: show what people shared.
+  const shown = (data?.items ?? []).filter((o) => !HIDDEN_TYPES.has(o.type)).slice(0, 8);
+  if (!shown.length) return <p className="muted">{t('dashboard.noContributions')}</p>;
   return (
     <ul className="list">
-      {data.items.map((o) => (
+      {shown.map((o) => (
         <li key={o.id}>
           <span className="type">{t(`stixTypes.${o.type}`, { defaultValue: o.type })}</span>{' '}
           <a href={href(`/objects/${o.id}`)}>
