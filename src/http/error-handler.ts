@@ -6,7 +6,19 @@ export interface ErrorBody {
   readonly error: { readonly code: ErrorCode | string; readonly message: string; readonly details: unknown };
 }
 
+// PostgreSQL's refusals of text it cannot hold (U+0000, bad Unicode escapes): the caller's input, not a fault
+// of the hub. Inputs are checked before they get here (issue 10.8); this is the net under that check.
+const PG_TEXT_CODES = new Set(['22021', '22P05']);
+
+function fromDatabase(err: { code?: unknown; message?: unknown }): AppError | null {
+  const surrogate = typeof err.message === 'string' && /surrogate/i.test(err.message) && err.code === '22P02';
+  if (!PG_TEXT_CODES.has(String(err.code)) && !surrogate) return null;
+  return new AppError('validation_failed', 'the request holds text that cannot be stored (a NUL character or a lone UTF-16 surrogate)', { reason: 'unstorable text' });
+}
+
 function fromFastify(err: FastifyError): AppError | null {
+  const db = fromDatabase(err);
+  if (db) return db;
   if (err.validation) {
     const details = err.validation.map((v) => ({
       field: `${err.validationContext ?? 'body'}${v.instancePath ? v.instancePath.replaceAll('/', '.') : ''}`,

@@ -10,6 +10,7 @@ import { PUBLIC_VIEWER } from '../access/viewer.ts';
 import { keyFingerprint } from '../auth/api-key.ts';
 import { installErrorHandler } from './error-handler.ts';
 import { validatorCompiler } from './validator.ts';
+import { installInputGuard } from './input.guard.ts'; // bad input (issue 10.8)
 import { healthRoutes } from '../health/health.routes.ts';
 import { orgsRoutes } from '../orgs/orgs.routes.ts';
 import { ingestRoutes } from '../ingest/ingest.routes.ts';
@@ -90,6 +91,7 @@ export async function buildServer(app: App, opts: ServerOptions = {}): Promise<F
     if (bearer) req.viewer = await app.auth.authenticate(bearer, req.ip); // failures count per address (issue 10.7)
   });
   installSessionAuth(server, app.sessions); // sign-in (issue 13): cookie sessions for the web app, after the Bearer hook
+  installInputGuard(server); // bad input (issue 10.8): NUL, lone surrogates and deep nesting are a 400 naming the field
   server.addHook('onResponse', async (req, reply) => {
     app.metrics.observeRequest(req.method, req.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
   });

@@ -14,6 +14,7 @@ import { prepareObjects } from './prepare.ts';
 import { danglingReferences } from './dangling-refs.ts';
 import type { IngestCounts, IngestParams, IngestReport } from './ingest.params.ts';
 import { findIngest, finishIngest, insertIngest, markIngestRunning } from './ingests.repository.ts';
+import { storableIssue, withoutUnstorable } from './unstorable.check.ts'; // bad input (issue 10.8)
 
 const BATCH = 2000;
 const MAX_ISSUES = 1000;
@@ -43,8 +44,8 @@ export interface IngestServiceOptions {
 }
 
 function capped(issues: readonly ParseIssue[]): ParseIssue[] {
-  if (issues.length <= MAX_ISSUES) return [...issues];
-  return [...issues.slice(0, MAX_ISSUES), { where: '…', reason: `${issues.length - MAX_ISSUES} more not shown` }];
+  if (issues.length <= MAX_ISSUES) return issues.map(storableIssue);
+  return [...issues.slice(0, MAX_ISSUES).map(storableIssue), { where: '…', reason: `${issues.length - MAX_ISSUES} more not shown` }];
 }
 
 /** Collect: takes files from members, keeps who said what, never duplicates a thing. */
@@ -138,12 +139,13 @@ export class IngestService {
       return await this.#commit(id, viewer, org, parsed, params);
     } catch (err) {
       const reason = err instanceof AppError ? err.message : 'internal error while ingesting; nothing was stored';
-      await finishIngest(this.#db, id, { status: 'failed', format: params.format, counts: {}, errors: [{ where: 'file', reason }] }).catch(() => {});
+      await finishIngest(this.#db, id, { status: 'failed', format: params.format, counts: {}, errors: [storableIssue({ where: 'file', reason })] }).catch(() => {});
       throw err;
     }
   }
 
-  async #commit(id: string, viewer: Viewer, org: OrgRow, parsed: ParseResult, params: IngestParams): Promise<IngestReport> {
+  async #commit(id: string, viewer: Viewer, org: OrgRow, unchecked: ParseResult, params: IngestParams): Promise<IngestReport> {
+    const parsed = withoutUnstorable(unchecked, params.lenient);
     const { prepared, warnings, tlpCounts } = prepareObjects(parsed, params, { viewer, org, ingestId: id }, new Date());
     const allWarnings = [...parsed.warnings, ...warnings, ...(await danglingReferences(this.#db, parsed.objects))];
     if (prepared.length === 0 && parsed.errors.length === 0) {

@@ -1,4 +1,5 @@
 import { ParseError } from './parse-result.ts';
+import { findUnstorable } from '../../shared/unstorable.ts';
 
 /** Line and column of a character offset, for error messages. */
 export function lineColumn(text: string, offset: number): { line: number; column: number } {
@@ -12,15 +13,17 @@ export function lineColumn(text: string, offset: number): { line: number; column
 }
 
 /**
- * Decodes a buffer as UTF-8 JSON; a syntax error names its line and column, a truncated file says so.
+ * Decodes a buffer as UTF-8 JSON; a syntax error names its line and column, a truncated file says so,
+ * nesting deeper than MAX_NESTING names the path.
  * @example parseJsonText(buf, 'bundle')
  */
 export function parseJsonText(input: Buffer | string, what: string): unknown {
   const text = typeof input === 'string' ? input : input.toString('utf8');
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   if (body.trim() === '') throw new ParseError(what, 'the file is empty');
+  let json: unknown;
   try {
-    return JSON.parse(body);
+    json = JSON.parse(body);
   } catch (err) {
     const msg = (err as Error).message;
     const pos = /position (\d+)/.exec(msg);
@@ -33,4 +36,8 @@ export function parseJsonText(input: Buffer | string, what: string): unknown {
     }
     throw new ParseError(what, `malformed JSON: ${msg}`);
   }
+  // Nesting is checked before anything walks the value (recursive code would overflow the stack).
+  const deep = findUnstorable(json, { text: false });
+  if (deep) throw new ParseError(`${what}${deep.path}`, deep.reason);
+  return json;
 }

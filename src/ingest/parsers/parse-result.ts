@@ -24,6 +24,8 @@ export interface ParseResult {
   readonly tlp?: Tlp | undefined;
   /** Free-form facts worth showing to the submitter: event info, counts by type, ... */
   readonly summary?: Record<string, unknown>;
+  /** Every object was checked for text the database cannot store (NUL, lone surrogates) by the parser. */
+  readonly textChecked?: boolean;
 }
 
 /** Thrown by a parser that cannot read the input at all; the message says what and where. */

@@ -3,6 +3,8 @@ import type { StixValidator } from '../../stix/stix.validator.ts';
 import { parseStix } from './stix.parser.ts';
 import { parseJsonText } from './json-text.ts';
 import { ParseError, type IngestFormat, type ParseResult } from './parse-result.ts';
+import { findUnstorable } from '../../shared/unstorable.ts';
+import { lineColumnOfByte } from './nul-byte.ts';
 
 /** Formats a caller may ask for explicitly. */
 export const REQUESTABLE_FORMATS = ['auto', 'stix', 'misp', 'csv', 'text', 'eml', 'stix1', 'openioc'] as const;
@@ -19,14 +21,24 @@ export async function parseBody(body: Buffer, format: 'auto' | IngestFormat, val
     if (sniffed.format === null) throw new AppError('unsupported_media_type', `cannot import this file: ${sniffed.reason}`, { reason: sniffed.reason });
     chosen = sniffed.format;
   }
+  // A NUL cannot be stored and means no text format (UTF-8, Shift_JIS, EUC-JP): refused, naming where (issue 10.8).
+  const nul = body.indexOf(0);
+  if (nul >= 0) {
+    const at = lineColumnOfByte(body, nul);
+    throw new AppError('unprocessable', `${chosen}: line ${at.line} column ${at.column}: a NUL byte (U+0000); no text format the hub reads has one, and it cannot be stored`, { format: chosen, where: `line ${at.line} column ${at.column}` });
+  }
   // Parsers load on first use: a hub that only takes STIX never loads the e-mail or XML libraries.
   try {
     switch (chosen) {
       case 'stix':
       case 'stix20':
         return parseStix(body, validator, { lenient: opts.lenient });
-      case 'misp':
-        return (await import('./misp.parser.ts')).parseMispEvent(parseJsonText(body, 'event'), opts.filename);
+      case 'misp': {
+        const event = parseJsonText(body, 'event');
+        const bad = findUnstorable(event);
+        if (bad) throw new ParseError(`event${bad.path}`, bad.reason);
+        return (await import('./misp.parser.ts')).parseMispEvent(event, opts.filename);
+      }
       case 'csv':
         return (await import('./csv.parser.ts')).parseCsv(body);
       case 'text':

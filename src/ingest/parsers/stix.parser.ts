@@ -3,6 +3,7 @@ import type { StixValidator } from '../../stix/stix.validator.ts';
 import { isStix20Bundle, upgradeStix20Bundle } from '../../stix/stix20.upgrade.ts';
 import { parseJsonText } from './json-text.ts';
 import { ParseError, type ParseIssue, type ParseResult } from './parse-result.ts';
+import { findUnstorable } from '../../shared/unstorable.ts';
 
 /** Options of the STIX importer. */
 export interface StixParseOptions {
@@ -38,12 +39,22 @@ export function parseStix(input: Buffer | string | unknown, validator: StixValid
     source = { type: 'bundle', id: (bundle as { id?: string }).id ?? 'bundle--00000000-0000-4000-8000-000000000000', objects: up.objects };
     format = 'stix20';
   }
+  // Text the database cannot hold (NUL, lone surrogates) is an error of its object, like any invalid field (issue 10.8).
+  const unstorable = new Set<unknown>();
+  const textErrors: ParseIssue[] = [];
+  ((source as { objects?: unknown[] }).objects ?? []).forEach((o, i) => {
+    const bad = findUnstorable(o);
+    if (!bad) return;
+    unstorable.add(o);
+    textErrors.push({ where: `objects[${i}]${bad.path}`, reason: bad.reason });
+  });
   const checked = validator.validateBundle(source);
   warnings.push(...checked.warnings);
   const total = ((source as { objects?: unknown[] }).objects ?? []).length;
-  const objects: StixObject[] = checked.objects;
-  if (checked.errors.length && !opts.lenient) {
-    return { format, objects: [], errors: checked.errors, warnings, summary: { objects: total, rejectedAll: true } };
+  const objects: StixObject[] = unstorable.size ? checked.objects.filter((o) => !unstorable.has(o)) : checked.objects;
+  const errors = [...textErrors, ...checked.errors];
+  if (errors.length && !opts.lenient) {
+    return { format, objects: [], errors, warnings, summary: { objects: total, rejectedAll: true }, textChecked: true };
   }
-  return { format, objects, errors: checked.errors, warnings, summary: { objects: total } };
+  return { format, objects, errors, warnings, summary: { objects: total }, textChecked: true };
 }

@@ -40,6 +40,36 @@ function build(node: Ordered, depth: number): XmlElement | undefined {
   return { name: i < 0 ? key : key.slice(i + 1), prefix: i < 0 ? '' : key.slice(0, i), attrs, children, text: texts.join(' ').trim() };
 }
 
+const TAG = /<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>|<[?!][^>]*>|<(\/?)[A-Za-z_][^>]*?(\/?)>/g;
+
+/** The line where elements first nest deeper than MAX_DEPTH, or null (names where a hostile file goes too deep). */
+function tooDeepAt(text: string): number | null {
+  let depth = 0;
+  for (const m of text.matchAll(TAG)) {
+    if (m[1] === undefined) continue;
+    if (m[1] === '/') depth--;
+    else if (m[2] !== '/' && ++depth > MAX_DEPTH) return text.slice(0, m.index).split('\n').length;
+  }
+  return null;
+}
+
+const CHAR_REF = /&#(x[0-9a-fA-F]{1,8}|[0-9]{1,10});/g;
+
+/** XML 1.0's Char production: what a character reference may name. */
+function isXmlChar(cp: number): boolean {
+  return cp === 0x9 || cp === 0xa || cp === 0xd || (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff);
+}
+
+/** The first character reference to something that is not an XML character (`&#0;`, `&#xD800;`), with its line. */
+function badCharacterReference(text: string): { ref: string; line: number } | null {
+  for (const m of text.matchAll(CHAR_REF)) {
+    const v = m[1]!;
+    const cp = v[0] === 'x' ? parseInt(v.slice(1), 16) : Number(v);
+    if (!isXmlChar(cp)) return { ref: m[0], line: text.slice(0, m.index).split('\n').length };
+  }
+  return null;
+}
+
 /**
  * Parses an XML document into a tree of elements; refuses DTD entity declarations (no entity expansion
  * from hostile files) and malformed XML, naming the line.
@@ -49,6 +79,8 @@ export function parseXml(input: Buffer | string, where: string): XmlElement {
   const text = (typeof input === 'string' ? input : input.toString('utf8')).replace(/^\uFEFF/, '');
   if (!text.trim()) throw new ParseError(where, 'the file is empty');
   if (/<!ENTITY/i.test(text)) throw new ParseError(where, 'XML with entity declarations (<!ENTITY) is refused');
+  const badRef = badCharacterReference(text);
+  if (badRef) throw new ParseError(`${where} line ${badRef.line}`, `character reference ${badRef.ref} is not an XML character (a NUL or a lone UTF-16 surrogate cannot be stored)`);
   const valid = XMLValidator.validate(text);
   if (valid !== true) throw new ParseError(`${where} line ${valid.err.line}`, `malformed XML: ${valid.err.msg}`);
   let ordered: Ordered[];
@@ -66,6 +98,8 @@ export function parseXml(input: Buffer | string, where: string): XmlElement {
     });
     ordered = parser.parse(text) as Ordered[];
   } catch (e) {
+    const line = tooDeepAt(text);
+    if (line !== null) throw new ParseError(`${where} line ${line}`, `elements nested deeper than ${MAX_DEPTH}`);
     throw new ParseError(where, `malformed XML: ${e instanceof Error ? e.message : String(e)}`);
   }
   for (const node of ordered) {
