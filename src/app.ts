@@ -19,6 +19,7 @@ import { createFeedback, type Feedback, type FeedbackOptions } from './feedback/
 import { createAnalysis } from './analysis/analysis.module.ts'; // analyse (issue 5)
 import type { AnalysisService } from './analysis/analysis.service.ts'; // analyse (issue 5)
 import type { WarninglistsService } from './analysis/warninglists/warninglists.service.ts'; // analyse (issue 5)
+import { createStats, type Stats, type StatsModuleOptions } from './stats/stats.module.ts'; // statistics (issue 16)
 import { SessionsService } from './sessions/sessions.service.ts'; // sign-in (issue 13)
 import { hubKeyLoader, type HubSigningKey } from './signing/hub-key.ts'; // neutralise (issue 12)
 import { sharePreviewHook } from './web/share.preview.ts'; // web interface (issue 13)
@@ -47,6 +48,8 @@ export interface App {
   readonly analysis: AnalysisService;
   /** Analyse (issue 5): `warninglists.match(key)` says which enabled list silences a value. */
   readonly warninglists: WarninglistsService;
+  /** Statistics (issue 16): statistic series, platform series within the policy, periodic reports. */
+  readonly stats: Stats;
   /** Sign-in (issue 13): passwords, TOTP and browser sessions. */
   readonly sessions: SessionsService;
   /** Neutralise (issue 12): the hub's Ed25519 signing key (config PEM file or the shared database row), loaded once. */
@@ -60,7 +63,7 @@ export interface App {
  * The composition root: opens storage, migrates, and wires services together.
  * @example const app = await createApp(loadConfig(process.env)); await app.close()
  */
-export async function createApp(config: Config, opts: { storage?: Storage; migrate?: boolean; index?: boolean; feedback?: FeedbackOptions } = {}): Promise<App> {
+export async function createApp(config: Config, opts: { storage?: Storage; migrate?: boolean; index?: boolean; feedback?: FeedbackOptions; stats?: Partial<StatsModuleOptions> } = {}): Promise<App> {
   const storage = opts.storage ?? (await openStorage(config));
   const db = storage.db;
   if (opts.migrate !== false) await migrateToLatest(db);
@@ -108,6 +111,8 @@ export async function createApp(config: Config, opts: { storage?: Storage; migra
   const sessions = new SessionsService(db); // sign-in (issue 13)
   ingest.addHooks(sharePreviewHook(index, (key) => analysis.warninglists.match(key))); // web interface (issue 13): dry-run share preview
   feedback.wireAnalysis(analysis.warninglists); // feed back (issue 6): warninglists filter feeds; clusters in exports and history
+  const stats = await createStats(db, { chromiumPath: config.chromiumPath, reportIntervalMs: config.reportIntervalMinutes * 60_000, ...opts.stats }); // statistics (issue 16)
+  stats.setAnalysis(analysis.views); // statistics (issue 16): top root sources and priorities in reports
   return {
     config,
     storage,
@@ -125,12 +130,14 @@ export async function createApp(config: Config, opts: { storage?: Storage; migra
     feedback,
     analysis, // analyse (issue 5)
     warninglists: analysis.warninglists, // analyse (issue 5)
+    stats, // statistics (issue 16)
     sessions, // sign-in (issue 13)
     hubKey: hubKeyLoader(db, config), // neutralise (issue 12)
     indexReady,
     async close() {
       await ingest.drain();
       await feedback.close(); // feed back (issue 6)
+      await stats.close(); // statistics (issue 16)
       await analysis.close(); // analyse (issue 5)
       await indexReady.catch(() => {});
       await auth.close();

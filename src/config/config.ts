@@ -31,6 +31,10 @@ export interface Config {
   readonly hubSigningKeyFile: string | undefined;
   /** Serve /metrics without a key (still without counts of shared data); otherwise hub or admin keys only (issue 10.9). */
   readonly metricsPublic: boolean;
+  /** Statistics (issue 16): Chromium that prints PDF reports (default /usr/bin/chromium when installed). */
+  readonly chromiumPath: string | undefined;
+  /** Statistics (issue 16): how often the report schedule looks for due reports, in minutes; 0 turns it off. */
+  readonly reportIntervalMinutes: number;
 }
 
 /** Options given on the command line; they win over the environment. */
@@ -84,6 +88,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     authFailuresPerMinute: intFrom(env, 'KESSETSU_AUTH_FAILURE_LIMIT', 30), // keys and sessions (issue 10.7)
     hubSigningKeyFile: env.KESSETSU_HUB_SIGNING_KEY_FILE ? path.resolve(env.KESSETSU_HUB_SIGNING_KEY_FILE) : undefined, // neutralise (issue 12)
     metricsPublic: env.KESSETSU_METRICS_PUBLIC === 'true', // audit (issue 10.9)
+    chromiumPath: env.KESSETSU_CHROMIUM || undefined, // statistics (issue 16)
+    reportIntervalMinutes: intFrom(env, 'KESSETSU_REPORT_INTERVAL_MINUTES', 60), // statistics (issue 16)
   };
 }
 

@@ -227,3 +227,63 @@ export interface HubSigningKeysTable {
 export interface Database {
   hub_signing_keys: HubSigningKeysTable;
 }
+
+// Statistics and reports (issue 16): series, their categories and values, generated reports.
+export interface StatSeriesTable {
+  key: string;
+  title_en: Generated<string>;
+  title_ja: Generated<string>;
+  unit: string;
+  source: string;
+  origin: 'seed' | 'import';
+  revision: Generated<string>;
+  published: Generated<boolean>;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface StatCategoriesTable {
+  series_key: string;
+  key: string;
+  parent: string | null;
+  label_en: Generated<string>;
+  label_ja: Generated<string>;
+  aggregate: Generated<'sum' | 'of_which' | 'none'>;
+  position: Generated<number>;
+}
+
+export interface StatValuesTable {
+  series_key: string;
+  category: string;
+  period: string;
+  period_kind: 'year' | 'fiscal_year' | 'half_year' | 'month' | 'day';
+  period_start: string;
+  period_end: string;
+  value: ColumnType<number, number | string, number | string>;
+  source: string;
+  note_en: Generated<string>;
+  note_ja: Generated<string>;
+}
+
+export interface StatReportsTable {
+  id: Generated<string>;
+  period: string;
+  lang: 'en' | 'ja';
+  format: 'html' | 'pdf';
+  status: 'running' | 'done' | 'failed';
+  lease_until: Date | null;
+  content: Buffer | null;
+  content_type: string | null;
+  error: string | null;
+  created_at: Generated<Date>;
+  finished_at: Date | null;
+}
+
+/** Statistics tables (issue 16), merged into the Database type. */
+export interface Database {
+  stat_series: StatSeriesTable;
+  stat_categories: StatCategoriesTable;
+  stat_values: StatValuesTable;
+  stat_reports: StatReportsTable;
+}

@@ -107,6 +107,7 @@ export async function buildServer(app: App, opts: ServerOptions = {}): Promise<F
   await server.register(app.feedback.routes()); // feed back (issue 6)
   await server.register(taxiiRoutes(app));
   await server.register(analysisRoutes(app.analysis)); // analyse (issue 5)
+  await server.register(app.stats.routes()); // statistics (issue 16)
   await server.register(sessionsRoutes(app.sessions, { idleSeconds: 12 * 3600 })); // sign-in (issue 13)
   await server.register(webRoutes()); // web interface (issue 13)
   server.get('/api/openapi.json', { schema: { hide: true } }, async () => server.swagger());

@@ -1,0 +1,104 @@
+import type { AnyViewer } from '../../access/viewer.ts';
+import { phraseChange, yearOverYear, type Lang } from '../change.phrase.ts';
+import { monthsBetween, parsePeriod, previousYear, type Period } from '../period.ts';
+import { PLATFORM_PREFIX, EXPECTED_SERIES } from '../platform/providers.registry.ts';
+import type { StatsService } from '../stats.service.ts';
+import type { SeriesView } from '../series.view.ts';
+
+// What a periodic report says, gathered once and rendered per language: headline figures of the
+// period from the platform series (with the change against the same period a year before), their
+// trends, the published series that have a value for the period, the top root sources and priorities
+// (as of the period's end, within the viewer's policy), and which areas this hub does not count yet.
+
+/** The analysis reads a report needs (the analysis area's views answer them). */
+export interface ReportAnalysis {
+  rootSources(viewer: AnyViewer, o: { offset: number; limit: number; now?: Date }): Promise<{ items: readonly { key: string; kind: string; value: string; score: number; evidence: { incidents: number; malware: number; organisations: number; sectors: string[] } }[] }>;
+  priorities(viewer: AnyViewer, o: { offset: number; limit: number; now?: Date }): Promise<{ items: readonly { id: number; score: number; referralCandidate: boolean; damage: { amountJpy: number; victims: number }; organisations: number; sectors: string[] }[] }>;
+}
+
+/** A headline: one figure of the period with its sentence in both languages. */
+export interface Headline {
+  readonly series: string;
+  readonly category: string;
+  readonly label: { readonly en: string; readonly ja: string };
+  readonly value: number;
+  readonly previous: number | null;
+  readonly text: { readonly en: string; readonly ja: string };
+}
+
+/** Everything a report shows. */
+export interface ReportData {
+  readonly period: Period;
+  readonly kind: 'monthly' | 'annual' | 'half_year';
+  readonly generatedAt: Date;
+  readonly headlines: readonly Headline[];
+  /** Platform series over the twelve months (monthly reports) or the period's months (longer ones). */
+  readonly trends: readonly SeriesView[];
+  readonly published: readonly { readonly view: SeriesView; readonly period: string }[];
+  readonly rootSources: Awaited<ReturnType<ReportAnalysis['rootSources']>>['items'];
+  readonly priorities: Awaited<ReturnType<ReportAnalysis['priorities']>>['items'];
+  /** Areas whose series are not on this hub yet. */
+  readonly notYet: readonly { readonly en: string; readonly ja: string }[];
+}
+
+/** The periods a report may cover: a month, a year, a fiscal year or a half-year. */
+export function reportPeriod(text: string): Period | null {
+  const p = parsePeriod(text);
+  return p && p.kind !== 'day' ? p : null;
+}
+
+const TOP = 10;
+
+/**
+ * Gathers a report's data for a viewer.
+ * @example const data = await gatherReport(stats, analysis, viewer, reportPeriod('2026-10')!, new Date())
+ */
+export async function gatherReport(stats: StatsService, analysis: ReportAnalysis | undefined, viewer: AnyViewer, period: Period, now: Date): Promise<ReportData> {
+  const months = monthsBetween(period.start.slice(0, 7), period.end.slice(0, 7));
+  const prevText = previousYear(period.text);
+  const prev = prevText ? parsePeriod(prevText) : null;
+  const prevMonths = prev ? monthsBetween(prev.start.slice(0, 7), prev.end.slice(0, 7)) : [];
+  const trendFrom = months.length === 1 ? shiftMonth(months[0]!, -11) : months[0]!;
+  const headlines: Headline[] = [];
+  const trends: SeriesView[] = [];
+  for (const p of stats.providers.filter((x) => x.available(viewer) && x.bucket === 'month')) {
+    // From the previous year's first month, so both sums are there; the trend shows the last 12 months or the period.
+    const view = await stats.get(viewer, PLATFORM_PREFIX + p.key, { from: prevMonths[0] ?? months[0]!, to: months[months.length - 1]! });
+    const heads = view.categories.filter((c) => c.key === 'total' || (c.parent === null && !view.categories.some((x) => x.key === 'total')));
+    for (const c of heads) {
+      const sum = (ms: readonly string[]): number => ms.reduce((a, m) => a + (view.values.find((v) => v.category === c.key && v.period === m)?.value ?? 0), 0);
+      const value = sum(months);
+      const previous = prevMonths.length ? sum(prevMonths) : null;
+      const change = previous === null ? null : yearOverYear(value, previous, prevText!);
+      const label = c.key === 'total' ? { en: p.titleEn, ja: p.titleJa } : { en: `${p.titleEn}: ${c.label.en}`, ja: `${p.titleJa}：${c.label.ja}` };
+      const phrase = (lang: Lang): string => phraseChange(value, p.unit, period.text, change, lang);
+      headlines.push({ series: view.id, category: c.key, label, value, previous, text: { en: phrase('en'), ja: phrase('ja') } });
+    }
+    trends.push({ ...view, values: view.values.filter((v) => v.period >= trendFrom), periods: view.periods.filter((x) => x >= trendFrom) });
+  }
+  const published: { view: SeriesView; period: string }[] = [];
+  for (const s of (await stats.list(viewer)).filter((x) => x.kind !== 'platform')) {
+    const view = await stats.get(viewer, s.id);
+    if (view.values.some((v) => v.period === period.text)) published.push({ view, period: period.text });
+  }
+  const asOf = new Date(Math.min(now.getTime(), Date.parse(`${period.end}T23:59:59+09:00`)));
+  const rootSources = analysis ? (await analysis.rootSources(viewer, { offset: 0, limit: TOP, now: asOf })).items : [];
+  const priorities = analysis ? (await analysis.priorities(viewer, { offset: 0, limit: TOP, now: asOf })).items : [];
+  const registered = new Set(stats.providers.map((p) => p.key));
+  return {
+    period,
+    kind: period.kind === 'month' ? 'monthly' : period.kind === 'half_year' ? 'half_year' : 'annual',
+    generatedAt: now,
+    headlines,
+    trends,
+    published,
+    rootSources,
+    priorities,
+    notYet: EXPECTED_SERIES.filter((e) => !registered.has(e.key)).map((e) => ({ en: e.en, ja: e.ja })),
+  };
+}
+
+function shiftMonth(month: string, n: number): string {
+  const total = Number(month.slice(0, 4)) * 12 + Number(month.slice(5, 7)) - 1 + n;
+  return `${String(Math.floor(total / 12)).padStart(4, '0')}-${String((total % 12) + 1).padStart(2, '0')}`;
+}
