@@ -8,6 +8,7 @@ import { registerTaxii } from './taxii.command.ts';
 import { registerAnalysis } from './analysis.command.ts'; // analyse (issue 5)
 import { registerExport } from './export.command.ts'; // feed back (issue 6)
 import { registerLogin } from './login.commands.ts'; // sign-in (issue 13)
+import { registerStats } from './stats.command.ts'; // statistics (issue 16)
 import { CliError } from './cli-context.ts';
 
 const program = new Command('kessetsu')
@@ -23,6 +24,7 @@ registerTaxii(program);
 registerAnalysis(program); // analyse (issue 5)
 registerExport(program); // feed back (issue 6)
 registerLogin(program); // sign-in (issue 13)
+registerStats(program); // statistics (issue 16)
 
 try {
   await program.parseAsync(process.argv);

@@ -106,7 +106,8 @@ export function phraseChange(value: number, unit: string, period: string, change
   if (!change) return head;
   const than = samePeriodWords(period, lang);
   const diff = Math.abs(change.difference);
-  const pct = change.percent === null ? '' : `${formatNumber(change.percent)}%`;
+  // Percentages with one decimal, as the white papers print them ("25.0%").
+  const pct = change.percent === null ? '' : `${change.percent.toFixed(1)}%`;
   if (lang === 'ja') {
     if (change.difference === 0) return `${head}（${than}と同じ）`;
     const amount = unit === 'JPY' ? `${formatManOku(diff)}円` : UNITS[unit] ? `${formatNumber(diff)}${UNITS[unit].ja}` : formatNumber(diff);

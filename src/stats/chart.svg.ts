@@ -11,7 +11,7 @@ export interface ChartLine {
 }
 
 const PALETTE = ['#1f5fa8', '#d9534f', '#2e8b57', '#e69f00', '#6a3d9a', '#17a2b8', '#8c564b', '#7f7f7f'];
-const FONT = `font-family="'IPAGothic','Noto Sans CJK JP',sans-serif"`;
+const FONT = `font-family="'IPAPGothic','IPAGothic','Noto Sans CJK JP',sans-serif"`;
 
 function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

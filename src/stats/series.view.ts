@@ -82,7 +82,8 @@ export function buildSeriesView(s: SeriesInput, shown?: (period: string) => bool
   const categories: CategoryView[] = [...s.categories, ...extra.map((k) => ({ key: k, parent: null, labelEn: k, labelJa: k, aggregate: 'none' as const }))].map((c) => ({
     key: c.key,
     parent: c.parent,
-    label: { en: c.labelEn, ja: c.labelJa },
+    // An unlabelled "total" (single-figure series, imports without labels) reads as such.
+    label: { en: c.labelEn || (c.key === 'total' ? 'Total' : ''), ja: c.labelJa || (c.key === 'total' ? '合計' : '') },
     aggregate: c.aggregate,
   }));
   return {

@@ -88,13 +88,19 @@ function trendChart(v: SeriesView, lang: Lang): string {
 
 function publishedBlock(v: SeriesView, period: string, lang: Lang): string {
   const rows = v.values.filter((x) => x.period === period);
-  const label = (k: string): string => v.categories.find((c) => c.key === k)?.label[lang] || k;
+  const label = (k: string): string => v.categories.find((c) => c.key === k)?.label[lang] || (k === 'total' ? (lang === 'ja' ? '合計' : 'Total') : k);
   const depth = (k: string): number => {
     let n = 0;
     for (let c = v.categories.find((x) => x.key === k); c?.parent; c = v.categories.find((x) => x.key === c!.parent)) n++;
     return n;
   };
-  const leaves = rows.filter((r) => r.category !== 'total' && !v.categories.some((c) => c.parent === r.category));
+  // Bars: the finest categories that are not parts of another one ("of which" parts stay inside their whole).
+  const kind = (k: string): string | undefined => v.categories.find((c) => c.key === k)?.aggregate;
+  const parentOf = (k: string): string | null => v.categories.find((c) => c.key === k)?.parent ?? null;
+  const leaves = rows.filter((r) => {
+    if (r.category === 'total' || kind(parentOf(r.category) ?? '') === 'of_which') return false;
+    return kind(r.category) === 'of_which' || !v.categories.some((c) => c.parent === r.category);
+  });
   const chart = leaves.length > 1 ? barChart({ title: `${v.title[lang]} (${period})`, bars: [...leaves].sort((a, b) => b.value - a.value).map((r) => ({ label: label(r.category), value: r.value })) }) : '';
   return `<h3>${esc(v.title[lang])}</h3>
 <table><thead><tr><th>${T[lang].category}</th><th>${T[lang].value}</th></tr></thead><tbody>
@@ -127,7 +133,7 @@ export function renderReportHtml(d: ReportData, lang: Lang): string {
 <html lang="${lang}"><head><meta charset="utf-8"><title>${esc(title)}</title>
 <style>
 @page { size: A4; margin: 16mm 14mm; }
-body { font-family: 'IPAGothic', 'Noto Sans CJK JP', 'Hiragino Sans', sans-serif; font-size: 11pt; color: #222; max-width: 180mm; margin: 0 auto; }
+body { font-family: 'IPAPGothic', 'IPAGothic', 'Noto Sans CJK JP', 'Hiragino Sans', sans-serif; font-size: 11pt; color: #222; max-width: 180mm; margin: 0 auto; }
 h1 { font-size: 18pt; margin: 0 0 2mm; } h2 { font-size: 13pt; border-bottom: 1px solid #1f5fa8; margin-top: 8mm; } h3 { font-size: 11.5pt; }
 table { border-collapse: collapse; width: 100%; margin: 2mm 0; } th, td { border-bottom: 1px solid #ddd; padding: 1mm 2mm; text-align: left; vertical-align: top; font-size: 10pt; }
 .muted { color: #666; font-size: 9pt; } .tag { background: #fde2e1; color: #a00; padding: 0 1mm; font-size: 8.5pt; }

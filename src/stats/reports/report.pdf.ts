@@ -1,7 +1,6 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 
 // PDF printed by the machine's headless Chromium (Debian's chromium package) through playwright-core:
 // no browser is downloaded; without Chromium, reports are HTML only. Flags keep Chromium off the
@@ -20,6 +19,8 @@ export function findChromium(given: string | undefined): string | undefined {
  * @example const pdf = await htmlToPdf(html, '/usr/bin/chromium')
  */
 export async function htmlToPdf(html: string, executablePath: string, timeoutMs = 60_000): Promise<Buffer> {
+  // Loaded when a PDF is asked for: a hub that never prints does not pay for it at start.
+  const { chromium } = await import('playwright-core');
   const profile = mkdtempSync(path.join(os.tmpdir(), 'kessetsu-chromium-'));
   const browser = await chromium.launchPersistentContext(profile, { executablePath, headless: true, args: FLAGS, timeout: timeoutMs, offline: true });
   try {
