@@ -142,7 +142,7 @@ describeStorage('statistics: platform series within the policy', (backend) => {
     const oct = expectedContributions('public').get('total|2026-10')!;
     const before = expectedContributions('public').get('total|2025-10')!;
     expect(total.change).toMatchObject({ previous_period: '2025-10', previous: before, difference: oct - before });
-    expect(total.text.en).toBe(`${oct} contributions, ${oct - before} (${Math.round(((oct - before) / before) * 1000) / 10}%) more than the same period of the year before`);
+    expect(total.text.en).toBe(`${oct} contributions, ${oct - before} (${(((oct - before) / before) * 100).toFixed(1)}%) more than the same period of the year before`);
     expect(v.periods).toEqual(['2026-10']);
   });
 
