@@ -1,4 +1,5 @@
 import { parse } from 'csv-parse/sync';
+import { scrubText, textFault } from '../shared/unstorable.ts';
 import { parsePeriod } from './period.ts';
 
 // The CSV format of statistic series (documented in the README, "Statistics and reports"):
@@ -99,7 +100,7 @@ export function parseSeriesCsv(text: string): ParseOutcome {
   const index = new Map<Column, number>();
   head.record.forEach((name, i) => {
     const col = name.toLowerCase() as Column;
-    if (!COLUMNS.includes(col)) fail(head.info.lines, null, `unknown column "${name.slice(0, 40)}" (known: ${COLUMNS.join(', ')})`);
+    if (!COLUMNS.includes(col)) fail(head.info.lines, null, `unknown column "${scrubText(name.slice(0, 40))}" (known: ${COLUMNS.join(', ')})`);
     else if (index.has(col)) fail(head.info.lines, col, 'column given twice');
     else index.set(col, i);
   });
@@ -118,6 +119,11 @@ export function parseSeriesCsv(text: string): ParseOutcome {
     }
     const get = (c: Column): string => (index.has(c) ? record[index.get(c)!]! : '');
     const before = errors.length;
+    for (const col of COLUMNS) {
+      const fault = index.has(col) ? textFault(get(col)) : null;
+      if (fault) fail(line, col, fault);
+    }
+    if (errors.length > before) continue;
     for (const [col, max] of Object.entries(LIMITS) as [Column, number][]) if (get(col).length > max) fail(line, col, `longer than ${max} characters`);
     const key = get('series');
     if (!KEY.test(key)) fail(line, 'series', 'a key of a-z, 0-9 and _ expected (starting with a letter)');
@@ -129,9 +135,9 @@ export function parseSeriesCsv(text: string): ParseOutcome {
     const aggregate = (get('aggregate') || 'none') as Aggregate;
     if (!['sum', 'of_which', 'none'].includes(aggregate)) fail(line, 'aggregate', 'sum, of_which or none expected');
     const period = parsePeriod(get('period'));
-    if (!period) fail(line, 'period', `"${get('period').slice(0, 20)}" is not a period (2015, FY2015, 2015H1, 2015-10, 2015-10-05)`);
+    if (!period) fail(line, 'period', `"${scrubText(get('period').slice(0, 20))}" is not a period (2015, FY2015, 2015H1, 2015-10, 2015-10-05)`);
     const raw = get('value');
-    if (!NUMBER.test(raw)) fail(line, 'value', `"${raw.slice(0, 30)}" is not a plain number (digits, optional minus and decimals, no separators)`);
+    if (!NUMBER.test(raw)) fail(line, 'value', `"${scrubText(raw.slice(0, 30))}" is not a plain number (digits, optional minus and decimals, no separators)`);
     const source = get('source');
     if (!source) fail(line, 'source', 'every value needs its source');
     const unit = get('unit');

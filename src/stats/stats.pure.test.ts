@@ -48,6 +48,7 @@ describe('series CSV', () => {
     const r = parseSeriesCsv(head + 'a,cases,total,,,2015,1,WP\nB,cases,total,,,2015,1,WP\na,,total,,,2015,2,WP\na,,x,nope,,2015,1,WP\na,,y,total,,20155,1,WP\na,,z,total,,2015,"1,000",WP\na,,w,total,,2015,1,\na,JPY,v,total,,2015,1,WP\n');
     expect(r.series).toEqual([]);
     expect(r.errors.map((e) => [e.line, e.field])).toEqual([[3, 'series'], [4, 'period'], [6, 'period'], [7, 'value'], [8, 'source'], [9, 'unit'], [5, 'parent']]);
+    expect(parseSeriesCsv(head + 'a,cases,total,,,2015,1,W\u0000P\n').errors).toEqual([{ line: 2, field: 'source', reason: expect.any(String) }]);
     expect(parseSeriesCsv(head + 'a,cases,total,,,2015,1,WP\n"a,unterminated\n').errors).toEqual([{ line: 3, field: null, reason: expect.stringContaining('not CSV') }]);
   });
   it('refuses unknown columns, a missing required one, and a cycle', () => {
