@@ -113,7 +113,7 @@ export function phraseChange(value: number, unit: string, period: string, change
     const amount = unit === 'JPY' ? `${formatManOku(diff)}円` : UNITS[unit] ? `${formatNumber(diff)}${UNITS[unit].ja}` : formatNumber(diff);
     return `${head}（${than}より${amount}${pct ? `（${pct}）` : ''}${change.difference > 0 ? '増加' : '減少'}）`;
   }
-  if (change.difference === 0) return `${head}, the same as ${than}`;
+  if (change.difference === 0) return `${head}, unchanged from ${than}`;
   const words = change.difference > 0 ? 'more' : UNITS[unit]?.count === false ? 'less' : 'fewer';
   return `${head}, ${formatNumber(diff)}${pct ? ` (${pct})` : ''} ${words} than ${than}`;
 }

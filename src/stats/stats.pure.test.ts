@@ -28,6 +28,7 @@ describe('year-over-year phrasing', () => {
     expect(phraseChange(3073000000, 'JPY', '2015', yearOverYear(3073000000, 2910000000, '2014'), 'ja')).toBe('30億7,300万円（前年より1億6,300万円（5.6%）増加）');
     expect(phraseChange(5, 'persons', 'FY2015', yearOverYear(5, 0, 'FY2014'), 'en')).toBe('5 persons, 5 more than the fiscal year before');
     expect(phraseChange(7, 'cases', '2015', yearOverYear(7, 7, '2014'), 'ja')).toBe('7件（前年と同じ）');
+    expect(phraseChange(0, 'alerts', '2026-10', yearOverYear(0, 0, '2025-10'), 'en')).toBe('0 alerts, unchanged from the same period of the year before');
     expect(withUnit(1, 'alerts', 'en')).toBe('1 alert');
     expect(formatManOku(1406000000)).toBe('14億600万');
   });

@@ -4,6 +4,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { makeObservable } from '../../src/observables/observable.factory.ts';
+import { withDamage } from '../../src/stix/extensions.ts';
+import { dayInStatsZone } from '../../src/stats/period.ts';
 import { findChromium } from '../../src/stats/reports/report.pdf.ts';
 import { ReportsManager } from '../../src/stats/reports/reports.manager.ts';
 import { ReportsService } from '../../src/stats/reports/reports.service.ts';
@@ -136,6 +139,36 @@ describeStorage('statistics: periodic reports', (backend) => {
     expect(one.body).toContain('月次報告 — 2026年10月');
     expect((await hub.server.inject({ method: 'GET', url: '/api/v1/stats/reports', headers: as(bank.key) })).statusCode).toBe(403);
     await Promise.all([a.stop(), b.stop()]);
+  });
+
+  it('names the top root sources and priorities the reader may see', async () => {
+    // Two banks report an incident pointing at one C2 server (GREEN): a root source and a cluster.
+    const c2 = '185.77.12.34';
+    for (const member of [bank, telco]) {
+      const t = new Date().toISOString();
+      const obs = makeObservable('ipv4-addr', c2).object;
+      const ind = { type: 'indicator', spec_version: '2.1', id: `indicator--${randomUUID()}`, created: t, modified: t, pattern: `[ipv4-addr:value = '${c2}']`, pattern_type: 'stix', valid_from: t };
+      const inc = withDamage({ type: 'incident', spec_version: '2.1', id: `incident--${randomUUID()}`, created: t, modified: t, name: 'Unauthorised transfers' }, { amountJpy: 3_000_000, victims: 2, method: 'internet-banking-fraud' });
+      const rel = (type: string, a: string, b: string) => ({ type: 'relationship', spec_version: '2.1', id: `relationship--${randomUUID()}`, created: t, modified: t, relationship_type: type, source_ref: a, target_ref: b });
+      const objects = [inc, ind, obs, rel('based-on', ind.id, obs.id), rel('related-to', inc.id, ind.id)];
+      const res = await hub.server.inject({ method: 'POST', url: '/api/v1/ingest?format=stix&tlp=green', headers: { ...as(member.key), 'content-type': 'application/json' }, payload: JSON.stringify({ type: 'bundle', id: `bundle--${randomUUID()}`, objects }) });
+      expect(res.statusCode, res.body).toBe(200);
+    }
+    await hub.app.analysis.run('test');
+    const db = hub.app.storage.db;
+    const month = dayInStatsZone(new Date()).slice(0, 7);
+    const reports = new ReportsService(db, hub.app.stats.series, { analysis: () => hub.app.analysis.views, chromium: undefined });
+    const top = (await hub.app.analysis.views.priorities(await hubViewer(db), { offset: 0, limit: 1 })).items[0]!;
+    const html = (await reports.render(await hubViewer(db), month, 'en', 'html')).body.toString('utf8');
+    const roots = html.slice(html.indexOf('Top root sources'), html.indexOf('Top priorities'));
+    expect(roots).toContain(c2);
+    expect(html.slice(html.indexOf('Top priorities'))).toContain(`<td>#${top.id}`);
+    expect(html.slice(html.indexOf('Top priorities'))).toContain('¥6,000,000');
+    // An organisation without an NDA reads CLEAR only: neither the C2 nor the cluster is in its report.
+    const shop = await makeMember(hub, { sector: 'ecommerce', nda: false });
+    const theirs = (await reports.render((await hub.app.auth.authenticate(shop.key))!, month, 'en', 'html')).body.toString('utf8');
+    expect(theirs).not.toContain(c2);
+    expect(theirs).not.toContain(`<td>#${top.id}`);
   });
 
   it('takes over a report whose node died mid-way once its lease has run out', async () => {
