@@ -39,7 +39,8 @@ run('web interface journeys in Chromium', () => {
   let momiji: TestMember;
   let kaede: TestMember;
   let analyst: TestMember;
-  let totpSecret: string;
+  let police: TestMember;
+  const secrets = new Map<string, string>();
   let step = 0;
 
   async function login(userId: string, username: string): Promise<void> {
@@ -47,7 +48,7 @@ run('web interface journeys in Chromium', () => {
     expect(res.statusCode, res.body).toBe(204);
   }
   // A code from a later time step each time: a code is never accepted twice.
-  const nextCode = (): string => totpAt(totpSecret, Date.now() + 30_000 * step++);
+  const codeOf = (userId: string) => (): string => totpAt(secrets.get(userId)!, Date.now() + 30_000 * step++);
 
   beforeAll(async () => {
     await ensureWebBuilt();
@@ -59,8 +60,10 @@ run('web interface journeys in Chromium', () => {
     await login(sakura.userId, 'aoi.sakura');
     await login(momiji.userId, 'ren.momiji');
     await login(kaede.userId, 'mio.kaede');
+    police = await makeMember(hub, { name: 'Prefectural Police Cyber Unit', kind: 'law_enforcement', role: 'investigator' });
     await login(analyst.userId, 'hina.hub');
-    totpSecret = (await hub.server.inject({ method: 'POST', url: `/api/v1/users/${analyst.userId}/totp`, headers: as(hub.adminKey) })).json().secret;
+    await login(police.userId, 'ken.police');
+    for (const m of [analyst, police]) secrets.set(m.userId, (await hub.server.inject({ method: 'POST', url: `/api/v1/users/${m.userId}/totp`, headers: as(hub.adminKey) })).json().secret);
     // Momiji Bank watches its brand; Kaede Bank reported the kit host earlier, to every member.
     const sub = await hub.server.inject({ method: 'POST', url: '/api/v1/subscriptions', headers: as(momiji.key), payload: { name: 'Our brand', kind: 'asset', rule: { keywords: ['momiji'] } } });
     expect(sub.statusCode, sub.body).toBe(201);
@@ -130,19 +133,34 @@ run('web interface journeys in Chromium', () => {
     await b.shot(third, '2b-third-bank-sees-nothing');
   });
 
-  it('a hub analyst signs in with TOTP, opens a cluster and reads why it has its priority', async () => {
+  it('a hub analyst signs in with TOTP, opens a cluster, reads why it has its priority and refers it; an investigator accepts it', async () => {
     const run = await hub.server.inject({ method: 'POST', url: '/api/v1/analysis/runs', headers: as(analyst.key) });
     expect(run.statusCode, run.body).toBe(201);
     const page = await (await b.context({ locale: 'en-GB' })).newPage();
-    await signIn(page, b.base, 'hina.hub', PASSWORD, nextCode);
+    await signIn(page, b.base, 'hina.hub', PASSWORD, codeOf(analyst.userId));
     await page.getByRole('link', { name: 'Analysis', exact: true }).click();
     await page.getByRole('link', { name: 'Clusters', exact: true }).click();
     await page.locator('table a').first().click();
     await expect.poll(() => page.locator('#cluster-explain').innerText()).toMatch(/Score [\d.,]+: the sum of points, times the factors/);
     expect(await page.locator('#cluster-members').innerText()).toMatch(/Incident\s+Unauthorised transfers after phishing/);
     expect(await page.locator('#cluster-evidence').innerText()).toMatch(/203\.0\.113\.77/);
-    expect(await page.locator('#cluster-refer').innerText()).toMatch(/Refer to a case|no case management yet/);
-    await b.shot(page, '3-hub-analyst-explains-cluster');
+    await b.shot(page, '3a-hub-analyst-explains-cluster');
+    // Referral needs the cases API (issue 12); on a build without it the screen says so.
+    if ((await hub.server.inject({ method: 'GET', url: '/api/v1/cases', headers: as(analyst.key) })).statusCode === 404) {
+      expect(await page.locator('#cluster-refer').innerText()).toMatch(/no case management yet/);
+      console.log('kessetsu tests: this build has no cases API; referral and acceptance not driven');
+      return;
+    }
+    await page.locator('#case-title').fill('Momiji Bank phishing kit');
+    await page.getByRole('button', { name: 'Refer to a case' }).click();
+    await expect.poll(() => page.locator('#cluster-refer').innerText()).toMatch(/Referred/);
+    const inv = await (await b.context({ locale: 'ja-JP' })).newPage();
+    await signIn(inv, b.base, 'ken.police', PASSWORD, codeOf(police.userId));
+    await inv.getByRole('link', { name: '事件', exact: true }).click();
+    await inv.getByRole('region', { name: '提案中' }).getByRole('link', { name: /Momiji Bank phishing kit/ }).click();
+    await inv.getByRole('button', { name: '事件を受理する' }).click();
+    await expect.poll(() => inv.locator('#case-state').innerText()).toMatch(/受理/);
+    await b.shot(inv, '3b-investigator-accepts-case');
   });
 
   async function checkLanguage(page: Page, lang: 'ja' | 'en'): Promise<void> {

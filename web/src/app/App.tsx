@@ -18,6 +18,7 @@ const Alerts = lazy(() => import('../features/alerts/Alerts.tsx'));
 const Advisories = lazy(() => import('../features/advisories/Advisories.tsx'));
 const Admin = lazy(() => import('../features/admin/Admin.tsx'));
 const Account = lazy(() => import('../features/account/Account.tsx'));
+const Cases = lazy(() => import('../features/cases/Cases.tsx'));
 
 interface NavItem {
   readonly path: string;
@@ -32,6 +33,7 @@ const NAV: readonly NavItem[] = [
   { path: '/shared', key: 'nav.shared', show: () => true },
   { path: '/alerts', key: 'nav.alerts', show: () => true },
   { path: '/analysis', key: 'nav.analysis', show: () => true },
+  { path: '/cases', key: 'nav.cases', show: (r) => r === 'hub_analyst' || r === 'admin' || r === 'investigator' },
   { path: '/advisories', key: 'nav.advisories', show: () => true },
   { path: '/admin', key: 'nav.admin', show: (r) => r === 'admin' },
 ];
@@ -58,6 +60,8 @@ function Screen({ first }: { first: string }) {
       return <Admin />;
     case 'account':
       return <Account />;
+    case 'cases':
+      return <Cases />;
     default:
       return <NotFound />;
   }

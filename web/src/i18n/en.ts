@@ -2,7 +2,7 @@
 const en = {
   app: { name: 'Kessetsu', tagline: 'Cyber-threat fusion centre: share, analyse, feed back, neutralise.', skip: 'Skip to content', language: 'Language' },
   common: { loading: 'Loading…', notFound: 'This page does not exist.' },
-  nav: { label: 'Main', dashboard: 'Dashboard', share: 'Share', search: 'Search', shared: 'What I shared', alerts: 'Alerts', analysis: 'Analysis', advisories: 'Advisories', admin: 'Administration', signOut: 'Sign out' },
+  nav: { label: 'Main', dashboard: 'Dashboard', share: 'Share', search: 'Search', shared: 'What I shared', alerts: 'Alerts', analysis: 'Analysis', cases: 'Cases', advisories: 'Advisories', admin: 'Administration', signOut: 'Sign out' },
   errors: {
     unauthorized: 'You are not signed in, or your session ended.',
     forbidden: 'You may not do this.',
@@ -249,6 +249,22 @@ const en = {
     referred: 'Referred.',
     openCase: 'Open the case',
     noCasesApi: 'This hub has no case management yet.',
+    caseTitle: 'Case title',
+    police: 'Law-enforcement organisation',
+  },
+  cases: {
+    title: 'Cases and actions',
+    back: 'Back to cases',
+    caseN: 'Case {{n}}',
+    state: 'State',
+    states: { proposed: 'Proposed', accepted: 'Accepted', investigating: 'Investigating', actions: 'Actions', closed: 'Closed' },
+    moveTo: { proposed: 'Propose', accepted: 'Accept the case', investigating: 'Start investigating', actions: 'Move to actions', closed: 'Close' },
+    objects: 'Objects',
+    contributors: 'Contributors',
+    evidence: 'Evidence',
+    noEvidence: 'No evidence yet.',
+    file: 'File',
+    collected: 'Collected',
   },
   clusterStatus: { active: 'active', merged: 'merged', split: 'split', dormant: 'dormant', closed: 'closed' },
   terms: {

@@ -2,7 +2,7 @@
 const ja = {
   app: { name: '結節', tagline: 'サイバー脅威情報の結節点:共有・分析・還元・無効化。', skip: '本文へ移動', language: '表示言語' },
   common: { loading: '読み込み中…', notFound: 'このページはありません。' },
-  nav: { label: 'メイン', dashboard: 'ダッシュボード', share: '共有する', search: '検索', shared: '共有した情報のその後', alerts: 'アラート', analysis: '分析', advisories: '注意喚起', admin: '管理', signOut: 'サインアウト' },
+  nav: { label: 'メイン', dashboard: 'ダッシュボード', share: '共有する', search: '検索', shared: '共有した情報のその後', alerts: 'アラート', analysis: '分析', cases: '事件', advisories: '注意喚起', admin: '管理', signOut: 'サインアウト' },
   errors: {
     unauthorized: 'サインインしていないか、セッションが終了しました。',
     forbidden: 'この操作は許可されていません。',
@@ -235,6 +235,22 @@ const ja = {
     referred: '連絡しました。',
     openCase: '事件を開く',
     noCasesApi: 'このハブにはまだ事件管理がありません。',
+    caseTitle: '事件名',
+    police: '連絡先の法執行機関',
+  },
+  cases: {
+    title: '事件と対処',
+    back: '事件一覧に戻る',
+    caseN: '事件 {{n}}',
+    state: '状態',
+    states: { proposed: '提案中', accepted: '受理', investigating: '捜査中', actions: '対処中', closed: '終了' },
+    moveTo: { proposed: '提案する', accepted: '事件を受理する', investigating: '捜査を開始する', actions: '対処に移す', closed: '終了する' },
+    objects: 'オブジェクト',
+    contributors: '情報提供者',
+    evidence: '証拠',
+    noEvidence: '証拠はまだありません。',
+    file: 'ファイル',
+    collected: '収集日時',
   },
   clusterStatus: { active: '活動中', merged: '統合済み', split: '分割済み', dormant: '休止', closed: '終了' },
   terms: {

@@ -1,6 +1,6 @@
-import { useState } from 'react';
+import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, ApiError } from '../../app/api.ts';
+import { api, ApiError, type Page } from '../../app/api.ts';
 import { href } from '../../app/router.ts';
 import { isHubRole, useSession } from '../../app/session.tsx';
 import { formatDateTime, formatNumber } from '../../app/format.ts';
@@ -25,15 +25,20 @@ export function ClusterDetail({ id }: { id: number }) {
   const { t } = useTranslation();
   const { session } = useSession();
   const [referred, setReferred] = useState<string | null>(null);
+  const [leOrg, setLeOrg] = useState('');
+  const [title, setTitle] = useState('');
+  const police = useLoad((signal) => api<Page<{ id: string; name: string; kind: string }>>('/api/v1/orgs?limit=1000', { signal }).then((p) => p.items.filter((o) => o.kind === 'law_enforcement')), []);
   const [error, setError] = useState<unknown>(null);
   const { data, error: loadError, loading } = useLoad((signal) => api<ClusterDetailView>(`/api/v1/clusters/${id}`, { signal }), [id]);
   // Referral needs the cases API (issue 12); the button says so when this hub has none yet.
   const cases = useLoad((signal) => api('/api/v1/cases?limit=1', { signal }).then(() => true, (e: unknown) => !(e instanceof ApiError && e.status === 404)), []);
   if (loading) return <Loading />;
   if (loadError || !data) return <ErrorBox error={loadError} />;
-  const refer = () => {
+  const refer = (e: FormEvent) => {
+    e.preventDefault();
     setError(null);
-    api<{ id: string }>('/api/v1/cases', { json: { title: `Cluster ${id}`, cluster_id: id } }).then((c) => setReferred(c.id), setError);
+    const le = leOrg || police.data?.[0]?.id;
+    api<{ id: string }>('/api/v1/cases', { json: { title: title.trim() || `Cluster ${id}`, cluster_id: id, le_org_id: le } }).then((c) => setReferred(c.id), setError);
   };
   return (
     <>
@@ -82,9 +87,21 @@ export function ClusterDetail({ id }: { id: number }) {
           ) : cases.data === false ? (
             <p className="muted">{t('analysis.noCasesApi')}</p>
           ) : (
-            <button type="button" onClick={refer}>
-              {t('analysis.refer')}
-            </button>
+            <form onSubmit={refer}>
+              <label htmlFor="case-title">{t('analysis.caseTitle')}</label>
+              <input id="case-title" value={title} onChange={(e) => setTitle(e.target.value)} placeholder={t('analysis.clusterN', { id })} />
+              <label htmlFor="case-police">{t('analysis.police')}</label>
+              <select id="case-police" value={leOrg || police.data?.[0]?.id || ''} onChange={(e) => setLeOrg(e.target.value)} required>
+                {(police.data ?? []).map((o) => (
+                  <option key={o.id} value={o.id} translate="no">
+                    {o.name}
+                  </option>
+                ))}
+              </select>
+              <button type="submit" disabled={!police.data?.length}>
+                {t('analysis.refer')}
+              </button>
+            </form>
           )}
           <ErrorBox error={error} />
         </Card>
