@@ -134,7 +134,8 @@ function Detail({ id }: { id: string }) {
         <ol className="timeline">
           {(data.timeline ?? []).map((e, n) => (
             <li key={n}>
-              <time dateTime={e.at}>{formatDateTime(e.at)}</time> <Data>{e.kind}</Data>
+              <time dateTime={e.at}>{formatDateTime(e.at)}</time>{' '}
+              {e.kind === 'state' && typeof e.details.state === 'string' ? t(`cases.states.${e.details.state}`, { defaultValue: e.details.state }) : <Data>{e.kind}</Data>}
             </li>
           ))}
         </ol>
