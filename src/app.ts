@@ -23,6 +23,7 @@ import { createStats, type Stats, type StatsModuleOptions } from './stats/stats.
 import { SessionsService } from './sessions/sessions.service.ts'; // sign-in (issue 13)
 import { hubKeyLoader, type HubSigningKey } from './signing/hub-key.ts'; // neutralise (issue 12)
 import { sharePreviewHook } from './web/share.preview.ts'; // web interface (issue 13)
+import { createNeutralise, type Neutralise } from './cases/neutralise.module.ts'; // neutralise (issue 12)
 
 const AUTH_CHANNEL = 'kessetsu_auth';
 const INGEST_CHANNEL = 'kessetsu_ingest';
@@ -54,6 +55,8 @@ export interface App {
   readonly sessions: SessionsService;
   /** Neutralise (issue 12): the hub's Ed25519 signing key (config PEM file or the shared database row), loaded once. */
   hubKey(): Promise<HubSigningKey>;
+  /** Neutralise (issue 12): cases, evidence custody, referral packages, actions, takedown metrics (`neutralise.metrics`). */
+  readonly neutralise: Neutralise;
   /** Resolves when the observable index has been rebuilt from the database. */
   readonly indexReady: Promise<void>;
   close(): Promise<void>;
@@ -110,6 +113,8 @@ export async function createApp(config: Config, opts: { storage?: Storage; migra
   const feedback = await createFeedback(storage, ingest, feedbackOpts); // feed back (issue 6)
   const sessions = new SessionsService(db); // sign-in (issue 13)
   ingest.addHooks(sharePreviewHook(index, (key) => analysis.warninglists.match(key))); // web interface (issue 13): dry-run share preview
+  const hubKey = hubKeyLoader(db, config); // neutralise (issue 12)
+  const neutralise = createNeutralise({ db, config, analysis, ingest, objects, history: feedback.history, hubKey }); // neutralise (issue 12)
   feedback.wireAnalysis(analysis.warninglists); // feed back (issue 6): warninglists filter feeds; clusters in exports and history
   const stats = await createStats(db, { chromiumPath: config.chromiumPath, reportIntervalMs: config.reportIntervalMinutes * 60_000, ...opts.stats }); // statistics (issue 16)
   stats.setAnalysis(analysis.views); // statistics (issue 16): top root sources and priorities in reports
@@ -132,7 +137,8 @@ export async function createApp(config: Config, opts: { storage?: Storage; migra
     warninglists: analysis.warninglists, // analyse (issue 5)
     stats, // statistics (issue 16)
     sessions, // sign-in (issue 13)
-    hubKey: hubKeyLoader(db, config), // neutralise (issue 12)
+    hubKey, // neutralise (issue 12)
+    neutralise, // neutralise (issue 12)
     indexReady,
     async close() {
       await ingest.drain();

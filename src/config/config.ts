@@ -35,6 +35,8 @@ export interface Config {
   readonly chromiumPath: string | undefined;
   /** Statistics (issue 16): how often the report schedule looks for due reports, in minutes; 0 turns it off. */
   readonly reportIntervalMinutes: number;
+  /** Neutralise (issue 12): folder of the content-addressed evidence store (default DATA/evidence). */
+  readonly evidenceDir: string;
 }
 
 /** Options given on the command line; they win over the environment. */
@@ -68,12 +70,13 @@ function findStixSchemas(env: NodeJS.ProcessEnv): string | undefined {
  * @example loadConfig(process.env, { port: 8080 })
  */
 export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = {}): Config {
+  const dataDir = path.resolve(overrides.dataDir ?? env.KESSETSU_DATA ?? './data');
   const port = overrides.port ?? intFrom(env, 'KESSETSU_PORT', 8080);
   if (port > 65535) throw new ConfigError(`port must be at most 65535, got ${port}`);
   return {
     host: overrides.host ?? env.KESSETSU_HOST ?? '127.0.0.1',
     port,
-    dataDir: path.resolve(overrides.dataDir ?? env.KESSETSU_DATA ?? './data'),
+    dataDir,
     databaseUrl: overrides.databaseUrl ?? (env.DATABASE_URL || undefined),
     bootstrapKey: env.KESSETSU_BOOTSTRAP_KEY || undefined,
     logLevel: overrides.logLevel ?? env.KESSETSU_LOG_LEVEL ?? 'info',
@@ -90,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     metricsPublic: env.KESSETSU_METRICS_PUBLIC === 'true', // audit (issue 10.9)
     chromiumPath: env.KESSETSU_CHROMIUM || undefined, // statistics (issue 16)
     reportIntervalMinutes: intFrom(env, 'KESSETSU_REPORT_INTERVAL_MINUTES', 60), // statistics (issue 16)
+    evidenceDir: path.resolve(env.KESSETSU_EVIDENCE_DIR || path.join(dataDir, 'evidence')), // neutralise (issue 12)
   };
 }
 

@@ -8,6 +8,7 @@ import * as taxii from './migrations/2026-11-23T05-00-taxii.ts';
 import * as webSessions from './migrations/2026-12-04T17-00-sessions.ts'; // sign-in (issue 13)
 import * as hubSigningKey from './migrations/2026-12-04T15-00-hub-signing-key.ts'; // neutralise (issue 12)
 import * as stats from './migrations/2026-12-04T18-00-stats.ts'; // statistics and reports (issue 16)
+import * as neutralise from './migrations/2026-12-04T15-01-neutralise.ts'; // neutralise (issue 12)
 
 // Listed statically so the migrations ship inside any bundle and run in a stable order.
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -19,6 +20,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-12-04T17-00-sessions': webSessions, // sign-in (issue 13)
   '2026-12-04T15-00-hub-signing-key': hubSigningKey, // neutralise (issue 12)
   '2026-12-04T18-00-stats': stats, // statistics and reports (issue 16)
+  '2026-12-04T15-01-neutralise': neutralise, // neutralise (issue 12)
 };
 
 class StaticProvider implements MigrationProvider {

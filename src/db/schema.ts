@@ -223,9 +223,174 @@ export interface HubSigningKeysTable {
   created_at: Generated<Date>;
 }
 
+/** Case states (issue 12). */
+export type CaseState = 'proposed' | 'accepted' | 'investigating' | 'actions' | 'closed';
+/** Action states (issue 12). */
+export type ActionStatus = 'sent' | 'acknowledged' | 'done' | 'refused' | 'reappeared';
+
+export interface CasesTable {
+  id: Generated<string>;
+  number: string;
+  title: string;
+  summary_ja: Generated<string>;
+  summary_en: Generated<string>;
+  state: CaseState;
+  source: Generated<string>;
+  cluster_id: number | null;
+  le_org_id: string;
+  outcome: Json<Record<string, unknown>> | null;
+  released: Generated<boolean>;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  closed_at: Date | null;
+}
+
+export interface CaseObjectsTable {
+  case_id: string;
+  object_id: string;
+  role: Generated<string>;
+  added_at: Generated<Date>;
+}
+
+export interface CaseEventsTable {
+  id: Generated<number>;
+  case_id: string;
+  at: Generated<Date>;
+  actor_user_id: string | null;
+  actor_org_id: string | null;
+  kind: string;
+  public: Generated<boolean>;
+  details: Json<Record<string, unknown>>;
+}
+
+export interface CaseConsentsTable {
+  case_id: string;
+  org_id: string;
+  user_id: string;
+  at: Generated<Date>;
+}
+
+export interface InternationalRequestsTable {
+  id: Generated<string>;
+  case_id: string;
+  partner: string;
+  channel: string;
+  country: string | null;
+  subject: string;
+  body: Generated<string>;
+  status: 'sent' | 'answered' | 'closed';
+  answer: string | null;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  answered_at: Date | null;
+}
+
+export interface EvidenceItemsTable {
+  id: Generated<string>;
+  case_id: string | null;
+  kind: 'file' | 'stix' | 'email' | 'package';
+  sha256: string;
+  size: number;
+  media_type: string;
+  filename: string;
+  object_id: string | null;
+  collected_by: string | null;
+  collected_by_org: string | null;
+  collected_at: Timestamp;
+  method: Generated<string>;
+  created_at: Generated<Date>;
+}
+
+export interface CustodyLogTable {
+  seq: Generated<number>;
+  at: Timestamp;
+  evidence_id: string | null;
+  case_id: string | null;
+  actor_user_id: string | null;
+  actor_org_id: string | null;
+  action: string;
+  details: Json<Record<string, unknown>>;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface ReferralPackagesTable {
+  id: Generated<string>;
+  case_id: string;
+  evidence_id: string;
+  manifest_sha256: string;
+  key_fingerprint: string;
+  created_by: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface ContactsTable {
+  id: Generated<string>;
+  kind: string;
+  key: string;
+  name: string;
+  email: string | null;
+  org_id: string | null;
+  country: string | null;
+  lang: Generated<string>;
+  created_at: Generated<Date>;
+}
+
+export interface ActionsTable {
+  id: Generated<string>;
+  case_id: string | null;
+  kind: string;
+  target_type: string;
+  target_value: string;
+  target_key: string;
+  object_id: string | null;
+  recipient: Json<Record<string, unknown>>;
+  recipient_key: string;
+  lang: Generated<string>;
+  status: ActionStatus;
+  notice_subject: string;
+  notice_text: string;
+  alert_id: number | null;
+  amount_frozen_jpy: number | null;
+  amount_recovered_jpy: number | null;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  sent_at: Generated<Date>;
+  acknowledged_at: Date | null;
+  done_at: Date | null;
+  refused_at: Date | null;
+  reappeared_at: Date | null;
+  first_done_seconds: number | null;
+  reopen_count: Generated<number>;
+}
+
+export interface ActionEventsTable {
+  id: Generated<number>;
+  action_id: string;
+  at: Generated<Date>;
+  actor_user_id: string | null;
+  from_status: string | null;
+  to_status: string;
+  note: Generated<string>;
+  details: Json<Record<string, unknown>>;
+}
+
 /** Neutralise tables (issues 12 and 15), merged into the Database type. */
 export interface Database {
   hub_signing_keys: HubSigningKeysTable;
+  cases: CasesTable;
+  case_objects: CaseObjectsTable;
+  case_events: CaseEventsTable;
+  case_consents: CaseConsentsTable;
+  international_requests: InternationalRequestsTable;
+  evidence_items: EvidenceItemsTable;
+  custody_log: CustodyLogTable;
+  referral_packages: ReferralPackagesTable;
+  contacts: ContactsTable;
+  actions: ActionsTable;
+  action_events: ActionEventsTable;
 }
 
 // Statistics and reports (issue 16): series, their categories and values, generated reports.

@@ -110,6 +110,7 @@ export async function buildServer(app: App, opts: ServerOptions = {}): Promise<F
   await server.register(app.stats.routes()); // statistics (issue 16)
   await server.register(sessionsRoutes(app.sessions, { idleSeconds: 12 * 3600 })); // sign-in (issue 13)
   await server.register(webRoutes()); // web interface (issue 13)
+  await server.register(app.neutralise.routes()); // neutralise (issue 12)
   server.get('/api/openapi.json', { schema: { hide: true } }, async () => server.swagger());
   return server;
 }

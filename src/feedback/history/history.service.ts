@@ -24,10 +24,14 @@ function present(r: OwnContributionRow) {
   };
 }
 
+/** Cases and takedowns that concern some objects, as the viewer may know them (the neutralise area, issue 12). */
+export type CasesOf = (v: Viewer, objectIds: readonly string[]) => Promise<{ readonly cases: readonly unknown[]; readonly takedowns: readonly unknown[] }>;
+
 /** "What happened to what I shared": the fate of each of an organisation's contributions, within the trust policy. */
 export class HistoryService {
   readonly #db: Kysely<Database>;
   #clusters: ClustersOf;
+  #cases: CasesOf = async () => ({ cases: [], takedowns: [] });
 
   constructor(db: Kysely<Database>, clusters: ClustersOf = async () => []) {
     this.#db = db;
@@ -37,6 +41,11 @@ export class HistoryService {
   /** Wires the analysis area's cluster lookup. */
   setClusters(fn: ClustersOf): void {
     this.#clusters = fn;
+  }
+
+  /** Wires the neutralise area's cases and takedowns (issue 12). */
+  setCases(fn: CasesOf): void {
+    this.#cases = fn;
   }
 
   /** A page of the organisation's contributions, newest first. */
@@ -56,12 +65,13 @@ export class HistoryService {
     const c = await findOwnContribution(this.#db, v, id);
     if (!c) throw notFound('contribution', String(id));
     const related = await relatedObjects(this.#db, c.object_id);
-    const [reporters, sightings, advisories, alerted, clusters] = await Promise.all([
+    const [reporters, sightings, advisories, alerted, clusters, neutralised] = await Promise.all([
       otherReporters(this.#db, v, related),
       sightingsOf(this.#db, v, related),
       advisoriesLinking(this.#db, related),
       organisationsAlerted(this.#db, v, related),
       this.#clusters(v, related).catch(() => []),
+      this.#cases(v, related).catch(() => ({ cases: [], takedowns: [] })),
     ]);
     const visible = new Map<string, Record<string, unknown>>();
     for (const s of sightings) {
@@ -94,8 +104,8 @@ export class HistoryService {
       clusters,
       advisories: advisories.map((a) => ({ id: a.id, title: { ja: a.title_ja, en: a.title_en }, published_at: a.published_at?.toISOString() ?? null, url: `/advisories/${a.id}` })),
       alerts: { organisations_alerted: alerted },
-      cases: [] as unknown[],
-      takedowns: [] as unknown[],
+      cases: neutralised.cases,
+      takedowns: neutralised.takedowns,
     };
   }
 }

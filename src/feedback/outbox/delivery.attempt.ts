@@ -26,6 +26,12 @@ export async function attemptDelivery(row: OutboxRow, ctx: DeliveryContext | und
   }
   // Not dead at once: an operator who configures SMTP should not lose what waited for it.
   if (!mail) return { ok: false, status: null, error: 'no SMTP server is configured on this hub', permanent: false };
+  // Neutralise (issue 12): case updates and notices carry their mail already rendered in both languages.
+  const rendered = (ctx.alert.body as { mail?: Record<'en' | 'ja', { subject: string; text: string }> }).mail;
+  if (rendered?.en) {
+    const m = ctx.locale === 'ja' || (!row.recipient_user_id && ctx.alert.body.lang === 'ja') ? (rendered.ja ?? rendered.en) : rendered.en;
+    return { ...(await mail.send({ to: row.target, subject: m.subject, text: m.text, headers: { 'X-Kessetsu-Alert': String(ctx.alert.id), 'X-Kessetsu-Delivery': String(row.id) } })), permanent: false };
+  }
   const m = renderAlertMail(ctx.locale === 'ja' ? 'ja' : 'en', ctx.alert.title, ctx.alert.body as unknown as AlertBody);
   const r = await mail.send({ to: row.target, subject: m.subject, text: m.text, headers: { 'X-Kessetsu-Alert': String(ctx.alert.id), 'X-Kessetsu-Delivery': String(row.id) } });
   return { ...r, permanent: false };

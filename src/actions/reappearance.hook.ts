@@ -1,0 +1,63 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import type { IngestCommitted, IngestHooks } from '../ingest/ingest.service.ts';
+import { writeDirectAlerts } from '../cases/notice.writer.ts';
+
+const CHUNK = 5000;
+
+/**
+ * The ingest hook that reopens actions: a value taken down (status done) that appears again in
+ * later data — in the same transaction as that data — becomes `reappeared`, with the ingest named
+ * in its history and an alert to the organisation that opened it. Data posted by the police of
+ * the action's own case (a seized C2 list) is not a reappearance.
+ */
+export function reappearanceHook(): IngestHooks {
+  return {
+    async inTransaction(trx, ev) {
+      await reopenReappeared(trx, ev);
+    },
+  };
+}
+
+/** Reopens the done actions whose target is among the ingest's values; answers their ids. */
+export async function reopenReappeared(trx: Kysely<Database>, ev: Pick<IngestCommitted, 'ingestId' | 'org' | 'objects'>): Promise<string[]> {
+  // Cheap test first: most ingests arrive while nothing is taken down.
+  const any = await trx.selectFrom('actions').select('id').where('status', '=', 'done').limit(1).executeTakeFirst();
+  if (!any) return [];
+  const keys = [...new Set(ev.objects.flatMap((p) => p.record.keys))];
+  const reopened: { id: string; created_by: string | null; target_key: string; org: string | null }[] = [];
+  for (let i = 0; i < keys.length; i += CHUNK) {
+    const part = keys.slice(i, i + CHUNK);
+    const r = await sql<{ id: string; created_by: string | null; target_key: string; org: string | null }>`
+      update actions a set status = 'reappeared', reappeared_at = now(), reopen_count = a.reopen_count + 1, updated_at = now()
+      where a.status = 'done' and a.target_key = any(${sql.val(part)}::text[])
+        and not exists (select 1 from cases k where k.id = a.case_id and k.le_org_id = ${ev.org.id})
+      returning a.id, a.created_by, a.target_key, (select u.org_id::text from users u where u.id = a.created_by) as org`.execute(trx);
+    reopened.push(...r.rows);
+  }
+  if (!reopened.length) return [];
+  await trx
+    .insertInto('action_events')
+    .values(reopened.map((a) => ({ action_id: a.id, actor_user_id: null, from_status: 'done', to_status: 'reappeared', note: 'seen again in shared data', details: JSON.stringify({ ingest_id: ev.ingestId }) })))
+    .execute();
+  await writeDirectAlerts(
+    trx,
+    reopened
+      .filter((a) => a.org)
+      .map((a) => {
+        const value = a.target_key.slice(a.target_key.indexOf(':') + 1).replace(/\./g, '[.]');
+        return {
+          orgId: a.org!,
+          kind: 'action' as const,
+          title: `Reappeared after takedown: ${value}`,
+          body: { action: { id: a.id, status: 'reappeared', target: a.target_key } },
+          mail: {
+            en: { subject: `[Kessetsu] Reappeared after takedown: ${value}`, text: `The value ${value} was taken down and has appeared again in shared data. Action ${a.id} is reopened.\n\n-- Kessetsu` },
+            ja: { subject: `【Kessetsu】テイクダウン後の再出現: ${value}`, text: `テイクダウン済みの ${value} が共有データに再び現れました。措置 ${a.id} を再開しました。\n\n-- Kessetsu（結節）` },
+          },
+          emailOrg: false,
+        };
+      }),
+  );
+  return reopened.map((a) => a.id);
+}
