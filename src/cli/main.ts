@@ -9,6 +9,7 @@ import { registerAnalysis } from './analysis.command.ts'; // analyse (issue 5)
 import { registerExport } from './export.command.ts'; // feed back (issue 6)
 import { registerLogin } from './login.commands.ts'; // sign-in (issue 13)
 import { registerStats } from './stats.command.ts'; // statistics (issue 16)
+import { registerEvidence } from './evidence.command.ts'; // neutralise (issue 12)
 import { CliError } from './cli-context.ts';
 
 const program = new Command('kessetsu')
@@ -25,6 +26,7 @@ registerAnalysis(program); // analyse (issue 5)
 registerExport(program); // feed back (issue 6)
 registerLogin(program); // sign-in (issue 13)
 registerStats(program); // statistics (issue 16)
+registerEvidence(program); // neutralise (issue 12)
 
 try {
   await program.parseAsync(process.argv);

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +21,13 @@ import { resignWithOtherKey, retar, untar } from './support.ts';
 // tamper cases fail verification.
 
 const SEED = 20261204;
+const MAIN = path.resolve(import.meta.dirname, '../../src/cli/main.ts');
+
+/** `kessetsu evidence verify …` as an investigator runs it, offline. */
+function cliVerify(args: string[]) {
+  const r = spawnSync(process.execPath, [MAIN, 'evidence', 'verify', ...args], { encoding: 'utf8', env: { ...process.env, DATABASE_URL: '' }, timeout: 120_000 });
+  return { code: r.status ?? -1, out: r.stdout + r.stderr };
+}
 
 const ipInt = (ip: string): number => ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
 
@@ -53,6 +61,7 @@ if (hasSharedData())
     const api = async (key: string, method: 'GET' | 'POST', url: string, payload?: unknown, expected = method === 'POST' ? [200, 201] : [200]) => {
       const r = await hub.server.inject({ method, url, headers: as(key), ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) });
       if (!expected.includes(r.statusCode)) throw new Error(`${method} ${url}: ${r.statusCode} ${r.body.slice(0, 500)}`);
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test reads of free-form JSON
       return r.json() as Record<string, any>;
     };
 
@@ -125,6 +134,7 @@ if (hasSharedData())
       expect(good.problems).toEqual([]);
       expect(good).toMatchObject({ ok: true, trusted: true, signer: pkg.key_fingerprint });
       const entries = await untar(packageBytes);
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test reads of free-form JSON
       const referral = JSON.parse(entries.find((e) => e.name === 'referral.json')!.data.toString()) as Record<string, any>;
       expect(referral.damage.total).toMatchObject({ amount_jpy: s.campaign.amountJpy, incidents: 7 });
       expect(referral.infrastructure[0].value).toBe(s.c2);
@@ -157,6 +167,24 @@ if (hasSharedData())
       expect(v3.problems.map((p) => p.problem).join('\n')).toMatch(/signed by another key/);
       const v3b = await verifyPackage(Readable.from([await retar(resignWithOtherKey(entries))]), { fingerprint: pkg.key_fingerprint });
       expect(v3b.ok).toBe(false);
+      // The same checks by the CLI, offline, with the hub's public key or its fingerprint (once: it spawns processes).
+      if (backend.name === 'pglite') await cliChecks();
+      async function cliChecks(): Promise<void> {
+      const keyFile = path.join(dir, 'hub.pub.pem');
+      writeFileSync(keyFile, hubPem);
+      writeFileSync(path.join(dir, 'good.tar'), packageBytes);
+      writeFileSync(path.join(dir, 'altered.tar'), await retar(altered));
+      writeFileSync(path.join(dir, 'resigned.tar'), await retar(resignWithOtherKey(entries)));
+      const ok = cliVerify([path.join(dir, 'good.tar'), '--key', keyFile]);
+      expect(ok).toMatchObject({ code: 0, out: expect.stringMatching(/^OK: /) });
+      expect(cliVerify([path.join(dir, 'good.tar'), '--fingerprint', pkg.key_fingerprint]).code).toBe(0);
+      const bad = cliVerify([path.join(dir, 'altered.tar'), '--key', keyFile]);
+      expect(bad.code).toBe(1);
+      expect(bad.out).toContain(`${evidenceName}: SHA-256`);
+      const other = cliVerify([path.join(dir, 'resigned.tar'), '--fingerprint', pkg.key_fingerprint]);
+      expect(other.code).toBe(1);
+      expect(other.out).toMatch(/signed by another key/);
+      }
       // 4. a truncated, damaged archive
       const v4 = await verifyPackage(Readable.from([packageBytes.subarray(0, 700)]), { publicKeyPem: hubPem });
       expect(v4.ok).toBe(false);

@@ -9,7 +9,7 @@ export async function untar(bytes: Buffer): Promise<{ name: string; data: Buffer
   const done = new Promise<void>((resolve, reject) => {
     extract.on('entry', (h, stream, next) => {
       const parts: Buffer[] = [];
-      stream.on('data', (c: Buffer) => parts.push(c));
+      stream.on('data', (c) => parts.push(c as Buffer));
       stream.on('end', () => {
         out.push({ name: h.name, data: Buffer.concat(parts) });
         next();
