@@ -4,6 +4,7 @@ import { openStorage, type Storage } from './db/database.ts';
 import { migrateToLatest } from './db/migrator.ts';
 import { Authenticator } from './auth/auth.service.ts';
 import { OrgsService } from './orgs/orgs.service.ts';
+import { NdaService } from './orgs/nda.service.ts'; // keys and sessions (issue 10.7)
 import { Metrics } from './http/metrics.ts';
 import { createStixValidator, type StixValidator } from './stix/stix.validator.ts';
 import { ObservableIndex } from './lookup/observable.index.ts';
@@ -57,6 +58,8 @@ export interface App {
   hubKey(): Promise<HubSigningKey>;
   /** Neutralise (issue 12): cases, evidence custody, referral packages, actions, takedown metrics (`neutralise.metrics`). */
   readonly neutralise: Neutralise;
+  /** Keys and sessions (issue 10.7): NDA versions and acceptances (org_admin or the hub's admin). */
+  readonly nda: NdaService;
   /** Resolves when the observable index has been rebuilt from the database. */
   readonly indexReady: Promise<void>;
   close(): Promise<void>;
@@ -83,6 +86,7 @@ export async function createApp(config: Config, opts: { storage?: Storage; migra
   };
   const unlistenAuth = await storage.listen(AUTH_CHANNEL, () => auth.invalidate());
   const orgs = new OrgsService(db, notifyAccessChange);
+  const nda = new NdaService(db, notifyAccessChange); // keys and sessions (issue 10.7)
   const validator = createStixValidator(config.stixSchemaDir);
   const index = new ObservableIndex();
   // CLI commands that only write (import, migrate) do not need lookups: no index to load or keep.
@@ -139,6 +143,7 @@ export async function createApp(config: Config, opts: { storage?: Storage; migra
     sessions, // sign-in (issue 13)
     hubKey, // neutralise (issue 12)
     neutralise, // neutralise (issue 12)
+    nda, // keys and sessions (issue 10.7)
     indexReady,
     async close() {
       await ingest.drain();

@@ -33,3 +33,8 @@ export function isHub(v: AnyViewer): boolean {
 export function isAdmin(v: AnyViewer): boolean {
   return v.kind === 'user' && v.role === 'admin';
 }
+
+/** An organisation's own admin (org_admin) acting for that organisation; hub-wide admins are `isAdmin`. */
+export function isOrgAdmin(v: AnyViewer, orgId: string): boolean {
+  return v.kind === 'user' && v.role === 'org_admin' && v.orgId === orgId;
+}

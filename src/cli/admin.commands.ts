@@ -12,7 +12,7 @@ interface RemoteFlags extends StorageFlags {
 
 const KINDS: readonly OrgKind[] = ['industry', 'academia', 'law_enforcement', 'government', 'international_partner', 'hub'];
 const SECTORS: readonly Sector[] = ['finance', 'telecom', 'ecommerce', 'security_vendor', 'critical_infrastructure', 'other'];
-const ROLES: readonly Role[] = ['member', 'hub_analyst', 'investigator', 'hotline_operator', 'volunteer', 'admin'];
+const ROLES: readonly Role[] = ['member', 'hub_analyst', 'investigator', 'hotline_operator', 'volunteer', 'admin', 'org_admin'];
 
 function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T | undefined {
   if (value === undefined) return undefined;
@@ -60,19 +60,26 @@ export function registerAdmin(program: Command): void {
     .option('--sector <sector>', `industry only: ${SECTORS.join(', ')}`)
     .option('--subsector <name>', 'critical infrastructure only')
     .option('--country <cc>', 'ISO 3166 alpha-2 code')
-    .option('--nda', 'record that the organisation accepted the NDA')
-    .action(async (name: string, flags: RemoteFlags & { kind: string; sector?: string; subsector?: string; country?: string; nda?: boolean }) => {
+    .action(async (name: string, flags: RemoteFlags & { kind: string; sector?: string; subsector?: string; country?: string }) => {
       const input = { name, kind: oneOf('--kind', flags.kind, KINDS)!, sector: oneOf('--sector', flags.sector, SECTORS) ?? null, subsector: flags.subsector ?? null, country: flags.country ?? null };
       const r = remote(flags);
-      if (r) {
-        const created = (await callApi(r.url, r.key, 'POST', '/api/v1/orgs', input)) as { id: string };
-        print(flags.nda ? await callApi(r.url, r.key, 'POST', `/api/v1/orgs/${created.id}/nda`, {}) : created);
-        return;
-      }
+      if (r) return print(await callApi(r.url, r.key, 'POST', '/api/v1/orgs', input));
+      await withDirectApp(flags, async (app) => print(await app.orgs.createOrg(null, input)));
+    });
+  // An NDA acceptance names the version and the signing user, never free text (issue 10.7).
+  storageOptions(org.command('nda <org>').description('record that an organisation accepted an NDA version, signed by one of its users'))
+    .requiredOption('--signer <user-id>', 'the user of the organisation who signed')
+    .option('--version <version>', 'the NDA version (default: the newest published)')
+    .action(async (ref: string, flags: RemoteFlags & { signer: string; version?: string }) => {
+      const body = { signer_user_id: flags.signer, ...(flags.version ? { version: flags.version } : {}) };
+      const r = remote(flags);
+      if (r) return print(await callApi(r.url, r.key, 'POST', `/api/v1/orgs/${ref}/nda`, body));
       await withDirectApp(flags, async (app) => {
-        const created = await app.orgs.createOrg(null, input);
-        if (flags.nda) await app.storage.db.updateTable('orgs').set({ nda_accepted_at: new Date(), nda_accepted_by: 'cli' }).where('id', '=', created.id).execute();
-        print(await findOrg(app.storage.db, created.id));
+        const orgId = await resolveOrgId(app, ref);
+        const done = await app.nda.record(null, orgId, { signerUserId: flags.signer, version: flags.version }).catch((err: Error) => {
+          throw new CliError(err.message);
+        });
+        print(done.org);
       });
     });
   storageOptions(org.command('list').description('list organisations')).action(async (flags: RemoteFlags) => {

@@ -8,7 +8,7 @@ export type OrgKind = 'industry' | 'academia' | 'law_enforcement' | 'government'
 /** Industry sectors. */
 export type Sector = 'finance' | 'telecom' | 'ecommerce' | 'security_vendor' | 'critical_infrastructure' | 'other';
 /** User roles. */
-export type Role = 'member' | 'hub_analyst' | 'investigator' | 'hotline_operator' | 'volunteer' | 'admin';
+export type Role = 'member' | 'hub_analyst' | 'investigator' | 'hotline_operator' | 'volunteer' | 'admin' | 'org_admin';
 /** TLP 2.0 levels, lower-case as stored. */
 export type Tlp = 'clear' | 'green' | 'amber' | 'amber+strict' | 'red';
 
@@ -451,4 +451,31 @@ export interface Database {
   stat_categories: StatCategoriesTable;
   stat_values: StatValuesTable;
   stat_reports: StatReportsTable;
+}
+
+// Keys and sessions (issue 10.7): NDA versions and the history of acceptances; orgs know the version accepted.
+export interface OrgsTable {
+  nda_version: string | null;
+}
+
+export interface NdaVersionsTable {
+  version: string;
+  title: string;
+  published_by: string | null;
+  published_at: Generated<Date>;
+}
+
+export interface NdaAcceptancesTable {
+  id: Generated<number>;
+  org_id: string;
+  version: string;
+  signer_user_id: string;
+  recorded_by: string | null;
+  accepted_at: Generated<Date>;
+}
+
+/** Keys and sessions tables (issue 10.7), merged into the Database type. */
+export interface Database {
+  nda_versions: NdaVersionsTable;
+  nda_acceptances: NdaAcceptancesTable;
 }

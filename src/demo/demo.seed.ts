@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { findNdaVersion, insertNdaAcceptance } from '../orgs/nda.repository.ts';
 import type { Database, OrgKind, Role, Sector } from '../db/schema.ts';
 import type { OrgsService } from '../orgs/orgs.service.ts';
 
@@ -45,8 +46,10 @@ export async function seedDemo(db: Kysely<Database>, orgs: OrgsService, hubOrgId
   const out: DemoCredential[] = [];
   for (const d of DEMO_ORGS) {
     const org = await orgs.createOrg(null, { name: d.name, kind: d.kind, sector: d.sector ?? null, subsector: d.subsector ?? null, country: d.country });
-    await db.updateTable('orgs').set({ nda_accepted_at: new Date(), nda_accepted_by: 'demo' }).where('id', '=', org.id).execute();
     const user = await orgs.addUser(null, org.id, { name: d.user, role: d.role });
+    // Each demo organisation accepted the current NDA, signed by its user (issue 10.7).
+    const version = await findNdaVersion(db, undefined);
+    if (version) await insertNdaAcceptance(db, { org_id: org.id, version: version.version, signer_user_id: user.id, recorded_by: null });
     const key = await orgs.createKey(null, user.id, 'demo');
     out.push({ org: d.name, user: d.user, role: d.role, key: key.key });
   }

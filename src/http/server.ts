@@ -13,6 +13,7 @@ import { validatorCompiler } from './validator.ts';
 import { installInputGuard } from './input.guard.ts'; // bad input (issue 10.8)
 import { healthRoutes } from '../health/health.routes.ts';
 import { orgsRoutes } from '../orgs/orgs.routes.ts';
+import { ndaRoutes } from '../orgs/nda.routes.ts'; // keys and sessions (issue 10.7)
 import { ingestRoutes } from '../ingest/ingest.routes.ts';
 import { objectsRoutes } from '../objects/objects.routes.ts';
 import { lookupRoutes } from '../lookup/lookup.routes.ts';
@@ -98,6 +99,7 @@ export async function buildServer(app: App, opts: ServerOptions = {}): Promise<F
 
   await server.register(healthRoutes(app.storage, app.metrics, { publicMetrics: app.config.metricsPublic })); // /metrics closed unless opened (issue 10.9)
   await server.register(orgsRoutes(app.orgs));
+  await server.register(ndaRoutes(app.nda)); // keys and sessions (issue 10.7): NDA versions and acceptances
   await server.register(ingestRoutes(app.ingest, { ingestLimit: app.config.ingestLimit }));
   await server.register(objectsRoutes(app.objects));
   await server.register(lookupRoutes(app.lookup, app.config.bodyLimit));

@@ -3,6 +3,7 @@ import type { Database } from '../db/schema.ts';
 import { AppError } from '../shared/errors.ts';
 import { adoptKey, mintKey } from '../auth/api-key.ts';
 import { countOrgs } from './orgs.repository.ts';
+import { findNdaVersion, insertNdaAcceptance } from './nda.repository.ts';
 import type { OrgsService } from './orgs.service.ts';
 
 /** What bootstrapping created, when the database was empty. */
@@ -24,7 +25,9 @@ export async function bootstrap(db: Kysely<Database>, orgs: OrgsService, bootstr
   if (!minted) throw new AppError('validation_failed', 'KESSETSU_BOOTSTRAP_KEY must be 16 to 256 printable ASCII characters without spaces');
   const org = await orgs.createOrg(null, { name: 'Kessetsu Hub', kind: 'hub', country: 'JP', defaultTlp: 'amber' });
   const user = await orgs.addUser(null, org.id, { name: 'admin', role: 'admin' });
-  await db.updateTable('orgs').set({ nda_accepted_at: new Date(), nda_accepted_by: 'bootstrap' }).where('id', '=', org.id).execute();
+  // The hub's own NDA: the current version, signed by its first admin.
+  const version = await findNdaVersion(db, undefined);
+  if (version) await insertNdaAcceptance(db, { org_id: org.id, version: version.version, signer_user_id: user.id, recorded_by: null });
   await orgs.storeKey(null, user.id, 'bootstrap', minted);
   return { orgId: org.id, userId: user.id, key: minted.key, generated: !bootstrapKey };
 }

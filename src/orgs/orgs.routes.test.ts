@@ -84,12 +84,12 @@ describeStorage('organisations, users and keys over the API', (backend) => {
     expect(back.headers['content-type']).toContain('application/json');
   });
 
-  it('records NDA acceptance with date and who', async () => {
+  it('records NDA acceptance with date, version and signer (the full rule: test/auth/nda.test.ts)', async () => {
     const m = await makeMember(hub, { nda: false });
     expect(m.org.nda_accepted_at).toBeNull();
-    const r = await hub.server.inject({ method: 'POST', url: `/api/v1/orgs/${m.org.id}/nda`, headers: as(m.key), payload: { accepted_by: 'CISO Tanaka' } });
+    const r = await hub.server.inject({ method: 'POST', url: `/api/v1/orgs/${m.org.id}/nda`, headers: as(hub.adminKey), payload: { signer_user_id: m.userId } });
     expect(r.statusCode).toBe(200);
-    expect(r.json().nda_accepted_by).toBe('CISO Tanaka');
+    expect(r.json()).toMatchObject({ nda_accepted_by: m.userId, nda_version: '2026-1' });
     expect(Date.parse(r.json().nda_accepted_at)).toBeGreaterThan(Date.now() - 60_000);
   });
 });

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { userOf } from '../http/context.ts';
 import { Page, PageQuery, Uuid, decodeCursor, encodeCursor, errorResponses } from '../http/schemas.ts';
 import type { OrgsService } from './orgs.service.ts';
-import { ApiKey, ApiKeyCreated, KeyCreate, NdaAccept, Org, OrgCreate, OrgUpdate, User, UserCreate, UserUpdate } from './orgs.schemas.ts';
+import { ApiKey, ApiKeyCreated, KeyCreate, Org, OrgCreate, OrgUpdate, User, UserCreate, UserUpdate } from './orgs.schemas.ts';
 
 const IdParams = Type.Object({ id: Uuid });
 const isString = (v: unknown): v is string => typeof v === 'string';
@@ -32,10 +32,6 @@ export function orgsRoutes(orgs: OrgsService): FastifyPluginAsyncTypebox {
       const b = req.body;
       return orgs.updateOrg(userOf(req), req.params.id, { name: b.name, kind: b.kind, sector: b.sector, subsector: b.subsector, country: b.country, defaultTlp: b.default_tlp });
     });
-
-    app.post('/api/v1/orgs/:id/nda', { schema: { tags, summary: 'Record that the organisation accepted the NDA', params: IdParams, body: Type.Optional(NdaAccept), response: { 200: Org, ...errorResponses } } }, async (req) =>
-      orgs.acceptNda(userOf(req), req.params.id, req.body?.accepted_by),
-    );
 
     app.post('/api/v1/orgs/:id/users', { schema: { tags, summary: 'Add a user to an organisation (admin)', params: IdParams, body: UserCreate, response: { 201: User, ...errorResponses } } }, async (req, reply) => {
       const user = await orgs.addUser(userOf(req), req.params.id, req.body);

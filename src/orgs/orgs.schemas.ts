@@ -3,7 +3,7 @@ import { DateTime, NullableDateTime, NullableString, StringEnum } from '../http/
 
 const OrgKind = StringEnum(['industry', 'academia', 'law_enforcement', 'government', 'international_partner', 'hub'] as const);
 const Sector = StringEnum(['finance', 'telecom', 'ecommerce', 'security_vendor', 'critical_infrastructure', 'other'] as const);
-const Role = StringEnum(['member', 'hub_analyst', 'investigator', 'hotline_operator', 'volunteer', 'admin'] as const);
+const Role = StringEnum(['member', 'hub_analyst', 'investigator', 'hotline_operator', 'volunteer', 'admin', 'org_admin'] as const);
 /** TLP levels as the API spells them. */
 export const TlpSchema = StringEnum(['clear', 'green', 'amber', 'amber+strict', 'red'] as const);
 const Name = Type.String({ minLength: 1, maxLength: 200 });
@@ -35,13 +35,24 @@ export const Org = Type.Object(
     default_tlp: Type.String(),
     nda_accepted_at: NullableDateTime,
     nda_accepted_by: NullableString,
+    nda_version: Type.Optional(NullableString),
     created_at: DateTime,
     updated_at: DateTime,
   },
   { $id: 'Org' },
 );
 
-export const NdaAccept = Type.Object({ accepted_by: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }, { additionalProperties: false });
+export const NdaAccept = Type.Object(
+  {
+    version: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,40}$', description: 'a published NDA version (GET /api/v1/ndas); default: the newest' })),
+    signer_user_id: Type.Optional(Type.String({ format: 'uuid', description: 'the user of the organisation who signed; default: the caller, when a user of it' })),
+  },
+  { additionalProperties: false },
+);
+
+export const NdaVersion = Type.Object({ version: Type.String(), title: Type.String(), published_by: NullableString, published_at: DateTime });
+export const NdaPublish = Type.Object({ version: Type.String({ pattern: '^[A-Za-z0-9._-]{1,40}$' }), title: Type.String({ minLength: 1, maxLength: 300 }) }, { additionalProperties: false });
+export const NdaAcceptance = Type.Object({ id: Type.Integer(), org_id: Type.String(), version: Type.String(), signer_user_id: Type.String(), recorded_by: NullableString, accepted_at: DateTime });
 
 export const UserCreate = Type.Object(
   {

@@ -106,19 +106,6 @@ export class OrgsService {
     return updated;
   }
 
-  /** Records that an organisation accepted the NDA (its own users or an admin). */
-  async acceptNda(actor: Viewer, id: string, acceptedBy: string | undefined): Promise<OrgRow> {
-    const org = await this.getOrg(actor, id);
-    if (!isAdmin(actor) && actor.orgId !== org.id) throw notFound('organisation', id);
-    const updated = await this.#db.transaction().execute(async (trx) => {
-      const row = await updateOrg(trx, id, { nda_accepted_at: new Date(), nda_accepted_by: acceptedBy ?? actor.userId });
-      await appendAudit(trx, [{ actorUserId: actor.userId, actorOrgId: actor.orgId, action: 'org.nda_accept', targetType: 'org', targetId: id, details: { acceptedBy: acceptedBy ?? actor.userId } }]);
-      return row!;
-    });
-    this.#onAccessChange();
-    return updated;
-  }
-
   /** Adds a user to an organisation (admin only, or the system when actor is null). */
   async addUser(actor: Viewer | null, orgId: string, input: UserInput): Promise<UserRow> {
     if (actor) requireAdmin(actor);

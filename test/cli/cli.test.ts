@@ -65,15 +65,18 @@ describe('the kessetsu CLI', () => {
   });
 
   it('admin commands work on the folder: org add/list, user add, key create/revoke, with clear errors', { timeout: 300_000 }, () => {
-    const org = cli(['org', 'add', 'Sakura Bank', '--kind', 'industry', '--sector', 'finance', '--nda', '--data', dir]);
+    const org = cli(['org', 'add', 'Sakura Bank', '--kind', 'industry', '--sector', 'finance', '--data', dir]);
     expect(org.code, org.err).toBe(0);
     const orgId = JSON.parse(org.out).id;
-    expect(JSON.parse(org.out).nda_accepted_at).not.toBeNull();
     expect(cli(['org', 'list', '--data', dir]).out).toContain('Sakura Bank');
     const user = cli(['user', 'add', 'analyst', '--org', 'Sakura Bank', '--role', 'member', '--data', dir]);
     expect(user.code, user.err).toBe(0);
     const userId = JSON.parse(user.out).id;
     expect(JSON.parse(user.out).org_id).toBe(orgId);
+    // The NDA names its version and its signer (issue 10.7).
+    const nda = cli(['org', 'nda', 'Sakura Bank', '--signer', userId, '--data', dir]);
+    expect(nda.code, nda.err).toBe(0);
+    expect(JSON.parse(nda.out)).toMatchObject({ nda_accepted_by: userId, nda_version: '2026-1' });
     const key = cli(['key', 'create', '--user', userId, '--data', dir]);
     expect(key.code, key.err).toBe(0);
     const keyId = JSON.parse(key.out).id;
