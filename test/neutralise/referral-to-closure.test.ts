@@ -211,7 +211,7 @@ if (hasSharedData())
       expect(check.failures.map((f: { id: string }) => f.id)).toEqual([item.id]);
       writeFileSync(store.pathOf(item.sha256), original);
       expect((await api(w.hubAnalyst.key, 'POST', '/api/v1/evidence/check')).ok).toBe(true);
-    });
+    }, 240_000); // the CLI checks start four processes: slow on a loaded machine
 
     it('the police run the case; a takedown notice reaches the abuse desk; the C2 goes down, reappears and reopens', async () => {
       await api(police.key, 'POST', `/api/v1/cases/${caseId}/state`, { state: 'accepted' });
