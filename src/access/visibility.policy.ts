@@ -66,6 +66,60 @@ export function visibleContribution(v: AnyViewer, alias = 'c'): RawBuilder<boole
     or ${red})`;
 }
 
+// Versions. Every contribution carries its own content (its newest version of the object). Of the
+// contributions of one object a viewer may see, the one it is shown is the highest-ranked: the hub's explicit
+// version, then the owner's (the organisation that first contributed the object), then others'; within that,
+// the newest `modified`; then the least restrictive level; then the oldest contribution. Another member's
+// newer version therefore never replaces, revokes or re-attributes the owner's for anyone who can see the
+// owner's. `superseded` marks the contributions that are not highest-ranked overall (kept by the writer).
+
+/** The ranking of contributions of one object, highest first, as an ORDER BY list on alias `a`. */
+export function headOrder(alias = 'c'): RawBuilder<unknown> {
+  const col = (name: string) => sql.ref(`${alias}.${name}`);
+  return sql`${col('owner_rank')} desc, ${col('modified')} desc nulls last, ${col('tlp_rank')} asc, ${col('id')} asc`;
+}
+
+// Whether contribution `h` ranks above contribution `c` (the order of headOrder).
+function ranksAbove(h: string, c: string): RawBuilder<boolean> {
+  const r = (a: string, name: string) => sql.ref(`${a}.${name}`);
+  const mod = (a: string) => sql`coalesce(${r(a, 'modified')}, '-infinity'::timestamptz)`;
+  return sql<boolean>`(${r(h, 'owner_rank')}, ${mod(h)}, -${r(h, 'tlp_rank')}, -${r(h, 'id')}) > (${r(c, 'owner_rank')}, ${mod(c)}, -${r(c, 'tlp_rank')}, -${r(c, 'id')})`;
+}
+
+/**
+ * SQL condition on a contributions row `alias`: it is the version of its object this viewer is shown — visible,
+ * and no visible contribution of the same object ranks higher. `within` narrows what counts as visible (a TAXII
+ * collection's condition on alias `c`); by default the viewer's policy.
+ * @example db.selectFrom('contributions as c').where(headContribution(viewer, 'c'))
+ */
+export function headContribution(v: AnyViewer, alias = 'c', within?: (a: string) => RawBuilder<boolean>): RawBuilder<boolean> {
+  const seen = within ?? ((a: string) => visibleContribution(v, a));
+  if (!within && isHub(v)) return sql<boolean>`not ${sql.ref(`${alias}.superseded`)}`;
+  const h = `${alias}_hd`;
+  return sql<boolean>`(${seen(alias)} and (not ${sql.ref(`${alias}.superseded`)} or not exists (
+    select 1 from contributions ${sql.raw(h)} where ${sql.ref(`${h}.object_id`)} = ${sql.ref(`${alias}.object_id`)}
+      and ${ranksAbove(h, alias)} and ${seen(h)})))`;
+}
+
+/** In-memory twin of the ranking: positive when `a` ranks above `b`. */
+export function compareHeads(a: HeadRank, b: HeadRank): number {
+  if (a.ownerRank !== b.ownerRank) return a.ownerRank - b.ownerRank;
+  const ma = a.modified ?? -Infinity;
+  const mb = b.modified ?? -Infinity;
+  if (ma !== mb) return ma > mb ? 1 : -1;
+  if (a.tlpRank !== b.tlpRank) return b.tlpRank - a.tlpRank;
+  return b.id - a.id;
+}
+
+/** What the ranking of versions reads of a contribution. */
+export interface HeadRank {
+  readonly id: number;
+  readonly ownerRank: number;
+  /** `modified` in epoch milliseconds, null for SCOs. */
+  readonly modified: number | null;
+  readonly tlpRank: number;
+}
+
 /**
  * SQL condition: the object `objectIdRef` has at least one contribution the viewer may see.
  * @example db.selectFrom('stix_objects as o').where(visibleObject(viewer, 'o.id'))
@@ -76,16 +130,22 @@ export function visibleObject(v: AnyViewer, objectIdRef: string): RawBuilder<boo
 }
 
 /**
- * SQL condition for counting a contribution toward "N other organisations also reported this":
- * visible to the viewer, or its contributor allowed anonymous counting (never for RED).
+ * SQL condition for counting a contribution toward "N other organisations also reported this": visible to the
+ * viewer, or — for members with an accepted NDA only, never the public or organisations without one — its
+ * contributor allowed anonymous counting (never for RED, never a law-enforcement organisation's: a suspect
+ * must not learn that the police reported its server).
  */
 export function countableContribution(v: AnyViewer, alias = 'c'): RawBuilder<boolean> {
-  return sql<boolean>`(${visibleContribution(v, alias)} or (${sql.ref(`${alias}.allow_count`)} and ${sql.ref(`${alias}.tlp`)} <> 'red'))`;
+  if (v.kind === 'public' || !v.ndaAccepted) return visibleContribution(v, alias);
+  const col = (name: string) => sql.ref(`${alias}.${name}`);
+  return sql<boolean>`(${visibleContribution(v, alias)} or (${col('allow_count')} and ${col('tlp')} <> 'red'
+    and not exists (select 1 from orgs le where le.id = ${col('org_id')} and le.kind = 'law_enforcement')))`;
 }
 
-/** The in-memory twin of countableContribution. */
+/** The in-memory twin of countableContribution (the caller leaves out law-enforcement contributors). */
 export function countablePredicate(v: AnyViewer): (c: ContributionScope & { readonly allowCount: boolean }) => boolean {
   const visible = contributionPredicate(v);
+  if (v.kind === 'public' || !v.ndaAccepted) return visible;
   return (c) => visible(c) || (c.allowCount && c.tlp !== 'red');
 }
 

@@ -164,8 +164,8 @@ export class AnalysisService {
     return isActiveIndicator(f, now, this.#settings);
   }
 
-  /** SQL condition on a stix_objects row `alias`: the indicator belongs in blocklists now. */
-  activeIndicatorCondition(alias = 'o', now = new Date()): RawBuilder<boolean> {
+  /** SQL condition on a contributions row `alias` (an indicator's version): it belongs in blocklists now. */
+  activeIndicatorCondition(alias = 'c', now = new Date()): RawBuilder<boolean> {
     return activeIndicatorSql(this.#settings, now, alias);
   }
 

@@ -55,10 +55,10 @@ describeStorage('analysis storage', (backend) => {
     expect(r.status).toBe('done');
     const ids = objects.filter((o) => o.type === 'indicator').map((o) => o.id);
     const rows = await hub.app.storage.db
-      .selectFrom('stix_objects as o')
-      .select(['o.id', hub.app.analysis.activeIndicatorCondition('o', now).as('active')])
-      .where('o.type', '=', 'indicator')
-      .where('o.id', 'in', ids)
+      .selectFrom('contributions as c')
+      .select(['c.object_id as id', hub.app.analysis.activeIndicatorCondition('c', now).as('active')])
+      .where('c.superseded', '=', false)
+      .where('c.object_id', 'in', ids)
       .execute();
     const facts = await indicatorFacts(hub.app.storage.db, ids);
     expect(rows).toHaveLength(ids.length);

@@ -76,17 +76,17 @@ function halfLifeCase(kindExpr: RawBuilder<unknown>, s: AnalysisSettings): RawBu
 }
 
 /**
- * SQL condition on a stix_objects row `alias` (an indicator): the same rule as isActiveIndicator.
- * For blocklist exports: `.where(activeIndicatorSql(settings, new Date(), 'o'))`.
- * @example db.selectFrom('stix_objects as o').where('o.type', '=', 'indicator').where(activeIndicatorSql(s, new Date(), 'o'))
+ * SQL condition on a contributions row `alias` of an indicator (the version in question): the same rule as
+ * isActiveIndicator. For blocklist exports: `.where(activeIndicatorSql(settings, new Date(), 'c'))`.
+ * @example db.selectFrom('contributions as c').where(activeIndicatorSql(s, new Date(), 'c'))
  */
-export function activeIndicatorSql(s: AnalysisSettings, now: Date, alias = 'o'): RawBuilder<boolean> {
+export function activeIndicatorSql(s: AnalysisSettings, now: Date, alias = 'c'): RawBuilder<boolean> {
   const o = (c: string) => sql.ref(`${alias}.${c}`);
   const at = sql`cast(${now.toISOString()} as timestamptz)`;
-  const kind = sql`(select min(split_part(lk.key, ':', 1)) from object_keys lk where lk.object_id = ${o('id')})`;
-  const sightings = sql`(select count(*) from object_edges le where le.target_id = ${o('id')} and le.label = 'sighting_of_ref')`;
-  const lastSighting = sql`(select max(ls.modified) from object_edges le join stix_objects ls on ls.id = le.source_id where le.target_id = ${o('id')} and le.label = 'sighting_of_ref')`;
-  const lastSeen = sql`greatest(coalesce(${o('modified')}, ${o('added_at')}), ${lastSighting})`;
+  const kind = sql`(select min(split_part(lk.key, ':', 1)) from object_keys lk where lk.contribution_id = ${o('id')})`;
+  const sightings = sql`(select count(*) from object_edges le where le.target_id = ${o('object_id')} and le.label = 'sighting_of_ref')`;
+  const lastSighting = sql`(select max(ls.modified) from object_edges le join contributions ls on ls.id = le.contribution_id where le.target_id = ${o('object_id')} and le.label = 'sighting_of_ref')`;
+  const lastSeen = sql`greatest(coalesce(${o('modified')}, ${o('created_at')}), ${lastSighting})`;
   const hl = halfLifeCase(kind, s);
   const ageDays = sql`greatest(0, extract(epoch from (${at} - ${lastSeen})) / 86400.0)`;
   const decay = sql`(case when ${hl} is null then 1.0 else power(0.5, least(60.0, ${ageDays} / ${hl})) end)`;

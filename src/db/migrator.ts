@@ -10,6 +10,7 @@ import * as hubSigningKey from './migrations/2026-12-04T15-00-hub-signing-key.ts
 import * as stats from './migrations/2026-12-04T18-00-stats.ts'; // statistics and reports (issue 16)
 import * as neutralise from './migrations/2026-12-04T15-01-neutralise.ts'; // neutralise (issue 12)
 import * as orgAdminNda from './migrations/2026-12-04T12-00-org-admin-nda.ts'; // keys and sessions (issue 10.7)
+import * as versionsByContribution from './migrations/2026-12-04T10-00-versions-by-contribution.ts'; // store (issue 10)
 
 // Listed statically so the migrations ship inside any bundle and run in a stable order.
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -23,6 +24,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-12-04T18-00-stats': stats, // statistics and reports (issue 16)
   '2026-12-04T15-01-neutralise': neutralise, // neutralise (issue 12)
   '2026-12-04T12-00-org-admin-nda': orgAdminNda, // keys and sessions (issue 10.7)
+  '2026-12-04T10-00-versions-by-contribution': versionsByContribution, // store (issue 10)
 };
 
 class StaticProvider implements MigrationProvider {

@@ -22,6 +22,8 @@ export interface OrgsTable {
   default_tlp: Generated<Tlp>;
   nda_accepted_at: Date | null;
   nda_accepted_by: string | null;
+  /** Secret salt of ids derived from what the organisation shares (never shown). */
+  id_salt: Generated<string>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }
@@ -95,32 +97,31 @@ export interface IngestsTable {
   finished_at: Date | null;
 }
 
+/** The registry of STIX ids: what every version of an object shares. Contents live with contributions. */
 export interface StixObjectsTable {
   id: string;
   type: string;
   spec_version: Generated<string>;
   created: Date | null;
-  modified: Date | null;
-  revoked: Generated<boolean>;
   value: string | null;
   display: string | null;
-  name: string | null;
-  confidence: number | null;
-  valid_until: Date | null;
-  pattern_usable: boolean | null;
-  data: Json<Record<string, unknown>>;
+  /** The organisation that first contributed the object: only its versions (and the hub's, explicitly) lead. */
+  owner_org_id: string | null;
   seq: number;
   added_at: Generated<Date>;
-  updated_at: Generated<Date>;
 }
 
+/** Earlier contents of a contribution (its current one is in contributions.data). */
 export interface StixVersionsTable {
+  id: Generated<number>;
+  contribution_id: number;
   object_id: string;
-  modified: Timestamp;
-  modified_text: string;
+  modified: Date | null;
+  modified_text: string | null;
   data: Json<Record<string, unknown>>;
+  content_hash: string;
   seq: number;
-  added_at: Generated<Date>;
+  added_at: Timestamp;
 }
 
 export interface ContributionsTable {
@@ -143,10 +144,25 @@ export interface ContributionsTable {
   last_seen: Timestamp;
   seq: number;
   created_at: Generated<Date>;
+  /** When its content last changed (TAXII date_added of the current version). */
   updated_at: Generated<Date>;
+  /** The content this contribution carries: its newest version of the object. */
+  data: Json<Record<string, unknown>>;
+  modified: Date | null;
+  modified_text: string | null;
+  revoked: Generated<boolean>;
+  name: string | null;
+  valid_until: Date | null;
+  pattern_usable: boolean | null;
+  content_hash: string;
+  /** 2: the hub's explicit version, 1: the owner's, 0: another organisation's. */
+  owner_rank: Generated<number>;
+  /** Some other contribution of the object ranks higher (see visibility.policy.ts headContribution). */
+  superseded: Generated<boolean>;
 }
 
 export interface ObjectEdgesTable {
+  contribution_id: number;
   source_id: string;
   target_id: string;
   via_id: string;
@@ -155,6 +171,7 @@ export interface ObjectEdgesTable {
 }
 
 export interface ObjectKeysTable {
+  contribution_id: number;
   object_id: string;
   key: string;
 }

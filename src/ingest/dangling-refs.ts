@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
+import type { AnyViewer } from '../access/viewer.ts';
+import { visibleObject } from '../access/visibility.policy.ts';
 import type { StixObject } from '../stix/stix.types.ts';
 import { tlpOfMarkingId } from '../trust/tlp.ts';
 import type { ParseIssue } from './parsers/parse-result.ts';
@@ -16,10 +18,11 @@ function refsOf(obj: StixObject): { field: string; ref: string }[] {
 }
 
 /**
- * References that point neither into the file nor into the store: allowed by STIX, but worth a warning
- * that names the object and the property.
+ * References that point neither into the file nor to anything the contributor may see: allowed by STIX, but
+ * worth a warning that names the object and the property. What others shared out of the contributor's sight
+ * counts as unknown, so the warning tells nothing about it (no existence oracle).
  */
-export async function danglingReferences(db: Kysely<Database>, objects: readonly StixObject[]): Promise<ParseIssue[]> {
+export async function danglingReferences(db: Kysely<Database>, viewer: AnyViewer, objects: readonly StixObject[]): Promise<ParseIssue[]> {
   const inFile = new Set(objects.map((o) => o.id));
   const wanted = new Map<string, { index: number; field: string }[]>();
   objects.forEach((o, index) => {
@@ -34,13 +37,18 @@ export async function danglingReferences(db: Kysely<Database>, objects: readonly
   const known = new Set<string>();
   const ids = [...wanted.keys()];
   for (let i = 0; i < ids.length; i += 5000) {
-    const rows = await db.selectFrom('stix_objects').select('id').where('id', 'in', ids.slice(i, i + 5000)).execute();
+    const rows = await db
+      .selectFrom('stix_objects as o')
+      .select('o.id')
+      .where('o.id', 'in', ids.slice(i, i + 5000))
+      .where(visibleObject(viewer, 'o.id'))
+      .execute();
     for (const r of rows) known.add(r.id);
   }
   const issues: ParseIssue[] = [];
   for (const [ref, uses] of wanted) {
     if (known.has(ref)) continue;
-    for (const u of uses) if (issues.length < MAX_REPORTED) issues.push({ where: `objects[${u.index}].${u.field}`, reason: `dangling reference: ${ref.slice(0, 120)} is neither in this file nor in the store` });
+    for (const u of uses) if (issues.length < MAX_REPORTED) issues.push({ where: `objects[${u.index}].${u.field}`, reason: `dangling reference: ${ref.slice(0, 120)} is neither in this file nor among the objects you can see` });
   }
   return issues;
 }

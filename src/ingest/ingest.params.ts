@@ -22,6 +22,8 @@ export interface IngestParams {
   readonly lenient: boolean;
   readonly filename?: string | undefined;
   readonly source: 'api' | 'cli' | 'taxii' | 'sighting' | 'demo';
+  /** Hub analysts only: write as the hub, whose versions lead over the owners' (an explicit, audited step). */
+  readonly asHub?: boolean | undefined;
   /** Called as batches are written (CLI progress bar). */
   readonly onProgress?: ((done: number, total: number) => void) | undefined;
 }

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { userOf } from '../http/context.ts';
+import { isHub } from '../access/viewer.ts';
 import { StringEnum, Uuid, errorResponses } from '../http/schemas.ts';
 import { AppError } from '../shared/errors.ts';
 import { parsePap, parseTlp } from '../trust/tlp.ts';
@@ -24,6 +25,7 @@ const IngestQuery = Type.Object(
     dry_run: Type.Optional(Type.Boolean()),
     lenient: Type.Optional(Type.Boolean()),
     filename: Type.Optional(Type.String({ maxLength: 300 })),
+    as_hub: Type.Optional(Type.Boolean({ description: "hub analysts only: write as the hub, whose versions lead over the owners' (audited)" })),
   },
   { additionalProperties: false },
 );
@@ -78,6 +80,7 @@ export function ingestRoutes(ingest: IngestService, limits: { ingestLimit: numbe
         if (q.tlp !== undefined && !tlp) throw new AppError('validation_failed', `tlp: "${q.tlp.slice(0, 30)}" is not a TLP level (clear, green, amber, amber+strict, red)`, { field: 'tlp' });
         const pap = q.pap === undefined ? undefined : parsePap(q.pap);
         if (q.pap !== undefined && !pap) throw new AppError('validation_failed', `pap: "${q.pap.slice(0, 20)}" is not a PAP level`, { field: 'pap' });
+        if (q.as_hub && !isHub(viewer)) throw new AppError('forbidden', 'as_hub: only hub analysts may write versions that lead over their owners\' (an audited step)', { field: 'as_hub' });
         if (q.allow_count && tlp === 'red') throw new AppError('validation_failed', 'allow_count: never allowed for TLP:RED', { field: 'allow_count' });
         const raw = req.body as Buffer | undefined;
         if (!raw || raw.length === 0) throw new AppError('bad_request', 'the body is empty: send the file as the request body');
@@ -96,6 +99,7 @@ export function ingestRoutes(ingest: IngestService, limits: { ingestLimit: numbe
           lenient: q.lenient ?? false,
           filename: q.filename,
           source: 'api',
+          asHub: q.as_hub ?? false,
         };
         const report = await ingest.ingest(viewer, body, params);
         if (report.status === 'failed') {

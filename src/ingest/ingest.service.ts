@@ -12,6 +12,8 @@ import { parseBody } from './parsers/registry.ts';
 import type { ParseIssue, ParseResult } from './parsers/parse-result.ts';
 import { prepareObjects } from './prepare.ts';
 import { danglingReferences } from './dangling-refs.ts';
+import { authorshipIssues } from './authorship.check.ts';
+import { appendAudit } from '../audit/audit.repository.ts';
 import type { IngestCounts, IngestParams, IngestReport } from './ingest.params.ts';
 import { findIngest, finishIngest, insertIngest, markIngestRunning } from './ingests.repository.ts';
 import { storableIssue, withoutUnstorable } from './unstorable.check.ts'; // bad input (issue 10.8)
@@ -41,6 +43,11 @@ export interface IngestHooks {
 export interface IngestServiceOptions {
   /** Bodies larger than this run as a background job. */
   readonly jobThreshold: number;
+}
+
+/** A hub analyst's explicit step: its versions lead over the owners' (audited). */
+function hubOverride(viewer: Viewer, params: IngestParams): boolean {
+  return params.asHub === true && isHub(viewer);
 }
 
 function capped(issues: readonly ParseIssue[]): ParseIssue[] {
@@ -146,19 +153,33 @@ export class IngestService {
 
   async #commit(id: string, viewer: Viewer, org: OrgRow, unchecked: ParseResult, params: IngestParams): Promise<IngestReport> {
     const parsed = withoutUnstorable(unchecked, params.lenient);
-    const { prepared, warnings, tlpCounts } = prepareObjects(parsed, params, { viewer, org, ingestId: id }, new Date());
-    const allWarnings = [...parsed.warnings, ...warnings, ...(await danglingReferences(this.#db, parsed.objects))];
-    if (prepared.length === 0 && parsed.errors.length === 0) {
+    const prep = prepareObjects(parsed, params, { viewer, org, ingestId: id }, new Date());
+    let prepared = prep.prepared;
+    const { warnings, tlpCounts } = prep;
+    const errors = [...parsed.errors];
+    // Speaking as another organisation is refused like any invalid object: all or nothing unless lenient.
+    const fileIndex = new Map(parsed.objects.map((o, i) => [o.id, i]));
+    const forged = hubOverride(viewer, params) ? [] : await authorshipIssues(this.#db, prepared, org.id, (oid) => fileIndex.get(oid) ?? -1);
+    if (forged.length) {
+      errors.push(...forged);
+      const refused = new Set(forged.map((f) => f.objectId));
+      prepared = params.lenient ? prepared.filter((p) => !refused.has(p.record.id)) : [];
+    }
+    const allWarnings = [...parsed.warnings, ...warnings, ...(await danglingReferences(this.#db, viewer, parsed.objects))];
+    const meaningful = parsed.objects.some((o) => o.type !== 'marking-definition');
+    if (prepared.length === 0 && errors.length === 0) {
       const markingsOnly = parsed.objects.length > 0 && parsed.objects.every((o) => o.type === 'marking-definition');
       allWarnings.push({ where: 'file', reason: markingsOnly ? 'nothing to store: the file holds only TLP marking definitions, which the hub knows already' : 'no objects or indicators found in this file' });
     }
-    const counts: IngestCounts = { objects: prepared.length, created: 0, updated: 0, unchanged: 0, rejected: parsed.errors.length };
-    const rejectedAll = parsed.errors.length > 0 && prepared.length === 0;
+    const counts: IngestCounts = { objects: prepared.length, created: 0, updated: 0, unchanged: 0, rejected: errors.length };
+    // Nothing of the file can be taken: an anonymous ingest's sector identity alone is not a success.
+    const rejectedAll = errors.length > 0 && (prepared.length === 0 || !meaningful);
+    if (rejectedAll) prepared = [];
     if (rejectedAll && typeof parsed.summary?.objects === 'number') counts.rejected = parsed.summary.objects;
     if (params.dryRun || rejectedAll) {
       const byType: Record<string, number> = {};
       for (const p of prepared) byType[p.record.type] = (byType[p.record.type] ?? 0) + 1;
-      await finishIngest(this.#db, id, { status: rejectedAll ? 'failed' : 'done', format: parsed.format, counts: { ...counts }, errors: capped(parsed.errors) });
+      await finishIngest(this.#db, id, { status: rejectedAll ? 'failed' : 'done', format: parsed.format, counts: { ...counts }, errors: capped(errors) });
       const extra: Record<string, unknown> = {};
       if (params.dryRun) for (const h of this.#hooks) if (h.dryRun) Object.assign(extra, await h.dryRun(viewer, prepared)); // share preview (issue 13)
       return { ...(await this.report(viewer, id)), warnings: capped(allWarnings), tlp: tlpCounts, summary: parsed.summary ?? {}, byType, ...extra };
@@ -168,7 +189,7 @@ export class IngestService {
       const contributions: StoredContribution[] = [];
       const createdIds = new Set<string>();
       for (let i = 0; i < prepared.length; i += BATCH) {
-        const r = await writeBatch(trx, prepared.slice(i, i + BATCH));
+        const r = await writeBatch(trx, prepared.slice(i, i + BATCH), { orgId: org.id, hubOverride: hubOverride(viewer, params) });
         counts.created += r.created;
         counts.updated += r.updated;
         counts.unchanged += r.unchanged;
@@ -178,7 +199,8 @@ export class IngestService {
       }
       const ev: IngestCommitted = { ingestId: id, viewer, org, objects: prepared, contributions, createdIds };
       for (const h of this.#hooks) await h.inTransaction?.(trx, ev);
-      await finishIngest(trx, id, { status: 'done', format: parsed.format, counts: { ...counts }, errors: capped(parsed.errors) });
+      if (hubOverride(viewer, params)) await appendAudit(trx, [{ actorUserId: viewer.userId, actorOrgId: viewer.orgId, action: 'ingest.hub_override', targetType: 'ingest', targetId: id, via: params.source, details: { objects: prepared.length } }]);
+      await finishIngest(trx, id, { status: 'done', format: parsed.format, counts: { ...counts }, errors: capped(errors) });
       return ev;
     });
     await catchUpIndex(this.#db, this.#index);

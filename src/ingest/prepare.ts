@@ -1,15 +1,17 @@
+import { v5 as uuidv5 } from 'uuid';
 import type { OrgRow, Tlp } from '../db/schema.ts';
 import type { Viewer } from '../access/viewer.ts';
 import type { StixObject } from '../stix/stix.types.ts';
 import { isSco } from '../stix/stix.types.ts';
-import { sectorIdentity } from '../stix/extensions.ts';
-import { stixSectorOf } from '../orgs/org-identity.ts';
+import { KESSETSU_NAMESPACE, sectorIdentity } from '../stix/extensions.ts';
+import { orgIdentity, stixSectorOf } from '../orgs/org-identity.ts';
 import { observableKeys } from '../observables/observable.factory.ts';
 import { patternKeys } from '../observables/pattern.parser.ts';
-import { stricter, tlpOfMarkingId, tlpOfMarkingObject, tlpOfMarkingRefs } from '../trust/tlp.ts';
+import { stricter, TLP2_MARKING_IDS, tlpOfMarkingId, tlpOfMarkingObject, tlpOfMarkingRefs } from '../trust/tlp.ts';
 import { objectRecord } from '../store/object-row.ts';
 import type { PreparedObject } from '../store/knowledge.writer.ts';
 import type { ParseIssue, ParseResult } from './parsers/parse-result.ts';
+import { derivedId, generatedIndicatorId } from './parsers/stable-id.factory.ts';
 import { defaultAllowCount, type IngestParams } from './ingest.params.ts';
 
 /** The observable keys of an object and whether an indicator's pattern could be used for matching. */
@@ -32,7 +34,9 @@ export interface Contributor {
 
 /**
  * Turns parsed objects into store records with one contribution each: per-object TLP (stricter of the
- * request and the data's markings), recipients, anonymity (the contributor's identity replaced by its sector's).
+ * request and the data's markings), recipients, anonymity (every reference to the contributor's identities
+ * replaced by its sector's), one indicator per (organisation, pattern) for importer-made indicators, and
+ * the contribution's TLP marking in the stored content.
  */
 export function prepareObjects(parsed: ParseResult, params: IngestParams, who: Contributor, now: Date): { prepared: PreparedObject[]; warnings: ParseIssue[]; tlpCounts: Record<string, number> } {
   const warnings: ParseIssue[] = [];
@@ -43,17 +47,21 @@ export function prepareObjects(parsed: ParseResult, params: IngestParams, who: C
     if (t) localMarkings.set(o.id, t);
   }
   let objects = parsed.objects.filter((o) => !(o.type === 'marking-definition' && (tlpOfMarkingId(o.id) || localMarkings.has(o.id))));
-  if (params.anonymous) objects = anonymise(objects, who.org, warnings);
+  const { objects: owned, generated } = ownGeneratedIds(objects, who.org);
+  objects = owned;
+  if (params.anonymous && objects.length > 0) objects = anonymise(objects, who.org, warnings);
   const stamp = now.toISOString();
   const tlpCounts: Record<string, number> = {};
-  const prepared = objects.map((obj): PreparedObject => {
-    const dataTlp = tlpOfMarkingRefs(obj.object_marking_refs, localMarkings) ?? parsed.tlp;
+  const prepared = objects.map((original): PreparedObject => {
+    const dataTlp = tlpOfMarkingRefs(original.object_marking_refs, localMarkings) ?? parsed.tlp;
     const tlp: Tlp = params.tlp && dataTlp ? stricter(params.tlp, dataTlp) : (dataTlp ?? params.tlp ?? who.org.default_tlp);
     tlpCounts[tlp] = (tlpCounts[tlp] ?? 0) + 1;
+    const obj = withTlpMarking(original, tlp, localMarkings);
     const amberish = tlp === 'amber' || tlp === 'amber+strict';
     const { keys, patternUsable } = keysOf(obj);
     return {
       record: objectRecord(obj, { keys, patternUsable }),
+      generated: generated.has(obj.id),
       contribution: {
         objectId: obj.id,
         orgId: who.org.id,
@@ -76,20 +84,78 @@ export function prepareObjects(parsed: ParseResult, params: IngestParams, who: C
   return { prepared, warnings, tlpCounts };
 }
 
-// An anonymous contributor's own identity objects are withheld and its created_by_ref becomes
-// the stable identity of its sector ("a financial institution").
+// The stored content carries the level it is shared at, so every reader serves the same content for one
+// version. A versioned object whose markings change this way is a new version of it: `modified` moves by a
+// millisecond (deterministically, so importing the same file again changes nothing).
+function withTlpMarking(obj: StixObject, tlp: Tlp, local: ReadonlyMap<string, Tlp>): StixObject {
+  if (obj.type === 'marking-definition') return obj;
+  const refs = Array.isArray(obj.object_marking_refs) ? (obj.object_marking_refs as unknown[]).filter((r): r is string => typeof r === 'string') : [];
+  const others = refs.filter((r) => !tlpOfMarkingId(r) && !local.has(r));
+  const wanted = [TLP2_MARKING_IDS[tlp], ...others];
+  if (refs.length === wanted.length && refs.every((r, i) => r === wanted[i])) return obj;
+  const t = typeof obj.modified === 'string' && !isSco(obj.type) ? Date.parse(obj.modified) : NaN;
+  return { ...obj, object_marking_refs: wanted, ...(Number.isFinite(t) ? { modified: new Date(t + 1).toISOString() } : {}) };
+}
+
+// Importer-made indicators (feed lines, text) get an id of their own per organisation and pattern, salted with
+// the organisation's secret so an id reveals nothing; relationships derived from their ids follow.
+function ownGeneratedIds(objects: readonly StixObject[], org: OrgRow): { objects: StixObject[]; generated: Set<string> } {
+  const remap = new Map<string, string>();
+  for (const o of objects) {
+    if (o.type !== 'indicator' || typeof o.pattern !== 'string') continue;
+    if (o.id === generatedIndicatorId(o.pattern)) remap.set(o.id, `indicator--${uuidv5(`${org.id_salt}|${o.pattern}`, KESSETSU_NAMESPACE)}`);
+  }
+  const generated = new Set(remap.values());
+  if (remap.size === 0) return { objects: [...objects], generated };
+  const out = objects.map((o) => {
+    const moved = replaceRefs(o, remap);
+    if (moved.type === 'indicator' && remap.has(o.id)) return { ...moved, id: remap.get(o.id)! };
+    if (o.type === 'relationship' && typeof o.source_ref === 'string' && typeof o.target_ref === 'string') {
+      const type = String(o.relationship_type);
+      if ((remap.has(o.source_ref) || remap.has(o.target_ref)) && o.id === derivedId('relationship', [o.source_ref, type, o.target_ref])) {
+        const id = derivedId('relationship', [moved.source_ref, type, moved.target_ref]);
+        generated.add(id);
+        return { ...moved, id };
+      }
+    }
+    return moved;
+  });
+  return { objects: out, generated };
+}
+
+// Every `*_ref` and `*_refs` property of an object, mapped (top level: STIX puts references there).
+function replaceRefs(obj: StixObject, remap: ReadonlyMap<string, string>): StixObject {
+  let out: Record<string, unknown> | undefined;
+  for (const [k, v] of Object.entries(obj)) {
+    let next: unknown = v;
+    if (k.endsWith('_ref') && typeof v === 'string' && remap.has(v)) next = remap.get(v);
+    else if (k.endsWith('_refs') && Array.isArray(v) && v.some((r) => typeof r === 'string' && remap.has(r)))
+      next = [...new Set(v.map((r) => (typeof r === 'string' ? (remap.get(r) ?? r) : r)))];
+    if (next !== v) (out ??= { ...obj })[k] = next;
+  }
+  return (out as StixObject | undefined) ?? obj;
+}
+
+// An anonymous contributor's own identities (its organisation's, and the identity objects of the file that
+// author objects or name the organisation) are withheld, and every reference to them, in every object,
+// becomes the stable identity of its sector ("a financial institution").
 function anonymise(objects: readonly StixObject[], org: OrgRow, warnings: ParseIssue[]): StixObject[] {
   const sector = sectorIdentity(stixSectorOf(org));
-  const authors = new Set(objects.map((o) => o.created_by_ref).filter((r): r is string => typeof r === 'string'));
+  const own = new Set<string>([orgIdentity(org).id]);
+  for (const o of objects) if (typeof o.created_by_ref === 'string') own.add(o.created_by_ref);
+  const orgName = org.name.trim().toLowerCase();
+  for (const o of objects) if (o.type === 'identity' && typeof o.name === 'string' && o.name.trim().toLowerCase() === orgName) own.add(o.id);
+  own.delete(sector.id);
+  const remap = new Map([...own].map((id) => [id, sector.id]));
   const out: StixObject[] = [sector];
   let withheld = 0;
   for (const o of objects) {
-    if (o.type === 'identity' && authors.has(o.id)) {
-      withheld++;
+    if (own.has(o.id) || o.id === sector.id) {
+      if (o.id !== sector.id) withheld++;
       continue;
     }
-    out.push(typeof o.created_by_ref === 'string' ? { ...o, created_by_ref: sector.id } : o);
+    out.push(replaceRefs(o, remap));
   }
-  if (withheld) warnings.push({ where: 'identity', reason: `${withheld} author identity object(s) withheld: anonymous contribution` });
+  if (withheld) warnings.push({ where: 'identity', reason: `${withheld} identity object(s) of the contributor withheld: anonymous contribution` });
   return out;
 }

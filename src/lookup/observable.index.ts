@@ -1,5 +1,5 @@
 import type { Sector, Tlp } from '../db/schema.ts';
-import { contributionPredicate, countablePredicate, quickVerdicts, type ContributionScope } from '../access/visibility.policy.ts';
+import { compareHeads, contributionPredicate, countablePredicate, quickVerdicts, type ContributionScope, type HeadRank } from '../access/visibility.policy.ts';
 import type { AnyViewer } from '../access/viewer.ts';
 import { TLP_LEVELS } from '../trust/tlp.ts';
 import { GrowableInt32, Interner } from './growable.ts';
@@ -17,6 +17,15 @@ export interface IndexedContribution {
   readonly recipientOrgs: readonly string[];
   readonly recipientGroups: readonly string[];
   readonly recipientUsers: readonly string[];
+  /** Its content is a revoked version: it matches nothing, but may outrank older versions. */
+  readonly revoked?: boolean;
+  /** Another contribution of the object ranks higher (see headContribution). */
+  readonly superseded?: boolean;
+  /** The object has other contributions: their ranking decides which one a viewer is shown. */
+  readonly rivals?: boolean;
+  /** What the ranking reads (needed when `rivals`). */
+  readonly ownerRank?: number;
+  readonly modifiedMs?: number | null;
 }
 
 /** What one key matches, as a viewer may see it. */
@@ -31,7 +40,15 @@ export interface KeyMatch {
 
 const FLAG_ANON = 1;
 const FLAG_COUNT = 2;
+const FLAG_DEAD = 4;
+const FLAG_REVOKED = 8;
+const FLAG_SUPERSEDED = 16;
 const NO_USER = -1;
+
+/** The ranking facts of a contribution of an object with several (a few per object, kept beside the arrays). */
+interface Rival extends HeadRank {
+  readonly idx: number;
+}
 
 /**
  * Observable key → objects and contribution summaries, in memory, for lookups and correlation.
@@ -52,6 +69,11 @@ export class ObservableIndex {
   readonly #orgs = new Interner();
   readonly #users = new Interner();
   readonly #orgSector: (string | null)[] = [];
+  readonly #orgLawEnforcement: boolean[] = [];
+  /** Contribution database id → its live entry (a newer content replaces the entry). */
+  readonly #byDb = new Map<number, number>();
+  /** Object id → the ranking facts of its contributions, for objects with several. */
+  readonly #rivals = new Map<string, Rival[]>();
   /** The highest contribution sequence number seen; catch-up reads from here. */
   lastSeq = 0;
   /** False in processes that never answer lookups (CLI imports): nothing is loaded or kept. */
@@ -67,24 +89,38 @@ export class ObservableIndex {
     return this.#cObject.length;
   }
 
-  /** Tells the index an organisation's sector (for "which sectors reported this"). */
-  setOrg(orgId: string, sector: Sector | string | null): void {
+  /** Tells the index an organisation's sector (for "which sectors reported this") and whether it is law enforcement. */
+  setOrg(orgId: string, sector: Sector | string | null, lawEnforcement = sector === 'law_enforcement'): void {
     const i = this.#orgs.intern(orgId);
     this.#orgSector[i] = sector;
+    this.#orgLawEnforcement[i] = lawEnforcement;
   }
 
-  /** Adds a contribution under each of its object's keys; a contribution already indexed is skipped. */
+  /**
+   * Adds a contribution under each key of its content; a contribution indexed before is replaced (a newer
+   * version, a revocation, a new ranking), so answers follow changes at once.
+   */
   add(c: IndexedContribution, keys: readonly string[]): void {
-    const first = keys[0];
-    if (first === undefined) return;
-    if (this.#has(first, c.dbId)) return;
+    const before = this.#byDb.get(c.dbId);
+    if (before !== undefined) {
+      this.#cFlags.set(before, this.#cFlags.get(before) | FLAG_DEAD);
+      this.#byDb.delete(c.dbId);
+      this.#dropRival(c.objectId, c.dbId);
+    }
+    if (keys.length === 0 && !c.rivals) return;
     const idx = this.#cObject.push(this.#objects.push(c.objectId));
+    this.#byDb.set(c.dbId, idx);
     const org = this.#orgs.intern(c.orgId);
     if (this.#orgSector[org] === undefined) this.#orgSector[org] = null;
     this.#cOrg.push(org);
     this.#cUser.push(c.userId ? this.#users.intern(c.userId) : NO_USER);
     this.#cTlp.push(TLP_LEVELS.indexOf(c.tlp));
-    this.#cFlags.push((c.anonymous ? FLAG_ANON : 0) | (c.allowCount ? FLAG_COUNT : 0));
+    this.#cFlags.push((c.anonymous ? FLAG_ANON : 0) | (c.allowCount ? FLAG_COUNT : 0) | (c.revoked ? FLAG_REVOKED : 0) | (c.superseded ? FLAG_SUPERSEDED : 0));
+    if (c.rivals) {
+      const list = this.#rivals.get(c.objectId) ?? [];
+      list.push({ idx, id: c.dbId, ownerRank: c.ownerRank ?? 0, modified: c.modifiedMs ?? null, tlpRank: TLP_LEVELS.indexOf(c.tlp) });
+      this.#rivals.set(c.objectId, list);
+    }
     this.#cDbId.push(c.dbId);
     if (c.recipientOrgs.length || c.recipientGroups.length || c.recipientUsers.length)
       this.#recipients.set(idx, { recipientOrgs: c.recipientOrgs, recipientGroups: c.recipientGroups, recipientUsers: c.recipientUsers });
@@ -95,9 +131,31 @@ export class ObservableIndex {
     }
   }
 
-  #has(key: string, dbId: number): boolean {
-    for (let n = this.#heads.get(key) ?? -1; n !== -1; n = this.#nodeNext.get(n)) if (this.#cDbId.get(this.#nodeContrib.get(n)) === dbId) return true;
-    return false;
+  /** Forgets a contribution (withdrawn). */
+  remove(dbId: number, objectId: string): void {
+    const idx = this.#byDb.get(dbId);
+    if (idx === undefined) return;
+    this.#cFlags.set(idx, this.#cFlags.get(idx) | FLAG_DEAD);
+    this.#byDb.delete(dbId);
+    this.#dropRival(objectId, dbId);
+  }
+
+  #dropRival(objectId: string, dbId: number): void {
+    const list = this.#rivals.get(objectId);
+    if (!list) return;
+    const left = list.filter((r) => r.id !== dbId);
+    if (left.length) this.#rivals.set(objectId, left);
+    else this.#rivals.delete(objectId);
+  }
+
+  // A superseded contribution the viewer sees is shown only when no contribution of its object that the viewer
+  // also sees ranks higher (the in-memory twin of headContribution).
+  #outranked(i: number, visible: (c: ContributionScope) => boolean): boolean {
+    const objectId = this.#objects.id(this.#cObject.get(i));
+    const list = this.#rivals.get(objectId);
+    const me = list?.find((r) => r.idx === i);
+    if (!list || !me) return false;
+    return list.some((r) => r.idx !== i && compareHeads(r, me) > 0 && visible(this.#scope(r.idx)));
   }
 
   #scope(i: number): ContributionScope & { allowCount: boolean } {
@@ -132,6 +190,8 @@ export class ObservableIndex {
     const orgs: number[] = [];
     for (; n !== -1; n = this.#nodeNext.get(n)) {
       const c = this.#nodeContrib.get(n);
+      const flags = this.#cFlags.get(c);
+      if (flags & FLAG_DEAD) continue;
       const rank = this.#cTlp.get(c);
       const org = this.#cOrg.get(c);
       const q = quick[rank]!;
@@ -141,8 +201,13 @@ export class ObservableIndex {
         // Only contributions whose TLP alone does not decide build the scope the policy reads.
         const scope = this.#scope(c);
         seen = q === 'scope' && visible(scope);
-        counted = seen || countable(scope);
+        counted = seen || (!this.#orgLawEnforcement[org] && countable(scope));
       }
+      // A retracted version names nothing; an outranked one is not what this viewer is shown.
+      if (flags & FLAG_REVOKED) {
+        seen = false;
+        counted = false;
+      } else if (seen && flags & FLAG_SUPERSEDED && this.#outranked(c, visible)) seen = false;
       if (seen) {
         const o = this.#cObject.get(c);
         // Each contribution packs its own copy of the id: compare ids, not numbers.
@@ -177,6 +242,7 @@ export class ObservableIndex {
     const out: (ContributionScope & { objectId: string; allowCount: boolean })[] = [];
     for (let n = this.#heads.get(key) ?? -1; n !== -1; n = this.#nodeNext.get(n)) {
       const c = this.#nodeContrib.get(n);
+      if (this.#cFlags.get(c) & (FLAG_DEAD | FLAG_REVOKED)) continue;
       out.push({ ...this.#scope(c), objectId: this.#objects.id(this.#cObject.get(c)) });
     }
     return out;
@@ -186,7 +252,9 @@ export class ObservableIndex {
   contributorsOf(key: string): string[] {
     const orgs: number[] = [];
     for (let n = this.#heads.get(key) ?? -1; n !== -1; n = this.#nodeNext.get(n)) {
-      const o = this.#cOrg.get(this.#nodeContrib.get(n));
+      const c = this.#nodeContrib.get(n);
+      if (this.#cFlags.get(c) & (FLAG_DEAD | FLAG_REVOKED)) continue;
+      const o = this.#cOrg.get(c);
       if (!orgs.includes(o)) orgs.push(o);
     }
     return orgs.map((o) => this.#orgs.value(o));

@@ -4,19 +4,15 @@ import type { AnyViewer } from '../access/viewer.ts';
 import { mayUnmask } from '../access/visibility.policy.ts';
 import type { StixObject } from '../stix/stix.types.ts';
 import { sectorIdentity } from '../stix/extensions.ts';
-import { TLP2_MARKING_IDS, TLP_LEVELS, tlpOfMarkingId } from '../trust/tlp.ts';
 import type { ContributionView } from './objects.repository.ts';
 
 /**
- * The object as this viewer receives it: its TLP marking is the level the viewer sees it at
- * (the least restrictive visible contribution); other markings are kept.
- * @example presentObject(row.data, row.min_rank)
+ * The object as this viewer receives it: the stored content of the version it is shown, unchanged (it carries
+ * the TLP marking of the contribution it came with), so every reader gets the same content for one version.
+ * @example presentObject(row.data)
  */
-export function presentObject(data: Record<string, unknown>, minRank: number): StixObject {
-  const tlp = TLP_LEVELS[minRank] ?? 'red';
-  const refs = Array.isArray(data.object_marking_refs) ? (data.object_marking_refs as string[]) : [];
-  const others = refs.filter((r) => !tlpOfMarkingId(r));
-  return { ...(data as StixObject), object_marking_refs: [TLP2_MARKING_IDS[tlp], ...others] };
+export function presentObject(data: Record<string, unknown>): StixObject {
+  return data as StixObject;
 }
 
 /** A contribution as the API shows it: anonymous ones appear as their sector. */
@@ -28,6 +24,10 @@ export interface ContributionOut {
   readonly confidence: number | null;
   readonly first_seen: string;
   readonly last_seen: string;
+  /** The version this contribution carries (null for observables). */
+  readonly version: string | null;
+  /** Whether the contribution is the object's owner's (the organisation that first shared it) or the hub's. */
+  readonly owner: boolean;
 }
 
 /** Presents a contribution, hiding an anonymous contributor from everyone but the hub and itself. */
@@ -45,5 +45,7 @@ export function presentContribution(viewer: AnyViewer, c: ContributionView): Con
     confidence: c.confidence,
     first_seen: c.first_seen.toISOString(),
     last_seen: c.last_seen.toISOString(),
+    version: c.modified_text,
+    owner: c.owner_rank > 0,
   };
 }

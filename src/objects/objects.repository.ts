@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, Tlp } from '../db/schema.ts';
 import type { AnyViewer } from '../access/viewer.ts';
-import { countableContribution, visibleContribution, visibleObject } from '../access/visibility.policy.ts';
+import { countableContribution, headContribution, visibleContribution, visibleObject } from '../access/visibility.policy.ts';
 
 /** Filters of the object list. */
 export interface ObjectFilter {
@@ -19,66 +19,84 @@ export interface ObjectFilter {
   readonly limit: number;
 }
 
-/** An object row with the least restrictive TLP the viewer sees it at. */
+/** An object as a viewer is shown it: the content of its head contribution (see headContribution). */
 export interface VisibleObjectRow {
   readonly id: string;
   readonly type: string;
+  /** The head contribution's change sequence number (list cursors). */
   readonly seq: number;
   readonly data: Record<string, unknown>;
   readonly added_at: Date;
   readonly updated_at: Date;
+  /** The TLP rank of the content shown. */
   readonly min_rank: number;
+  /** The head contribution's id. */
+  readonly contribution_id: number;
 }
 
 function escapeLike(s: string): string {
   return s.replaceAll('\\', '\\\\').replaceAll('%', '\\%').replaceAll('_', '\\_');
 }
 
+function headRows(db: Kysely<Database>, viewer: AnyViewer) {
+  return db
+    .selectFrom('contributions as c')
+    .innerJoin('stix_objects as o', 'o.id', 'c.object_id')
+    .select(['o.id', 'o.type', 'c.seq', 'c.data', 'o.added_at', 'c.updated_at', 'c.tlp_rank as min_rank', 'c.id as contribution_id'])
+    .where(headContribution(viewer, 'c'));
+}
+
 /**
- * Objects the viewer may see, newest change first; the policy is part of the query.
+ * Objects the viewer may see, newest change first, each as the version the viewer is shown; the policy is
+ * part of the query.
  * @example await listVisibleObjects(db, viewer, { types: ['indicator'], limit: 100 })
  */
 export function listVisibleObjects(db: Kysely<Database>, viewer: AnyViewer, f: ObjectFilter): Promise<VisibleObjectRow[]> {
-  let q = db
-    .selectFrom('stix_objects as o')
-    .select(['o.id', 'o.type', 'o.seq', 'o.data', 'o.added_at', 'o.updated_at'])
-    .select(sql<number>`(select min(c.tlp_rank) from contributions c where c.object_id = o.id and ${visibleContribution(viewer, 'c')})`.as('min_rank'))
-    .where(visibleObject(viewer, 'o.id'))
-    .orderBy('o.seq', 'desc')
-    .limit(f.limit);
+  let q = headRows(db, viewer).orderBy('c.seq', 'desc').limit(f.limit);
   if (f.types?.length) q = q.where('o.type', 'in', f.types);
   if (f.value !== undefined) q = q.where('o.value', '=', f.value);
   if (f.text) {
     const pattern = `%${escapeLike(f.text)}%`;
-    q = q.where((eb) => eb.or([eb('o.name', 'ilike', pattern), eb('o.value', 'ilike', pattern), eb(sql`o.data->>'description'`, 'ilike', pattern)]));
+    q = q.where((eb) => eb.or([eb('c.name', 'ilike', pattern), eb('o.value', 'ilike', pattern), eb(sql`c.data->>'description'`, 'ilike', pattern)]));
   }
-  if (f.beforeSeq !== undefined) q = q.where('o.seq', '<', f.beforeSeq);
-  if (f.since) q = q.where('o.updated_at', '>=', f.since);
-  if (f.until) q = q.where('o.updated_at', '<', f.until);
-  if (f.tlp) q = q.where(sql<boolean>`exists (select 1 from contributions c where c.object_id = o.id and c.tlp = ${f.tlp} and ${visibleContribution(viewer, 'c')})`);
-  if (f.contributorOrg) q = q.where(sql<boolean>`exists (select 1 from contributions c where c.object_id = o.id and c.org_id = ${f.contributorOrg} and ${visibleContribution(viewer, 'c')})`);
+  if (f.beforeSeq !== undefined) q = q.where('c.seq', '<', f.beforeSeq);
+  if (f.since) q = q.where('c.updated_at', '>=', f.since);
+  if (f.until) q = q.where('c.updated_at', '<', f.until);
+  if (f.tlp) q = q.where(sql<boolean>`exists (select 1 from contributions t where t.object_id = o.id and t.tlp = ${f.tlp} and ${visibleContribution(viewer, 't')})`);
+  if (f.contributorOrg) q = q.where(sql<boolean>`exists (select 1 from contributions t where t.object_id = o.id and t.org_id = ${f.contributorOrg} and ${visibleContribution(viewer, 't')})`);
   if (f.sector)
     q = q.where(
-      sql<boolean>`exists (select 1 from contributions c join orgs g on g.id = c.org_id where c.object_id = o.id and coalesce(g.sector, g.kind) = ${f.sector} and ${visibleContribution(viewer, 'c')})`,
+      sql<boolean>`exists (select 1 from contributions t join orgs g on g.id = t.org_id where t.object_id = o.id and coalesce(g.sector, g.kind) = ${f.sector} and ${visibleContribution(viewer, 't')})`,
     );
   return q.execute() as Promise<VisibleObjectRow[]>;
 }
 
-/** One object if the viewer may see it. */
+/** One object as the viewer is shown it, if the viewer may see it. */
 export async function findVisibleObject(db: Kysely<Database>, viewer: AnyViewer, id: string): Promise<VisibleObjectRow | undefined> {
-  const rows = await db
-    .selectFrom('stix_objects as o')
-    .select(['o.id', 'o.type', 'o.seq', 'o.data', 'o.added_at', 'o.updated_at'])
-    .select(sql<number>`(select min(c.tlp_rank) from contributions c where c.object_id = o.id and ${visibleContribution(viewer, 'c')})`.as('min_rank'))
-    .where('o.id', '=', id)
-    .where(visibleObject(viewer, 'o.id'))
-    .execute();
+  const rows = await headRows(db, viewer).where('c.object_id', '=', id).limit(1).execute();
   return rows[0] as VisibleObjectRow | undefined;
 }
 
-/** Versions of an object, oldest first. */
-export function listVersions(db: Kysely<Database>, id: string) {
-  return db.selectFrom('stix_versions').select(['modified_text', 'added_at', 'seq']).where('object_id', '=', id).orderBy('modified').execute();
+/** A version of an object the viewer may see: a contribution's current content or an earlier one of it. */
+export interface VersionRow {
+  readonly contribution_id: number;
+  readonly modified_text: string | null;
+  readonly added_at: Date;
+  readonly current: boolean;
+  readonly tlp: Tlp;
+}
+
+/** The versions of an object the viewer may see, oldest first, each with the contribution that carries it. */
+export async function listVersions(db: Kysely<Database>, viewer: AnyViewer, id: string): Promise<VersionRow[]> {
+  const r = await sql<VersionRow>`
+    select * from (
+      select c.id as contribution_id, c.modified_text, c.updated_at as added_at, true as current, c.tlp
+        from contributions c where c.object_id = ${id} and ${visibleContribution(viewer, 'c')}
+      union all
+      select c.id, v.modified_text, v.added_at, false, c.tlp
+        from stix_versions v join contributions c on c.id = v.contribution_id where v.object_id = ${id} and ${visibleContribution(viewer, 'c')}
+    ) x order by x.modified_text nulls first, x.added_at`.execute(db);
+  return r.rows.map((v) => ({ ...v, contribution_id: Number(v.contribution_id) }));
 }
 
 /** A contribution with its organisation, as the detail view needs it. */
@@ -96,6 +114,9 @@ export interface ContributionView {
   readonly last_seen: Date;
   readonly recipient_orgs: string[];
   readonly recipient_groups: string[];
+  /** The version this contribution carries (null for observables). */
+  readonly modified_text: string | null;
+  readonly owner_rank: number;
 }
 
 /** The contributions of an object the viewer may see. */
@@ -103,7 +124,7 @@ export function visibleContributionsOf(db: Kysely<Database>, viewer: AnyViewer, 
   return db
     .selectFrom('contributions as c')
     .innerJoin('orgs as g', 'g.id', 'c.org_id')
-    .select(['c.id', 'c.org_id', 'g.name as org_name', 'g.kind as org_kind', 'g.sector', 'c.tlp', 'c.pap', 'c.anonymous', 'c.confidence', 'c.first_seen', 'c.last_seen', 'c.recipient_orgs', 'c.recipient_groups'])
+    .select(['c.id', 'c.org_id', 'g.name as org_name', 'g.kind as org_kind', 'g.sector', 'c.tlp', 'c.pap', 'c.anonymous', 'c.confidence', 'c.first_seen', 'c.last_seen', 'c.recipient_orgs', 'c.recipient_groups', 'c.modified_text', 'c.owner_rank'])
     .where('c.object_id', '=', objectId)
     .where(visibleContribution(viewer, 'c'))
     .orderBy('c.first_seen')
@@ -123,15 +144,21 @@ export async function reportersOf(db: Kysely<Database>, viewer: AnyViewer, objec
   return { orgs: new Set(rows.map((r) => r.org_id)).size, sectors: [...new Set(rows.map((r) => r.sector))].sort() };
 }
 
-/** Neighbours of an object through edges whose connecting object and far end the viewer may see. */
+/**
+ * Neighbours of an object through edges of contributions the viewer may see, to far ends it may see (named by
+ * the version the viewer is shown).
+ */
 export function visibleNeighbours(db: Kysely<Database>, viewer: AnyViewer, id: string, limit = 500) {
   return db
     .selectFrom('object_edges as e')
+    .innerJoin('contributions as ec', 'ec.id', 'e.contribution_id')
     .innerJoin('stix_objects as far', (j) => j.on(sql<boolean>`far.id = case when e.source_id = ${id} then e.target_id else e.source_id end`))
-    .select(['e.via_id', 'e.kind', 'e.label', 'e.source_id', 'e.target_id', 'far.id as far_id', 'far.type as far_type', 'far.name as far_name', 'far.value as far_value'])
+    .select(['e.via_id', 'e.kind', 'e.label', 'e.source_id', 'e.target_id', 'far.id as far_id', 'far.type as far_type', 'far.value as far_value'])
+    .select(sql<string | null>`(select fc.name from contributions fc where fc.object_id = far.id and ${headContribution(viewer, 'fc')} limit 1)`.as('far_name'))
     .where((eb) => eb.or([eb('e.source_id', '=', id), eb('e.target_id', '=', id)]))
-    .where(visibleObject(viewer, 'e.via_id'))
+    .where(visibleContribution(viewer, 'ec'))
     .where(visibleObject(viewer, 'far.id'))
+    .distinct()
     .limit(limit)
     .execute();
 }

@@ -36,7 +36,7 @@ export class ObjectsService {
       tlp: (['clear', 'green', 'amber', 'amber+strict', 'red'] as const)[r.min_rank]!,
       added_at: r.added_at.toISOString(),
       updated_at: r.updated_at.toISOString(),
-      object: presentObject(r.data, r.min_rank),
+      object: presentObject(r.data),
     }));
     return { items, nextSeq: rows.length === filter.limit ? rows[rows.length - 1]!.seq : null };
   }
@@ -47,19 +47,29 @@ export class ObjectsService {
     if (!row) throw notFound('object', id);
     const [contributions, versions, neighbours, reporters] = await Promise.all([
       visibleContributionsOf(this.#db, viewer, id),
-      listVersions(this.#db, id),
+      listVersions(this.#db, viewer, id),
       visibleNeighbours(this.#db, viewer, id),
       reportersOf(this.#db, viewer, id),
     ]);
     const maxRank = Math.max(row.min_rank, ...contributions.map((c) => tlpRank(c.tlp)));
     await auditSensitiveReads(this.#db, viewer, [{ id, rank: maxRank }], 'api.objects.get');
     const shown: ContributionOut[] = contributions.map((c) => presentContribution(viewer, c));
+    const byContribution = new Map(contributions.map((c, i) => [c.id, shown[i]!]));
     return {
       id: row.id,
       type: row.type,
       tlp: (['clear', 'green', 'amber', 'amber+strict', 'red'] as const)[row.min_rank]!,
-      object: presentObject(row.data, row.min_rank),
-      versions: versions.map((v) => ({ modified: v.modified_text, added_at: v.added_at.toISOString() })),
+      object: presentObject(row.data),
+      // Every version the viewer may see, with whose contribution carries it: another member's version of
+      // the object is shown as theirs, beside (never instead of) the owner's.
+      versions: versions.map((v) => ({
+        modified: v.modified_text,
+        added_at: v.added_at.toISOString(),
+        tlp: v.tlp,
+        current: v.current,
+        shown: v.current && v.contribution_id === row.contribution_id,
+        organisation: byContribution.get(v.contribution_id)?.organisation ?? null,
+      })),
       relationships: neighbours
         .filter((n) => n.kind !== 'sighting')
         .map((n) => ({ via: n.via_id, kind: n.kind, label: n.label, direction: n.source_id === id ? 'out' : 'in', object: { id: n.far_id, type: n.far_type, name: n.far_name ?? n.far_value } })),

@@ -103,6 +103,7 @@ export class SightingsService {
     };
     objects.push(where, sighting);
     const ingest = await this.#ingest.ingestParsed(viewer, { format: 'stix', objects, errors: [], warnings: [] }, { format: 'stix', tlp: input.tlp, orgs: [], groups: [], users: [], anonymous: input.anonymous, dryRun: false, lenient: false, source: 'sighting' });
+    if (ingest.status === 'failed') throw new AppError('unprocessable', `the sighting was not stored: ${ingest.errors[0]?.reason ?? 'refused'}`, { errors: ingest.errors });
     return { sighting, ingest };
   }
 }

@@ -1,9 +1,9 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { tlpRank } from '../trust/tlp.ts';
-import { scopeKey, type ContributionRecord, type EdgeRecord } from './object-row.ts';
+import { scopeKey, type ContributionRecord, type EdgeRecord, type ObjectRecord } from './object-row.ts';
 
-/** A stored contribution as the index and presenters need it. */
+/** A stored contribution as the index, hooks and presenters need it. */
 export interface StoredContribution {
   readonly id: number;
   readonly object_id: string;
@@ -15,17 +15,32 @@ export interface StoredContribution {
   readonly recipient_orgs: string[];
   readonly recipient_groups: string[];
   readonly recipient_users: string[];
+  readonly scope_key: string;
+  /** A new contribution (this organisation had not shared the object to this audience). */
   readonly inserted: boolean;
+  /** An existing contribution whose content this write replaced by a newer version. */
+  readonly changed: boolean;
+}
+
+/** One contribution to write with the content it carries. */
+export interface ContributionWrite {
+  readonly contribution: ContributionRecord;
+  readonly record: ObjectRecord;
+  /** 2: the hub's explicit version, 1: the owner's, 0: another organisation's. */
+  readonly ownerRank: number;
+  /** Content made by an importer (a feed line's indicator): a re-import keeps the first content. */
+  readonly keepContent: boolean;
 }
 
 /**
- * Adds contributions, or moves last_seen (and first_seen back) when the organisation already
- * contributed the object to the same audience: re-ingesting is idempotent.
+ * Adds contributions with their content, or, for one the organisation already made to the same audience,
+ * moves last_seen (and first_seen back) and takes a newer version (by `modified`; SCOs by content), keeping
+ * the replaced content in stix_versions. Re-ingesting is idempotent; what changed is reported per row.
  */
-export async function upsertContributions(db: Kysely<Database>, records: readonly ContributionRecord[]): Promise<StoredContribution[]> {
-  if (records.length === 0) return [];
+export async function upsertContributions(db: Kysely<Database>, writes: readonly ContributionWrite[]): Promise<StoredContribution[]> {
+  if (writes.length === 0) return [];
   const payload = JSON.stringify(
-    records.map((c) => ({
+    writes.map(({ contribution: c, record: r, ownerRank, keepContent }) => ({
       object_id: c.objectId,
       org_id: c.orgId,
       user_id: c.userId,
@@ -42,33 +57,127 @@ export async function upsertContributions(db: Kysely<Database>, records: readonl
       scope_key: scopeKey(c),
       first_seen: c.firstSeen,
       last_seen: c.lastSeen,
+      data: r.data,
+      modified: r.modified,
+      revoked: r.revoked,
+      name: r.name,
+      valid_until: r.validUntil,
+      pattern_usable: r.patternUsable,
+      content_hash: r.contentHash,
+      owner_rank: ownerRank,
+      keep: keepContent,
     })),
   );
+  // A newer version: a later `modified`; for SCOs (no `modified`) different content. Same `modified` with
+  // other content is not a new version (STIX: id and modified name one content): the first stays.
+  const newer = sql`(not x.keep and (
+      (x.modified is not null and (p.modified is null or cast(x.modified as timestamptz) > p.modified))
+      or (x.modified is null and p.modified is null and x.content_hash <> p.content_hash)))`;
   const rows = await sql<StoredContribution>`
-    insert into contributions as c (object_id, org_id, user_id, ingest_id, tlp, tlp_rank, pap, anonymous, allow_count, confidence,
-      recipient_orgs, recipient_groups, recipient_users, scope_key, first_seen, last_seen, seq)
-    select x.object_id, x.org_id, x.user_id, x.ingest_id, x.tlp, x.tlp_rank, x.pap, x.anonymous, x.allow_count, x.confidence,
-      cast(x.recipient_orgs as uuid[]), cast(x.recipient_groups as uuid[]), cast(x.recipient_users as uuid[]), x.scope_key, x.first_seen, x.last_seen, nextval('change_seq')
-    from jsonb_to_recordset(cast(${payload} as jsonb)) as x(object_id text, org_id uuid, user_id uuid, ingest_id uuid, tlp text, tlp_rank smallint, pap text,
-      anonymous boolean, allow_count boolean, confidence smallint, recipient_orgs text, recipient_groups text, recipient_users text, scope_key text,
-      first_seen timestamptz, last_seen timestamptz)
-    on conflict (object_id, org_id, scope_key) do update set
-      last_seen = greatest(c.last_seen, excluded.last_seen),
-      first_seen = least(c.first_seen, excluded.first_seen),
-      confidence = coalesce(excluded.confidence, c.confidence),
-      pap = coalesce(excluded.pap, c.pap),
-      ingest_id = excluded.ingest_id,
-      seq = excluded.seq,
-      updated_at = now()
-    returning c.id, c.object_id, c.org_id, c.user_id, c.tlp, c.anonymous, c.allow_count, c.recipient_orgs, c.recipient_groups, c.recipient_users, (xmax = 0) as inserted`.execute(db);
-  return rows.rows;
+    with x as (
+      select * from jsonb_to_recordset(cast(${payload} as jsonb)) as x(object_id text, org_id uuid, user_id uuid, ingest_id uuid, tlp text, tlp_rank smallint,
+        pap text, anonymous boolean, allow_count boolean, confidence smallint, recipient_orgs text, recipient_groups text, recipient_users text, scope_key text,
+        first_seen timestamptz, last_seen timestamptz, data jsonb, modified text, revoked boolean, name text, valid_until timestamptz, pattern_usable boolean,
+        content_hash text, owner_rank smallint, keep boolean)
+    ), p as (
+      select c.id, c.object_id, c.org_id, c.scope_key, c.modified, c.modified_text, c.data, c.content_hash, c.seq, c.updated_at
+      from contributions c join x on c.object_id = x.object_id and c.org_id = x.org_id and c.scope_key = x.scope_key
+    ), y as (
+      select x.*, p.id as prev_id, coalesce(${newer}, false) as is_newer from x left join p on p.object_id = x.object_id and p.org_id = x.org_id and p.scope_key = x.scope_key
+    ), up as (
+      insert into contributions as c (object_id, org_id, user_id, ingest_id, tlp, tlp_rank, pap, anonymous, allow_count, confidence,
+        recipient_orgs, recipient_groups, recipient_users, scope_key, first_seen, last_seen, seq,
+        data, modified, modified_text, revoked, name, valid_until, pattern_usable, content_hash, owner_rank)
+      select y.object_id, y.org_id, y.user_id, y.ingest_id, y.tlp, y.tlp_rank, y.pap, y.anonymous, y.allow_count, y.confidence,
+        cast(y.recipient_orgs as uuid[]), cast(y.recipient_groups as uuid[]), cast(y.recipient_users as uuid[]), y.scope_key, y.first_seen, y.last_seen,
+        case when y.prev_id is null or y.is_newer then nextval('change_seq') else 0 end,
+        y.data, cast(y.modified as timestamptz), y.modified, y.revoked, y.name, y.valid_until, y.pattern_usable, y.content_hash, y.owner_rank
+      from y
+      on conflict (object_id, org_id, scope_key) do update set
+        last_seen = greatest(c.last_seen, excluded.last_seen),
+        first_seen = least(c.first_seen, excluded.first_seen),
+        confidence = coalesce(excluded.confidence, c.confidence),
+        pap = coalesce(excluded.pap, c.pap),
+        owner_rank = greatest(c.owner_rank, excluded.owner_rank),
+        seq = case when excluded.seq > 0 then excluded.seq else c.seq end,
+        updated_at = case when excluded.seq > 0 then clock_timestamp() else c.updated_at end,
+        data = case when excluded.seq > 0 then excluded.data else c.data end,
+        modified = case when excluded.seq > 0 then excluded.modified else c.modified end,
+        modified_text = case when excluded.seq > 0 then excluded.modified_text else c.modified_text end,
+        revoked = case when excluded.seq > 0 then excluded.revoked else c.revoked end,
+        name = case when excluded.seq > 0 then excluded.name else c.name end,
+        valid_until = case when excluded.seq > 0 then excluded.valid_until else c.valid_until end,
+        pattern_usable = case when excluded.seq > 0 then excluded.pattern_usable else c.pattern_usable end,
+        content_hash = case when excluded.seq > 0 then excluded.content_hash else c.content_hash end,
+        ingest_id = case when excluded.seq > 0 then excluded.ingest_id else c.ingest_id end
+      returning c.id, c.object_id, c.org_id, c.user_id, c.tlp, c.anonymous, c.allow_count, c.recipient_orgs, c.recipient_groups, c.recipient_users,
+        c.scope_key, (xmax = 0) as inserted
+    ), hist as (
+      insert into stix_versions (contribution_id, object_id, modified, modified_text, data, content_hash, seq, added_at)
+      select p.id, p.object_id, p.modified, p.modified_text, p.data, p.content_hash, p.seq, p.updated_at
+      from p join y on y.prev_id = p.id where y.is_newer
+    )
+    select up.*, coalesce(y.is_newer, false) as changed
+    from up left join y on y.prev_id = up.id`.execute(db);
+  return rows.rows.map((r) => ({ ...r, id: Number(r.id) }));
 }
 
-/** Adds graph edges (known ones are left alone). */
-export async function insertEdges(db: Kysely<Database>, edges: readonly EdgeRecord[]): Promise<void> {
-  if (edges.length === 0) return;
-  const payload = JSON.stringify(edges.map((e) => ({ s: e.sourceId, t: e.targetId, v: e.viaId, k: e.kind, l: e.label })));
-  await sql`insert into object_edges (source_id, target_id, via_id, kind, label)
-    select x.s, x.t, x.v, x.k, x.l from jsonb_to_recordset(cast(${payload} as jsonb)) as x(s text, t text, v text, k text, l text)
+/** Replaces the observable keys of contributions whose content is new or changed. */
+export async function replaceKeys(db: Kysely<Database>, items: readonly { contributionId: number; objectId: string; keys: readonly string[]; replace: boolean }[]): Promise<void> {
+  const replaced = items.filter((i) => i.replace).map((i) => i.contributionId);
+  if (replaced.length) await db.deleteFrom('object_keys').where('contribution_id', 'in', replaced).execute();
+  const triples = items.flatMap((i) => [...new Set(i.keys)].map((k) => ({ c: i.contributionId, o: i.objectId, k })));
+  if (triples.length === 0) return;
+  await sql`insert into object_keys (contribution_id, object_id, key)
+    select x.c, x.o, x.k from jsonb_to_recordset(cast(${JSON.stringify(triples)} as jsonb)) as x(c bigint, o text, k text)
     on conflict do nothing`.execute(db);
+}
+
+/** Replaces the graph edges of contributions whose content is new or changed. */
+export async function replaceEdges(db: Kysely<Database>, items: readonly { contributionId: number; edges: readonly EdgeRecord[]; replace: boolean }[]): Promise<void> {
+  const replaced = items.filter((i) => i.replace).map((i) => i.contributionId);
+  if (replaced.length) await db.deleteFrom('object_edges').where('contribution_id', 'in', replaced).execute();
+  const rows = items.flatMap((i) => i.edges.map((e) => ({ c: i.contributionId, s: e.sourceId, t: e.targetId, v: e.viaId, k: e.kind, l: e.label })));
+  if (rows.length === 0) return;
+  await sql`insert into object_edges (contribution_id, source_id, target_id, via_id, kind, label)
+    select x.c, x.s, x.t, x.v, x.k, x.l from jsonb_to_recordset(cast(${JSON.stringify(rows)} as jsonb)) as x(c bigint, s text, t text, v text, k text, l text)
+    on conflict do nothing`.execute(db);
+}
+
+/**
+ * Recomputes which contributions of these objects are not the highest-ranked (see headContribution in the
+ * access policy). When any flag of an object flips, all its contributions get new sequence numbers, so the
+ * lookup index re-reads the object's versions together.
+ */
+export async function markSuperseded(db: Kysely<Database>, objectIds: readonly string[]): Promise<number> {
+  if (objectIds.length === 0) return 0;
+  const res = await sql`
+    with r as (
+      select id, object_id, superseded,
+        row_number() over (partition by object_id order by owner_rank desc, modified desc nulls last, tlp_rank asc, id asc) > 1 as sup
+      from contributions where object_id in (select jsonb_array_elements_text(cast(${JSON.stringify(objectIds)} as jsonb)))
+    ), moved as (select distinct object_id from r where superseded <> sup)
+    update contributions c set superseded = r.sup, seq = nextval('change_seq')
+    from r join moved m on m.object_id = r.object_id
+    where r.id = c.id`.execute(db);
+  return Number(res.numAffectedRows ?? 0);
+}
+
+/** Sequence numbers and clock readings taken now, in order (for history written later in the transaction). */
+export async function takeStamps(db: Kysely<Database>, n: number): Promise<{ seq: number; at: Date }[]> {
+  const r = await sql<{ seq: number; at: Date }>`select nextval('change_seq') as seq, clock_timestamp() as at from generate_series(1, ${n})`.execute(db);
+  return r.rows;
+}
+
+/** Earlier versions of contributions that came in one batch with a newer one (a version already kept is skipped). */
+export async function insertHistory(db: Kysely<Database>, rows: readonly { contributionId: number; record: ObjectRecord; seq: number; at: Date }[]): Promise<void> {
+  if (rows.length === 0) return;
+  const payload = JSON.stringify(
+    rows.map((r) => ({ c: r.contributionId, o: r.record.id, m: r.record.modified, d: r.record.data, h: r.record.contentHash, s: r.seq, a: r.at })),
+  );
+  await sql`insert into stix_versions (contribution_id, object_id, modified, modified_text, data, content_hash, seq, added_at)
+    select x.c, x.o, cast(x.m as timestamptz), x.m, x.d, x.h, x.s, x.a
+    from jsonb_to_recordset(cast(${payload} as jsonb)) as x(c bigint, o text, m text, d jsonb, h text, s bigint, a timestamptz)
+    where not exists (select 1 from stix_versions v where v.contribution_id = x.c and v.content_hash = x.h)
+      and not exists (select 1 from contributions c where c.id = x.c and c.content_hash = x.h)`.execute(db);
 }

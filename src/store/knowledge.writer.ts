@@ -1,9 +1,9 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import type { ContributionRecord, EdgeRecord, ObjectRecord } from './object-row.ts';
-import { edgesOf } from './object-row.ts';
-import { insertVersions, replaceObjectKeys, upsertObjects } from './objects.repository.ts';
-import { insertEdges, upsertContributions, type StoredContribution } from './contributions.repository.ts';
+import type { ContributionRecord, ObjectRecord } from './object-row.ts';
+import { edgesOf, scopeKey } from './object-row.ts';
+import { registerObjects } from './objects.repository.ts';
+import { insertHistory, markSuperseded, replaceEdges, replaceKeys, takeStamps, upsertContributions, type ContributionWrite, type StoredContribution } from './contributions.repository.ts';
 
 // Every writer of contributions takes this lock inside its transaction, so sequence numbers are
 // committed in order and the index's catch-up (seq > last) never skips a late commit.
@@ -14,9 +14,11 @@ export async function lockKnowledgeWrites(trx: Kysely<Database>): Promise<void> 
   await sql`select pg_advisory_xact_lock(${WRITE_LOCK_KEY})`.execute(trx);
 }
 
-/** Counts of one written batch. */
+/** Counts of one written batch, per contribution of the writing organisation (never about others' data). */
 export interface WriteCounts {
+  /** New contributions: the organisation had not shared the object to this audience before. */
   created: number;
+  /** Contributions that took a newer version. */
   updated: number;
   unchanged: number;
 }
@@ -25,33 +27,67 @@ export interface WriteCounts {
 export interface PreparedObject {
   readonly record: ObjectRecord;
   readonly contribution: ContributionRecord;
+  /** Made by an importer from a feed line (not the contributor's own STIX): a re-import keeps the first content. */
+  readonly generated?: boolean;
+}
+
+/** How a batch is written. */
+export interface WriteOptions {
+  /** The writing organisation. */
+  readonly orgId: string;
+  /** A hub analyst's explicit, audited version: it leads over the owner's. */
+  readonly hubOverride?: boolean;
 }
 
 /**
- * Writes objects, versions, keys, edges and contributions of one batch inside the caller's transaction
- * (which must hold lockKnowledgeWrites). Objects repeated in the batch are written once, the newest version winning.
+ * Writes one batch inside the caller's transaction (which must hold lockKnowledgeWrites): registers new ids,
+ * writes each contribution with its content (a newer version replaces only this organisation's own earlier
+ * one, kept as history), its keys and edges, and re-ranks the versions of objects others contributed too.
  */
-export async function writeBatch(trx: Kysely<Database>, batch: readonly PreparedObject[]): Promise<WriteCounts & { contributions: StoredContribution[] }> {
-  const byId = new Map<string, ObjectRecord>();
-  for (const { record } of batch) {
-    const prev = byId.get(record.id);
-    if (!prev || (record.modified ?? '') > (prev.modified ?? '')) byId.set(record.id, record);
+export async function writeBatch(trx: Kysely<Database>, batch: readonly PreparedObject[], opts: WriteOptions): Promise<WriteCounts & { contributions: StoredContribution[] }> {
+  // One write per (object, audience): the newest version of the batch wins; the older ones of the same
+  // contribution are its history (a bundle or a TAXII post may carry several versions of an object).
+  const byScope = new Map<string, PreparedObject>();
+  const older: PreparedObject[] = [];
+  for (const p of batch) {
+    const k = `${p.record.id}|${scopeKey(p.contribution)}`;
+    const prev = byScope.get(k);
+    if (!prev || (p.record.modified ?? '') > (prev.record.modified ?? '')) {
+      if (prev && prev.record.modified !== null && prev.record.contentHash !== p.record.contentHash) older.push(prev);
+      byScope.set(k, p);
+    } else if (p.record.modified !== null && p.record.contentHash !== prev.record.contentHash) older.push(p);
   }
-  const records = [...byId.values()];
-  const { created, updated } = await upsertObjects(trx, records);
-  // Older versions of an object are history: keep them all.
-  await insertVersions(trx, batch.map((b) => b.record));
-  const changed = new Set([...created, ...updated]);
-  await replaceObjectKeys(trx, records, changed, new Set(updated));
-  const edges: EdgeRecord[] = records.filter((r) => changed.has(r.id)).flatMap((r) => edgesOf(r.data));
-  await insertEdges(trx, edges);
-  const contributions = await upsertContributions(trx, dedupeContributions(batch.map((b) => b.contribution)));
-  // Counted per object of the batch: a version repeated in one file is unchanged the second time.
-  return { created: created.length, updated: updated.length, unchanged: batch.length - created.length - updated.length, contributions };
-}
-
-function dedupeContributions(cs: readonly ContributionRecord[]): ContributionRecord[] {
-  const seen = new Map<string, ContributionRecord>();
-  for (const c of cs) seen.set(`${c.objectId}|${c.orgId}|${c.tlp}|${c.recipientOrgs}|${c.recipientGroups}|${c.recipientUsers}|${c.anonymous}`, c);
-  return [...seen.values()];
+  const items = [...byScope.values()];
+  // Their stamps are taken first, so that they come before the version that replaced them (TAXII order).
+  const stamps = older.length ? await takeStamps(trx, older.length) : [];
+  const firstById = new Map<string, ObjectRecord>();
+  for (const p of items) if (!firstById.has(p.record.id)) firstById.set(p.record.id, p.record);
+  const owners = await registerObjects(trx, [...firstById.values()], opts.orgId);
+  const writes: ContributionWrite[] = items.map((p) => {
+    const owner = owners.get(p.record.id)?.ownerOrgId;
+    const ownerRank = opts.hubOverride ? 2 : owner === null || owner === undefined || owner === p.contribution.orgId ? 1 : 0;
+    return { contribution: p.contribution, record: p.record, ownerRank, keepContent: p.generated === true };
+  });
+  const stored = await upsertContributions(trx, writes);
+  const byKey = new Map(items.map((p) => [`${p.record.id}|${scopeKey(p.contribution)}`, p]));
+  if (older.length) {
+    const idOf = new Map(stored.map((c) => [`${c.object_id}|${c.scope_key}`, c.id]));
+    older.sort((a, b) => (a.record.modified ?? '').localeCompare(b.record.modified ?? ''));
+    await insertHistory(
+      trx,
+      older.map((p, i) => ({ contributionId: idOf.get(`${p.record.id}|${scopeKey(p.contribution)}`)!, record: p.record, seq: stamps[i]!.seq, at: stamps[i]!.at })),
+    );
+  }
+  const fresh = stored.filter((c) => c.inserted || c.changed);
+  const freshItems = fresh.map((c) => ({ c, p: byKey.get(`${c.object_id}|${c.scope_key}`)! }));
+  await replaceKeys(trx, freshItems.map(({ c, p }) => ({ contributionId: c.id, objectId: c.object_id, keys: p.record.keys, replace: c.changed })));
+  await replaceEdges(trx, freshItems.map(({ c, p }) => ({ contributionId: c.id, edges: edgesOf(p.record.data), replace: c.changed })));
+  // Objects with other contributions (made before, or beside this one in the batch) are ranked anew.
+  const perObject = new Map<string, number>();
+  for (const c of fresh) perObject.set(c.object_id, (perObject.get(c.object_id) ?? 0) + 1);
+  const rerank = [...perObject.entries()].filter(([id, n]) => n > 1 || !owners.get(id)?.created).map(([id]) => id);
+  await markSuperseded(trx, rerank);
+  const created = stored.filter((c) => c.inserted).length;
+  const updated = stored.filter((c) => c.changed).length;
+  return { created, updated, unchanged: batch.length - created - updated, contributions: stored };
 }

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { Tlp } from '../db/schema.ts';
+import { canonicalJson } from '../shared/canonical-json.ts';
 import type { StixObject } from '../stix/stix.types.ts';
 import { isSco } from '../stix/stix.types.ts';
 
@@ -19,6 +21,8 @@ export interface ObjectRecord {
   readonly data: StixObject;
   /** Observable keys: an observable's own, or those an indicator's pattern matches. */
   readonly keys: readonly string[];
+  /** Hash of the canonical JSON of `data`: equal contents, equal hashes. */
+  readonly contentHash: string;
 }
 
 /** One organisation's contribution of one object. */
@@ -103,5 +107,6 @@ export function objectRecord(obj: StixObject, extras: { value?: string | null; d
     patternUsable: extras.patternUsable ?? null,
     data: obj,
     keys: extras.keys ?? [],
+    contentHash: createHash('sha1').update(canonicalJson(obj)).digest('base64url'),
   };
 }

@@ -1,11 +1,14 @@
 import type { Kysely, RawBuilder } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { lockKnowledgeWrites } from '../store/knowledge.writer.ts';
+import { markSuperseded } from '../store/contributions.repository.ts';
 
 /** What a deletion did. */
 export interface DeletionOutcome {
   /** Contributions of the organisation removed (0: it had none, nothing changed). */
   readonly contributions: number;
+  /** Their ids. */
+  readonly removed: number[];
   /** True when no other organisation contributed the object, so the object itself went. */
   readonly objectDeleted: boolean;
 }
@@ -20,12 +23,15 @@ export async function withdrawContributions(db: Kysely<Database>, which: RawBuil
   return db.transaction().execute(async (trx) => {
     await lockKnowledgeWrites(trx);
     const removed = await trx.deleteFrom('contributions as c').where('c.object_id', '=', objectId).where(which).returning('c.id').execute();
-    if (removed.length === 0) return { contributions: 0, objectDeleted: false };
+    if (removed.length === 0) return { contributions: 0, removed: [], objectDeleted: false };
     const left = await trx.selectFrom('contributions').select('id').where('object_id', '=', objectId).limit(1).execute();
-    if (left.length > 0) return { contributions: removed.length, objectDeleted: false };
-    await trx.deleteFrom('object_edges').where('via_id', '=', objectId).execute();
-    // Versions and observable keys follow by cascade.
+    if (left.length > 0) {
+      // Another contribution may now lead.
+      await markSuperseded(trx, [objectId]);
+      return { contributions: removed.length, removed: removed.map((r) => r.id), objectDeleted: false };
+    }
+    // Versions, observable keys and edges went with the contributions (cascade).
     await trx.deleteFrom('stix_objects').where('id', '=', objectId).execute();
-    return { contributions: removed.length, objectDeleted: true };
+    return { contributions: removed.length, removed: removed.map((r) => r.id), objectDeleted: true };
   });
 }

@@ -32,7 +32,8 @@ describeStorage('collection entries read in windows', (backend) => {
     const viewer = await hub.app.auth.authenticate(reader.key);
     const members = (await findCollection(hub.app.storage.db, viewer, MEMBERS_COLLECTION_ID, true))!;
     const base: Omit<EntryQuery, 'after'> = {
-      inCollection: collectionContribution(viewer, members, 'c'),
+      viewer,
+      inCollection: (alias) => collectionContribution(viewer, members, alias),
       filter: { addedAfter: undefined, ids: [], types: [], versions: { first: false, last: true, all: false, timestamps: [] }, specVersions: undefined },
       limit: 5,
       withJson: true,

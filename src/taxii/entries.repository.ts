@@ -1,14 +1,17 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import { TLP1_MARKING_IDS, TLP2_MARKING_IDS, TLP_LEVELS } from '../trust/tlp.ts';
+import { headContribution } from '../access/visibility.policy.ts';
+import type { AnyViewer } from '../access/viewer.ts';
 import type { PageCursor, TaxiiFilter } from './taxii.query.ts';
 
-// A collection is read as a stream of entries, one per object version, in (date_added, seq) order:
-// versions of SDOs and SROs from stix_versions, and SCOs (which have no versions) from stix_objects.
-// The stream is read in windows: each window is a plain ORDER BY … LIMIT on the (added_at, seq) and
-// (updated_at, seq) indexes, so it is an index range scan whatever the planner thinks of the filters;
-// the collection's policy condition and the filters are then checked per entry of the window, inside the
-// same query. A page costs O(page), not O(collection), and a request scans a bounded number of entries.
+// A collection is read as a stream of entries, one per version a contribution carries, in (date_added, seq)
+// order: each contribution's current content (contributions, date_added = when its content last changed) and,
+// when more than the last version is asked for, the earlier contents it carried (stix_versions). An entry is in
+// the collection when the contribution that carries it is, so the policy is a condition on the entry's own
+// contribution row; "last" is the version the viewer is shown (the ranking of headContribution, within the
+// collection). Entries are served exactly as stored: one version, one content, whoever reads it.
+// The stream is read in windows (a plain ORDER BY … LIMIT on the (updated_at, seq) and (added_at, seq) indexes,
+// with the request's id and type filters), and the collection's condition is checked per entry of the window.
 
 /** One entry of a page. */
 export interface EntryRow {
@@ -16,21 +19,23 @@ export interface EntryRow {
   readonly seq: number;
   readonly id: string;
   readonly version: string;
-  /** The least restrictive TLP rank at which the object is in the collection for this viewer. */
+  /** The TLP rank of the contribution carrying this version. */
   readonly rank: number;
 }
 
 /** What to read. */
 export interface EntryQuery {
-  /** Condition on a contributions row `c` that puts its object in the collection for the viewer. */
-  readonly inCollection: RawBuilder<boolean>;
+  /** The viewer (for the ranking of versions). */
+  readonly viewer: AnyViewer;
+  /** Condition on a contributions row of the given alias that puts it in the collection for the viewer. */
+  readonly inCollection: (alias: string) => RawBuilder<boolean>;
   readonly filter: Pick<TaxiiFilter, 'addedAfter' | 'ids' | 'types' | 'versions' | 'specVersions'>;
   readonly after: PageCursor | undefined;
   /** Entries wanted: the page size. */
   readonly limit: number;
-  /** Also give the objects as served (TLP marking set to `rank`), as JSON texts joined by commas. */
+  /** Also give the objects, as JSON texts joined by commas. */
   readonly withJson: boolean;
-  /** Stop after scanning this many entries of the stream (default 50,000); the page may then be short. */
+  /** Stop after scanning this many entries of the stream (default 50,000) once the page has an entry. */
   readonly maxScan?: number;
 }
 
@@ -44,8 +49,6 @@ export interface EntryPage {
 }
 
 const UTC_TEXT = sql.raw(`'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`);
-const TLP_IDS = sql.raw(`array[${[...Object.values(TLP2_MARKING_IDS), ...Object.keys(TLP1_MARKING_IDS)].map((m) => `'${m}'`).join(',')}]`);
-const RANK_MARKINGS = sql.raw(`array[${TLP_LEVELS.map((t) => `'${TLP2_MARKING_IDS[t]}'`).join(',')}]`);
 const MAX_WINDOW = 10_000;
 
 function list(values: readonly string[]): RawBuilder<unknown> {
@@ -56,66 +59,54 @@ function tsList(values: readonly string[]): RawBuilder<unknown> {
   return sql.join(values.map((v) => sql`cast(${v} as timestamptz)`));
 }
 
-// The object as served: its TLP markings replaced by the level the viewer receives it at, other markings
-// kept. The database turns the stored JSON into text; objects that already carry exactly that marking go
-// out as stored.
-function servedJson(): RawBuilder<string> {
-  const marking = sql`(${RANK_MARKINGS})[m.rank + 1]`;
-  const refs = sql`case when jsonb_typeof(m.data->'object_marking_refs') = 'array' then m.data->'object_marking_refs' else '[]'::jsonb end`;
-  const others = sql`coalesce((select jsonb_agg(e) from jsonb_array_elements(${refs}) e where not (e #>> '{}' = any(${TLP_IDS}))), '[]'::jsonb)`;
-  return sql<string>`case when m.data->'object_marking_refs' = jsonb_build_array(${marking}) then m.data::text
-    else jsonb_set(m.data, '{object_marking_refs}', jsonb_build_array(${marking}) || ${others})::text end`;
-}
-
-// Whether the request wants only the current version of each object (match[version] absent or "last"):
-// then the stream is stix_objects itself, one row per object, in (updated_at, seq) order; updated_at is the
-// date_added of the current version (the migration keeps them equal).
+// Whether the request wants only the current version of each object (match[version] absent or "last").
 function currentOnly(q: EntryQuery): boolean {
   const v = q.filter.versions;
   return v.last && !v.first && !v.all && v.timestamps.length === 0;
 }
 
-function positionConds(q: EntryQuery, after: PageCursor | undefined, added: string, seq: string, id: string): RawBuilder<unknown>[] {
+// Conditions of a window leg: position in the stream, added_after, ids and types (cheap, on the leg's own row).
+function legConds(q: EntryQuery, after: PageCursor | undefined, added: string, seq: string, id: string): RawBuilder<unknown> {
   const conds: RawBuilder<unknown>[] = [];
   if (after) conds.push(sql`(${sql.ref(added)}, ${sql.ref(seq)}) > (cast(${after.t} as timestamptz), ${after.s})`);
   if (q.filter.addedAfter) conds.push(sql`${sql.ref(added)} > cast(${q.filter.addedAfter} as timestamptz)`);
   if (q.filter.ids.length) conds.push(sql`${sql.ref(id)} in (${list(q.filter.ids)})`);
-  return conds;
+  if (q.filter.types.length) conds.push(sql`split_part(${sql.ref(id)}, '--', 1) in (${list(q.filter.types)})`);
+  return conds.length ? sql.join(conds, sql` and `) : sql`true`;
 }
 
-// The window: the next entries of the stream after a position. Each leg is a plain ORDER BY … LIMIT on an index.
+// The window: the next entries of the stream after a position.
 function windowSql(q: EntryQuery, after: PageCursor | undefined, size: number): RawBuilder<unknown> {
-  const where = (conds: RawBuilder<unknown>[]) => (conds.length ? sql.join(conds, sql` and `) : sql`true`);
-  const sco = [sql`o.modified is null`, ...positionConds(q, after, 'o.updated_at', 'o.seq', 'o.id')];
-  if (currentOnly(q)) {
-    return sql`select o.updated_at as added, o.seq, o.id, coalesce(o.data->>'modified', o.data->>'created', to_char(o.updated_at at time zone 'UTC', ${UTC_TEXT})) as version,
-        o.data, o.modified is not null as versioned, o.modified, o.type, o.spec_version
-      from stix_objects o where ${where(positionConds(q, after, 'o.updated_at', 'o.seq', 'o.id'))} order by o.updated_at, o.seq limit ${size}`;
-  }
+  const current = sql`select c.updated_at as added, c.seq, c.object_id as id, coalesce(c.modified_text, to_char(c.updated_at at time zone 'UTC', ${UTC_TEXT})) as version,
+      c.data, c.id as cid, c.modified, true as current
+    from contributions c where ${legConds(q, after, 'c.updated_at', 'c.seq', 'c.object_id')} order by c.updated_at, c.seq limit ${size}`;
+  if (currentOnly(q)) return current;
   return sql`select * from (
-      (select v.added_at as added, v.seq, v.object_id as id, v.modified_text as version, v.data, true as versioned, v.modified,
-          split_part(v.object_id, '--', 1) as type, coalesce(v.data->>'spec_version', '2.1') as spec_version
-        from stix_versions v where ${where(positionConds(q, after, 'v.added_at', 'v.seq', 'v.object_id'))} order by v.added_at, v.seq limit ${size})
+      (${current})
       union all
-      (select o.updated_at, o.seq, o.id, to_char(o.updated_at at time zone 'UTC', ${UTC_TEXT}), o.data, false, null, o.type, o.spec_version
-        from stix_objects o where ${where(sco)} order by o.updated_at, o.seq limit ${size})
+      (select v.added_at, v.seq, v.object_id, coalesce(v.modified_text, to_char(v.added_at at time zone 'UTC', ${UTC_TEXT})), v.data, v.contribution_id, v.modified, false
+        from stix_versions v where ${legConds(q, after, 'v.added_at', 'v.seq', 'v.object_id')} order by v.added_at, v.seq limit ${size})
     ) u order by u.added, u.seq limit ${size}`;
 }
 
-// Whether an entry of the window belongs to the page: in the collection for the viewer, and matching the filters.
+// Whether an entry of the window belongs to the page: its contribution is in the collection, it is the version
+// asked for, and it matches the filters.
 function matches(q: EntryQuery): RawBuilder<boolean> {
   const f = q.filter;
-  const conds: RawBuilder<unknown>[] = [sql`r.rank is not null`];
-  if (f.types.length) conds.push(sql`w.type in (${list(f.types)})`);
-  if (f.specVersions) conds.push(f.specVersions.length ? sql`w.spec_version in (${list(f.specVersions)})` : sql`false`);
+  const conds: RawBuilder<unknown>[] = [q.inCollection('ec')];
+  if (f.specVersions) conds.push(f.specVersions.length ? sql`coalesce(w.data->>'spec_version', '2.1') in (${list(f.specVersions)})` : sql`false`);
+  const last = sql`(w.current and ${headContribution(q.viewer, 'ec', q.inCollection)})`;
   const v = f.versions;
-  if (!v.all && !currentOnly(q)) {
-    // An SCO has one version: first, last and all are it; a timestamp must be its date_added.
+  if (currentOnly(q)) conds.push(last);
+  else if (!v.all) {
     const any: RawBuilder<unknown>[] = [];
-    if (v.last || v.first) any.push(sql`not w.versioned`);
-    if (v.last) any.push(sql`w.modified = (select o.modified from stix_objects o where o.id = w.id)`);
-    if (v.first) any.push(sql`not exists (select 1 from stix_versions v2 where v2.object_id = w.id and v2.modified < w.modified)`);
-    if (v.timestamps.length) any.push(sql`(case when w.versioned then w.modified else w.added end) in (${tsList(v.timestamps)})`);
+    if (v.last) any.push(last);
+    if (v.first)
+      any.push(sql`(w.modified is null or not exists (
+          select 1 from contributions c2 where c2.object_id = w.id and c2.modified < w.modified and ${q.inCollection('c2')}
+          union all
+          select 1 from stix_versions v2 join contributions c3 on c3.id = v2.contribution_id where v2.object_id = w.id and v2.modified < w.modified and ${q.inCollection('c3')}))`);
+    if (v.timestamps.length) any.push(sql`coalesce(w.modified, w.added) in (${tsList(v.timestamps)})`);
     conds.push(any.length ? sql`(${sql.join(any, sql` or `)})` : sql`false`);
   }
   return sql<boolean>`(${sql.join(conds, sql` and `)})`;
@@ -129,21 +120,18 @@ interface WindowResult {
 }
 
 // One window in one row, so that a page crosses from the database to the server as two strings rather than
-// thousands of fields. The aggregates read the entries in window order (the window's ORDER BY … LIMIT, then
-// per-entry lookups, then a running count of the entries in the page, which needs no sort); the page tests
-// check that order.
+// thousands of fields; the aggregates read the entries in window order.
 async function readWindow(db: Kysely<Database>, q: EntryQuery, after: PageCursor | undefined, size: number, take: number): Promise<WindowResult> {
-  const json = q.withJson ? sql`string_agg(${servedJson()}, ',') filter (where m.ok and m.taken <= ${take})` : sql`null`;
-  // The policy lookup is LATERAL with OFFSET 0 so that it is a per-entry index probe, never a hash join over a table.
+  const json = q.withJson ? sql`string_agg(m.data::text, ',' order by m.added, m.seq) filter (where m.ok and m.taken <= ${take})` : sql`null`;
   const res = await sql<WindowResult>`
-    select string_agg(to_char(m.added at time zone 'UTC', ${UTC_TEXT}) || ' ' || m.seq || ' ' || coalesce(m.rank, -1) || ' ' || m.id || ' ' || m.version || case when m.ok then ' 1' else ' 0' end, E'\\n') as meta,
+    select string_agg(to_char(m.added at time zone 'UTC', ${UTC_TEXT}) || ' ' || m.seq || ' ' || m.rank || ' ' || m.id || ' ' || m.version || case when m.ok then ' 1' else ' 0' end, E'\\n' order by m.added, m.seq) as meta,
       ${json} as json
     from (
-      select e.*, count(*) filter (where e.ok) over (rows between unbounded preceding and current row) as taken
+      select e.*, count(*) filter (where e.ok) over (order by e.added, e.seq rows between unbounded preceding and current row) as taken
       from (
-        select w.added, w.seq, w.id, w.version, w.data, r.rank, ${matches(q)} as ok
+        select w.added, w.seq, w.id, w.version, w.data, ec.tlp_rank as rank, ${matches(q)} as ok
         from (${windowSql(q, after, size)}) w
-        cross join lateral (select min(c.tlp_rank) as rank from contributions c where c.object_id = w.id and ${q.inCollection} offset 0) r
+        cross join lateral (select * from contributions x where x.id = w.cid offset 0) ec
       ) e
     ) m`.execute(db);
   return res.rows[0] ?? { meta: null, json: null };
@@ -163,16 +151,17 @@ function parseMeta(meta: string): WindowEntry[] {
 /**
  * Entries of a collection after a cursor, oldest date_added first, filtered by the collection's policy condition
  * and the request's filters: reads windows of the stream until it has `limit` entries, the stream ends, or
- * `maxScan` entries were looked at. `resume` is where to continue when there may be more.
- * @example const { rows, json, resume } = await pageEntries(db, { inCollection, filter, after: undefined, limit: 1000, withJson: true })
+ * `maxScan` entries were looked at with at least one entry found (a first page is never empty with more to come).
+ * @example const { rows, json, resume } = await pageEntries(db, { viewer, inCollection, filter, after: undefined, limit: 1000, withJson: true })
  */
 export async function pageEntries(db: Kysely<Database>, q: EntryQuery): Promise<EntryPage> {
   const maxScan = q.maxScan ?? 50_000;
   const rows: EntryRow[] = [];
   const json: string[] = [];
+  // One version, one entry: the same version carried by two contributions (two audiences) is served once.
+  const seen = new Set<string>();
   let after = q.after;
   let scanned = 0;
-  // One more than the page: a dense collection then tells in one window whether there is more.
   let size = Math.min(Math.max(q.limit + 1, 64), MAX_WINDOW, maxScan);
   for (;;) {
     const take = q.limit - rows.length;
@@ -180,26 +169,64 @@ export async function pageEntries(db: Kysely<Database>, q: EntryQuery): Promise<
     const entries = w.meta ? parseMeta(w.meta) : [];
     scanned += entries.length;
     const got = entries.filter((e) => e.ok);
-    for (const e of got.slice(0, take)) rows.push({ date_added: e.date_added, seq: e.seq, id: e.id, version: e.version, rank: e.rank });
-    if (w.json) json.push(w.json);
+    if (currentOnly(q)) {
+      // One entry per object already (the version shown): the window's JSON goes out as it is.
+      for (const e of got.slice(0, take)) rows.push({ date_added: e.date_added, seq: e.seq, id: e.id, version: e.version, rank: e.rank });
+      if (w.json) json.push(w.json);
+    } else {
+      const jsonParts = w.json ? splitJsonObjects(w.json) : [];
+      let part = 0;
+      for (const e of got.slice(0, take)) {
+        const objectJson = jsonParts[part++];
+        const key = `${e.id}|${e.version}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        rows.push({ date_added: e.date_added, seq: e.seq, id: e.id, version: e.version, rank: e.rank });
+        if (objectJson !== undefined) json.push(objectJson);
+      }
+    }
     const end = entries.length < size;
     const lastTaken = rows[rows.length - 1];
     if (rows.length === q.limit && lastTaken) {
-      // Full: more if this window had entries beyond the page, or the stream goes on.
       const more = got.length > take || !end;
       return { rows, json: json.join(','), resume: more ? { t: lastTaken.date_added, s: lastTaken.seq } : undefined };
     }
     const last = entries[entries.length - 1];
     if (end || !last) return { rows, json: json.join(','), resume: undefined };
     after = { t: last.date_added, s: last.seq };
-    if (scanned >= maxScan) return { rows, json: json.join(','), resume: after };
-    // A sparse collection: read bigger windows.
-    size = Math.min(size * 4, MAX_WINDOW, maxScan - scanned);
+    if (scanned >= maxScan && rows.length > 0) return { rows, json: json.join(','), resume: after };
+    // A sparse collection: read bigger windows (beyond the budget only while the page is still empty).
+    size = Math.max(1, Math.min(size * 4, MAX_WINDOW, rows.length > 0 ? maxScan - scanned : MAX_WINDOW));
   }
 }
 
+// The window's JSON is the objects' texts joined by commas; split it back at top-level commas.
+function splitJsonObjects(text: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let inString = false;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 92) i++;
+      else if (ch === 34) inString = false;
+      continue;
+    }
+    if (ch === 34) inString = true;
+    else if (ch === 123 || ch === 91) depth++;
+    else if (ch === 125 || ch === 93) depth--;
+    else if (ch === 44 && depth === 0) {
+      out.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  if (start < text.length) out.push(text.slice(start));
+  return out;
+}
+
 /** Whether the object is in the collection for the viewer at all (any version, any filter). */
-export async function objectInCollection(db: Kysely<Database>, inCollection: RawBuilder<boolean>, objectId: string): Promise<boolean> {
-  const res = await sql<{ ok: number }>`select 1 as ok from contributions c where c.object_id = ${objectId} and ${inCollection} limit 1`.execute(db);
+export async function objectInCollection(db: Kysely<Database>, inCollection: (alias: string) => RawBuilder<boolean>, objectId: string): Promise<boolean> {
+  const res = await sql<{ ok: number }>`select 1 as ok from contributions c where c.object_id = ${objectId} and ${inCollection('c')} limit 1`.execute(db);
   return res.rows.length > 0;
 }

@@ -14,7 +14,9 @@ import { API, call, indicator, listen, type Answer } from './taxii.test-kit.ts';
 // STIX 2.0 malware version without spec_version (invalid as 2.1).
 const MEDALLION = 'stix/taxii21-medallion/taxii21-default_data.json';
 const MULTI = 'indicator--6770298f-0fd8-471a-ab8c-1c658a46574e';
-const VERSIONS = ['2016-11-03T12:30:59.000Z', '2016-12-25T12:30:59.444Z', '2017-01-27T13:49:53.935Z'];
+// The sample objects carry no TLP marking: stored with the level they are shared at, each is a new version
+// (modified one millisecond later), so that no version has two contents.
+const VERSIONS = ['2016-11-03T12:30:59.001Z', '2016-12-25T12:30:59.445Z', '2017-01-27T13:49:53.936Z'];
 
 function medallionObjects(): Record<string, unknown>[] {
   const data = JSON.parse(readFileSync(sharedData(MEDALLION), 'utf8')) as { trustgroup1: { collections: { id: string; objects?: Record<string, unknown>[] }[] } };

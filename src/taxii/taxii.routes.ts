@@ -100,7 +100,7 @@ function apiRoutes(app: App, taxii: TaxiiService, maxContentLength: number): Fas
 export function taxiiRoutes(app: App): FastifyPluginAsync {
   return async (server) => {
     const maxContentLength = Math.max(app.config.bodyLimit, Math.min(app.config.ingestLimit, MIN_CONTENT_LENGTH));
-    const taxii = new TaxiiService(app.storage.db, app.ingest, app.validator, { publicEnabled: app.config.publicTaxii, onError: (err) => server.log.error({ err }, 'taxii ingest failed') });
+    const taxii = new TaxiiService(app.storage.db, app.ingest, app.validator, { publicEnabled: app.config.publicTaxii, onError: (err) => server.log.error({ err }, 'taxii ingest failed'), onWithdrawn: (gone) => gone.forEach((g) => app.index.remove(g.id, g.objectId)) });
     await failStalePending(app.storage.db, new Date(Date.now() - 15 * 60_000)).catch(() => 0);
     const scheduler = new TaxiiScheduler(app, { log: server.log });
     scheduler.start();

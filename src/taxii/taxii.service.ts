@@ -36,6 +36,8 @@ const STIX_ID = /^[a-z0-9][a-z0-9-]{0,250}--[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-
 export interface TaxiiServiceOptions {
   readonly publicEnabled: boolean;
   readonly onError?: (err: unknown) => void;
+  /** Told of contributions withdrawn (the lookup index forgets them). */
+  readonly onWithdrawn?: (withdrawn: readonly { readonly id: number; readonly objectId: string }[]) => void;
 }
 
 // Who a prefetched page was computed for: everything the policy reads of the viewer.
@@ -94,14 +96,14 @@ export class TaxiiService {
     const c = await this.collection(viewer, collectionId);
     const fields = objectId === null ? ALL_FIELDS : shape === 'versions' ? VERSIONS_FIELDS : OBJECT_FIELDS;
     const parsed = parseFilter(query, fields);
-    const inCollection = collectionContribution(viewer, c, 'c');
+    const inCollection = (alias: string) => collectionContribution(viewer, c, alias);
     if (objectId !== null && (!STIX_ID.test(objectId) || !(await objectInCollection(this.#db, inCollection, objectId))))
       throw new AppError('not_found', `no object ${objectId.slice(0, 300)} in collection ${c.id}`, { object: objectId.slice(0, 300) });
     const filter: TaxiiFilter =
       objectId === null ? parsed : { ...parsed, ids: [objectId], types: [], versions: shape === 'versions' ? { first: false, last: false, all: true, timestamps: [] } : parsed.versions };
     const binding = queryBinding(shape, c.id, objectId, filter);
     const after = filter.next === undefined ? undefined : decodeNext(filter.next, binding);
-    const readPage = (from: PageCursor | undefined) => pageEntries(this.#db, { inCollection, filter, after: from, limit: filter.limit, withJson: shape === 'objects' });
+    const readPage = (from: PageCursor | undefined) => pageEntries(this.#db, { viewer, inCollection, filter, after: from, limit: filter.limit, withJson: shape === 'objects' });
     const ahead = (from: PageCursor) => `${viewerKey(viewer)}|${binding}|${filter.limit}|${from.t}|${from.s}`;
     const prefetched = after ? this.#prefetch.take(ahead(after)) : undefined;
     const { rows: page, json, resume } = (prefetched ? await prefetched.catch(() => undefined) : undefined) ?? (await readPage(after));
@@ -134,6 +136,7 @@ export class TaxiiService {
     if (!STIX_ID.test(objectId) || (f.specVersions && !f.specVersions.includes('2.1'))) throw notHere;
     const outcome = await withdrawContributions(this.#db, collectionContribution(viewer, c, 'c'), objectId);
     if (outcome.contributions === 0) throw notHere;
+    this.#opts.onWithdrawn?.(outcome.removed.map((id) => ({ id, objectId })));
     await appendAudit(this.#db, [
       { actorUserId: viewer.userId, actorOrgId: viewer.orgId, action: 'taxii.object.delete', targetType: 'stix_object', targetId: objectId, via: 'taxii', details: { ...outcome } },
     ]);

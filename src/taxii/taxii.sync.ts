@@ -178,12 +178,13 @@ export async function pushRemote(deps: SyncDeps, remote: TaxiiRemoteRow, collect
   const collection = await findCollection(deps.db, viewer, collectionId, true);
   if (!collection) throw new Error(`collection ${collectionId} is unknown or not readable by the partner organisation of remote ${remote.name}`);
   const client = clientFor(remote, opts);
-  const inCollection = collectionContribution(viewer, collection, 'c', { federation: true });
+  const inCollection = (alias: string) => collectionContribution(viewer, collection, alias, { federation: true });
   const batch = Math.min(opts.batch ?? 500, MAX_LIMIT);
   let after = decodeCursor(await findPushCursor(deps.db, remote.id, collection.id));
   const totals = { posted: 0, succeeded: 0, failed: 0, pending: 0 };
   for (;;) {
     const { rows, json, resume } = await pageEntries(deps.db, {
+      viewer,
       inCollection,
       filter: { addedAfter: undefined, ids: [], types: [], versions: { first: false, last: true, all: false, timestamps: [] }, specVersions: undefined },
       after,

@@ -54,7 +54,7 @@ describeStorage('feed back: public advisories', (backend) => {
     const report = await hub.server.inject({ method: 'GET', url: `/api/v1/objects/${adv.report_id}` });
     expect(report.statusCode).toBe(200);
     expect(report.json()).toMatchObject({ tlp: 'clear', object: { type: 'report', name: 'Phishing imitating Sakura Bank', object_refs: [clear.id], x_kessetsu_advisory_id: id } });
-    const lc = await hub.app.storage.db.selectFrom('stix_objects').select('data').where('type', '=', 'language-content').executeTakeFirstOrThrow();
+    const lc = await hub.app.storage.db.selectFrom('contributions').select('data').where('object_id', 'like', 'language-content--%').executeTakeFirstOrThrow();
     expect(lc.data).toMatchObject({ object_ref: adv.report_id, contents: { ja: { name: 'さくら銀行を装うフィッシングに関する注意喚起' } } });
     const inbox = (await hub.server.inject({ method: 'GET', url: '/api/v1/inbox', headers: as(b.key) })).json();
     expect(inbox.items[0]).toMatchObject({ kind: 'advisory', title: 'Advisory published: Phishing imitating Sakura Bank' });

@@ -189,10 +189,12 @@ describeStorage('feed back: council feeds', (backend) => {
 
   it('a client that goes away mid-feed gives its database connection back', async () => {
     const db = hub.app.storage.db;
-    await sql`insert into stix_objects (id, type, data, seq) select 'indicator--' || md5('abort' || g)::uuid, 'indicator', '{}'::jsonb, nextval('change_seq') from generate_series(1, 30000) g`.execute(db);
-    await sql`insert into object_keys (object_id, key) select 'indicator--' || md5('abort' || g)::uuid, 'domain-name:abort-' || g || '.example' from generate_series(1, 30000) g`.execute(db);
-    await sql`insert into contributions (object_id, org_id, tlp, tlp_rank, scope_key, first_seen, last_seen, seq)
-      select 'indicator--' || md5('abort' || g)::uuid, ${a.org.id}, 'green', 1, 'green|o:|g:|u:|a:0', now(), now(), nextval('change_seq') from generate_series(1, 30000) g`.execute(db);
+    await sql`insert into stix_objects (id, type, owner_org_id, seq) select 'indicator--' || md5('abort' || g)::uuid, 'indicator', ${a.org.id}, nextval('change_seq') from generate_series(1, 30000) g`.execute(db);
+    await sql`insert into contributions (object_id, org_id, tlp, tlp_rank, scope_key, first_seen, last_seen, seq, data, content_hash, owner_rank)
+      select 'indicator--' || md5('abort' || g)::uuid, ${a.org.id}, 'green', 1, 'green|o:|g:|u:|a:0', now(), now(), nextval('change_seq'), jsonb_build_object('abort', g), md5('abort' || g), 1
+      from generate_series(1, 30000) g`.execute(db);
+    await sql`insert into object_keys (contribution_id, object_id, key)
+      select c.id, c.object_id, 'domain-name:abort-' || (c.data->>'abort') || '.example' from contributions c where c.data ? 'abort'`.execute(db);
     const base = await hub.server.listen({ host: '127.0.0.1', port: 0 });
     // More aborted reads than the pool has connections: a leaked cursor would block the next read.
     for (let i = 0; i < 8; i++) {

@@ -49,6 +49,30 @@ describeStorage('anonymous contributions never reveal the contributor', (backend
     for (const secret of [anon.org.name, anon.org.id, anon.userId, 'Very Secret']) expect(all).not.toContain(secret);
   });
 
+  it("every reference to the contributor, in every object, becomes its sector: a sighting's where_sighted_refs too", async () => {
+    const { orgIdentity } = await import('../../src/orgs/org-identity.ts');
+    const own = orgIdentity(anon.org).id;
+    const now = new Date().toISOString();
+    const sighting = { type: 'sighting', spec_version: '2.1', id: `sighting--${crypto.randomUUID()}`, created: now, modified: now, sighting_of_ref: probe.indicatorId, where_sighted_refs: [own], count: 2 };
+    const r = await hub.server.inject({ method: 'POST', url: '/api/v1/ingest?format=stix&tlp=green&anonymous=true', headers: { ...as(anon.key), 'content-type': 'application/json' }, payload: JSON.stringify({ type: 'bundle', id: `bundle--${crypto.randomUUID()}`, objects: [sighting] }) });
+    expect(r.statusCode, r.body).toBe(200);
+    const seen = (await hub.server.inject({ method: 'GET', url: `/api/v1/objects/${sighting.id}`, headers: as(reader.key) })).body;
+    expect(seen).toContain('where_sighted_refs');
+    expect(seen).not.toContain(own);
+    const taxii = (await hub.server.inject({ method: 'GET', url: `/taxii2/api/collections/${MEMBERS_COLLECTION_ID}/objects/?match[id]=${sighting.id}`, headers: { ...as(reader.key), accept: 'application/taxii+json;version=2.1' } })).body;
+    expect(taxii).toContain(sighting.id);
+    expect(taxii).not.toContain(own);
+  });
+
+  it('an invalid file sent anonymously is refused like any other, and nothing is stored', async () => {
+    const before = await hub.app.storage.db.selectFrom('contributions').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const bad = { type: 'bundle', id: `bundle--${crypto.randomUUID()}`, objects: [{ type: 'indicator', id: 'indicator--not-a-uuid', pattern: 42 }] };
+    const r = await hub.server.inject({ method: 'POST', url: '/api/v1/ingest?format=stix&tlp=green&anonymous=true', headers: { ...as(anon.key), 'content-type': 'application/json' }, payload: JSON.stringify(bad) });
+    expect(r.statusCode).toBe(422);
+    const after = await hub.app.storage.db.selectFrom('contributions').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    expect(Number(after.n)).toBe(Number(before.n));
+  });
+
   it('the hub analyst sees who it was', async () => {
     const r = await hub.server.inject({ method: 'GET', url: `/api/v1/objects/${probe.indicatorId}`, headers: as(analyst.key) });
     expect(r.body).toContain(anon.org.name);

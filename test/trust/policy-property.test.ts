@@ -5,20 +5,7 @@ import { deterministicId } from '../../src/stix/deterministic-id.ts';
 import { describeStorage } from '../support/storage.ts';
 import { as, makeMember, startHub, type TestHub, type TestMember } from '../support/app.ts';
 
-// The reference: DESIGN.md's access table written out plainly, independent of src/access.
-interface RefViewer { readonly kind: 'public' | 'hub' | 'member'; readonly orgId?: string; readonly userId?: string; readonly nda?: boolean }
-interface RefContribution { readonly scope?: string; readonly orgId: string; readonly userId: string; readonly tlp: Tlp; readonly orgs: string[]; readonly groups: string[]; readonly users: string[]; readonly allowCount: boolean }
-
-function refVisible(v: RefViewer, c: RefContribution, groupMembers: ReadonlyMap<string, readonly string[]>): boolean {
-  if (v.kind === 'public') return c.tlp === 'clear';
-  if (v.kind === 'hub') return true;
-  if (c.tlp === 'red') return c.userId === v.userId || c.users.includes(v.userId!);
-  if (c.tlp === 'clear') return true;
-  if (c.orgId === v.orgId) return true;
-  if (!v.nda) return false;
-  if (c.tlp === 'green') return true;
-  return c.orgs.includes(v.orgId!) || c.groups.some((g) => groupMembers.get(g)?.includes(v.orgId!));
-}
+import { refCountable, refVisible, type RefContribution, type RefViewer } from './reference.ts';
 
 const SECTORS: readonly Sector[] = ['finance', 'telecom', 'ecommerce', 'other'];
 const LEVELS: readonly Tlp[] = ['clear', 'green', 'amber', 'amber+strict', 'red'];
@@ -100,7 +87,7 @@ describeStorage('trust property: what every viewer gets equals the reference', (
             if (expectSeen) expect(detail.json().contributions.length).toBe(visible.length);
             expect(items.has(value), `lookup ${value}`).toBe(expectSeen);
             if (expectSeen) {
-              const countable = new Set(cs.filter((c) => refVisible(v.ref, c, groupMembers) || (c.allowCount && c.tlp !== 'red')).map((c) => c.orgId));
+              const countable = new Set(cs.filter((c) => refCountable(v.ref, c, groupMembers)).map((c) => c.orgId));
               expect(items.get(value)!.orgCount, `orgCount ${value}`).toBe(countable.size);
               expect(detail.json().reported_by.orgs).toBe(countable.size);
             }

@@ -34,10 +34,11 @@ function toDate(v: unknown): Date | null {
  */
 export async function loadGraph(db: Kysely<Database>): Promise<{ raw: RawGraph; cases: LoadedCase[] }> {
   const caseRows = await sql<{ seq: number; id: string; type: string; created: Date | null; modified: Date | null; added_at: Date; confidence: number | null; dmg: unknown; last_seen: string | null }>`
-    select o.seq, o.id, o.type, o.created, o.modified, o.added_at, o.confidence,
-      o.data -> 'extensions' -> ${EXT_IDS.incidentDamage} as dmg,
-      case when jsonb_typeof(o.data -> 'last_seen') = 'string' then o.data ->> 'last_seen' end as last_seen
-    from stix_objects o where o.type in (${inList(CASE_TYPES)}) and not o.revoked order by o.seq`.execute(db);
+    select o.seq, o.id, o.type, o.created, c.modified, o.added_at, c.confidence,
+      c.data -> 'extensions' -> ${EXT_IDS.incidentDamage} as dmg,
+      case when jsonb_typeof(c.data -> 'last_seen') = 'string' then c.data ->> 'last_seen' end as last_seen
+    from stix_objects o join contributions c on c.object_id = o.id and not c.superseded
+    where o.type in (${inList(CASE_TYPES)}) and not c.revoked order by o.seq`.execute(db);
   const cases = caseRows.rows.map((r): LoadedCase => {
     const damage = r.type === 'incident' && r.dmg ? damageOf({ type: 'incident', id: r.id, extensions: { [EXT_IDS.incidentDamage]: r.dmg } }) : undefined;
     const seen = [toDate(r.last_seen), toDate(r.modified), toDate(r.created)].filter((d): d is Date => d !== null);
@@ -52,28 +53,37 @@ export async function loadGraph(db: Kysely<Database>): Promise<{ raw: RawGraph; 
       records: damage?.records ?? null,
     };
   });
-  const pass = await sql<{ seq: number; id: string }>`select o.seq, o.id from stix_objects o where o.type in (${inList(PASS_TYPES)}) and not o.revoked`.execute(db);
+  // The job sees the hub-wide picture: each object in its leading version; an object whose leading version is
+  // revoked takes no part, nor do its values and edges.
+  const pass = await sql<{ seq: number; id: string }>`
+    select o.seq, o.id from stix_objects o join contributions c on c.object_id = o.id and not c.superseded
+    where o.type in (${inList(PASS_TYPES)}) and not c.revoked`.execute(db);
   const keys = await sql<{ seq: number; key: string }>`
-    select o.seq, k.key from object_keys k join stix_objects o on o.id = k.object_id where not o.revoked`.execute(db);
+    select distinct o.seq, k.key from object_keys k join contributions c on c.id = k.contribution_id join stix_objects o on o.id = c.object_id
+    where not c.revoked and not exists (select 1 from contributions h where h.object_id = c.object_id and not h.superseded and h.revoked)`.execute(db);
   const interesting = inList([...CASE_TYPES, ...PASS_TYPES]);
   const edges = await sql<{ a: number; b: number; via: string | null }>`
-    select s.seq as a, t.seq as b,
+    select distinct s.seq as a, t.seq as b,
       case when s.type in (${inList(CASE_TYPES)}) and t.type in (${inList(CASE_TYPES)}) then e.via_id end as via
     from object_edges e
+    join contributions ec on ec.id = e.contribution_id and not ec.revoked
     join stix_objects s on s.id = e.source_id
     join stix_objects t on t.id = e.target_id
-    where e.kind <> 'sighting' and (s.type in (${interesting}) or t.type in (${interesting}))
-      and not s.revoked and not t.revoked`.execute(db);
+    where e.kind <> 'sighting' and (s.type in (${interesting}) or t.type in (${interesting}))`.execute(db);
+  const revoked = new Set(
+    (await sql<{ seq: number }>`select o.seq from contributions c join stix_objects o on o.id = c.object_id where not c.superseded and c.revoked`.execute(db)).rows.map((r) => Number(r.seq)),
+  );
+  const liveEdges = revoked.size ? edges.rows.filter((r) => !revoked.has(Number(r.a)) && !revoked.has(Number(r.b))) : edges.rows;
   const holderSeq = new Float64Array(keys.rows.length);
   const holderKey: string[] = new Array<string>(keys.rows.length);
   keys.rows.forEach((r, i) => {
     holderSeq[i] = Number(r.seq);
     holderKey[i] = r.key;
   });
-  const edgeA = new Float64Array(edges.rows.length);
-  const edgeB = new Float64Array(edges.rows.length);
-  const edgeVia: (string | null)[] = new Array<string | null>(edges.rows.length);
-  edges.rows.forEach((r, i) => {
+  const edgeA = new Float64Array(liveEdges.length);
+  const edgeB = new Float64Array(liveEdges.length);
+  const edgeVia: (string | null)[] = new Array<string | null>(liveEdges.length);
+  liveEdges.forEach((r, i) => {
     edgeA[i] = Number(r.a);
     edgeB[i] = Number(r.b);
     edgeVia[i] = r.via;
@@ -87,9 +97,9 @@ export async function loadGraph(db: Kysely<Database>): Promise<{ raw: RawGraph; 
 /** The contribution scopes of the members (hub-wide), by object seq. */
 export async function loadCaseContributions(db: Kysely<Database>): Promise<Map<number, Scope[]>> {
   const rows = await sql<{ seq: number; org_id: string; user_id: string | null; tlp: Tlp; recipient_orgs: string[]; recipient_groups: string[]; recipient_users: string[]; allow_count: boolean; confidence: number | null }>`
-    select o.seq, c.org_id, c.user_id, c.tlp, c.recipient_orgs, c.recipient_groups, c.recipient_users, c.allow_count, coalesce(c.confidence, o.confidence) as confidence
+    select o.seq, c.org_id, c.user_id, c.tlp, c.recipient_orgs, c.recipient_groups, c.recipient_users, c.allow_count, c.confidence
     from contributions c join stix_objects o on o.id = c.object_id
-    where o.type in (${inList(CASE_TYPES)}) and not o.revoked`.execute(db);
+    where o.type in (${inList(CASE_TYPES)}) and not c.revoked`.execute(db);
   const out = new Map<number, Scope[]>();
   for (const r of rows.rows) {
     const seq = Number(r.seq);

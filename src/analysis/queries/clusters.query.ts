@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import type { AnyViewer } from '../../access/viewer.ts';
-import { visibleContribution, visibleObject } from '../../access/visibility.policy.ts';
+import { headContribution, visibleContribution, visibleObject } from '../../access/visibility.policy.ts';
 import type { ContributionView } from '../../objects/objects.repository.ts';
 import '../analysis.tables.ts';
 
@@ -52,9 +52,10 @@ export interface MemberRow {
 /** The members of a cluster the viewer may see (at most `limit`). */
 export async function visibleMembers(db: Kysely<Database>, viewer: AnyViewer, id: number, limit: number): Promise<MemberRow[]> {
   const rows = await sql<MemberRow>`
-    select m.object_id, m.object_type, o.name, m.amount_jpy, m.victims, m.records, m.seen_at,
+    select m.object_id, m.object_type, (select hc.name from contributions hc where hc.object_id = m.object_id and ${headContribution(viewer, 'hc')} limit 1) as name,
+      m.amount_jpy, m.victims, m.records, m.seen_at,
       (select min(c.tlp_rank) from contributions c where c.object_id = m.object_id and ${visibleContribution(viewer, 'c')}) as min_rank
-    from analysis_cluster_members m join stix_objects o on o.id = m.object_id
+    from analysis_cluster_members m
     where m.cluster_id = ${id} and ${visibleObject(viewer, 'm.object_id')}
     order by m.seen_at desc nulls last, m.object_id limit ${limit}`.execute(db);
   return rows.rows;
@@ -78,7 +79,7 @@ export async function visibleLinks(db: Kysely<Database>, viewer: AnyViewer, id: 
   const rows = await sql<{ kind: 'key' | 'edge'; ref: string; weight: number; members: number }>`
     select l.kind, l.ref, l.weight, l.members from analysis_cluster_links l
     where l.cluster_id = ${id} and (
-      (l.kind = 'key' and exists (select 1 from object_keys k join contributions c on c.object_id = k.object_id where k.key = l.ref and ${visibleContribution(viewer, 'c')}))
+      (l.kind = 'key' and exists (select 1 from object_keys k join contributions c on c.id = k.contribution_id where k.key = l.ref and ${visibleContribution(viewer, 'c')}))
       or (l.kind = 'edge' and ${visibleObject(viewer, 'l.ref')}))
     order by l.members desc, l.weight desc, l.ref limit ${limit}`.execute(db);
   return rows.rows;

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import type { AnyViewer } from '../../access/viewer.ts';
-import { visibleObject } from '../../access/visibility.policy.ts';
+import { headContribution, visibleObject } from '../../access/visibility.policy.ts';
 import { CASE_TYPES, PASS_TYPES } from '../job/analysis.graph.ts';
 
 const list = (xs: readonly string[]) =>
@@ -34,8 +34,9 @@ export async function connectedCases(db: Kysely<Database>, viewer: AnyViewer, ho
       select h.id, e.source_id, e.via_id from h join object_edges e on e.target_id = h.id where e.kind <> 'sighting'
     ),
     n1 as (
-      select e1.holder, o.id, o.type, o.name, e1.via_id from e1 join stix_objects o on o.id = e1.far
-      where o.type in (${list([...CASE_TYPES, ...PASS_TYPES])}) and not o.revoked
+      select e1.holder, o.id, o.type, hc.name, e1.via_id from e1 join stix_objects o on o.id = e1.far
+        join contributions hc on hc.object_id = o.id and ${headContribution(viewer, 'hc')}
+      where o.type in (${list([...CASE_TYPES, ...PASS_TYPES])}) and not hc.revoked
     ),
     e2 as (
       select n1.holder, n1.id as mid, n1.via_id as via1, e.target_id as far, e.via_id as via2 from n1 join object_edges e on e.source_id = n1.id
@@ -47,8 +48,9 @@ export async function connectedCases(db: Kysely<Database>, viewer: AnyViewer, ho
     cand as (
       select holder, id, type, name, via_id as via1, null::text as mid, null::text as via2 from n1 where type in (${list(CASE_TYPES)})
       union all
-      select e2.holder, o.id, o.type, o.name, e2.via1, e2.mid, e2.via2 from e2 join stix_objects o on o.id = e2.far
-      where o.type in (${list(CASE_TYPES)}) and not o.revoked
+      select e2.holder, o.id, o.type, hc.name, e2.via1, e2.mid, e2.via2 from e2 join stix_objects o on o.id = e2.far
+        join contributions hc on hc.object_id = o.id and ${headContribution(viewer, 'hc')}
+      where o.type in (${list(CASE_TYPES)}) and not hc.revoked
     )
     select distinct holder, id, type, name from cand
     where ${visibleObject(viewer, 'cand.id')} and ${visibleObject(viewer, 'cand.via1')}

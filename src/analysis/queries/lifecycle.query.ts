@@ -15,16 +15,17 @@ export interface IndicatorLifecycle {
   readonly confidence: number | null;
 }
 
-/** The lifecycle facts of indicators by id (sightings counted hub-wide: blocklists are one decision for all). */
+/** The lifecycle facts of indicators by id, of their leading version (sightings counted hub-wide: blocklists are one decision for all). */
 export async function indicatorFacts(db: Kysely<Database>, ids: readonly string[]): Promise<Map<string, IndicatorFacts>> {
   const out = new Map<string, IndicatorFacts>();
   if (ids.length === 0) return out;
   const rows = await sql<{ id: string; revoked: boolean; valid_until: Date | null; confidence: number | null; modified: Date | null; added_at: Date; keys: string[] | null; sightings: number; last_sighting: Date | null }>`
-    select o.id, o.revoked, o.valid_until, o.confidence, o.modified, o.added_at,
-      (select array_agg(k.key) from object_keys k where k.object_id = o.id) as keys,
-      (select count(*) from object_edges e where e.target_id = o.id and e.label = 'sighting_of_ref') as sightings,
-      (select max(s.modified) from object_edges e join stix_objects s on s.id = e.source_id where e.target_id = o.id and e.label = 'sighting_of_ref') as last_sighting
-    from stix_objects o where o.id in (select jsonb_array_elements_text(cast(${JSON.stringify(ids)} as jsonb))) and o.type = 'indicator'`.execute(db);
+    select c.object_id as id, c.revoked, c.valid_until, c.confidence, c.modified, c.created_at as added_at,
+      (select array_agg(k.key) from object_keys k where k.contribution_id = c.id) as keys,
+      (select count(*) from object_edges e where e.target_id = c.object_id and e.label = 'sighting_of_ref') as sightings,
+      (select max(s.modified) from object_edges e join contributions s on s.id = e.contribution_id where e.target_id = c.object_id and e.label = 'sighting_of_ref') as last_sighting
+    from contributions c
+    where c.object_id in (select jsonb_array_elements_text(cast(${JSON.stringify(ids)} as jsonb))) and left(c.object_id, 11) = 'indicator--' and not c.superseded`.execute(db);
   for (const r of rows.rows)
     out.set(r.id, {
       kind: indicatorKind(r.keys ?? []),

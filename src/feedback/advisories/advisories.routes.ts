@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import { PUBLIC_VIEWER } from '../../access/viewer.ts';
-import { visibleObject } from '../../access/visibility.policy.ts';
+import { headContribution } from '../../access/visibility.policy.ts';
 import { userOf, viewerOf } from '../../http/context.ts';
 import { Uuid, errorResponses, okAny } from '../../http/schemas.ts';
 import { notFound } from '../../shared/errors.ts';
@@ -32,10 +32,11 @@ const CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; for
 async function clearObjects(db: Kysely<Database>, ids: readonly string[]): Promise<PublicObject[]> {
   if (!ids.length) return [];
   const rows = await db
-    .selectFrom('stix_objects as o')
-    .select(['o.id', 'o.type', 'o.name', 'o.display', 'o.value'])
+    .selectFrom('contributions as c')
+    .innerJoin('stix_objects as o', 'o.id', 'c.object_id')
+    .select(['o.id', 'o.type', 'c.name', 'o.display', 'o.value'])
     .where('o.id', 'in', ids)
-    .where(visibleObject(PUBLIC_VIEWER, 'o.id'))
+    .where(headContribution(PUBLIC_VIEWER, 'c'))
     .orderBy('o.type')
     .execute();
   return rows.map((r) => ({ id: r.id, type: r.type, label: r.name ?? r.display ?? r.value ?? r.id }));

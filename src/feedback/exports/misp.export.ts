@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import type { AnyViewer } from '../../access/viewer.ts';
-import { visibleObject } from '../../access/visibility.policy.ts';
+import { headContribution, visibleContribution } from '../../access/visibility.policy.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { StixObject } from '../../stix/stix.types.ts';
 import { TLP_LEVELS } from '../../trust/tlp.ts';
 import { mispValueOfKey, mispValuesOf, type MispValue } from './misp.attributes.ts';
-import { keysOfObjects, selectedPages, type Selection } from './selection.query.ts';
+import { keysOfVersions, selectedPages, type Selection } from './selection.query.ts';
 
 /** The most objects one MISP event is built from (it is built in memory: attributes merge by value). */
 export const MISP_EXPORT_LIMIT = 200_000;
@@ -31,11 +31,14 @@ async function basedOn(db: Kysely<Database>, v: AnyViewer, indicatorIds: readonl
   for (let i = 0; i < indicatorIds.length; i += 2000) {
     const rows = await db
       .selectFrom('object_edges as e')
-      .innerJoin('stix_objects as o', 'o.id', 'e.target_id')
-      .select(['e.source_id', 'o.data'])
+      .innerJoin('contributions as ec', 'ec.id', 'e.contribution_id')
+      .innerJoin('contributions as c', 'c.object_id', 'e.target_id')
+      .select(['e.source_id', 'c.data'])
+      .distinct()
       .where('e.source_id', 'in', indicatorIds.slice(i, i + 2000))
       .where('e.label', '=', 'based-on')
-      .where(visibleObject(v, 'o.id'))
+      .where(visibleContribution(v, 'ec'))
+      .where(headContribution(v, 'c'))
       .execute();
     for (const r of rows) out.set(r.source_id, [...(out.get(r.source_id) ?? []), r.data as StixObject]);
   }
@@ -69,7 +72,7 @@ export async function mispEvent(db: Kysely<Database>, v: AnyViewer, sel: Selecti
     objects += page.length;
     if (objects > MISP_EXPORT_LIMIT) throw new AppError('payload_too_large', `a MISP export holds at most ${MISP_EXPORT_LIMIT} objects; narrow the selection (type, since, ids) or export STIX`);
     const indicators = page.filter((r) => r.type === 'indicator' && r.data.revoked !== true && !RULE_TYPES.has(text(r.data.pattern_type)));
-    const [bases, keys] = await Promise.all([basedOn(db, v, indicators.map((r) => r.id)), keysOfObjects(db, indicators.map((r) => r.id))]);
+    const [bases, keys] = await Promise.all([basedOn(db, v, indicators.map((r) => r.id)), keysOfVersions(db, indicators)]);
     for (const r of page) {
       const d = r.data as StixObject;
       if (d.revoked === true) continue;

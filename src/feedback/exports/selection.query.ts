@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, Tlp } from '../../db/schema.ts';
 import type { AnyViewer } from '../../access/viewer.ts';
-import { visibleContribution, visibleObject } from '../../access/visibility.policy.ts';
+import { headContribution } from '../../access/visibility.policy.ts';
 import { auditSensitiveReads } from '../../audit/sensitive-reads.ts';
 
 /** Any selection of the knowledge store an export can carry. */
@@ -10,19 +10,21 @@ export interface Selection {
   readonly ids?: readonly string[] | undefined;
   /** Objects changed at or after. */
   readonly since?: Date | undefined;
-  /** Only objects the caller sees at exactly this level (its least restrictive visible contribution). */
+  /** Only objects whose version shown to the caller is at exactly this level. */
   readonly tlp?: Tlp | undefined;
   /** At most this many objects. */
   readonly limit?: number | undefined;
 }
 
-/** A selected object with the level the caller sees it at. */
+/** A selected object: the version the caller is shown, with its level. */
 export interface SelectedRow {
   readonly id: string;
   readonly type: string;
   readonly seq: number;
   readonly data: Record<string, unknown>;
   readonly min_rank: number;
+  /** The contribution whose version this is. */
+  readonly contribution_id: number;
 }
 
 /**
@@ -35,18 +37,17 @@ export async function* selectedPages(db: Kysely<Database>, v: AnyViewer, sel: Se
   let left = sel.limit ?? Number.MAX_SAFE_INTEGER;
   while (left > 0) {
     let q = db
-      .selectFrom('stix_objects as o')
-      .select(['o.id', 'o.type', 'o.seq', 'o.data'])
-      .select(sql<number>`(select min(c.tlp_rank) from contributions c where c.object_id = o.id and ${visibleContribution(v, 'c')})`.as('min_rank'))
-      .where('o.seq', '>', after)
-      .where(visibleObject(v, 'o.id'))
-      .orderBy('o.seq')
+      .selectFrom('contributions as c')
+      .innerJoin('stix_objects as o', 'o.id', 'c.object_id')
+      .select(['o.id', 'o.type', 'c.seq', 'c.data', 'c.tlp_rank as min_rank', 'c.id as contribution_id'])
+      .where('c.seq', '>', after)
+      .where(headContribution(v, 'c'))
+      .orderBy('c.seq')
       .limit(Math.min(pageSize, left));
     if (sel.types?.length) q = q.where('o.type', 'in', sel.types);
     if (sel.ids?.length) q = q.where('o.id', 'in', sel.ids);
-    if (sel.since) q = q.where('o.updated_at', '>=', sel.since);
-    if (sel.tlp)
-      q = q.where(sql<boolean>`(select min(c.tlp_rank) from contributions c where c.object_id = o.id and ${visibleContribution(v, 'c')}) = ${['clear', 'green', 'amber', 'amber+strict', 'red'].indexOf(sel.tlp)}`);
+    if (sel.since) q = q.where('c.updated_at', '>=', sel.since);
+    if (sel.tlp) q = q.where('c.tlp_rank', '=', ['clear', 'green', 'amber', 'amber+strict', 'red'].indexOf(sel.tlp));
     const rows = (await q.execute()) as SelectedRow[];
     if (!rows.length) return;
     await auditSensitiveReads(db, v, rows.map((r) => ({ id: r.id, rank: Number(r.min_rank) })), via);
@@ -57,12 +58,17 @@ export async function* selectedPages(db: Kysely<Database>, v: AnyViewer, sel: Se
   }
 }
 
-/** The index keys of objects (indicators' pattern keys, observables' own). */
-export async function keysOfObjects(db: Kysely<Database>, ids: readonly string[]): Promise<Map<string, string[]>> {
+/** The index keys of the versions shown (indicators' pattern keys, observables' own), by object id. */
+export async function keysOfVersions(db: Kysely<Database>, rows: readonly Pick<SelectedRow, 'id' | 'contribution_id'>[]): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
+  const objectOf = new Map(rows.map((r) => [Number(r.contribution_id), r.id]));
+  const ids = [...objectOf.keys()];
   for (let i = 0; i < ids.length; i += 5000) {
-    const rows = await db.selectFrom('object_keys').select(['object_id', 'key']).where('object_id', 'in', ids.slice(i, i + 5000)).execute();
-    for (const r of rows) out.set(r.object_id, [...(out.get(r.object_id) ?? []), r.key]);
+    const found = await db.selectFrom('object_keys').select(['contribution_id', 'key']).where('contribution_id', 'in', ids.slice(i, i + 5000)).execute();
+    for (const r of found) {
+      const id = objectOf.get(Number(r.contribution_id))!;
+      out.set(id, [...(out.get(id) ?? []), r.key]);
+    }
   }
   return out;
 }

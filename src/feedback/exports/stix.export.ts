@@ -7,8 +7,8 @@ import { TLP_LEVELS, tlpMarking } from '../../trust/tlp.ts';
 import { selectedPages, type Selection } from './selection.query.ts';
 
 /**
- * A selection as a STIX 2.1 bundle, streamed: each object as the viewer sees it (its TLP marking
- * the level the viewer sees it at), then the TLP 2.0 marking definitions the objects use. Anonymous
+ * A selection as a STIX 2.1 bundle, streamed: each object in the version the viewer is shown (stored with
+ * its TLP marking), then the TLP 2.0 marking definitions the objects use. Anonymous
  * contributions already carry their sector's identity, never the contributor's.
  * @example for await (const chunk of stixBundle(db, viewer, { types: ['indicator'] })) reply.raw.write(chunk)
  */
@@ -22,7 +22,7 @@ export async function* stixBundle(db: Kysely<Database>, v: AnyViewer, sel: Selec
       // The TLP definitions are written once at the end, with the OASIS content.
       if (r.type === 'marking-definition' && TLP_LEVELS.some((t) => tlpMarking(t).id === r.id)) continue;
       used.add(TLP_LEVELS[r.min_rank] ?? 'red');
-      out += `${first ? '' : ','}${JSON.stringify(presentObject(r.data, r.min_rank))}`;
+      out += `${first ? '' : ','}${JSON.stringify(presentObject(r.data))}`;
       first = false;
     }
     if (out) yield out;

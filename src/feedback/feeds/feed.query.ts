@@ -2,7 +2,7 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { StorageKind } from '../../db/database.ts';
 import type { Database, Tlp } from '../../db/schema.ts';
 import type { AnyViewer } from '../../access/viewer.ts';
-import { visibleContribution } from '../../access/visibility.policy.ts';
+import { headContribution } from '../../access/visibility.policy.ts';
 import { TLP_LEVELS } from '../../trust/tlp.ts';
 
 /** One entry of a council feed: a value some visible, current indicator names. */
@@ -52,8 +52,9 @@ function like(prefix: string): string {
   return `${prefix.replaceAll('\\', '\\\\').replaceAll('%', '\\%').replaceAll('_', '\\_')}%`;
 }
 
-// One statement for both paths: the policy in the join (only visible contributions count), the
-// entry's level the least restrictive of them, its confidence the highest stated.
+// One statement for both paths: each indicator in the version the viewer is shown (the policy and the
+// ranking of versions in the query), the entry's level the least restrictive of them, its confidence the
+// highest stated.
 function entriesQuery(viewer: AnyViewer, f: FeedFilter, prefixes: readonly string[], page?: { after: string; size: number }): RawBuilder<Row> {
   const prefixTest = sql.join(
     prefixes.map((p) => sql`k.key like ${like(p)}`),
@@ -63,23 +64,22 @@ function entriesQuery(viewer: AnyViewer, f: FeedFilter, prefixes: readonly strin
     select k.key, min(c.tlp_rank) as min_rank,
       ${
         f.details
-          ? sql`coalesce(max(c.confidence), max(o.confidence)) as confidence, bool_or(o.valid_until is null) as forever, max(o.valid_until) as valid_until, max(o.updated_at) as updated_at`
+          ? sql`max(c.confidence) as confidence, bool_or(c.valid_until is null) as forever, max(c.valid_until) as valid_until, max(c.updated_at) as updated_at`
           : sql`null as confidence, true as forever, null as valid_until, null as updated_at`
       },
       ${f.withSid ? sql`max(s.sid)` : sql`null`} as sid
     from object_keys k
-    join stix_objects o on o.id = k.object_id
-    join contributions c on c.object_id = o.id
+    join contributions c on c.id = k.contribution_id
     ${f.withSid ? sql`left join feed_sids s on s.key = k.key` : sql``}
     where (${prefixTest})
       ${page ? sql`and k.key > ${page.after}` : sql``}
-      and o.type = 'indicator' and not o.revoked
-      and (o.valid_until is null or o.valid_until > ${f.now})
-      and ${visibleContribution(viewer, 'c')}
+      and left(k.object_id, 11) = 'indicator--' and not c.revoked
+      and (c.valid_until is null or c.valid_until > ${f.now})
+      and ${headContribution(viewer, 'c')}
       ${f.maxTlp ? sql`and c.tlp_rank <= ${TLP_LEVELS.indexOf(f.maxTlp)}` : sql``}
-      ${f.since ? sql`and o.updated_at >= ${f.since}` : sql``}
+      ${f.since ? sql`and c.updated_at >= ${f.since}` : sql``}
     group by k.key
-    ${f.minConfidence !== undefined ? sql`having coalesce(max(c.confidence), max(o.confidence)) >= ${f.minConfidence}` : sql``}
+    ${f.minConfidence !== undefined ? sql`having max(c.confidence) >= ${f.minConfidence}` : sql``}
     order by k.key
     ${page ? sql`limit ${page.size}` : sql``}`;
 }
@@ -179,11 +179,11 @@ export async function* feedPages(db: Kysely<Database>, viewer: AnyViewer, f: Fee
   for await (const rows of pages) yield rows.map((r) => toEntry(f.prefixes, r));
 }
 
-/** The change fingerprint of everything feeds read: highest sequence numbers and the next indicator expiry. */
+/** The change fingerprint of everything feeds read: the highest sequence number and the next indicator expiry. */
 export async function feedStamp(db: Kysely<Database>, now: Date): Promise<string> {
-  const r = await sql<{ c: number | null; o: number | null; e: Date | null }>`
-    select (select max(seq) from contributions) as c, (select max(seq) from stix_objects) as o,
-      (select min(valid_until) from stix_objects where type = 'indicator' and valid_until > ${now}) as e`.execute(db);
+  const r = await sql<{ c: number | null; e: Date | null }>`
+    select (select max(seq) from contributions) as c,
+      (select min(valid_until) from contributions where valid_until > ${now}) as e`.execute(db);
   const row = r.rows[0];
-  return `${row?.c ?? 0}|${row?.o ?? 0}|${row?.e ? new Date(row.e).toISOString() : '-'}`;
+  return `${row?.c ?? 0}|${row?.e ? new Date(row.e).toISOString() : '-'}`;
 }

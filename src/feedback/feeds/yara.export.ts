@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import type { AnyViewer } from '../../access/viewer.ts';
-import { visibleObject } from '../../access/visibility.policy.ts';
+import { headContribution } from '../../access/visibility.policy.ts';
 import { assembleYara, prepareYara, type YaraChunk, type YaraSkipped } from './yara.rules.ts';
 import type { YaraCompiler } from './yara.compile.ts';
 
@@ -24,13 +24,14 @@ const MAX_ROUNDS = 50;
  */
 export async function buildYaraFile(db: Kysely<Database>, v: AnyViewer, compile: YaraCompiler | undefined, now: Date): Promise<YaraFile> {
   const rows = await db
-    .selectFrom('stix_objects as o')
-    .select(['o.id', sql<string>`o.data->>'pattern'`.as('pattern')])
+    .selectFrom('contributions as c')
+    .innerJoin('stix_objects as o', 'o.id', 'c.object_id')
+    .select(['o.id', sql<string>`c.data->>'pattern'`.as('pattern')])
     .where('o.type', '=', 'indicator')
-    .where(sql<boolean>`o.data->>'pattern_type' = 'yara'`)
-    .where('o.revoked', '=', false)
-    .where((eb) => eb.or([eb('o.valid_until', 'is', null), eb('o.valid_until', '>', now)]))
-    .where(visibleObject(v, 'o.id'))
+    .where(sql<boolean>`c.data->>'pattern_type' = 'yara'`)
+    .where('c.revoked', '=', false)
+    .where((eb) => eb.or([eb('c.valid_until', 'is', null), eb('c.valid_until', '>', now)]))
+    .where(headContribution(v, 'c'))
     .orderBy('o.id')
     .execute();
   const taken = new Set<string>();

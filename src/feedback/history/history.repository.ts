@@ -18,7 +18,7 @@ export interface OwnContributionRow {
   readonly recipient_groups: string[];
 }
 
-const OWN = ['c.id', 'c.object_id', 'o.type', 'o.name', 'o.value', 'c.tlp', 'c.anonymous', 'c.first_seen', 'c.last_seen', 'c.recipient_orgs', 'c.recipient_groups'] as const;
+const OWN = ['c.id', 'c.object_id', 'o.type', 'c.name', 'o.value', 'c.tlp', 'c.anonymous', 'c.first_seen', 'c.last_seen', 'c.recipient_orgs', 'c.recipient_groups'] as const;
 
 /** The caller's organisation's contributions it may see (a colleague's RED stays theirs), newest first. */
 export function listOwnContributions(db: Kysely<Database>, v: Viewer, o: { limit: number; beforeId?: number; types?: readonly string[] }): Promise<OwnContributionRow[]> {
@@ -90,15 +90,14 @@ export interface SightingRow {
 export function sightingsOf(db: Kysely<Database>, v: Viewer, ids: readonly string[]): Promise<SightingRow[]> {
   return db
     .selectFrom('object_edges as e')
-    .innerJoin('stix_objects as s', 's.id', 'e.source_id')
-    .innerJoin('contributions as c', 'c.object_id', 's.id')
+    .innerJoin('contributions as c', 'c.id', 'e.contribution_id')
     .innerJoin('orgs as g', 'g.id', 'c.org_id')
-    .select(['s.id', 's.data', 'c.org_id', 'g.name as org_name', sql<string>`coalesce(g.sector, g.kind)`.as('sector'), 'c.anonymous', 'c.tlp'])
+    .select(['e.source_id as id', 'c.data', 'c.org_id', 'g.name as org_name', sql<string>`coalesce(g.sector, g.kind)`.as('sector'), 'c.anonymous', 'c.tlp'])
     .select(visibleContribution(v, 'c').as('visible'))
     .where('e.label', '=', 'sighting_of_ref')
     .where('e.target_id', 'in', ids)
     .where(countableContribution(v, 'c'))
-    .orderBy('s.seq', 'desc')
+    .orderBy('c.seq', 'desc')
     .limit(1000)
     .execute() as Promise<SightingRow[]>;
 }

@@ -17,7 +17,14 @@ export function storeLookups(db: Kysely<Database>): StoreLookups {
     async objectFacts(ids) {
       const out = new Map<string, ObjectFacts>();
       for (let i = 0; i < ids.length; i += CHUNK) {
-        const rows = await db.selectFrom('stix_objects').select(['id', 'type', 'name', 'data']).where('id', 'in', ids.slice(i, i + CHUNK)).execute();
+        // The leading version of each object (the matcher then checks who may see what it alerts on).
+        const rows = await db
+          .selectFrom('contributions as c')
+          .innerJoin('stix_objects as o', 'o.id', 'c.object_id')
+          .select(['o.id', 'o.type', 'c.name', 'c.data'])
+          .where('c.object_id', 'in', ids.slice(i, i + CHUNK))
+          .where('c.superseded', '=', false)
+          .execute();
         for (const r of rows) {
           const d = r.data as Record<string, unknown>;
           out.set(r.id, { type: r.type, name: r.name, aliases: strs(d.aliases), sectors: strs(d.sectors) });

@@ -8,6 +8,7 @@ import { kindOfTypeCell, resolveKind, type ColumnPlan } from './csv-columns.ts';
 import type { CsvRecord } from './csv-records.ts';
 import { parseDate } from './date.parse.ts';
 import { indicatorFor, type IndicatorContext } from './indicator.builder.ts';
+import { derivedId } from '../parsers/stable-id.factory.ts';
 
 /** What one CSV row became. */
 export interface MappedRow {
@@ -96,7 +97,7 @@ export class CsvRowMapper {
       objects.push(marked(m.object, tlp));
       const indicator = indicatorFor(m, ctx);
       if (!indicator) continue;
-      const rel = { type: 'relationship', spec_version: '2.1', id: `relationship--${crypto.randomUUID()}`, created: this.now, modified: this.now, relationship_type: 'based-on', source_ref: indicator.id, target_ref: m.object.id };
+      const rel = { type: 'relationship', spec_version: '2.1', id: derivedId('relationship', [indicator.id, 'based-on', m.object.id]), created: this.now, modified: this.now, relationship_type: 'based-on', source_ref: indicator.id, target_ref: m.object.id };
       objects.push(marked(indicator, tlp), marked(rel, tlp));
     }
     if (tlp && objects.length > 0 && !this.markings.has(tlp)) {

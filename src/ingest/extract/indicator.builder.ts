@@ -3,6 +3,7 @@ import { makeBankAccount, makeObservable, ObservableError, type MadeObservable }
 import type { StixObject } from '../../stix/stix.types.ts';
 import { scoPattern } from '../parsers/ioc-pattern.builder.ts';
 import { indicatorObject } from '../parsers/stix-indicator.factory.ts';
+import { generatedIndicatorId } from '../parsers/stable-id.factory.ts';
 import type { StixCollector } from '../parsers/stix-output.collector.ts';
 import type { ExtractedKind } from './indicator.extractor.ts';
 
@@ -47,7 +48,7 @@ export function observableOf(e: { readonly kind: ExtractedKind; readonly raw: st
 }
 
 /**
- * A STIX 2.1 indicator matching one observable (random UUIDv4 id), or undefined when the object
+ * A STIX 2.1 indicator matching one observable (a placeholder id the ingest makes per organisation), or undefined when the object
  * has nothing a pattern can test (a CVE's vulnerability object).
  * @example indicatorFor(makeObservable('ipv4-addr', '198.51.100.3'), { now })?.pattern // "[ipv4-addr:value = '198.51.100.3']"
  */
@@ -55,7 +56,7 @@ export function indicatorFor(made: MadeObservable, ctx: IndicatorContext): StixO
   const pattern = scoPattern([made.object]);
   if (!pattern) return undefined;
   return indicatorObject({
-    id: `indicator--${crypto.randomUUID()}`,
+    id: generatedIndicatorId(pattern),
     pattern,
     patternType: 'stix',
     validFrom: ctx.validFrom ?? ctx.now,

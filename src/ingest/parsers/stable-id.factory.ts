@@ -33,3 +33,12 @@ export function stableId(type: string, sourceUuid: unknown, seed: readonly unkno
 export function derivedId(type: string, seed: readonly unknown[]): string {
   return `${type}--${uuidv5(JSON.stringify([type, ...seed]), INGEST_NAMESPACE)}`;
 }
+
+/**
+ * The placeholder id importers give an indicator they make from a feed line or a text: the ingest replaces it
+ * with one derived from the contributing organisation's secret salt and the pattern, so that one organisation
+ * has one indicator per pattern whatever the file, and no one can test whether an organisation shared a value.
+ */
+export function generatedIndicatorId(pattern: string): string {
+  return derivedId('indicator', ['generated', pattern]);
+}

@@ -33,7 +33,7 @@ export const indicatorsByType: PlatformProvider = {
       .selectFrom(firsts.as('f'))
       .where(withinRange('f.first_at', range))
       .select([
-        sql<string>`coalesce((select min(split_part(k.key, ':', 1)) from object_keys k where k.object_id = f.object_id), 'other')`.as('category'),
+        sql<string>`coalesce((select min(split_part(k.key, ':', 1)) from object_keys k join contributions kc on kc.id = k.contribution_id where k.object_id = f.object_id and ${visibleContribution(viewer, 'kc')}), 'other')`.as('category'),
         bucketOf('f.first_at', 'month').as('period'),
         sql<number>`count(*)`.as('value'),
       ])
