@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database, Tlp } from '../../db/schema.ts';
 import type { AnyViewer } from '../../access/viewer.ts';
 import { headContribution } from '../../access/visibility.policy.ts';
