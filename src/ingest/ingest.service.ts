@@ -13,6 +13,7 @@ import type { ParseIssue, ParseResult } from './parsers/parse-result.ts';
 import { prepareObjects } from './prepare.ts';
 import { danglingReferences } from './dangling-refs.ts';
 import { authorshipIssues } from './authorship.check.ts';
+import { mispRemovals } from './misp.removals.ts';
 import { appendAudit } from '../audit/audit.repository.ts';
 import type { IngestCounts, IngestParams, IngestReport } from './ingest.params.ts';
 import { findIngest, finishIngest, insertIngest, markIngestRunning } from './ingests.repository.ts';
@@ -165,6 +166,8 @@ export class IngestService {
       const refused = new Set(forged.map((f) => f.objectId));
       prepared = params.lenient ? prepared.filter((p) => !refused.has(p.record.id)) : [];
     }
+    // A MISP event sent again is the whole event: indicators it no longer holds are revoked.
+    if ((parsed.format === 'misp' || parsed.format === 'misp-feed') && prepared.length) prepared = [...prepared, ...(await mispRemovals(this.#db, org.id, id, prepared))];
     const allWarnings = [...parsed.warnings, ...warnings, ...(await danglingReferences(this.#db, viewer, parsed.objects))];
     const meaningful = parsed.objects.some((o) => o.type !== 'marking-definition');
     if (prepared.length === 0 && errors.length === 0) {

@@ -96,5 +96,5 @@ describeStorage('trust property: what every viewer gets equals the reference', (
       }),
       { numRuns: Number(process.env.TRUST_PROPERTY_RUNS ?? 10), seed: Number(process.env.TRUST_PROPERTY_SEED ?? 20261123) },
     );
-  });
+  }, 300_000);
 });

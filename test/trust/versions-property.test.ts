@@ -126,5 +126,5 @@ describeStorage('trust property with writers: every read path shows the version 
       }),
       { numRuns: Number(process.env.TRUST_PROPERTY_RUNS ?? 10), seed: Number(process.env.TRUST_PROPERTY_SEED ?? 20261204) },
     );
-  });
+  }, 300_000);
 });

@@ -32,6 +32,8 @@ const ETH = '0x[0-9a-f]{40}(?![0-9a-z])';
 const HASH = '[0-9a-f]{32,128}(?![0-9a-z])';
 const BTC = '(?:[13][1-9a-z]{25,34}|bc1[0-9a-z]{11,71})(?![0-9a-z])';
 const CVE = 'cve-[0-9]{4}-[0-9]{4,7}(?![0-9])';
+// AS numbers written as network people do: "AS43350", "ASN 43350", "ASN:43350" (never "as" alone, never a host label).
+const ASN = '(?:asn[ :]?|as)[0-9]{1,10}(?![0-9a-z_-]|\\.[0-9a-z])';
 // Japanese numbers: +81 or a trunk 0, then up to three groups split by hyphens, spaces or
 // parentheses ("03(1234)5678"); digit counts are checked afterwards.
 const PHONE =
@@ -40,7 +42,7 @@ const PHONE =
 const DOMAIN = `(?<![_-]|[a-z0-9_-]${DOT})(?:${LABEL}${DOT}){1,16}${TLD}(?![a-z0-9_-])`;
 
 /** Kinds of match the combined pattern can produce, in the order the alternatives are tried. */
-export const GROUPS = ['url', 'email', 'ipv4', 'ipv6', 'eth', 'hash', 'btc', 'cve', 'phone', 'domain'] as const;
+export const GROUPS = ['url', 'email', 'ipv4', 'ipv6', 'eth', 'hash', 'btc', 'cve', 'asn', 'phone', 'domain'] as const;
 /** One of the named groups of {@link indicatorPattern}. */
 export type GroupName = (typeof GROUPS)[number];
 
@@ -53,6 +55,7 @@ const SOURCES: Readonly<Record<GroupName, string>> = {
   hash: HASH,
   btc: BTC,
   cve: CVE,
+  asn: ASN,
   phone: PHONE,
   domain: DOMAIN,
 };

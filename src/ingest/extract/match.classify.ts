@@ -121,6 +121,10 @@ export function classifyMatch(group: GroupName, matched: string): Classified | u
       return classifyBtc(matched);
     case 'cve':
       return { kind: 'cve', value: matched.toUpperCase(), length: matched.length };
+    case 'asn': {
+      const n = Number(/[0-9]+$/.exec(matched)?.[0]);
+      return Number.isSafeInteger(n) && n > 0 && n <= 4294967295 ? { kind: 'autonomous-system', value: String(n), length: matched.length } : undefined;
+    }
     case 'phone': {
       const value = japanesePhoneE164(matched);
       return value ? { kind: 'phone-number', value, length: matched.length } : undefined;
