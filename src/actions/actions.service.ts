@@ -115,7 +115,7 @@ export class ActionsService {
   async #reporters(key: string): Promise<number> {
     const r = await this.#db
       .selectFrom('object_keys as k')
-      .innerJoin('contributions as c', 'c.object_id', 'k.object_id')
+      .innerJoin('contributions as c', 'c.id', 'k.contribution_id')
       .select((eb) => eb.fn.count<number>('c.org_id').distinct().as('n'))
       .where('k.key', '=', key)
       .executeTakeFirst();

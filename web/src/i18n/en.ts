@@ -208,7 +208,7 @@ const en = {
     takedownsN_other: '{{count}} takedowns.',
   },
   alerts: { title: 'Alerts', unread: 'unread', reason: 'because:' },
-  alertKinds: { asset: 'Our assets', sector: 'Our sector targeted', indicator: 'New indicators', shared_sighting: 'Sightings of what we shared', cluster_priority: 'Cluster priority', advisory: 'Advisories' },
+  alertKinds: { case: 'Cases', action: 'Actions', asset: 'Our assets', sector: 'Our sector targeted', indicator: 'New indicators', shared_sighting: 'Sightings of what we shared', cluster_priority: 'Cluster priority', advisory: 'Advisories' },
   analysis: {
     title: 'Analysis',
     tabs: 'Analysis views',

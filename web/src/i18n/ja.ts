@@ -197,7 +197,7 @@ const ja = {
     takedownsN_other: 'テイクダウン {{count}} 件。',
   },
   alerts: { title: 'アラート', unread: '未読', reason: '理由:' },
-  alertKinds: { asset: '自組織の資産', sector: '自業種への攻撃', indicator: '新しい指標', shared_sighting: '共有したものの観測', cluster_priority: 'クラスタの優先度', advisory: '注意喚起' },
+  alertKinds: { case: '事件', action: '措置', asset: '自組織の資産', sector: '自業種への攻撃', indicator: '新しい指標', shared_sighting: '共有したものの観測', cluster_priority: 'クラスタの優先度', advisory: '注意喚起' },
   analysis: {
     title: '分析',
     tabs: '分析の表示',
