@@ -22,17 +22,7 @@ export async function parseBody(body: Buffer, format: 'auto' | IngestFormat, val
     chosen = sniffed.format;
   }
   // A NUL cannot be stored and means no text format (UTF-8, Shift_JIS, EUC-JP): refused, naming where (issue 10.8).
-  // Real mail is the exception: malformed messages carry stray NULs in their bodies, and a reporter's e-mail must
-  // still be read; each NUL becomes a space and the report says where.
-  let nul = body.indexOf(0);
-  if (nul >= 0 && chosen === 'eml') {
-    const at = lineColumnOfByte(body, nul);
-    const cleaned = Buffer.from(body);
-    let count = 0;
-    for (; nul >= 0; nul = cleaned.indexOf(0, nul + 1), count++) cleaned[nul] = 0x20;
-    const parsed = await parseBody(cleaned, 'eml', validator, opts);
-    return { ...parsed, warnings: [{ where: `line ${at.line} column ${at.column}`, reason: `${count} NUL byte(s) in the message, read as spaces` }, ...parsed.warnings] };
-  }
+  const nul = body.indexOf(0);
   if (nul >= 0) {
     const at = lineColumnOfByte(body, nul);
     throw new AppError('unprocessable', `${chosen}: line ${at.line} column ${at.column}: a NUL byte (U+0000); no text format the hub reads has one, and it cannot be stored`, { format: chosen, where: `line ${at.line} column ${at.column}` });
