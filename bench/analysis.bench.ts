@@ -110,34 +110,43 @@ async function generate(storage: Storage): Promise<void> {
   const obs = sql`(case when j % 10 < 7 then 'ipv4-addr' when j % 10 < 9 then 'domain-name' else 'url' end)`;
   const value = sql`(case when j % 10 < 7 then (45 + ((j >> 16) & 63)) || '.' || ((j >> 8) & 255) || '.' || (j & 255) || '.' || (1 + (j * 7) % 250)
     when j % 10 < 9 then 'b' || j || '.bench-example.com' else 'http://u' || j || '.bench-example.net/x' end)`;
-  await sql`insert into stix_objects (id, type, value, data, seq)
-    select ${obs} || '--' || ${uuidOf(`md5('o' || j)`)}, ${obs}, ${value}, jsonb_build_object('type', ${obs}, 'value', ${value}), nextval('change_seq')
-    from generate_series(0, ${OBSERVABLES - 1}) j`.execute(db);
-  await sql`insert into object_keys (object_id, key) select ${obs} || '--' || ${uuidOf(`md5('o' || j)`)}, ${obs} || ':' || ${value} from generate_series(0, ${OBSERVABLES - 1}) j`.execute(db);
-  await sql`insert into stix_objects (id, type, created, modified, name, data, seq)
-    select 'incident--' || ${uuidOf(`md5('i' || i)`)}, 'incident', now() - (i % 90) * interval '1 day', now() - (i % 90) * interval '1 day', 'incident ' || i,
-      jsonb_build_object('type', 'incident', 'name', 'incident ' || i, 'extensions', jsonb_build_object(${EXT_IDS.incidentDamage}::text,
-        jsonb_build_object('extension_type', 'property-extension', 'amount_jpy', (i * 7919 % 1000) * 10000, 'victim_count', 1 + i % 50))), nextval('change_seq')
-    from generate_series(0, ${INCIDENTS - 1}) i`.execute(db);
-  // Nine observables of its own, one from the shared pool (the last tenth), with a cubic popularity.
   const own = OBSERVABLES - OBSERVABLES / 10;
-  await sql`insert into object_edges (source_id, target_id, via_id, kind, label)
-    select 'incident--' || ${uuidOf(`md5('i' || i)`)}, ${obs} || '--' || ${uuidOf(`md5('o' || j)`)}, 'incident--' || ${uuidOf(`md5('i' || i)`)}, 'ref', 'object_refs'
-    from (select i, i * 9 + k as j from generate_series(0, ${INCIDENTS - 1}) i, generate_series(0, 8) k where i * 9 + k < ${own}
-          union all
-          select i, ${own} + floor(${OBSERVABLES / 10} * power(((i * 0.6180339887) - floor(i * 0.6180339887)), 3))::int from generate_series(0, ${INCIDENTS - 1}) i) x`.execute(db);
-  const contrib = (idExpr: ReturnType<typeof sql>, orgExpr: ReturnType<typeof sql>, tlpExpr: ReturnType<typeof sql>, series: ReturnType<typeof sql>) => sql`
-    insert into contributions (object_id, org_id, tlp, tlp_rank, scope_key, first_seen, last_seen, seq)
-    select ${idExpr}, o.id, ${tlpExpr}, (case ${tlpExpr} when 'clear' then 0 when 'green' then 1 else 2 end), 'bench', now(), now(), nextval('change_seq')
+  // The id registry first; contents, keys and edges belong to contributions (one per object here, its owner's).
+  await sql`insert into stix_objects (id, type, value, seq)
+    select ${obs} || '--' || ${uuidOf(`md5('o' || j)`)}, ${obs}, ${value}, nextval('change_seq')
+    from generate_series(0, ${OBSERVABLES - 1}) j`.execute(db);
+  await sql`insert into stix_objects (id, type, created, seq)
+    select 'incident--' || ${uuidOf(`md5('i' || i)`)}, 'incident', now() - (i % 90) * interval '1 day', nextval('change_seq')
+    from generate_series(0, ${INCIDENTS - 1}) i`.execute(db);
+  const incidentData = sql`jsonb_build_object('type', 'incident', 'name', 'incident ' || g, 'extensions', jsonb_build_object(${EXT_IDS.incidentDamage}::text,
+        jsonb_build_object('extension_type', 'property-extension', 'amount_jpy', (g * 7919 % 1000) * 10000, 'victim_count', 1 + g % 50)))`;
+  const contrib = (idExpr: ReturnType<typeof sql>, orgExpr: ReturnType<typeof sql>, tlpExpr: ReturnType<typeof sql>, dataExpr: ReturnType<typeof sql>, nameExpr: ReturnType<typeof sql>, series: ReturnType<typeof sql>) => sql`
+    insert into contributions (object_id, org_id, tlp, tlp_rank, scope_key, first_seen, last_seen, seq, data, modified, name, content_hash, owner_rank)
+    select ${idExpr}, o.id, ${tlpExpr}, (case ${tlpExpr} when 'clear' then 0 when 'green' then 1 else 2 end), 'bench', now(), now(), nextval('change_seq'),
+      ${dataExpr}, now() - (g % 90) * interval '1 day', ${nameExpr}, md5(${dataExpr}::text), 1
     from ${series} join bench_orgs o on o.n = ${orgExpr}`;
-  await contrib(sql`'incident--' || ${uuidOf(`md5('i' || g)`)}`, sql`g % 50`, sql`(case when g % 10 < 6 then 'green' when g % 10 < 9 then 'amber' else 'clear' end)`, sql`generate_series(0, ${INCIDENTS - 1}) g`).execute(db);
+  await contrib(sql`'incident--' || ${uuidOf(`md5('i' || g)`)}`, sql`g % 50`, sql`(case when g % 10 < 6 then 'green' when g % 10 < 9 then 'amber' else 'clear' end)`, incidentData, sql`'incident ' || g`, sql`generate_series(0, ${INCIDENTS - 1}) g`).execute(db);
   // An observable of its own comes from its incident's organisation; shared ones from anyone.
+  const gobs = sql`(case when g % 10 < 7 then 'ipv4-addr' when g % 10 < 9 then 'domain-name' else 'url' end)`;
   await contrib(
-    sql`(case when g % 10 < 7 then 'ipv4-addr' when g % 10 < 9 then 'domain-name' else 'url' end) || '--' || ${uuidOf(`md5('o' || g)`)}`,
+    sql`${gobs} || '--' || ${uuidOf(`md5('o' || g)`)}`,
     sql`(case when g < ${own} then (g / 9) % 50 else g % 50 end)`,
     sql`'green'`,
+    sql`jsonb_build_object('type', ${gobs})`,
+    sql`null`,
     sql`generate_series(0, ${OBSERVABLES - 1}) g`,
   ).execute(db);
+  await sql`update stix_objects s set owner_org_id = c.org_id from contributions c where c.object_id = s.id`.execute(db);
+  await sql`insert into object_keys (contribution_id, object_id, key)
+    select c.id, c.object_id, s.type || ':' || s.value from contributions c join stix_objects s on s.id = c.object_id where s.value is not null`.execute(db);
+  // Nine observables of its own, one from the shared pool (the last tenth), with a cubic popularity.
+  await sql`insert into object_edges (contribution_id, source_id, target_id, via_id, kind, label)
+    select c.id, x.src, x.dst, x.src, 'ref', 'object_refs'
+    from (select 'incident--' || ${uuidOf(`md5('i' || i)`)} as src, ${obs} || '--' || ${uuidOf(`md5('o' || j)`)} as dst
+          from (select i, i * 9 + k as j from generate_series(0, ${INCIDENTS - 1}) i, generate_series(0, 8) k where i * 9 + k < ${own}
+                union all
+                select i, ${own} + floor(${OBSERVABLES / 10} * power(((i * 0.6180339887) - floor(i * 0.6180339887)), 3))::int from generate_series(0, ${INCIDENTS - 1}) i) y) x
+    join contributions c on c.object_id = x.src`.execute(db);
   await sql`analyze`.execute(db);
   console.error(`generated ${INCIDENTS} incidents, ${OBSERVABLES} observables in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 }

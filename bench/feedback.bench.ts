@@ -162,14 +162,15 @@ async function blocklist(storage: Storage, label: string): Promise<void> {
   const b = await member(app, 'Bench Feed Reader');
   const t0 = performance.now();
   // A million current indicators, each naming one URL, contributed at GREEN: written straight into the store.
-  await sql`insert into stix_objects (id, type, value, name, confidence, data, seq, pattern_usable)
-    select 'indicator--' || md5('bench' || g)::uuid, 'indicator', null, 'u' || g, 80,
+  await sql`insert into stix_objects (id, type, owner_org_id, seq)
+    select 'indicator--' || md5('bench' || g)::uuid, 'indicator', ${a.orgId}, nextval('change_seq') from generate_series(1, ${BLOCKLIST}) g`.execute(app.storage.db);
+  await sql`insert into contributions (object_id, org_id, tlp, tlp_rank, scope_key, first_seen, last_seen, seq, data, name, confidence, pattern_usable, content_hash, owner_rank)
+    select 'indicator--' || md5('bench' || g)::uuid, ${a.orgId}, 'green', 1, 'green|o:|g:|u:|a:0', now(), now(), nextval('change_seq'),
       jsonb_build_object('type', 'indicator', 'spec_version', '2.1', 'id', 'indicator--' || md5('bench' || g)::uuid, 'pattern_type', 'stix',
-        'pattern', '[url:value = ''http://bench-' || g || '.example/login'']'), nextval('change_seq'), true
+        'pattern', '[url:value = ''http://bench-' || g || '.example/login'']'), 'u' || g, 80, true, md5('bench' || g), 1
     from generate_series(1, ${BLOCKLIST}) g`.execute(app.storage.db);
-  await sql`insert into object_keys (object_id, key) select 'indicator--' || md5('bench' || g)::uuid, 'url:http://bench-' || g || '.example/login' from generate_series(1, ${BLOCKLIST}) g`.execute(app.storage.db);
-  await sql`insert into contributions (object_id, org_id, tlp, tlp_rank, scope_key, first_seen, last_seen, seq)
-    select 'indicator--' || md5('bench' || g)::uuid, ${a.orgId}, 'green', 1, 'green|o:|g:|u:|a:0', now(), now(), nextval('change_seq') from generate_series(1, ${BLOCKLIST}) g`.execute(app.storage.db);
+  await sql`insert into object_keys (contribution_id, object_id, key)
+    select c.id, c.object_id, 'url:http://bench-' || substr(c.name, 2) || '.example/login' from contributions c where c.org_id = ${a.orgId} and c.object_id like 'indicator--%'`.execute(app.storage.db);
   await sql`analyze`.execute(app.storage.db);
   console.error(`${label} blocklist: ${BLOCKLIST} indicators written in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const key = await app.feedback.subscriptions.create(b, { name: 'x', kind: 'advisory' });
