@@ -39,7 +39,7 @@ export class ReportsManager {
     this.#db = db;
     this.#reports = reports;
     this.#viewer = hubViewer;
-    this.#o = { langs: ['ja', 'en'], leaseMs: 10 * 60_000, retryMs: 60 * 60_000, firstDelayMs: Math.min(o.intervalMs, 5 * 60_000), now: () => new Date(), ...o };
+    this.#o = { langs: ['ja', 'en'], leaseMs: 10 * 60_000, retryMs: 60 * 60_000, firstDelayMs: Math.min(o.intervalMs, 15 * 60_000), now: () => new Date(), ...o };
   }
 
   /** The reports due at a time: last month's, and in January last year's. */
