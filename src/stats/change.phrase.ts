@@ -37,6 +37,8 @@ const UNITS: Readonly<Record<string, UnitWords>> = {
   alerts: { en: 'alerts', enOne: 'alert', ja: '件', count: true },
   accesses: { en: 'accesses', enOne: 'access', ja: '件', count: true },
   reports: { en: 'reports', enOne: 'report', ja: '件', count: true },
+  actions: { en: 'requests', enOne: 'request', ja: '件', count: true },
+  hours: { en: 'hours', enOne: 'hour', ja: '時間', count: false },
   seconds: { en: 'seconds', enOne: 'second', ja: '秒', count: false },
   JPY: { en: 'yen', enOne: 'yen', ja: '円', count: false },
   percent: { en: '%', enOne: '%', ja: '%', count: false },
@@ -110,10 +112,13 @@ export function phraseChange(value: number, unit: string, period: string, change
   const pct = change.percent === null ? '' : `${change.percent.toFixed(1)}%`;
   if (lang === 'ja') {
     if (change.difference === 0) return `${head}（${than}と同じ）`;
+    if (unit === 'percent') return `${head}（${than}より${diff.toFixed(1)}ポイント${change.difference > 0 ? '上昇' : '低下'}）`;
     const amount = unit === 'JPY' ? `${formatManOku(diff)}円` : UNITS[unit] ? `${formatNumber(diff)}${UNITS[unit].ja}` : formatNumber(diff);
     return `${head}（${than}より${amount}${pct ? `（${pct}）` : ''}${change.difference > 0 ? '増加' : '減少'}）`;
   }
   if (change.difference === 0) return `${head}, unchanged from ${than}`;
+  // A share changes by percentage points, not by a percentage of itself.
+  if (unit === 'percent') return `${head}, ${diff.toFixed(1)} points ${change.difference > 0 ? 'higher' : 'lower'} than ${than}`;
   const words = change.difference > 0 ? 'more' : UNITS[unit]?.count === false ? 'less' : 'fewer';
   return `${head}, ${formatNumber(diff)}${pct ? ` (${pct})` : ''} ${words} than ${than}`;
 }

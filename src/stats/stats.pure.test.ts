@@ -30,6 +30,8 @@ describe('year-over-year phrasing', () => {
     expect(phraseChange(7, 'cases', '2015', yearOverYear(7, 7, '2014'), 'ja')).toBe('7件（前年と同じ）');
     expect(phraseChange(0, 'alerts', '2026-10', yearOverYear(0, 0, '2025-10'), 'en')).toBe('0 alerts, unchanged from the same period of the year before');
     expect(withUnit(1, 'alerts', 'en')).toBe('1 alert');
+    expect(phraseChange(72.5, 'percent', '2026-10', yearOverYear(72.5, 62.5, '2025-10'), 'en')).toBe('72.5%, 10.0 points higher than the same period of the year before');
+    expect(phraseChange(72.5, 'percent', '2026', yearOverYear(72.5, 80, '2025'), 'ja')).toBe('72.5%（前年より7.5ポイント低下）');
     expect(formatManOku(1406000000)).toBe('14億600万');
   });
 });

@@ -151,8 +151,13 @@ export class StatsService {
     // Counted things: a period without rows counted none. Fill the categories that have data, and totals.
     const present = new Set([...points.map((p) => p.category), ...cats.filter((c) => c.aggregate === 'sum').map((c) => c.key)]);
     const at = new Map(points.map((p) => [`${p.category}\u0000${p.period}`, p.value]));
+    // A rate or a median of a month without actions is unknown, not 0: only additive series are filled.
+    const fill = provider.additive !== false;
     const values = [...present].flatMap((category) =>
-      periods.map((period) => ({ category, period, value: at.get(`${category}\u0000${period}`) ?? 0, source: provider.sourceEn, noteEn: '', noteJa: '' })),
+      periods.flatMap((period) => {
+        const value = at.get(`${category}\u0000${period}`) ?? (fill ? 0 : undefined);
+        return value === undefined ? [] : [{ category, period, value, source: provider.sourceEn, noteEn: '', noteJa: '' }];
+      }),
     );
     const first = from.slice(0, provider.bucket === 'month' ? 7 : 10);
     return buildSeriesView(

@@ -177,6 +177,42 @@ describeStorage('statistics: platform series within the policy', (backend) => {
     expect(publicList).not.toContain('platform.alerts_delivered');
   });
 
+  it('counts takedowns (rate, median time) and account freezes within the actions scope: hub all, a recipient its own', async () => {
+    const db = hub.app.storage.db;
+    const action = (to: TestMember, kind: string, at: string, o: { status: 'sent' | 'done' | 'refused' | 'reappeared'; doneHours?: number; reopen?: number; frozen?: number; recovered?: number }) =>
+      db
+        .insertInto('actions')
+        .values({
+          kind, target_type: 'url', target_value: `http://x${randomUUID()}.example/`, target_key: `url:${randomUUID()}`, recipient: JSON.stringify({ org_id: to.org.id, name: to.org.name }), recipient_key: to.org.id,
+          status: o.status, notice_subject: 's', notice_text: 't', created_at: new Date(at), first_done_seconds: o.doneHours === undefined ? null : o.doneHours * 3600, reopen_count: o.reopen ?? 0,
+          amount_frozen_jpy: o.frozen ?? null, amount_recovered_jpy: o.recovered ?? null,
+        } as never)
+        .execute();
+    await action(m.bank, 'takedown', '2026-10-02T00:00:00Z', { status: 'done', doneHours: 10 });
+    await action(m.bank, 'takedown', '2026-10-05T00:00:00Z', { status: 'done', doneHours: 30 });
+    await action(m.bank, 'takedown', '2026-10-08T00:00:00Z', { status: 'refused' });
+    await action(m.bank, 'sinkhole', '2026-10-09T00:00:00Z', { status: 'sent' });
+    await action(m.bank, 'account_freeze', '2026-10-10T00:00:00Z', { status: 'done', doneHours: 2, frozen: 500_000, recovered: 200_000 });
+    await action(m.telco, 'takedown', '2026-10-03T00:00:00Z', { status: 'reappeared', doneHours: 4, reopen: 1 });
+    const q = 'from=2026-10&to=2026-10';
+    const series = async (id: string, key: string) => nonZero(await get(`platform.${id}`, key, q));
+    const oct = (entries: [string, number][]) => new Map(entries.map(([k, v]) => [`${k}|2026-10`, v]));
+    expect(await series('takedowns', hub.adminKey)).toEqual(oct([['requested', 5], ['done', 3], ['refused', 1], ['reappeared', 1]]));
+    expect(await series('takedown_rate', hub.adminKey)).toEqual(oct([['rate', 60]]));
+    expect(await series('takedown_median_hours', hub.adminKey)).toEqual(oct([['median', 10]]));
+    expect(await series('account_freezes', hub.adminKey)).toEqual(oct([['requested', 1], ['done', 1]]));
+    expect(await series('frozen_amounts', hub.adminKey)).toEqual(oct([['frozen', 500_000], ['recovered', 200_000]]));
+    expect(await series('takedowns', m.bank.key)).toEqual(oct([['requested', 4], ['done', 2], ['refused', 1]]));
+    expect(await series('takedown_rate', m.bank.key)).toEqual(oct([['rate', 50]]));
+    expect(await series('takedown_median_hours', m.bank.key)).toEqual(oct([['median', 20]]));
+    expect(await series('takedowns', m.telco.key)).toEqual(oct([['requested', 1], ['done', 1], ['reappeared', 1]]));
+    expect(await series('account_freezes', m.telco.key)).toEqual(new Map());
+    expect(await series('takedowns', m.shop.key)).toEqual(new Map());
+    expect((await hub.server.inject({ method: 'GET', url: '/api/v1/stats/series/platform.takedowns' })).statusCode).toBe(404);
+    const rate = (await get('platform.takedown_rate', m.bank.key, q)).values.find((v) => v.category === 'rate')!;
+    expect(rate.text.en).toBe('50%');
+  });
+
   it('exports a platform series as CSV in the import format, and charts it as SVG', async () => {
     const csv = await hub.server.inject({ method: 'GET', url: '/api/v1/stats/series/platform.contributions_by_sector?format=csv&from=2026-10&to=2026-10' });
     expect(csv.headers['content-type']).toMatch(/text\/csv/);

@@ -41,6 +41,8 @@ export interface PlatformProvider {
   readonly unit: string;
   readonly bucket: Bucket;
   readonly sourceEn: string;
+  /** Whether values add up over periods (counts, amounts); rates and medians do not (default true). */
+  readonly additive?: boolean;
   /** Whether this viewer may see the series at all (e.g. alert counts are not for the public). */
   available(viewer: AnyViewer): boolean;
   /** Categories known beforehand (the points may add others, labelled by their key). */

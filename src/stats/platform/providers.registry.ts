@@ -1,14 +1,24 @@
+import { accountFreezes, frozenAmounts, takedownMedianTime, takedownRate, takedowns } from './actions.provider.ts';
 import { alertsDelivered } from './alerts.provider.ts';
 import { contributionsBySector } from './contributions.provider.ts';
 import { indicatorsByType } from './indicators.provider.ts';
 import type { PlatformProvider } from './provider.ts';
 
 // The one place platform series are registered. Each area's series is added here when its source
-// lands on main: takedown rate and median time, account freezes (cases, issue 12), hotline reports by
-// category and deletion rate (issue 15), sensor accesses per sensor per day (issue 14).
+// lands on main: takedown rate and median time, account freezes (actions, issue 12: registered), hotline
+// reports by category and deletion rate (issue 15), sensor accesses per sensor per day (issue 14).
 
 /** Every platform series, in the order lists and reports show them. */
-export const PLATFORM_PROVIDERS: readonly PlatformProvider[] = [contributionsBySector, indicatorsByType, alertsDelivered];
+export const PLATFORM_PROVIDERS: readonly PlatformProvider[] = [
+  contributionsBySector,
+  indicatorsByType,
+  alertsDelivered,
+  takedowns, // actions (issue 12)
+  takedownRate, // actions (issue 12)
+  takedownMedianTime, // actions (issue 12)
+  accountFreezes, // actions (issue 12)
+  frozenAmounts, // actions (issue 12)
+];
 
 /** Series ids of platform series start with this. */
 export const PLATFORM_PREFIX = 'platform.';

@@ -65,7 +65,9 @@ export async function gatherReport(stats: StatsService, analysis: ReportAnalysis
     // From the previous year's first month, so both sums are there; the trend shows the last 12 months or the period.
     const view = await stats.get(viewer, PLATFORM_PREFIX + p.key, { from: prevMonths[0] ?? months[0]!, to: months[months.length - 1]! });
     const heads = view.categories.filter((c) => c.key === 'total' || (c.parent === null && !view.categories.some((x) => x.key === 'total')));
-    for (const c of heads) {
+    // A rate or a median of several months is not the sum of the months: those head only monthly reports.
+    const headed = p.additive === false && months.length > 1 ? [] : heads;
+    for (const c of headed) {
       const sum = (ms: readonly string[]): number => ms.reduce((a, m) => a + (view.values.find((v) => v.category === c.key && v.period === m)?.value ?? 0), 0);
       const value = sum(months);
       const previous = prevMonths.length ? sum(prevMonths) : null;
