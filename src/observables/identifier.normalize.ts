@@ -46,10 +46,10 @@ export function normalizeMac(raw: string): string {
   return octets.join(':');
 }
 
-const ASN = /^(?:ASN?)?\s?(\d{1,10})(?:\.(\d{1,5}))?$/i;
+const ASN = /^(?:ASN?)?[\s:]?(\d{1,10})(?:\.(\d{1,5}))?$/i;
 
 /**
- * Autonomous system number from "AS64500", "as64500", "ASN64500", "64500" or asdot "AS1.10".
+ * Autonomous system number from "AS64500", "as64500", "ASN64500", "ASN:64500", "64500" or asdot "AS1.10".
  * @example normalizeAsn('AS64500') // 64500
  */
 export function normalizeAsn(raw: string): number {

@@ -37,6 +37,7 @@ const KIND_NAMES: ReadonlyArray<readonly [KindHint, readonly string[]]> = [
   ['btc-address', ['btc', 'bitcoin', 'btc_address']],
   ['eth-address', ['eth', 'ethereum', 'eth_address']],
   ['phone-number', ['phone', 'phone_number', 'tel', 'telephone', '電話番号']],
+  ['autonomous-system', ['asn', 'as_number', 'asnumber', 'autonomous_system', 'as番号']],
 ];
 const ROLE_NAMES: ReadonlyArray<readonly [Exclude<keyof ColumnPlan, 'values' | 'unused' | 'profile'>, readonly string[]]> = [
   ['type', ['type', 'kind', 'ioc_type', 'indicator_type', 'attribute_type', 'value_type', '種別', '種類', 'タイプ']],
@@ -94,6 +95,7 @@ const TYPE_NAMES: ReadonlyArray<readonly [KindHint, readonly string[]]> = [
   ['btc-address', ['btc', 'bitcoin', 'btc_address']],
   ['eth-address', ['eth', 'ethereum', 'eth_address']],
   ['phone-number', ['phone', 'phone_number', 'tel', '電話番号']],
+  ['autonomous-system', ['asn', 'as', 'as_number', 'autonomous_system', 'autonomous-system', 'as番号']],
 ];
 const KIND_OF_TYPE = new Map<string, KindHint>();
 for (const [hint, names] of TYPE_NAMES) for (const n of names) KIND_OF_TYPE.set(n, hint);
