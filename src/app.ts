@@ -25,6 +25,7 @@ import { SessionsService } from './sessions/sessions.service.ts'; // sign-in (is
 import { hubKeyLoader, type HubSigningKey } from './signing/hub-key.ts'; // neutralise (issue 12)
 import { sharePreviewHook } from './web/share.preview.ts'; // web interface (issue 13)
 import { createNeutralise, type Neutralise } from './cases/neutralise.module.ts'; // neutralise (issue 12)
+import { createHotline, type Hotline, type HotlineOptions } from './hotline/hotline.module.ts'; // hotline (issue 15)
 
 const AUTH_CHANNEL = 'kessetsu_auth';
 const INGEST_CHANNEL = 'kessetsu_ingest';
@@ -60,6 +61,8 @@ export interface App {
   readonly neutralise: Neutralise;
   /** Keys and sessions (issue 10.7): NDA versions and acceptances (org_admin or the hub's admin). */
   readonly nda: NdaService;
+  /** Hotline (issue 15): public reports, triage, deletion requests and forwards, removal tracking. */
+  readonly hotline: Hotline;
   /** Resolves when the observable index has been rebuilt from the database. */
   readonly indexReady: Promise<void>;
   close(): Promise<void>;
@@ -69,7 +72,7 @@ export interface App {
  * The composition root: opens storage, migrates, and wires services together.
  * @example const app = await createApp(loadConfig(process.env)); await app.close()
  */
-export async function createApp(config: Config, opts: { storage?: Storage; migrate?: boolean; index?: boolean; feedback?: FeedbackOptions; stats?: Partial<StatsModuleOptions> } = {}): Promise<App> {
+export async function createApp(config: Config, opts: { storage?: Storage; migrate?: boolean; index?: boolean; feedback?: FeedbackOptions; stats?: Partial<StatsModuleOptions>; hotline?: Partial<HotlineOptions> } = {}): Promise<App> {
   const storage = opts.storage ?? (await openStorage(config));
   const db = storage.db;
   if (opts.migrate !== false) await migrateToLatest(db);
@@ -119,6 +122,7 @@ export async function createApp(config: Config, opts: { storage?: Storage; migra
   ingest.addHooks(sharePreviewHook(index, (key) => analysis.warninglists.match(key))); // web interface (issue 13): dry-run share preview
   const hubKey = hubKeyLoader(db, config); // neutralise (issue 12)
   const neutralise = createNeutralise({ db, config, analysis, ingest, objects, history: feedback.history, hubKey }); // neutralise (issue 12)
+  const hotline = createHotline({ db, enrichment: analysis.enrichment, ingest, neutralise, options: { reportsPerHour: config.hotlineReportsPerHour, powBits: config.hotlinePowBits, checkIntervalMs: config.hotlineCheckIntervalMinutes * 60_000, fetchTimeoutMs: config.hotlineFetchTimeoutMs, fetchAllowPrivate: config.hotlineFetchAllowPrivate, ...opts.hotline } }); // hotline (issue 15)
   feedback.wireAnalysis(analysis.warninglists); // feed back (issue 6): warninglists filter feeds; clusters in exports and history
   const stats = await createStats(db, { chromiumPath: config.chromiumPath, reportIntervalMs: config.reportIntervalMinutes * 60_000, ...opts.stats }); // statistics (issue 16)
   stats.setAnalysis(analysis.views); // statistics (issue 16): top root sources and priorities in reports
@@ -144,8 +148,10 @@ export async function createApp(config: Config, opts: { storage?: Storage; migra
     hubKey, // neutralise (issue 12)
     neutralise, // neutralise (issue 12)
     nda, // keys and sessions (issue 10.7)
+    hotline, // hotline (issue 15)
     indexReady,
     async close() {
+      await hotline.close(); // hotline (issue 15)
       await ingest.drain();
       await feedback.close(); // feed back (issue 6)
       await stats.close(); // statistics (issue 16)

@@ -23,6 +23,8 @@ export interface NewAction {
   readonly recipient?: { readonly name: string; readonly email?: string | undefined; readonly org_id?: string | undefined; readonly country?: string | undefined; readonly lang?: 'ja' | 'en' | undefined } | undefined;
   readonly lang?: 'ja' | 'en' | undefined;
   readonly note?: string | undefined;
+  /** The address a URL's or domain's host resolved to (hotline, issue 15): the hosting provider and country come from it. */
+  readonly host_ip?: string | null | undefined;
 }
 
 /** A status change and the figures that come with it. */
@@ -103,9 +105,10 @@ export class ActionsService {
       if (!r.email && !r.org_id) throw invalid('recipient', 'give an e-mail address or a member organisation');
       return { kind: 'explicit', name: r.name, email: r.email ?? null, org_id: r.org_id ?? null, country: r.country?.toUpperCase() ?? null, asn: null, lang: r.lang ?? 'en', via: 'explicit' };
     }
-    const found = await resolveRecipient(this.#db, this.#enrichment, input.kind, key);
+    const found = await resolveRecipient(this.#db, this.#enrichment, input.kind, key, input.host_ip);
     if (!found) {
-      const enrichment = targetParts(key).ip ? this.#enrichment.ipInfo(targetParts(key).ip!) : null;
+      const ip = targetParts(key).ip ?? input.host_ip ?? null;
+      const enrichment = ip ? this.#enrichment.ipInfo(ip) : null;
       throw new AppError('unprocessable', `no recipient known for ${key}: add a contact to the directory (kessetsu contacts add) or give recipient`, { field: 'recipient', enrichment });
     }
     if (!found.email && !found.org_id) throw new AppError('unprocessable', `the contact ${found.via} has no e-mail address`, { field: 'recipient', via: found.via });

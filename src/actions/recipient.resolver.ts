@@ -61,8 +61,10 @@ function fromContact(c: ContactRow, kind: string, extra: { asn?: number | null; 
  * foreign country. Null when nobody is known (the caller asks for an explicit recipient).
  * @example await resolveRecipient(db, enrichment, 'takedown', 'ipv4-addr:203.0.113.7')
  */
-export async function resolveRecipient(db: Kysely<Database>, enrichment: EnrichmentService, kind: ActionKind, key: string): Promise<Recipient | null> {
-  const t = targetParts(key);
+export async function resolveRecipient(db: Kysely<Database>, enrichment: EnrichmentService, kind: ActionKind, key: string, hostIp?: string | null): Promise<Recipient | null> {
+  const parts = targetParts(key);
+  // A host name's address, when the caller resolved it (the hotline): hosting provider and country come from it.
+  const t = parts.ip === null && hostIp ? { ...parts, ip: hostIp } : parts;
   const contact = (k: ContactKind, v: string | null | undefined) => (v ? findContact(db, k, v) : Promise.resolve(undefined));
   if (kind === 'account_freeze') {
     if (t.type !== 'bank-account') return null;

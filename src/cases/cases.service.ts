@@ -100,12 +100,14 @@ export class CasesService {
    * Opens a case (hub analysts): the referral of a cluster or of chosen objects to a law-enforcement organisation.
    * @example await cases.create(viewer, { title: 'Banking trojan campaign', le_org_id, cluster_id: 12 })
    */
-  async create(viewer: Viewer, input: NewCase): Promise<ReturnType<typeof fullView>> {
-    if (!isHub(viewer)) throw new AppError('forbidden', 'only hub analysts refer cases to law enforcement');
+  async create(viewer: Viewer, input: NewCase, opts: { hotline?: boolean } = {}): Promise<ReturnType<typeof fullView>> {
+    // The hotline (issue 15) notifies the police of a reported URL: its operators open the case, which may hold no STIX object.
+    const hotline = opts.hotline === true && (isHub(viewer) || viewer.role === 'hotline_operator');
+    if (!isHub(viewer) && !hotline) throw new AppError('forbidden', 'only hub analysts refer cases to law enforcement');
     const le = await this.#db.selectFrom('orgs').select(['id', 'kind']).where('id', '=', input.le_org_id).executeTakeFirst();
     if (!le) throw invalid('le_org_id', 'unknown organisation');
     if (le.kind !== 'law_enforcement') throw invalid('le_org_id', `is a ${le.kind} organisation, not law enforcement`);
-    if (input.cluster_id === undefined && !input.object_ids?.length) throw invalid('cluster_id', 'give a cluster or object_ids');
+    if (input.cluster_id === undefined && !input.object_ids?.length && !hotline) throw invalid('cluster_id', 'give a cluster or object_ids');
     const fromCluster = input.cluster_id === undefined ? { members: [], infrastructure: [] } : await this.#clusterObjects(viewer, input.cluster_id);
     const chosen = await this.#existingObjects(input.object_ids ?? []);
     const row = await this.#db.transaction().execute(async (trx) => {
@@ -117,6 +119,7 @@ export class CasesService {
         cluster_id: input.cluster_id ?? null,
         le_org_id: le.id,
         created_by: viewer.userId,
+        ...(hotline ? { source: 'hotline' } : {}),
       });
       await addCaseObjects(trx, r.id, [...fromCluster.members, ...chosen], 'member');
       await addCaseObjects(trx, r.id, fromCluster.infrastructure, 'infrastructure');

@@ -37,6 +37,16 @@ export interface Config {
   readonly reportIntervalMinutes: number;
   /** Neutralise (issue 12): folder of the content-addressed evidence store (default DATA/evidence). */
   readonly evidenceDir: string;
+  /** Hotline (issue 15): public reports per address and hour (0: no limit). */
+  readonly hotlineReportsPerHour: number;
+  /** Hotline (issue 15): leading zero bits of the public form's proof-of-work (0: none asked). */
+  readonly hotlinePowBits: number;
+  /** Hotline (issue 15): minutes between removal checks of reported URLs (0: only when asked). */
+  readonly hotlineCheckIntervalMinutes: number;
+  /** Hotline (issue 15): how long one re-request may take, in milliseconds. */
+  readonly hotlineFetchTimeoutMs: number;
+  /** Hotline (issue 15): let the checker request private and loopback addresses. */
+  readonly hotlineFetchAllowPrivate: boolean;
 }
 
 /** Options given on the command line; they win over the environment. */
@@ -94,6 +104,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     chromiumPath: env.KESSETSU_CHROMIUM || undefined, // statistics (issue 16)
     reportIntervalMinutes: intFrom(env, 'KESSETSU_REPORT_INTERVAL_MINUTES', 60), // statistics (issue 16)
     evidenceDir: path.resolve(env.KESSETSU_EVIDENCE_DIR || path.join(dataDir, 'evidence')), // neutralise (issue 12)
+    hotlineReportsPerHour: intFrom(env, 'KESSETSU_HOTLINE_REPORTS_PER_HOUR', 20), // hotline (issue 15)
+    hotlinePowBits: Math.min(intFrom(env, 'KESSETSU_HOTLINE_POW_BITS', 0), 24), // hotline (issue 15)
+    hotlineCheckIntervalMinutes: intFrom(env, 'KESSETSU_HOTLINE_CHECK_INTERVAL_MINUTES', 360), // hotline (issue 15)
+    hotlineFetchTimeoutMs: intFrom(env, 'KESSETSU_HOTLINE_FETCH_TIMEOUT_MS', 15_000) || 15_000, // hotline (issue 15)
+    hotlineFetchAllowPrivate: env.KESSETSU_HOTLINE_FETCH_ALLOW_PRIVATE === 'true', // hotline (issue 15)
   };
 }
 

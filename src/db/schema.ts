@@ -496,3 +496,66 @@ export interface Database {
   nda_versions: NdaVersionsTable;
   nda_acceptances: NdaAcceptancesTable;
 }
+
+// Hotline (issue 15): entries per normalised URL, the reports behind them, actions taken, removal checks.
+export interface HotlineEntriesTable {
+  id: Generated<string>;
+  url: string;
+  site: string;
+  category: string;
+  priority: number;
+  report_count: Generated<number>;
+  first_reported_at: Generated<Date>;
+  last_reported_at: Generated<Date>;
+  status: Generated<'new' | 'classified' | 'actioned' | 'removed'>;
+  classification: 'illegal' | 'harmful' | 'not_actionable' | null;
+  legal_basis: string | null;
+  decision_note: string | null;
+  classified_by: string | null;
+  classified_at: Date | null;
+  host_ip: string | null;
+  country: string | null;
+  case_id: string | null;
+  indicator_id: string | null;
+  removed_at: Date | null;
+  last_checked_at: Date | null;
+  last_check: string | null;
+  check_failures: Generated<number>;
+}
+
+export interface HotlineReportsTable {
+  id: Generated<string>;
+  receipt: string;
+  entry_id: string;
+  category: string;
+  description: Generated<string>;
+  contact: string | null;
+  lang: Generated<string>;
+  source: 'public' | 'volunteer' | 'member';
+  reporter_user_id: string | null;
+  group_org_id: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface HotlineEntryActionsTable {
+  entry_id: string;
+  action_id: string;
+  kind: string;
+  created_at: Generated<Date>;
+}
+
+export interface HotlineChecksTable {
+  id: Generated<number>;
+  entry_id: string;
+  checked_at: Generated<Date>;
+  result: string;
+  http_status: number | null;
+}
+
+/** Hotline tables (issue 15), merged into the Database type. */
+export interface Database {
+  hotline_entries: HotlineEntriesTable;
+  hotline_reports: HotlineReportsTable;
+  hotline_entry_actions: HotlineEntryActionsTable;
+  hotline_checks: HotlineChecksTable;
+}

@@ -113,6 +113,7 @@ export async function buildServer(app: App, opts: ServerOptions = {}): Promise<F
   await server.register(sessionsRoutes(app.sessions, { idleSeconds: 12 * 3600 })); // sign-in (issue 13)
   await server.register(webRoutes()); // web interface (issue 13)
   await server.register(app.neutralise.routes()); // neutralise (issue 12)
+  await server.register(app.hotline.routes()); // hotline (issue 15): /hotline and /api/v1/hotline
   server.get('/api/openapi.json', { schema: { hide: true } }, async () => server.swagger());
   return server;
 }
