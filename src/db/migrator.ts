@@ -12,6 +12,7 @@ import * as neutralise from './migrations/2026-12-04T15-01-neutralise.ts'; // ne
 import * as hotline from './migrations/2026-12-04T15-02-hotline.ts'; // hotline (issue 15)
 import * as orgAdminNda from './migrations/2026-12-04T12-00-org-admin-nda.ts'; // keys and sessions (issue 10.7)
 import * as versionsByContribution from './migrations/2026-12-04T10-00-versions-by-contribution.ts'; // store (issue 10)
+import * as sensors from './migrations/2026-12-04T16-00-sensors.ts'; // sense (issue 14)
 
 // Listed statically so the migrations ship inside any bundle and run in a stable order.
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -27,6 +28,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-12-04T15-02-hotline': hotline, // hotline (issue 15)
   '2026-12-04T12-00-org-admin-nda': orgAdminNda, // keys and sessions (issue 10.7)
   '2026-12-04T10-00-versions-by-contribution': versionsByContribution, // store (issue 10)
+  '2026-12-04T16-00-sensors': sensors, // sense (issue 14)
 };
 
 class StaticProvider implements MigrationProvider {

@@ -1,0 +1,167 @@
+import { isAccess, KIND, PROTO, TCP, type SensorEvent } from '../events/sensor-event.ts';
+import { DistinctSketch, type Member } from './distinct.sketch.ts';
+
+/** Limits that keep one minute of one sensor in bounded memory, whatever arrives. */
+export interface BucketLimits {
+  /** Distinct sources counted per source (for top sources and enrichment); beyond, only a sketch. */
+  readonly maxSources: number;
+  /** Sources followed as possible scanners or DoS victims. */
+  readonly maxTracked: number;
+  /** Distinct sources remembered per destination port (for "a port emerging across many sources"). */
+  readonly maxPortSources: number;
+  /** Honeypot downloads and texts kept. */
+  readonly maxDetails: number;
+}
+
+/** Default limits: about 60 MB for a minute at the worst. */
+export const DEFAULT_LIMITS: BucketLimits = { maxSources: 250_000, maxTracked: 50_000, maxPortSources: 64, maxDetails: 1_000 };
+
+/** What a source did in a minute, for scanner and backscatter detection. */
+export interface Tracked {
+  packets: number;
+  /** Distinct destination addresses (capped at 16). */
+  readonly dsts: Set<Member>;
+  /** Distinct destination ports of probes, or source ports of backscatter (capped at 16). */
+  readonly ports: Set<number>;
+  /** First destination port seen (the scanned service). */
+  firstPort: number;
+}
+
+/** A file a honeypot saw downloaded. */
+export interface Download {
+  readonly src: Member;
+  readonly url: string | null;
+  readonly sha256: string | null;
+  readonly time: number;
+}
+
+const CAP = 16;
+
+/** The key of a destination port in a protocol: protocol × 65536 + port. */
+export function portKey(proto: number, port: number): number {
+  return proto * 65536 + port;
+}
+
+function track(map: Map<Member, Tracked>, limit: number, src: Member, dst: Member | null, port: number): void {
+  let t = map.get(src);
+  if (!t) {
+    if (map.size >= limit) return;
+    t = { packets: 0, dsts: new Set(), ports: new Set(), firstPort: port };
+    map.set(src, t);
+  }
+  t.packets++;
+  if (dst !== null && t.dsts.size < CAP) t.dsts.add(dst);
+  if (port >= 0 && t.ports.size < CAP) t.ports.add(port);
+}
+
+function bump<K>(m: Map<K, number>, k: K, n = 1): void {
+  m.set(k, (m.get(k) ?? 0) + n);
+}
+
+/** Whether a packet is a probe a scanner sends: TCP without ACK or RST, UDP, an echo request, a honeypot connection. */
+function isProbe(e: SensorEvent): boolean {
+  if (e.kind === KIND.connect) return true;
+  if (e.proto === PROTO.tcp) return e.flags < 0 || (e.flags & (TCP.ACK | TCP.RST)) === 0;
+  if (e.proto === PROTO.udp) return true;
+  if (e.proto === PROTO.icmp) return e.icmpType === 8;
+  if (e.proto === PROTO.icmpv6) return e.icmpType === 128;
+  return false;
+}
+
+/** Whether a packet is backscatter: a reply to something the sensor never sent (SYN-ACK, RST, echo reply, unreachable). */
+function isBackscatter(e: SensorEvent): boolean {
+  if (e.kind !== KIND.packet) return false;
+  if (e.proto === PROTO.tcp) return e.flags >= 0 && ((e.flags & (TCP.SYN | TCP.ACK)) === (TCP.SYN | TCP.ACK) || (e.flags & TCP.RST) !== 0);
+  if (e.proto === PROTO.icmp) return e.icmpType === 0 || e.icmpType === 3 || e.icmpType === 11;
+  if (e.proto === PROTO.icmpv6) return e.icmpType === 129 || e.icmpType === 1 || e.icmpType === 3;
+  return false;
+}
+
+/**
+ * One minute of one sensor, in memory: counts by protocol and port, sources with their counts,
+ * and what detection needs (sources per port, probes and backscatter per source, honeypot details).
+ */
+export class MinuteBucket {
+  readonly sensorId: string;
+  /** Start of the minute, epoch ms. */
+  readonly minute: number;
+  /** Opened after this minute had already been flushed: added to what was written, not detected on. */
+  readonly late: boolean;
+  packets = 0;
+  bytes = 0;
+  /** Honeypot details (logins, commands, downloads) that are not accesses. */
+  details = 0;
+  readonly protos = new Map<number, number>();
+  readonly ports = new Map<number, number>();
+  readonly sources = new Map<Member, number>();
+  /** Sources beyond maxSources, counted only in a sketch. */
+  overflow: DistinctSketch | null = null;
+  readonly portSources = new Map<number, Set<Member>>();
+  readonly probes = new Map<Member, Tracked>();
+  readonly backscatter = new Map<Member, Tracked>();
+  readonly usernames = new Map<string, number>();
+  readonly passwords = new Map<string, number>();
+  readonly commands = new Map<string, number>();
+  readonly downloads: Download[] = [];
+  readonly #limits: BucketLimits;
+
+  constructor(sensorId: string, minute: number, late: boolean, limits: BucketLimits = DEFAULT_LIMITS) {
+    this.sensorId = sensorId;
+    this.minute = minute;
+    this.late = late;
+    this.#limits = limits;
+  }
+
+  /** Counts one event. */
+  add(e: SensorEvent): void {
+    const src: Member = e.src4 >= 0 ? e.src4 : e.src6!;
+    if (!isAccess(e)) return this.#detail(e, src);
+    this.packets++;
+    this.bytes += e.size;
+    const proto = e.proto;
+    bump(this.protos, proto);
+    const s = this.sources.get(src);
+    if (s !== undefined) this.sources.set(src, s + 1);
+    else if (this.sources.size < this.#limits.maxSources) this.sources.set(src, 1);
+    else (this.overflow ??= new DistinctSketch()).add(src);
+    if (e.dstPort >= 0 && (proto === PROTO.tcp || proto === PROTO.udp || proto === 132)) {
+      const k = portKey(proto, e.dstPort);
+      const n = this.ports.get(k);
+      this.ports.set(k, n === undefined ? 1 : n + 1);
+      let set = this.portSources.get(k);
+      if (!set) this.portSources.set(k, (set = new Set()));
+      if (set.size < this.#limits.maxPortSources) set.add(src);
+    }
+    const dst: Member | null = e.dst4 >= 0 ? e.dst4 : e.dst6;
+    if (isBackscatter(e)) track(this.backscatter, this.#limits.maxTracked, src, dst, e.srcPort);
+    else if (isProbe(e)) track(this.probes, this.#limits.maxTracked, src, dst, e.dstPort);
+  }
+
+  #detail(e: SensorEvent, src: Member): void {
+    this.details++;
+    const max = this.#limits.maxDetails;
+    if (e.kind === KIND.login) {
+      if (e.username !== null && (this.usernames.has(e.username) || this.usernames.size < max)) bump(this.usernames, e.username);
+      if (e.password !== null && (this.passwords.has(e.password) || this.passwords.size < max)) bump(this.passwords, e.password);
+    } else if (e.kind === KIND.command && e.command !== null) {
+      if (this.commands.has(e.command) || this.commands.size < max) bump(this.commands, e.command);
+    } else if (e.kind === KIND.download && this.downloads.length < max) {
+      this.downloads.push({ src, url: e.url, sha256: e.sha256, time: e.time });
+    }
+  }
+
+  /** Distinct sources, exact unless more than maxSources came. */
+  uniqueSources(): { count: number; approximate: boolean } {
+    if (!this.overflow) return { count: this.sources.size, approximate: false };
+    const s = this.sketch();
+    return { count: s.count(), approximate: true };
+  }
+
+  /** The distinct sources as a mergeable sketch. */
+  sketch(): DistinctSketch {
+    const s = new DistinctSketch();
+    for (const k of this.sources.keys()) s.add(k);
+    if (this.overflow) s.merge(this.overflow);
+    return s;
+  }
+}
