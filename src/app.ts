@@ -26,6 +26,7 @@ import { hubKeyLoader, type HubSigningKey } from './signing/hub-key.ts'; // neut
 import { sharePreviewHook } from './web/share.preview.ts'; // web interface (issue 13)
 import { createNeutralise, type Neutralise } from './cases/neutralise.module.ts'; // neutralise (issue 12)
 import { createHotline, type Hotline, type HotlineOptions } from './hotline/hotline.module.ts'; // hotline (issue 15)
+import { createSensors, type Sensors, type SensorsOptions } from './sensors/sensors.module.ts'; // sense (issue 14)
 
 const AUTH_CHANNEL = 'kessetsu_auth';
 const INGEST_CHANNEL = 'kessetsu_ingest';
@@ -63,6 +64,8 @@ export interface App {
   readonly nda: NdaService;
   /** Hotline (issue 15): public reports, triage, deletion requests and forwards, removal tracking. */
   readonly hotline: Hotline;
+  /** Sense (issue 14): sensors, their aggregates, detections and observation reports. */
+  readonly sensors: Sensors;
   /** Resolves when the observable index has been rebuilt from the database. */
   readonly indexReady: Promise<void>;
   close(): Promise<void>;
@@ -72,7 +75,7 @@ export interface App {
  * The composition root: opens storage, migrates, and wires services together.
  * @example const app = await createApp(loadConfig(process.env)); await app.close()
  */
-export async function createApp(config: Config, opts: { storage?: Storage; migrate?: boolean; index?: boolean; feedback?: FeedbackOptions; stats?: Partial<StatsModuleOptions>; hotline?: Partial<HotlineOptions> } = {}): Promise<App> {
+export async function createApp(config: Config, opts: { storage?: Storage; migrate?: boolean; index?: boolean; feedback?: FeedbackOptions; stats?: Partial<StatsModuleOptions>; hotline?: Partial<HotlineOptions>; sensors?: SensorsOptions } = {}): Promise<App> {
   const storage = opts.storage ?? (await openStorage(config));
   const db = storage.db;
   if (opts.migrate !== false) await migrateToLatest(db);
@@ -126,6 +129,11 @@ export async function createApp(config: Config, opts: { storage?: Storage; migra
   feedback.wireAnalysis(analysis.warninglists); // feed back (issue 6): warninglists filter feeds; clusters in exports and history
   const stats = await createStats(db, { chromiumPath: config.chromiumPath, reportIntervalMs: config.reportIntervalMinutes * 60_000, ...opts.stats }); // statistics (issue 16)
   stats.setAnalysis(analysis.views); // statistics (issue 16): top root sources and priorities in reports
+  const sensors = await createSensors({ storage, ingest, index, feedback, enrichment: analysis.enrichment }, opts.sensors ?? { // sense (issue 14)
+    archiveDir: config.sensorArchiveDir,
+    intake: { ratePerSecond: config.sensorRate },
+    retention: { minute: config.sensorRetentionDays.minute * 86_400_000, hour: config.sensorRetentionDays.hour * 86_400_000, day: config.sensorRetentionDays.day * 86_400_000 },
+  });
   return {
     config,
     storage,
@@ -149,9 +157,11 @@ export async function createApp(config: Config, opts: { storage?: Storage; migra
     neutralise, // neutralise (issue 12)
     nda, // keys and sessions (issue 10.7)
     hotline, // hotline (issue 15)
+    sensors, // sense (issue 14)
     indexReady,
     async close() {
       await hotline.close(); // hotline (issue 15)
+      await sensors.close(); // sense (issue 14): the last minutes are written before the rest stops
       await ingest.drain();
       await feedback.close(); // feed back (issue 6)
       await stats.close(); // statistics (issue 16)

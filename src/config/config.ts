@@ -47,6 +47,12 @@ export interface Config {
   readonly hotlineFetchTimeoutMs: number;
   /** Hotline (issue 15): let the checker request private and loopback addresses. */
   readonly hotlineFetchAllowPrivate: boolean;
+  /** Sense (issue 14): folder for raw sensor events (gzip NDJSON); unset: raw events are not kept. */
+  readonly sensorArchiveDir: string | undefined;
+  /** Sense (issue 14): events per second one sensor may post (unless it has its own limit). */
+  readonly sensorRate: number;
+  /** Sense (issue 14): days sensor aggregates are kept per minute, per hour and per day. */
+  readonly sensorRetentionDays: { readonly minute: number; readonly hour: number; readonly day: number };
 }
 
 /** Options given on the command line; they win over the environment. */
@@ -66,6 +72,20 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${name} must be a non-negative integer, got "${raw}"`);
   return n;
+}
+
+// Sense (issue 14): "minute=7,hour=90,day=1825" (days); minutes must outlive the 48 h a sensor may lag.
+function sensorRetention(raw: string | undefined): Config['sensorRetentionDays'] {
+  const out = { minute: 7, hour: 90, day: 1825 };
+  if (!raw) return out;
+  for (const part of raw.split(',')) {
+    const m = /^\s*(minute|hour|day)\s*=\s*(\d{1,6})\s*$/.exec(part);
+    if (!m) throw new ConfigError(`KESSETSU_SENSOR_RETENTION: "${part}" is not resolution=days (minute, hour, day)`);
+    out[m[1] as keyof typeof out] = Number(m[2]);
+  }
+  if (out.minute < 3) throw new ConfigError('KESSETSU_SENSOR_RETENTION: minutes must be kept at least 3 days (sensors may send events 48 h late)');
+  if (out.hour < 2 || out.day < 2) throw new ConfigError('KESSETSU_SENSOR_RETENTION: hours and days must be kept at least 2 days (roll-ups read them)');
+  return out;
 }
 
 function findStixSchemas(env: NodeJS.ProcessEnv): string | undefined {
@@ -109,6 +129,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     hotlineCheckIntervalMinutes: intFrom(env, 'KESSETSU_HOTLINE_CHECK_INTERVAL_MINUTES', 360), // hotline (issue 15)
     hotlineFetchTimeoutMs: intFrom(env, 'KESSETSU_HOTLINE_FETCH_TIMEOUT_MS', 15_000) || 15_000, // hotline (issue 15)
     hotlineFetchAllowPrivate: env.KESSETSU_HOTLINE_FETCH_ALLOW_PRIVATE === 'true', // hotline (issue 15)
+    sensorArchiveDir: env.KESSETSU_SENSOR_ARCHIVE ? path.resolve(env.KESSETSU_SENSOR_ARCHIVE) : undefined, // sense (issue 14)
+    sensorRate: intFrom(env, 'KESSETSU_SENSOR_RATE', 1_000_000) || 1_000_000, // sense (issue 14)
+    sensorRetentionDays: sensorRetention(env.KESSETSU_SENSOR_RETENTION), // sense (issue 14)
   };
 }
 

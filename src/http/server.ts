@@ -25,6 +25,7 @@ import { analysisRoutes } from '../analysis/analysis.routes.ts'; // analyse (iss
 import { installSessionAuth } from '../sessions/session.hook.ts'; // sign-in (issue 13)
 import { sessionsRoutes } from '../sessions/sessions.routes.ts'; // sign-in (issue 13)
 import { webRoutes } from '../web/web.routes.ts'; // web interface (issue 13)
+import { isSensorKey } from '../sensors/sensor-key.ts'; // sense (issue 14)
 
 /** Options of the HTTP server that are not part of the config. */
 export interface ServerOptions {
@@ -89,7 +90,8 @@ export async function buildServer(app: App, opts: ServerOptions = {}): Promise<F
     const header = req.headers.authorization;
     if (header === undefined) return;
     const bearer = bearerOf(header);
-    if (bearer) req.viewer = await app.auth.authenticate(bearer, req.ip); // failures count per address (issue 10.7)
+    // Sensor keys (kss_…) are checked by the sensors area on the routes sensors use. // sense (issue 14)
+    if (bearer && !isSensorKey(bearer)) req.viewer = await app.auth.authenticate(bearer, req.ip); // failures count per address (issue 10.7)
   });
   installSessionAuth(server, app.sessions); // sign-in (issue 13): cookie sessions for the web app, after the Bearer hook
   installInputGuard(server); // bad input (issue 10.8): NUL, lone surrogates and deep nesting are a 400 naming the field
@@ -114,6 +116,7 @@ export async function buildServer(app: App, opts: ServerOptions = {}): Promise<F
   await server.register(webRoutes()); // web interface (issue 13)
   await server.register(app.neutralise.routes()); // neutralise (issue 12)
   await server.register(app.hotline.routes()); // hotline (issue 15): /hotline and /api/v1/hotline
+  await server.register(app.sensors.routes()); // sense (issue 14)
   server.get('/api/openapi.json', { schema: { hide: true } }, async () => server.swagger());
   return server;
 }

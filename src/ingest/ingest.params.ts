@@ -21,7 +21,7 @@ export interface IngestParams {
   /** STIX: import the valid objects and report the rest, instead of all-or-nothing. */
   readonly lenient: boolean;
   readonly filename?: string | undefined;
-  readonly source: 'api' | 'cli' | 'taxii' | 'sighting' | 'demo';
+  readonly source: 'api' | 'cli' | 'taxii' | 'sighting' | 'demo' | 'sensor'; // sensor: sense (issue 14)
   /** Hub analysts only: write as the hub, whose versions lead over the owners' (an explicit, audited step). */
   readonly asHub?: boolean | undefined;
   /** Called as batches are written (CLI progress bar). */

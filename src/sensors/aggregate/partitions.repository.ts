@@ -44,8 +44,8 @@ export class Partitions {
     this.#db = db;
   }
 
-  /** Makes sure the partitions of every moment exist, in both tables of the resolution. */
-  async ensure(res: Resolution, times: Iterable<number>): Promise<void> {
+  /** Makes sure the partitions of every moment exist, in both tables of the resolution (on `db`: a transaction's). */
+  async ensure(res: Resolution, times: Iterable<number>, db: Kysely<Database> = this.#db): Promise<void> {
     const wanted = new Map<string, { from: Date; to: Date }>();
     for (const t of times) {
       const p = partitionOf(res, t);
@@ -56,10 +56,10 @@ export class Partitions {
         const name = `${table}_${suffix}`;
         if (this.#known.has(name)) continue;
         try {
-          await sql`create table if not exists ${sql.id(name)} partition of ${sql.id(table)} for values from (${sql.lit(p.from.toISOString())}) to (${sql.lit(p.to.toISOString())})`.execute(this.#db);
+          await sql`create table if not exists ${sql.id(name)} partition of ${sql.id(table)} for values from (${sql.lit(p.from.toISOString())}) to (${sql.lit(p.to.toISOString())})`.execute(db);
         } catch (err) {
           // Another node made it at the same moment.
-          if (!(await partitionsOf(this.#db, table)).includes(name)) throw err;
+          if (db !== this.#db || !(await partitionsOf(this.#db, table)).includes(name)) throw err;
         }
         this.#known.add(name);
       }

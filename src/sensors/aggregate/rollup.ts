@@ -56,7 +56,7 @@ export async function rollUp(db: Kysely<Database>, partitions: Partitions, limit
         await lockAggregates(trx);
         const queued = await takeRollups(trx, target, limit);
         if (!queued.length) return 0;
-        await partitions.ensure(target, queued.map((q) => q.bucket.getTime()));
+        await partitions.ensure(target, queued.map((q) => q.bucket.getTime()), trx);
         const rows: StatsRows[] = [];
         for (const q of queued) {
           const from = q.bucket;
