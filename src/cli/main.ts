@@ -10,6 +10,7 @@ import { registerExport } from './export.command.ts'; // feed back (issue 6)
 import { registerLogin } from './login.commands.ts'; // sign-in (issue 13)
 import { registerStats } from './stats.command.ts'; // statistics (issue 16)
 import { registerEvidence } from './evidence.command.ts'; // neutralise (issue 12)
+import { registerSensor } from './sensor.command.ts'; // sense (issue 14)
 import { CliError } from './cli-context.ts';
 
 const program = new Command('kessetsu')
@@ -27,6 +28,7 @@ registerExport(program); // feed back (issue 6)
 registerLogin(program); // sign-in (issue 13)
 registerStats(program); // statistics (issue 16)
 registerEvidence(program); // neutralise (issue 12)
+registerSensor(program); // sense (issue 14)
 
 try {
   await program.parseAsync(process.argv);

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { userOf, viewerOf } from '../http/context.ts';
+import { userOf } from '../http/context.ts';
 import { StringEnum, Uuid, errorResponses, okAny } from '../http/schemas.ts';
 import { AppError } from '../shared/errors.ts';
 import { listDetections } from './detect/detections.repository.ts';

@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import type { SensorsOptions } from '../../src/sensors/sensors.module.ts';
+import type { FeedbackOptions } from '../../src/feedback/feedback.module.ts';
 import type { Backend } from '../support/storage.ts';
 import { as, startHub, type TestHub } from '../support/app.ts';
 
@@ -7,7 +8,7 @@ import { as, startHub, type TestHub } from '../support/app.ts';
 export const TEST_SENSORS: SensorsOptions = { tickMs: 3_600_000 };
 
 /** startHub with sensor options. */
-export function startSensorHub(backend: Backend, sensors: SensorsOptions = {}, feedback?: Parameters<typeof startHub>[2]['feedback']): Promise<TestHub> {
+export function startSensorHub(backend: Backend, sensors: SensorsOptions = {}, feedback?: FeedbackOptions): Promise<TestHub> {
   return startHub(backend, {}, { sensors: { ...TEST_SENSORS, ...sensors }, ...(feedback ? { feedback } : {}) });
 }
 

@@ -106,11 +106,13 @@ export class Detectors {
     this.#advance(this.#state(sensorId), minute, ports, null, sensorId);
   }
 
-  /** Judges a closed minute and learns from it; late minutes are not judged. */
+  /**
+   * Judges a closed minute and learns from it. A late minute (more of one already closed) holds only
+   * part of its traffic: its sources are judged (scanners, backscatter, downloads), not its trends.
+   */
   observe(b: MinuteBucket): Detection[] {
-    if (b.late) return [];
     const out: Detection[] = [];
-    this.#advance(this.#state(b.sensorId), b.minute, b.ports, b, b.sensorId, out);
+    if (!b.late) this.#advance(this.#state(b.sensorId), b.minute, b.ports, b, b.sensorId, out);
     this.#sources(b, out);
     return out;
   }
