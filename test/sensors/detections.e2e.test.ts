@@ -129,7 +129,10 @@ describeStorage('sensor detections end to end: infected hosts, DoS, sightings, d
   });
 
   it('a hub analyst drafts the observation summary and publishes it as a CLEAR advisory without addresses', async () => {
-    const hubAnalyst = await makeMember(hub, { name: 'JC3 analysts', kind: 'hub', role: 'hub_analyst' });
+    // An analyst of the hub's own organisation: only it may publish as the hub.
+    const analyst = await hub.app.orgs.addUser(null, hub.hubOrgId, { name: 'JC3 analyst', role: 'hub_analyst' });
+    const hubAnalyst = { key: (await hub.app.orgs.createKey(null, analyst.id, 'test')).key };
+    hub.app.auth.invalidate();
     expect((await hub.server.inject({ method: 'POST', url: '/api/v1/observations/summary', headers: as(isp.key), payload: {} })).statusCode).toBe(403);
     const draft = await hub.server.inject({ method: 'POST', url: '/api/v1/observations/summary', headers: as(hubAnalyst.key), payload: { from: new Date(t - 3_600_000).toISOString(), to: new Date(t + 120_000).toISOString() } });
     expect(draft.statusCode, draft.body).toBe(201);
@@ -144,6 +147,7 @@ describeStorage('sensor detections end to end: infected hosts, DoS, sightings, d
     for (const ip of ['203.0.113.10', '192.0.2.80', '45.33.32.156', '198.51.100.']) expect(`${a.body.en}${a.body.ja}`).not.toContain(ip);
     const pub = await hub.server.inject({ method: 'POST', url: `/api/v1/advisories/${a.id}/publish`, headers: as(hubAnalyst.key) });
     expect(pub.statusCode, pub.body).toBe(200);
+    expect(pub.json().status).toBe('published');
     const open = (await hub.server.inject({ method: 'GET', url: '/advisories.json' })).json();
     expect(open.items.map((i: { id: string }) => i.id)).toContain(a.id);
   });
