@@ -27,6 +27,7 @@ import { sharePreviewHook } from './web/share.preview.ts'; // web interface (iss
 import { createNeutralise, type Neutralise } from './cases/neutralise.module.ts'; // neutralise (issue 12)
 import { createHotline, type Hotline, type HotlineOptions } from './hotline/hotline.module.ts'; // hotline (issue 15)
 import { createSensors, type Sensors, type SensorsOptions } from './sensors/sensors.module.ts'; // sense (issue 14)
+import { ingestGuards, type IngestGuards } from './ingest/ingest.guards.ts'; // robustness (issue 10.5)
 
 const AUTH_CHANNEL = 'kessetsu_auth';
 const INGEST_CHANNEL = 'kessetsu_ingest';
@@ -68,6 +69,8 @@ export interface App {
   readonly sensors: Sensors;
   /** Resolves when the observable index has been rebuilt from the database. */
   readonly indexReady: Promise<void>;
+  /** Robustness (issue 10.5): parse workers, quotas and ceilings of ingests. */
+  readonly guards: IngestGuards;
   close(): Promise<void>;
 }
 
@@ -100,7 +103,8 @@ export async function createApp(config: Config, opts: { storage?: Storage; migra
   // The index is rebuilt in the background so the server answers at once on a big database.
   const indexReady = catchUpIndex(db, index).then(() => undefined);
   indexReady.catch(() => {});
-  const ingest = new IngestService(db, validator, index, { jobThreshold: 10 * 1024 * 1024 });
+  const guards = ingestGuards(db, config, validator); // robustness (issue 10.5)
+  const ingest = new IngestService(db, index, { jobThreshold: 10 * 1024 * 1024, ...guards.serviceOptions });
   ingest.addHooks({
     afterCommit: (ev) => {
       metrics.inc('kessetsu_ingested_objects_total', 'Objects ingested, by format.', { source: 'ingest' }, ev.objects.length, { data: true });
@@ -159,10 +163,12 @@ export async function createApp(config: Config, opts: { storage?: Storage; migra
     hotline, // hotline (issue 15)
     sensors, // sense (issue 14)
     indexReady,
+    guards, // robustness (issue 10.5)
     async close() {
       await hotline.close(); // hotline (issue 15)
       await sensors.close(); // sense (issue 14): the last minutes are written before the rest stops
       await ingest.drain();
+      await guards.close(); // robustness (issue 10.5)
       await feedback.close(); // feed back (issue 6)
       await stats.close(); // statistics (issue 16)
       await analysis.close(); // analyse (issue 5)

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import os from 'node:os';
 import { existsSync } from 'node:fs';
 
 /** Everything the process needs from its environment, parsed once at start-up. */
@@ -53,6 +54,38 @@ export interface Config {
   readonly sensorRate: number;
   /** Sense (issue 14): days sensor aggregates are kept per minute, per hour and per day. */
   readonly sensorRetentionDays: { readonly minute: number; readonly hour: number; readonly day: number };
+  /** Robustness (issue 10.5–10.6): body, parse, quota and lease limits. */
+  readonly limits: Limits;
+}
+
+/** How much one member may ask of the hub at once, and how the hub guards itself (issue 10.5–10.6). */
+export interface Limits {
+  /** Largest gzip ingest body as sent, in bytes (the inflated size is `ingestLimit`). */
+  readonly ingestCompressedLimit: number;
+  /** Largest inflated/compressed size ratio of a gzip body (a compression bomb goes far beyond). */
+  readonly inflateRatio: number;
+  /** Worker threads that parse and validate ingest bodies; 0 parses on the main thread. */
+  readonly parseWorkers: number;
+  /** Bodies smaller than this are parsed on the main thread (cheaper than a round trip). */
+  readonly parseInlineBelow: number;
+  /** Heap of each parse worker, in MiB: a body that needs more is refused, the hub stays up. */
+  readonly parseWorkerMemoryMb: number;
+  /** A parse that takes longer is stopped and the ingest fails. */
+  readonly parseTimeoutMs: number;
+  /** Ingests an organisation may run at once through the API; more answer 429. */
+  readonly ingestsPerOrg: number;
+  /** Ingests the node runs at once through the API; more answer 503. */
+  readonly ingestsTotal: number;
+  /** Inflated bytes an organisation may ingest through the API in 24 hours (0: no quota; the hub's own organisation has none). */
+  readonly ingestBytesPerDay: number;
+  /** Largest STIX object, serialized, in bytes. */
+  readonly maxObjectBytes: number;
+  /** Most objects one API ingest may produce. */
+  readonly maxObjectsPerIngest: number;
+  /** Most lines of a CSV or text file sent through the API. */
+  readonly maxLinesPerIngest: number;
+  /** A running ingest whose node has not renewed its lease for this long is failed by any node. */
+  readonly ingestLeaseMs: number;
 }
 
 /** Options given on the command line; they win over the environment. */
@@ -132,6 +165,33 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     sensorArchiveDir: env.KESSETSU_SENSOR_ARCHIVE ? path.resolve(env.KESSETSU_SENSOR_ARCHIVE) : undefined, // sense (issue 14)
     sensorRate: intFrom(env, 'KESSETSU_SENSOR_RATE', 1_000_000) || 1_000_000, // sense (issue 14)
     sensorRetentionDays: sensorRetention(env.KESSETSU_SENSOR_RETENTION), // sense (issue 14)
+    limits: loadLimits(env), // robustness (issue 10.5–10.6)
+  };
+}
+
+const MIB = 1024 * 1024;
+
+/** The robustness limits of the environment, with defaults sized for a small machine. */
+function loadLimits(env: NodeJS.ProcessEnv): Limits {
+  const cores = os.availableParallelism();
+  const ratio = intFrom(env, 'KESSETSU_INFLATE_RATIO', 100);
+  if (ratio < 2) throw new ConfigError(`KESSETSU_INFLATE_RATIO must be at least 2, got ${ratio}`);
+  const leaseSeconds = intFrom(env, 'KESSETSU_INGEST_LEASE_SECONDS', 60);
+  if (leaseSeconds < 2) throw new ConfigError(`KESSETSU_INGEST_LEASE_SECONDS must be at least 2, got ${leaseSeconds}`);
+  return {
+    ingestCompressedLimit: intFrom(env, 'KESSETSU_INGEST_COMPRESSED_LIMIT', 128 * MIB),
+    inflateRatio: ratio,
+    parseWorkers: intFrom(env, 'KESSETSU_PARSE_WORKERS', cores <= 2 ? 1 : Math.min(4, cores - 1)),
+    parseInlineBelow: intFrom(env, 'KESSETSU_PARSE_INLINE_BELOW', 64 * 1024),
+    parseWorkerMemoryMb: intFrom(env, 'KESSETSU_PARSE_WORKER_MEMORY_MB', 3072),
+    parseTimeoutMs: intFrom(env, 'KESSETSU_PARSE_TIMEOUT_SECONDS', 600) * 1000,
+    ingestsPerOrg: Math.max(1, intFrom(env, 'KESSETSU_INGESTS_PER_ORG', 2)),
+    ingestsTotal: Math.max(1, intFrom(env, 'KESSETSU_INGESTS_TOTAL', 8)),
+    ingestBytesPerDay: intFrom(env, 'KESSETSU_INGEST_BYTES_PER_DAY', 4096 * MIB),
+    maxObjectBytes: intFrom(env, 'KESSETSU_MAX_OBJECT_BYTES', MIB),
+    maxObjectsPerIngest: intFrom(env, 'KESSETSU_INGEST_MAX_OBJECTS', 1_000_000),
+    maxLinesPerIngest: intFrom(env, 'KESSETSU_INGEST_MAX_LINES', 2_000_000),
+    ingestLeaseMs: leaseSeconds * 1000,
   };
 }
 

@@ -3,6 +3,7 @@ import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import type { Database } from './schema.ts';
+import { yielding } from './pglite.yielding.ts';
 
 /** Which engine backs a Kysely instance. */
 export type StorageKind = 'pglite' | 'postgres';
@@ -42,7 +43,7 @@ export async function openPglite(dataDir: string): Promise<Storage> {
     dataDir,
     parsers: { [INT8_OID]: parseInt8, [NUMERIC_OID]: parseInt8 },
   });
-  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
+  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite: yielding(pglite) }) });
   return {
     db,
     kind: 'pglite',

@@ -53,8 +53,10 @@ export function installErrorHandler(app: FastifyInstance): void {
     const known = err instanceof AppError ? err : fromFastify(err);
     if (known) {
       if (known.status >= 500) req.log.error({ err }, 'request failed');
-      const wait = (known.details as { retryAfter?: unknown } | null)?.retryAfter;
-      if (known.status === 429 && typeof wait === 'number') reply.header('retry-after', String(wait));
+      // Rate limits, quotas, a busy node, an unreachable database: tell the client when to come back (issue 10.5–10.6).
+      const wait = (known.details as { retryAfter?: unknown; retry_after?: unknown } | null);
+      const retry = typeof wait?.retryAfter === 'number' ? wait.retryAfter : wait?.retry_after;
+      if ((known.status === 429 || known.status === 503) && typeof retry === 'number') reply.header('retry-after', String(retry));
       const body: ErrorBody = { error: { code: known.code, message: known.message, details: known.details } };
       return reply.status(known.status).type('application/json').send(body);
     }

@@ -102,7 +102,7 @@ export async function buildServer(app: App, opts: ServerOptions = {}): Promise<F
   await server.register(healthRoutes(app.storage, app.metrics, { publicMetrics: app.config.metricsPublic })); // /metrics closed unless opened (issue 10.9)
   await server.register(orgsRoutes(app.orgs));
   await server.register(ndaRoutes(app.nda)); // keys and sessions (issue 10.7): NDA versions and acceptances
-  await server.register(ingestRoutes(app.ingest, { ingestLimit: app.config.ingestLimit }));
+  await server.register(ingestRoutes(app.ingest, app.guards.body)); // robustness (issue 10.5): streamed bodies under limits
   await server.register(objectsRoutes(app.objects));
   await server.register(lookupRoutes(app.lookup, app.config.bodyLimit));
   await server.register(sightingsRoutes(app.sightings));

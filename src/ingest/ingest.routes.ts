@@ -1,12 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { userOf } from '../http/context.ts';
 import { isHub } from '../access/viewer.ts';
 import { StringEnum, Uuid, errorResponses } from '../http/schemas.ts';
 import { AppError } from '../shared/errors.ts';
 import { parsePap, parseTlp } from '../trust/tlp.ts';
-import { inflateBody } from './body.ts';
+import { readBody, type BodyLimits } from './body.ts';
 import type { IngestService } from './ingest.service.ts';
+import type { IngestTicket } from './ingest.quota.ts';
 import type { IngestParams } from './ingest.params.ts';
 import { REQUESTABLE_FORMATS } from './parsers/registry.ts';
 
@@ -60,17 +62,44 @@ function ids(field: string, raw: string | undefined): string[] {
   return [...new Set(list.map((s) => s.toLowerCase()))];
 }
 
-/** `POST /api/v1/ingest` (the body is the file) and `GET /api/v1/ingests/{id}`. */
-export function ingestRoutes(ingest: IngestService, limits: { ingestLimit: number }): FastifyPluginAsyncTypebox {
+/** What the admission of an ingest request decided: its quota ticket and the ceilings of its body. */
+interface Admission {
+  readonly ticket: IngestTicket;
+  readonly limits: BodyLimits;
+}
+
+/**
+ * `POST /api/v1/ingest` (the body is the file) and `GET /api/v1/ingests/{id}`. The caller is
+ * authenticated and admitted (per-organisation concurrency, daily bytes) before the body is read; the
+ * body is streamed and inflated under its ceilings (issue 10.5).
+ */
+export function ingestRoutes(ingest: IngestService, limits: BodyLimits): FastifyPluginAsyncTypebox {
   return async (app) => {
+    const admitted = new WeakMap<FastifyRequest, Admission>();
     // Inside this plugin every body is taken as raw bytes: the file is the body, whatever its type.
     app.removeAllContentTypeParsers();
-    app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limits.ingestLimit }, (_req, body, done) => done(null, body));
+    app.addContentTypeParser('*', async (req: FastifyRequest) => {
+      const a = admitted.get(req);
+      const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
+      return readBody(req.raw, a?.limits ?? limits, { ...(declared === undefined ? {} : { declaredLength: declared }), ...(req.headers['content-encoding'] ? { contentEncoding: String(req.headers['content-encoding']) } : {}) });
+    });
 
     app.post(
       '/api/v1/ingest',
       {
-        bodyLimit: limits.ingestLimit,
+        // Before a byte of the body is read: who is it, may their organisation start another ingest now?
+        preParsing: async (req, reply, payload) => {
+          const viewer = userOf(req);
+          const ticket = ingest.quota.admit(viewer);
+          // The request gives its place back when it ends, unless the ingest (or its job) took it over.
+          reply.raw.once('close', () => {
+            if (!ticket.handedOver) ticket.release();
+          });
+          const left = await ingest.quota.remainingToday(viewer);
+          const narrowed = left !== null && left < limits.maxBytes ? { ...limits, maxBytes: left, maxBytesName: "the organisation's daily quota (KESSETSU_INGEST_BYTES_PER_DAY)" } : limits;
+          admitted.set(req, { ticket, limits: narrowed });
+          return payload;
+        },
         schema: { tags: ['collect'], summary: 'Ingest a file (STIX, MISP, CSV, text, e-mail, STIX 1.x, OpenIOC); gzip allowed', querystring: IngestQuery, response: { 200: IngestReportSchema, 202: IngestReportSchema, ...errorResponses, 413: errorResponses[400], 415: errorResponses[400], 422: errorResponses[400] } },
       },
       async (req, reply) => {
@@ -82,9 +111,8 @@ export function ingestRoutes(ingest: IngestService, limits: { ingestLimit: numbe
         if (q.pap !== undefined && !pap) throw new AppError('validation_failed', `pap: "${q.pap.slice(0, 20)}" is not a PAP level`, { field: 'pap' });
         if (q.as_hub && !isHub(viewer)) throw new AppError('forbidden', 'as_hub: only hub analysts may write versions that lead over their owners\' (an audited step)', { field: 'as_hub' });
         if (q.allow_count && tlp === 'red') throw new AppError('validation_failed', 'allow_count: never allowed for TLP:RED', { field: 'allow_count' });
-        const raw = req.body as Buffer | undefined;
-        if (!raw || raw.length === 0) throw new AppError('bad_request', 'the body is empty: send the file as the request body');
-        const body = inflateBody(raw, limits.ingestLimit);
+        const body = req.body as Buffer | undefined;
+        if (!body || body.length === 0) throw new AppError('bad_request', 'the body is empty: send the file as the request body');
         const params: IngestParams = {
           format: q.format ?? 'auto',
           tlp,
@@ -101,7 +129,7 @@ export function ingestRoutes(ingest: IngestService, limits: { ingestLimit: numbe
           source: 'api',
           asHub: q.as_hub ?? false,
         };
-        const report = await ingest.ingest(viewer, body, params);
+        const report = await ingest.ingest(viewer, body, params, admitted.get(req)?.ticket);
         if (report.status === 'failed') {
           const first = report.errors[0];
           throw new AppError('unprocessable', `nothing was imported: ${report.errors.length} error(s)${first ? `, first at ${first.where}: ${first.reason}` : ''}`, report);

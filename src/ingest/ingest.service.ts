@@ -2,14 +2,15 @@ import type { Kysely } from 'kysely';
 import type { Database, OrgRow } from '../db/schema.ts';
 import { isHub, type Viewer } from '../access/viewer.ts';
 import { AppError, notFound } from '../shared/errors.ts';
-import type { StixValidator } from '../stix/stix.validator.ts';
 import type { ObservableIndex } from '../lookup/observable.index.ts';
 import { catchUpIndex } from '../lookup/index.loader.ts';
 import { lockKnowledgeWrites, writeBatch, type PreparedObject } from '../store/knowledge.writer.ts';
 import type { StoredContribution } from '../store/contributions.repository.ts';
 import { findOrg } from '../orgs/orgs.repository.ts';
-import { parseBody } from './parsers/registry.ts';
 import type { ParseIssue, ParseResult } from './parsers/parse-result.ts';
+import type { ParseRequest } from './parse/parse.task.ts';
+import { enforceObjectLimits, type ObjectLimits } from './ingest.limits.ts';
+import type { IngestQuota, IngestTicket } from './ingest.quota.ts';
 import { prepareObjects } from './prepare.ts';
 import { danglingReferences } from './dangling-refs.ts';
 import { authorshipIssues } from './authorship.check.ts';
@@ -44,6 +45,12 @@ export interface IngestHooks {
 export interface IngestServiceOptions {
   /** Bodies larger than this run as a background job. */
   readonly jobThreshold: number;
+  /** Parses bodies (a worker pool; issue 10.5). It takes the body over. */
+  readonly parser: { parse(body: Buffer, req: ParseRequest): Promise<ParseResult> };
+  /** Ceilings for API ingests (members) and for the others (CLI, TAXII, sightings: object size only). */
+  readonly limits: { readonly api: ObjectLimits; readonly other: ObjectLimits };
+  /** Concurrency and byte quotas of API ingests. */
+  readonly quota: IngestQuota;
 }
 
 /** A hub analyst's explicit step: its versions lead over the owners' (audited). */
@@ -59,17 +66,20 @@ function capped(issues: readonly ParseIssue[]): ParseIssue[] {
 /** Collect: takes files from members, keeps who said what, never duplicates a thing. */
 export class IngestService {
   readonly #db: Kysely<Database>;
-  readonly #validator: StixValidator;
   readonly #index: ObservableIndex;
   readonly #hooks: IngestHooks[] = [];
   readonly #opts: IngestServiceOptions;
   readonly #jobs = new Set<Promise<unknown>>();
 
-  constructor(db: Kysely<Database>, validator: StixValidator, index: ObservableIndex, opts: IngestServiceOptions) {
+  constructor(db: Kysely<Database>, index: ObservableIndex, opts: IngestServiceOptions) {
     this.#db = db;
-    this.#validator = validator;
     this.#index = index;
     this.#opts = opts;
+  }
+
+  /** Concurrency and byte quotas of API ingests (the route admits before it reads a body). */
+  get quota(): IngestQuota {
+    return this.#opts.quota;
   }
 
   /** Adds hooks (correlation, alerts, streams). */
@@ -103,9 +113,24 @@ export class IngestService {
 
   /**
    * Ingests a file: small ones answer with the outcome, large ones start a job (status pending).
+   * A quota ticket, when given, is held until the ingest (or its job) is over.
    * @example const report = await ingest.ingest(viewer, body, params)
    */
-  async ingest(viewer: Viewer, body: Buffer, params: IngestParams): Promise<IngestReport> {
+  async ingest(viewer: Viewer, body: Buffer, params: IngestParams, ticket?: IngestTicket): Promise<IngestReport> {
+    ticket?.handOver();
+    let handedToJob = false;
+    try {
+      const report = await this.#ingest(viewer, body, params, (job) => {
+        handedToJob = true;
+        void job.finally(() => ticket?.release());
+      });
+      return report;
+    } finally {
+      if (!handedToJob) ticket?.release();
+    }
+  }
+
+  async #ingest(viewer: Viewer, body: Buffer, params: IngestParams, onJob: (job: Promise<unknown>) => void): Promise<IngestReport> {
     const org = await findOrg(this.#db, viewer.orgId);
     if (!org) throw notFound('organisation', viewer.orgId);
     await this.#checkRecipients(viewer, params);
@@ -126,6 +151,7 @@ export class IngestService {
       const job = this.#run(id, viewer, org, body, params).catch(() => {});
       this.#jobs.add(job);
       void job.finally(() => this.#jobs.delete(job));
+      onJob(job);
       return this.report(viewer, id);
     }
     return this.#run(id, viewer, org, body, params);
@@ -137,13 +163,14 @@ export class IngestService {
     if (!org) throw notFound('organisation', viewer.orgId);
     await this.#checkRecipients(viewer, params);
     const id = await insertIngest(this.#db, { org_id: org.id, user_id: viewer.userId, format: parsed.format, source: params.source, filename: null, dry_run: params.dryRun, params: {}, bytes: 0, status: 'running' });
-    return this.#commit(id, viewer, org, parsed, params);
+    return this.#commit(id, viewer, org, enforceObjectLimits(parsed, this.#opts.limits.other, params.lenient), params);
   }
 
   async #run(id: string, viewer: Viewer, org: OrgRow, body: Buffer, params: IngestParams): Promise<IngestReport> {
     try {
       await markIngestRunning(this.#db, id);
-      const parsed = await parseBody(body, params.format, this.#validator, { lenient: params.lenient, filename: params.filename });
+      const limits = params.source === 'api' ? this.#opts.limits.api : this.#opts.limits.other;
+      const parsed = await this.#opts.parser.parse(body, { format: params.format, lenient: params.lenient, filename: params.filename, limits });
       return await this.#commit(id, viewer, org, parsed, params);
     } catch (err) {
       const reason = err instanceof AppError ? err.message : 'internal error while ingesting; nothing was stored';

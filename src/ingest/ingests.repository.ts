@@ -37,3 +37,15 @@ export async function failInterruptedIngests(db: Kysely<Database>): Promise<numb
     .executeTakeFirst();
   return Number(r.numUpdatedRows);
 }
+
+/** Bytes an organisation sent through the API since a time (the daily quota). */
+export async function bytesIngestedSince(db: Kysely<Database>, orgId: string, since: Date): Promise<number> {
+  const r = await db
+    .selectFrom('ingests')
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('bytes'), eb.lit(0)).as('n'))
+    .where('org_id', '=', orgId)
+    .where('source', '=', 'api')
+    .where('created_at', '>', since)
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}

@@ -11,7 +11,10 @@ export type ErrorCode =
   | 'not_acceptable'
   | 'rate_limited'
   | 'unprocessable'
-  | 'internal';
+  | 'internal'
+  // robustness (issue 10.6): the database is unreachable for now / out of disk space
+  | 'unavailable'
+  | 'insufficient_storage';
 
 const STATUS: Readonly<Record<ErrorCode, number>> = {
   bad_request: 400,
@@ -26,6 +29,8 @@ const STATUS: Readonly<Record<ErrorCode, number>> = {
   rate_limited: 429,
   unprocessable: 422,
   internal: 500,
+  unavailable: 503,
+  insufficient_storage: 507,
 };
 
 /** An error meant for the caller: its code, message and details are shown as they are. */

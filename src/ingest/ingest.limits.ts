@@ -1,0 +1,79 @@
+import { AppError } from '../shared/errors.ts';
+import type { StixObject } from '../stix/stix.types.ts';
+import { formatBytes } from './body.ts';
+import type { IngestFormat, ParseIssue, ParseResult } from './parsers/parse-result.ts';
+
+/** Ceilings on what one ingest may hold; null means no ceiling. */
+export interface ObjectLimits {
+  /** Largest STIX object, serialized as JSON, in bytes. */
+  readonly maxObjectBytes: number | null;
+  /** Most objects per ingest. */
+  readonly maxObjects: number | null;
+  /** Most lines of a CSV or text file. */
+  readonly maxLines: number | null;
+}
+
+/** No ceilings at all (trusted callers that bring their own). */
+export const NO_LIMITS: ObjectLimits = { maxObjectBytes: null, maxObjects: null, maxLines: null };
+
+const LINE_FORMATS: ReadonlySet<string> = new Set<IngestFormat>(['csv', 'text']);
+
+/** Counts the lines of a buffer (memchr speed), stopping once past `stopAfter`. */
+export function countLines(body: Buffer, stopAfter = Infinity): number {
+  let lines = body.length > 0 && body[body.length - 1] !== 0x0a ? 1 : 0;
+  for (let i = body.indexOf(0x0a); i !== -1; i = body.indexOf(0x0a, i + 1)) if (++lines > stopAfter) break;
+  return lines;
+}
+
+/**
+ * Refuses a CSV or text file with more lines than allowed, before it is parsed.
+ * @example checkLines(body, 'text', { maxLines: 2_000_000, maxObjects: null, maxObjectBytes: null })
+ */
+export function checkLines(body: Buffer, format: IngestFormat | null, limits: ObjectLimits): void {
+  if (limits.maxLines === null || format === null || !LINE_FORMATS.has(format)) return;
+  const lines = countLines(body, limits.maxLines);
+  if (lines > limits.maxLines)
+    throw new AppError('payload_too_large', `the file has more than ${limits.maxLines.toLocaleString('en')} lines, the most one ingest may hold (KESSETSU_INGEST_MAX_LINES): split it`, {
+      limit: 'KESSETSU_INGEST_MAX_LINES',
+      max_lines: limits.maxLines,
+    });
+}
+
+/** Serialized size of an object in bytes (UTF-8 JSON, as stored and served). */
+export function objectBytes(obj: StixObject): number {
+  return Buffer.byteLength(JSON.stringify(obj), 'utf8');
+}
+
+/** The issues of objects larger than allowed, naming each by index, id and size. */
+export function oversizeObjects(objects: readonly StixObject[], maxBytes: number): { index: number; issue: ParseIssue }[] {
+  const found: { index: number; issue: ParseIssue }[] = [];
+  for (let i = 0; i < objects.length; i++) {
+    const o = objects[i]!;
+    const size = objectBytes(o);
+    if (size <= maxBytes) continue;
+    const id = typeof o.id === 'string' ? o.id.slice(0, 120) : String(o.type).slice(0, 60);
+    found.push({ index: i, issue: { where: `objects[${i}] (${id})`, reason: `${formatBytes(size)} serialized, over the ${formatBytes(maxBytes)} limit per object (KESSETSU_MAX_OBJECT_BYTES)` } });
+  }
+  return found;
+}
+
+/**
+ * Holds a parse result to the object limits: too many objects refuse the file (413); objects too large
+ * are errors naming index, id and size, rejecting the whole file unless lenient (then only they are dropped).
+ * @example const held = enforceObjectLimits(parsed, limits, false)
+ */
+export function enforceObjectLimits(result: ParseResult, limits: ObjectLimits, lenient: boolean): ParseResult {
+  if (limits.maxObjects !== null && result.objects.length > limits.maxObjects)
+    throw new AppError('payload_too_large', `the file holds ${result.objects.length.toLocaleString('en')} objects, more than the ${limits.maxObjects.toLocaleString('en')} one ingest may hold (KESSETSU_INGEST_MAX_OBJECTS): split it`, {
+      limit: 'KESSETSU_INGEST_MAX_OBJECTS',
+      max_objects: limits.maxObjects,
+      objects: result.objects.length,
+    });
+  if (limits.maxObjectBytes === null) return result;
+  const big = oversizeObjects(result.objects, limits.maxObjectBytes);
+  if (big.length === 0) return result;
+  const errors = [...result.errors, ...big.map((b) => b.issue)];
+  if (!lenient) return { ...result, objects: [], errors, summary: { ...result.summary, objects: result.summary?.objects ?? result.objects.length, rejectedAll: true } };
+  const drop = new Set(big.map((b) => b.index));
+  return { ...result, objects: result.objects.filter((_, i) => !drop.has(i)), errors };
+}
