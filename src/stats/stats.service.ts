@@ -135,6 +135,21 @@ export class StatsService {
     );
   }
 
+  /**
+   * A platform series counted over one whole span (from, to: periods), per category: the year's rate or
+   * median for series that do not add up over months, the sum of the months for those that do.
+   * @example await stats.whole(viewer, 'platform.takedown_rate', { from: '2026-01', to: '2026-12' })
+   */
+  async whole(viewer: AnyViewer, id: string, range: Required<PeriodRange>): Promise<Map<string, number>> {
+    const provider = providerOf(id, this.#providers);
+    if (!provider || !provider.available(viewer)) throw notFound('series', id.slice(0, 100));
+    const days = rangeDays(range) as { from: string; to: string };
+    const points = provider.whole ? await provider.whole(this.#db, viewer, days) : await provider.compute(this.#db, viewer, days);
+    const out = new Map<string, number>();
+    for (const p of points) out.set(p.category, provider.whole ? p.value : (out.get(p.category) ?? 0) + p.value);
+    return out;
+  }
+
   async #platform(viewer: AnyViewer, provider: PlatformProvider, range: PeriodRange): Promise<SeriesView> {
     if (!provider.available(viewer)) throw notFound('series', PLATFORM_PREFIX + provider.key);
     const today = dayInStatsZone(this.#now());

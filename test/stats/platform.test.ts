@@ -4,6 +4,7 @@ import type { Tlp } from '../../src/db/schema.ts';
 import type { SeriesView } from '../../src/stats/series.view.ts';
 import { as, makeMember, startHub, type TestHub, type TestMember } from '../support/app.ts';
 import { describeStorage } from '../support/storage.ts';
+import { addAction, type TestAction } from './actions.factory.ts';
 
 // Platform series against counts made here, by hand, from the world the test builds: which
 // organisation shared what, at which TLP, in which month (JST), and who may see it under the policy.
@@ -179,15 +180,7 @@ describeStorage('statistics: platform series within the policy', (backend) => {
 
   it('counts takedowns (rate, median time) and account freezes within the actions scope: hub all, a recipient its own', async () => {
     const db = hub.app.storage.db;
-    const action = (to: TestMember, kind: string, at: string, o: { status: 'sent' | 'done' | 'refused' | 'reappeared'; doneHours?: number; reopen?: number; frozen?: number; recovered?: number }) =>
-      db
-        .insertInto('actions')
-        .values({
-          kind, target_type: 'url', target_value: `http://x${randomUUID()}.example/`, target_key: `url:${randomUUID()}`, recipient: JSON.stringify({ org_id: to.org.id, name: to.org.name }), recipient_key: to.org.id,
-          status: o.status, notice_subject: 's', notice_text: 't', created_at: new Date(at), first_done_seconds: o.doneHours === undefined ? null : o.doneHours * 3600, reopen_count: o.reopen ?? 0,
-          amount_frozen_jpy: o.frozen ?? null, amount_recovered_jpy: o.recovered ?? null,
-        } as never)
-        .execute();
+    const action = (to: TestMember, kind: string, at: string, o: TestAction) => addAction(db, to, kind, at, o);
     await action(m.bank, 'takedown', '2026-10-02T00:00:00Z', { status: 'done', doneHours: 10 });
     await action(m.bank, 'takedown', '2026-10-05T00:00:00Z', { status: 'done', doneHours: 30 });
     await action(m.bank, 'takedown', '2026-10-08T00:00:00Z', { status: 'refused' });

@@ -13,6 +13,7 @@ import { ReportsService } from '../../src/stats/reports/reports.service.ts';
 import { hubViewer } from '../../src/stats/stats.module.ts';
 import { as, makeMember, startHub, type TestHub, type TestMember } from '../support/app.ts';
 import { describeStorage } from '../support/storage.ts';
+import { addAction } from './actions.factory.ts';
 
 // Periodic reports: headline figures counted here independently, HTML in both languages, a PDF printed
 // by Chromium that pdftotext reads back with those figures, and the schedule generating each report once.
@@ -24,6 +25,17 @@ const SHARES = [
   { org: 'telco', tlp: 'clear', at: '2026-10-28T01:00:00Z', n: 4 },
   { org: 'bank', tlp: 'amber', at: '2026-10-12T01:00:00Z', n: 3 },
   { org: 'telco', tlp: 'clear', at: '2025-10-09T01:00:00Z', n: 3 },
+] as const;
+// Takedowns addressed to the bank (the telco sees none): October 2026 done in 10 h and 30 h, one refused
+// (rate 66.7%, median 20 h); March 2026 done in 2 h; October 2025 one done in 5 h, one still open.
+// The year 2026: 3 of 4 done (75%, not the 83.3% mean of the monthly rates), median 10 h; 2025: 50%, 5 h.
+const TAKEDOWNS = [
+  { at: '2026-10-02T00:00:00Z', status: 'done', doneHours: 10 },
+  { at: '2026-10-05T00:00:00Z', status: 'done', doneHours: 30 },
+  { at: '2026-10-08T00:00:00Z', status: 'refused' },
+  { at: '2026-03-10T00:00:00Z', status: 'done', doneHours: 2 },
+  { at: '2025-10-06T00:00:00Z', status: 'done', doneHours: 5 },
+  { at: '2025-10-07T00:00:00Z', status: 'sent' },
 ] as const;
 
 function chromiumOrSkip(): string | undefined {
@@ -75,6 +87,8 @@ describeStorage('statistics: periodic reports', (backend) => {
       expect(res.statusCode, res.body).toBe(200);
       await hub.app.storage.db.updateTable('contributions').set({ created_at: new Date(s.at) }).where('ingest_id', '=', res.json().id).execute();
     }
+    for (const t of TAKEDOWNS) await addAction(hub.app.storage.db, bank, 'takedown', t.at, t);
+    await addAction(hub.app.storage.db, bank, 'account_freeze', '2026-10-11T00:00:00Z', { status: 'done', doneHours: 3, frozen: 1_200_000, recovered: 400_000 });
   });
   afterAll(async () => hub?.close());
 
@@ -116,11 +130,43 @@ describeStorage('statistics: periodic reports', (backend) => {
     expect(annual).toContain('Annual report — 2015');
     expect(annual).toContain('8,096 cases, 191 (2.4%) more than the year before');
     expect(annual).toContain('7,483 cases, 134 (1.8%) more than the year before');
+    expect(text).toContain('66.7%, 16.7 points higher than the same period of the year before');
     if (japaneseFonts()) {
       const ja = pdfText((await hub.app.stats.reports.render(await hubViewer(hub.app.storage.db), '2015', 'ja', 'pdf')).body).replace(/ /g, '');
       expect(ja).toContain('年次報告—2015年');
       expect(ja).toContain('8,096件（前年より191件（2.4%）増加）');
     }
+  });
+
+  it('reports takedowns and account freezes of the period to whom they were addressed; a year\'s rate and median are counted over the year', async () => {
+    const html = async (period: string, lang: 'en' | 'ja', key: string) => (await hub.server.inject({ method: 'GET', url: `/api/v1/stats/reports/${period}?lang=${lang}&format=html`, headers: as(key) })).body;
+    for (const key of [hub.adminKey, bank.key]) {
+      const oct = await html('2026-10', 'en', key);
+      expect(oct).toContain('Takedown requests and outcomes by month: Requested</strong>: 3 requests, 1 (50.0%) more than the same period of the year before');
+      expect(oct).toContain('Takedown rate by month of request: Done ÷ requested</strong>: 66.7%, 16.7 points higher than the same period of the year before');
+      expect(oct).toContain('Median time to takedown by month of request: Median hours to done</strong>: 20 hours, 15 (300.0%) more than the same period of the year before');
+      expect(oct).toContain('Amounts frozen and recovered by month: Frozen</strong>: 1,200,000 yen');
+      // By category: the outcomes, each against October 2025.
+      const by = oct.slice(oct.indexOf('By category'), oct.indexOf('Trends'));
+      expect(by).toContain('<td>Refused</td><td>1 request, 1 more than the same period of the year before</td>');
+      expect(by).toContain('<td>Done</td><td>2 requests, 1 (100.0%) more than the same period of the year before</td>');
+      expect(by).toContain('<td>Recovered</td><td>400,000 yen, 400,000 more than the same period of the year before</td>');
+      const year = await html('2026', 'en', key);
+      expect(year).toContain('Takedown rate by month of request: Done ÷ requested</strong>: 75%, 25.0 points higher than the year before');
+      expect(year).toContain('Median time to takedown by month of request: Median hours to done</strong>: 10 hours, 5 (100.0%) more than the year before');
+      expect(year).toContain('Takedown requests and outcomes by month: Requested</strong>: 4 requests, 2 (100.0%) more than the year before');
+      const ja = await html('2026', 'ja', key);
+      expect(ja).toContain('依頼月別のテイクダウン率：対応済み ÷ 依頼</strong>: 75%（前年より25.0ポイント上昇）');
+      expect(ja).toContain('月別の凍結額・被害回復額：凍結額</strong>: 120万円');
+    }
+    // The telco was sent none: its report counts 0 requests, and states no rate or median (not a 0% rate).
+    const theirs = await html('2026-10', 'en', telco.key);
+    const figures = theirs.slice(theirs.indexOf('The period in figures'), theirs.indexOf('Trends'));
+    expect(figures).toContain('Contributions by sector and month');
+    expect(figures).toContain('Takedown requests and outcomes by month: Requested</strong>: 0 requests, unchanged from the same period of the year before');
+    expect(figures).not.toContain('Takedown rate');
+    expect(figures).not.toContain('Median time to takedown');
+    expect(figures).toContain('Amounts frozen and recovered by month: Frozen</strong>: 0 yen');
   });
 
   it('generates the due reports on a schedule, each once even with two managers at it', async () => {

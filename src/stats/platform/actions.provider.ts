@@ -22,8 +22,10 @@ interface MonthRow {
   recovered: number | null;
 }
 
-async function actionMonths(db: Kysely<Database>, viewer: Viewer, range: PlatformRange): Promise<MonthRow[]> {
-  const r = await sql<MonthRow>`select ${bucketOf('a.created_at', 'month')} as period, a.kind = 'account_freeze' as freeze,
+// By month of request, or (whole) over the range as one period.
+async function actionMonths(db: Kysely<Database>, viewer: Viewer, range: PlatformRange, whole = false): Promise<MonthRow[]> {
+  const period = whole ? sql<string>`${range.from}::text` : bucketOf('a.created_at', 'month');
+  const r = await sql<MonthRow>`select ${period} as period, a.kind = 'account_freeze' as freeze,
       count(*)::int as requested,
       count(*) filter (where a.first_done_seconds is not null)::int as done,
       count(*) filter (where a.status = 'refused')::int as refused,
@@ -31,13 +33,13 @@ async function actionMonths(db: Kysely<Database>, viewer: Viewer, range: Platfor
       percentile_cont(0.5) within group (order by a.first_done_seconds) filter (where a.first_done_seconds is not null) as median,
       sum(a.amount_frozen_jpy) as frozen, sum(a.amount_recovered_jpy) as recovered
     from actions a where ${visibleAction(viewer)} and ${withinRange('a.created_at', range)}
-    group by 1, 2`.execute(db);
+    group by ${whole ? sql`2` : sql`1, 2`}`.execute(db);
   return r.rows.map((x) => ({ ...x, requested: Number(x.requested), done: Number(x.done), refused: Number(x.refused), reappeared: Number(x.reappeared) }));
 }
 
 const userOnly = (v: AnyViewer): boolean => v.kind === 'user';
 
-function provider(p: Omit<PlatformProvider, 'available' | 'compute' | 'bucket'> & { points(rows: readonly MonthRow[]): PlatformPoint[] }): PlatformProvider {
+function provider(p: Omit<PlatformProvider, 'available' | 'compute' | 'whole' | 'bucket'> & { points(rows: readonly MonthRow[]): PlatformPoint[] }): PlatformProvider {
   return {
     ...p,
     bucket: 'month',
@@ -45,6 +47,10 @@ function provider(p: Omit<PlatformProvider, 'available' | 'compute' | 'bucket'> 
     async compute(db, viewer, range) {
       if (viewer.kind !== 'user') return [];
       return p.points(await actionMonths(db, viewer, range));
+    },
+    async whole(db, viewer, range) {
+      if (viewer.kind !== 'user') return [];
+      return p.points(await actionMonths(db, viewer, range, true));
     },
   };
 }

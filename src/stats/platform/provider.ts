@@ -49,4 +49,6 @@ export interface PlatformProvider {
   categories(): readonly PlatformCategory[];
   /** Counts within the policy for the viewer. */
   compute(db: Kysely<Database>, viewer: AnyViewer, range: PlatformRange): Promise<PlatformPoint[]>;
+  /** Counts the whole range as one period (a year's rate or median is not made of its months'); the points' period is ignored. */
+  whole?(db: Kysely<Database>, viewer: AnyViewer, range: PlatformRange): Promise<PlatformPoint[]>;
 }

@@ -26,12 +26,21 @@ export interface Headline {
   readonly text: { readonly en: string; readonly ja: string };
 }
 
+/** One platform series broken down by category for the period. */
+export interface Detail {
+  readonly series: string;
+  readonly title: { readonly en: string; readonly ja: string };
+  readonly rows: readonly Headline[];
+}
+
 /** Everything a report shows. */
 export interface ReportData {
   readonly period: Period;
   readonly kind: 'monthly' | 'annual' | 'half_year';
   readonly generatedAt: Date;
   readonly headlines: readonly Headline[];
+  /** Each platform series' categories for the period, with their change (takedown outcomes, sectors, …). */
+  readonly details: readonly Detail[];
   /** Platform series over the twelve months (monthly reports) or the period's months (longer ones). */
   readonly trends: readonly SeriesView[];
   readonly published: readonly { readonly view: SeriesView; readonly period: string }[];
@@ -60,22 +69,44 @@ export async function gatherReport(stats: StatsService, analysis: ReportAnalysis
   const prevMonths = prev ? monthsBetween(prev.start.slice(0, 7), prev.end.slice(0, 7)) : [];
   const trendFrom = months.length === 1 ? shiftMonth(months[0]!, -11) : months[0]!;
   const headlines: Headline[] = [];
+  const details: Detail[] = [];
   const trends: SeriesView[] = [];
   for (const p of stats.providers.filter((x) => x.available(viewer) && x.bucket === 'month')) {
     // From the previous year's first month, so both sums are there; the trend shows the last 12 months or the period.
     const view = await stats.get(viewer, PLATFORM_PREFIX + p.key, { from: prevMonths[0] ?? months[0]!, to: months[months.length - 1]! });
+    // Counts add up over the months; a rate or a median of several months is counted over them as one span.
+    const additive = p.additive !== false;
+    const span = async (ms: readonly string[]): Promise<Map<string, number>> => {
+      if (ms.length === 0) return new Map();
+      if (!additive && ms.length > 1) return stats.whole(viewer, PLATFORM_PREFIX + p.key, { from: ms[0]!, to: ms[ms.length - 1]! });
+      const out = new Map<string, number>();
+      for (const v of view.values) if (ms.includes(v.period)) out.set(v.category, (out.get(v.category) ?? 0) + v.value);
+      return out;
+    };
+    const [cur, before] = [await span(months), await span(prevMonths)];
+    const figure = (key: string): { value: number; previous: number | null } | null => {
+      const value = cur.get(key) ?? (additive ? 0 : undefined);
+      if (value === undefined) return null; // no takedown requested: no rate, no median
+      const previous = before.get(key) ?? (additive && prevMonths.length ? 0 : null);
+      return { value, previous };
+    };
+    const line = (key: string, label: { en: string; ja: string }): Headline | null => {
+      const f = figure(key);
+      if (!f) return null;
+      const change = f.previous === null ? null : yearOverYear(f.value, f.previous, prevText!);
+      const phrase = (lang: Lang): string => phraseChange(f.value, p.unit, period.text, change, lang);
+      return { series: view.id, category: key, label, value: f.value, previous: f.previous, text: { en: phrase('en'), ja: phrase('ja') } };
+    };
     const heads = view.categories.filter((c) => c.key === 'total' || (c.parent === null && !view.categories.some((x) => x.key === 'total')));
-    // A rate or a median of several months is not the sum of the months: those head only monthly reports.
-    const headed = p.additive === false && months.length > 1 ? [] : heads;
-    for (const c of headed) {
-      const sum = (ms: readonly string[]): number => ms.reduce((a, m) => a + (view.values.find((v) => v.category === c.key && v.period === m)?.value ?? 0), 0);
-      const value = sum(months);
-      const previous = prevMonths.length ? sum(prevMonths) : null;
-      const change = previous === null ? null : yearOverYear(value, previous, prevText!);
-      const label = c.key === 'total' ? { en: p.titleEn, ja: p.titleJa } : { en: `${p.titleEn}: ${c.label.en}`, ja: `${p.titleJa}：${c.label.ja}` };
-      const phrase = (lang: Lang): string => phraseChange(value, p.unit, period.text, change, lang);
-      headlines.push({ series: view.id, category: c.key, label, value, previous, text: { en: phrase('en'), ja: phrase('ja') } });
+    for (const c of heads) {
+      const h = line(c.key, c.key === 'total' ? { en: p.titleEn, ja: p.titleJa } : { en: `${p.titleEn}: ${c.label.en}`, ja: `${p.titleJa}：${c.label.ja}` });
+      if (h) headlines.push(h);
     }
+    // Every category with a figure in either year, for the tables by category.
+    const rows = view.categories
+      .filter((c) => (cur.get(c.key) ?? 0) !== 0 || (before.get(c.key) ?? 0) !== 0)
+      .flatMap((c) => line(c.key, c.label) ?? []);
+    if (rows.length) details.push({ series: view.id, title: view.title, rows });
     trends.push({ ...view, values: view.values.filter((v) => v.period >= trendFrom), periods: view.periods.filter((x) => x >= trendFrom) });
   }
   const published: { view: SeriesView; period: string }[] = [];
@@ -92,6 +123,7 @@ export async function gatherReport(stats: StatsService, analysis: ReportAnalysis
     kind: period.kind === 'month' ? 'monthly' : period.kind === 'half_year' ? 'half_year' : 'annual',
     generatedAt: now,
     headlines,
+    details,
     trends,
     published,
     rootSources,

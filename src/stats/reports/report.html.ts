@@ -14,6 +14,7 @@ const T = {
     hub: 'Kessetsu fusion center',
     generated: 'Generated',
     headlines: 'The period in figures',
+    details: 'By category',
     trends: 'Trends',
     published: 'Published statistics',
     rootSources: 'Top root sources',
@@ -40,6 +41,7 @@ const T = {
     hub: '結節 フュージョンセンター',
     generated: '作成日時',
     headlines: '期間の概況',
+    details: '区分別の内訳',
     trends: '推移',
     published: '公表統計',
     rootSources: '主要な根源インフラ',
@@ -82,7 +84,7 @@ function periodTitle(d: ReportData, lang: Lang): string {
 function trendChart(v: SeriesView, lang: Lang): string {
   const cats = v.categories.filter((c) => v.values.some((x) => x.category === c.key && x.value !== 0)).slice(0, 8);
   const lines = cats.map((c) => ({ label: c.label[lang] || c.key, values: v.periods.map((p) => v.values.find((x) => x.category === c.key && x.period === p)?.value ?? null) }));
-  if (lines.length === 0) return `<p class="muted">${esc(T[lang].none)}</p>`;
+  if (lines.length === 0) return `<h3>${esc(v.title[lang])}</h3><p class="muted">${esc(T[lang].none)}</p>`;
   return lineChart({ title: v.title[lang], periods: v.periods, lines });
 }
 
@@ -119,6 +121,11 @@ export function renderReportHtml(d: ReportData, lang: Lang): string {
   const headlines = d.headlines.length
     ? `<ul class="headlines">${d.headlines.map((h) => `<li><strong>${esc(h.label[lang])}</strong>: ${esc(h.text[lang])}</li>`).join('')}</ul>`
     : `<p class="muted">${t.none}</p>`;
+  const details = d.details
+    .map((x) => `<h3>${esc(x.title[lang])}</h3><table><thead><tr><th>${t.category}</th><th>${t.value}</th></tr></thead><tbody>${x.rows
+      .map((r) => `<tr><td>${esc(r.label[lang] || r.category)}</td><td>${esc(r.text[lang])}</td></tr>`)
+      .join('')}</tbody></table>`)
+    .join('\n');
   const roots = d.rootSources.length
     ? `<table><thead><tr><th>#</th><th>${t.value}</th><th>${t.score}</th><th>${t.evidence}</th></tr></thead><tbody>${d.rootSources
         .map((r, i) => `<tr><td>${i + 1}</td><td><code>${esc(r.value.slice(0, 120))}</code> <span class="muted">${esc(r.kind)}</span></td><td>${formatNumber(r.score)}</td><td>${formatNumber(r.evidence.incidents)} ${t.incidents}, ${formatNumber(r.evidence.malware)} ${t.malware}, ${formatNumber(r.evidence.organisations)} ${t.orgs}${r.evidence.sectors.length ? ` (${esc(r.evidence.sectors.join(', '))})` : ''}</td></tr>`)
@@ -141,6 +148,7 @@ table { border-collapse: collapse; width: 100%; margin: 2mm 0; } th, td { border
 </style></head><body>
 <header><p class="muted">${t.hub}</p><h1>${esc(title)}</h1><p class="muted">${t.generated}: ${esc(d.generatedAt.toISOString())} · ${esc(d.period.start)} – ${esc(d.period.end)}</p></header>
 <section><h2>${t.headlines}</h2>${headlines}</section>
+${details ? `<section><h2>${t.details}</h2>${details}</section>` : ''}
 <section><h2>${t.trends}</h2>${d.trends.map((v) => trendChart(v, lang)).join('\n')}</section>
 ${d.published.length ? `<section><h2>${t.published}</h2>${d.published.map((p) => publishedBlock(p.view, p.period, lang)).join('\n')}</section>` : ''}
 <section><h2>${t.rootSources}</h2><p class="muted">${t.asOf}</p>${roots}</section>
