@@ -4,7 +4,7 @@ import type { Tlp } from '../../src/db/schema.ts';
 import type { SeriesView } from '../../src/stats/series.view.ts';
 import { as, makeMember, startHub, type TestHub, type TestMember } from '../support/app.ts';
 import { describeStorage } from '../support/storage.ts';
-import { addAction, type TestAction } from './actions.factory.ts';
+import { addAction, addHotlineEntry, type TestAction, type TestEntry } from './actions.factory.ts';
 
 // Platform series against counts made here, by hand, from the world the test builds: which
 // organisation shared what, at which TLP, in which month (JST), and who may see it under the policy.
@@ -204,6 +204,41 @@ describeStorage('statistics: platform series within the policy', (backend) => {
     expect((await hub.server.inject({ method: 'GET', url: '/api/v1/stats/series/platform.takedowns' })).statusCode).toBe(404);
     const rate = (await get('platform.takedown_rate', m.bank.key, q)).values.find((v) => v.category === 'rate')!;
     expect(rate.text.en).toBe('50%');
+  });
+
+  it('counts hotline reports by category and the deletion rate by month of request, for hotline operators and hub analysts only', async () => {
+    const db = hub.app.storage.db;
+    const operator = await makeMember(hub, { name: 'Internet Hotline Center', kind: 'government', role: 'hotline_operator' });
+    const to = m.telco;
+    const entries: TestEntry[] = [
+      { category: 'fraud_phishing', reports: ['2026-10-02T00:00:00Z', '2026-10-03T00:00:00Z'], asked: { at: '2026-10-04T00:00:00Z', to, removed: true } },
+      { category: 'fraud_phishing', reports: ['2026-10-05T00:00:00Z'], asked: { at: '2026-10-06T00:00:00Z', kind: 'forward', to } },
+      { category: 'obscenity', reports: ['2026-09-28T00:00:00Z'], asked: { at: '2026-10-01T00:00:00Z', to, removed: true } },
+      { category: 'drugs', reports: ['2026-10-10T00:00:00Z'], asked: { at: '2026-10-10T06:00:00Z', kind: 'police_case', to } },
+      { category: 'malware', reports: ['2026-10-11T00:00:00Z', '2026-10-31T16:00:00Z'] }, // the second is 1 November in Japan
+    ];
+    for (const e of entries) await addHotlineEntry(db, e);
+    // Counted here from the list: reports by category and JST month; deletion requests and forwards by month asked.
+    const jstMonth = (t: string) => new Date(Date.parse(t) + 9 * 3600_000).toISOString().slice(0, 7);
+    const reports = new Map<string, number>();
+    for (const e of entries) for (const t of e.reports) for (const k of [e.category, 'total']) reports.set(`${k}|${jstMonth(t)}`, (reports.get(`${k}|${jstMonth(t)}`) ?? 0) + 1);
+    const asked = entries.filter((e) => e.asked && e.asked.kind !== 'police_case');
+    const rate = (es: TestEntry[]) => Math.round((es.filter((e) => e.asked!.removed).length / es.length) * 1000) / 10;
+    const q = 'from=2026-09&to=2026-11';
+    for (const key of [hub.adminKey, operator.key]) {
+      expect(nonZero(await get('platform.hotline_reports', key, q))).toEqual(reports);
+      expect(nonZero(await get('platform.hotline_removals', key, q))).toEqual(new Map([['requested|2026-10', asked.length], ['removed|2026-10', asked.filter((e) => e.asked!.removed).length]]));
+      const rates = await get('platform.hotline_deletion_rate', key, q);
+      expect(nonZero(rates)).toEqual(new Map([['fraud_phishing|2026-10', rate(asked.filter((e) => e.category === 'fraud_phishing'))], ['obscenity|2026-10', 100], ['all|2026-10', rate(asked)]]));
+      expect(rates.values.find((v) => v.category === 'all')!.text.en).toBe('66.7%');
+    }
+    // Over a span as one period: the same entries, one rate.
+    const whole = await hub.app.stats.series.whole((await hub.app.auth.authenticate(operator.key))!, 'platform.hotline_deletion_rate', { from: '2026-09', to: '2026-11' });
+    expect(whole.get('all')).toBe(rate(asked));
+    for (const key of [m.bank.key, null]) {
+      const res = await hub.server.inject({ method: 'GET', url: '/api/v1/stats/series/platform.hotline_reports', headers: key ? as(key) : {} });
+      expect(res.statusCode).toBe(404);
+    }
   });
 
   it('exports a platform series as CSV in the import format, and charts it as SVG', async () => {

@@ -13,7 +13,7 @@ import { ReportsService } from '../../src/stats/reports/reports.service.ts';
 import { hubViewer } from '../../src/stats/stats.module.ts';
 import { as, makeMember, startHub, type TestHub, type TestMember } from '../support/app.ts';
 import { describeStorage } from '../support/storage.ts';
-import { addAction } from './actions.factory.ts';
+import { addAction, addHotlineEntry } from './actions.factory.ts';
 
 // Periodic reports: headline figures counted here independently, HTML in both languages, a PDF printed
 // by Chromium that pdftotext reads back with those figures, and the schedule generating each report once.
@@ -105,7 +105,7 @@ describeStorage('statistics: periodic reports', (backend) => {
       expect(en.body, who).toContain(`Contributions by sector and month</strong>: ${oct} contributions, ${oct - before} (${pct}%) more than the same period of the year before`);
       expect(en.body).toContain('<svg');
       expect(en.body).toContain('Monthly report — October 2026');
-      expect(en.body).toContain('Hotline reports by category and deletion rate'); // named as not yet counted on this hub
+      expect(en.body).toContain('Sensor accesses per sensor per day'); // named as not yet counted on this hub
       const ja = await hub.server.inject({ method: 'GET', url: '/api/v1/stats/reports/2026-10?lang=ja&format=html', headers: as(key) });
       expect(ja.body).toContain(`<html lang="ja">`);
       expect(ja.body).toContain(`業種別・月別の情報提供件数</strong>: ${oct}件（前年同期より${oct - before}件（${pct}%）増加）`);
@@ -138,7 +138,7 @@ describeStorage('statistics: periodic reports', (backend) => {
     }
   });
 
-  it('reports takedowns and account freezes of the period to whom they were addressed; a year\'s rate and median are counted over the year', async () => {
+  it('reports takedowns and account freezes to whom they were addressed, hotline results to hub analysts; a year\'s rate and median are counted over the year', async () => {
     const html = async (period: string, lang: 'en' | 'ja', key: string) => (await hub.server.inject({ method: 'GET', url: `/api/v1/stats/reports/${period}?lang=${lang}&format=html`, headers: as(key) })).body;
     for (const key of [hub.adminKey, bank.key]) {
       const oct = await html('2026-10', 'en', key);
@@ -167,6 +167,16 @@ describeStorage('statistics: periodic reports', (backend) => {
     expect(figures).not.toContain('Takedown rate');
     expect(figures).not.toContain('Median time to takedown');
     expect(figures).toContain('Amounts frozen and recovered by month: Frozen</strong>: 0 yen');
+    // Hotline results: in the reports of hub analysts (and hotline operators), not of members.
+    const isp = await makeMember(hub, { sector: 'telecom' });
+    await addHotlineEntry(hub.app.storage.db, { category: 'fraud_phishing', reports: ['2026-10-02T00:00:00Z', '2026-10-03T00:00:00Z'], asked: { at: '2026-10-04T00:00:00Z', to: isp, removed: true } });
+    await addHotlineEntry(hub.app.storage.db, { category: 'obscenity', reports: ['2026-10-05T00:00:00Z'], asked: { at: '2026-10-06T00:00:00Z', to: isp } });
+    const hubOct = await html('2026-10', 'en', hub.adminKey);
+    expect(hubOct).toContain('Hotline reports by category and month</strong>: 3 reports, 3 more than the same period of the year before');
+    expect(hubOct).toContain('Hotline deletion rate by category and month of request: All categories</strong>: 50%');
+    expect(hubOct).toContain('<td>Fraud and phishing</td><td>100%</td>');
+    expect(await html('2026-10', 'ja', hub.adminKey)).toContain('分類別・依頼月別のホットライン削除率：全分類</strong>: 50%');
+    expect(await html('2026-10', 'en', bank.key)).not.toContain('Hotline');
   });
 
   it('generates the due reports on a schedule, each once even with two managers at it', async () => {

@@ -1,12 +1,13 @@
 import { accountFreezes, frozenAmounts, takedownMedianTime, takedownRate, takedowns } from './actions.provider.ts';
 import { alertsDelivered } from './alerts.provider.ts';
+import { hotlineDeletionRate, hotlineRemovals, hotlineReports } from './hotline.provider.ts';
 import { contributionsBySector } from './contributions.provider.ts';
 import { indicatorsByType } from './indicators.provider.ts';
 import type { PlatformProvider } from './provider.ts';
 
 // The one place platform series are registered. Each area's series is added here when its source
 // lands on main: takedown rate and median time, account freezes (actions, issue 12: registered), hotline
-// reports by category and deletion rate (issue 15), sensor accesses per sensor per day (issue 14).
+// reports by category and deletion rate (issue 15: registered), sensor accesses per sensor per day (issue 14).
 
 /** Every platform series, in the order lists and reports show them. */
 export const PLATFORM_PROVIDERS: readonly PlatformProvider[] = [
@@ -18,6 +19,9 @@ export const PLATFORM_PROVIDERS: readonly PlatformProvider[] = [
   takedownMedianTime, // actions (issue 12)
   accountFreezes, // actions (issue 12)
   frozenAmounts, // actions (issue 12)
+  hotlineReports, // hotline (issue 15)
+  hotlineRemovals, // hotline (issue 15)
+  hotlineDeletionRate, // hotline (issue 15)
 ];
 
 /** Series ids of platform series start with this. */
