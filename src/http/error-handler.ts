@@ -57,6 +57,7 @@ export function installErrorHandler(app: FastifyInstance): void {
       const wait = (known.details as { retryAfter?: unknown; retry_after?: unknown } | null);
       const retry = typeof wait?.retryAfter === 'number' ? wait.retryAfter : wait?.retry_after;
       if ((known.status === 429 || known.status === 503) && typeof retry === 'number') reply.header('retry-after', String(retry));
+      if (known.status === 401 && !reply.hasHeader('www-authenticate')) reply.header('www-authenticate', 'Bearer realm="kessetsu"');
       const body: ErrorBody = { error: { code: known.code, message: known.message, details: known.details } };
       return reply.status(known.status).type('application/json').send(body);
     }

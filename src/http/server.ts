@@ -26,6 +26,7 @@ import { installSessionAuth } from '../sessions/session.hook.ts'; // sign-in (is
 import { sessionsRoutes } from '../sessions/sessions.routes.ts'; // sign-in (issue 13)
 import { webRoutes } from '../web/web.routes.ts'; // web interface (issue 13)
 import { isSensorKey } from '../sensors/sensor-key.ts'; // sense (issue 14)
+import { AppError } from '../shared/errors.ts';
 
 /** Options of the HTTP server that are not part of the config. */
 export interface ServerOptions {
@@ -92,6 +93,12 @@ export async function buildServer(app: App, opts: ServerOptions = {}): Promise<F
     const bearer = bearerOf(header);
     // Sensor keys (kss_…) are checked by the sensors area on the routes sensors use. // sense (issue 14)
     if (bearer && !isSensorKey(bearer)) req.viewer = await app.auth.authenticate(bearer, req.ip); // failures count per address (issue 10.7)
+    // Credentials the hub cannot read are refused, never answered as an anonymous view (issue 11.6);
+    // TAXII also takes HTTP basic (its own hook reads it).
+    else if (!bearer && !(/^Basic\b/i.test(header) && req.url.startsWith('/taxii2/'))) {
+      const scheme = /^\S*/.exec(header)![0].slice(0, 20);
+      throw new AppError('unauthorized', scheme ? `the Authorization scheme "${scheme}" is not accepted: send "Authorization: Bearer <API key>"` : 'empty Authorization header: send "Authorization: Bearer <API key>"', { scheme });
+    }
   });
   installSessionAuth(server, app.sessions); // sign-in (issue 13): cookie sessions for the web app, after the Bearer hook
   installInputGuard(server); // bad input (issue 10.8): NUL, lone surrogates and deep nesting are a 400 naming the field

@@ -56,4 +56,27 @@ describeStorage('collection entries read in windows', (backend) => {
     expect(short).toBeGreaterThan(0);
     expect(requests).toBeGreaterThanOrEqual(Math.ceil(36 / 7) - 1);
   });
+
+  it('a filtered read never answers an empty first page with more to come (issue 11.6)', async () => {
+    const viewer = await hub.app.auth.authenticate(reader.key);
+    const members = (await findCollection(hub.app.storage.db, viewer, MEMBERS_COLLECTION_ID, true))!;
+    // Only the last visible object matches: every scan window before it holds nothing for this filter.
+    const wanted = visible[visible.length - 1]!.id;
+    const q: EntryQuery = {
+      viewer,
+      inCollection: (alias) => collectionContribution(viewer, members, alias),
+      filter: { addedAfter: undefined, ids: [wanted], types: [], versions: { first: false, last: true, all: false, timestamps: [] }, specVersions: undefined },
+      after: undefined,
+      limit: 5,
+      withJson: true,
+      maxScan: 3,
+    };
+    const first = await pageEntries(hub.app.storage.db, q);
+    expect(first.rows.map((r) => r.id)).toEqual([wanted]);
+    expect(first.resume).toBeUndefined();
+    // A filter nothing matches: the first page is empty and says there is no more.
+    const none = await pageEntries(hub.app.storage.db, { ...q, filter: { ...q.filter, ids: ['indicator--00000000-0000-4000-8000-000000000000'] } });
+    expect(none.rows).toEqual([]);
+    expect(none.resume).toBeUndefined();
+  });
 });

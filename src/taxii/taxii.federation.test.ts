@@ -126,20 +126,24 @@ describeStorage('federation between two hubs over TAXII 2.1', (backend) => {
     for (const x of objects) expect(seen.has(x.id)).toBe(true);
   });
 
-  it('A pushes a collection to B’s inbox as B may receive it: never AMBER+STRICT or RED; a second push sends nothing', async () => {
+  it('A pushes a collection to B’s inbox as B may receive it: never AMBER+STRICT or RED, never B’s own objects; a second push sends nothing', async () => {
     const green = marked(indicator('pushed green'), 'green');
     const strict = indicator('pushed strict');
     const red = indicator('pushed red');
     await share(a, sharerA, [green], 'green');
     await share(a, sharerA, [strict], 'amber+strict', { orgs: [bOnA.org.id] });
     await share(a, sharerA, [red], 'red', { users: [bOnA.userId] });
+    // What B itself contributed to A (its partner organisation there) is never sent back to B (issue 11.6).
+    const fromB = marked(indicator('sent by B'), 'green');
+    await share(a, bOnA, [fromB], 'green');
     await addRemote(a.app.storage.db, { name: 'hub-b-inbox', url: `${baseB}${API}/collections/${inboxCollectionId(aOnB.org.id)}/`, partner: bOnA.org.id, secret: aOnB.key, auth: 'bearer' });
     const remote = await requireRemote(a.app.storage.db, 'hub-b-inbox');
     const first = await pushRemote(depsOf(a), remote, MEMBERS_COLLECTION_ID, { timeoutMs: 10_000, batch: 3 });
     expect(first.posted).toBeGreaterThan(0);
     expect(first.failed).toBe(0);
     expect(first.succeeded).toBe(first.posted);
-    const got = await contributionsOnB([green.id, strict.id, red.id]);
+    const got = await contributionsOnB([green.id, strict.id, red.id, fromB.id]);
+    expect(got.has(fromB.id)).toBe(false);
     expect(got.get(green.id)).toEqual({ org: aOnB.org.id, tlp: 'green' });
     expect(got.has(strict.id)).toBe(false);
     expect(got.has(red.id)).toBe(false);

@@ -14,6 +14,7 @@ import { findStatus } from './statuses.repository.ts';
 import { presentStatus, type StatusResource } from './status.presenter.ts';
 import { addToInbox } from './taxii.inbox.ts';
 import { STIX_MEDIA_TYPE } from './taxii.media.ts';
+import { tlpMarkingPage } from './tlp-markings.served.ts';
 import { decodeNext, encodeNext, parseFilter, queryBinding, type MatchField, type PageCursor, type TaxiiFilter } from './taxii.query.ts';
 
 /** A page ready to send: the JSON text and the X-TAXII-Date-Added-First/-Last values. */
@@ -97,6 +98,9 @@ export class TaxiiService {
     const fields = objectId === null ? ALL_FIELDS : shape === 'versions' ? VERSIONS_FIELDS : OBJECT_FIELDS;
     const parsed = parseFilter(query, fields);
     const inCollection = (alias: string) => collectionContribution(viewer, c, alias);
+    // The TLP 2.0 marking definitions every served object may reference are part of every collection (issue 11.6).
+    const marking = objectId === null || shape === 'manifest' ? undefined : tlpMarkingPage(objectId, shape, parsed);
+    if (marking) return marking;
     if (objectId !== null && (!STIX_ID.test(objectId) || !(await objectInCollection(this.#db, inCollection, objectId))))
       throw new AppError('not_found', `no object ${objectId.slice(0, 300)} in collection ${c.id}`, { object: objectId.slice(0, 300) });
     const filter: TaxiiFilter =

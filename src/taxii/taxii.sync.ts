@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database, OrgRow, Tlp } from '../db/schema.ts';
 import type { Viewer } from '../access/viewer.ts';
 import type { IngestService } from '../ingest/ingest.service.ts';
@@ -178,7 +178,9 @@ export async function pushRemote(deps: SyncDeps, remote: TaxiiRemoteRow, collect
   const collection = await findCollection(deps.db, viewer, collectionId, true);
   if (!collection) throw new Error(`collection ${collectionId} is unknown or not readable by the partner organisation of remote ${remote.name}`);
   const client = clientFor(remote, opts);
-  const inCollection = (alias: string) => collectionContribution(viewer, collection, alias, { federation: true });
+  // What the remote itself sent (its partner organisation's contributions) is never sent back to it (issue 11.6).
+  const inCollection = (alias: string) =>
+    sql<boolean>`(${collectionContribution(viewer, collection, alias, { federation: true })} and ${sql.ref(`${alias}.org_id`)} <> ${remote.partner_org_id})`;
   const batch = Math.min(opts.batch ?? 500, MAX_LIMIT);
   let after = decodeCursor(await findPushCursor(deps.db, remote.id, collection.id));
   const totals = { posted: 0, succeeded: 0, failed: 0, pending: 0 };
