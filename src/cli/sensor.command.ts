@@ -47,7 +47,17 @@ export function httpPoster(url: string, sensorId: string, key: string): BatchPos
   };
 }
 
-/** `kessetsu sensor replay|add|list`: sensors from the command line, against a running hub. */
+/**
+ * The last whole period of `days` days before `now`, ending at a UTC midnight (a weekly run on
+ * Monday morning drafts Monday to Sunday of the week before).
+ * @example lastPeriod(7, Date.parse('2026-12-07T03:00:00Z')) // { from: '2026-11-30T00:00:00.000Z', to: '2026-12-07T00:00:00.000Z' }
+ */
+export function lastPeriod(days: number, now: number): { from: string; to: string } {
+  const to = now - (now % 86_400_000);
+  return { from: new Date(to - days * 86_400_000).toISOString(), to: new Date(to).toISOString() };
+}
+
+/** `kessetsu sensor replay|add|list|summary`: sensors from the command line, against a running hub. */
 export function registerSensor(program: Command): void {
   const sensor = program.command('sensor').description('sensors: replay captures and honeypot logs into a running hub, register and list sensors');
 
@@ -104,6 +114,21 @@ export function registerSensor(program: Command): void {
       const body = { label: flags.label, kind: flags.kind, share_tlp: flags.tlp, public_summary: flags.publicSummary ?? false, ...(flags.cidr ? { address_space: flags.cidr.split(',').map((c) => c.trim()).filter(Boolean) } : {}) };
       const r = (await callApi(flags.url, flags.key, 'POST', '/api/v1/sensors', body)) as { id: string; key: string };
       process.stdout.write(`sensor ${r.id}\nkey ${r.key}\n(the key is shown this once)\n`);
+    });
+
+  sensor
+    .command('summary')
+    .description('draft the observation summary of the last whole period as an advisory (hub analysts; run it from cron for a periodic summary, then review and publish it)')
+    .option('--days <n>', 'length of the period in days, ending at the last UTC midnight', '7')
+    .option('--from <time>', 'start of the window (ISO 8601), instead of --days')
+    .option('--to <time>', 'end of the window (ISO 8601), with --from')
+    .requiredOption('--url <url>', 'the hub')
+    .requiredOption('--key <key>', "a hub analyst's API key")
+    .action(async (flags: { days: string; from?: string; to?: string; url: string; key: string }) => {
+      if ((flags.from === undefined) !== (flags.to === undefined)) throw new CliError('--from and --to go together', 2);
+      const window = flags.from && flags.to ? { from: flags.from, to: flags.to } : lastPeriod(Math.floor(positive('days', flags.days, 7)), Date.now());
+      const r = (await callApi(flags.url, flags.key, 'POST', '/api/v1/observations/summary', window)) as { id: string; title: { en: string } };
+      process.stdout.write(`draft advisory ${r.id}: ${r.title.en}\npublish it after review: POST /api/v1/advisories/${r.id}/publish\n`);
     });
 
   sensor

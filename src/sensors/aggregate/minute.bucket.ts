@@ -19,10 +19,10 @@ export const DEFAULT_LIMITS: BucketLimits = { maxSources: 250_000, maxTracked: 5
 /** What a source did in a minute, for scanner and backscatter detection. */
 export interface Tracked {
   packets: number;
-  /** Distinct destination addresses (capped at 16). */
-  readonly dsts: Set<Member>;
+  /** Distinct destination addresses (capped at 16; a small array, as most sources send a packet or two). */
+  readonly dsts: Member[];
   /** Distinct destination ports of probes, or source ports of backscatter (capped at 16). */
-  readonly ports: Set<number>;
+  readonly ports: number[];
   /** First destination port seen (the scanned service). */
   firstPort: number;
 }
@@ -46,12 +46,13 @@ function track(map: Map<Member, Tracked>, limit: number, src: Member, dst: Membe
   let t = map.get(src);
   if (!t) {
     if (map.size >= limit) return;
-    t = { packets: 0, dsts: new Set(), ports: new Set(), firstPort: port };
+    t = { packets: 1, dsts: dst !== null ? [dst] : [], ports: port >= 0 ? [port] : [], firstPort: port };
     map.set(src, t);
+    return;
   }
   t.packets++;
-  if (dst !== null && t.dsts.size < CAP) t.dsts.add(dst);
-  if (port >= 0 && t.ports.size < CAP) t.ports.add(port);
+  if (dst !== null && t.dsts.length < CAP && !t.dsts.includes(dst)) t.dsts.push(dst);
+  if (port >= 0 && t.ports.length < CAP && !t.ports.includes(port)) t.ports.push(port);
 }
 
 function bump<K>(m: Map<K, number>, k: K, n = 1): void {

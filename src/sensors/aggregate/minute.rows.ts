@@ -49,9 +49,18 @@ export function portName(k: number): string {
 
 /** The `keep` largest entries of a count map, largest first (ties by key, so results are stable). */
 export function top<K>(m: ReadonlyMap<K, number>, keep: number, name: (k: K) => string): { key: string; count: number }[] {
-  const all = [...m].map(([k, count]) => ({ key: name(k), count }));
-  if (all.length > keep) all.sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return all.length > keep ? all.slice(0, keep) : all;
+  if (m.size <= keep) return [...m].map(([k, count]) => ({ key: name(k), count }));
+  // Only entries at or above the keep-th largest count are named and sorted (a minute of a busy
+  // telescope has hundreds of thousands of sources, of which a hundred are kept).
+  const counts = new Float64Array(m.size);
+  let i = 0;
+  for (const n of m.values()) counts[i++] = n;
+  counts.sort();
+  const threshold = counts[counts.length - keep]!;
+  const all: { key: string; count: number }[] = [];
+  for (const [k, count] of m) if (count >= threshold) all.push({ key: name(k), count });
+  all.sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return all.slice(0, keep);
 }
 
 /**

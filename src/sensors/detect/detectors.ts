@@ -153,13 +153,13 @@ export class Detectors {
 
   #sources(b: MinuteBucket, out: Detection[]): void {
     const o = this.#opts;
-    for (const [src, t] of busiest(b.backscatter, (t) => t.dsts.size >= o.backscatterMinDsts && t.packets >= o.backscatterMinPackets, o.maxPerMinute)) {
+    for (const [src, t] of busiest(b.backscatter, (t) => t.dsts.length >= o.backscatterMinDsts && t.packets >= o.backscatterMinPackets, o.maxPerMinute)) {
       const victim = memberText(src);
-      out.push({ kind: 'backscatter', sensorId: b.sensorId, minute: b.minute, subject: victim, score: t.packets, details: { victim, packets: t.packets, sensor_addresses: t.dsts.size, attacked_ports: [...t.ports].sort((x, y) => x - y) } });
+      out.push({ kind: 'backscatter', sensorId: b.sensorId, minute: b.minute, subject: victim, score: t.packets, details: { victim, packets: t.packets, sensor_addresses: t.dsts.length, attacked_ports: [...t.ports].sort((x, y) => x - y) } });
     }
-    for (const [src, t] of busiest(b.probes, (t) => t.dsts.size >= o.scannerMinDsts || t.ports.size >= o.scannerMinPorts, o.maxPerMinute)) {
+    for (const [src, t] of busiest(b.probes, (t) => t.dsts.length >= o.scannerMinDsts || t.ports.length >= o.scannerMinPorts, o.maxPerMinute)) {
       const ip = memberText(src);
-      out.push({ kind: 'scanner', sensorId: b.sensorId, minute: b.minute, subject: ip, score: t.packets, details: { source: ip, packets: t.packets, sensor_addresses: t.dsts.size, ports: [...t.ports].sort((x, y) => x - y), first_port: t.firstPort } });
+      out.push({ kind: 'scanner', sensorId: b.sensorId, minute: b.minute, subject: ip, score: t.packets, details: { source: ip, packets: t.packets, sensor_addresses: t.dsts.length, ports: [...t.ports].sort((x, y) => x - y), first_port: t.firstPort } });
     }
     const seen = new Set<string>();
     for (const d of b.downloads.slice(0, o.maxPerMinute)) {
