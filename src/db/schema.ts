@@ -491,10 +491,24 @@ export interface NdaAcceptancesTable {
   accepted_at: Generated<Date>;
 }
 
+/** Where an invitation into a sharing group stands. */
+export type InvitationStatus = 'pending' | 'accepted' | 'declined' | 'withdrawn';
+
+export interface SharingGroupInvitationsTable {
+  group_id: string;
+  org_id: string;
+  status: Generated<InvitationStatus>;
+  invited_by: string | null;
+  invited_at: Generated<Date>;
+  responded_by: string | null;
+  responded_at: Date | null;
+}
+
 /** Keys and sessions tables (issue 10.7), merged into the Database type. */
 export interface Database {
   nda_versions: NdaVersionsTable;
   nda_acceptances: NdaAcceptancesTable;
+  sharing_group_invitations: SharingGroupInvitationsTable;
 }
 
 // Hotline (issue 15): entries per normalised URL, the reports behind them, actions taken, removal checks.
