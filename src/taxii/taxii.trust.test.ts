@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeStorage } from '../../test/support/storage.ts';
-import { makeMember, startHub, type TestHub, type TestMember } from '../../test/support/app.ts';
+import { joinGroup, makeMember, startHub, type TestHub, type TestMember } from '../../test/support/app.ts';
 import type { StixObject } from '../stix/stix.types.ts';
 import { TLP2_MARKING_IDS } from '../trust/tlp.ts';
 import { MEMBERS_COLLECTION_ID, PUBLIC_COLLECTION_ID, groupCollectionId, inboxCollectionId } from './taxii.collections.ts';
@@ -30,7 +30,8 @@ describeStorage('TAXII collections under the trust model', (backend) => {
     noNda = await makeMember(hub, { name: 'No NDA Lab', kind: 'academia', nda: false });
     const group = await hub.app.groups.create(await hub.app.auth.authenticate(sharer.key), { name: 'ISAC', members: [named.org.id, partner.org.id] });
     groupId = group.id;
-    hub.app.auth.invalidate();
+    await joinGroup(hub, groupId, named);
+    await joinGroup(hub, groupId, partner);
     for (const label of ['clear', 'green', 'amber', 'amberNamedOnly', 'strict', 'red', 'amberGroup', 'strictGroup']) o[label] = indicator(label);
     await share(hub, sharer, [o.clear!], 'clear');
     await share(hub, sharer, [o.green!], 'green');

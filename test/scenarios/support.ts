@@ -1,6 +1,6 @@
 import type { Viewer } from '../../src/access/viewer.ts';
 import type { IngestParams } from '../../src/ingest/ingest.params.ts';
-import { as, makeMember, type TestHub, type TestMember } from '../support/app.ts';
+import { as, joinGroup, makeMember, type TestHub, type TestMember } from '../support/app.ts';
 import { sharedData } from '../support/shared-data.ts';
 import type { Scenario } from './banking-campaign.scenario.ts';
 
@@ -40,6 +40,7 @@ export async function loadScenario(hub: TestHub, s: Scenario): Promise<ScenarioW
   });
   if (g.statusCode !== 201) throw new Error(`group: ${g.statusCode} ${g.body}`);
   const groupId = (g.json() as { id: string }).id;
+  for (const i of s.group) if (members[i] !== owner) await joinGroup(hub, groupId, members[i]!);
   hub.app.auth.invalidate();
   const viewers: Viewer[] = [];
   for (const m of members) viewers.push((await hub.app.auth.authenticate(m.key)) as Viewer);

@@ -77,3 +77,14 @@ export async function makeMember(hub: TestHub, o: OrgOverrides = {}): Promise<Te
 export function as(key: string): Record<string, string> {
   return { authorization: `Bearer ${key}` };
 }
+
+/**
+ * The member's organisation accepts its invitation into a sharing group, as its admin would (issue 10.7:
+ * another organisation joins a group only with its consent).
+ * @example await joinGroup(hub, groupId, bank)
+ */
+export async function joinGroup(hub: TestHub, groupId: string, m: TestMember): Promise<void> {
+  const v = await hub.app.auth.authenticate(m.key);
+  await hub.app.groups.respond({ ...v, role: 'org_admin' }, groupId, 'accept');
+  hub.app.auth.invalidate();
+}

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import type { Sector, Tlp } from '../../src/db/schema.ts';
 import { deterministicId } from '../../src/stix/deterministic-id.ts';
 import { describeStorage } from '../support/storage.ts';
-import { as, makeMember, startHub, type TestHub, type TestMember } from '../support/app.ts';
+import { as, joinGroup, makeMember, startHub, type TestHub, type TestMember } from '../support/app.ts';
 
 import { refCountable, refVisible, type RefContribution, type RefViewer } from './reference.ts';
 
@@ -41,6 +41,7 @@ describeStorage('trust property: what every viewer gets equals the reference', (
           const ids = [...new Set(g.map((i) => members[i % members.length]!.org.id))];
           const r = await hub.server.inject({ method: 'POST', url: '/api/v1/groups', headers: as(analyst.key), payload: { name: `g-${run}-${groupIds.length}`, members: ids } });
           expect(r.statusCode).toBe(201);
+          for (const id of ids) await joinGroup(hub, r.json().id, members.find((m) => m.org.id === id)!);
           groupIds.push(r.json().id);
           groupMembers.set(r.json().id, ids);
         }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Tlp } from '../../src/db/schema.ts';
 import { deterministicId } from '../../src/stix/deterministic-id.ts';
-import { as, makeMember, type TestHub, type TestMember } from '../support/app.ts';
+import { as, joinGroup, makeMember, type TestHub, type TestMember } from '../support/app.ts';
 
 /** The viewpoints of the trust table (issue 4). */
 export const VIEWPOINTS = ['contributor', 'sameSector', 'otherMember', 'namedOrg', 'groupMember', 'hubAnalyst', 'investigator', 'noNda', 'public'] as const;
@@ -26,7 +26,7 @@ export async function buildTrustWorld(hub: TestHub): Promise<TrustWorld> {
   const noNda = await makeMember(hub, { name: `No NDA Bank ${tag}`, sector: 'finance', nda: false });
   const g = await hub.server.inject({ method: 'POST', url: '/api/v1/groups', headers: as(contributor.key), payload: { name: `recipients ${tag}`, members: [groupMember.org.id] } });
   if (g.statusCode !== 201) throw new Error(`group: ${g.statusCode} ${g.body}`);
-  hub.app.auth.invalidate();
+  await joinGroup(hub, g.json().id, groupMember);
   return { members: { contributor, sameSector, otherMember, namedOrg, groupMember, hubAnalyst, investigator, noNda }, groupId: g.json().id };
 }
 
