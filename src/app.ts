@@ -23,6 +23,7 @@ import type { WarninglistsService } from './analysis/warninglists/warninglists.s
 import { createStats, type Stats, type StatsModuleOptions } from './stats/stats.module.ts'; // statistics (issue 16)
 import { SessionsService } from './sessions/sessions.service.ts'; // sign-in (issue 13)
 import { hubKeyLoader, type HubSigningKey } from './signing/hub-key.ts'; // neutralise (issue 12)
+import { AuditCheckpointer } from './audit/checkpoint.ts'; // audit (issue 10.9)
 import { sharePreviewHook } from './web/share.preview.ts'; // web interface (issue 13)
 import { createNeutralise, type Neutralise } from './cases/neutralise.module.ts'; // neutralise (issue 12)
 import { createHotline, type Hotline, type HotlineOptions } from './hotline/hotline.module.ts'; // hotline (issue 15)
@@ -67,6 +68,8 @@ export interface App {
   readonly hotline: Hotline;
   /** Sense (issue 14): sensors, their aggregates, detections and observation reports. */
   readonly sensors: Sensors;
+  /** Audit (issue 10.9): signed checkpoints of the audit chain's head; `serve` starts the periodic writer. */
+  readonly auditCheckpoints: AuditCheckpointer;
   /** Resolves when the observable index has been rebuilt from the database. */
   readonly indexReady: Promise<void>;
   /** Robustness (issue 10.5): parse workers, quotas and ceilings of ingests. */
@@ -128,6 +131,7 @@ export async function createApp(config: Config, opts: { storage?: Storage; migra
   const sessions = new SessionsService(db); // sign-in (issue 13)
   ingest.addHooks(sharePreviewHook(index, (key) => analysis.warninglists.match(key))); // web interface (issue 13): dry-run share preview
   const hubKey = hubKeyLoader(db, config); // neutralise (issue 12)
+  const auditCheckpoints = new AuditCheckpointer(db, hubKey, { intervalMs: config.auditCheckpointMinutes * 60_000, file: config.auditCheckpointFile }); // audit (issue 10.9)
   const neutralise = createNeutralise({ db, config, analysis, ingest, objects, history: feedback.history, hubKey }); // neutralise (issue 12)
   const hotline = createHotline({ db, enrichment: analysis.enrichment, ingest, neutralise, options: { reportsPerHour: config.hotlineReportsPerHour, powBits: config.hotlinePowBits, checkIntervalMs: config.hotlineCheckIntervalMinutes * 60_000, fetchTimeoutMs: config.hotlineFetchTimeoutMs, fetchAllowPrivate: config.hotlineFetchAllowPrivate, ...opts.hotline } }); // hotline (issue 15)
   feedback.wireAnalysis(analysis.warninglists); // feed back (issue 6): warninglists filter feeds; clusters in exports and history
@@ -162,6 +166,7 @@ export async function createApp(config: Config, opts: { storage?: Storage; migra
     nda, // keys and sessions (issue 10.7)
     hotline, // hotline (issue 15)
     sensors, // sense (issue 14)
+    auditCheckpoints, // audit (issue 10.9)
     indexReady,
     guards, // robustness (issue 10.5)
     async close() {
@@ -169,6 +174,7 @@ export async function createApp(config: Config, opts: { storage?: Storage; migra
       await sensors.close(); // sense (issue 14): the last minutes are written before the rest stops
       await ingest.drain();
       await guards.close(); // robustness (issue 10.5)
+      await auditCheckpoints.stop(); // audit (issue 10.9): a last signed checkpoint
       await feedback.close(); // feed back (issue 6)
       await stats.close(); // statistics (issue 16)
       await analysis.close(); // analyse (issue 5)

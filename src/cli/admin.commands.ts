@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { verifyAuditChain } from '../audit/audit.verify.ts';
+import { readWitnessFile, verifyCheckpoints, type AuditCheckpoint } from '../audit/checkpoint.ts';
 import { migrateToLatest } from '../db/migrator.ts';
 import type { OrgKind, Role, Sector } from '../db/schema.ts';
 import { findOrg, findOrgByName, listOrgs } from '../orgs/orgs.repository.ts';
@@ -128,16 +129,39 @@ export function registerAdmin(program: Command): void {
   const audit = program.command('audit').description('the hash-chained audit log');
   audit
     .command('verify')
-    .description('check every link of the audit chain; exit 1 naming the first broken entry')
+    .description('check every link of the audit chain and its signed checkpoints (a cut-off tail); exit 1 naming what does not hold')
     .option('--data <dir>', 'PGlite data folder', './data')
-    .action(async (flags: StorageFlags) => {
+    .option('--checkpoints <file>', 'also check the checkpoints of this witness file (KESSETSU_AUDIT_CHECKPOINT_FILE)')
+    .option('--max-age <minutes>', 'fail when the newest checkpoint is older than this (checkpoints deleted with the tail)')
+    .action(async (flags: StorageFlags & { checkpoints?: string; maxAge?: string }) => {
+      let witness: AuditCheckpoint[] = [];
+      const witnessProblems: string[] = [];
+      if (flags.checkpoints) {
+        try {
+          const read = readWitnessFile(flags.checkpoints);
+          witness = read.checkpoints;
+          witnessProblems.push(...read.problems);
+        } catch (err) {
+          throw new CliError(`cannot read ${flags.checkpoints}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        }
+      }
+      const maxAge = flags.maxAge === undefined ? undefined : Number(flags.maxAge);
+      if (maxAge !== undefined && !(maxAge > 0)) throw new CliError('--max-age must be a positive number of minutes');
       await withDirectApp(flags, async (app) => {
         const verdict = await verifyAuditChain(app.storage.db);
-        if (verdict.ok) {
-          process.stdout.write(`audit chain intact: ${verdict.entries} entries\n`);
-          return;
+        if (!verdict.ok) throw new CliError(`audit chain broken at entry ${verdict.brokenAt}: ${verdict.reason} (${verdict.entries} entries before it verified)`);
+        const report = await verifyCheckpoints(app.storage.db, await app.hubKey(), witness);
+        const problems = [...witnessProblems, ...report.problems];
+        if (maxAge !== undefined && (!report.newest || Date.now() - Date.parse(report.newest.at) > maxAge * 60_000)) {
+          problems.push(`the newest checkpoint is ${report.newest ? `of ${report.newest.at}` : 'missing'}, older than ${maxAge} minutes: checkpoints (and entries) may have been cut off`);
         }
-        throw new CliError(`audit chain broken at entry ${verdict.brokenAt}: ${verdict.reason} (${verdict.entries} entries before it verified)`);
+        if (problems.length) throw new CliError(`audit chain truncated or checkpoints do not hold:\n  ${problems.join('\n  ')}`);
+        process.stdout.write(`audit chain intact: ${verdict.entries} entries\n`);
+        process.stdout.write(
+          report.newest
+            ? `checkpoints: ${report.checked} verified; newest of ${report.newest.at} covers entry ${report.newest.head_seq}; ${report.uncovered} entries after it\n`
+            : 'checkpoints: none yet (the server writes them; entries can be cut off the end undetected until then)\n',
+        );
       });
     });
 }

@@ -49,6 +49,8 @@ export function registerServe(program: Command): void {
           out(`kessetsu: web sign-in at ${address}/ as any user above, password (shown once): ${password}`);
         }
       }
+      // Audit (issue 10.9): sign the chain's head now and every interval, so a cut-off tail is detected.
+      app.auditCheckpoints.start();
       out('kessetsu: ready');
       let stopping = false;
       const stop = async (): Promise<void> => {

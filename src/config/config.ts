@@ -86,6 +86,10 @@ export interface Limits {
   readonly maxLinesPerIngest: number;
   /** A running ingest whose node has not renewed its lease for this long is failed by any node. */
   readonly ingestLeaseMs: number;
+  /** Audit (issue 10.9): minutes between signed checkpoints of the audit chain's head (serve only; 0: none). */
+  readonly auditCheckpointMinutes: number;
+  /** Audit (issue 10.9): a file each checkpoint is also appended to (JSON lines), a witness kept outside the database. */
+  readonly auditCheckpointFile: string | undefined;
 }
 
 /** Options given on the command line; they win over the environment. */
@@ -192,6 +196,8 @@ function loadLimits(env: NodeJS.ProcessEnv): Limits {
     maxObjectsPerIngest: intFrom(env, 'KESSETSU_INGEST_MAX_OBJECTS', 1_000_000),
     maxLinesPerIngest: intFrom(env, 'KESSETSU_INGEST_MAX_LINES', 2_000_000),
     ingestLeaseMs: leaseSeconds * 1000,
+    auditCheckpointMinutes: intFrom(env, 'KESSETSU_AUDIT_CHECKPOINT_MINUTES', 10), // audit (issue 10.9)
+    auditCheckpointFile: env.KESSETSU_AUDIT_CHECKPOINT_FILE ? path.resolve(env.KESSETSU_AUDIT_CHECKPOINT_FILE) : undefined, // audit (issue 10.9)
   };
 }
 

@@ -504,8 +504,19 @@ export interface SharingGroupInvitationsTable {
   responded_at: Date | null;
 }
 
+/** A signed checkpoint of the audit chain's head (issue 10.9). */
+export interface AuditCheckpointsTable {
+  id: Generated<number>;
+  head_seq: number;
+  head_hash: string;
+  at: Date;
+  key_fingerprint: string;
+  signature: string;
+}
+
 /** Keys and sessions tables (issue 10.7), merged into the Database type. */
 export interface Database {
+  audit_checkpoints: AuditCheckpointsTable;
   nda_versions: NdaVersionsTable;
   nda_acceptances: NdaAcceptancesTable;
   sharing_group_invitations: SharingGroupInvitationsTable;
