@@ -20,7 +20,7 @@ export interface AuditCheckpoint {
 export interface CheckpointReport {
   /** Checkpoints examined (stored and, when given, from the witness file). */
   readonly checked: number;
-  /** The newest checkpoint seen, if any. */
+  /** The newest checkpoint that holds, if any. */
   readonly newest: { readonly head_seq: number; readonly at: string } | null;
   /** Entries after the newest checkpoint (not yet covered by a signature). */
   readonly uncovered: number;
@@ -89,10 +89,10 @@ export async function verifyCheckpoints(db: Kysely<Database>, key: HubSigningKey
       problems.push(`${label}: its signature is not the hub key's (${key.fingerprint}); forged or altered`);
       continue;
     }
-    if (!newest || c.head_seq > newest.head_seq || (c.head_seq === newest.head_seq && c.at > newest.at)) newest = c;
-    if (c.head_seq === 0) continue;
-    const hash = hashes.get(c.head_seq);
-    if (hash === undefined) {
+    const hash = c.head_seq === 0 ? GENESIS_HASH : hashes.get(c.head_seq);
+    if (hash === c.head_hash) {
+      if (!newest || c.head_seq > newest.head_seq || (c.head_seq === newest.head_seq && c.at > newest.at)) newest = c;
+    } else if (hash === undefined) {
       problems.push(
         c.head_seq > headSeq
           ? `${label}: the chain now ends at entry ${headSeq}; entries up to ${c.head_seq} were cut off the end`

@@ -57,8 +57,8 @@ describeStorage('issue 10.9: a cut-off audit tail is detected by signed checkpoi
     expect((await verifyCheckpoints(storage.db, key)).problems).toEqual([]);
     const witnessed = await verifyCheckpoints(storage.db, key, readWitnessFile(witness).checkpoints);
     expect(witnessed.problems).toEqual([expect.stringContaining('were cut off the end')]);
-    // And the newest stored checkpoint is older than the tail it should cover (what --max-age checks).
-    expect(witnessed.newest!.head_seq).toBe(second.head_seq);
+    // The newest checkpoint that still holds is the older one (what --max-age checks).
+    expect(witnessed.newest).toEqual({ head_seq: first.head_seq, at: first.at });
     expect((await verifyCheckpoints(storage.db, key)).newest).toEqual({ head_seq: first.head_seq, at: first.at });
   });
 
@@ -116,7 +116,7 @@ describe('kessetsu audit verify', () => {
     expect(cut.code).toBe(1);
     expect(cut.err).toMatch(/were cut off the end/);
     // With the stored checkpoints gone too, the database alone no longer vouches for a recent head.
-    expect(cut.err).toMatch(/newest checkpoint is of .*, older than 60 minutes|newest checkpoint is missing/);
+    expect(cut.err).toMatch(/newest checkpoint is missing/);
     expect(readFileSync(witness, 'utf8')).not.toContain('PRIVATE');
   });
 });
