@@ -56,6 +56,10 @@ export interface Config {
   readonly sensorRetentionDays: { readonly minute: number; readonly hour: number; readonly day: number };
   /** Robustness (issue 10.5–10.6): body, parse, quota and lease limits. */
   readonly limits: Limits;
+  /** Audit (issue 10.9): minutes between signed checkpoints of the audit chain's head (serve only; 0: none). */
+  readonly auditCheckpointMinutes: number;
+  /** Audit (issue 10.9): a file each checkpoint is also appended to (JSON lines), a witness kept outside the database. */
+  readonly auditCheckpointFile: string | undefined;
 }
 
 /** How much one member may ask of the hub at once, and how the hub guards itself (issue 10.5–10.6). */
@@ -86,10 +90,6 @@ export interface Limits {
   readonly maxLinesPerIngest: number;
   /** A running ingest whose node has not renewed its lease for this long is failed by any node. */
   readonly ingestLeaseMs: number;
-  /** Audit (issue 10.9): minutes between signed checkpoints of the audit chain's head (serve only; 0: none). */
-  readonly auditCheckpointMinutes: number;
-  /** Audit (issue 10.9): a file each checkpoint is also appended to (JSON lines), a witness kept outside the database. */
-  readonly auditCheckpointFile: string | undefined;
 }
 
 /** Options given on the command line; they win over the environment. */
@@ -170,6 +170,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     sensorRate: intFrom(env, 'KESSETSU_SENSOR_RATE', 1_000_000) || 1_000_000, // sense (issue 14)
     sensorRetentionDays: sensorRetention(env.KESSETSU_SENSOR_RETENTION), // sense (issue 14)
     limits: loadLimits(env), // robustness (issue 10.5–10.6)
+    auditCheckpointMinutes: intFrom(env, 'KESSETSU_AUDIT_CHECKPOINT_MINUTES', 10), // audit (issue 10.9)
+    auditCheckpointFile: env.KESSETSU_AUDIT_CHECKPOINT_FILE ? path.resolve(env.KESSETSU_AUDIT_CHECKPOINT_FILE) : undefined, // audit (issue 10.9)
   };
 }
 
@@ -196,8 +198,6 @@ function loadLimits(env: NodeJS.ProcessEnv): Limits {
     maxObjectsPerIngest: intFrom(env, 'KESSETSU_INGEST_MAX_OBJECTS', 1_000_000),
     maxLinesPerIngest: intFrom(env, 'KESSETSU_INGEST_MAX_LINES', 2_000_000),
     ingestLeaseMs: leaseSeconds * 1000,
-    auditCheckpointMinutes: intFrom(env, 'KESSETSU_AUDIT_CHECKPOINT_MINUTES', 10), // audit (issue 10.9)
-    auditCheckpointFile: env.KESSETSU_AUDIT_CHECKPOINT_FILE ? path.resolve(env.KESSETSU_AUDIT_CHECKPOINT_FILE) : undefined, // audit (issue 10.9)
   };
 }
 
