@@ -170,7 +170,7 @@ async function atScale(storage: Storage, label: string): Promise<void> {
   console.error(`${label} second run (nothing changed): ${JSON.stringify(second.ms)}`);
   report({
     bench: `analysis job (${label})`,
-    figure: `${(first.ms.total / 1000).toFixed(1)} s first run (load ${(first.ms.load / 1000).toFixed(1)}, compute ${(first.ms.compute / 1000).toFixed(1)}, write ${(first.ms.write / 1000).toFixed(1)}); ${(second.ms.total / 1000).toFixed(1)} s unchanged re-run; ${first.clusters.active} clusters, ${first.rootSources.stored} root sources`,
+    figure: `${(first.ms.total / 1000).toFixed(1)} s first run (load ${(first.ms.load / 1000).toFixed(1)}, compute ${(first.ms.compute / 1000).toFixed(1)}, write ${(first.ms.write / 1000).toFixed(1)}); ${(second.ms.total / 1000).toFixed(1)} s unchanged re-run; ${first.clusters.active} clusters, ${first.root_sources.stored} root sources`,
     target: '< 60 s',
     data: `${OBSERVABLES.toLocaleString('en')} observables over ${INCIDENTS.toLocaleString('en')} incidents, 1,000,000 edges scale, real warninglists`,
     command: CMD,

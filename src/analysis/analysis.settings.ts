@@ -137,23 +137,44 @@ export function mergeSettings(stored: unknown, base: AnalysisSettings = DEFAULT_
   return out as unknown as AnalysisSettings;
 }
 
+const snake = (name: string): string => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+const camel = (name: string): string => name.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+
+/**
+ * The settings as CLI and API print them: snake_case names like every JSON field (type names as keys stay).
+ * @example settingsJson(DEFAULT_ANALYSIS_SETTINGS).too_common // 1000
+ */
+export function settingsJson(s: AnalysisSettings): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(s)) {
+    if (k === 'decay') out[k] = Object.fromEntries(Object.entries(v as Record<string, DecaySetting>).map(([t, d]) => [t, { half_life_days: d.halfLifeDays }]));
+    else if (k === 'defaultDecay') out[snake(k)] = { half_life_days: (v as DecaySetting).halfLifeDays };
+    else out[snake(k)] = v;
+  }
+  return out;
+}
+
 /**
  * Applies one "name=value" assignment (CLI `--set`) to stored overrides; throws with the reason when
- * the name is unknown or the value is not a number. Nested: "decay.ipv4-addr=3", "keyWeights.url=0.8".
+ * the name is unknown or the value is not a number. Names as printed (too_common) or camelCase (tooCommon).
+ * Nested: "decay.ipv4-addr=3", "key_weights.url=0.8".
  */
 export function applySetting(stored: Record<string, unknown>, assignment: string): Record<string, unknown> {
   const eq = assignment.indexOf('=');
   if (eq <= 0) throw new Error(`"${assignment}": expected name=value`);
-  const name = assignment.slice(0, eq).trim();
+  const given = assignment.slice(0, eq).trim();
+  const dotAt = given.indexOf('.');
+  // Only the setting's own name changes spelling; a type after the dot (ipv4-addr) is kept as it is.
+  const name = dotAt > 0 ? camel(given.slice(0, dotAt)) + given.slice(dotAt) : camel(given);
   const raw = assignment.slice(eq + 1).trim();
   const out = { ...stored };
   if ((BOOLEAN_FIELDS as readonly string[]).includes(name)) {
-    if (raw !== 'true' && raw !== 'false') throw new Error(`${name}: expected true or false`);
+    if (raw !== 'true' && raw !== 'false') throw new Error(`${given}: expected true or false`);
     out[name] = raw === 'true';
     return out;
   }
   const value = raw === 'never' ? null : Number(raw);
-  if (value !== null && (!Number.isFinite(value) || value < 0)) throw new Error(`${name}: "${raw}" is not a non-negative number`);
+  if (value !== null && (!Number.isFinite(value) || value < 0)) throw new Error(`${given}: "${raw}" is not a non-negative number`);
   const dot = name.indexOf('.');
   if (dot > 0 && (name.startsWith('decay.') || name.startsWith('keyWeights.'))) {
     const group = name.slice(0, dot);
@@ -162,8 +183,8 @@ export function applySetting(stored: Record<string, unknown>, assignment: string
     out[group] = { ...prev, [key]: group === 'decay' ? { halfLifeDays: value } : value };
     return out;
   }
-  if (!(NUMBER_FIELDS as readonly string[]).includes(name)) throw new Error(`unknown setting "${name}"; known: ${[...NUMBER_FIELDS, ...BOOLEAN_FIELDS, 'decay.<type>', 'keyWeights.<type>'].join(', ')}`);
-  if (value === null) throw new Error(`${name}: "never" applies to decay.<type> only`);
+  if (!(NUMBER_FIELDS as readonly string[]).includes(name)) throw new Error(`unknown setting "${given}"; known: ${[...NUMBER_FIELDS, ...BOOLEAN_FIELDS].map(snake).concat('decay.<type>', 'key_weights.<type>').join(', ')}`);
+  if (value === null) throw new Error(`${given}: "never" applies to decay.<type> only`);
   out[name] = value;
   return out;
 }

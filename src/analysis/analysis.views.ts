@@ -35,7 +35,7 @@ export class AnalysisViews {
     await auditSensitiveReads(
       this.#db,
       viewer,
-      r.items.filter((i) => i.minRank >= 3).map((i) => ({ id: i.key, rank: i.minRank })),
+      r.items.filter((i) => i.min_rank >= 3).map((i) => ({ id: i.key, rank: i.min_rank })),
       'api.root-sources',
     );
     return {
@@ -61,7 +61,7 @@ export class AnalysisViews {
   }
 
   /** Active clusters with a member the viewer may see, newest first. */
-  async clusters(viewer: AnyViewer, o: { beforeId?: number | undefined; limit: number; now?: Date }): Promise<{ items: (ClusterView & { status: string; createdAt: string; updatedAt: string })[]; nextId: number | null }> {
+  async clusters(viewer: AnyViewer, o: { beforeId?: number | undefined; limit: number; now?: Date }): Promise<{ items: (ClusterView & { status: string; created_at: string; updated_at: string })[]; nextId: number | null }> {
     const s = this.#settings();
     const rows = await listVisibleClusters(this.#db, viewer, { beforeId: o.beforeId, limit: o.limit });
     const facts = await viewerClusterFacts(
@@ -72,7 +72,7 @@ export class AnalysisViews {
     );
     const items = rows.flatMap((r) => {
       const f = facts.get(Number(r.id));
-      return f ? [{ ...f, status: r.status, createdAt: r.created_at.toISOString(), updatedAt: r.updated_at.toISOString() }] : [];
+      return f ? [{ ...f, status: r.status, created_at: r.created_at.toISOString(), updated_at: r.updated_at.toISOString() }] : [];
     });
     return { items, nextId: rows.length === o.limit ? Number(rows[rows.length - 1]!.id) : null };
   }
@@ -86,15 +86,15 @@ export class AnalysisViews {
     const row = await findCluster(this.#db, id);
     if (!row) throw notFound('cluster', String(id));
     const history = {
-      mergedFrom: row.merged_from.map(Number),
-      splitFrom: row.split_from.map(Number),
-      mergedInto: row.merged_into === null ? null : Number(row.merged_into),
-      splitInto: row.split_into.map(Number),
+      merged_from: row.merged_from.map(Number),
+      split_from: row.split_from.map(Number),
+      merged_into: row.merged_into === null ? null : Number(row.merged_into),
+      split_into: row.split_into.map(Number),
     };
     if (row.status !== 'active') {
-      const successors = history.mergedInto !== null ? [history.mergedInto] : history.splitInto;
+      const successors = history.merged_into !== null ? [history.merged_into] : history.split_into;
       if (!isHub(viewer) && !(await anyVisibleMember(this.#db, viewer, successors))) throw notFound('cluster', String(id));
-      return { id, status: row.status, ...history, updatedAt: row.updated_at.toISOString() };
+      return { id, status: row.status, ...history, updated_at: row.updated_at.toISOString() };
     }
     const facts = (await viewerClusterFacts(this.#db, viewer, [id], { now, halfLifeDays: s.recencyHalfLifeDays, referralThreshold: s.referralThreshold, defaultConfidence: s.defaultConfidence })).get(id);
     if (!facts) throw notFound('cluster', String(id));
@@ -118,15 +118,15 @@ export class AnalysisViews {
       ...facts,
       status: row.status,
       ...history,
-      createdAt: row.created_at.toISOString(),
-      updatedAt: row.updated_at.toISOString(),
-      membersShown: members.map((m) => ({
+      created_at: row.created_at.toISOString(),
+      updated_at: row.updated_at.toISOString(),
+      members_shown: members.map((m) => ({
         id: m.object_id,
         type: m.object_type,
         name: m.name,
         tlp: TLP_LEVELS[Number(m.min_rank)] ?? 'red',
-        damage: m.object_type === 'incident' ? { amountJpy: m.amount_jpy, victims: m.victims, records: m.records } : undefined,
-        seenAt: m.seen_at ? new Date(m.seen_at).toISOString() : null,
+        damage: m.object_type === 'incident' ? { amount_jpy: m.amount_jpy, victims: m.victims, records: m.records } : undefined,
+        seen_at: m.seen_at ? new Date(m.seen_at).toISOString() : null,
         contributions: byObject.get(m.object_id) ?? [],
       })),
       truncated: members.length >= 500,

@@ -25,9 +25,9 @@ export interface Correlation {
   readonly kind: string;
   readonly warninglisted: readonly WarninglistHit[];
   readonly seen: { readonly objects: { id: string; type: string; tlp: string }[]; readonly organisations: number; readonly sectors: string[] } | null;
-  readonly connected: { readonly total: number; readonly tooCommon: boolean; readonly byType: Record<string, number>; readonly items: { id: string; type: string; name: string | null }[] } | null;
+  readonly connected: { readonly total: number; readonly too_common: boolean; readonly by_type: Record<string, number>; readonly items: { id: string; type: string; name: string | null }[] } | null;
   readonly clusters: number[];
-  readonly rootSource: { readonly score: number; readonly explanation: Explained } | null;
+  readonly root_source: { readonly score: number; readonly explanation: Explained } | null;
   readonly enrichment: Record<string, unknown>;
   readonly lifecycle: IndicatorLifecycle[];
   readonly explanation: string[];
@@ -39,17 +39,17 @@ export interface IngestCorrelationItem {
   readonly organisations: number;
   readonly sectors: string[];
   readonly connected: Record<string, number>;
-  readonly tooCommon: boolean;
+  readonly too_common: boolean;
 }
 
 /** What an ingest correlated with, as its contributor may learn it. */
 export interface IngestCorrelationSummary {
-  readonly ingestId: string;
-  readonly orgId: string;
+  readonly ingest_id: string;
+  readonly org_id: string;
   readonly checked: number;
   readonly correlated: number;
   readonly warninglisted: number;
-  readonly tooCommon: number;
+  readonly too_common: number;
   readonly items: IngestCorrelationItem[];
 }
 
@@ -84,7 +84,7 @@ export class CorrelationService {
       const info = this.#d.enrichment.ipInfo(ip.ip);
       if (info) Object.assign(out, { asn: info.asn, holder: info.holder, country: info.country, sources: info.sources });
     }
-    if (base.startsWith('domain-name:')) out.registrableDomain = this.#d.enrichment.registrableDomain(base.slice(12));
+    if (base.startsWith('domain-name:')) out.registrable_domain = this.#d.enrichment.registrableDomain(base.slice(12));
     if (base.startsWith('autonomous-system:')) {
       const asn = Number(base.slice(18));
       Object.assign(out, { holder: this.#d.enrichment.asnHolder(asn), country: this.#d.enrichment.asnCountry(asn) });
@@ -112,19 +112,19 @@ export class CorrelationService {
     const kind = splitKey(key)?.type ?? '';
     const hits = this.#d.warninglists.matchAll(key);
     const m = this.#d.index.match(viewer, key);
-    const seen = m ? { objects: m.objects.slice(0, 100), organisations: m.orgCount, sectors: m.sectors } : null;
+    const seen = m ? { objects: m.objects.slice(0, 100), organisations: m.org_count, sectors: m.sectors } : null;
     const base = { value, key, kind, warninglisted: hits, seen, enrichment: this.enrich(key) };
     if (hits.length) {
       return {
         ...base,
         connected: null,
         clusters: [],
-        rootSource: null,
+        root_source: null,
         lifecycle: [],
         explanation: [`${hits.map((h) => `on warninglist ${h.list} (${h.name})`).join('; ')}: never correlated, linked into clusters, scored as a root source or put in blocklists`],
       };
     }
-    if (!m) return { ...base, connected: null, clusters: [], rootSource: null, lifecycle: [], explanation: ['nothing you may see holds this value'] };
+    if (!m) return { ...base, connected: null, clusters: [], root_source: null, lifecycle: [], explanation: ['nothing you may see holds this value'] };
     const holders = m.objects.map((o) => o.id);
     const rows = await connectedCases(this.#d.db, viewer, holders, s.tooCommon + 1);
     const cases = new Map<string, ConnectedRow>();
@@ -161,16 +161,16 @@ export class CorrelationService {
       now,
     );
     const explanation = [
-      `reported by ${m.orgCount} organisation(s) you may count, sectors: ${m.sectors.join(', ') || 'none'}`,
+      `reported by ${m.org_count} organisation(s) you may count, sectors: ${m.sectors.join(', ') || 'none'}`,
       `${cases.size}${tooCommon ? '+' : ''} incident(s), malware, report(s) or sighting(s) you may see connect to it${tooCommon ? ` (too common: more than ${s.tooCommon}, not used to link clusters)` : ''}`,
     ];
     if (visibleClusters.length) explanation.push(`in cluster(s) ${visibleClusters.join(', ')}`);
     if (rootSource) explanation.push(`root-source score ${rootSource.score}`);
     return {
       ...base,
-      connected: { total: cases.size, tooCommon, byType, items: [...cases.values()].slice(0, 50).map((c) => ({ id: c.id, type: c.type, name: c.name })) },
+      connected: { total: cases.size, too_common: tooCommon, by_type: byType, items: [...cases.values()].slice(0, 50).map((c) => ({ id: c.id, type: c.type, name: c.name })) },
       clusters: visibleClusters,
-      rootSource: rootSource ? { score: rootSource.score, explanation: rootSource } : null,
+      root_source: rootSource ? { score: rootSource.score, explanation: rootSource } : null,
       lifecycle,
       explanation,
     };
@@ -198,7 +198,7 @@ export class CorrelationService {
       const m = this.#d.index.match(viewer, key, visible, countable);
       if (!m) continue;
       const others = m.objects.some((o) => !own.has(o.id));
-      if (m.orgCount >= 2 || others) correlated.push({ key, orgs: m.orgCount, sectors: m.sectors, holders: m.objects.map((o) => o.id) });
+      if (m.org_count >= 2 || others) correlated.push({ key, orgs: m.org_count, sectors: m.sectors, holders: m.objects.map((o) => o.id) });
     }
     correlated.sort((a, b) => b.orgs - a.orgs || a.key.localeCompare(b.key));
     const detailed = correlated.slice(0, MAX_CORRELATED_KEYS);
@@ -219,19 +219,19 @@ export class CorrelationService {
       for (const t of ids.values()) connected[t] = (connected[t] ?? 0) + 1;
       const common = ids.size > s.tooCommon;
       if (common) tooCommon++;
-      return { key: c.key, organisations: c.orgs, sectors: c.sectors, connected, tooCommon: common };
+      return { key: c.key, organisations: c.orgs, sectors: c.sectors, connected, too_common: common };
     });
     items.sort((a, b) => b.organisations - a.organisations || total(b.connected) - total(a.connected) || a.key.localeCompare(b.key));
     const summary: IngestCorrelationSummary = {
-      ingestId: ev.ingestId,
-      orgId: ev.org.id,
+      ingest_id: ev.ingestId,
+      org_id: ev.org.id,
       checked: keys.size,
       correlated: correlated.length,
       warninglisted,
-      tooCommon,
+      too_common: tooCommon,
       items: items.slice(0, MAX_ITEMS),
     };
-    if (correlated.length || warninglisted) await insertIngestCorrelation(this.#d.db, { ...summary, userId: viewer.userId });
+    if (correlated.length || warninglisted) await insertIngestCorrelation(this.#d.db, { ingestId: summary.ingest_id, orgId: summary.org_id, userId: viewer.userId, checked: summary.checked, correlated: summary.correlated, warninglisted, tooCommon, items: summary.items });
     return summary;
   }
 
@@ -241,13 +241,13 @@ export class CorrelationService {
     const row = await findIngestCorrelation(this.#d.db, ingestId, isHub(viewer) ? null : viewer.orgId);
     if (!row) throw notFound('correlation summary of ingest', ingestId);
     return {
-      ingestId: row.ingest_id,
-      orgId: row.org_id,
+      ingest_id: row.ingest_id,
+      org_id: row.org_id,
       checked: row.checked,
       correlated: row.correlated,
       warninglisted: row.warninglisted,
-      tooCommon: row.too_common,
-      items: row.items as IngestCorrelationItem[],
+      too_common: row.too_common,
+      items: (row.items as (IngestCorrelationItem & { tooCommon?: boolean })[]).map(({ tooCommon, ...i }) => ({ ...i, too_common: i.too_common ?? tooCommon ?? false })), // rows stored before snake_case
     };
   }
 }

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applySetting, DEFAULT_ANALYSIS_SETTINGS as S, mergeSettings } from './analysis.settings.ts';
+import { applySetting, DEFAULT_ANALYSIS_SETTINGS as S, mergeSettings, settingsJson } from './analysis.settings.ts';
+import { camelCaseKeys } from '../../test/support/casing.ts';
 import { indicatorKind, isActiveIndicator, lifecycleScore } from './lifecycle.ts';
 import { corroborate, priorityScore, rootScore, type ClusterFacts, type RootFacts } from './scoring.ts';
 
@@ -37,6 +38,14 @@ describe('lifecycle', () => {
     expect(() => applySetting({}, 'nope=1')).toThrow(/unknown setting "nope"/);
     expect(() => applySetting({}, 'tooCommon=-1')).toThrow(/not a non-negative number/);
     expect(mergeSettings({ tooCommon: 'lots', minEvidence: 2 })).toMatchObject({ tooCommon: 1000, minEvidence: 2 });
+  });
+
+  it('settings print and are set in snake_case, like every JSON field', () => {
+    const printed = settingsJson(mergeSettings(applySetting(applySetting({}, 'too_common=5'), 'key_weights.url=0.8')));
+    expect(camelCaseKeys(printed)).toEqual([]);
+    expect(printed).toMatchObject({ too_common: 5, key_weights: { url: 0.8 }, decay: { 'ipv4-addr': { half_life_days: 7 } }, default_decay: { half_life_days: 90 } });
+    expect(mergeSettings(applySetting({}, 'tooCommon=7')).tooCommon).toBe(7);
+    expect(() => applySetting({}, 'too_common=x')).toThrow('too_common: "x" is not a non-negative number');
   });
 });
 

@@ -41,9 +41,9 @@ describe.runIf(hasSharedData())('kessetsu analysis commands', () => {
     expect(body.enrichment.asn).toBe(15169);
     expect(cli(['root-sources', ...data]).out).toBe('nothing to show (run "kessetsu analyse" first?)\n');
     expect(JSON.parse(cli(['priorities', '--json', ...data]).out)).toEqual({ items: [] });
-    const bad = cli(['analyse', '--set', 'tooCommon=lots', ...data]);
+    const bad = cli(['analyse', '--set', 'too_common=lots', ...data]);
     expect(bad.code).toBe(2);
-    expect(bad.err).toContain('tooCommon: "lots" is not a non-negative number');
+    expect(bad.err).toContain('too_common: "lots" is not a non-negative number');
     expect(cli(['clusters', '--id', 'x', ...data]).code).toBe(2);
   });
 });

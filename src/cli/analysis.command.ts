@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Viewer } from '../access/viewer.ts';
 import type { App } from '../app.ts';
+import { settingsJson } from '../analysis/analysis.settings.ts';
 import { CliError, callApi, withDirectApp, type StorageFlags } from './cli-context.ts';
 
 // Analyse (issue 5): `kessetsu analyse`, `clusters`, `root-sources`, `priorities`, `correlate`,
@@ -60,7 +61,7 @@ export function registerAnalysis(program: Command): void {
     .alias('analyze')
     .description('run the analysis now: clusters with stable ids, root sources, priorities')
     .option('--data <dir>', 'PGlite data folder', './data')
-    .option('--set <name=value...>', 'change settings first (e.g. tooCommon=500, decay.ipv4-addr=3, referralThreshold=120)')
+    .option('--set <name=value...>', 'change settings first (e.g. too_common=500, decay.ipv4-addr=3, referral_threshold=120)')
     .option('--settings', 'print the settings and stop')
     .action(async (flags: StorageFlags & { set?: string[]; settings?: boolean }) => {
       await withDirectApp(
@@ -73,11 +74,11 @@ export function registerAnalysis(program: Command): void {
               throw new CliError((err as Error).message, 2);
             }
           }
-          if (flags.settings) return print(app.analysis.settings);
+          if (flags.settings) return print(settingsJson(app.analysis.settings));
           const r = await app.analysis.run('cli');
           process.stdout.write(
-            `run ${r.runId}: ${r.cases} members, ${r.keys} values; clusters ${r.clusters.active} active (${r.clusters.created} new, ${r.clusters.changed} changed, ${r.clusters.merged} merged, ${r.clusters.split} split, ${r.clusters.dissolved} dissolved); ` +
-              `root sources ${r.rootSources.stored} (${r.rootSources.warninglisted} warninglisted values left out); ${r.ms.total} ms\n`,
+            `run ${r.run_id}: ${r.cases} members, ${r.keys} values; clusters ${r.clusters.active} active (${r.clusters.created} new, ${r.clusters.changed} changed, ${r.clusters.merged} merged, ${r.clusters.split} split, ${r.clusters.dissolved} dissolved); ` +
+              `root sources ${r.root_sources.stored} (${r.root_sources.warninglisted} warninglisted values left out); ${r.ms.total} ms\n`,
           );
         },
         { index: true },
@@ -104,7 +105,7 @@ export function registerAnalysis(program: Command): void {
         r.items,
         (i) => {
           const e = i.evidence as { incidents: number; malware: number; organisations: number; sectors: string[] };
-          return `${i.score}\t${i.key}\t${e.incidents} incidents, ${e.malware} malware, ${e.organisations} orgs (${e.sectors.join(',')})${i.tooCommon ? '\ttoo common' : ''}`;
+          return `${i.score}\t${i.key}\t${e.incidents} incidents, ${e.malware} malware, ${e.organisations} orgs (${e.sectors.join(',')})${i.too_common ? '\ttoo common' : ''}`;
         },
         flags,
         r,
@@ -117,7 +118,7 @@ export function registerAnalysis(program: Command): void {
     const r = (await read(flags, `/api/v1/priorities?limit=${limit}${flags.referral ? '&referral=true' : ''}`, async (app, v) => ({
       items: (await app.analysis.views.priorities(v, { offset: 0, limit, referralOnly: flags.referral })).items,
     }))) as { items: Record<string, unknown>[] };
-    lines(r.items, (i) => `#${i.id}\t${i.score}${i.referralCandidate ? ' (referral)' : ''}\t¥${(i.damage as { amountJpy: number }).amountJpy.toLocaleString('en')}\t${i.organisations} orgs\t${(i.sectors as string[]).join(',')}`, flags, r);
+    lines(r.items, (i) => `#${i.id}\t${i.score}${i.referral_candidate ? ' (referral)' : ''}\t¥${(i.damage as { amount_jpy: number }).amount_jpy.toLocaleString('en')}\t${i.organisations} orgs\t${(i.sectors as string[]).join(',')}`, flags, r);
   });
 
   storage(program.command('correlate <value>').description('what one value correlates with, or why it never does')).action(async (value: string, flags: Flags) => {

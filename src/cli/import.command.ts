@@ -34,8 +34,8 @@ async function viewerFor(app: App, userId: string | undefined): Promise<Viewer> 
 
 function summarise(file: string, r: IngestReport): string {
   const c = r.counts;
-  const head = `${file}: ${r.status}${r.dryRun ? ' (dry run)' : ''}, format ${r.format}: ${c.objects} objects, ${c.created} created, ${c.updated} updated, ${c.unchanged} unchanged, ${c.rejected} rejected`;
-  const byType = r.byType ? `\n  would create by type: ${Object.entries(r.byType).map(([t, n]) => `${t} ${n}`).join(', ')}` : '';
+  const head = `${file}: ${r.status}${r.dry_run ? ' (dry run)' : ''}, format ${r.format}: ${c.objects} objects, ${c.created} created, ${c.updated} updated, ${c.unchanged} unchanged, ${c.rejected} rejected`;
+  const byType = r.by_type ? `\n  would create by type: ${Object.entries(r.by_type).map(([t, n]) => `${t} ${n}`).join(', ')}` : '';
   const errs = r.errors.slice(0, 10).map((e) => `\n  error ${e.where}: ${e.reason}`).join('');
   const warns = r.warnings.slice(0, 5).map((e) => `\n  warning ${e.where}: ${e.reason}`).join('');
   return head + byType + errs + warns;

@@ -42,7 +42,7 @@ function fromFastify(err: FastifyError): AppError | null {
       return new AppError('bad_request', `malformed request body: ${err.message}`);
   }
   if (err instanceof SyntaxError) return new AppError('bad_request', `malformed JSON body: ${err.message}`);
-  if (err.statusCode === 429) return new AppError('rate_limited', 'too many requests for this API key; slow down', { retryAfter: err.message });
+  if (err.statusCode === 429) return new AppError('rate_limited', 'too many requests for this API key; slow down', { retry_after: err.message });
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return new AppError('bad_request', err.message);
   return null;
 }
@@ -63,7 +63,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     }
     req.log.error({ err }, 'unexpected error');
     const body: ErrorBody = {
-      error: { code: 'internal', message: `internal error; quote request id ${req.id} when reporting it`, details: { requestId: req.id } },
+      error: { code: 'internal', message: `internal error; quote request id ${req.id} when reporting it`, details: { request_id: req.id } },
     };
     return reply.status(500).type('application/json').send(body);
   });

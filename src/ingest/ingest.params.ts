@@ -42,7 +42,7 @@ export interface IngestReport {
   readonly id: string;
   readonly status: 'pending' | 'running' | 'done' | 'failed';
   readonly format: string;
-  readonly dryRun: boolean;
+  readonly dry_run: boolean;
   readonly counts: IngestCounts;
   readonly errors: ParseIssue[];
   readonly warnings: ParseIssue[];
@@ -50,11 +50,11 @@ export interface IngestReport {
   readonly tlp: Readonly<Record<string, number>>;
   readonly summary: Readonly<Record<string, unknown>>;
   /** For dry runs: what would be created, by type. */
-  readonly byType?: Readonly<Record<string, number>>;
+  readonly by_type?: Readonly<Record<string, number>>;
   /** For dry runs: the observables and indicators that would be shared, with warninglist hits and duplicates (issue 13). */
   readonly preview?: unknown;
-  readonly createdAt: string;
-  readonly finishedAt: string | null;
+  readonly created_at: string;
+  readonly finished_at: string | null;
 }
 
 /** Default for anonymous counting by level. */

@@ -212,7 +212,7 @@ export class IngestService {
       await finishIngest(this.#db, id, { status: rejectedAll ? 'failed' : 'done', format: parsed.format, counts: { ...counts }, errors: capped(errors) });
       const extra: Record<string, unknown> = {};
       if (params.dryRun) for (const h of this.#hooks) if (h.dryRun) Object.assign(extra, await h.dryRun(viewer, prepared)); // share preview (issue 13)
-      return { ...(await this.report(viewer, id)), warnings: capped(allWarnings), tlp: tlpCounts, summary: parsed.summary ?? {}, byType, ...extra };
+      return { ...(await this.report(viewer, id)), warnings: capped(allWarnings), tlp: tlpCounts, summary: parsed.summary ?? {}, by_type: byType, ...extra };
     }
     const event = await this.#db.transaction().execute(async (trx) => {
       await lockKnowledgeWrites(trx);
@@ -253,14 +253,14 @@ export class IngestService {
       id: row.id,
       status: row.status,
       format: row.format,
-      dryRun: row.dry_run,
+      dry_run: row.dry_run,
       counts: { objects: c.objects ?? 0, created: c.created ?? 0, updated: c.updated ?? 0, unchanged: c.unchanged ?? 0, rejected: c.rejected ?? 0 },
       errors: row.errors as ParseIssue[],
       warnings: [],
       tlp: {},
       summary: {},
-      createdAt: row.created_at.toISOString(),
-      finishedAt: row.finished_at ? row.finished_at.toISOString() : null,
+      created_at: row.created_at.toISOString(),
+      finished_at: row.finished_at ? row.finished_at.toISOString() : null,
     };
   }
 

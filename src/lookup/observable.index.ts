@@ -34,7 +34,7 @@ export interface KeyMatch {
   /** Objects with a visible contribution: the observable itself and indicators whose pattern names it. */
   readonly objects: { readonly id: string; readonly type: string; readonly tlp: Tlp }[];
   /** Organisations and sectors that reported it, counted within the trust policy. */
-  readonly orgCount: number;
+  readonly org_count: number;
   readonly sectors: string[];
 }
 
@@ -230,7 +230,7 @@ export class ObservableIndex {
     return {
       key,
       objects: objs.map((o, i) => ({ id: this.#objects.id(o), type: this.#objects.type(o), tlp: TLP_LEVELS[ranks[i]!]! })),
-      orgCount: orgs.length,
+      org_count: orgs.length,
       sectors: sectors.sort(),
     };
   }

@@ -58,7 +58,7 @@ export function orgsRoutes(orgs: OrgsService): FastifyPluginAsyncTypebox {
 
     app.post('/api/v1/users/:id/keys', { schema: { tags, summary: 'Create an API key (answered once)', params: IdParams, body: Type.Optional(KeyCreate), response: { 201: ApiKeyCreated, ...errorResponses } } }, async (req, reply) => {
       const k = await orgs.createKey(userOf(req), req.params.id, req.body?.name ?? '');
-      return reply.status(201).send({ id: k.id, user_id: k.userId, name: k.name, prefix: k.prefix, created_at: k.createdAt.toISOString(), key: k.key });
+      return reply.status(201).send({ ...k, created_at: k.created_at.toISOString() });
     });
 
     app.get('/api/v1/users/:id/keys', { schema: { tags, summary: "List a user's API keys", params: IdParams, response: { 200: Page(ApiKey), ...errorResponses } } }, async (req) => ({

@@ -171,7 +171,7 @@ export class OrgsService {
     return this.#db.transaction().execute(async (trx) => {
       const row = await insertKey(trx, { user_id: userId, name, prefix: minted.prefix, hash: minted.hash });
       await appendAudit(trx, [{ actorUserId: actor?.userId ?? null, actorOrgId: actor?.orgId ?? null, action: 'key.create', targetType: 'api_key', targetId: row.id, details: { userId, prefix: row.prefix } }]);
-      return { id: row.id, userId, name: row.name, prefix: row.prefix, createdAt: row.created_at, key: minted.key };
+      return { id: row.id, user_id: userId, name: row.name, prefix: row.prefix, created_at: row.created_at, key: minted.key };
     });
   }
 

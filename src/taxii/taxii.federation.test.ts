@@ -69,7 +69,7 @@ describeStorage('federation between two hubs over TAXII 2.1', (backend) => {
     const remote = await requireRemote(b.app.storage.db, 'hub-a');
     const first = await pullRemote(depsOf(b), remote, { timeoutMs: 10_000 });
     expect(first.rejected).toBe(0);
-    expect(first.addedAfter).toMatch(/Z$/);
+    expect(first.added_after).toMatch(/Z$/);
 
     const got = await contributionsOnB(Object.values(o).map((x) => x.id));
     const tlpOf = (label: string) => got.get(o[label]!.id)?.tlp;
@@ -103,7 +103,7 @@ describeStorage('federation between two hubs over TAXII 2.1', (backend) => {
     await share(a, sharerA, objects, 'amber', { orgs: [bOnA.org.id] });
     await addRemote(b.app.storage.db, { name: 'hub-a-green', url: `${baseA}${API}/collections/${MEMBERS_COLLECTION_ID}`, partner: aOnB.org.id, secret: bOnA.key, maxTlp: 'green', defaultTlp: 'green' });
     const report = await pullRemote(depsOf(b), await requireRemote(b.app.storage.db, 'hub-a-green'), { timeoutMs: 10_000 });
-    expect(report.aboveAgreedTlp).toBeGreaterThanOrEqual(5);
+    expect(report.above_agreed_tlp).toBeGreaterThanOrEqual(5);
     const rows = await b.app.storage.db.selectFrom('contributions').select('tlp').where('object_id', 'in', objects.map((x) => x.id)).execute();
     // The first remote may have pulled them at AMBER in the meantime only if it ran; it did not.
     expect(rows).toEqual([]);

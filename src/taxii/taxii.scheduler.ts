@@ -54,7 +54,7 @@ export class TaxiiScheduler {
       if (!(await takeLease(db, remote.id, LEASE_SECONDS).catch(() => false))) continue;
       try {
         const report = await pullRemote({ db, ingest: this.#app.ingest, validator: this.#app.validator }, remote, { signal: this.#abort.signal });
-        this.#log.info({ remote: remote.name, stored: report.stored, rejected: report.rejected, aboveAgreedTlp: report.aboveAgreedTlp }, 'taxii pull done');
+        this.#log.info({ remote: remote.name, stored: report.stored, rejected: report.rejected, above_agreed_tlp: report.above_agreed_tlp }, 'taxii pull done');
       } catch (err) {
         this.#log.warn({ remote: remote.name, error: (err as Error).message }, 'taxii pull failed');
       } finally {

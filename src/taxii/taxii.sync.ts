@@ -31,8 +31,8 @@ export interface PullReport {
   readonly stored: number;
   readonly rejected: number;
   /** Objects marked above the TLP agreed with this remote, refused. */
-  readonly aboveAgreedTlp: number;
-  readonly addedAfter: string | null;
+  readonly above_agreed_tlp: number;
+  readonly added_after: string | null;
   readonly issues: readonly ParseIssue[];
 }
 
@@ -159,7 +159,7 @@ export async function pullRemote(deps: SyncDeps, remote: TaxiiRemoteRow, opts: C
     throw err;
   }
   await recordPull(deps.db, remote.id, { count: stored, error: null });
-  return { remote: remote.name, pages, fetched, stored, rejected, aboveAgreedTlp: above, addedAfter: state ?? null, issues };
+  return { remote: remote.name, pages, fetched, stored, rejected, above_agreed_tlp: above, added_after: state ?? null, issues };
 }
 
 function decodeCursor(text: string | undefined): PageCursor | undefined {

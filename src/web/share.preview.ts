@@ -47,7 +47,7 @@ export function sharePreviewHook(index: ObservableIndex, warninglist: (key: stri
           pattern: typeof data.pattern === 'string' ? data.pattern.slice(0, 500) : null,
           tlp: p.contribution.tlp,
           warninglist: hit ? { list: hit.list, name: hit.name } : null,
-          known: m ? { objects: m.objects.length, org_count: m.orgCount, sectors: m.sectors } : null,
+          known: m ? { objects: m.objects.length, org_count: m.org_count, sectors: m.sectors } : null,
         });
       }
       return { preview: { items, truncated: prepared.length > items.length && items.length >= MAX_ITEMS } };

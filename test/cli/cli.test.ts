@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPglite } from '../../src/db/database.ts';
 import { sql } from 'kysely';
+import { camelCaseKeys } from '../support/casing.ts';
 
 const MAIN = path.resolve(import.meta.dirname, '../../src/cli/main.ts');
 
@@ -81,6 +82,8 @@ describe('the kessetsu CLI', () => {
     expect(key.code, key.err).toBe(0);
     const keyId = JSON.parse(key.out).id;
     expect(JSON.parse(key.out).key).toMatch(/^ks_/);
+    expect(JSON.parse(key.out)).toMatchObject({ user_id: userId, created_at: expect.any(String) });
+    expect(camelCaseKeys(JSON.parse(key.out))).toEqual([]);
     expect(cli(['key', 'revoke', keyId, '--user', userId, '--data', dir]).code).toBe(0);
     const badKind = cli(['org', 'add', 'X', '--kind', 'bank', '--data', dir]);
     expect(badKind.code).toBe(2);

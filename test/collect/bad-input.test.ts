@@ -117,8 +117,8 @@ describeStorage('ingest refuses bad input clearly and writes nothing half', (bac
     const before = await count();
     const r = await post('format=stix&dry_run=true', bundleOf([goodIndicator(), goodIndicator()]));
     expect(r.statusCode).toBe(200);
-    expect(r.json().dryRun).toBe(true);
-    expect(r.json().byType.indicator).toBe(2);
+    expect(r.json().dry_run).toBe(true);
+    expect(r.json().by_type.indicator).toBe(2);
     expect(await count()).toBe(before);
   });
 

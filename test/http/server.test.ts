@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { describeStorage } from '../support/storage.ts';
 import { as, makeMember, startHub, type TestHub } from '../support/app.ts';
+import { camelCaseKeys, camelCaseSchemaProperties } from '../support/casing.ts';
 import { buildServer } from '../../src/http/server.ts';
 
 describeStorage('HTTP server: headers, logs, limits, metrics, docs', (backend) => {
@@ -44,6 +45,19 @@ describeStorage('HTTP server: headers, logs, limits, metrics, docs', (backend) =
     }
     expect(last).toBe(429);
     expect(body.error?.code).toBe('rate_limited');
+    expect(camelCaseKeys(body)).toEqual([]);
+  });
+
+  it('JSON field names are snake_case: OpenAPI schemas and the ingest report', async () => {
+    const doc = (await hub.server.inject({ method: 'GET', url: '/api/openapi.json' })).json();
+    expect(doc.openapi).toBe('3.1.0');
+    expect(camelCaseSchemaProperties(doc)).toEqual([]);
+    const report = JSON.stringify(doc.paths['/api/v1/ingest'].post.responses['200']);
+    for (const field of ['dry_run', 'by_type', 'created_at', 'finished_at']) expect(report).toContain(`"${field}"`);
+    const member = await makeMember(hub); // the admin key is rate-limited by the test above
+    const r = await hub.server.inject({ method: 'POST', url: '/api/v1/ingest?format=text&dry_run=true', headers: { ...as(member.key), 'content-type': 'text/plain' }, payload: 'C2 at 198.51.100.7' });
+    expect(r.json()).toMatchObject({ dry_run: true, by_type: expect.any(Object), created_at: expect.any(String) });
+    expect(camelCaseKeys(r.json())).toEqual([]);
   });
 
   it('serves the OpenAPI 3.1 document, the docs page and Prometheus metrics', async () => {

@@ -50,7 +50,7 @@ if (hasSharedData())
       const r = await get(w.hubAnalyst.key, '/api/v1/root-sources?limit=10');
       const first = r.items[0]!;
       expect(first.key).toBe(`ipv4-addr:${s.c2}`);
-      expect(first.evidence).toMatchObject({ incidents: 7, malware: 1, organisations: 7, sectors: ['critical_infrastructure', 'finance'], derivedOnly: false });
+      expect(first.evidence).toMatchObject({ incidents: 7, malware: 1, organisations: 7, sectors: ['critical_infrastructure', 'finance'], derived_only: false });
       // 7 incidents × 3 + 1 malware × 3 + (7 − 1) organisations × 2 + (2 − 1) sectors × 4, recency 1 (today)
       expect(first.score).toBeCloseTo(40, 0);
       expect((first.explanation as { terms: { term: string; points: number }[] }).terms.map((t) => [t.term, t.points])).toContainEqual(['incidents', 21]);
@@ -66,7 +66,7 @@ if (hasSharedData())
       expect((r.explanation as string[])[0]).toMatch(/warninglist public-dns-v4 .*never correlated/);
       const c2 = await get(w.members[0]!.key, `/api/v1/correlations?value=${s.c2}`);
       expect(c2.warninglisted).toEqual([]);
-      expect((c2.connected as { byType: Record<string, number> }).byType).toEqual({ incident: 5, malware: 1 });
+      expect((c2.connected as { by_type: Record<string, number> }).by_type).toEqual({ incident: 5, malware: 1 });
     });
 
     it('the campaign is one cluster, the unrelated pair another, lone incidents none', async () => {
@@ -87,11 +87,11 @@ if (hasSharedData())
     it('damage sums correctly and the campaign tops the priorities as a referral candidate', async () => {
       const r = await get(w.hubAnalyst.key, '/api/v1/priorities?limit=10');
       expect(r.items).toHaveLength(2);
-      const [top, second] = r.items as { damage: { amountJpy: number; victims: number }; members: { incidents: number }; referralCandidate: boolean; score: number }[];
-      expect(top!.damage).toEqual({ amountJpy: s.campaign.amountJpy, victims: s.campaign.victims, records: 0 });
+      const [top, second] = r.items as { damage: { amount_jpy: number; victims: number }; members: { incidents: number }; referral_candidate: boolean; score: number }[];
+      expect(top!.damage).toEqual({ amount_jpy: s.campaign.amountJpy, victims: s.campaign.victims, records: 0 });
       expect(top!.members.incidents).toBe(7);
-      expect(top!.referralCandidate).toBe(true);
-      expect(second!.damage.amountJpy).toBe(s.pair.amountJpy);
+      expect(top!.referral_candidate).toBe(true);
+      expect(second!.damage.amount_jpy).toBe(s.pair.amountJpy);
       expect(top!.score).toBeGreaterThan(second!.score);
     });
 
@@ -104,14 +104,14 @@ if (hasSharedData())
         expect(root.key).toBe(`ipv4-addr:${s.c2}`);
         // Incidents: only those it may see; organisations: all seven allowed anonymous counting.
         expect(root.evidence).toMatchObject({ incidents: visible.length, malware: 1, organisations: 7 });
-        const prio = (await get(key, '/api/v1/priorities?limit=5')).items as { id: number; damage: { amountJpy: number } }[];
+        const prio = (await get(key, '/api/v1/priorities?limit=5')).items as { id: number; damage: { amount_jpy: number } }[];
         const expected = visible.reduce((sum, v) => sum + damageOf(s, v), 0);
-        expect(prio.map((p) => p.damage.amountJpy)).toContain(expected);
-        const campaign = prio.find((p) => p.damage.amountJpy === expected)!;
+        expect(prio.map((p) => p.damage.amount_jpy)).toContain(expected);
+        const campaign = prio.find((p) => p.damage.amount_jpy === expected)!;
         const detail = await hub.server.inject({ method: 'GET', url: `/api/v1/clusters/${campaign.id}`, headers: as(key) });
         expect(detail.statusCode).toBe(200);
-        const body = detail.json() as { membersShown: { id: string; contributions: { organisation: { name: string } }[] }[] };
-        expect(body.membersShown.map((m) => m.id).sort()).toEqual([...visible.map((v) => s.campaign.incidentOf[v]!), s.campaign.malware].sort());
+        const body = detail.json() as { members_shown: { id: string; contributions: { organisation: { name: string } }[] }[] };
+        expect(body.members_shown.map((m) => m.id).sort()).toEqual([...visible.map((v) => s.campaign.incidentOf[v]!), s.campaign.malware].sort());
         // No name of an organisation it may not see, nor of an anonymous one other than itself, anywhere.
         const text = detail.body + JSON.stringify(root) + JSON.stringify(prio);
         names.forEach((n, j) => {
@@ -136,7 +136,7 @@ if (hasSharedData())
       expect(merged.clusters).toMatchObject({ active: 1, merged: 1 });
       expect(await idOf(s.pair.incidents[0]!)).toBe(campaign);
       const gone = await get(w.hubAnalyst.key, `/api/v1/clusters/${pair}`);
-      expect(gone).toMatchObject({ status: 'merged', mergedInto: campaign });
+      expect(gone).toMatchObject({ status: 'merged', merged_into: campaign });
       const top = (await get(w.hubAnalyst.key, '/api/v1/root-sources?limit=1')).items[0]!;
       expect(top.key).toBe(`ipv4-addr:${s.resolver}`);
 
@@ -147,8 +147,8 @@ if (hasSharedData())
       const c2 = await idOf(s.pair.incidents[0]!);
       expect(new Set([c1, c2, campaign]).size).toBe(3);
       const piece = await get(w.hubAnalyst.key, `/api/v1/clusters/${c1}`);
-      expect(piece.splitFrom).toContain(campaign);
-      expect(await get(w.hubAnalyst.key, `/api/v1/clusters/${campaign}`)).toMatchObject({ status: 'split', splitInto: expect.arrayContaining([c1, c2]) });
+      expect(piece.split_from).toContain(campaign);
+      expect(await get(w.hubAnalyst.key, `/api/v1/clusters/${campaign}`)).toMatchObject({ status: 'split', split_into: expect.arrayContaining([c1, c2]) });
     });
 
     it('the contributor learns on ingest that others reported its C2', async () => {

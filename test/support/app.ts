@@ -5,6 +5,7 @@ import { loadConfig } from '../../src/config/config.ts';
 import type { OrgKind, OrgRow, Role, Sector, Tlp } from '../../src/db/schema.ts';
 import { buildServer } from '../../src/http/server.ts';
 import { bootstrap } from '../../src/orgs/bootstrap.ts';
+import { watchCasing } from './casing.ts';
 import type { Backend } from './storage.ts';
 
 /** A running app on a fresh database, with its bootstrap admin. */
@@ -23,6 +24,7 @@ export async function startHub(backend: Backend, env: Record<string, string> = {
   const app = await createApp(config, { ...appOptions, storage });
   const first = await bootstrap(storage.db, app.orgs, undefined);
   const server = await buildServer(app, { logger: process.env.KESSETSU_TEST_LOG === '1' });
+  const casing = watchCasing(server);
   await server.ready();
   return {
     app,
@@ -33,6 +35,7 @@ export async function startHub(backend: Backend, env: Record<string, string> = {
       await server.close();
       await app.close();
       await storage.close();
+      casing.check();
     },
   };
 }

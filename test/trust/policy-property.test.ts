@@ -74,7 +74,7 @@ describeStorage('trust property: what every viewer gets equals the reference', (
         for (const v of viewers) {
           const headers = v.key ? as(v.key) : {};
           const look = await hub.server.inject({ method: 'POST', url: '/api/v1/lookup', headers, payload: { values } });
-          const items = new Map((look.json().items as { value: string; orgCount: number }[]).map((i) => [i.value, i]));
+          const items = new Map((look.json().items as { value: string; org_count: number }[]).map((i) => [i.value, i]));
           for (const value of values) {
             const cs = refs.get(value) ?? [];
             const visible = cs.filter((c) => refVisible(v.ref, c, groupMembers));
@@ -89,7 +89,7 @@ describeStorage('trust property: what every viewer gets equals the reference', (
             expect(items.has(value), `lookup ${value}`).toBe(expectSeen);
             if (expectSeen) {
               const countable = new Set(cs.filter((c) => refCountable(v.ref, c, groupMembers)).map((c) => c.orgId));
-              expect(items.get(value)!.orgCount, `orgCount ${value}`).toBe(countable.size);
+              expect(items.get(value)!.org_count, `org_count ${value}`).toBe(countable.size);
               expect(detail.json().reported_by.orgs).toBe(countable.size);
             }
           }

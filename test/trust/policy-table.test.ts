@@ -66,7 +66,7 @@ describeStorage('trust table: every TLP × viewpoint × read path', (backend) =>
     }
     const look = await hub.server.inject({ method: 'POST', url: '/api/v1/lookup', headers: as(world.members.investigator.key), payload: { values: [shared] } });
     const item = look.json().items[0];
-    expect(item.orgCount).toBe(1);
+    expect(item.org_count).toBe(1);
     expect(item.sectors).toEqual(['finance']);
   });
 });

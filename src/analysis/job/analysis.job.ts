@@ -29,13 +29,13 @@ export interface JobDeps {
 
 /** What one run did, with timings in milliseconds. */
 export interface RunReport {
-  readonly runId: number;
+  readonly run_id: number;
   readonly cases: number;
   readonly keys: number;
   readonly holders: number;
   readonly clusters: ClusterChanges;
-  readonly rootSources: { stored: number; rewritten: number; removed: number; warninglisted: number };
-  readonly linking: { keysLinking: number; warninglisted: number; tooCommon: number; edges: number; passThrough: number };
+  readonly root_sources: { stored: number; rewritten: number; removed: number; warninglisted: number };
+  readonly linking: { keys_linking: number; warninglisted: number; too_common: number; edges: number; pass_through: number };
   readonly ms: { load: number; compute: number; graph: number; clusters: number; roots: number; write: number; total: number };
 }
 
@@ -120,13 +120,13 @@ export async function runAnalysis(deps: JobDeps, trigger: string, now = new Date
     });
     const t3 = performance.now();
     const report: RunReport = {
-      runId,
+      run_id: runId,
       cases: cases.length,
       keys: graph.keys.length,
       holders: graph.holderSeqs.length,
       clusters: result.clusters,
-      rootSources: { ...result.stored, warninglisted: roots.warninglisted },
-      linking: clustered.stats,
+      root_sources: { ...result.stored, warninglisted: roots.warninglisted },
+      linking: { keys_linking: clustered.stats.keysLinking, warninglisted: clustered.stats.warninglisted, too_common: clustered.stats.tooCommon, edges: clustered.stats.edges, pass_through: clustered.stats.passThrough },
       ms: { load: Math.round(t1 - t0), compute: Math.round(t2 - t1), graph: Math.round(tGraph - t1), clusters: Math.round(tClusters - tGraph), roots: Math.round(tRoots - tClusters), write: Math.round(t3 - t2), total: Math.round(t3 - t0) },
     };
     await db.updateTable('analysis_runs').set({ status: 'done', finished_at: new Date(), stats: JSON.stringify(report) }).where('id', '=', runId).execute();

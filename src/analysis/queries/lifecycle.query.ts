@@ -10,8 +10,8 @@ export interface IndicatorLifecycle {
   /** Why it left blocklists: revoked, past valid_until, or decayed below the minimum score. */
   readonly reason: 'revoked' | 'valid_until' | 'decayed' | null;
   readonly kind: string;
-  readonly halfLifeDays: number | null;
-  readonly validUntil: string | null;
+  readonly half_life_days: number | null;
+  readonly valid_until: string | null;
   readonly confidence: number | null;
 }
 
@@ -48,6 +48,6 @@ export async function indicatorLifecycles(db: Kysely<Database>, ids: readonly st
   return [...facts].map(([id, f]) => {
     const active = isActiveIndicator(f, now, s);
     const reason = active ? null : f.revoked ? 'revoked' : f.validUntil && f.validUntil <= now ? 'valid_until' : 'decayed';
-    return { indicator: id, active, reason, kind: f.kind, halfLifeDays: halfLifeOf(f.kind, s), validUntil: f.validUntil ? f.validUntil.toISOString() : null, confidence: f.confidence };
+    return { indicator: id, active, reason, kind: f.kind, half_life_days: halfLifeOf(f.kind, s), valid_until: f.validUntil ? f.validUntil.toISOString() : null, confidence: f.confidence };
   });
 }

@@ -15,16 +15,16 @@ import { corroborate, priorityScore, type Explained } from '../scoring.ts';
 export interface ClusterView {
   readonly id: number;
   readonly score: number;
-  readonly referralCandidate: boolean;
+  readonly referral_candidate: boolean;
   readonly explanation: Explained;
-  readonly members: { readonly visible: number; readonly incidents: number; readonly byType: Record<string, number> };
-  readonly damage: { readonly amountJpy: number; readonly victims: number; readonly records: number };
+  readonly members: { readonly visible: number; readonly incidents: number; readonly by_type: Record<string, number> };
+  readonly damage: { readonly amount_jpy: number; readonly victims: number; readonly records: number };
   readonly organisations: number;
   readonly sectors: string[];
-  readonly firstSeen: string | null;
-  readonly lastSeen: string | null;
-  readonly mergedFrom: number[];
-  readonly splitFrom: number[];
+  readonly first_seen: string | null;
+  readonly last_seen: string | null;
+  readonly merged_from: number[];
+  readonly split_from: number[];
 }
 
 interface MemberAgg {
@@ -126,16 +126,16 @@ export async function viewerClusterFacts(
     out.set(id, {
       id,
       score: explained.score,
-      referralCandidate: explained.score >= o.referralThreshold,
+      referral_candidate: explained.score >= o.referralThreshold,
       explanation: explained,
-      members: { visible: Object.values(byType).reduce((s, n) => s + n, 0), incidents: byType.incident ?? 0, byType },
-      damage: { amountJpy: amount, victims, records },
+      members: { visible: Object.values(byType).reduce((s, n) => s + n, 0), incidents: byType.incident ?? 0, by_type: byType },
+      damage: { amount_jpy: amount, victims, records },
       organisations: new Set(countable.map((x) => x.org_id)).size,
       sectors,
-      firstSeen: first ? new Date(first).toISOString() : null,
-      lastSeen: last ? new Date(last).toISOString() : null,
-      mergedFrom: (m?.merged_from ?? []).map(Number),
-      splitFrom: (m?.split_from ?? []).map(Number),
+      first_seen: first ? new Date(first).toISOString() : null,
+      last_seen: last ? new Date(last).toISOString() : null,
+      merged_from: (m?.merged_from ?? []).map(Number),
+      split_from: (m?.split_from ?? []).map(Number),
     });
   }
   return out;
@@ -163,7 +163,7 @@ export async function rankPriorities(
       cands.map((c) => Number(c.id)),
       o,
     );
-    for (const v of facts.values()) if (!o.referralOnly || v.referralCandidate) found.push(v);
+    for (const v of facts.values()) if (!o.referralOnly || v.referral_candidate) found.push(v);
     found.sort((a, b) => b.score - a.score || a.id - b.id);
     const exhausted = cands.length < batch;
     const bound = exhausted ? -1 : cands[cands.length - 1]!.hub_score;

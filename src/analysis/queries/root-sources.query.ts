@@ -17,7 +17,7 @@ export interface RootSourceView {
   readonly kind: string;
   readonly value: string;
   readonly score: number;
-  readonly tooCommon: boolean;
+  readonly too_common: boolean;
   readonly explanation: Explained;
   readonly evidence: {
     readonly incidents: number;
@@ -27,13 +27,13 @@ export interface RootSourceView {
     readonly organisations: number;
     readonly sectors: string[];
     /** Visible objects pointing at the value, by STIX type. */
-    readonly objectKinds: Record<string, number>;
+    readonly object_kinds: Record<string, number>;
     /** Evidence reached only through a URL's host, a parent domain or an IP's AS. */
-    readonly derivedOnly: boolean;
+    readonly derived_only: boolean;
   };
-  readonly lastSeen: string | null;
+  readonly last_seen: string | null;
   /** The least restrictive TLP rank of the visible objects holding the value (for the audit). */
-  readonly minRank: number;
+  readonly min_rank: number;
 }
 
 interface FactsRow {
@@ -159,7 +159,7 @@ export async function rankRootSources(db: Kysely<Database>, viewer: AnyViewer, o
       kind: f.kind,
       value: p.key.slice(colon + 1),
       score: p.score,
-      tooCommon: f.too_common,
+      too_common: f.too_common,
       explanation: p.explained,
       evidence: {
         incidents: Number(f.incidents),
@@ -168,11 +168,11 @@ export async function rankRootSources(db: Kysely<Database>, viewer: AnyViewer, o
         sightings: Number(f.sightings),
         organisations: Number(f.orgs),
         sectors: [...(f.sectors ?? [])].sort(),
-        objectKinds: Object.fromEntries(Object.entries(f.kinds ?? {}).map(([t, n]) => [t, Number(n)])),
-        derivedOnly: f.direct !== true,
+        object_kinds: Object.fromEntries(Object.entries(f.kinds ?? {}).map(([t, n]) => [t, Number(n)])),
+        derived_only: f.direct !== true,
       },
-      lastSeen: f.last_seen ? new Date(f.last_seen).toISOString() : null,
-      minRank: Number(f.min_rank ?? 0),
+      last_seen: f.last_seen ? new Date(f.last_seen).toISOString() : null,
+      min_rank: Number(f.min_rank ?? 0),
     };
   });
   return { items, more: found.length > need || !exhausted };

@@ -26,8 +26,8 @@ export interface CsvSummary {
   columns?: Record<string, string>;
   profile?: string;
   rows: number;
-  rowsTaken: number;
-  rowsFailed: number;
+  rows_taken: number;
+  rows_failed: number;
   duplicates: number;
   counts: Record<string, number>;
 }
@@ -47,7 +47,7 @@ function describePlan(plan: ColumnPlan, header: readonly string[]): Record<strin
 
 // The state of one import, fed record by record: the first record is the header.
 class CsvSession {
-  readonly summary: CsvSummary = { rows: 0, rowsTaken: 0, rowsFailed: 0, duplicates: 0, counts: {} };
+  readonly summary: CsvSummary = { rows: 0, rows_taken: 0, rows_failed: 0, duplicates: 0, counts: {} };
   private mapper: CsvRowMapper | undefined;
   private readonly opts: { now: string; utcOffset: string };
   readonly headerWarnings: ParseIssue[] = [];
@@ -59,7 +59,7 @@ class CsvSession {
   feed(r: CsvRecord | CsvRecordError): CsvRowEvent | undefined {
     if ('error' in r) {
       this.summary.rows++;
-      this.summary.rowsFailed++;
+      this.summary.rows_failed++;
       return { line: r.line, objects: [], errors: [{ where: `line ${r.line}`, reason: r.error }], warnings: [] };
     }
     if (!this.mapper) return this.header(r);
@@ -87,8 +87,8 @@ class CsvSession {
   }
 
   private row(r: CsvRecord, mapped: MappedRow): CsvRowEvent | undefined {
-    if (mapped.errors.length > 0 && mapped.objects.length === 0 && !mapped.duplicate) this.summary.rowsFailed++;
-    else this.summary.rowsTaken++;
+    if (mapped.errors.length > 0 && mapped.objects.length === 0 && !mapped.duplicate) this.summary.rows_failed++;
+    else this.summary.rows_taken++;
     if (mapped.duplicate && mapped.errors.length === 0) this.summary.duplicates++;
     for (const t of mapped.types) this.summary.counts[t] = (this.summary.counts[t] ?? 0) + 1;
     if (mapped.objects.length === 0 && mapped.errors.length === 0 && mapped.warnings.length === 0) return undefined;

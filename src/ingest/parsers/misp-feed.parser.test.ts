@@ -41,8 +41,8 @@ describe.runIf(hasSharedData())('parseMispFeedDir on the malvuln feed', () => {
     const attrs: Record<string, number> = {};
     const objectAttrs: Record<string, number> = {};
     for (const e of events) {
-      add(attrs, e.result.summary?.attributesByType);
-      add(objectAttrs, e.result.summary?.objectAttributesByType);
+      add(attrs, e.result.summary?.attributes_by_type);
+      add(objectAttrs, e.result.summary?.object_attributes_by_type);
     }
     expect(attrs).toEqual({ text: 4969, comment: 1404, link: 2101, md5: 702, filename: 395, port: 610 });
     expect(objectAttrs).toEqual({ text: 2800, filename: 395, link: 1400, vulnerability: 702, port: 609 });

@@ -123,7 +123,7 @@ async function parseEventFile(file: string, root: string, entry: MispFeedEntry |
   } catch (e) {
     return failed(rel, e instanceof Error ? e.message : String(e));
   }
-  const uuid = asText(result.summary?.eventUuid)?.toLowerCase();
+  const uuid = asText(result.summary?.event_uuid)?.toLowerCase();
   if (entry?.uuid && uuid && uuid !== entry.uuid) notes.push({ where: rel, reason: `the event uuid ${uuid} is not the manifest's ${entry.uuid}` });
   return notes.length > 0 ? { ...result, warnings: [...notes, ...result.warnings] } : result;
 }

@@ -36,7 +36,7 @@ describe.runIf(hasSharedData())('parseMispEvent on the real MISP events', () => 
   it.each(Object.entries(ATTRIBUTE_TYPES))('%s: counts attributes by type as an independent count does', (file, expected) => {
     const r = parse(file);
     expect(r.format).toBe('misp');
-    expect(r.summary?.attributesByType).toEqual(expected);
+    expect(r.summary?.attributes_by_type).toEqual(expected);
     // Same ids however often and whenever the event is imported.
     const again = parseMispEvent(load(file), file, { now: '2030-06-01T00:00:00.000Z' });
     expect(again.objects.map((o) => o.id)).toEqual(r.objects.map((o) => o.id));
@@ -58,8 +58,8 @@ describe.runIf(hasSharedData())('parseMispEvent on the real MISP events', () => 
 
   it('object attributes are counted apart (existing_event: python Counter over Object[].Attribute[].type)', () => {
     const r = parse('existing_event.json');
-    expect(r.summary?.objectAttributesByType).toEqual({ filename: 15, sha1: 37, text: 37, 'ip-dst': 12, domain: 12 });
-    expect(r.summary?.objectsByName).toEqual({ file: 37, 'domain-ip': 12 });
+    expect(r.summary?.object_attributes_by_type).toEqual({ filename: 15, sha1: 37, text: 37, 'ip-dst': 12, domain: 12 });
+    expect(r.summary?.objects_by_name).toEqual({ file: 37, 'domain-ip': 12 });
   });
 
   it('a tlp:white event is CLEAR: result tlp, every object marked, the marking definition included', () => {
@@ -88,7 +88,7 @@ describe.runIf(hasSharedData())('parseMispEvent on the real MISP events', () => 
     // Five to_ids attributes: filename, md5, sha1, sha256, regkey|value.
     expect(ofType(r.objects, 'indicator')).toHaveLength(5);
     expect(report.object_refs).toEqual(expect.arrayContaining(r.objects.filter((o) => o.type !== 'report' && o.type !== 'marking-definition').map((o) => o.id)));
-    expect(summaryOf(r).creatorOrg).toBe('CIRCL');
+    expect(summaryOf(r).creator_org).toBe('CIRCL');
   });
 
   it('escapes backslashes and quotes in patterns (regkey|value)', () => {
@@ -160,10 +160,10 @@ describe.runIf(hasSharedData())('parseMispEvent on the real MISP events', () => 
     expect(sightings).toHaveLength(2);
     const s = sightings.find((x) => x.sighting_of_ref === 'indicator--5b6464ca-e73c-4707-9b8a-d0350acd0835')!;
     expect(s).toMatchObject({ count: 1, first_seen: '2019-02-27T07:52:30.000Z', last_seen: '2019-02-27T07:52:30.000Z' });
-    expect(summaryOf(r).falsePositiveSightings).toBe(3);
+    expect(summaryOf(r).false_positive_sightings).toBe(3);
     const expired = r.objects.find((o) => o.id === 'indicator--5b6464ca-e0a0-40e0-8e21-d0350acd0835')!;
     expect(expired.valid_until).toBe('2019-02-27T07:52:48.000Z'); // date_sighting 1551253968 of the type-2 sighting
-    expect(summaryOf(r)).toMatchObject({ creatorOrg: 'Synovus Financial', distribution: { level: 3, name: 'all communities' } });
+    expect(summaryOf(r)).toMatchObject({ creator_org: 'Synovus Financial', distribution: { level: 3, name: 'all communities' } });
     expect(ofType(r.objects, 'malware').map((m) => m.aliases)).toEqual([['Ursnif', 'CRM', 'Snifula', 'Papras']]);
   });
 

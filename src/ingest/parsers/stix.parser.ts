@@ -54,7 +54,7 @@ export function parseStix(input: Buffer | string | unknown, validator: StixValid
   const objects: StixObject[] = unstorable.size ? checked.objects.filter((o) => !unstorable.has(o)) : checked.objects;
   const errors = [...textErrors, ...checked.errors];
   if (errors.length && !opts.lenient) {
-    return { format, objects: [], errors, warnings, summary: { objects: total, rejectedAll: true }, textChecked: true };
+    return { format, objects: [], errors, warnings, summary: { objects: total, rejected_all: true }, textChecked: true };
   }
   return { format, objects, errors, warnings, summary: { objects: total }, textChecked: true };
 }

@@ -167,5 +167,5 @@ export function parseStix1(input: Buffer | string, where = 'stix1', options: Sti
   const objects = out.finish();
   const byType: Record<string, number> = {};
   for (const o of objects) byType[o.type] = (byType[o.type] ?? 0) + 1;
-  return { format: 'stix1', objects, errors: out.errors, warnings: out.warnings, tlp, summary: { title: childText(child(root, 'STIX_Header'), 'Title'), version: root.attrs.version, indicators: indicators.length, objectsByType: byType } };
+  return { format: 'stix1', objects, errors: out.errors, warnings: out.warnings, tlp, summary: { title: childText(child(root, 'STIX_Header'), 'Title'), version: root.attrs.version, indicators: indicators.length, objects_by_type: byType } };
 }

@@ -22,8 +22,8 @@ function Priorities() {
       <ol className="ranked">
         {data.items.map((c) => (
           <li key={c.id}>
-            <a href={href(`/analysis/clusters/${c.id}`)}>{t('analysis.clusterN', { id: c.id })}</a> — {t('analysis.score')} <strong>{formatNumber(c.score)}</strong> · {t('analysis.incidentsN', { count: c.members.incidents })} · {t('analysis.orgsN', { count: c.organisations })} · {t('analysis.damage', { amount: formatNumber(c.damage.amountJpy) })}
-            {c.referralCandidate ? <span className="pill">{t('analysis.referral')}</span> : null}
+            <a href={href(`/analysis/clusters/${c.id}`)}>{t('analysis.clusterN', { id: c.id })}</a> — {t('analysis.score')} <strong>{formatNumber(c.score)}</strong> · {t('analysis.incidentsN', { count: c.members.incidents })} · {t('analysis.orgsN', { count: c.organisations })} · {t('analysis.damage', { amount: formatNumber(c.damage.amount_jpy) })}
+            {c.referral_candidate ? <span className="pill">{t('analysis.referral')}</span> : null}
             <details>
               <summary>{t('analysis.why')}</summary>
               <Explanation explanation={c.explanation} />
@@ -49,8 +49,8 @@ function RootSources() {
           <a href={href(`/search?q=${encodeURIComponent(r.value)}`)}>
             <Data className="mono">{r.value}</Data>
           </a>{' '}
-          — {t('analysis.score')} <strong>{formatNumber(r.score)}</strong> · {t('analysis.incidentsN', { count: r.evidence.incidents })} · {t('analysis.orgsN', { count: r.evidence.organisations })} · {t('analysis.lastSeen')} {formatDateTime(r.lastSeen)}
-          {r.tooCommon ? <span className="pill">{t('analysis.tooCommon')}</span> : null}
+          — {t('analysis.score')} <strong>{formatNumber(r.score)}</strong> · {t('analysis.incidentsN', { count: r.evidence.incidents })} · {t('analysis.orgsN', { count: r.evidence.organisations })} · {t('analysis.lastSeen')} {formatDateTime(r.last_seen)}
+          {r.too_common ? <span className="pill">{t('analysis.tooCommon')}</span> : null}
           <details>
             <summary>{t('analysis.why')}</summary>
             <Explanation explanation={r.explanation} />
@@ -87,7 +87,7 @@ function Clusters() {
             <td>{t(`clusterStatus.${c.status ?? 'active'}`, { defaultValue: c.status ?? '' })}</td>
             <td>{formatNumber(c.score)}</td>
             <td>{formatNumber(c.members.visible)}</td>
-            <td>{formatDateTime(c.lastSeen)}</td>
+            <td>{formatDateTime(c.last_seen)}</td>
           </tr>
         ))}
       </tbody>

@@ -11,12 +11,12 @@ interface ClusterDetailView {
   readonly id: number;
   readonly status: string;
   readonly score?: number;
-  readonly referralCandidate?: boolean;
+  readonly referral_candidate?: boolean;
   readonly explanation?: { score: number; terms: ScoreTerm[]; factors: ScoreTerm[] };
   readonly organisations?: number;
-  readonly firstSeen?: string | null;
-  readonly lastSeen?: string | null;
-  readonly membersShown?: { id: string; type: string; name: string | null; tlp: string; seenAt: string | null }[];
+  readonly first_seen?: string | null;
+  readonly last_seen?: string | null;
+  readonly members_shown?: { id: string; type: string; name: string | null; tlp: string; seen_at: string | null }[];
   readonly evidence?: { kind: string; ref: string; weight: number }[];
 }
 
@@ -46,10 +46,10 @@ export function ClusterDetail({ id }: { id: number }) {
         <a href={href('/analysis')}>{t('analysis.back')}</a>
       </p>
       <h1>
-        {t('analysis.clusterN', { id })} {data.referralCandidate ? <span className="pill">{t('analysis.referral')}</span> : null}
+        {t('analysis.clusterN', { id })} {data.referral_candidate ? <span className="pill">{t('analysis.referral')}</span> : null}
       </h1>
       <p>
-        {t('analysis.status')}: {t(`clusterStatus.${data.status}`, { defaultValue: data.status })} · {t('analysis.score')} <strong>{formatNumber(data.score)}</strong> · {t('analysis.orgsN', { count: data.organisations ?? 0 })} · {t('analysis.lastSeen')} {formatDateTime(data.lastSeen)}
+        {t('analysis.status')}: {t(`clusterStatus.${data.status}`, { defaultValue: data.status })} · {t('analysis.score')} <strong>{formatNumber(data.score)}</strong> · {t('analysis.orgsN', { count: data.organisations ?? 0 })} · {t('analysis.lastSeen')} {formatDateTime(data.last_seen)}
       </p>
       {data.explanation ? (
         <Card title={t('analysis.priorityExplained')} id="cluster-explain">
@@ -58,7 +58,7 @@ export function ClusterDetail({ id }: { id: number }) {
       ) : null}
       <Card title={t('analysis.membersTitle')} id="cluster-members">
         <ul className="list">
-          {(data.membersShown ?? []).map((m) => (
+          {(data.members_shown ?? []).map((m) => (
             <li key={m.id}>
               <span className="type">{t(`stixTypes.${m.type}`, { defaultValue: m.type })}</span>{' '}
               <a href={href(`/objects/${m.id}`)}>

@@ -4,14 +4,14 @@ import type { ScoreTerm } from './Explanation.tsx';
 export interface ClusterView {
   readonly id: number;
   readonly score: number;
-  readonly referralCandidate: boolean;
+  readonly referral_candidate: boolean;
   readonly explanation: { score: number; terms: ScoreTerm[]; factors: ScoreTerm[] };
-  readonly members: { visible: number; incidents: number; byType: Record<string, number> };
-  readonly damage: { amountJpy: number; victims: number; records: number };
+  readonly members: { visible: number; incidents: number; by_type: Record<string, number> };
+  readonly damage: { amount_jpy: number; victims: number; records: number };
   readonly organisations: number;
   readonly sectors: string[];
-  readonly firstSeen: string | null;
-  readonly lastSeen: string | null;
+  readonly first_seen: string | null;
+  readonly last_seen: string | null;
   readonly status?: string;
 }
 
@@ -21,10 +21,10 @@ export interface RootSource {
   readonly kind: string;
   readonly value: string;
   readonly score: number;
-  readonly tooCommon: boolean;
+  readonly too_common: boolean;
   readonly explanation: { score: number; terms: ScoreTerm[]; factors: ScoreTerm[] };
   readonly evidence: { incidents: number; malware: number; reports: number; sightings: number; organisations: number; sectors: string[] };
-  readonly lastSeen: string | null;
+  readonly last_seen: string | null;
 }
 
 /** An alert in the inbox (GET /api/v1/inbox). */

@@ -41,7 +41,7 @@ function Priorities() {
       {data.items.map((c) => (
         <li key={c.id}>
           <a href={href(`/analysis/clusters/${c.id}`)}>{t('analysis.clusterN', { id: c.id })}</a> — {t('analysis.score')} {formatNumber(c.score)} · {t('analysis.incidentsN', { count: c.members.incidents })} · {t('analysis.orgsN', { count: c.organisations })}
-          {c.referralCandidate ? <span className="pill">{t('analysis.referral')}</span> : null}
+          {c.referral_candidate ? <span className="pill">{t('analysis.referral')}</span> : null}
         </li>
       ))}
     </ol>

@@ -20,7 +20,7 @@ export interface IngestReport {
   readonly counts: { objects: number; created: number; updated: number; unchanged: number; rejected: number };
   readonly warnings: { where: string; reason: string }[];
   readonly errors: { where: string; reason: string }[];
-  readonly byType?: Record<string, number>;
+  readonly by_type?: Record<string, number>;
   readonly preview?: { items: PreviewItem[]; truncated: boolean };
 }
 
