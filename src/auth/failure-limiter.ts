@@ -61,7 +61,7 @@ export class FailureLimiter {
     const b = this.#live(sourceOf(address));
     if (b && b.failures >= this.#o.maxFailures) {
       const retryAfter = Math.max(1, Math.ceil((b.resetAt - this.#now()) / 1000));
-      throw new AppError('rate_limited', `too many failed authentications from this address; try again in ${retryAfter} s`, { retryAfter });
+      throw new AppError('rate_limited', `too many failed authentications from this address; try again in ${retryAfter} s`, { retry_after: retryAfter });
     }
   }
 

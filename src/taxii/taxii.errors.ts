@@ -67,7 +67,7 @@ export function taxiiErrorBody(err: AppError, requestId: string): { status: numb
 export function sendTaxiiError(req: FastifyRequest, reply: FastifyReply, err: AppError): FastifyReply {
   const { status, body } = taxiiErrorBody(err, req.id);
   if (status === 401) reply.header('www-authenticate', 'Basic realm="kessetsu-taxii", charset="UTF-8"');
-  const wait = (err.details as { retryAfter?: unknown } | null)?.retryAfter;
+  const wait = (err.details as { retry_after?: unknown } | null)?.retry_after;
   if (status === 429 && typeof wait === 'number') reply.header('retry-after', String(wait));
   return reply.status(status).header('content-type', TAXII_MEDIA_TYPE).send(Buffer.from(JSON.stringify(body), 'utf8'));
 }
