@@ -115,14 +115,14 @@ describe('keyOfValue', () => {
     expect(() => keyOfValue('ipv4-addr', '198.51.100[.]300')).toThrow(/octet 4 is greater than 255/);
   });
 
-  it('refuses megabyte-long values of every kind quickly, with an ObservableError', () => {
-    const started = Date.now();
+  it('refuses megabyte-long values of every kind with an ObservableError', () => {
+    // How long it takes is not asserted (a 2 s bound failed CI once on a loaded machine); a
+    // super-linear normaliser would run into the test timeout.
     for (const kind of VALUE_KINDS) {
       for (const huge of ['1'.repeat(5_000_000), 'a-'.repeat(2_500_000), `${'a.'.repeat(2_500_000)}com`, `http://${'a'.repeat(5_000_000)}.com/`]) {
         expect(() => keyOfValue(kind, huge), kind).toThrow(ObservableError);
       }
     }
-    expect(Date.now() - started).toBeLessThan(2_000);
     expect(() => keyOfValue('url', `http://example.com/${'a'.repeat(70_000)}`)).toThrow(/longer than 65536/);
   });
 });

@@ -98,10 +98,10 @@ describe('refang of the other defanging styles', () => {
     fc.assert(fc.property(defanged, (s) => refang(refang(s)) === refang(s) && !refang(s).includes('[')), { numRuns: 2000, seed: 11 });
   });
 
-  it('copes with a large hostile input in linear time', () => {
+  it('copes with a large hostile input (no catastrophic backtracking: a quadratic pass would hit the test timeout)', () => {
     const big = '[.]'.repeat(200_000) + 'x dot '.repeat(50_000) + 'com';
-    const started = Date.now();
-    expect(refang(big).length).toBeGreaterThan(0);
-    expect(Date.now() - started).toBeLessThan(5000);
+    const out = refang(big);
+    expect(out.startsWith('.'.repeat(200_000))).toBe(true);
+    expect(out.endsWith('com')).toBe(true);
   });
 });

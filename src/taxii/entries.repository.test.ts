@@ -5,7 +5,7 @@ import type { StixObject } from '../stix/stix.types.ts';
 import { collectionContribution, findCollection, MEMBERS_COLLECTION_ID } from './taxii.collections.ts';
 import { pageEntries, type EntryQuery } from './entries.repository.ts';
 import type { PageCursor } from './taxii.query.ts';
-import { indicator, share } from './taxii.test-kit.ts';
+import { indicator, share } from '../../test/support/taxii.ts';
 
 // The windowed scan: a sparse collection (one visible object in three) read with small pages and a small
 // scan budget must give every visible entry once, in date_added order, and nothing else.

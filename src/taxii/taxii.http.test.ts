@@ -5,7 +5,7 @@ import { createApp } from '../app.ts';
 import { buildServer } from '../http/server.ts';
 import { MEMBERS_COLLECTION_ID, PUBLIC_COLLECTION_ID, inboxCollectionId } from './taxii.collections.ts';
 import { TAXII_MEDIA_TYPE } from './taxii.media.ts';
-import { API, call, indicator, listen, marked, share } from './taxii.test-kit.ts';
+import { API, call, indicator, listen, marked, share } from '../../test/support/taxii.ts';
 
 // The edges of the protocol: media types, authentication, hostile envelopes, DELETE, status after a restart.
 describeStorage('TAXII 2.1 server: media types, auth, bad input, delete', (backend) => {

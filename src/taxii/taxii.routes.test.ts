@@ -7,7 +7,7 @@ import { TLP2_MARKING_IDS } from '../trust/tlp.ts';
 import { deterministicId } from '../stix/deterministic-id.ts';
 import { MEMBERS_COLLECTION_ID, PUBLIC_COLLECTION_ID, inboxCollectionId } from './taxii.collections.ts';
 import { TAXII_MEDIA_TYPE } from './taxii.media.ts';
-import { API, call, indicator, listen, type Answer } from './taxii.test-kit.ts';
+import { API, call, indicator, listen, type Answer } from '../../test/support/taxii.ts';
 
 // The OASIS reference server's sample collection (medallion, trustgroup1 "High Value Indicator Collection"):
 // 8 objects, among them three versions of indicator--6770298f…, a TLP 1.0 marking definition and a

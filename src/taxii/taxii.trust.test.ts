@@ -4,7 +4,7 @@ import { joinGroup, makeMember, startHub, type TestHub, type TestMember } from '
 import type { StixObject } from '../stix/stix.types.ts';
 import { TLP2_MARKING_IDS } from '../trust/tlp.ts';
 import { MEMBERS_COLLECTION_ID, PUBLIC_COLLECTION_ID, groupCollectionId, inboxCollectionId } from './taxii.collections.ts';
-import { API, call, indicator, listen, share } from './taxii.test-kit.ts';
+import { API, call, indicator, listen, share } from '../../test/support/taxii.ts';
 
 // Who receives what through TAXII. One sharer shares at every level; the expectations are the rule of
 // DESIGN.md narrowed for machines: partners nothing above AMBER, AMBER+STRICT only to named organisations,

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeStorage } from '../support/storage.ts';
+import { hasTool } from '../support/tools.ts';
 import { as, makeMember, type TestHub, type TestMember } from '../support/app.ts';
 import { derivedSid, SID_BASE, SID_RANGE } from '../../src/feedback/feeds/sid.assigner.ts';
 import { ingestStix, startFeedbackHub } from './support.ts';
@@ -139,9 +140,12 @@ describeStorage('feed back: council feeds', (backend) => {
     expect(forC).toEqual(rules.filter((r) => !r.includes('strict.example')));
   });
 
-  it('the RPZ zone passes named-checkzone; URL hosts on warninglists are never blocked whole', async () => {
+  it.runIf(hasTool('named-checkzone', 'bind9-utils'))('the RPZ zone passes named-checkzone', async () => {
+    expect(checkZone((await get(hub, b.key, '/api/v1/export?format=rpz')).body)).toContain('OK');
+  });
+
+  it('the RPZ zone blocks hosts and ranges; URL hosts on warninglists are never blocked whole', async () => {
     const zone = (await get(hub, b.key, '/api/v1/export?format=rpz')).body;
-    expect(checkZone(zone)).toContain('OK');
     for (const owner of ['bad.example CNAME .', '*.bad.example CNAME .', '32.7.100.51.198.rpz-ip CNAME .', '24.0.113.0.203.rpz-ip CNAME .', '128.7.zz.db8.2001.rpz-ip CNAME .', 'evil-green.example CNAME .'])
       expect(zone.split('\n')).toContain(owner);
     expect(zone).not.toContain('docs.google.com');
@@ -150,7 +154,7 @@ describeStorage('feed back: council feeds', (backend) => {
     expect(zone).not.toContain('revoked.example');
   });
 
-  it('YARA: the rules file compiles with the real yara; rules that do not are left out and reported', async () => {
+  it.runIf(hasTool('yara', 'yara') && hasTool('yarac', 'yara'))('YARA: the rules file compiles with the real yara; rules that do not are left out and reported', async () => {
     const res = await get(hub, b.key, '/api/v1/export?format=yara');
     expect(res.headers['x-kessetsu-yara-compiled']).toBe('true');
     expect(res.headers['x-kessetsu-yara-skipped']).toBe('2');

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeStorage } from '../support/storage.ts';
+import { hasTool } from '../support/tools.ts';
 import { as, makeMember, type TestHub, type TestMember } from '../support/app.ts';
 import { verifyWebhook } from '../../src/feedback/outbox/webhook.signature.ts';
 import { phishingBundle, receiver, setMail, smtpSink, startFeedbackHub, waitFor, type Receiver, type SmtpSink } from './support.ts';
@@ -98,6 +99,7 @@ describeStorage('feed back: the whole loop', (backend) => {
     expect(rpzB.body).toContain('\nsecure-sakura.example CNAME .\n');
     const rpzC = await hub.server.inject({ method: 'GET', url: '/api/v1/export?format=rpz', headers: as(c.key) });
     expect(rpzC.body).not.toContain('sakura');
+    if (!hasTool('named-checkzone', 'bind9-utils')) return;
     const dir = mkdtempSync(path.join(os.tmpdir(), 'kessetsu-rpz-'));
     try {
       writeFileSync(path.join(dir, 'b.zone'), rpzB.body);

@@ -74,23 +74,20 @@ describe('ranges, domains, AS numbers', () => {
 });
 
 describe('a thousand subscriptions against a million values', () => {
-  it('stays linear: a million keys in a few seconds', () => {
+  it('matches a million keys against a thousand rules, each hit exactly once', () => {
     // Fixed-length codes of letters that no homoglyph rule rewrites (no r, n, v, m, w), so no brand's skeleton is inside another's.
     const letters = 'abcdefghijklopqstuxyz';
     const code = (n: number): string => `${letters[n % 21]}${letters[Math.floor(n / 21) % 21]}${letters[Math.floor(n / 441)]}`;
     const rules = Array.from({ length: 1000 }, (_, i) => asset({ keywords: [`brand${code(i)}`], cidrs: [`10.${i % 256}.${Math.floor(i / 256)}.0/24`] }));
     const m = new AssetMatcher(rules);
-    const t0 = performance.now();
     let hits = 0;
     for (let i = 0; i < 500_000; i++) {
       hits += m.match(`domain-name:host.brand${code(i % 2000)}.example`).length;
       const j = i % 1000;
       hits += m.match(`ipv4-addr:10.${j % 256}.${Math.floor(j / 256)}.5`).length;
     }
-    const ms = performance.now() - t0;
     // Domains name one of the 1000 brands when i % 2000 < 1000 (half of them); every address falls in exactly one /24.
     expect(hits).toBe(250_000 + 500_000);
-    expect(ms).toBeLessThan(20_000);
   });
 
   it('Aho–Corasick finds overlapping patterns', () => {

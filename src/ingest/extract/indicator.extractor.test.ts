@@ -147,13 +147,10 @@ describe('extractIndicators on hand-made text', () => {
     expect(found).toEqual([{ kind: 'ipv4-addr', raw: '8.8.8.8', value: '8.8.8.8', offset: 0 }]);
   });
 
-  it('stays linear on hostile single-line input (no catastrophic backtracking)', () => {
-    const hostile = ['a.'.repeat(1e6), '1.'.repeat(1e6), 'a:'.repeat(1e6), 'a@'.repeat(1e6), 'http://' + 'a'.repeat(2e6), 'a[.]'.repeat(5e5), '0-'.repeat(1e6), 'a.b'.repeat(7e5)];
-    for (const text of hostile) {
-      const start = performance.now();
-      extractIndicators(text);
-      // 2 MB at the 1 MB/s floor of a busy shared machine; a quadratic scan would take hours.
-      expect(performance.now() - start, text.slice(0, 10)).toBeLessThan(2000);
-    }
+  it('gets through hostile single-line input (no catastrophic backtracking) and finds nothing in it', () => {
+    // A quadratic scan of these 2 MB strings would take hours and run into the test timeout; no clock is read here.
+    const hostile = ['a.'.repeat(1e6), '1.'.repeat(1e6), 'a:'.repeat(1e6), 'a@'.repeat(1e6), 'a[.]'.repeat(5e5), '0-'.repeat(1e6)];
+    for (const text of hostile) expect(extractIndicators(text), text.slice(0, 10)).toEqual([]);
+    for (const text of ['http://' + 'a'.repeat(2e6), 'a.b'.repeat(7e5)]) expect(Array.isArray(extractIndicators(text)), text.slice(0, 10)).toBe(true);
   });
 });

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { Tlp } from '../db/schema.ts';
-import type { StixObject } from '../stix/stix.types.ts';
-import { TLP2_MARKING_IDS } from '../trust/tlp.ts';
-import { TAXII_MEDIA_TYPE } from './taxii.media.ts';
-import type { TestHub, TestMember } from '../../test/support/app.ts';
+import type { Tlp } from '../../src/db/schema.ts';
+import type { StixObject } from '../../src/stix/stix.types.ts';
+import { TLP2_MARKING_IDS } from '../../src/trust/tlp.ts';
+import { TAXII_MEDIA_TYPE } from '../../src/taxii/taxii.media.ts';
+import type { TestHub, TestMember } from './app.ts';
 
 // Helpers of the TAXII tests (not a test file itself): real HTTP on loopback, STIX factories, sharing.
 
