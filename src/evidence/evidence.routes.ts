@@ -118,7 +118,8 @@ export function evidenceRoutes(files: CaseFilesService, cases: CasesService, evi
     app.post('/api/v1/evidence/check', { schema: { tags, summary: 'Re-hash every stored evidence file and walk the custody chain (hub analysts)', response: { ...okAny, ...errorResponses } } }, async (req) => {
       if (!isHub(userOf(req))) throw new AppError('forbidden', 'only hub analysts check the evidence store');
       const r = await evidence.checkAll();
-      return { ok: r.failures.length === 0 && r.custody.ok, items: r.items, failures: r.failures, custody: r.custody };
+      const custody = r.custody.ok ? r.custody : { ok: false, entries: r.custody.entries, broken_at: r.custody.brokenAt, reason: r.custody.reason }; // snake_case (issue 11.7)
+      return { ok: r.failures.length === 0 && r.custody.ok, items: r.items, failures: r.failures, custody };
     });
 
     app.post(

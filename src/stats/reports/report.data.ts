@@ -13,7 +13,7 @@ import type { SeriesView } from '../series.view.ts';
 /** The analysis reads a report needs (the analysis area's views answer them). */
 export interface ReportAnalysis {
   rootSources(viewer: AnyViewer, o: { offset: number; limit: number; now?: Date }): Promise<{ items: readonly { key: string; kind: string; value: string; score: number; evidence: { incidents: number; malware: number; organisations: number; sectors: string[] } }[] }>;
-  priorities(viewer: AnyViewer, o: { offset: number; limit: number; now?: Date }): Promise<{ items: readonly { id: number; score: number; referralCandidate: boolean; damage: { amountJpy: number; victims: number }; organisations: number; sectors: string[] }[] }>;
+  priorities(viewer: AnyViewer, o: { offset: number; limit: number; now?: Date }): Promise<{ items: readonly { id: number; score: number; referral_candidate: boolean; damage: { amount_jpy: number; victims: number }; organisations: number; sectors: string[] }[] }>;
 }
 
 /** A headline: one figure of the period with its sentence in both languages. */

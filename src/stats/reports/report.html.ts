@@ -133,7 +133,7 @@ export function renderReportHtml(d: ReportData, lang: Lang): string {
     : `<p class="muted">${t.none}</p>`;
   const prios = d.priorities.length
     ? `<table><thead><tr><th>${t.cluster}</th><th>${t.score}</th><th>${t.damage}</th><th>${t.orgs}</th></tr></thead><tbody>${d.priorities
-        .map((c) => `<tr><td>#${c.id}${c.referralCandidate ? ` <span class="tag">${t.referral}</span>` : ''}</td><td>${formatNumber(c.score)}</td><td>¥${formatNumber(c.damage.amountJpy)}</td><td>${formatNumber(c.organisations)}${c.sectors.length ? ` (${esc(c.sectors.join(', '))})` : ''}</td></tr>`)
+        .map((c) => `<tr><td>#${c.id}${c.referral_candidate ? ` <span class="tag">${t.referral}</span>` : ''}</td><td>${formatNumber(c.score)}</td><td>¥${formatNumber(c.damage.amount_jpy)}</td><td>${formatNumber(c.organisations)}${c.sectors.length ? ` (${esc(c.sectors.join(', '))})` : ''}</td></tr>`)
         .join('')}</tbody></table>`
     : `<p class="muted">${t.none}</p>`;
   return `<!doctype html>
