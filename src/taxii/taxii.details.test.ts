@@ -3,7 +3,7 @@ import { describeStorage } from '../../test/support/storage.ts';
 import { makeMember, startHub, type TestHub, type TestMember } from '../../test/support/app.ts';
 import { TLP2_MARKING_IDS } from '../trust/tlp.ts';
 import { MEMBERS_COLLECTION_ID, PUBLIC_COLLECTION_ID } from './taxii.collections.ts';
-import { API, call, indicator, listen, marked, share } from './taxii.test-kit.ts';
+import { API, call, indicator, listen, marked, share } from '../../test/support/taxii.ts';
 
 // Issue 11.6: the TLP marking definitions served objects reference are in the collection, and credentials the
 // hub cannot read are refused rather than answered as an anonymous view.
