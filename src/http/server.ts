@@ -27,6 +27,7 @@ import { sessionsRoutes } from '../sessions/sessions.routes.ts'; // sign-in (iss
 import { webRoutes } from '../web/web.routes.ts'; // web interface (issue 13)
 import { isSensorKey } from '../sensors/sensor-key.ts'; // sense (issue 14)
 import { AppError } from '../shared/errors.ts';
+import { auditRoutes } from '../audit/audit.routes.ts'; // web interface (issue 13): admin audit page
 
 /** Options of the HTTP server that are not part of the config. */
 export interface ServerOptions {
@@ -120,6 +121,7 @@ export async function buildServer(app: App, opts: ServerOptions = {}): Promise<F
   await server.register(analysisRoutes(app.analysis)); // analyse (issue 5)
   await server.register(app.stats.routes()); // statistics (issue 16)
   await server.register(sessionsRoutes(app.sessions, { idleSeconds: 12 * 3600 })); // sign-in (issue 13)
+  await server.register(auditRoutes(app.storage.db)); // web interface (issue 13): admin audit page
   await server.register(webRoutes()); // web interface (issue 13)
   await server.register(app.neutralise.routes()); // neutralise (issue 12)
   await server.register(app.hotline.routes()); // hotline (issue 15): /hotline and /api/v1/hotline

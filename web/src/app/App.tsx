@@ -19,6 +19,7 @@ const Advisories = lazy(() => import('../features/advisories/Advisories.tsx'));
 const Admin = lazy(() => import('../features/admin/Admin.tsx'));
 const Account = lazy(() => import('../features/account/Account.tsx'));
 const Cases = lazy(() => import('../features/cases/Cases.tsx'));
+const Sensors = lazy(() => import('../features/sensors/Sensors.tsx'));
 
 interface NavItem {
   readonly path: string;
@@ -34,6 +35,7 @@ const NAV: readonly NavItem[] = [
   { path: '/alerts', key: 'nav.alerts', show: () => true },
   { path: '/analysis', key: 'nav.analysis', show: () => true },
   { path: '/cases', key: 'nav.cases', show: (r) => r === 'hub_analyst' || r === 'admin' || r === 'investigator' },
+  { path: '/sensors', key: 'nav.sensors', show: () => true },
   { path: '/advisories', key: 'nav.advisories', show: () => true },
   { path: '/admin', key: 'nav.admin', show: (r) => r === 'admin' },
 ];
@@ -62,6 +64,8 @@ function Screen({ first }: { first: string }) {
       return <Account />;
     case 'cases':
       return <Cases />;
+    case 'sensors':
+      return <Sensors />;
     default:
       return <NotFound />;
   }

@@ -2,7 +2,7 @@
 const en = {
   app: { name: 'Kessetsu', tagline: 'Cyber-threat fusion centre: share, analyse, feed back, neutralise.', skip: 'Skip to content', language: 'Language' },
   common: { loading: 'Loading…', notFound: 'This page does not exist.' },
-  nav: { label: 'Main', dashboard: 'Dashboard', share: 'Share', search: 'Search', shared: 'What I shared', alerts: 'Alerts', analysis: 'Analysis', cases: 'Cases', advisories: 'Advisories', admin: 'Administration', signOut: 'Sign out' },
+  nav: { label: 'Main', dashboard: 'Dashboard', share: 'Share', search: 'Search', shared: 'What I shared', alerts: 'Alerts', analysis: 'Analysis', cases: 'Cases', sensors: 'Sensors', advisories: 'Advisories', admin: 'Administration', signOut: 'Sign out' },
   errors: {
     unauthorized: 'You are not signed in, or your session ended.',
     forbidden: 'You may not do this.',
@@ -252,6 +252,26 @@ const en = {
     caseTitle: 'Case title',
     police: 'Law-enforcement organisation',
   },
+  sensors: {
+    title: 'Sensors',
+    noApi: 'This hub has no sensor network yet.',
+    window: 'Period',
+    windows: { '24h': 'last 24 hours', '7d': 'last 7 days', '30d': 'last 30 days' },
+    list: 'Sensors I may see',
+    kinds: { darknet: 'darknet', honeypot: 'honeypot', ids: 'intrusion detection' },
+    totals: '{{packets}} packets from {{sources}} sources.',
+    series: 'Packets over time',
+    seriesLabel: 'Line chart of {{points}} points, peak {{peak}} packets',
+    heatmap: 'Ports over time',
+    heatmapLabel: 'Heat map of {{ports}} ports over time',
+    key: 'Key',
+    packets: 'Packets',
+    share: 'Share',
+    topSources: 'Top sources',
+    topPorts: 'Top ports',
+    topCountries: 'By country',
+    topAsns: 'By AS number',
+  },
   cases: {
     title: 'Cases and actions',
     back: 'Back to cases',
@@ -340,8 +360,13 @@ const en = {
     entries_other: '{{count}} entries',
     notYet: {
       taxii: 'TAXII remotes are managed from the command line on this hub for now:',
-      audit: 'The audit log is verified from the command line on this hub for now:',
     },
+    verify: 'Verify the hash chain',
+    chainOk: 'The chain holds: {{count}} entries checked.',
+    chainBroken: 'The chain is broken at entry {{seq}}.',
+    when: 'When',
+    action: 'Action',
+    target: 'Target',
   },
 } as const;
 

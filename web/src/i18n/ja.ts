@@ -2,7 +2,7 @@
 const ja = {
   app: { name: '結節', tagline: 'サイバー脅威情報の結節点:共有・分析・還元・無効化。', skip: '本文へ移動', language: '表示言語' },
   common: { loading: '読み込み中…', notFound: 'このページはありません。' },
-  nav: { label: 'メイン', dashboard: 'ダッシュボード', share: '共有する', search: '検索', shared: '共有した情報のその後', alerts: 'アラート', analysis: '分析', cases: '事件', advisories: '注意喚起', admin: '管理', signOut: 'サインアウト' },
+  nav: { label: 'メイン', dashboard: 'ダッシュボード', share: '共有する', search: '検索', shared: '共有した情報のその後', alerts: 'アラート', analysis: '分析', cases: '事件', sensors: 'センサー', advisories: '注意喚起', admin: '管理', signOut: 'サインアウト' },
   errors: {
     unauthorized: 'サインインしていないか、セッションが終了しました。',
     forbidden: 'この操作は許可されていません。',
@@ -238,6 +238,26 @@ const ja = {
     caseTitle: '事件名',
     police: '連絡先の法執行機関',
   },
+  sensors: {
+    title: 'センサー',
+    noApi: 'このハブにはまだセンサー網がありません。',
+    window: '期間',
+    windows: { '24h': '直近24時間', '7d': '直近7日間', '30d': '直近30日間' },
+    list: '閲覧できるセンサー',
+    kinds: { darknet: 'ダークネット', honeypot: 'ハニーポット', ids: '侵入検知' },
+    totals: '送信元 {{sources}} 件から {{packets}} パケット。',
+    series: 'パケット数の推移',
+    seriesLabel: '{{points}} 点の折れ線グラフ、最大 {{peak}} パケット',
+    heatmap: 'ポート別の推移',
+    heatmapLabel: '{{ports}} ポートのヒートマップ',
+    key: '項目',
+    packets: 'パケット数',
+    share: '割合',
+    topSources: '送信元の上位',
+    topPorts: 'ポートの上位',
+    topCountries: '国別',
+    topAsns: 'AS 番号別',
+  },
   cases: {
     title: '事件と対処',
     back: '事件一覧に戻る',
@@ -325,8 +345,13 @@ const ja = {
     entries_other: '{{count}} 件',
     notYet: {
       taxii: 'このハブでは、当面 TAXII 接続先をコマンドラインで管理します:',
-      audit: 'このハブでは、当面監査ログをコマンドラインで検証します:',
     },
+    verify: 'ハッシュチェーンを検証',
+    chainOk: 'チェーンは正常です({{count}} 件を検証)。',
+    chainBroken: 'エントリ {{seq}} でチェーンが壊れています。',
+    when: '日時',
+    action: '操作',
+    target: '対象',
   },
 } as const;
 

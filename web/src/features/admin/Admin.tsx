@@ -3,6 +3,7 @@ import { href, useRoute } from '../../app/router.ts';
 import { Orgs } from './Orgs.tsx';
 import { Users } from './Users.tsx';
 import { Groups, Subscriptions, Warninglists, NotYet } from './Settings.tsx';
+import { Audit } from './Audit.tsx';
 
 const TABS = ['orgs', 'users', 'groups', 'subscriptions', 'warninglists', 'taxii', 'audit'] as const;
 
@@ -27,7 +28,7 @@ export default function Admin() {
       {tab === 'subscriptions' ? <Subscriptions /> : null}
       {tab === 'warninglists' ? <Warninglists /> : null}
       {tab === 'taxii' ? <NotYet what="taxii" /> : null}
-      {tab === 'audit' ? <NotYet what="audit" /> : null}
+      {tab === 'audit' ? <Audit /> : null}
     </>
   );
 }
