@@ -19,7 +19,7 @@ const REPORT = [
 
 // Interface words that stay as they are in Japanese (standards and formats).
 const LATIN_OK = new Set(['JST', 'UTC', 'GMT', 'TLP', 'STIX', 'TAXII', 'MISP', 'CSV', 'URL', 'IPv4', 'IPv6', 'NDA', 'API', 'Markdown', 'Atom', 'OpenIOC', 'eml', 'log10', 'hxxp']);
-const SCREENS = ['/', '/share', '/search', '/shared', '/alerts', '/analysis', '/sensors', '/advisories', '/account'];
+const SCREENS = ['/', '/share', '/search', '/shared', '/alerts', '/analysis', '/sensors', '/stats', '/advisories', '/account'];
 
 function incidentBundle(ip: string, amountJpy: number): string {
   const now = new Date().toISOString();
@@ -74,7 +74,7 @@ run('web interface journeys in Chromium', () => {
     }
     if (hasSharedData()) await hub.app.warninglists.importPaths([sharedData('misp', 'warninglists', 'public-dns-v4.json')], { enabled: true });
     b = await startBrowsing(hub);
-  });
+  }, 300_000); // a build of the interface and a dozen ingests, on a loaded 2-core machine
   afterEach(async (ctx) => {
     if (ctx.task.result?.state !== 'fail' || !b) return;
     await b.shotAll(`failed-${ctx.task.name.slice(0, 20).replace(/\W+/g, '-')}`);
@@ -117,10 +117,15 @@ run('web interface journeys in Chromium', () => {
     await expect.poll(() => page.locator('#dash-alerts').innerText()).toMatch(/未読のアラート [1-9]/);
     await page.getByRole('link', { name: 'アラート', exact: true }).click();
     await expect.poll(() => page.locator('.alerts').innerText()).toMatch(/momiji-bank-login\.com/);
+    // Titles and reasons the hub writes in English are said in the reader's language; values stay data.
+    expect(await page.locator('.alerts').innerText()).toMatch(/自組織のブランドの模倣: \S*momiji-bank-login\.com/);
+    expect(await page.locator('.alerts').innerText()).toMatch(/ブランド「momiji」の模倣/);
     await page.goto(`${b.base}/#/search?q=${encodeURIComponent('hxxps://momiji-bank-login[.]com/verify')}`);
     await page.locator('table.results a').first().click();
     await expect.poll(() => page.locator('#obj-contrib').innerText()).toMatch(/Sakura Bank/);
     expect(await page.locator('#obj-contrib').innerText()).toMatch(/TLP:AMBER/);
+    // Each version the viewer may see, with whose contribution carries it and which one is shown.
+    await expect.poll(() => page.locator('#obj-versions').innerText()).toMatch(/Sakura Bank\s+TLP:AMBER\s+上に表示中/);
     await b.shot(page, '2a-named-bank-sees-object');
 
     const third = await (await b.context({ locale: 'en-GB' })).newPage();

@@ -20,6 +20,8 @@ const Admin = lazy(() => import('../features/admin/Admin.tsx'));
 const Account = lazy(() => import('../features/account/Account.tsx'));
 const Cases = lazy(() => import('../features/cases/Cases.tsx'));
 const Sensors = lazy(() => import('../features/sensors/Sensors.tsx'));
+const Stats = lazy(() => import('../features/stats/Stats.tsx')); // web interface (issue 13): statistics
+const Hotline = lazy(() => import('../features/hotline/Hotline.tsx')); // web interface (issue 13): hotline
 
 interface NavItem {
   readonly path: string;
@@ -36,6 +38,8 @@ const NAV: readonly NavItem[] = [
   { path: '/analysis', key: 'nav.analysis', show: () => true },
   { path: '/cases', key: 'nav.cases', show: (r) => r === 'hub_analyst' || r === 'admin' || r === 'investigator' },
   { path: '/sensors', key: 'nav.sensors', show: () => true },
+  { path: '/stats', key: 'nav.stats', show: () => true },
+  { path: '/hotline', key: 'nav.hotline', show: (r) => r === 'hotline_operator' || r === 'hub_analyst' || r === 'admin' },
   { path: '/advisories', key: 'nav.advisories', show: () => true },
   { path: '/admin', key: 'nav.admin', show: (r) => r === 'admin' },
 ];
@@ -66,6 +70,10 @@ function Screen({ first }: { first: string }) {
       return <Cases />;
     case 'sensors':
       return <Sensors />;
+    case 'stats':
+      return <Stats />;
+    case 'hotline':
+      return <Hotline />;
     default:
       return <NotFound />;
   }

@@ -4,6 +4,7 @@ import { api, type Page } from '../../app/api.ts';
 import { href } from '../../app/router.ts';
 import { formatDateTime } from '../../app/format.ts';
 import { Card, Data, ErrorBox, Loading, useLoad } from '../../app/ui.tsx';
+import { NdaForm } from './NdaForm.tsx';
 
 /** An organisation as the API answers it. */
 export interface Org {
@@ -33,7 +34,7 @@ export function Orgs() {
       reload();
     }, setErr);
   };
-  const nda = (id: string) => void api(`/api/v1/orgs/${id}/nda`, { json: {} }).then(reload, setErr);
+  const [ndaFor, setNdaFor] = useState<string | null>(null);
   return (
     <>
       <Card title={t('admin.orgs')}>
@@ -60,8 +61,10 @@ export function Orgs() {
                 <td>{o.nda_accepted_at ? formatDateTime(o.nda_accepted_at) : t('admin.ndaMissing')}</td>
                 <td>
                   <a href={href(`/admin/users?org=${o.id}`)}>{t('admin.users')}</a>{' '}
-                  {o.nda_accepted_at ? null : (
-                    <button type="button" onClick={() => nda(o.id)}>
+                  {o.nda_accepted_at ? null : ndaFor === o.id ? (
+                    <NdaForm orgId={o.id} onDone={() => (setNdaFor(null), reload())} />
+                  ) : (
+                    <button type="button" onClick={() => setNdaFor(o.id)}>
                       {t('admin.recordNda')}
                     </button>
                   )}

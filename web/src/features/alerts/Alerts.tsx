@@ -4,6 +4,7 @@ import { href, useRoute } from '../../app/router.ts';
 import { formatDateTime } from '../../app/format.ts';
 import { Data, ErrorBox, Loading, TlpBadge, useLoad } from '../../app/ui.tsx';
 import type { InboxItem } from '../common/types.ts';
+import { AlertTitle, Reason } from './AlertText.tsx';
 
 function Matches({ item }: { item: InboxItem }) {
   const { t } = useTranslation();
@@ -16,7 +17,7 @@ function Matches({ item }: { item: InboxItem }) {
           <a href={href(`/search?q=${encodeURIComponent(m.value)}`)}>
             <Data className="mono">{m.display ?? m.value}</Data>
           </a>{' '}
-          {m.tlp ? <TlpBadge tlp={m.tlp} /> : null} <span className="muted">{t('alerts.reason')}</span> <Data className="muted">{m.reason}</Data>
+          {m.tlp ? <TlpBadge tlp={m.tlp} /> : null} <span className="muted">{t('alerts.reason')}</span> <Reason reason={m.reason} />
         </li>
       ))}
     </ul>
@@ -42,9 +43,9 @@ export default function Alerts() {
           <li key={a.id} className={a.read ? '' : 'unread'} id={`alert-${a.id}`}>
             <details open={open === a.id || data.items.length <= 3} onToggle={(e) => (e.currentTarget.open && !a.read ? markRead(a.id) : undefined)}>
               <summary>
-                <Data>{a.title}</Data> <span className="muted">{formatDateTime(a.created_at)}</span> {a.read ? null : <span className="pill">{t('alerts.unread')}</span>}
+                <AlertTitle item={a} /> <span className="muted">{formatDateTime(a.created_at)}</span> {a.read ? null : <span className="pill">{t('alerts.unread')}</span>}
               </summary>
-              <p className="muted">{t(`alertKinds.${a.kind}`, { defaultValue: a.kind })}</p>
+              <p className="muted">{t(`alertKinds.${a.kind}`)}</p>
               <Matches item={a} />
             </details>
           </li>

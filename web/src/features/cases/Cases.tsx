@@ -135,7 +135,7 @@ function Detail({ id }: { id: string }) {
           {(data.timeline ?? []).map((e, n) => (
             <li key={n}>
               <time dateTime={e.at}>{formatDateTime(e.at)}</time>{' '}
-              {e.kind === 'state' && typeof e.details.state === 'string' ? t(`cases.states.${e.details.state}`, { defaultValue: e.details.state }) : <Data>{e.kind}</Data>}
+              {e.kind === 'state' && typeof e.details.state === 'string' ? t(`cases.states.${e.details.state}`) : t(`cases.events.${e.kind}`)}
             </li>
           ))}
         </ol>

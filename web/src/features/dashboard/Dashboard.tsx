@@ -4,6 +4,7 @@ import { href } from '../../app/router.ts';
 import { useSession } from '../../app/session.tsx';
 import { formatDateTime, formatNumber } from '../../app/format.ts';
 import { Card, Data, ErrorBox, Loading, TlpBadge, useLoad } from '../../app/ui.tsx';
+import { AlertTitle } from '../alerts/AlertText.tsx';
 import { labelOf, type ClusterView, type InboxItem, type ObjectSummary, type RootSource } from '../common/types.ts';
 
 function Alerts() {
@@ -19,7 +20,7 @@ function Alerts() {
         {data.items.map((a) => (
           <li key={a.id} className={a.read ? '' : 'unread'}>
             <a href={href(`/alerts/${a.id}`)}>
-              <Data>{a.title}</Data>
+              <AlertTitle item={a} />
             </a>{' '}
             <span className="muted">{formatDateTime(a.created_at)}</span>
           </li>

@@ -15,10 +15,16 @@ export interface ObjectDetail {
   readonly type: string;
   readonly tlp: string;
   readonly object: Record<string, unknown>;
-  readonly versions: { modified: string; added_at: string }[];
+  readonly versions: { modified: string | null; added_at: string; tlp: string; current: boolean; shown: boolean; organisation: { id: string | null; name: string; sector: string | null } | null }[];
   readonly relationships: { via: string; kind: string; label: string; direction: 'in' | 'out'; object: { id: string; type: string; name: string | null } }[];
   readonly sightings: { sighting: string; object: { id: string; type: string; name: string | null } }[];
   readonly contributions: { organisation: { id: string | null; name: string; sector: string | null }; tlp: string; anonymous: boolean; confidence: number | null; first_seen: string; last_seen: string }[];
+}
+
+/** An organisation by name, or (anonymous) as its sector. */
+function Who({ org }: { org: { id: string | null; name: string; sector: string | null } }) {
+  const { t } = useTranslation();
+  return org.id ? <Data>{org.name}</Data> : <>{t('object.anonymousSector', { sector: t(`sectors.${org.sector ?? 'other'}`) })}</>;
 }
 
 /** The object page: the object, versions, visible contributions (anonymous ones as a sector), sightings, graph, timeline. */
@@ -54,7 +60,7 @@ export default function ObjectPage() {
               {data.contributions.map((c, n) => (
                 <tr key={n}>
                   <td>
-                    {c.organisation.id ? <Data>{c.organisation.name}</Data> : <>{t('object.anonymousSector', { sector: t(`sectors.${c.organisation.sector ?? 'other'}`, { defaultValue: c.organisation.sector ?? '' }) })}</>}
+                    <Who org={c.organisation} />
                   </td>
                   <td>
                     <TlpBadge tlp={c.tlp} />
@@ -67,13 +73,30 @@ export default function ObjectPage() {
           </table>
         </Card>
         <Card title={t('object.versions')} id="obj-versions">
-          <ol className="list">
-            {data.versions.map((v) => (
-              <li key={v.modified + v.added_at}>
-                {formatDateTime(v.modified)} <span className="muted">({t('object.received')} {formatDateTime(v.added_at)})</span>
-              </li>
-            ))}
-          </ol>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{t('object.modified')}</th>
+                <th scope="col">{t('object.who')}</th>
+                <th scope="col">{t('object.tlp')}</th>
+                <th scope="col">{t('object.versionState')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.versions.map((v, n) => (
+                <tr key={n} className={v.shown ? 'shown' : ''}>
+                  <td>
+                    {v.modified ? formatDateTime(v.modified) : '—'} <span className="muted">({t('object.received')} {formatDateTime(v.added_at)})</span>
+                  </td>
+                  <td>{v.organisation ? <Who org={v.organisation} /> : <span className="muted">{t('object.unknownContributor')}</span>}</td>
+                  <td>
+                    <TlpBadge tlp={v.tlp} />
+                  </td>
+                  <td>{v.shown ? <strong>{t('object.versionShown')}</strong> : v.current ? t('object.versionCurrent') : <span className="muted">{t('object.versionEarlier')}</span>}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
           {!data.versions.length ? <p className="muted">{t('object.noVersions')}</p> : null}
         </Card>
         <Card title={t('object.relationships')} id="obj-rels">

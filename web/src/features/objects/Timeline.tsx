@@ -15,7 +15,7 @@ export function Timeline({ detail }: { detail: ObjectDetail }) {
   const events: Event[] = [];
   const created = detail.object.created;
   if (typeof created === 'string') events.push({ at: created, kind: 'created' });
-  for (const v of detail.versions) if (v.modified !== created) events.push({ at: v.modified, kind: 'version' });
+  for (const v of detail.versions) if (v.modified && v.modified !== created) events.push({ at: v.modified, kind: 'version' });
   for (const c of detail.contributions) {
     const who = c.organisation.id ? c.organisation.name : undefined;
     events.push({ at: c.first_seen, kind: 'reported', ...(who ? { who } : {}) });
