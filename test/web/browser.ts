@@ -123,3 +123,41 @@ export async function interfaceText(page: Page): Promise<string[]> {
 export async function missingKeys(page: Page): Promise<string[]> {
   return page.evaluate<string[]>('[...(window.__kessetsuMissingKeys ?? [])]');
 }
+
+/**
+ * What a screen fails of the basics of accessibility (issue 13: keyboard usable, labelled controls,
+ * readable contrast): controls without a name, images without alt text, text under 4.5:1 (3:1 when
+ * large) against its background, no main landmark or no h1. Empty when all hold.
+ */
+export async function accessibilityProblems(page: Page): Promise<string[]> {
+  return page.evaluate<string[]>(`(() => {
+    const out = [];
+    const shown = (el) => { const s = getComputedStyle(el); return s.display !== 'none' && s.visibility !== 'hidden' && el.getClientRects().length > 0; };
+    const named = (el) => !!(el.getAttribute('aria-label')?.trim() || el.getAttribute('aria-labelledby') || el.getAttribute('title')?.trim() || (el.labels && [...el.labels].some((l) => l.textContent.trim())));
+    for (const el of document.querySelectorAll('input:not([type=hidden]), select, textarea')) if (shown(el) && !named(el)) out.push('unlabelled ' + el.tagName.toLowerCase() + (el.id ? '#' + el.id : ''));
+    for (const el of document.querySelectorAll('button, a[href]')) if (shown(el) && !el.textContent.trim() && !named(el) && !el.querySelector('img[alt]:not([alt=""])')) out.push('nameless ' + el.tagName.toLowerCase());
+    for (const el of document.querySelectorAll('img')) if (!el.hasAttribute('alt')) out.push('image without alt: ' + el.src.slice(0, 80));
+    if (!document.querySelector('main')) out.push('no main landmark');
+    if (!document.querySelector('main h1')) out.push('no h1');
+    if (!document.documentElement.lang) out.push('no document language');
+    const rgb = (c) => { const m = c.match(/rgba?\\(([\\d.]+),\\s*([\\d.]+),\\s*([\\d.]+)(?:,\\s*([\\d.]+))?/); return m ? [+m[1], +m[2], +m[3], m[4] === undefined ? 1 : +m[4]] : null; };
+    const lum = ([r, g, b]) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }; return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+    const background = (el) => { for (let e = el; e; e = e.parentElement) { const c = rgb(getComputedStyle(e).backgroundColor); if (c && c[3] > 0.5) return c; } return [255, 255, 255, 1]; };
+    const seen = new Set();
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const el = n.parentElement;
+      if (!el || seen.has(el) || !n.textContent.trim() || !shown(el) || el.closest('[disabled], svg, canvas, .sr-only')) continue;
+      seen.add(el);
+      const s = getComputedStyle(el);
+      const fg = rgb(s.color);
+      if (!fg) continue;
+      const [a, b] = [lum(fg), lum(background(el))];
+      const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+      const size = parseFloat(s.fontSize);
+      const large = size >= 24 || (size >= 18.66 && Number(s.fontWeight) >= 700);
+      if (ratio < (large ? 3 : 4.5)) out.push('contrast ' + ratio.toFixed(2) + ':1 for "' + n.textContent.trim().slice(0, 40) + '"');
+    }
+    return out;
+  })()`);
+}

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { totpAt } from '../../src/sessions/totp.ts';
 import { withDamage } from '../../src/stix/extensions.ts';
 import { ensureWebBuilt } from '../../web/ensure-built.ts';
-import { hasChromium, interfaceText, missingKeys, signIn, startBrowsing, type Browsing } from './browser.ts';
+import { accessibilityProblems, hasChromium, interfaceText, missingKeys, signIn, startBrowsing, type Browsing } from './browser.ts';
 
 const PASSWORD = 'correct horse battery staple';
 const REPORT = [
@@ -183,6 +183,7 @@ run('web interface journeys in Chromium', () => {
         expect(kana, `Japanese left on ${screen} in English`).toEqual([]);
       }
       expect(await missingKeys(page), `untranslated keys on ${screen}`).toEqual([]);
+      expect(await accessibilityProblems(page), `accessibility on ${screen}`).toEqual([]);
     }
   }
 
@@ -197,6 +198,13 @@ run('web interface journeys in Chromium', () => {
     await page.goto(`${b.base}/#/`);
     await expect.poll(() => page.getByRole('status').filter({ hasText: /Loading/ }).count()).toBe(0);
     await b.shot(page, '4a-dashboard-en');
+    // Keyboard: the first Tab reaches the skip link, which moves focus to the screen's content.
+    await page.reload();
+    await page.locator('main h1').first().waitFor();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement?.className')).toBe('skip');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate('document.activeElement?.id')).toBe('main');
     await page.locator('button[data-lang=ja]').click();
     await expect.poll(() => page.locator('h1').innerText()).toBe('ダッシュボード');
     await b.shot(page, '4-language-switch');

@@ -292,7 +292,7 @@ const en = {
     window: 'Period',
     windows: { '24h': 'last 24 hours', '7d': 'last 7 days', '30d': 'last 30 days' },
     list: 'Sensors I may see',
-    kinds: { darknet: 'darknet', honeypot: 'honeypot', ids: 'intrusion detection' },
+    kinds: { darknet: 'darknet', telescope: 'network telescope', honeypot: 'honeypot', ids: 'intrusion detection', other: 'other sensor' },
     totals: '{{packets}} packets from {{sources}} sources.',
     series: 'Packets over time',
     seriesLabel: 'Line chart of {{points}} points, peak {{peak}} packets',

@@ -276,7 +276,7 @@ const ja = {
     window: '期間',
     windows: { '24h': '直近24時間', '7d': '直近7日間', '30d': '直近30日間' },
     list: '閲覧できるセンサー',
-    kinds: { darknet: 'ダークネット', honeypot: 'ハニーポット', ids: '侵入検知' },
+    kinds: { darknet: 'ダークネット', telescope: 'ネットワークテレスコープ', honeypot: 'ハニーポット', ids: '侵入検知', other: 'その他のセンサー' },
     totals: '送信元 {{sources}} 件から {{packets}} パケット。',
     series: 'パケット数の推移',
     seriesLabel: '{{points}} 点の折れ線グラフ、最大 {{peak}} パケット',

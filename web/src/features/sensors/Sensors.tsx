@@ -93,7 +93,7 @@ export default function Sensors() {
         <ul className="list">
           {sensors.data?.items.map((s) => (
             <li key={s.id}>
-              <Data>{s.label}</Data> <span className="type">{t(`sensors.kinds.${s.kind}`, { defaultValue: s.kind })}</span>
+              <Data>{s.label}</Data> <span className="type">{t(`sensors.kinds.${s.kind}`)}</span>
             </li>
           ))}
         </ul>
