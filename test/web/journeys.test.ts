@@ -172,7 +172,7 @@ run('web interface journeys in Chromium', () => {
     for (const screen of SCREENS) {
       await page.goto(`${b.base}/#${screen}`);
       await page.locator('main h1').first().waitFor();
-      await expect.poll(() => page.getByRole('status').filter({ hasText: /Loading|読み込み中/ }).count()).toBe(0);
+      await expect.poll(() => page.getByRole('status').filter({ hasText: /Loading|読み込み中/ }).count(), { timeout: 20_000 }).toBe(0); // lazy screens and charts load on a busy machine
       const texts = await interfaceText(page);
       expect(texts.length, screen).toBeGreaterThan(5);
       if (lang === 'ja') {
@@ -196,7 +196,7 @@ run('web interface journeys in Chromium', () => {
     expect(await page.evaluate('document.documentElement.lang')).toBe('en');
     await checkLanguage(page, 'en');
     await page.goto(`${b.base}/#/`);
-    await expect.poll(() => page.getByRole('status').filter({ hasText: /Loading/ }).count()).toBe(0);
+    await expect.poll(() => page.getByRole('status').filter({ hasText: /Loading/ }).count(), { timeout: 20_000 }).toBe(0);
     await b.shot(page, '4a-dashboard-en');
     // Keyboard: the first Tab reaches the skip link, which moves focus to the screen's content.
     await page.reload();
