@@ -32,16 +32,40 @@ export function relayAddresses(received: readonly string[]): Array<{ kind: 'ipv4
 }
 
 const HREF = /\b(?:href|src|action)\s*=\s*(?:"([^"]{1,8192})"|'([^']{1,8192})'|([^\s"'<>]{1,8192}))/gi;
-const ENTITY: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", '#39': "'" };
+const NAMED: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+const ENTITY = /&(?:#(\d{1,7})|#x([0-9a-f]{1,6})|([a-z]{2,6}));/gi;
+
+/** HTML character references decoded ("&amp;" is "&", "&#47;" is "/"); unknown names stay as written. */
+export function decodeEntities(text: string): string {
+  return text.replace(ENTITY, (all, dec: string | undefined, hex: string | undefined, name: string | undefined) => {
+    if (name !== undefined) return NAMED[name.toLowerCase()] ?? all;
+    const code = dec !== undefined ? Number(dec) : parseInt(hex!, 16);
+    return code > 0 && code <= 0x10ffff && (code < 0xd800 || code > 0xdfff) ? String.fromCodePoint(code) : ' ';
+  });
+}
 
 /** Absolute http(s)/ftp links of an HTML body: href, src and action attributes, entities decoded. */
 export function htmlLinks(html: string): string[] {
   const out: string[] = [];
   for (const m of html.matchAll(HREF)) {
-    const raw = (m[1] ?? m[2] ?? m[3] ?? '').trim().replace(/&(amp|lt|gt|quot|apos|#39);/g, (_, e: string) => ENTITY[e]!);
+    const raw = decodeEntities((m[1] ?? m[2] ?? m[3] ?? '').trim());
     if (/^(?:https?|ftp):\/\//i.test(raw)) out.push(raw);
   }
   return out;
+}
+
+/**
+ * The text a reader of an HTML body sees: tags, comments, the DOCTYPE and scripts and styles gone
+ * (each replaced by a space, so "<img src=…><a href=…>" never glues two values together), entities
+ * decoded. XML namespaces and DTD URLs (http://www.w3.org/1999/xhtml) are markup, not content (issue 11.2).
+ * @example htmlText('<p>see <b>evil.example</b>/?a=1&amp;b=2</p>') // ' see  evil.example /?a=1&b=2 '
+ */
+export function htmlText(html: string): string {
+  const stripped = html
+    .replace(/<!--[\s\S]*?-->/g, ' ')
+    .replace(/<(script|style)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, ' ')
+    .replace(/<[!?/]?[a-z][^>]*>/gi, ' ');
+  return decodeEntities(stripped);
 }
 
 /** URLs written in a text body (defanged ones included). */

@@ -76,10 +76,16 @@ function classifyDomain(matched: string): Classified | undefined {
   return { kind: 'domain-name', value, length: matched.length };
 }
 
+// SSH names its algorithms and extensions like mail addresses ("hmac-sha1@openssh.com",
+// "curve25519-sha256@libssh.org", "rijndael-cbc@lysator.liu.se"): in SSH logs and honeypot records
+// they are protocol vocabulary, never an address anyone writes to (issue 11.2).
+const SSH_NAME_DOMAINS = new Set(['openssh.com', 'libssh.org', 'ssh.com', 'lysator.liu.se']);
+
 function classifyEmail(matched: string): Classified | undefined {
   const value = refang(matched).replace(/ /g, '').toLowerCase();
   const at = value.lastIndexOf('@');
   if (at < 1 || !hasPublicSuffix(value.slice(at + 1))) return undefined;
+  if (SSH_NAME_DOMAINS.has(value.slice(at + 1))) return undefined;
   return { kind: 'email-addr', value, length: matched.length };
 }
 

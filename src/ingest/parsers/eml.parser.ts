@@ -2,7 +2,7 @@ import { simpleParser, type Attachment, type EmailAddress, type ParsedMail } fro
 import { makeObservable, ObservableError, type MadeObservable } from '../../observables/observable.factory.ts';
 import { deterministicId } from '../../stix/deterministic-id.ts';
 import type { StixObject } from '../../stix/stix.types.ts';
-import { addresses, attachmentArtifact, attachmentFile, headerValue, htmlLinks, relayAddresses, textUrls } from '../extract/eml-parts.ts';
+import { addresses, attachmentArtifact, attachmentFile, headerValue, htmlLinks, htmlText, relayAddresses, textUrls } from '../extract/eml-parts.ts';
 import { addObservable, indicatorFor } from '../extract/indicator.builder.ts';
 import { ParseError, type ParseResult } from './parse-result.ts';
 import { StixCollector } from './stix-output.collector.ts';
@@ -162,7 +162,9 @@ export async function parseEml(buf: Buffer, opts: EmlOptions = {}): Promise<Pars
   const state: EmlState = { out: new StixCollector(), now: (opts.now ?? new Date()).toISOString() };
   let mail: ParsedMail;
   try {
-    mail = await simpleParser(buf, { skipImageLinks: true, skipTextToHtml: true, maxHtmlLengthToParse: 10 * MAX_BODY });
+    // No text made from the HTML: html-to-text writes an image as "[src]" glued to the link text after
+    // it; the HTML body is read by htmlLinks and htmlText instead (issue 11.2).
+    mail = await simpleParser(buf, { skipImageLinks: true, skipTextToHtml: true, skipHtmlToText: true, maxHtmlLengthToParse: 10 * MAX_BODY });
   } catch (err) {
     return { format: 'eml', objects: [], errors: [{ where: '(message)', reason: `cannot be parsed: ${(err as Error).message}` }], warnings: [] };
   }
@@ -174,7 +176,7 @@ export async function parseEml(buf: Buffer, opts: EmlOptions = {}): Promise<Pars
     if (line && value && typeof value === 'object' && 'value' in value && Array.isArray(value.value)) addressRefs(state, addresses(value as never), HEADER_NAME[key]!);
   }
   const seen = new Set<string>();
-  const urls = addUrls(state, mail.text ? textUrls(mail.text) : [], 'text body', seen) + addUrls(state, typeof mail.html === 'string' ? [...htmlLinks(mail.html), ...textUrls(mail.html)] : [], 'HTML body', seen);
+  const urls = addUrls(state, mail.text ? textUrls(mail.text) : [], 'text body', seen) + addUrls(state, typeof mail.html === 'string' ? [...htmlLinks(mail.html), ...textUrls(htmlText(mail.html))] : [], 'HTML body', seen);
   const parts: Record<string, unknown>[] = [];
   if (mail.text) parts.push({ content_type: 'text/plain', body: clip(state, mail.text, 'text body') });
   if (typeof mail.html === 'string' && mail.html) parts.push({ content_type: 'text/html', body: clip(state, mail.html, 'HTML body') });

@@ -5,6 +5,7 @@ import { parseTlp, stricter } from '../../trust/tlp.ts';
 import { addObservable, observableOf } from '../extract/indicator.builder.ts';
 import { extractIndicators } from '../extract/indicator.extractor.ts';
 import { decodeText } from '../extract/text.decode.ts';
+import { blankComments, isLineFeed } from '../extract/feed-lines.ts';
 import type { ParseResult } from './parse-result.ts';
 import { StixCollector } from './stix-output.collector.ts';
 
@@ -58,7 +59,10 @@ export function parseText(buf: Buffer | string, opts: { now?: Date } = {}): Pars
   const skipped: Record<string, number> = {};
   const seen = new Set<string>();
   const lineOf = lineFinder(text);
-  const found = extractIndicators(text);
+  // A line-based feed's comments (maltrail's "# Reference: https://…", trailing "# scanner.example")
+  // name sources and owners, never indicators (issue 11.2); prose keeps every line.
+  const lineFeed = isLineFeed(text);
+  const found = extractIndicators(lineFeed ? blankComments(text) : text);
   for (const e of found) {
     const where = `line ${lineOf(e.offset)}`;
     const range = nonPublicAddress(e.kind, e.value);
@@ -81,5 +85,5 @@ export function parseText(buf: Buffer | string, opts: { now?: Date } = {}): Pars
   }
   if (found.length === 0) out.warn('(input)', 'no indicators found in the text');
   const tlp = statedTlp(text);
-  return { format: 'text', objects: out.finish(), errors: out.errors, warnings: out.warnings, tlp, summary: { encoding, characters: text.length, counts, skipped } };
+  return { format: 'text', objects: out.finish(), errors: out.errors, warnings: out.warnings, tlp, summary: { encoding, characters: text.length, line_feed: lineFeed, counts, skipped } };
 }
