@@ -107,7 +107,7 @@ export async function createApp(config: Config, opts: { storage?: Storage; migra
   const indexReady = catchUpIndex(db, index).then(() => undefined);
   indexReady.catch(() => {});
   const guards = ingestGuards(db, config, validator); // robustness (issue 10.5)
-  const ingest = new IngestService(db, index, { jobThreshold: 10 * 1024 * 1024, ...guards.serviceOptions });
+  const ingest = new IngestService(db, index, { jobThreshold: 10 * 1024 * 1024, ...guards.serviceOptions, prefixLimits: config.minCidrPrefix }); // prefixLimits: parsing (issue 11.3)
   ingest.addHooks({
     afterCommit: (ev) => {
       metrics.inc('kessetsu_ingested_objects_total', 'Objects ingested, by format.', { source: 'ingest' }, ev.objects.length, { data: true });
@@ -127,7 +127,7 @@ export async function createApp(config: Config, opts: { storage?: Storage; migra
     ...(config.smtpUrl ? { mail: { smtpUrl: config.smtpUrl, from: config.mailFrom } } : {}),
     ...(config.webhookAllowPrivate ? { dispatch: { allowPrivateTargets: true } } : {}),
   };
-  const feedback = await createFeedback(storage, ingest, feedbackOpts); // feed back (issue 6)
+  const feedback = await createFeedback(storage, ingest, { prefixLimits: config.minCidrPrefix, ...feedbackOpts }); // feed back (issue 6); prefixLimits: parsing (issue 11.3)
   const sessions = new SessionsService(db); // sign-in (issue 13)
   ingest.addHooks(sharePreviewHook(index, (key) => analysis.warninglists.match(key))); // web interface (issue 13): dry-run share preview
   const hubKey = hubKeyLoader(db, config); // neutralise (issue 12)

@@ -60,6 +60,8 @@ export interface Config {
   readonly auditCheckpointMinutes: number;
   /** Audit (issue 10.9): a file each checkpoint is also appended to (JSON lines), a witness kept outside the database. */
   readonly auditCheckpointFile: string | undefined;
+  /** Parsing (issue 11.3): shortest CIDR prefixes taken from feeds and emitted in exports (default /16 IPv4, /32 IPv6). */
+  readonly minCidrPrefix: { readonly v4: number; readonly v6: number };
 }
 
 /** How much one member may ask of the hub at once, and how the hub guards itself (issue 10.5–10.6). */
@@ -125,6 +127,12 @@ function sensorRetention(raw: string | undefined): Config['sensorRetentionDays']
   return out;
 }
 
+function prefixFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, max: number): number {
+  const n = intFrom(env, name, fallback);
+  if (n > max) throw new ConfigError(`${name} must be a prefix length from 0 to ${max}, got "${env[name]}"`);
+  return n;
+}
+
 function findStixSchemas(env: NodeJS.ProcessEnv): string | undefined {
   const explicit = env.KESSETSU_STIX_SCHEMAS;
   if (explicit) return path.resolve(explicit);
@@ -172,6 +180,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     limits: loadLimits(env), // robustness (issue 10.5–10.6)
     auditCheckpointMinutes: intFrom(env, 'KESSETSU_AUDIT_CHECKPOINT_MINUTES', 10), // audit (issue 10.9)
     auditCheckpointFile: env.KESSETSU_AUDIT_CHECKPOINT_FILE ? path.resolve(env.KESSETSU_AUDIT_CHECKPOINT_FILE) : undefined, // audit (issue 10.9)
+    minCidrPrefix: { v4: prefixFrom(env, 'KESSETSU_MIN_CIDR_PREFIX_V4', 16, 32), v6: prefixFrom(env, 'KESSETSU_MIN_CIDR_PREFIX_V6', 32, 128) }, // parsing (issue 11.3)
   };
 }
 

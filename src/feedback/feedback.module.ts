@@ -5,6 +5,7 @@ import { AdvisoriesService } from './advisories/advisories.service.ts';
 import { advisoriesRoutes } from './advisories/advisories.routes.ts';
 import { exportRoutes, type ClusterObjects } from './exports/export.routes.ts';
 import { FeedsService, type WarninglistPredicate } from './feeds/feeds.service.ts';
+import type { PrefixLimits } from '../observables/cidr.limit.ts'; // parsing (issue 11.3)
 import { assignSids } from './feeds/sid.assigner.ts';
 import { findYaraCompiler, type YaraCompiler } from './feeds/yara.compile.ts';
 import { HistoryService, type ClustersOf } from './history/history.service.ts';
@@ -31,6 +32,8 @@ export interface FeedbackOptions {
   readonly stream?: Partial<StreamOptions> | undefined;
   /** The YARA compiler; default: the Debian yarac binary when installed. */
   readonly yara?: (() => Promise<YaraCompiler | undefined>) | undefined;
+  /** Parsing (issue 11.3): CIDRs broader than these prefixes never appear in feeds. */
+  readonly prefixLimits?: PrefixLimits | undefined;
 }
 
 /** Everything the feed-back area offers the rest of the hub. */
@@ -80,7 +83,7 @@ export async function createFeedback(storage: Storage, ingest: IngestService, op
   const subscriptions = new SubscriptionsService(db, () => registry.invalidate());
   const advisories = new AdvisoriesService(db, ingest, alerts);
   let yara: Promise<YaraCompiler | undefined> | undefined;
-  const feeds = new FeedsService(db, { kind: storage.kind, yara: opts.yara ?? (() => (yara ??= findYaraCompiler())) });
+  const feeds = new FeedsService(db, { kind: storage.kind, yara: opts.yara ?? (() => (yara ??= findYaraCompiler())), prefixLimits: opts.prefixLimits });
   const history = new HistoryService(db);
   const inbox = new InboxService(db);
   let clusterMembersOf: ClusterObjects | undefined;

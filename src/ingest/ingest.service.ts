@@ -19,6 +19,8 @@ import { appendAudit } from '../audit/audit.repository.ts';
 import type { IngestCounts, IngestParams, IngestReport } from './ingest.params.ts';
 import { findIngest, finishIngest, insertIngest, markIngestRunning } from './ingests.repository.ts';
 import { storableIssue, withoutUnstorable } from './unstorable.check.ts'; // bad input (issue 10.8)
+import { withoutBroadCidrs } from './broad-cidr.check.ts'; // broad CIDRs (issue 11.3)
+import { DEFAULT_PREFIX_LIMITS, type PrefixLimits } from '../observables/cidr.limit.ts';
 
 const BATCH = 2000;
 const MAX_ISSUES = 1000;
@@ -51,6 +53,8 @@ export interface IngestServiceOptions {
   readonly limits: { readonly api: ObjectLimits; readonly other: ObjectLimits };
   /** Concurrency and byte quotas of API ingests. */
   readonly quota: IngestQuota;
+  /** CIDRs broader than these prefixes are refused (issue 11.3); default /16 IPv4, /32 IPv6. */
+  readonly prefixLimits?: PrefixLimits;
 }
 
 /** A hub analyst's explicit step: its versions lead over the owners' (audited). */
@@ -180,7 +184,7 @@ export class IngestService {
   }
 
   async #commit(id: string, viewer: Viewer, org: OrgRow, unchecked: ParseResult, params: IngestParams): Promise<IngestReport> {
-    const parsed = withoutUnstorable(unchecked, params.lenient);
+    const parsed = withoutBroadCidrs(withoutUnstorable(unchecked, params.lenient), this.#opts.prefixLimits ?? DEFAULT_PREFIX_LIMITS, params.lenient);
     const prep = prepareObjects(parsed, params, { viewer, org, ingestId: id }, new Date());
     let prepared = prep.prepared;
     const { warnings, tlpCounts } = prep;

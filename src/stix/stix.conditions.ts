@@ -1,4 +1,5 @@
 import type { ParseIssue } from '../ingest/parsers/parse-result.ts';
+import { parsePattern } from '../observables/pattern.parser.ts';
 import { knownProperties, own } from './stix.catalog.ts';
 import { clip } from './stix.timestamp.ts';
 
@@ -22,6 +23,13 @@ function numberIn(o: Props, p: string, min: number, max: number, at: (p: string)
 }
 
 const BY_TYPE: Readonly<Record<string, Check>> = {
+  // A STIX pattern must parse by the OASIS grammar (issue 11.3): an unparsable one matches nothing and
+  // would be re-served to every partner. The column is counted from 0, as the OASIS validator does.
+  indicator(o, at, errors) {
+    if (o.pattern_type !== 'stix' || typeof o.pattern !== 'string') return;
+    const r = parsePattern(o.pattern);
+    if (!r.ok) errors.push({ where: at('pattern'), reason: `${typeof o.id === 'string' ? `${clip(o.id, 80)}: ` : ''}the STIX pattern does not parse at column ${r.position}: ${clip(r.error, 300)}` });
+  },
   malware(o, at, errors) {
     if (has(o, 'is_family') && typeof o.is_family !== 'boolean') errors.push({ where: at('is_family'), reason: 'must be true or false' });
     if (o.is_family === true && !has(o, 'name')) errors.push({ where: at('name'), reason: 'missing: required on a malware family (is_family true)' });

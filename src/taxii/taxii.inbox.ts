@@ -86,8 +86,16 @@ export async function addToInbox(deps: InboxDeps, viewer: Viewer, collectionId: 
         { format: 'stix', orgs: [], groups: [], users: [], anonymous: false, dryRun: false, lenient: true, source: 'taxii' },
       );
       ingestId = report.id;
-      if (report.status === 'done') successes = pendings.map((p) => ({ ...p, message: `added to collection ${collectionId}` }));
-      else failures.push(...pendings.map((p) => ({ ...p, message: report.errors[0]?.reason ?? 'not stored' })));
+      // Objects the ingest refused on its own (a CIDR broader than the hub takes, issue 11.3) are failures.
+      const refused = new Map<string, string>();
+      for (const e of report.errors) {
+        const id = /\(([a-z0-9-]+--[0-9a-f-]{36})\)/.exec(e.where)?.[1];
+        if (id && !refused.has(id)) refused.set(id, e.reason);
+      }
+      if (report.status === 'done') {
+        successes = pendings.filter((p) => !refused.has(p.id)).map((p) => ({ ...p, message: `added to collection ${collectionId}` }));
+        failures.push(...pendings.filter((p) => refused.has(p.id)).map((p) => ({ ...p, message: refused.get(p.id)! })));
+      } else failures.push(...pendings.map((p) => ({ ...p, message: report.errors[0]?.reason ?? 'not stored' })));
     } catch (err) {
       if (!(err instanceof AppError)) deps.onError?.(err);
       const reason = err instanceof AppError ? err.message : 'internal error while storing; nothing was stored';

@@ -7,6 +7,7 @@ import { auditSensitiveReads } from '../../audit/sensitive-reads.ts';
 import { AUDITED_RANK } from '../../access/visibility.policy.ts';
 import { TLP_LEVELS } from '../../trust/tlp.ts';
 import { feedPages, feedStamp, type FeedEntry } from './feed.query.ts';
+import { broadKey, DEFAULT_PREFIX_LIMITS, type PrefixLimits } from '../../observables/cidr.limit.ts';
 import { assignSids } from './sid.assigner.ts';
 import { suricataRule } from './suricata.format.ts';
 import { rpzHeader, rpzRecords } from './rpz.format.ts';
@@ -60,12 +61,14 @@ export class FeedsService {
   #warninglistVersion: () => string = () => '0';
   readonly #yara: () => Promise<YaraCompiler | undefined>;
   readonly #kind: StorageKind;
+  readonly #prefixLimits: PrefixLimits;
 
-  constructor(db: Kysely<Database>, opts: { kind?: StorageKind; warninglisted?: WarninglistPredicate; yara?: () => Promise<YaraCompiler | undefined> } = {}) {
+  constructor(db: Kysely<Database>, opts: { kind?: StorageKind; warninglisted?: WarninglistPredicate; yara?: () => Promise<YaraCompiler | undefined>; prefixLimits?: PrefixLimits | undefined } = {}) {
     this.#db = db;
     this.#kind = opts.kind ?? 'pglite';
     this.#warninglisted = opts.warninglisted ?? (() => false);
     this.#yara = opts.yara ?? (async () => undefined);
+    this.#prefixLimits = opts.prefixLimits ?? DEFAULT_PREFIX_LIMITS;
   }
 
   /** Sets the warninglist filter (the analysis area's matcher); its current version goes into ETags. */
@@ -99,7 +102,8 @@ export class FeedsService {
   async *#entries(v: AnyViewer, r: FeedRequest, withSid: boolean, now: Date): AsyncGenerator<FeedEntry[]> {
     const pages = feedPages(this.#db, v, { prefixes: this.#prefixes(r), minConfidence: r.minConfidence, since: r.since, maxTlp: r.maxTlp, now, withSid, details: r.format === 'csv' || r.format === 'json' }, this.#kind);
     for await (let page of pages) {
-      page = page.filter((e) => !this.#warninglisted(e.key));
+      // Ranges broader than the configured prefix are never emitted, whenever they were stored (issue 11.3).
+      page = page.filter((e) => !this.#warninglisted(e.key) && !broadKey(e.key, this.#prefixLimits));
       if (withSid && page.some((e) => e.sid === null)) {
         // Values stored before they got an id (or by another path): give them one, then re-read.
         const missing = page.filter((e) => e.sid === null).map((e) => e.key);
