@@ -3,6 +3,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Tlp } from '../../src/db/schema.ts';
 import type { SeriesView } from '../../src/stats/series.view.ts';
 import { as, makeMember, startHub, type TestHub, type TestMember } from '../support/app.ts';
+import { Partitions } from '../../src/sensors/aggregate/partitions.repository.ts';
+import { registerSensor } from '../sensors/support.ts';
 import { describeStorage } from '../support/storage.ts';
 import { addAction, addHotlineEntry, type TestAction, type TestEntry } from './actions.factory.ts';
 
@@ -239,6 +241,35 @@ describeStorage('statistics: platform series within the policy', (backend) => {
       const res = await hub.server.inject({ method: 'GET', url: '/api/v1/stats/series/platform.hotline_reports', headers: key ? as(key) : {} });
       expect(res.statusCode).toBe(404);
     }
+  });
+
+  it('counts sensor accesses per sensor per day over the sensors each viewer may see', async () => {
+    const db = hub.app.storage.db;
+    const bankSensor = await registerSensor(hub, m.bank.key, { label: 'bank-tokyo', share_tlp: 'amber' }); // the bank and the hub
+    const telcoSensor = await registerSensor(hub, m.telco.key, { label: 'telco-osaka', share_tlp: 'green' }); // members with an NDA
+    const days = [
+      { sensor: bankSensor.id, day: '2026-10-01', packets: 100 },
+      { sensor: bankSensor.id, day: '2026-10-02', packets: 50 },
+      { sensor: telcoSensor.id, day: '2026-10-01', packets: 7 },
+    ];
+    await new Partitions(db).ensure('day', days.map((d) => Date.parse(`${d.day}T00:00:00Z`)));
+    for (const d of days) await db.insertInto('sensor_stats_day').values({ sensor_id: d.sensor, bucket: new Date(`${d.day}T00:00:00Z`), packets: d.packets, bytes: d.packets * 60, unique_sources: 1 }).execute();
+    // Counted here: per sensor label and day, and the total, over the sensors a viewer sees.
+    const expected = (sees: (id: string) => boolean) => {
+      const out = new Map<string, number>();
+      for (const d of days.filter((x) => sees(x.sensor))) {
+        const label = d.sensor === bankSensor.id ? 'bank-tokyo' : 'telco-osaka';
+        out.set(`${label}|${d.day}`, d.packets);
+        out.set(`total|${d.day}`, (out.get(`total|${d.day}`) ?? 0) + d.packets);
+      }
+      return out;
+    };
+    const q = 'from=2026-10-01&to=2026-10-03';
+    expect(nonZero(await get('platform.sensor_accesses', hub.adminKey, q))).toEqual(expected(() => true));
+    expect(nonZero(await get('platform.sensor_accesses', m.bank.key, q))).toEqual(expected(() => true));
+    expect(nonZero(await get('platform.sensor_accesses', m.telco.key, q))).toEqual(expected((id) => id === telcoSensor.id));
+    expect(nonZero(await get('platform.sensor_accesses', m.shop.key, q))).toEqual(new Map());
+    expect((await hub.server.inject({ method: 'GET', url: `/api/v1/stats/series/platform.sensor_accesses?${q}` })).statusCode).toBe(404);
   });
 
   it('exports a platform series as CSV in the import format, and charts it as SVG', async () => {

@@ -4,10 +4,11 @@ import { hotlineDeletionRate, hotlineRemovals, hotlineReports } from './hotline.
 import { contributionsBySector } from './contributions.provider.ts';
 import { indicatorsByType } from './indicators.provider.ts';
 import type { PlatformProvider } from './provider.ts';
+import { sensorAccesses } from './sensors.provider.ts';
 
 // The one place platform series are registered. Each area's series is added here when its source
 // lands on main: takedown rate and median time, account freezes (actions, issue 12: registered), hotline
-// reports by category and deletion rate (issue 15: registered), sensor accesses per sensor per day (issue 14).
+// reports by category and deletion rate (issue 15: registered), sensor accesses per sensor per day (issue 14: registered).
 
 /** Every platform series, in the order lists and reports show them. */
 export const PLATFORM_PROVIDERS: readonly PlatformProvider[] = [
@@ -22,6 +23,7 @@ export const PLATFORM_PROVIDERS: readonly PlatformProvider[] = [
   hotlineReports, // hotline (issue 15)
   hotlineRemovals, // hotline (issue 15)
   hotlineDeletionRate, // hotline (issue 15)
+  sensorAccesses, // sensors (issue 14)
 ];
 
 /** Series ids of platform series start with this. */

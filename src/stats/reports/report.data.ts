@@ -109,6 +109,21 @@ export async function gatherReport(stats: StatsService, analysis: ReportAnalysis
     if (rows.length) details.push({ series: view.id, title: view.title, rows });
     trends.push({ ...view, values: view.values.filter((v) => v.period >= trendFrom), periods: view.periods.filter((x) => x >= trendFrom) });
   }
+  // Daily series (sensor accesses): the period's sum per category against the same period a year before.
+  for (const p of stats.providers.filter((x) => x.available(viewer) && x.bucket === 'day' && x.additive !== false)) {
+    const id = PLATFORM_PREFIX + p.key;
+    const cur = await stats.whole(viewer, id, { from: period.text, to: period.text });
+    const before = prev ? await stats.whole(viewer, id, { from: prev.text, to: prev.text }) : null;
+    const line = (key: string, label: { en: string; ja: string }): Headline => {
+      const value = cur.get(key) ?? 0;
+      const previous = before ? (before.get(key) ?? 0) : null;
+      const change = previous === null ? null : yearOverYear(value, previous, prevText!);
+      return { series: id, category: key, label, value, previous, text: { en: phraseChange(value, p.unit, period.text, change, 'en'), ja: phraseChange(value, p.unit, period.text, change, 'ja') } };
+    };
+    headlines.push(line('total', { en: p.titleEn, ja: p.titleJa }));
+    const keys = [...new Set([...cur.keys(), ...(before?.keys() ?? [])])].filter((k) => k !== 'total').sort();
+    if (keys.length) details.push({ series: id, title: { en: p.titleEn, ja: p.titleJa }, rows: keys.map((k) => line(k, { en: k, ja: k })) });
+  }
   const published: { view: SeriesView; period: string }[] = [];
   for (const s of (await stats.list(viewer)).filter((x) => x.kind !== 'platform')) {
     const view = await stats.get(viewer, s.id);
