@@ -4,6 +4,9 @@ import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import type { Database } from './schema.ts';
 import { yielding } from './pglite.yielding.ts';
+import { checkPgliteFolder, openFailed } from './pglite.folder.ts';
+import { PgListener, type StorageLog } from './pg.listener.ts';
+import { StorageFaults, withFaults } from './storage.faults.ts';
 
 /** Which engine backs a Kysely instance. */
 export type StorageKind = 'pglite' | 'postgres';
@@ -14,8 +17,15 @@ export interface Storage {
   readonly kind: StorageKind;
   /** Where it lives: the PGlite folder or the PostgreSQL URL without its password. */
   readonly location: string;
-  /** Subscribes to a LISTEN channel; PGlite delivers only its own notifications. */
+  /**
+   * Subscribes to a LISTEN channel; PGlite delivers only its own notifications. After the connection
+   * comes back from a PostgreSQL restart, every subscriber is called once with an empty payload.
+   */
   listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
+  /** PostgreSQL: whether the LISTEN connection is up, its channels, and how often it came back (issue 10.6). */
+  listening?(): { connected: boolean; channels: number; reconnects: number };
+  /** The fault the database is in now (unreachable, disk full), for readiness (issue 10.6). */
+  readonly faults?: StorageFaults;
   close(): Promise<void>;
 }
 
@@ -36,18 +46,37 @@ export function redactUrl(url: string): string {
   }
 }
 
-/** Opens PGlite persisted in a folder (created when missing). */
+/** Writes a storage fault or recovery to stderr, where the hub's operators read its start-up lines. */
+const stderrLog: StorageLog = (level, msg, fields) => {
+  process.stderr.write(`kessetsu: ${level === 'warn' ? 'warning: ' : ''}${msg}${fields ? ` ${JSON.stringify(fields)}` : ''}\n`);
+};
+
+const faultLog = (log: StorageLog) => (kind: string, message: string) =>
+  log('warn', kind === 'disk_full' ? 'the database is out of disk space; writes answer 507 until space is freed' : 'the database is unreachable; requests answer 503 until it is back', { err: message });
+
+/**
+ * Opens PGlite persisted in a folder (created when missing). A folder that is not empty and not an
+ * initialised database (no PG_VERSION, say) is refused naming it, never initialised over (issue 10.6).
+ */
 export async function openPglite(dataDir: string): Promise<Storage> {
+  const state = checkPgliteFolder(dataDir);
   mkdirSync(dataDir, { recursive: true });
-  const pglite = await PGlite.create({
-    dataDir,
-    parsers: { [INT8_OID]: parseInt8, [NUMERIC_OID]: parseInt8 },
-  });
-  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite: yielding(pglite) }) });
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create({
+      dataDir,
+      parsers: { [INT8_OID]: parseInt8, [NUMERIC_OID]: parseInt8 },
+    });
+  } catch (err) {
+    throw state === 'existing' ? openFailed(dataDir, err) : err;
+  }
+  const faults = new StorageFaults(faultLog(stderrLog));
+  const db = new Kysely<Database>({ dialect: withFaults(new PGliteDialect({ pglite: yielding(pglite) }), faults) });
   return {
     db,
     kind: 'pglite',
     location: dataDir,
+    faults,
     async listen(channel, onMessage) {
       const unsub = await pglite.listen(channel, onMessage);
       return unsub;
@@ -59,8 +88,12 @@ export async function openPglite(dataDir: string): Promise<Storage> {
   };
 }
 
-/** Opens a pool on a PostgreSQL server. */
-export async function openPostgres(url: string, poolSize = 10): Promise<Storage> {
+/**
+ * Opens a pool on a PostgreSQL server. A server that restarts or goes away is survived (issue 10.6):
+ * broken connections are logged and dropped (the pool opens new ones for the next queries, which
+ * answer 503 meanwhile), and the LISTEN connection comes back by itself.
+ */
+export async function openPostgres(url: string, poolSize = 10, log: StorageLog = stderrLog): Promise<Storage> {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
@@ -70,28 +103,22 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Storage>
     },
   });
   // An idle client that loses its server must not crash the process.
-  pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  const listeners: pg.Client[] = [];
+  pool.on('error', (err) => log('warn', 'a PostgreSQL connection was lost; it is replaced on the next query', { err: err.message }));
+  // Nor may a client in use (pg-pool removes its own listener while a client is checked out, and a
+  // server restart between two statements of a transaction would then throw out of the process).
+  pool.on('connect', (client) => client.on('error', () => {}));
+  const faults = new StorageFaults(faultLog(log));
+  const db = new Kysely<Database>({ dialect: withFaults(new PostgresDialect({ pool }), faults) });
+  const listener = new PgListener(url, log);
   return {
     db,
     kind: 'postgres',
     location: redactUrl(url),
-    async listen(channel, onMessage) {
-      const client = new pg.Client({ connectionString: url });
-      client.on('error', () => {});
-      await client.connect();
-      client.on('notification', (msg) => {
-        if (msg.channel === channel) onMessage(msg.payload ?? '');
-      });
-      await client.query(`LISTEN "${channel.replaceAll('"', '')}"`);
-      listeners.push(client);
-      return async () => {
-        await client.end().catch(() => {});
-      };
-    },
+    faults,
+    listen: (channel, onMessage) => listener.listen(channel, onMessage),
+    listening: () => listener.state,
     async close() {
-      await Promise.all(listeners.map((c) => c.end().catch(() => {})));
+      await listener.close();
       await db.destroy();
     },
   };

@@ -15,6 +15,7 @@ import * as versionsByContribution from './migrations/2026-12-04T10-00-versions-
 import * as sensors from './migrations/2026-12-04T16-00-sensors.ts'; // sense (issue 14)
 import * as groupInvitations from './migrations/2026-12-04T12-01-group-invitations.ts'; // keys and sessions (issue 10.7)
 import * as auditCheckpoints from './migrations/2026-12-04T12-02-audit-checkpoints.ts'; // audit (issue 10.9)
+import * as ingestLease from './migrations/2026-12-04T11-00-ingest-lease.ts'; // robustness (issue 10.6)
 
 // Listed statically so the migrations ship inside any bundle and run in a stable order.
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -33,6 +34,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-12-04T16-00-sensors': sensors, // sense (issue 14)
   '2026-12-04T12-01-group-invitations': groupInvitations, // keys and sessions (issue 10.7)
   '2026-12-04T12-02-audit-checkpoints': auditCheckpoints, // audit (issue 10.9)
+  '2026-12-04T11-00-ingest-lease': ingestLease, // robustness (issue 10.6)
 };
 
 class StaticProvider implements MigrationProvider {

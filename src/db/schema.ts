@@ -95,6 +95,9 @@ export interface IngestsTable {
   bytes: Generated<number>;
   created_at: Generated<Date>;
   finished_at: Date | null;
+  /** Robustness (issue 10.6): the node running it, and until when its lease holds. */
+  node_id: Generated<string | null>;
+  lease_until: Generated<Date | null>;
 }
 
 /** The registry of STIX ids: what every version of an object shares. Contents live with contributions. */

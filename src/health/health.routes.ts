@@ -22,6 +22,9 @@ export function healthRoutes(storage: Storage, metrics: Metrics, opts: { publicM
       '/readyz',
       { schema: { tags, summary: 'Readiness: database reachable and migrations current', response: { 200: Type.Object({ status: Type.String(), storage: Type.String(), pending_migrations: Type.Array(Type.String()) }), 503: Type.Object({ status: Type.String(), storage: Type.String(), pending_migrations: Type.Array(Type.String()), reason: Type.String() }) } } },
       async (req, reply) => {
+        // A full disk or a server that just went away (issue 10.6): say so, not "ready".
+        const fault = storage.faults?.current;
+        if (fault?.kind === 'disk_full') return reply.status(503).send({ status: 'not ready', storage: storage.kind, pending_migrations: [], reason: `database out of disk space since ${fault.since.toISOString()}: writes are refused until space is freed` });
         try {
           await sql`select 1`.execute(storage.db);
           const pending = await pendingMigrations(storage.db);

@@ -17,7 +17,7 @@ import { authorshipIssues } from './authorship.check.ts';
 import { mispRemovals } from './misp.removals.ts';
 import { appendAudit } from '../audit/audit.repository.ts';
 import type { IngestCounts, IngestParams, IngestReport } from './ingest.params.ts';
-import { findIngest, finishIngest, insertIngest, markIngestRunning } from './ingests.repository.ts';
+import { findIngest, finishIngest, insertIngest, markIngestRunning, type LeaseHolder } from './ingests.repository.ts';
 import { storableIssue, withoutUnstorable } from './unstorable.check.ts'; // bad input (issue 10.8)
 import { withoutBroadCidrs } from './broad-cidr.check.ts'; // broad CIDRs (issue 11.3)
 import { DEFAULT_PREFIX_LIMITS, type PrefixLimits } from '../observables/cidr.limit.ts';
@@ -55,6 +55,8 @@ export interface IngestServiceOptions {
   readonly quota: IngestQuota;
   /** CIDRs broader than these prefixes are refused (issue 11.3); default /16 IPv4, /32 IPv6. */
   readonly prefixLimits?: PrefixLimits;
+  /** This node's lease on the ingests it runs (issue 10.6). */
+  readonly lease?: LeaseHolder;
 }
 
 /** A hub analyst's explicit step: its versions lead over the owners' (audited). */
@@ -150,7 +152,7 @@ export class IngestService {
       params: { tlp: params.tlp ?? null, orgs: params.orgs, groups: params.groups, users: params.users, anonymous: params.anonymous, lenient: params.lenient },
       bytes: body.length,
       status: large ? 'pending' : 'running',
-    });
+    }, this.#opts.lease);
     if (large) {
       const job = this.#run(id, viewer, org, body, params).catch(() => {});
       this.#jobs.add(job);
@@ -166,7 +168,7 @@ export class IngestService {
     const org = await findOrg(this.#db, viewer.orgId);
     if (!org) throw notFound('organisation', viewer.orgId);
     await this.#checkRecipients(viewer, params);
-    const id = await insertIngest(this.#db, { org_id: org.id, user_id: viewer.userId, format: parsed.format, source: params.source, filename: null, dry_run: params.dryRun, params: {}, bytes: 0, status: 'running' });
+    const id = await insertIngest(this.#db, { org_id: org.id, user_id: viewer.userId, format: parsed.format, source: params.source, filename: null, dry_run: params.dryRun, params: {}, bytes: 0, status: 'running' }, this.#opts.lease);
     return this.#commit(id, viewer, org, enforceObjectLimits(parsed, this.#opts.limits.other, params.lenient), params);
   }
 

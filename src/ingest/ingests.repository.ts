@@ -1,10 +1,34 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 
-/** Starts the record of an ingest. */
-export async function insertIngest(db: Kysely<Database>, row: { org_id: string; user_id: string; format: string; source: string; filename: string | null; dry_run: boolean; params: Record<string, unknown>; bytes: number; status: 'pending' | 'running' }): Promise<string> {
-  const r = await db.insertInto('ingests').values({ ...row, params: JSON.stringify(row.params), counts: '{}', errors: '[]', finished_at: null }).returning('id').executeTakeFirstOrThrow();
+/** The node that runs an ingest and how long its lease holds without renewal (issue 10.6). */
+export interface LeaseHolder {
+  readonly nodeId: string;
+  readonly leaseMs: number;
+}
+
+/** `now() + lease` in the database's clock, so nodes with skewed clocks agree. */
+const leaseEnd = (leaseMs: number) => sql<Date>`now() + make_interval(secs => ${leaseMs / 1000})`;
+
+/** Starts the record of an ingest, held by a node's lease when given. */
+export async function insertIngest(db: Kysely<Database>, row: { org_id: string; user_id: string; format: string; source: string; filename: string | null; dry_run: boolean; params: Record<string, unknown>; bytes: number; status: 'pending' | 'running' }, lease?: LeaseHolder): Promise<string> {
+  const r = await db
+    .insertInto('ingests')
+    .values({ ...row, params: JSON.stringify(row.params), counts: '{}', errors: '[]', finished_at: null, ...(lease ? { node_id: lease.nodeId, lease_until: leaseEnd(lease.leaseMs) } : {}) })
+    .returning('id')
+    .executeTakeFirstOrThrow();
   return r.id;
+}
+
+/** Renews the lease on every unfinished ingest of a node; answers how many it holds. */
+export async function renewIngestLeases(db: Kysely<Database>, lease: LeaseHolder): Promise<number> {
+  const r = await db
+    .updateTable('ingests')
+    .set({ lease_until: leaseEnd(lease.leaseMs) })
+    .where('node_id', '=', lease.nodeId)
+    .where('status', 'in', ['pending', 'running'])
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
 }
 
 /** Finishes the record of an ingest with its outcome. */
@@ -28,12 +52,17 @@ export function findIngest(db: Kysely<Database>, id: string, orgId: string | nul
   return q.executeTakeFirst();
 }
 
-/** Ingests left pending or running by a stopped process: they are failed, their transaction never committed. */
+/**
+ * Ingests left pending or running by a process that stopped: those whose lease ran out (or that never
+ * had one) are failed, their transaction never committed. A live node's ingests keep their lease and
+ * are left alone (issue 10.6).
+ */
 export async function failInterruptedIngests(db: Kysely<Database>): Promise<number> {
   const r = await db
     .updateTable('ingests')
-    .set({ status: 'failed', errors: JSON.stringify([{ where: 'ingest', reason: 'interrupted by a restart before it committed; nothing of it was stored' }]), finished_at: new Date() })
+    .set({ status: 'failed', errors: JSON.stringify([{ where: 'ingest', reason: 'interrupted: the process running it stopped before it committed; nothing of it was stored' }]), finished_at: new Date() })
     .where('status', 'in', ['pending', 'running'])
+    .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', sql<Date>`now()`)]))
     .executeTakeFirst();
   return Number(r.numUpdatedRows);
 }
