@@ -33,17 +33,22 @@ function stopChild(child: ChildProcess): Promise<void> {
 
 /**
  * Starts `kessetsu serve --port 0` as its own process (so probes measure it from outside its event
- * loop) on a fresh PGlite folder or PostgreSQL database; resolves once it listens.
+ * loop) on a fresh PGlite folder or PostgreSQL database (or on `databaseUrl`, left to the caller);
+ * resolves once it listens.
  * @example const hub = await serveHub(backend, { KESSETSU_PARSE_WORKERS: '1' })
  */
-export async function serveHub(backend: Backend, env: Record<string, string> = {}): Promise<ServedHub> {
-  const adminKey = `test-bootstrap-${randomBytes(12).toString('hex')}`;
+export async function serveHub(backend: Backend, env: Record<string, string> = {}, opts: { databaseUrl?: string; adminKey?: string } = {}): Promise<ServedHub> {
+  const adminKey = opts.adminKey ?? `test-bootstrap-${randomBytes(12).toString('hex')}`;
   let storage: Storage | null = null;
   let dir: string | null = null;
   const childEnv: Record<string, string> = { ...(process.env as Record<string, string>), KESSETSU_BOOTSTRAP_KEY: adminKey, KESSETSU_RATE_LIMIT: '1000000', ...env };
   delete childEnv.DATABASE_URL;
   let where: string;
-  if (backend.name === 'postgres') {
+  if (opts.databaseUrl) {
+    // A database the caller owns (and drops): several nodes on one database.
+    where = opts.databaseUrl;
+    childEnv.DATABASE_URL = where;
+  } else if (backend.name === 'postgres') {
     storage = await backend.open();
     where = storage.location;
     childEnv.DATABASE_URL = where;
