@@ -71,7 +71,7 @@ export class CasesService {
   async #clusterObjects(viewer: Viewer, clusterId: number): Promise<{ members: string[]; infrastructure: string[] }> {
     const c = await this.#analysis.views.cluster(viewer, clusterId);
     if (c.status !== 'active') throw new AppError('conflict', `cluster ${clusterId} is ${String(c.status)}; refer the cluster it became`, { status: c.status });
-    const members = (c.membersShown as { id: string }[]).map((m) => m.id);
+    const members = (c.members_shown as { id: string }[]).map((m) => m.id);
     const refs = (c.evidence as { kind: string; ref: string }[]).filter((e) => e.kind === 'shared value').map((e) => e.ref);
     const infra = refs.length
       ? await this.#db
