@@ -29,6 +29,7 @@ import { createNeutralise, type Neutralise } from './cases/neutralise.module.ts'
 import { createHotline, type Hotline, type HotlineOptions } from './hotline/hotline.module.ts'; // hotline (issue 15)
 import { createSensors, type Sensors, type SensorsOptions } from './sensors/sensors.module.ts'; // sense (issue 14)
 import { ingestGuards, type IngestGuards } from './ingest/ingest.guards.ts'; // robustness (issue 10.5)
+import { clusterAlerts } from './analysis/cluster-alerts.ts'; // analyse (issue 11.5)
 
 const AUTH_CHANNEL = 'kessetsu_auth';
 const INGEST_CHANNEL = 'kessetsu_ingest';
@@ -142,6 +143,7 @@ export async function createApp(config: Config, opts: { storage?: Storage; migra
     intake: { ratePerSecond: config.sensorRate },
     retention: { minute: config.sensorRetentionDays.minute * 86_400_000, hour: config.sensorRetentionDays.hour * 86_400_000, day: config.sensorRetentionDays.day * 86_400_000 },
   });
+  analysis.setClusterAlerts(clusterAlerts(() => analysis.settings, feedback.alerts)); // analyse (issue 11.5): clusters crossing a priority alert their subscribers
   return {
     config,
     storage,

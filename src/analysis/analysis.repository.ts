@@ -2,6 +2,12 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import './analysis.tables.ts';
 
+/** Every distinct observable key of the store (to check them all against changed warninglists). */
+export async function storedKeys(db: Kysely<Database>): Promise<string[]> {
+  const rows = await db.selectFrom('object_keys').select('key').distinct().execute();
+  return rows.map((r) => r.key);
+}
+
 /** The stored setting overrides ({} when none). */
 export async function loadSettingOverrides(db: Kysely<Database>): Promise<Record<string, unknown>> {
   const row = await db.selectFrom('analysis_settings').select('settings').where('id', '=', 1).executeTakeFirst();

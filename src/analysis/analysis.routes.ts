@@ -1,10 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { isAdmin, isHub } from '../access/viewer.ts';
+import { isHub } from '../access/viewer.ts';
 import { userOf } from '../http/context.ts';
 import { decodeCursor, encodeCursor, errorResponses, okAny } from '../http/schemas.ts';
 import { AppError } from '../shared/errors.ts';
 import type { AnalysisService } from './analysis.service.ts';
+import { warninglistsRoutes } from './warninglists/warninglists.routes.ts';
 
 const tags = ['analyse'];
 const Limit = Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 }));
@@ -20,7 +21,7 @@ function cursor<T>(token: string | undefined, check: (v: unknown) => v is T): T 
   }
 }
 
-/** `/api/v1/correlations`, `/clusters`, `/clusters/{id}`, `/root-sources`, `/priorities`, warninglists and runs: each within the trust policy. */
+/** `/api/v1/correlations`, `/clusters`, `/clusters/{id}`, `/root-sources`, `/priorities`, warninglists (warninglists.routes) and runs: each within the trust policy. */
 export function analysisRoutes(analysis: AnalysisService): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
@@ -98,28 +99,7 @@ export function analysisRoutes(analysis: AnalysisService): FastifyPluginAsyncTyp
       async (req) => analysis.views.cluster(userOf(req), req.params.id),
     );
 
-    app.get('/api/v1/warninglists', { schema: { tags, summary: 'Warninglists of this deployment and whether each is enabled', response: { ...okAny, ...errorResponses } } }, async (req) => {
-      userOf(req);
-      const rows = await analysis.warninglists.list();
-      return { items: rows.map((r) => ({ slug: r.slug, name: r.name, description: r.description, version: r.version, type: r.type, entries: r.entry_count, enabled: r.enabled, imported_at: r.imported_at.toISOString() })), next: null };
-    });
-
-    app.post(
-      '/api/v1/warninglists/:slug/:action',
-      {
-        schema: {
-          tags,
-          summary: 'Enable or disable a warninglist (admin)',
-          params: Type.Object({ slug: Type.String({ pattern: '^[a-z0-9._-]{1,100}$' }), action: Type.Union([Type.Literal('enable'), Type.Literal('disable')]) }),
-          response: { ...okAny, ...errorResponses },
-        },
-      },
-      async (req) => {
-        if (!isAdmin(userOf(req))) throw new AppError('forbidden', 'only admins change warninglists');
-        await analysis.warninglists.setEnabled(req.params.slug, req.params.action === 'enable');
-        return { slug: req.params.slug, enabled: req.params.action === 'enable' };
-      },
-    );
+    await app.register(warninglistsRoutes(analysis.warninglists));
 
     app.post('/api/v1/analysis/runs', { schema: { tags, summary: 'Run the analysis now (hub analysts)', response: { ...okAny, ...errorResponses } } }, async (req, reply) => {
       if (!isHub(userOf(req))) throw new AppError('forbidden', 'only hub analysts run the analysis');

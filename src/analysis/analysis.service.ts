@@ -5,11 +5,13 @@ import type { ObservableIndex } from '../lookup/observable.index.ts';
 import type { IngestCommitted, IngestHooks } from '../ingest/ingest.service.ts';
 import type { EnrichmentService } from '../enrichment/enrichment.service.ts';
 import { applySetting, mergeSettings, type AnalysisSettings } from './analysis.settings.ts';
-import { latestRuns, loadSettingOverrides, saveSettingOverrides } from './analysis.repository.ts';
+import { latestRuns, loadSettingOverrides, saveSettingOverrides, storedKeys } from './analysis.repository.ts';
 import { AnalysisViews } from './analysis.views.ts';
 import { CorrelationService, type IngestCorrelationSummary } from './correlation.service.ts';
 import { runAnalysis, type RunReport } from './job/analysis.job.ts';
+import type { StoredCluster } from './job/clusters.persist.ts';
 import { activeIndicatorSql, isActiveIndicator, type IndicatorFacts } from './lifecycle.ts';
+import { ingestWarnings, keysOfPrepared } from './warninglists/ingest.warnings.ts';
 import type { WarninglistsService } from './warninglists/warninglists.service.ts';
 
 /** What the analysis needs from the composition root. */
@@ -37,6 +39,7 @@ export class AnalysisService {
   readonly #pending = new Set<Promise<unknown>>();
   readonly #listeners: ((s: IngestCorrelationSummary) => void)[] = [];
   readonly #onClose: (() => Promise<void>)[] = [];
+  #onClusters: ((clusters: readonly StoredCluster[]) => Promise<void>) | undefined;
   readonly correlation: CorrelationService;
   readonly views: AnalysisViews;
   readonly warninglists: WarninglistsService;
@@ -50,11 +53,23 @@ export class AnalysisService {
     this.views = new AnalysisViews(deps.db, () => this.#settings, (k) => this.correlation.enrich(k));
   }
 
-  /** Loads settings, warninglists and enrichment datasets (at start). */
+  /** Loads settings, the built-in warninglists of this release, warninglists and enrichment datasets (at start). */
   async start(): Promise<void> {
     await this.reloadSettings();
+    await this.#d.warninglists.seedBuiltins();
     await this.#d.warninglists.reload();
     await this.#d.enrichment.reload();
+    // Lists changed here: what is suppressed changes now, clusters and root sources at the next run.
+    this.#d.warninglists.afterChange(() => {
+      if (this.#closed) return;
+      this.#track(this.refreshWarninglistHits());
+      this.schedule();
+    });
+  }
+
+  /** Records which stored values are on enabled lists now (after a list changed; runs do it too). */
+  async refreshWarninglistHits(): Promise<{ added: number; removed: number; hits: number }> {
+    return this.#d.warninglists.syncHitsOf(await storedKeys(this.#d.db));
   }
 
   /** The current settings (defaults with the stored overrides). */
@@ -89,7 +104,10 @@ export class AnalysisService {
         {
           db: this.#d.db,
           settings: this.#settings,
-          warninglisted: (k) => this.#d.warninglists.match(k) !== null,
+          warninglisted: (k) => this.#d.warninglists.silenced(k, 'never_correlate') !== null,
+          warnedBy: (k) => this.#d.warninglists.warnings(k).map((h) => h.list),
+          syncHits: (keys, trx) => this.#d.warninglists.syncHitsOf(keys, trx),
+          onClusters: this.#onClusters,
           registrableDomain: (h) => this.#d.enrichment.registrableDomain(h),
           asnOf: (ip) => this.#d.enrichment.asnOf(ip),
           scopesOfKey: (k) => this.#d.index.scopesOf(k),
@@ -100,6 +118,11 @@ export class AnalysisService {
     });
     this.#chain = p;
     return p;
+  }
+
+  /** Sets what runs after each analysis run with the stored clusters (cluster alerts, wired by the composition root). */
+  setClusterAlerts(fn: (clusters: readonly StoredCluster[]) => Promise<void>): void {
+    this.#onClusters = fn;
   }
 
   /** Asks for a run after the debounce delay (ingests call this; a burst of them gives one run). */
@@ -121,8 +144,12 @@ export class AnalysisService {
   /** The ingest hook: correlate after commit (in the background), then schedule a run. */
   ingestHooks(): IngestHooks {
     return {
+      // The submitter learns which values warninglists silence or flag, and why (dry runs too).
+      review: (objects) => ingestWarnings((k) => this.#d.warninglists.matchAll(k), objects),
       afterCommit: (ev: IngestCommitted) => {
         if (this.#closed) return;
+        // Recorded so that the hub can list what was suppressed (nothing is deleted).
+        this.#track(this.#d.warninglists.recordHitsOf(keysOfPrepared(ev.objects)));
         // A process without the index (a CLI import) cannot correlate; the server's next run will.
         if (this.#settings.correlateOnIngest && this.#d.index.active) this.#track(this.correlateIngest(ev));
         this.schedule();

@@ -75,21 +75,19 @@ describeStorage('analysis storage', (backend) => {
 
   it('warninglists: imported, enabled and disabled per deployment; other services see the change after reload', async () => {
     const svc = hub.app.warninglists;
-    const r = await svc.importText(JSON.stringify({ name: 'Test sinkholes', type: 'cidr', version: 1, description: 'd', matching_attributes: ['ip-dst'], list: ['192.0.2.0/24'] }), 'test-sinkholes', 'inline');
+    const r = await svc.importJson({ name: 'Test sinkholes', type: 'cidr', version: 1, description: 'd', matching_attributes: ['ip-dst'], list: ['45.155.205.0/24'] }, 'test-sinkholes');
     expect(r.entries).toBe(1);
-    await svc.reload();
-    expect(svc.match('ipv4-addr:192.0.2.7')).toEqual({ list: 'test-sinkholes', name: 'Test sinkholes' });
+    expect(svc.match('ipv4-addr:45.155.205.7')).toEqual({ list: 'test-sinkholes', name: 'Test sinkholes', scopes: ['never_correlate', 'never_blocklist'], exact: true });
     const off = await hub.server.inject({ method: 'POST', url: '/api/v1/warninglists/test-sinkholes/disable', headers: as(hub.adminKey) });
     expect(off.statusCode).toBe(200);
-    expect(svc.match('ipv4-addr:192.0.2.7')).toBeNull();
+    expect(svc.match('ipv4-addr:45.155.205.7')).toBeNull();
     // A second node reading the same database.
     const other = new WarninglistsService(hub.app.storage.db);
     await other.reload();
-    expect(other.match('ipv4-addr:192.0.2.7')).toBeNull();
+    expect(other.match('ipv4-addr:45.155.205.7')).toBeNull();
     // Re-importing keeps the deployment's choice.
-    await svc.importText(JSON.stringify({ name: 'Test sinkholes', type: 'cidr', version: 2, description: 'd', list: ['192.0.2.0/24', '198.51.100.0/24'] }), 'test-sinkholes', 'inline');
-    await svc.reload();
-    expect(svc.match('ipv4-addr:198.51.100.9')).toBeNull();
+    await svc.importJson({ name: 'Test sinkholes', type: 'cidr', version: 2, description: 'd', list: ['45.155.205.0/24', '45.155.206.0/24'] }, 'test-sinkholes');
+    expect(svc.match('ipv4-addr:45.155.206.9')).toBeNull();
     expect((await svc.list()).find((l) => l.slug === 'test-sinkholes')).toMatchObject({ enabled: false, version: 2, entry_count: 2 });
     const forbidden = await hub.server.inject({ method: 'POST', url: '/api/v1/warninglists/test-sinkholes/enable', headers: as(bank.key) });
     expect(forbidden.statusCode).toBe(403);

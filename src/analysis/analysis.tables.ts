@@ -20,6 +20,19 @@ export interface WarninglistsTable {
   enabled: Generated<boolean>;
   source: string | null;
   imported_at: Stamp;
+  /** What the list suppresses (migration T13-00): never_correlate, never_blocklist, warn. */
+  scopes: Generated<string[]>;
+  /** True once an admin chose the scopes: imports and upgrades keep them. */
+  scopes_by_admin: Generated<boolean>;
+  /** Built into Kessetsu, or imported. */
+  origin: Generated<'builtin' | 'import'>;
+}
+
+/** A value of the store found on a list (never deleted from the store: the list only decides what skips it). */
+export interface WarninglistHitsTable {
+  key: string;
+  list: string;
+  first_seen: Stamp;
 }
 
 /** An imported enrichment file (APNIC delegated statistics, ip2asn). */
@@ -77,6 +90,8 @@ export interface AnalysisClustersTable {
   updated_run: number | null;
   created_at: Stamp;
   updated_at: Stamp;
+  /** Readable name from the strongest shared values (migration T13-01). */
+  name: string | null;
 }
 
 /** An incident, report, malware or sighting in a cluster, with the figures priorities sum. */
@@ -90,6 +105,10 @@ export interface AnalysisClusterMembersTable {
   records: number | null;
   seen_at: Date | null;
   confidence: number | null;
+  /** A sanitised copy: the original's id (migration T13-01). */
+  copy_of: string | null;
+  /** Counts only for viewers who may not see this signature (the original's): '' for originals. */
+  unless_sig: Generated<string>;
 }
 
 /** Evidence that holds a cluster together. */
@@ -122,6 +141,10 @@ export interface AnalysisRootSourcesTable {
   evidence_hash: string;
   run_id: number | null;
   updated_at: Stamp;
+  /** Product of the warning lists' factors (1: none). */
+  score_factor: Generated<number>;
+  /** The warning lists (scope warn) the value is on. */
+  warninglists: Generated<string[]>;
 }
 
 /** One contribution scope of a signature (the contributions of one object). */
@@ -137,6 +160,8 @@ export interface AnalysisSignaturesTable {
   recipient_users: string[];
   allow_count: boolean;
   confidence: number | null;
+  /** False for the hub's contribution to a sanitised copy: it decides who sees, never who reported (T13-01). */
+  reporter: Generated<boolean>;
 }
 
 /** Objects pointing at a root-source value, counted by signature. */
@@ -161,6 +186,8 @@ export interface AnalysisClusterFactsTable {
   records: number;
   first_seen: Date | null;
   last_seen: Date | null;
+  /** As analysis_cluster_members.unless_sig. */
+  unless_sig: Generated<string>;
 }
 
 /** The correlation summary of one ingest, for its contributor. */
@@ -179,6 +206,7 @@ export interface AnalysisIngestCorrelationsTable {
 declare module '../db/schema.ts' {
   interface Database {
     analysis_warninglists: WarninglistsTable;
+    analysis_warninglist_hits: WarninglistHitsTable;
     enrichment_datasets: EnrichmentDatasetsTable;
     enrichment_ranges: EnrichmentRangesTable;
     analysis_settings: AnalysisSettingsTable;

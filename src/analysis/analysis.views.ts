@@ -126,6 +126,7 @@ export class AnalysisViews {
         name: m.name,
         tlp: TLP_LEVELS[Number(m.min_rank)] ?? 'red',
         damage: m.object_type === 'incident' ? { amount_jpy: m.amount_jpy, victims: m.victims, records: m.records } : undefined,
+        ...(m.copy_of ? { sanitised_copy: true } : {}),
         seen_at: m.seen_at ? new Date(m.seen_at).toISOString() : null,
         contributions: byObject.get(m.object_id) ?? [],
       })),

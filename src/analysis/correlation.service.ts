@@ -13,10 +13,11 @@ import { findIngestCorrelation, insertIngestCorrelation } from './analysis.repos
 import { connectedCases, type ConnectedRow } from './queries/connections.query.ts';
 import { clustersOfObjects, anyVisibleMember } from './queries/clusters.query.ts';
 import { indicatorLifecycles, type IndicatorLifecycle } from './queries/lifecycle.query.ts';
-import { viewerRootFacts } from './queries/root-sources.query.ts';
+import { factsOf, viewerRootFacts } from './queries/root-sources.query.ts';
 import { rootScore, type Explained } from './scoring.ts';
 import { ipOfKey, splitKey, urlHostKey } from './value-key.ts';
 import type { WarninglistHit } from './warninglists/warninglist.matcher.ts';
+import { hitReason } from './warninglists/ingest.warnings.ts';
 
 /** The correlation summary of one value for one viewer. */
 export interface Correlation {
@@ -57,7 +58,7 @@ export interface IngestCorrelationSummary {
 export interface CorrelationDeps {
   readonly db: Kysely<Database>;
   readonly index: ObservableIndex;
-  readonly warninglists: { matchAll(key: string): WarninglistHit[]; match(key: string): WarninglistHit | null };
+  readonly warninglists: { matchAll(key: string): WarninglistHit[]; silenced(key: string, scope: 'never_correlate' | 'never_blocklist'): WarninglistHit | null };
   readonly enrichment: EnrichmentService;
   readonly settings: () => AnalysisSettings;
 }
@@ -94,7 +95,8 @@ export class CorrelationService {
 
   /**
    * Everything the viewer may learn about one value: who else reported it, what it connects, its
-   * clusters, its root-source score, its enrichment and lifecycle, or the warninglist that silences it.
+   * clusters, its root-source score, its enrichment and lifecycle, and the warninglists it is on (a
+   * never_correlate list silences it; a warning list only lowers its score).
    * @example await correlation.correlate(viewer, '198.51.100[.]3')
    */
   async correlate(viewer: AnyViewer, value: string, now = new Date()): Promise<Correlation> {
@@ -114,17 +116,9 @@ export class CorrelationService {
     const m = this.#d.index.match(viewer, key);
     const seen = m ? { objects: m.objects.slice(0, 100), organisations: m.org_count, sectors: m.sectors } : null;
     const base = { value, key, kind, warninglisted: hits, seen, enrichment: this.enrich(key) };
-    if (hits.length) {
-      return {
-        ...base,
-        connected: null,
-        clusters: [],
-        root_source: null,
-        lifecycle: [],
-        explanation: [`${hits.map((h) => `on warninglist ${h.list} (${h.name})`).join('; ')}: never correlated, linked into clusters, scored as a root source or put in blocklists`],
-      };
-    }
-    if (!m) return { ...base, connected: null, clusters: [], root_source: null, lifecycle: [], explanation: ['nothing you may see holds this value'] };
+    const listed = hits.map(hitReason);
+    if (hits.some((h) => h.scopes.includes('never_correlate'))) return { ...base, connected: null, clusters: [], root_source: null, lifecycle: [], explanation: listed };
+    if (!m) return { ...base, connected: null, clusters: [], root_source: null, lifecycle: [], explanation: [...listed, 'nothing you may see holds this value'] };
     const holders = m.objects.map((o) => o.id);
     const rows = await connectedCases(this.#d.db, viewer, holders, s.tooCommon + 1);
     const cases = new Map<string, ConnectedRow>();
@@ -137,23 +131,7 @@ export class CorrelationService {
     const visibleClusters: number[] = [];
     for (const id of clusterIds.slice(0, 50)) if (isHub(viewer) || (await anyVisibleMember(this.#d.db, viewer, [id]))) visibleClusters.push(id);
     const facts = (await viewerRootFacts(this.#d.db, viewer, [key])).get(key);
-    const rootSource = facts
-      ? rootScore(
-          {
-            kind: facts.kind,
-            incidents: Number(facts.incidents),
-            malware: Number(facts.malware),
-            reports: Number(facts.reports),
-            sightings: Number(facts.sightings),
-            orgs: Number(facts.orgs),
-            sectors: (facts.sectors ?? []).length,
-            lastSeen: facts.last_seen,
-            direct: facts.direct === true,
-          },
-          now,
-          s.recencyHalfLifeDays,
-        )
-      : null;
+    const rootSource = facts ? rootScore(factsOf(facts), now, s.recencyHalfLifeDays) : null;
     const lifecycle = await indicatorLifecycles(
       this.#d.db,
       holders.filter((h) => h.startsWith('indicator--')).slice(0, 100),
@@ -161,6 +139,7 @@ export class CorrelationService {
       now,
     );
     const explanation = [
+      ...listed,
       `reported by ${m.org_count} organisation(s) you may count, sectors: ${m.sectors.join(', ') || 'none'}`,
       `${cases.size}${tooCommon ? '+' : ''} incident(s), malware, report(s) or sighting(s) you may see connect to it${tooCommon ? ` (too common: more than ${s.tooCommon}, not used to link clusters)` : ''}`,
     ];
@@ -191,7 +170,7 @@ export class CorrelationService {
     let warninglisted = 0;
     const correlated: { key: string; orgs: number; sectors: string[]; holders: string[] }[] = [];
     for (const key of keys) {
-      if (this.#d.warninglists.match(key)) {
+      if (this.#d.warninglists.silenced(key, 'never_correlate')) {
         warninglisted++;
         continue;
       }

@@ -3,6 +3,8 @@
 // so what a viewer may see never scores higher than what the hub sees: the hub's score is an upper
 // bound, and the ranked queries can stop reading once the next hub score is below their page.
 
+import { WARN_FACTOR } from './warninglists/warninglist.scopes.ts';
+
 const DAY_MS = 86_400_000;
 
 /** One line of an explanation: what was counted, how much each counts, the points it gave. */
@@ -52,6 +54,8 @@ export interface RootFacts {
   readonly lastSeen: Date | null;
   /** False when every visible piece of evidence came through a URL host, a registrable domain or an ASN. */
   readonly direct: boolean;
+  /** Warning lists (scope warn: cloud ranges, dynamic DNS) the value is on; shared infrastructure counts less. */
+  readonly warninglists?: readonly string[] | undefined;
 }
 
 /** Coarse kinds: an AS holds many unrelated hosts, so its evidence counts half. */
@@ -77,6 +81,7 @@ export function rootScore(f: RootFacts, now: Date, halfLifeDays: number): Explai
   const kf = KIND_FACTOR[f.kind];
   if (kf !== undefined) factors.push(term('kind', kf, 1, `${f.kind}: coarse, counts ${kf}`, 0));
   if (!f.direct) factors.push(term('derived', DERIVED_FACTOR, 1, 'seen only through a URL host, parent domain or AS', 0));
+  if (f.warninglists?.length) factors.push(term('warninglist', WARN_FACTOR, 1, `on warning list ${f.warninglists.join(', ')}: shared infrastructure, counts ${WARN_FACTOR}`, 0));
   return explain(terms, factors);
 }
 

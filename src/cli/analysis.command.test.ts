@@ -29,7 +29,7 @@ describe.runIf(hasSharedData())('kessetsu analysis commands', () => {
     expect(wl.out).toContain('public-dns-v4: 62745 entries');
     expect(wl.out).toMatch(/broken\.json: ERROR .*list: missing/);
     expect(cli(['warninglists', 'disable', 'rfc1918', ...data]).out).toBe('rfc1918: disabled\n');
-    expect(cli(['warninglists', 'list', ...data]).out).toMatch(/^off\trfc1918\tcidr\t3\t/m);
+    expect(cli(['warninglists', 'list', ...data]).out).toMatch(/^off\trfc1918\tnever_correlate,never_blocklist\timport\tv5\tcidr\t3\t0\t/m);
     const en = cli(['enrichment', 'import', sharedData('enrichment', 'ip2asn-v4-sample.tsv'), ...data]);
     expect(en.out).toBe('ip2asn-v4 (ip2asn): 1427 ranges\n');
     const run = cli(['analyse', ...data]);
@@ -37,7 +37,7 @@ describe.runIf(hasSharedData())('kessetsu analysis commands', () => {
     expect(run.out).toMatch(/^run 1: 0 members, 0 values; clusters 0 active/);
     const corr = cli(['correlate', '8.8.8.8', ...data]);
     const body = JSON.parse(corr.out) as { warninglisted: { list: string }[]; enrichment: { asn: number } };
-    expect(body.warninglisted.map((w) => w.list)).toEqual(['public-dns-v4']);
+    expect(body.warninglisted.map((w) => w.list)).toEqual(['kessetsu-public-resolvers', 'public-dns-v4']);
     expect(body.enrichment.asn).toBe(15169);
     expect(cli(['root-sources', ...data]).out).toBe('nothing to show (run "kessetsu analyse" first?)\n');
     expect(JSON.parse(cli(['priorities', '--json', ...data]).out)).toEqual({ items: [] });

@@ -5,7 +5,7 @@ import { settingsJson } from '../analysis/analysis.settings.ts';
 import { CliError, callApi, withDirectApp, type StorageFlags } from './cli-context.ts';
 
 // Analyse (issue 5): `kessetsu analyse`, `clusters`, `root-sources`, `priorities`, `correlate`,
-// `warninglists …`, `enrichment …`. Reads run as the hub (the operator of the database) directly,
+// `enrichment …` (warninglists: warninglists.command.ts). Reads run as the hub (the operator of the database) directly,
 // or as the key's owner against a running hub with --url and --key.
 
 interface Flags extends StorageFlags {
@@ -124,37 +124,6 @@ export function registerAnalysis(program: Command): void {
   storage(program.command('correlate <value>').description('what one value correlates with, or why it never does')).action(async (value: string, flags: Flags) => {
     print(await read(flags, `/api/v1/correlations?value=${encodeURIComponent(value)}`, (app, v) => app.analysis.correlation.correlate(v, value)));
   });
-
-  const wl = program.command('warninglists').description('MISP warninglists: values on an enabled list never correlate, score or enter blocklists');
-  wl.command('import <paths...>')
-    .description('import list files or folders (MISP format); a re-imported list keeps its enabled flag')
-    .option('--data <dir>', 'PGlite data folder', './data')
-    .option('--disabled', 'import new lists disabled')
-    .action(async (paths: string[], flags: StorageFlags & { disabled?: boolean }) => {
-      await withDirectApp(flags, async (app) => {
-        const r = await app.warninglists.importPaths(paths, flags.disabled ? { enabled: false } : {});
-        for (const x of r) process.stdout.write(x.error ? `${x.file}: ERROR ${x.error}\n` : `${x.slug}: ${x.entries} entries${x.issues.length ? `, ${x.issues.length} skipped` : ''}\n`);
-        if (r.some((x) => x.error)) process.exitCode = 1;
-      });
-    });
-  for (const action of ['enable', 'disable'] as const)
-    wl.command(`${action} <slug>`)
-      .description(`${action} a list`)
-      .option('--data <dir>', 'PGlite data folder', './data')
-      .action(async (slug: string, flags: StorageFlags) => {
-        await withDirectApp(flags, async (app) => {
-          await app.warninglists.setEnabled(slug, action === 'enable');
-          process.stdout.write(`${slug}: ${action}d\n`);
-        });
-      });
-  wl.command('list')
-    .description('lists and whether each is enabled')
-    .option('--data <dir>', 'PGlite data folder', './data')
-    .action(async (flags: StorageFlags) => {
-      await withDirectApp(flags, async (app) => {
-        for (const l of await app.warninglists.list()) process.stdout.write(`${l.enabled ? 'on ' : 'off'}\t${l.slug}\t${l.type}\t${l.entry_count}\t${l.name}\n`);
-      });
-    });
 
   const en = program.command('enrichment').description('offline enrichment: RIR delegated statistics, ip2asn');
   en.command('import <files...>')

@@ -11,6 +11,7 @@ import { registerLogin } from './login.commands.ts'; // sign-in (issue 13)
 import { registerStats } from './stats.command.ts'; // statistics (issue 16)
 import { registerEvidence } from './evidence.command.ts'; // neutralise (issue 12)
 import { registerSensor } from './sensor.command.ts'; // sense (issue 14)
+import { registerWarninglists } from './warninglists.command.ts'; // warninglists (issue 11.1)
 import { CliError } from './cli-context.ts';
 
 const program = new Command('kessetsu')
@@ -29,6 +30,7 @@ registerLogin(program); // sign-in (issue 13)
 registerStats(program); // statistics (issue 16)
 registerEvidence(program); // neutralise (issue 12)
 registerSensor(program); // sense (issue 14)
+registerWarninglists(program); // warninglists (issue 11.1)
 
 try {
   await program.parseAsync(process.argv);

@@ -16,6 +16,8 @@ import * as sensors from './migrations/2026-12-04T16-00-sensors.ts'; // sense (i
 import * as groupInvitations from './migrations/2026-12-04T12-01-group-invitations.ts'; // keys and sessions (issue 10.7)
 import * as auditCheckpoints from './migrations/2026-12-04T12-02-audit-checkpoints.ts'; // audit (issue 10.9)
 import * as ingestLease from './migrations/2026-12-04T11-00-ingest-lease.ts'; // robustness (issue 10.6)
+import * as warninglistScopes from './migrations/2026-12-04T13-00-warninglist-scopes.ts'; // warninglists (issue 11.1)
+import * as analysisArithmetic from './migrations/2026-12-04T13-01-analysis-arithmetic.ts'; // analysis arithmetic (issue 11.5)
 
 // Listed statically so the migrations ship inside any bundle and run in a stable order.
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -35,6 +37,8 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-12-04T12-01-group-invitations': groupInvitations, // keys and sessions (issue 10.7)
   '2026-12-04T12-02-audit-checkpoints': auditCheckpoints, // audit (issue 10.9)
   '2026-12-04T11-00-ingest-lease': ingestLease, // robustness (issue 10.6)
+  '2026-12-04T13-00-warninglist-scopes': warninglistScopes, // warninglists (issue 11.1)
+  '2026-12-04T13-01-analysis-arithmetic': analysisArithmetic, // analysis arithmetic (issue 11.5)
 };
 
 class StaticProvider implements MigrationProvider {

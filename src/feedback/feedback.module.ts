@@ -4,7 +4,7 @@ import type { IngestService } from '../ingest/ingest.service.ts';
 import { AdvisoriesService } from './advisories/advisories.service.ts';
 import { advisoriesRoutes } from './advisories/advisories.routes.ts';
 import { exportRoutes, type ClusterObjects } from './exports/export.routes.ts';
-import { FeedsService, type WarninglistPredicate } from './feeds/feeds.service.ts';
+import { FeedsService, type FeedWarninglist, type WarninglistPredicate } from './feeds/feeds.service.ts';
 import type { PrefixLimits } from '../observables/cidr.limit.ts'; // parsing (issue 11.3)
 import { assignSids } from './feeds/sid.assigner.ts';
 import { findYaraCompiler, type YaraCompiler } from './feeds/yara.compile.ts';
@@ -48,10 +48,10 @@ export interface Feedback {
   readonly advisories: AdvisoriesService;
   readonly history: HistoryService;
   /** Wires the analysis area: warninglist filter of feeds (with its version, for ETags), clusters (exports, history). */
-  setWarninglist(predicate: WarninglistPredicate, version: () => string): void;
+  setWarninglist(filter: WarninglistPredicate | FeedWarninglist, version: () => string): void;
   setClusters(members: ClusterObjects, ofObjects: ClustersOf): void;
   /** Wires the analysis area's tables as they are: warninglists and clusters. */
-  wireAnalysis(warninglists: { match(key: string): unknown; readonly version: number }): void;
+  wireAnalysis(warninglists: AnalysisWarninglists): void;
   /** Starts delivering (the server calls it when it starts). */
   start(): void;
   /** Route plugins: registered with one line in the HTTP server. */
@@ -60,6 +60,15 @@ export interface Feedback {
 }
 
 const DESTINATION = /^(url|domain-name|ipv4-addr|ipv6-addr):/;
+
+/** What the feed-back area needs of the analysis area's warninglists. */
+export interface AnalysisWarninglists {
+  silenced(key: string, scope: 'never_correlate' | 'never_blocklist'): unknown;
+  hostExcluded(hostKey: string): boolean;
+  warnings(key: string): readonly { readonly list: string }[];
+  ofObjects(objectIds: readonly string[]): Promise<readonly Record<string, unknown>[]>;
+  readonly version: number;
+}
 
 /**
  * Builds the feed-back area on the storage and the ingest service: subscriptions matched on every
@@ -124,9 +133,18 @@ export async function createFeedback(storage: Storage, ingest: IngestService, op
       history.setClusters(ofObjects);
     },
     wireAnalysis(warninglists) {
-      feeds.setWarninglist((key) => warninglists.match(key) !== null, () => String(warninglists.version));
+      // Scoped (issue 11.1): never_blocklist lists keep values out of feeds; warning lists keep them, said so.
+      feeds.setWarninglist(
+        {
+          excluded: (key) => warninglists.silenced(key, 'never_blocklist') !== null,
+          hostExcluded: (key) => warninglists.hostExcluded(key),
+          warnings: (key) => warninglists.warnings(key).map((h) => h.list),
+        },
+        () => String(warninglists.version),
+      );
       clusterMembersOf = clusterMembers(db);
       history.setClusters(clustersJoined(db));
+      history.setWarninglists((ids) => warninglists.ofObjects(ids));
     },
     start: () => dispatcher.start(),
     routes() {

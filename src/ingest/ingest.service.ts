@@ -37,6 +37,8 @@ export interface IngestCommitted {
 
 /** Hooks other areas add to ingests: inside the transaction (outbox) and after commit (index, streams). */
 export interface IngestHooks {
+  /** Warnings for the submitter about prepared objects, dry runs included (warninglists, issue 11.1). */
+  review?(objects: readonly PreparedObject[]): ParseIssue[];
   inTransaction?(trx: Kysely<Database>, event: IngestCommitted): Promise<void>;
   afterCommit?(event: IngestCommitted): void;
   /** Dry runs only: extra fields for the report (the web interface's share preview, issue 13). */
@@ -202,6 +204,7 @@ export class IngestService {
     // A MISP event sent again is the whole event: indicators it no longer holds are revoked.
     if ((parsed.format === 'misp' || parsed.format === 'misp-feed') && prepared.length) prepared = [...prepared, ...(await mispRemovals(this.#db, org.id, id, prepared))];
     const allWarnings = [...parsed.warnings, ...warnings, ...(await danglingReferences(this.#db, viewer, parsed.objects))];
+    for (const h of this.#hooks) if (h.review) allWarnings.push(...h.review(prepared)); // warninglists (issue 11.1)
     const meaningful = parsed.objects.some((o) => o.type !== 'marking-definition');
     if (prepared.length === 0 && errors.length === 0) {
       const markingsOnly = parsed.objects.length > 0 && parsed.objects.every((o) => o.type === 'marking-definition');

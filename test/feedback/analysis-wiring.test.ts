@@ -24,9 +24,11 @@ describeStorage('feed back: wired to the analysis area', (backend) => {
   afterAll(async () => hub?.close());
 
   it.runIf(hasSharedData())('a value on an imported MISP warninglist leaves the blocklists, and the ETag changes', async () => {
-    await ingestStix(hub, a.key, bundle([indicator("[ipv4-addr:value = '8.8.8.8']"), indicator("[ipv4-addr:value = '198.51.100.77']")]));
+    // 1.0.136.23: an open resolver on MISP's list, not on the built-in one (well-known resolvers only).
+    await ingestStix(hub, a.key, bundle([indicator("[ipv4-addr:value = '1.0.136.23']"), indicator("[ipv4-addr:value = '198.51.100.77']"), indicator("[ipv4-addr:value = '8.8.8.8']")]));
     const before = await hub.server.inject({ method: 'GET', url: '/api/v1/export?format=plain&type=ipv4-addr', headers: as(b.key) });
-    expect(before.body.split('\n').filter(Boolean).sort()).toEqual(['198.51.100.77', '8.8.8.8']);
+    // 8.8.8.8 is on a built-in list from the start.
+    expect(before.body.split('\n').filter(Boolean).sort()).toEqual(['1.0.136.23', '198.51.100.77']);
     const imported = await hub.app.warninglists.importPaths([sharedData('misp', 'warninglists', 'public-dns-v4.json')], { enabled: true });
     expect(imported[0]!.error).toBeNull();
     const after = await hub.server.inject({ method: 'GET', url: '/api/v1/export?format=plain&type=ipv4-addr', headers: { ...as(b.key), 'if-none-match': before.headers.etag as string } });

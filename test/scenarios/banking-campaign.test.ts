@@ -56,14 +56,14 @@ if (hasSharedData())
       expect((first.explanation as { terms: { term: string; points: number }[] }).terms.map((t) => [t.term, t.points])).toContainEqual(['incidents', 21]);
       const all = await get(w.hubAnalyst.key, '/api/v1/root-sources?limit=1000');
       expect(all.items.map((i) => i.key)).not.toContain(`ipv4-addr:${s.resolver}`);
-      for (const i of all.items) expect(hub.app.warninglists.match(String(i.key))).toBeNull();
+      for (const i of all.items) expect(hub.app.warninglists.silenced(String(i.key), 'never_correlate')).toBeNull();
     });
 
     it('the API says why the resolver is left out', async () => {
       const r = await get(w.members[0]!.key, `/api/v1/correlations?value=${s.resolver}`);
-      expect((r.warninglisted as { list: string }[]).map((h) => h.list)).toContain('public-dns-v4');
+      expect((r.warninglisted as { list: string }[]).map((h) => h.list)).toEqual(['kessetsu-public-resolvers', 'public-dns-v4']);
       expect(r.connected).toBeNull();
-      expect((r.explanation as string[])[0]).toMatch(/warninglist public-dns-v4 .*never correlated/);
+      expect((r.explanation as string[]).join('\n')).toMatch(/warninglist public-dns-v4 .*never correlated/);
       const c2 = await get(w.members[0]!.key, `/api/v1/correlations?value=${s.c2}`);
       expect(c2.warninglisted).toEqual([]);
       expect((c2.connected as { by_type: Record<string, number> }).by_type).toEqual({ incident: 5, malware: 1 });
@@ -132,6 +132,7 @@ if (hasSharedData())
       expect(await idOf(s.campaign.incidents[0]!)).toBe(campaign);
 
       await hub.app.warninglists.setEnabled('public-dns-v4', false);
+      await hub.app.warninglists.setEnabled('kessetsu-public-resolvers', false);
       const merged = await hub.app.analysis.run('test');
       expect(merged.clusters).toMatchObject({ active: 1, merged: 1 });
       expect(await idOf(s.pair.incidents[0]!)).toBe(campaign);
@@ -141,6 +142,7 @@ if (hasSharedData())
       expect(top.key).toBe(`ipv4-addr:${s.resolver}`);
 
       await hub.app.warninglists.setEnabled('public-dns-v4', true);
+      await hub.app.warninglists.setEnabled('kessetsu-public-resolvers', true);
       const split = await hub.app.analysis.run('test');
       expect(split.clusters).toMatchObject({ active: 2, split: 1, created: 2 });
       const c1 = await idOf(s.campaign.incidents[0]!);

@@ -8,15 +8,18 @@ import { params, prepareHub } from './support.ts';
 
 // The real feeds through the real importers, by three organisations: ThreatFox (a bank), the Tor
 // exit list (a telecom), then IPsum level 5 (a shop). Known answers, from python3 over the same
-// files and the MISP cidr lists (ipaddress.ip_network(e, strict=False), "ip in network"):
-//   IPsum level 5 has 1,413 distinct IPs, 210 of them on a cidr warninglist;
-//   33 of them are also in ThreatFox or the Tor list; 2 of those 33 are warninglisted:
-//   167.94.146.49 (censys-scanning) and 3.129.187.38 (amazon-aws).
+// files, the MISP cidr lists and the built-in ones (ipaddress.ip_network(e, strict=False), "ip in
+// network"), with the scopes imports give (cloud ranges warn, the others never correlate):
+//   IPsum level 5 has 1,413 distinct IPs, 58 of them on a cidr list that never correlates;
+//   33 of them are also in ThreatFox or the Tor list; 1 of those 33 is silenced: 167.94.146.49
+//   (censys-scanning); 3.129.187.38 (amazon-aws) only warns: it correlates, its score lowered.
 const OVERLAP = 33;
-const WARNINGLISTED_OVERLAP = ['167.94.146.49', '3.129.187.38'];
+const SILENCED = 58;
+const WARNINGLISTED_OVERLAP = ['167.94.146.49'];
+const WARNED_OVERLAP = '3.129.187.38';
 
 if (hasSharedData())
-  describeStorage('real feeds: no correlation through warninglisted values', (backend) => {
+  describeStorage('real feeds: no correlation through silencing warninglists; cloud ranges only warn', (backend) => {
     let hub: TestHub;
     let shop: TestMember;
     let summary: { checked: number; correlated: number; warninglisted: number; items: { key: string; organisations: number }[] };
@@ -46,10 +49,11 @@ if (hasSharedData())
 
     it('the ingest correlates exactly the shared values that no warninglist silences', () => {
       expect(summary.checked).toBe(1413);
-      expect(summary.warninglisted).toBe(210);
+      expect(summary.warninglisted).toBe(SILENCED);
       expect(summary.correlated).toBe(OVERLAP - WARNINGLISTED_OVERLAP.length);
+      expect(summary.items.map((i) => i.key)).toContain(`ipv4-addr:${WARNED_OVERLAP}`);
       for (const item of summary.items) {
-        expect(hub.app.warninglists.match(item.key)).toBeNull();
+        expect(hub.app.warninglists.silenced(item.key, 'never_correlate')).toBeNull();
         expect(item.organisations).toBeGreaterThanOrEqual(2);
       }
       for (const ip of WARNINGLISTED_OVERLAP) expect(summary.items.map((i) => i.key)).not.toContain(`ipv4-addr:${ip}`);
@@ -69,7 +73,10 @@ if (hasSharedData())
       const links = await db.selectFrom('analysis_cluster_links').select('ref').where('kind', '=', 'key').execute();
       const stored = (await db.selectFrom('analysis_ingest_correlations').select('items').execute()).flatMap((r) => r.items as { key: string }[]);
       expect(roots.length).toBeGreaterThan(0);
-      for (const k of [...roots.map((r) => r.key), ...links.map((l) => l.ref), ...stored.map((s) => s.key)]) expect(hub.app.warninglists.match(k), k).toBeNull();
-      expect(roots.map((r) => r.key)).not.toContain(`ipv4-addr:${WARNINGLISTED_OVERLAP[1]}`);
+      for (const k of [...roots.map((r) => r.key), ...links.map((l) => l.ref), ...stored.map((s) => s.key)]) expect(hub.app.warninglists.silenced(k, 'never_correlate'), k).toBeNull();
+      expect(roots.map((r) => r.key)).not.toContain(`ipv4-addr:${WARNINGLISTED_OVERLAP[0]}`);
+      // Cloud-hosted: kept as a root source, its score halved and said why.
+      const warned = await db.selectFrom('analysis_root_sources').select(['warninglists', 'score_factor']).where('key', '=', `ipv4-addr:${WARNED_OVERLAP}`).executeTakeFirst();
+      expect(warned).toEqual({ warninglists: ['amazon-aws'], score_factor: 0.5 });
     });
   });

@@ -5,8 +5,10 @@ import type { AnalysisSettings } from '../analysis.settings.ts';
 import { corroborate, priorityScore } from '../scoring.ts';
 import { buildGraph } from './analysis.graph.ts';
 import { computeClusters } from './clusters.compute.ts';
-import { persistClusters, type ClusterChanges, type ClusterToStore, type MemberFact } from './clusters.persist.ts';
-import { loadCaseContributions, loadGraph } from './graph.loader.ts';
+import { persistClusters, type ClusterChanges, type ClusterToStore, type MemberFact, type StoredCluster } from './clusters.persist.ts';
+import { loadCaseContributions, loadCopies, loadGraph, type LoadedCase } from './graph.loader.ts';
+import { foldCopies, originalsOf } from './copies.ts';
+import { clusterName } from '../clusters/cluster.name.ts';
 import { computeRootSources, type RootContext } from './root-sources.compute.ts';
 import { persistRootSources, persistSignatures } from './root-sources.persist.ts';
 import { Signatures, type Scope } from './signatures.ts';
@@ -18,13 +20,50 @@ const ANALYSIS_LOCK = 7_340_005;
 export interface JobDeps {
   readonly db: Kysely<Database>;
   readonly settings: AnalysisSettings;
+  /** True when a list takes the value out of correlation (never_correlate). */
   readonly warninglisted: (key: string) => boolean;
+  /** Warning lists (scope warn) the value is on: its root-source score counts less. */
+  readonly warnedBy?: (key: string) => readonly string[];
+  /** Called with the stored clusters after the run committed (alerts on clusters crossing a priority). */
+  readonly onClusters?: (clusters: readonly StoredCluster[]) => Promise<void>;
+  /** Records which values of the store are on enabled lists (inside the run's transaction). */
+  readonly syncHits?: (keys: readonly string[], trx: Kysely<Database>) => Promise<unknown>;
   readonly registrableDomain: (host: string) => string | null;
   readonly asnOf: (ip: string) => number | null;
   /** The contributions under a key with their objects (the observable index; no policy: hub-wide). */
   readonly scopesOfKey: (key: string) => readonly (Omit<Scope, 'confidence'> & { readonly objectId: string })[];
   /** The organisations that contributed a key (no policy: hub-wide). */
   readonly orgsOfKey: (key: string) => readonly string[];
+}
+
+/**
+ * The sanitised copies of some originals as members: each counts only for viewers who may see neither
+ * its original nor an earlier copy (unlessSig), and its hub contribution is no reporter.
+ */
+function copyMembers(originals: readonly LoadedCase[], copiesOf: ReadonlyMap<number, LoadedCase[]>, contributions: ReadonlyMap<number, readonly Scope[]>, signatures: Signatures): MemberFact[] {
+  const out: MemberFact[] = [];
+  for (const o of originals) {
+    const copies = copiesOf.get(o.seq);
+    if (!copies) continue;
+    const seenBefore: Scope[] = [...(contributions.get(o.seq) ?? [])];
+    for (const c of copies) {
+      const own = (contributions.get(c.seq) ?? []).map((x) => ({ ...x, reporter: false }));
+      out.push({
+        objectId: c.id,
+        type: c.type,
+        sig: signatures.of(own),
+        unlessSig: signatures.of(seenBefore),
+        copyOf: o.id,
+        amountJpy: c.amountJpy,
+        victims: c.victims,
+        records: c.records,
+        seenAt: c.seenAt,
+        confidence: c.confidence,
+      });
+      seenBefore.push(...own);
+    }
+  }
+  return out;
 }
 
 /** What one run did, with timings in milliseconds. */
@@ -50,7 +89,9 @@ export async function runAnalysis(deps: JobDeps, trigger: string, now = new Date
   const run = await db.insertInto('analysis_runs').values({ trigger, status: 'running', stats: '{}' }).returning('id').executeTakeFirstOrThrow();
   const runId = Number(run.id);
   try {
-    const { raw, cases } = await loadGraph(db);
+    const loaded = await loadGraph(db);
+    // Sanitised copies fold onto their originals: one incident, however many TLP levels it is shared at.
+    const { raw, cases, copiesOf } = foldCopies(loaded.raw, loaded.cases, originalsOf(await loadCopies(db)));
     const contributions = await loadCaseContributions(db);
     const orgRows = await db.selectFrom('orgs').select(['id', sql<string>`coalesce(sector, kind)`.as('sector')]).execute();
     const sectorOf = new Map(orgRows.map((o) => [o.id, o.sector]));
@@ -100,9 +141,11 @@ export async function runAnalysis(deps: JobDeps, trigger: string, now = new Date
         now,
         s.recencyHalfLifeDays,
       );
+      const links = comp.links.map((l) => ({ kind: l.kind, ref: l.kind === 'key' ? graph.keys[l.ref]! : clustered.edgeRefs[l.ref]!, weight: l.weight, members: l.members }));
       return {
-        members,
-        links: comp.links.map((l) => ({ kind: l.kind, ref: l.kind === 'key' ? graph.keys[l.ref]! : clustered.edgeRefs[l.ref]!, weight: l.weight, members: l.members })),
+        members: [...members, ...copyMembers(comp.members.map((i) => cases[i]!), copiesOf, contributions, signatures)],
+        name: clusterName(links, members.filter((m) => m.type === 'incident').length, members.length),
+        links,
         evidence: comp.evidence,
         hubScore: score.score,
         referral: score.score >= s.referralThreshold,
@@ -116,20 +159,24 @@ export async function runAnalysis(deps: JobDeps, trigger: string, now = new Date
       const clusters = await persistClusters(trx, runId, comps);
       await persistSignatures(trx, signatures);
       const stored = await persistRootSources(trx, runId, roots.candidates);
+      await deps.syncHits?.(graph.keys, trx);
       return { clusters, stored };
     });
     const t3 = performance.now();
+    const { stored: storedClusters, ...clusterChanges } = result.clusters;
     const report: RunReport = {
       run_id: runId,
       cases: cases.length,
       keys: graph.keys.length,
       holders: graph.holderSeqs.length,
-      clusters: result.clusters,
+      clusters: clusterChanges,
       root_sources: { ...result.stored, warninglisted: roots.warninglisted },
       linking: { keys_linking: clustered.stats.keysLinking, warninglisted: clustered.stats.warninglisted, too_common: clustered.stats.tooCommon, edges: clustered.stats.edges, pass_through: clustered.stats.passThrough },
       ms: { load: Math.round(t1 - t0), compute: Math.round(t2 - t1), graph: Math.round(tGraph - t1), clusters: Math.round(tClusters - tGraph), roots: Math.round(tRoots - tClusters), write: Math.round(t3 - t2), total: Math.round(t3 - t0) },
     };
     await db.updateTable('analysis_runs').set({ status: 'done', finished_at: new Date(), stats: JSON.stringify(report) }).where('id', '=', runId).execute();
+    // After the commit: alerts must not announce what a rollback would take back.
+    await deps.onClusters?.(storedClusters).catch(() => {});
     return report;
   } catch (err) {
     await db

@@ -14,11 +14,17 @@ export interface MemberFact {
   readonly records: number | null;
   readonly seenAt: Date | null;
   readonly confidence: number | null;
+  /** A sanitised copy: its original's id. */
+  readonly copyOf?: string | null;
+  /** A copy counts only for viewers who may not see this signature (its original's); '' or absent: always. */
+  readonly unlessSig?: string;
 }
 
 /** A computed cluster ready to store. */
 export interface ClusterToStore {
   readonly members: readonly MemberFact[];
+  /** Readable name from the strongest shared values. */
+  readonly name: string;
   readonly links: readonly { kind: 'key' | 'edge'; ref: string; weight: number; members: number }[];
   readonly evidence: number;
   readonly hubScore: number;
@@ -37,13 +43,24 @@ export interface ClusterChanges {
   dissolved: number;
 }
 
+/** A stored cluster after a run: its id, hub priority before and now, whether its members changed. */
+export interface StoredCluster {
+  readonly id: number;
+  readonly name: string;
+  readonly hubScore: number;
+  readonly previous: number | null;
+  readonly changed: boolean;
+  readonly objectIds: readonly string[];
+}
+
 const CHUNK = 5000;
 
 async function insertRows(db: Kysely<Database>, rows: readonly Record<string, unknown>[], statement: (payload: string) => ReturnType<typeof sql>): Promise<void> {
   for (let i = 0; i < rows.length; i += CHUNK) await statement(JSON.stringify(rows.slice(i, i + CHUNK))).execute(db);
 }
 
-const memberSig = (m: MemberFact, id: number): string => `${id}|${m.type}|${m.sig}|${m.amountJpy}|${m.victims}|${m.records}|${m.seenAt?.getTime() ?? ''}|${m.confidence}`;
+const memberSig = (m: MemberFact, id: number): string =>
+  `${id}|${m.type}|${m.sig}|${m.amountJpy}|${m.victims}|${m.records}|${m.seenAt?.getTime() ?? ''}|${m.confidence}|${m.copyOf ?? ''}|${m.unlessSig ?? ''}`;
 const bigints = (xs: readonly number[]) => sql`cast(${`{${xs.join(',')}}`} as bigint[])`;
 
 /**
@@ -51,16 +68,26 @@ const bigints = (xs: readonly number[]) => sql`cast(${`{${xs.join(',')}}`} as bi
  * clusters, survivors updated, merged/split/dissolved ones marked, members and links rewritten only
  * where they changed, an event per change.
  */
-export async function persistClusters(trx: Kysely<Database>, runId: number, comps: readonly ClusterToStore[]): Promise<ClusterChanges> {
+export async function persistClusters(trx: Kysely<Database>, runId: number, comps: readonly ClusterToStore[]): Promise<ClusterChanges & { stored: StoredCluster[] }> {
   const old = new Map<number, OldCluster>();
-  for (const r of await trx.selectFrom('analysis_clusters').select(['id', 'members']).where('status', '=', 'active').execute()) old.set(Number(r.id), { id: Number(r.id), members: r.members });
-  const oldMembers = await trx.selectFrom('analysis_cluster_members').select(['object_id', 'cluster_id', 'object_type', 'sig', 'amount_jpy', 'victims', 'records', 'seen_at', 'confidence']).execute();
+  const oldScore = new Map<number, number>();
+  for (const r of await trx.selectFrom('analysis_clusters').select(['id', 'members', 'hub_score']).where('status', '=', 'active').execute()) {
+    old.set(Number(r.id), { id: Number(r.id), members: r.members });
+    oldScore.set(Number(r.id), r.hub_score);
+  }
+  const oldMembers = await trx
+    .selectFrom('analysis_cluster_members')
+    .select(['object_id', 'cluster_id', 'object_type', 'sig', 'amount_jpy', 'victims', 'records', 'seen_at', 'confidence', 'copy_of', 'unless_sig'])
+    .execute();
   const oldOf = new Map<string, number>();
   const oldSig = new Map<number, string[]>();
   for (const m of oldMembers) {
     const cid = Number(m.cluster_id);
     oldOf.set(m.object_id, cid);
-    const sig = memberSig({ objectId: m.object_id, type: m.object_type, sig: m.sig, amountJpy: m.amount_jpy, victims: m.victims, records: m.records, seenAt: m.seen_at, confidence: m.confidence }, cid);
+    const sig = memberSig(
+      { objectId: m.object_id, type: m.object_type, sig: m.sig, amountJpy: m.amount_jpy, victims: m.victims, records: m.records, seenAt: m.seen_at, confidence: m.confidence, copyOf: m.copy_of, unlessSig: m.unless_sig },
+      cid,
+    );
     const list = oldSig.get(cid);
     if (list) list.push(`${m.object_id}|${sig}`);
     else oldSig.set(cid, [`${m.object_id}|${sig}`]);
@@ -94,6 +121,7 @@ export async function persistClusters(trx: Kysely<Database>, runId: number, comp
       referral: c.referral,
       first_seen: c.firstSeen?.toISOString() ?? null,
       last_seen: c.lastSeen?.toISOString() ?? null,
+      name: c.name,
       merged_from: `{${a.mergedFrom.join(',')}}`,
       split_from: `{${a.splitFrom.join(',')}}`,
     };
@@ -116,15 +144,15 @@ export async function persistClusters(trx: Kysely<Database>, runId: number, comp
     if (!same) rewrite.push(i);
   });
 
-  await insertRows(trx, created, (p) => sql`insert into analysis_clusters (id, status, members, evidence, hub_score, referral_candidate, first_seen, last_seen, merged_from, split_from, created_run, updated_run)
+  await insertRows(trx, created, (p) => sql`insert into analysis_clusters (id, status, members, evidence, hub_score, referral_candidate, first_seen, last_seen, merged_from, split_from, created_run, updated_run, name)
     overriding system value
-    select x.id, 'active', x.members, x.evidence, x.hub_score, x.referral, x.first_seen, x.last_seen, cast(x.merged_from as bigint[]), cast(x.split_from as bigint[]), ${runId}, ${runId}
-    from jsonb_to_recordset(cast(${p} as jsonb)) as x(id bigint, members int, evidence real, hub_score real, referral boolean, first_seen timestamptz, last_seen timestamptz, merged_from text, split_from text)`);
+    select x.id, 'active', x.members, x.evidence, x.hub_score, x.referral, x.first_seen, x.last_seen, cast(x.merged_from as bigint[]), cast(x.split_from as bigint[]), ${runId}, ${runId}, x.name
+    from jsonb_to_recordset(cast(${p} as jsonb)) as x(id bigint, members int, evidence real, hub_score real, referral boolean, first_seen timestamptz, last_seen timestamptz, merged_from text, split_from text, name text)`);
   await insertRows(trx, updated, (p) => sql`update analysis_clusters c set members = x.members, evidence = x.evidence, hub_score = x.hub_score, referral_candidate = x.referral,
-      first_seen = x.first_seen, last_seen = x.last_seen, updated_run = ${runId}, updated_at = now(),
+      first_seen = x.first_seen, last_seen = x.last_seen, updated_run = ${runId}, updated_at = now(), name = x.name,
       merged_from = array(select distinct unnest(c.merged_from || cast(x.merged_from as bigint[]))),
       split_from = array(select distinct unnest(c.split_from || cast(x.split_from as bigint[])))
-    from jsonb_to_recordset(cast(${p} as jsonb)) as x(id bigint, members int, evidence real, hub_score real, referral boolean, first_seen timestamptz, last_seen timestamptz, merged_from text, split_from text)
+    from jsonb_to_recordset(cast(${p} as jsonb)) as x(id bigint, members int, evidence real, hub_score real, referral boolean, first_seen timestamptz, last_seen timestamptz, merged_from text, split_from text, name text)
     where c.id = x.id`);
 
   const gone: number[] = [];
@@ -160,16 +188,17 @@ export async function persistClusters(trx: Kysely<Database>, runId: number, comp
   for (let i = 0; i < leftovers.length; i += CHUNK) await trx.deleteFrom('analysis_cluster_members').where('object_id', 'in', leftovers.slice(i, i + CHUNK)).execute();
   for (let i = 0; i < memberIds.length; i += CHUNK) await trx.deleteFrom('analysis_cluster_members').where('object_id', 'in', memberIds.slice(i, i + CHUNK)).execute();
   const memberRows = rewrite.flatMap((i) =>
-    comps[i]!.members.map((m) => ({ o: m.objectId, c: ids[i]!, t: m.type, g: m.sig, a: m.amountJpy, v: m.victims, r: m.records, s: m.seenAt?.toISOString() ?? null, f: m.confidence })),
+    comps[i]!.members.map((m) => ({ o: m.objectId, c: ids[i]!, t: m.type, g: m.sig, a: m.amountJpy, v: m.victims, r: m.records, s: m.seenAt?.toISOString() ?? null, f: m.confidence, k: m.copyOf ?? null, u: m.unlessSig ?? '' })),
   );
-  await insertRows(trx, memberRows, (p) => sql`insert into analysis_cluster_members (object_id, cluster_id, object_type, sig, amount_jpy, victims, records, seen_at, confidence)
-    select x.o, x.c, x.t, x.g, x.a, x.v, x.r, x.s, x.f from jsonb_to_recordset(cast(${p} as jsonb)) as x(o text, c bigint, t text, g text, a bigint, v bigint, r bigint, s timestamptz, f smallint)`);
+  await insertRows(trx, memberRows, (p) => sql`insert into analysis_cluster_members (object_id, cluster_id, object_type, sig, amount_jpy, victims, records, seen_at, confidence, copy_of, unless_sig)
+    select x.o, x.c, x.t, x.g, x.a, x.v, x.r, x.s, x.f, x.k, x.u
+    from jsonb_to_recordset(cast(${p} as jsonb)) as x(o text, c bigint, t text, g text, a bigint, v bigint, r bigint, s timestamptz, f smallint, k text, u text)`);
   // The same members counted per signature and type: what the priority reads apply the policy to.
-  await insertRows(trx, memberRows, (p) => sql`insert into analysis_cluster_facts (cluster_id, sig, object_type, objects, amount_jpy, victims, records, first_seen, last_seen)
-    select x.c, x.g, x.t, count(*), coalesce(sum(x.a), 0), coalesce(sum(x.v), 0), coalesce(sum(x.r), 0), min(x.s), max(x.s)
-    from jsonb_to_recordset(cast(${p} as jsonb)) as x(c bigint, t text, g text, a bigint, v bigint, r bigint, s timestamptz)
-    group by x.c, x.g, x.t
-    on conflict (cluster_id, sig, object_type) do update set objects = analysis_cluster_facts.objects + excluded.objects,
+  await insertRows(trx, memberRows, (p) => sql`insert into analysis_cluster_facts (cluster_id, sig, object_type, unless_sig, objects, amount_jpy, victims, records, first_seen, last_seen)
+    select x.c, x.g, x.t, x.u, count(*), coalesce(sum(x.a), 0), coalesce(sum(x.v), 0), coalesce(sum(x.r), 0), min(x.s), max(x.s)
+    from jsonb_to_recordset(cast(${p} as jsonb)) as x(c bigint, t text, g text, u text, a bigint, v bigint, r bigint, s timestamptz)
+    group by x.c, x.g, x.t, x.u
+    on conflict (cluster_id, sig, object_type, unless_sig) do update set objects = analysis_cluster_facts.objects + excluded.objects,
       amount_jpy = analysis_cluster_facts.amount_jpy + excluded.amount_jpy, victims = analysis_cluster_facts.victims + excluded.victims,
       records = analysis_cluster_facts.records + excluded.records, first_seen = least(analysis_cluster_facts.first_seen, excluded.first_seen),
       last_seen = greatest(analysis_cluster_facts.last_seen, excluded.last_seen)`);
@@ -178,5 +207,9 @@ export async function persistClusters(trx: Kysely<Database>, runId: number, comp
     select x.c, x.k, x.r, max(x.w), max(x.m) from jsonb_to_recordset(cast(${p} as jsonb)) as x(c bigint, k text, r text, w real, m int) group by x.c, x.k, x.r`);
   await insertRows(trx, events, (p) => sql`insert into analysis_cluster_events (run_id, cluster_id, kind, other_ids, members)
     select x.run_id, x.cluster_id, x.kind, cast(x.other_ids as bigint[]), x.members from jsonb_to_recordset(cast(${p} as jsonb)) as x(run_id bigint, cluster_id bigint, kind text, other_ids text, members int)`);
-  return changes;
+  const stored = comps.map((c, i): StoredCluster => {
+    const a = assignments[i]!;
+    return { id: ids[i]!, name: c.name, hubScore: c.hubScore, previous: a.id === null ? null : (oldScore.get(a.id) ?? null), changed: a.changed, objectIds: c.members.map((m) => m.objectId) };
+  });
+  return { ...changes, stored };
 }

@@ -120,3 +120,20 @@ export async function loadCaseContributions(db: Kysely<Database>): Promise<Map<n
   return out;
 }
 
+
+/**
+ * Sanitised copies among the members: a member derived from another member of its type (a
+ * `derived-from` relationship) that only the hub contributed — what SanitiseService makes. By seq.
+ */
+export async function loadCopies(db: Kysely<Database>): Promise<{ copy: number; original: number }[]> {
+  const rows = await sql<{ copy: number; original: number }>`
+    select s.seq as copy, t.seq as original
+    from object_edges e
+    join stix_objects s on s.id = e.source_id
+    join stix_objects t on t.id = e.target_id
+    where e.kind = 'relationship' and e.label = 'derived-from' and s.type = t.type and s.type in (${inList(CASE_TYPES)})
+      and not s.revoked and not t.revoked and s.id <> t.id
+      and exists (select 1 from contributions c where c.object_id = s.id)
+      and not exists (select 1 from contributions c join orgs g on g.id = c.org_id where c.object_id = s.id and g.kind <> 'hub')`.execute(db);
+  return rows.rows.map((r) => ({ copy: Number(r.copy), original: Number(r.original) }));
+}

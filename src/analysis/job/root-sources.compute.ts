@@ -19,6 +19,8 @@ export interface CaseFacts {
 /** What the computation needs from outside: warninglists, enrichment, the index, sectors, signatures. */
 export interface RootContext {
   readonly warninglisted: (key: string) => boolean;
+  /** Warning lists (scope warn) a value is on: its score counts less. */
+  readonly warnedBy?: ((key: string) => readonly string[]) | undefined;
   readonly registrableDomain: (host: string) => string | null;
   readonly asnOf: (ip: string) => number | null;
   /** The contributions under a key with their objects (no policy: hub-wide). */
@@ -49,9 +51,12 @@ export interface RootCandidate {
   readonly connections: number;
   readonly facts: readonly RootFact[];
   readonly hash: string;
+  /** Warning lists the value is on (its score is lowered by their factor). */
+  readonly warninglists: readonly string[];
 }
 
 const NONE: number[] = [];
+const NO_LISTS: readonly string[] = [];
 
 /** The values a key stands for at a coarser level: a URL's host, a domain's registrable domain, an IP's AS. */
 export function derivedKeys(key: string, ctx: Pick<RootContext, 'registrableDomain' | 'asnOf'>): string[] {
@@ -184,6 +189,7 @@ export function computeRootSources(g: AnalysisGraph, facts: CaseFacts, ctx: Root
       if (sec) sectors.add(sec);
     }
     const kind = keyType(key);
+    const warn = ctx.warnedBy?.(key) ?? NO_LISTS;
     const explained = rootScore(
       {
         kind,
@@ -195,6 +201,7 @@ export function computeRootSources(g: AnalysisGraph, facts: CaseFacts, ctx: Root
         sectors: sectors.size,
         lastSeen: Number.isNaN(last) ? null : new Date(last),
         direct: own !== undefined,
+        warninglists: warn,
       },
       now,
       s.recencyHalfLifeDays,
@@ -203,7 +210,7 @@ export function computeRootSources(g: AnalysisGraph, facts: CaseFacts, ctx: Root
     const hash = createHash('sha1')
       .update(list.map((f) => `${f.sig}|${f.type}|${f.role}|${f.derived}|${f.objects}|${Number.isNaN(f.lastSeen) ? '' : f.lastSeen}`).join('\n'))
       .digest('base64url');
-    candidates.push({ key, kind, hubScore: explained.score, tooCommon, connections: cases.length + holders, facts: list, hash });
+    candidates.push({ key, kind, hubScore: explained.score, tooCommon, connections: cases.length + holders, facts: list, hash, warninglists: warn });
   };
   for (let k = 0; k < g.keys.length; k++) {
     if (!direct[k]) continue;

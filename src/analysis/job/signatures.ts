@@ -10,10 +10,14 @@ import type { ContributionScope } from '../../access/visibility.policy.ts';
 export interface Scope extends ContributionScope {
   readonly allowCount: boolean;
   readonly confidence: number | null;
+  /** False for the hub's contribution to a sanitised copy: it decides who may see, never who reported. Default true. */
+  readonly reporter?: boolean;
 }
 
+// Scopes of reporters keep the ids they had before copies were told apart.
 const line = (s: Scope): string =>
-  [s.orgId, s.userId ?? '', s.tlp, [...s.recipientOrgs].sort().join(','), [...s.recipientGroups].sort().join(','), [...s.recipientUsers].sort().join(','), s.allowCount ? 1 : 0, s.confidence ?? ''].join('|');
+  [s.orgId, s.userId ?? '', s.tlp, [...s.recipientOrgs].sort().join(','), [...s.recipientGroups].sort().join(','), [...s.recipientUsers].sort().join(','), s.allowCount ? 1 : 0, s.confidence ?? ''].join('|') +
+  (s.reporter === false ? '|copy' : '');
 
 /**
  * Interns signatures: the same set of scopes (in any order, duplicates ignored) gets the same id.

@@ -47,16 +47,19 @@ export interface MemberRow {
   readonly records: number | null;
   readonly seen_at: Date | null;
   readonly min_rank: number;
+  /** A sanitised copy: its original's id (shown only to viewers who may not see the original). */
+  readonly copy_of: string | null;
 }
 
 /** The members of a cluster the viewer may see (at most `limit`). */
 export async function visibleMembers(db: Kysely<Database>, viewer: AnyViewer, id: number, limit: number): Promise<MemberRow[]> {
   const rows = await sql<MemberRow>`
     select m.object_id, m.object_type, (select hc.name from contributions hc where hc.object_id = m.object_id and ${headContribution(viewer, 'hc')} limit 1) as name,
-      m.amount_jpy, m.victims, m.records, m.seen_at,
+      m.amount_jpy, m.victims, m.records, m.seen_at, m.copy_of,
       (select min(c.tlp_rank) from contributions c where c.object_id = m.object_id and ${visibleContribution(viewer, 'c')}) as min_rank
     from analysis_cluster_members m
     where m.cluster_id = ${id} and ${visibleObject(viewer, 'm.object_id')}
+      and (m.copy_of is null or not ${visibleObject(viewer, 'm.copy_of')})
     order by m.seen_at desc nulls last, m.object_id limit ${limit}`.execute(db);
   return rows.rows;
 }

@@ -4,6 +4,25 @@ import type { AnyViewer } from '../../access/viewer.ts';
 import { countableContribution, visibleContribution } from '../../access/visibility.policy.ts';
 import '../analysis.tables.ts';
 import { corroborate, priorityScore, type Explained } from '../scoring.ts';
+import { clusterName } from '../clusters/cluster.name.ts';
+
+/** The two strongest shared values of each cluster that the viewer may see (held by an object with a visible contribution). */
+async function visibleNameValues(db: Kysely<Database>, viewer: AnyViewer, ids: readonly number[]): Promise<Map<number, { kind: 'key'; ref: string; weight: number; members: number }[]>> {
+  const rows = await sql<{ cluster_id: number; ref: string; weight: number; members: number }>`
+    select c.id as cluster_id, l.ref, l.weight, l.members
+    from unnest(cast(${`{${ids.join(',')}}`} as bigint[])) as c(id)
+    cross join lateral (
+      select l.ref, l.weight, l.members from analysis_cluster_links l
+      where l.cluster_id = c.id and l.kind = 'key'
+        and exists (select 1 from object_keys k join contributions v on v.object_id = k.object_id where k.key = l.ref and ${visibleContribution(viewer, 'v')})
+      order by l.members desc, l.weight desc, l.ref limit 2) l`.execute(db);
+  const out = new Map<number, { kind: 'key'; ref: string; weight: number; members: number }[]>();
+  for (const r of rows.rows) {
+    const id = Number(r.cluster_id);
+    out.set(id, [...(out.get(id) ?? []), { kind: 'key', ref: r.ref, weight: Number(r.weight), members: Number(r.members) }]);
+  }
+  return out;
+}
 
 // Damage-weighted priorities of clusters as one viewer may see them: damage summed over the
 // incidents the viewer may see (each incident once, however many organisations reported it),
@@ -14,6 +33,8 @@ import { corroborate, priorityScore, type Explained } from '../scoring.ts';
 /** One cluster's figures for a viewer. */
 export interface ClusterView {
   readonly id: number;
+  /** Its strongest shared values that the viewer may see, and how many incidents: "45.9.148.114 + evil-bank.example (12 incidents)". */
+  readonly name: string;
   readonly score: number;
   readonly referral_candidate: boolean;
   readonly explanation: Explained;
@@ -62,21 +83,25 @@ export async function viewerClusterFacts(
   const idList = sql`cast(${`{${ids.join(',')}}`} as bigint[])`;
   // THE policy applied to the signatures (contribution scopes) of the clusters' facts.
   const sigs = sql`with f as (select * from analysis_cluster_facts where cluster_id = any(${idList}))`;
+  // A sanitised copy counts only when the viewer may not see its original (unless_sig): one incident, once.
   const members = await sql<MemberAgg>`${sigs},
-    sv as (select s.sig from analysis_signatures s where s.sig in (select distinct sig from f) group by s.sig having bool_or(${visibleContribution(viewer, 's')}))
+    sv as (select s.sig from analysis_signatures s where s.sig in (select sig from f union select unless_sig from f where unless_sig <> '') group by s.sig having bool_or(${visibleContribution(viewer, 's')}))
     select f.cluster_id, f.object_type, sum(f.objects) as n, sum(f.amount_jpy) as amount, sum(f.victims) as victims, sum(f.records) as records,
       min(f.first_seen) as first_seen, max(f.last_seen) as last_seen
-    from f join sv on sv.sig = f.sig group by f.cluster_id, f.object_type`.execute(db);
+    from f join sv on sv.sig = f.sig
+    where f.unless_sig = '' or not exists (select 1 from sv u where u.sig = f.unless_sig)
+    group by f.cluster_id, f.object_type`.execute(db);
   const orgs = await sql<OrgAgg>`${sigs}
     select f.cluster_id, s.org_id, coalesce(g.sector, g.kind) as sector,
       bool_or(${visibleContribution(viewer, 's')}) as vis,
       bool_or(${countableContribution(viewer, 's')}) as cnt,
       max(coalesce(s.confidence, ${sql.lit(Number(o.defaultConfidence))})) filter (where ${visibleContribution(viewer, 's')}) as conf
     from (select distinct cluster_id, sig from f) f
-    join analysis_signatures s on s.sig = f.sig
+    join analysis_signatures s on s.sig = f.sig and s.reporter
     join orgs g on g.id = s.org_id
     group by f.cluster_id, s.org_id, coalesce(g.sector, g.kind)`.execute(db);
   const meta = await db.selectFrom('analysis_clusters').select(['id', 'merged_from', 'split_from']).where(sql<boolean>`id = any(${idList})`).execute();
+  const values = await visibleNameValues(db, viewer, ids);
   const byCluster = new Map<number, MemberAgg[]>();
   for (const r of members.rows) {
     const id = Number(r.cluster_id);
@@ -123,8 +148,11 @@ export async function viewerClusterFacts(
       o.halfLifeDays,
     );
     const m = metaBy.get(id);
+    const incidents = byType.incident ?? 0;
+    const shown = Object.values(byType).reduce((sum, n) => sum + n, 0);
     out.set(id, {
       id,
+      name: clusterName(values.get(id) ?? [], incidents, shown),
       score: explained.score,
       referral_candidate: explained.score >= o.referralThreshold,
       explanation: explained,

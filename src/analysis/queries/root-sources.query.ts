@@ -31,12 +31,15 @@ export interface RootSourceView {
     /** Evidence reached only through a URL's host, a parent domain or an IP's AS. */
     readonly derived_only: boolean;
   };
+  /** Warning lists (cloud ranges, dynamic DNS…) the value is on: kept, its score lowered. */
+  readonly warninglists: readonly string[];
   readonly last_seen: string | null;
   /** The least restrictive TLP rank of the visible objects holding the value (for the audit). */
   readonly min_rank: number;
 }
 
-interface FactsRow {
+/** One value's facts as a viewer may count them. */
+export interface FactsRow {
   key: string;
   kind: string;
   too_common: boolean;
@@ -50,6 +53,7 @@ interface FactsRow {
   last_seen: Date | null;
   min_rank: number | null;
   kinds: Record<string, number> | null;
+  warninglists: string[] | null;
 }
 
 /**
@@ -87,12 +91,13 @@ export async function viewerRootFacts(db: Kysely<Database>, viewer: AnyViewer, k
       group by f.key
       having bool_or(f.role = 0)
     )
-    select a.*, r.kind, r.too_common, coalesce(o.orgs, 0) as orgs, o.sectors, k.kinds
+    select a.*, r.kind, r.too_common, r.warninglists, coalesce(o.orgs, 0) as orgs, o.sectors, k.kinds
     from a join analysis_root_sources r on r.key = a.key left join o on o.key = a.key left join k on k.key = a.key`.execute(db);
   return new Map(rows.rows.map((r) => [r.key, r]));
 }
 
-function factsOf(r: FactsRow): RootFacts {
+/** The scoring facts of a viewer's row. */
+export function factsOf(r: FactsRow): RootFacts {
   return {
     kind: r.kind,
     incidents: Number(r.incidents),
@@ -103,6 +108,7 @@ function factsOf(r: FactsRow): RootFacts {
     sectors: (r.sectors ?? []).length,
     lastSeen: r.last_seen,
     direct: r.direct === true,
+    warninglists: r.warninglists ?? [],
   };
 }
 
@@ -171,6 +177,7 @@ export async function rankRootSources(db: Kysely<Database>, viewer: AnyViewer, o
         object_kinds: Object.fromEntries(Object.entries(f.kinds ?? {}).map(([t, n]) => [t, Number(n)])),
         derived_only: f.direct !== true,
       },
+      warninglists: f.warninglists ?? [],
       last_seen: f.last_seen ? new Date(f.last_seen).toISOString() : null,
       min_rank: Number(f.min_rank ?? 0),
     };

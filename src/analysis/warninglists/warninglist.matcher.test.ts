@@ -31,24 +31,46 @@ describe('warninglist matcher', () => {
     const m = new WarninglistMatcher([
       spec({ slug: 'rfc1918', name: 'RFC 1918', type: 'cidr', matchingAttributes: ['ip-src', 'ip-dst'], entries: ['10.0.0.0/8', '192.168.0.0/16', 'bogus', 'FE80::/10'] }),
     ]);
-    expect(m.match('ipv4-addr:10.1.2.3')).toEqual({ list: 'rfc1918', name: 'RFC 1918' });
+    expect(m.match('ipv4-addr:10.1.2.3')).toEqual({ list: 'rfc1918', name: 'RFC 1918', scopes: ['never_correlate', 'never_blocklist'], exact: true });
     expect(m.match('ipv4-addr:10.128.0.0/9')).not.toBeNull();
     expect(m.match('ipv4-addr:10.0.0.0/7')).toBeNull();
     expect(m.match('ipv4-addr:11.0.0.0')).toBeNull();
     expect(m.match('ipv6-addr:fe80::1')).not.toBeNull();
     expect(m.match('ipv6-addr:2001:db8::1')).toBeNull();
-    // A domain is not an IP attribute: the list does not apply.
+    // A domain is not an IP attribute: the list does not apply. A URL on a listed address is on the list.
     expect(m.match('domain-name:10.example')).toBeNull();
+    expect(m.match('url:http://10.0.0.1:8080/admin')?.list).toBe('rfc1918');
+    expect(m.match('url:http://[fe80::1]/x')?.list).toBe('rfc1918');
+    expect(m.match('url:http://11.0.0.1/admin')).toBeNull();
     expect(m.issues).toEqual([{ list: 'rfc1918', entry: 'bogus', reason: expect.stringContaining('not an IPv4 address') }]);
   });
 
   it('matches hostnames with every parent domain, also as the host of a URL', () => {
-    const m = new WarninglistMatcher([spec({ slug: 'dyn', type: 'hostname', matchingAttributes: ['domain', 'hostname', 'url'], entries: ['.duckdns.org', 'Example.COM.'] })]);
-    expect(m.match('domain-name:a.b.duckdns.org')?.list).toBe('dyn');
-    expect(m.match('domain-name:duckdns.org')?.list).toBe('dyn');
+    const m = new WarninglistMatcher([spec({ slug: 'dyn', type: 'hostname', matchingAttributes: ['domain', 'hostname', 'url'], entries: ['.duckdns.org', 'Example.COM.'], scopes: ['warn'] })]);
+    expect(m.match('domain-name:a.b.duckdns.org')).toMatchObject({ list: 'dyn', exact: false });
+    expect(m.match('domain-name:duckdns.org')).toMatchObject({ list: 'dyn', exact: true });
     expect(m.match('domain-name:notduckdns.org')).toBeNull();
-    expect(m.match('url:http://x.example.com/path')?.list).toBe('dyn');
+    expect(m.match('url:http://x.example.com/path')).toMatchObject({ list: 'dyn', exact: true });
     expect(m.match('url:http://example.org/example.com')).toBeNull();
+  });
+
+  it('a suppressing list never reaches across a shared suffix: a name rented there is not the listed service', () => {
+    const top = spec({ slug: 'top', type: 'hostname', matchingAttributes: ['domain', 'url'], entries: ['duckdns.org', 'github.io', 'google.com', 'local'] });
+    const dyn = spec({ slug: 'dyn', type: 'hostname', matchingAttributes: ['domain', 'url'], entries: ['duckdns.org'], scopes: ['warn'] });
+    const m = new WarninglistMatcher([top, dyn]);
+    // duckdns.org and github.io are private suffixes of the Public Suffix List; google.com is not.
+    expect(m.matchAll('domain-name:evil.duckdns.org').map((h) => [h.list, h.exact])).toEqual([['dyn', false]]);
+    expect(m.matchAll('domain-name:duckdns.org').map((h) => [h.list, h.exact])).toEqual([
+      ['dyn', true],
+      ['top', true],
+    ]);
+    expect(m.match('url:https://evil.github.io/login')).toBeNull();
+    expect(m.match('url:https://sites.google.com/view/x')).toMatchObject({ list: 'top', exact: true });
+    // Names under suffixes that are not private (unknown TLDs, co.jp) are matched as MISP does.
+    expect(m.match('domain-name:printer.office.local')?.list).toBe('top');
+    expect(m.matchScope('domain-name:evil.duckdns.org', 'never_blocklist')).toBeNull();
+    expect(m.matchScope('domain-name:evil.duckdns.org', 'warn')?.list).toBe('dyn');
+    expect(m.matchScope('url:https://mail.google.com/x', 'never_correlate')?.list).toBe('top');
   });
 
   it('matches strings case-insensitively, substrings and regexes; reports regexes that do not compile', () => {

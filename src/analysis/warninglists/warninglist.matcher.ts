@@ -1,14 +1,22 @@
 import { domainToASCII } from 'node:url';
+import { parse as parseDomain } from 'tldts';
 import { MergedRanges, parseIpRange, type IpRange } from '../../enrichment/ip-range.ts';
 import { splitKey, urlHostKey } from '../value-key.ts';
 import type { WarninglistSpec } from './warninglist.parser.ts';
+import { isPrecise, SUPPRESS, type WarninglistScope } from './warninglist.scopes.ts';
 
 const NO_HITS: number[] = [];
 
-/** Which list a value is on: the list's slug and its human name. */
+/** Which list a value is on: the list's slug, its human name, what it suppresses. */
 export interface WarninglistHit {
   readonly list: string;
   readonly name: string;
+  readonly scopes: readonly WarninglistScope[];
+  /**
+   * False when a hostname list matched only through a parent beyond a shared suffix (x.duckdns.org
+   * through duckdns.org): the name belongs to whoever registered it there, not to the listed service.
+   */
+  readonly exact: boolean;
 }
 
 // MISP attribute types that stand for each kind of key (a list applies to a key when they meet).
@@ -48,6 +56,9 @@ interface CompiledList {
   readonly slug: string;
   readonly name: string;
   readonly type: WarninglistSpec['type'];
+  readonly scopes: readonly WarninglistScope[];
+  /** Suppressing lists never match across a shared suffix; warning lists do. */
+  readonly precise: boolean;
   readonly attrs: ReadonlySet<string> | null;
   readonly ranges?: MergedRanges;
   readonly strings?: ReadonlySet<string>;
@@ -80,7 +91,15 @@ export class WarninglistMatcher {
 
   #compile(spec: WarninglistSpec): void {
     const i = this.#lists.length;
-    const base = { slug: spec.slug, name: spec.name, type: spec.type, attrs: spec.matchingAttributes.length ? new Set(spec.matchingAttributes) : null };
+    const scopes = spec.scopes?.length ? spec.scopes : SUPPRESS;
+    const base = {
+      slug: spec.slug,
+      name: spec.name,
+      type: spec.type,
+      scopes,
+      precise: isPrecise(scopes),
+      attrs: spec.matchingAttributes.length ? new Set(spec.matchingAttributes) : null,
+    };
     const issue = (entry: string, reason: string): void => {
       if (this.issues.length < 1000) this.issues.push({ list: spec.slug, entry: entry.slice(0, 200), reason });
     };
@@ -127,16 +146,25 @@ export class WarninglistMatcher {
 
   /** The first list (by slug) a key is on, or null. */
   match(key: string): WarninglistHit | null {
-    const hits = this.#hits(key);
-    const first = hits[0];
-    if (first === undefined) return null;
-    const l = this.#lists[first]!;
-    return { list: l.slug, name: l.name };
+    const first = this.#hits(key)[0];
+    return first === undefined ? null : this.#hitOf(first);
   }
 
   /** Every list a key is on. */
   matchAll(key: string): WarninglistHit[] {
-    return this.#hits(key).map((i) => ({ list: this.#lists[i]!.slug, name: this.#lists[i]!.name }));
+    return this.#hits(key).map((h) => this.#hitOf(h));
+  }
+
+  /** The first list a key is on whose scopes include `scope`, or null. Synchronous and cached: for hot paths. */
+  matchScope(key: string, scope: WarninglistScope): WarninglistHit | null {
+    for (const h of this.#hits(key)) if (this.#lists[h >> 1]!.scopes.includes(scope)) return this.#hitOf(h);
+    return null;
+  }
+
+  // Hits are encoded as list index × 2 + 1 when exact.
+  #hitOf(h: number): WarninglistHit {
+    const l = this.#lists[h >> 1]!;
+    return { list: l.slug, name: l.name, scopes: l.scopes, exact: (h & 1) === 1 };
   }
 
   #hits(key: string): number[] {
@@ -156,23 +184,31 @@ export class WarninglistMatcher {
     const parts = splitKey(key);
     if (!parts) return [];
     const applicable = this.#listsFor(parts.type, parts.sub);
-    if (applicable.length === 0) return [];
+    if (applicable.length === 0 && parts.type !== 'url') return [];
     const value = parts.value.toLowerCase();
     const isIp = parts.type === 'ipv4-addr' || parts.type === 'ipv6-addr';
-    const ipRange = isIp ? parseIpRange(parts.value) : null;
-    const host = parts.type === 'domain-name' ? value : parts.type === 'url' ? (urlHostKey(key)?.replace(/^[a-z0-9-]+:/, '') ?? null) : null;
-    const hostHits = host === null ? null : this.#hostnameHits(host);
+    const hostKey = parts.type === 'url' ? urlHostKey(key) : null;
+    const host = parts.type === 'domain-name' ? value : hostKey !== null ? hostKey.replace(/^[a-z0-9-]+:/, '') : null;
+    // A URL on an address (http://8.8.8.8/dns-query) is on the address's lists, as a URL on a name is on the name's.
+    const hostIp = hostKey !== null && !hostKey.startsWith('domain-name:');
+    const ipRange = isIp ? parseIpRange(parts.value) : hostIp ? parseIpRange(host!) : null;
+    const hostHits = host === null || hostIp ? null : this.#hostnameHits(host);
+    const lists = hostIp ? [...new Set([...applicable, ...this.#listsFor(hostKey!.slice(0, hostKey!.indexOf(':')), null).filter((i) => this.#lists[i]!.type === 'cidr')])].sort((a, b) => a - b) : applicable;
     const out: number[] = [];
-    for (const i of applicable) {
+    for (const i of lists) {
       const l = this.#lists[i]!;
       let hit = false;
+      let exact = true;
       switch (l.type) {
         case 'cidr':
           hit = ipRange !== null && typeof ipRange !== 'string' && l.ranges!.contains(ipRange);
           break;
-        case 'hostname':
-          hit = hostHits !== null && hostHits.has(i);
+        case 'hostname': {
+          const how = hostHits?.get(i);
+          hit = how === true || (how === false && !l.precise);
+          exact = how === true;
           break;
+        }
         case 'string':
           // Lists of hostnames typed "string" (Cisco top 1000) also apply to a URL's host.
           hit = l.strings!.has(value) || (host !== null && l.strings!.has(host));
@@ -184,7 +220,7 @@ export class WarninglistMatcher {
           hit = l.regexes!.some((r) => r.test(parts.value));
           break;
       }
-      if (hit) out.push(i);
+      if (hit) out.push(i * 2 + (exact ? 1 : 0));
     }
     return out;
   }
@@ -201,11 +237,31 @@ export class WarninglistMatcher {
     return at;
   }
 
-  #hostnameHits(host: string): Set<number> {
-    const hits = new Set<number>();
-    let h = host.replace(/\.+$/, '');
+  /**
+   * Lists naming the host or a parent domain, as MISP matches hostnames; true when exact, false when
+   * only a parent beyond the host's shared suffix matched (a private public suffix of the Public Suffix
+   * List: duckdns.org, github.io, blogspot.com): a listed top site or provider does not own its
+   * customers' names.
+   */
+  #hostnameHits(host: string): Map<number, boolean> {
+    const hits = new Map<number, boolean>();
+    const name = host.replace(/\.+$/, '');
+    let boundary: string | null | undefined;
+    let h = name;
     for (;;) {
-      for (const i of this.#hostnames.get(h) ?? []) hits.add(i);
+      const at = this.#hostnames.get(h);
+      if (at) {
+        let exact = true;
+        if (h !== name) {
+          // Worked out only when a parent matched: most values match nothing and pay nothing.
+          if (boundary === undefined) {
+            const p = parseDomain(name, { allowPrivateDomains: true });
+            boundary = p.isPrivate && p.publicSuffix ? p.publicSuffix : null;
+          }
+          exact = boundary === null || !(h === boundary || boundary.endsWith(`.${h}`));
+        }
+        for (const i of at) if (exact || !hits.has(i)) hits.set(i, exact || hits.get(i) === true);
+      }
       const dot = h.indexOf('.');
       if (dot < 0) break;
       h = h.slice(dot + 1);

@@ -1,3 +1,5 @@
+import type { WarninglistScope } from './warninglist.scopes.ts';
+
 // The MISP warninglist format (misp-warninglists/schema.json): name, description, version, type
 // (cidr | hostname | string | substring | regex), list, optional matching_attributes.
 
@@ -17,6 +19,8 @@ export interface WarninglistSpec {
   /** MISP attribute types the list applies to; empty: all. */
   readonly matchingAttributes: readonly string[];
   readonly entries: readonly string[];
+  /** What the list suppresses; absent: never_correlate and never_blocklist. */
+  readonly scopes?: readonly WarninglistScope[];
 }
 
 /** A parsed list and what was wrong with parts of it. */
@@ -56,6 +60,11 @@ export function parseWarninglist(text: string, slug: string, where = slug): Pars
   } catch (err) {
     throw new WarninglistError(where, `not JSON (${(err as Error).message})`);
   }
+  return parseWarninglistJson(json, slug, where);
+}
+
+/** As parseWarninglist, for JSON already parsed (a request body). */
+export function parseWarninglistJson(json: unknown, slug: string, where = slug): ParsedWarninglist {
   if (!json || typeof json !== 'object' || Array.isArray(json)) throw new WarninglistError(where, 'not a JSON object');
   const o = json as Record<string, unknown>;
   if (typeof o.name !== 'string' || o.name.trim() === '') throw new WarninglistError(where, 'name: missing or not a string');

@@ -12,6 +12,7 @@ import { assignSids } from './sid.assigner.ts';
 import { suricataRule } from './suricata.format.ts';
 import { rpzHeader, rpzRecords } from './rpz.format.ts';
 import { buildYaraFile } from './yara.export.ts';
+import { keyParts } from '../subscriptions/key-parts.ts';
 import type { YaraCompiler } from './yara.compile.ts';
 
 /** Council feed formats. */
@@ -36,6 +37,22 @@ export interface FeedRequest {
 /** A value on a warninglist (a public resolver, a CDN, a top site) never enters a feed. */
 export type WarninglistPredicate = (key: string) => boolean;
 
+/** What the warninglists say of feed entries (issue 11.1: lists have scopes). */
+export interface FeedWarninglist {
+  /** The value never enters a feed (a never_blocklist list). */
+  excluded(key: string): boolean;
+  /** A URL on this host ("domain-name:…", "ipv4-addr:…") never blocks the whole host (RPZ, Suricata); default: excluded. */
+  hostExcluded?(hostKey: string): boolean;
+  /** Warning lists the value is on: kept, and said so in JSON feeds. */
+  warnings?(key: string): readonly string[];
+}
+
+function hostKeyOf(host: string): string {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h.includes(':')) return `ipv6-addr:${h}`;
+  return /^[0-9.]+$/.test(h) ? `ipv4-addr:${h}` : `domain-name:${h}`;
+}
+
 const CONTENT_TYPES: Readonly<Record<FeedFormat, string>> = {
   plain: 'text/plain; charset=utf-8',
   csv: 'text/csv; charset=utf-8',
@@ -57,7 +74,7 @@ function entryType(e: FeedEntry): string {
 /** The council feeds (不正通信防止, 不正プログラム対策): what the caller may see, current, deduplicated, streamed. */
 export class FeedsService {
   readonly #db: Kysely<Database>;
-  #warninglisted: WarninglistPredicate;
+  #lists: FeedWarninglist;
   #warninglistVersion: () => string = () => '0';
   readonly #yara: () => Promise<YaraCompiler | undefined>;
   readonly #kind: StorageKind;
@@ -66,15 +83,26 @@ export class FeedsService {
   constructor(db: Kysely<Database>, opts: { kind?: StorageKind; warninglisted?: WarninglistPredicate; yara?: () => Promise<YaraCompiler | undefined>; prefixLimits?: PrefixLimits | undefined } = {}) {
     this.#db = db;
     this.#kind = opts.kind ?? 'pglite';
-    this.#warninglisted = opts.warninglisted ?? (() => false);
+    this.#lists = { excluded: opts.warninglisted ?? (() => false) };
     this.#yara = opts.yara ?? (async () => undefined);
     this.#prefixLimits = opts.prefixLimits ?? DEFAULT_PREFIX_LIMITS;
   }
 
-  /** Sets the warninglist filter (the analysis area's matcher); its current version goes into ETags. */
-  setWarninglist(predicate: WarninglistPredicate, version: () => string): void {
-    this.#warninglisted = predicate;
+  /** Sets the warninglist filter (the analysis area's matcher, or a plain predicate); its current version goes into ETags. */
+  setWarninglist(filter: WarninglistPredicate | FeedWarninglist, version: () => string): void {
+    this.#lists = typeof filter === 'function' ? { excluded: filter } : filter;
     this.#warninglistVersion = version;
+  }
+
+  #hostExcluded(hostKey: string): boolean {
+    return this.#lists.hostExcluded ? this.#lists.hostExcluded(hostKey) : this.#lists.excluded(hostKey);
+  }
+
+  /** Whether a rule for this entry would block a whole host that must never be blocked (a URL on a top site). */
+  #blocksListedHost(e: FeedEntry): boolean {
+    if (e.type !== 'url') return false;
+    const host = keyParts(e.key).host;
+    return host !== undefined && host !== null && host !== '' && this.#hostExcluded(hostKeyOf(host));
   }
 
   /** The media type of a format. */
@@ -103,7 +131,7 @@ export class FeedsService {
     const pages = feedPages(this.#db, v, { prefixes: this.#prefixes(r), minConfidence: r.minConfidence, since: r.since, maxTlp: r.maxTlp, now, withSid, details: r.format === 'csv' || r.format === 'json' }, this.#kind);
     for await (let page of pages) {
       // Ranges broader than the configured prefix are never emitted, whenever they were stored (issue 11.3).
-      page = page.filter((e) => !this.#warninglisted(e.key) && !broadKey(e.key, this.#prefixLimits));
+      page = page.filter((e) => !this.#lists.excluded(e.key) && !broadKey(e.key, this.#prefixLimits));
       if (withSid && page.some((e) => e.sid === null)) {
         // Values stored before they got an id (or by another path): give them one, then re-read.
         const missing = page.filter((e) => e.sid === null).map((e) => e.key);
@@ -147,17 +175,21 @@ export class FeedsService {
           case 'csv':
             out += `${entryType(e)},${csvField(e.value)},${e.confidence ?? ''},${e.tlp},${e.validUntil ? e.validUntil.toISOString() : ''},${e.updatedAt.toISOString()}\n`;
             break;
-          case 'json':
-            out += `${first ? '' : ','}${JSON.stringify({ type: entryType(e), value: e.value, confidence: e.confidence, tlp: e.tlp, valid_until: e.validUntil?.toISOString() ?? null, updated_at: e.updatedAt.toISOString() })}`;
+          case 'json': {
+            const warned = this.#lists.warnings?.(e.key) ?? [];
+            out += `${first ? '' : ','}${JSON.stringify({ type: entryType(e), value: e.value, confidence: e.confidence, tlp: e.tlp, valid_until: e.validUntil?.toISOString() ?? null, updated_at: e.updatedAt.toISOString(), ...(warned.length ? { warninglists: warned } : {}) })}`;
             first = false;
             break;
+          }
           case 'suricata': {
+            // A rule for a URL matches its host (TLS: the host alone): never on a host no list may block.
+            if (this.#blocksListedHost(e)) break;
             const rule = suricataRule(e);
             if (rule) out += `${rule}\n`;
             break;
           }
           case 'rpz': {
-            const rec = rpzRecords(e, (k) => !this.#warninglisted(k));
+            const rec = rpzRecords(e, (k) => !this.#hostExcluded(k));
             if (rec && rec !== lastRpz) out += rec;
             if (rec) lastRpz = rec;
             break;

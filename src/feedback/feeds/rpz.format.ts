@@ -50,7 +50,7 @@ export function ipOwner(value: string): string | undefined {
  * zone owner name.
  * @example rpzRecords({ type: 'domain-name', value: 'evil.example', … }) // 'evil.example CNAME .\n*.evil.example CNAME .\n'
  */
-export function rpzRecords(e: FeedEntry, hostAllowed: (domainKey: string) => boolean = () => true): string | undefined {
+export function rpzRecords(e: FeedEntry, hostAllowed: (hostKey: string) => boolean = () => true): string | undefined {
   if (e.type === 'ipv4-addr' || e.type === 'ipv6-addr') {
     const owner = ipOwner(e.value);
     return owner ? `${owner} CNAME .\n` : undefined;
@@ -58,6 +58,8 @@ export function rpzRecords(e: FeedEntry, hostAllowed: (domainKey: string) => boo
   const host = e.type === 'domain-name' ? e.value : e.type === 'url' ? keyParts(e.key).host : undefined;
   if (!host) return undefined;
   if (/^[0-9.]+$/.test(host) || host.includes(':')) {
+    // A URL on a listed address (a public resolver) never blocks the address.
+    if (e.type === 'url' && !hostAllowed(`${host.includes(':') ? 'ipv6-addr' : 'ipv4-addr'}:${host.replace(/^\[|\]$/g, '')}`)) return undefined;
     const owner = ipOwner(host);
     return owner ? `${owner} CNAME .\n` : undefined;
   }

@@ -11,6 +11,8 @@ import { findOwnContribution, listOwnContributions, organisationsAlerted, otherR
 
 /** Clusters an object joined, as the analysis area reports them within the policy. */
 export type ClustersOf = (v: Viewer, objectIds: readonly string[]) => Promise<readonly Record<string, unknown>[]>;
+/** Values of an object on warninglists, with the lists and what they suppress (issue 11.1). */
+export type WarninglistsOf = (objectIds: readonly string[]) => Promise<readonly Record<string, unknown>[]>;
 
 function present(r: OwnContributionRow) {
   return {
@@ -32,6 +34,7 @@ export class HistoryService {
   readonly #db: Kysely<Database>;
   #clusters: ClustersOf;
   #cases: CasesOf = async () => ({ cases: [], takedowns: [] });
+  #warninglists: WarninglistsOf = async () => [];
 
   constructor(db: Kysely<Database>, clusters: ClustersOf = async () => []) {
     this.#db = db;
@@ -46,6 +49,11 @@ export class HistoryService {
   /** Wires the neutralise area's cases and takedowns (issue 12). */
   setCases(fn: CasesOf): void {
     this.#cases = fn;
+  }
+
+  /** Wires the analysis area's warninglists (which values of a contribution they suppress, and why). */
+  setWarninglists(fn: WarninglistsOf): void {
+    this.#warninglists = fn;
   }
 
   /** A page of the organisation's contributions, newest first. */
@@ -65,13 +73,14 @@ export class HistoryService {
     const c = await findOwnContribution(this.#db, v, id);
     if (!c) throw notFound('contribution', String(id));
     const related = await relatedObjects(this.#db, c.object_id);
-    const [reporters, sightings, advisories, alerted, clusters, neutralised] = await Promise.all([
+    const [reporters, sightings, advisories, alerted, clusters, neutralised, warninglists] = await Promise.all([
       otherReporters(this.#db, v, related),
       sightingsOf(this.#db, v, related),
       advisoriesLinking(this.#db, related),
       organisationsAlerted(this.#db, v, related),
       this.#clusters(v, related).catch(() => []),
       this.#cases(v, related).catch(() => ({ cases: [], takedowns: [] })),
+      this.#warninglists([c.object_id]).catch(() => []),
     ]);
     const visible = new Map<string, Record<string, unknown>>();
     for (const s of sightings) {
@@ -102,6 +111,7 @@ export class HistoryService {
       reported_by_others: reporters,
       sightings: { total: all.size, by_others: byOthers.size, not_shared_with_you: all.size - visible.size, items: [...visible.values()] },
       clusters,
+      warninglists,
       advisories: advisories.map((a) => ({ id: a.id, title: { ja: a.title_ja, en: a.title_en }, published_at: a.published_at?.toISOString() ?? null, url: `/advisories/${a.id}` })),
       alerts: { organisations_alerted: alerted },
       cases: neutralised.cases,

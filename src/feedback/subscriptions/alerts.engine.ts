@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
+import type { Viewer } from '../../access/viewer.ts';
 import { visibleObject } from '../../access/visibility.policy.ts';
 import type { IngestCommitted, IngestHooks } from '../../ingest/ingest.service.ts';
 import { writeAlerts } from '../outbox/alerts.writer.ts';
@@ -13,10 +14,16 @@ import type { SubscriptionRegistry } from './subscription.registry.ts';
 export interface ClusterPriorityChange {
   readonly clusterId: string;
   readonly name: string | null;
+  /** The hub's priority: no subscriber's view scores higher. */
   readonly priority: number;
   readonly previous: number | null;
   /** Objects of the cluster: a subscriber hears of it only if it may see one of them. */
   readonly objectIds: readonly string[];
+  /**
+   * The cluster as one subscriber may see it: its own priority and a name made of values it may see
+   * (issue 11.5). Without it, subscribers are told the hub's priority and name.
+   */
+  readonly viewFor?: (viewer: Viewer, trx: Kysely<Database>) => Promise<{ priority: number; name: string } | null>;
 }
 
 /**
@@ -81,15 +88,27 @@ export class AlertsEngine {
     this.#onAlerts();
   }
 
+  /** The lowest priority any active cluster subscription asks for, or null when there is none (the analysis skips the rest). */
+  async minClusterPriority(): Promise<number | null> {
+    const plan = await this.#registry.plan(this.#db);
+    const mins = plan.byKind.cluster_priority.map((i) => plan.subs[i]!.minPriority);
+    return mins.length ? Math.min(...mins) : null;
+  }
+
   /**
-   * Tells subscribers that a cluster crossed their priority threshold (called by the analysis area);
-   * only subscribers that may see at least one of the cluster's objects hear of it.
+   * Tells subscribers that a cluster crossed their priority threshold (called by the analysis area
+   * after each run): once per subscription and cluster, only to subscribers that may see at least one
+   * of the cluster's objects, with the priority and name of their own view when `viewFor` is given.
    * @example await engine.clusterPriorityChanged({ clusterId, name: 'banking trojan', priority: 82, previous: 40, objectIds })
    */
   async clusterPriorityChanged(c: ClusterPriorityChange): Promise<number[]> {
     return this.raise(undefined, 'cluster_priority', async (sub, trx) => {
-      if (c.priority < sub.minPriority || (c.previous !== null && c.previous >= sub.minPriority)) return null;
+      if (c.priority < sub.minPriority) return null;
       if (!c.objectIds.length) return null;
+      const source = `cluster:${c.clusterId}`;
+      // Once per subscription and cluster: a cluster that stays above the threshold is not news.
+      const told = await trx.selectFrom('alerts').select('id').where('subscription_id', '=', sub.row.id).where('source', '=', source).limit(1).executeTakeFirst();
+      if (told) return null;
       // Inside the alert transaction: PGlite has one connection, and it is ours now.
       const seen = await trx
         .selectFrom('stix_objects as o')
@@ -99,9 +118,11 @@ export class AlertsEngine {
         .limit(100)
         .execute();
       if (!seen.length) return null;
+      const view = c.viewFor ? await c.viewFor(sub.viewer, trx) : { priority: c.priority, name: c.name };
+      if (!view || view.priority < sub.minPriority) return null;
       const m = new MatchCollector();
-      m.add({ value: c.name ?? c.clusterId, type: 'cluster', reason: `priority ${c.priority} ≥ ${sub.minPriority}`, object_ids: seen.map((r) => r.id), tlp: null });
-      return draftOf(sub, m, { cluster: c.clusterId }, null, { cluster_id: c.clusterId, name: c.name, priority: c.priority, previous: c.previous });
+      m.add({ value: view.name ?? c.clusterId, type: 'cluster', reason: `priority ${view.priority} ≥ ${sub.minPriority}`, object_ids: seen.map((r) => r.id), tlp: null });
+      return draftOf(sub, m, { cluster: c.clusterId }, null, { cluster_id: c.clusterId, name: view.name, priority: view.priority, url: `/api/v1/clusters/${c.clusterId}` });
     });
   }
 
