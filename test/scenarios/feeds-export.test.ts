@@ -8,8 +8,9 @@ import { hasSharedData, sharedData } from '../support/shared-data.ts';
 import { describeStorage } from '../support/storage.ts';
 
 // Issue 11.2's closing check, on a fresh hub with nothing but the built-in warninglists: every file
-// under ../shared/data/feeds ingested as members would send it, then the RPZ zone and the Suricata
-// rules hold no host (and no address) that a built-in list keeps out of blocklists.
+// under ../shared/data/feeds and the honeypot logs (Cowrie, Dionaea) ingested as members would send
+// them (format=auto: whatever the importers recognise them as today), then the RPZ zone and the
+// Suricata rules hold no host (and no address) that a built-in list keeps out of blocklists.
 
 const SKIP = /(^SOURCE\.md$|^README\.md$|^LICENSE)/;
 const builtin = new WarninglistMatcher(builtinWarninglists());
@@ -43,7 +44,7 @@ if (hasSharedData())
       await hub.app.analysis.updateSettings(['autoRun=false']);
       const member = await makeMember(hub);
       reader = await makeMember(hub, { sector: 'telecom' });
-      for (const file of filesUnder(sharedData('feeds'))) {
+      for (const file of [...filesUnder(sharedData('feeds')), ...filesUnder(sharedData('sensor', 'cowrie')), ...filesUnder(sharedData('sensor', 'dionaea'))]) {
         const r = await hub.server.inject({
           method: 'POST',
           url: `/api/v1/ingest?format=auto&tlp=green&filename=${encodeURIComponent(path.basename(file))}`,
