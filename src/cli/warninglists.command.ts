@@ -95,7 +95,7 @@ function report(results: readonly (Presented | WarninglistImport)[], flags: Flag
       process.stdout.write(
         x.error
           ? `${x.file}: ERROR ${x.error}\n`
-          : `${x.slug}: ${x.outcome === 'unchanged' ? 'unchanged (the stored version is as new)' : `${x.entries} entries`}, scopes ${x.scopes.join(',')}${x.issues.length ? `, ${x.issues.length} skipped` : ''}\n`,
+          : `${x.slug}: ${x.outcome === 'unchanged' ? 'unchanged (the stored version is as new)' : `${x.entries} entries`}, scopes ${x.scopes.join(',')}${x.outcome !== 'unchanged' && x.issues.length ? `, ${x.issues.length} skipped` : ''}\n`,
       );
   if (results.some((x) => x.error)) process.exitCode = 1;
 }

@@ -67,7 +67,9 @@ export class SanitiseService {
         ? null
         : { type: 'relationship', spec_version: '2.1', id: `relationship--${randomUUID()}`, created: now, modified: now, relationship_type: 'derived-from', source_ref: derived.id, target_ref: source.id, created_by_ref: HUB_IDENTITY.id, object_marking_refs: [TLP2_MARKING_IDS[input.tlp]] };
     const objects = relationship ? [derived, relationship] : [derived];
-    await this.#ingest.ingestParsed(viewer, { format: 'stix', objects, errors: [], warnings: [] }, { format: 'stix', tlp: input.tlp, orgs: [], groups: [], users: [], anonymous: false, dryRun: false, lenient: false, source: 'api' });
+    // Written as the hub (the copy speaks as HUB_IDENTITY, whichever hub organisation the analyst belongs to); a refused write is an error, never a 201.
+    const report = await this.#ingest.ingestParsed(viewer, { format: 'stix', objects, errors: [], warnings: [] }, { format: 'stix', tlp: input.tlp, orgs: [], groups: [], users: [], anonymous: false, dryRun: false, lenient: false, source: 'api', asHub: true });
+    if (report.errors.length) throw new AppError('validation_failed', `the sanitised copy was not stored: ${report.errors.map((e) => `${e.where}: ${e.reason}`).join('; ')}`);
     await appendAudit(this.#db, [{ actorUserId: viewer.userId, actorOrgId: viewer.orgId, action: 'object.sanitise', targetType: 'stix_object', targetId: sourceId, via: 'api.sanitise', details: { derivedId: derived.id, tlp: input.tlp, removed: input.remove, replaced: Object.keys(input.replace), reason: input.reason } }]);
     return { derived, relationship };
   }

@@ -129,10 +129,11 @@ export async function loadCopies(db: Kysely<Database>): Promise<{ copy: number; 
   const rows = await sql<{ copy: number; original: number }>`
     select s.seq as copy, t.seq as original
     from object_edges e
+    join contributions ec on ec.id = e.contribution_id and not ec.revoked
     join stix_objects s on s.id = e.source_id
     join stix_objects t on t.id = e.target_id
-    where e.kind = 'relationship' and e.label = 'derived-from' and s.type = t.type and s.type in (${inList(CASE_TYPES)})
-      and not s.revoked and not t.revoked and s.id <> t.id
+    where e.kind = 'relationship' and e.label = 'derived-from' and s.type = t.type and s.type in (${inList(CASE_TYPES)}) and s.id <> t.id
+      and not exists (select 1 from contributions r where r.object_id in (s.id, t.id) and not r.superseded and r.revoked)
       and exists (select 1 from contributions c where c.object_id = s.id)
       and not exists (select 1 from contributions c join orgs g on g.id = c.org_id where c.object_id = s.id and g.kind <> 'hub')`.execute(db);
   return rows.rows.map((r) => ({ copy: Number(r.copy), original: Number(r.original) }));

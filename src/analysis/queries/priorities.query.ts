@@ -14,7 +14,7 @@ async function visibleNameValues(db: Kysely<Database>, viewer: AnyViewer, ids: r
     cross join lateral (
       select l.ref, l.weight, l.members from analysis_cluster_links l
       where l.cluster_id = c.id and l.kind = 'key'
-        and exists (select 1 from object_keys k join contributions v on v.object_id = k.object_id where k.key = l.ref and ${visibleContribution(viewer, 'v')})
+        and exists (select 1 from object_keys k join contributions v on v.id = k.contribution_id where k.key = l.ref and ${visibleContribution(viewer, 'v')})
       order by l.members desc, l.weight desc, l.ref limit 2) l`.execute(db);
   const out = new Map<number, { kind: 'key'; ref: string; weight: number; members: number }[]>();
   for (const r of rows.rows) {

@@ -72,7 +72,7 @@ export async function listSuppressed(
     where true
       ${o.after !== undefined ? sql`and h.key > ${o.after}` : sql``}
       ${o.list !== undefined ? sql`and h.key in (select key from analysis_warninglist_hits where list = ${o.list})` : sql``}
-      ${isHub(viewer) ? sql`` : sql`and exists (select 1 from object_keys k join contributions c on c.object_id = k.object_id where k.key = h.key and ${visibleContribution(viewer, 'c')})`}
+      ${isHub(viewer) ? sql`` : sql`and exists (select 1 from object_keys k join contributions c on c.id = k.contribution_id where k.key = h.key and ${visibleContribution(viewer, 'c')})`}
     group by h.key
     ${o.scope !== undefined ? sql`having bool_or(${o.scope} = any(w.scopes))` : sql``}
     order by h.key

@@ -1,4 +1,5 @@
 import type { WarninglistScope } from './warninglist.scopes.ts';
+import { parseIpRange } from '../../enrichment/ip-range.ts';
 
 // The MISP warninglist format (misp-warninglists/schema.json): name, description, version, type
 // (cidr | hostname | string | substring | regex), list, optional matching_attributes.
@@ -80,6 +81,10 @@ export function parseWarninglistJson(json: unknown, slug: string, where = slug):
     const v = e.trim();
     if (v === '') return void issues.push({ where: `${where}: list[${i}]`, reason: 'empty' });
     if (v.length > MAX_ENTRY) return void issues.push({ where: `${where}: list[${i}]`, reason: `longer than ${MAX_ENTRY} characters` });
+    if (o.type === 'cidr') {
+      const range = parseIpRange(v);
+      if (typeof range === 'string') return void issues.push({ where: `${where}: list[${i}]`, reason: `not an address or CIDR range: ${range}` });
+    }
     if (!seen.has(v)) {
       seen.add(v);
       entries.push(v);
