@@ -54,7 +54,7 @@ describe('kessetsu warninglists against a running hub', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('imports, lists, rescopes, updates and shows what is suppressed; the hub matches at once', { timeout: 240_000 }, async () => {
+  it('imports, lists, rescopes, updates and shows what is suppressed; the hub matches at once', { timeout: 600_000 }, async () => {
     const remote = ['--url', base, '--key', hub.adminKey];
     const imp = await cli(['warninglists', 'import', path.join(dir, 'lists'), ...remote]);
     expect(imp.code, imp.err).toBe(1);
