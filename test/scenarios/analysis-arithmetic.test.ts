@@ -15,7 +15,7 @@ const SEED = 20261204;
 const SANITISED = [0, 1, 2];
 
 interface Damage {
-  amountJpy: number;
+  amount_jpy: number;
   victims: number;
 }
 interface Prio {
@@ -44,9 +44,9 @@ if (hasSharedData())
     const damageOf = (org: number): Damage => {
       const inc = s.submissions.flatMap((x) => x.objects).find((o) => o.id === s.campaign.incidentOf[org])!;
       const ext = Object.values(inc.extensions as Record<string, { amount_jpy: number; victim_count: number }>)[0]!;
-      return { amountJpy: ext.amount_jpy, victims: ext.victim_count };
+      return { amount_jpy: ext.amount_jpy, victims: ext.victim_count };
     };
-    const sum = (orgs: readonly number[]): Damage => orgs.reduce((a, o) => ({ amountJpy: a.amountJpy + damageOf(o).amountJpy, victims: a.victims + damageOf(o).victims }), { amountJpy: 0, victims: 0 });
+    const sum = (orgs: readonly number[]): Damage => orgs.reduce((a, o) => ({ amount_jpy: a.amount_jpy + damageOf(o).amount_jpy, victims: a.victims + damageOf(o).victims }), { amount_jpy: 0, victims: 0 });
     const campaignOf = (items: Prio[]) => items.find((p) => p.name.startsWith(s.c2))!;
 
     beforeAll(async () => {
@@ -74,13 +74,13 @@ if (hasSharedData())
 
     it('the hub counts every incident once: no copy adds damage, victims, incidents or a "hub" sector', async () => {
       const top = campaignOf((await get<{ items: Prio[] }>(w.hubAnalyst.key, '/api/v1/priorities?limit=10')).items);
-      expect(top.damage).toEqual({ amountJpy: s.campaign.amountJpy, victims: s.campaign.victims, records: 0 });
+      expect(top.damage).toEqual({ amount_jpy: s.campaign.amountJpy, victims: s.campaign.victims, records: 0 });
       expect(top.members.incidents).toBe(7);
       expect(top.organisations).toBe(7);
       expect(top.sectors).toEqual(['critical_infrastructure', 'finance']);
       // The copies are in the cluster (for those who see only them) but not shown beside their originals.
-      const detail = await get<{ membersShown: { id: string }[] }>(w.hubAnalyst.key, `/api/v1/clusters/${top.id}`);
-      expect(detail.membersShown.map((m) => m.id).sort()).toEqual([...s.campaign.incidents, s.campaign.malware].sort());
+      const detail = await get<{ members_shown: { id: string }[] }>(w.hubAnalyst.key, `/api/v1/clusters/${top.id}`);
+      expect(detail.members_shown.map((m) => m.id).sort()).toEqual([...s.campaign.incidents, s.campaign.malware].sort());
       const stored = await hub.app.storage.db.selectFrom('analysis_cluster_members').select(['object_id', 'copy_of']).where('cluster_id', '=', top.id).execute();
       expect(stored.filter((m) => m.copy_of !== null).map((m) => [m.object_id, m.copy_of])).toEqual(expect.arrayContaining(SANITISED.map((o, i) => [copies[i], s.campaign.incidentOf[o]])));
     });
@@ -97,8 +97,8 @@ if (hasSharedData())
       // The hub contributed the copies: it is never a reporting organisation or sector (the seven banks and makers allow counting).
       expect(p.organisations).toBe(7);
       expect(p.sectors).toEqual(['critical_infrastructure', 'finance']);
-      const detail = await get<{ membersShown: { id: string; sanitisedCopy?: boolean }[] }>(police.key, `/api/v1/clusters/${p.id}`);
-      expect(detail.membersShown.filter((m) => m.sanitisedCopy).map((m) => m.id).sort()).toEqual([...copies].sort());
+      const detail = await get<{ members_shown: { id: string; sanitised_copy?: boolean }[] }>(police.key, `/api/v1/clusters/${p.id}`);
+      expect(detail.members_shown.filter((m) => m.sanitised_copy).map((m) => m.id).sort()).toEqual([...copies].sort());
       expect(JSON.stringify(detail)).not.toContain(s.campaign.incidentOf[2]!);
     });
 
