@@ -86,13 +86,16 @@ export function reportsByReceipt(db: Kysely<Database>, receipt: string) {
     .execute();
 }
 
-/** Entries with an open deletion request or forward, not yet removed: what the checker re-requests. */
-export function entriesToCheck(db: Kysely<Database>, limit: number): Promise<EntryRow[]> {
+/**
+ * What the checker re-requests: entries with a deletion request or forward not yet removed, and
+ * removed ones for `watchDays` after their removal (to see them reappear).
+ */
+export function entriesToCheck(db: Kysely<Database>, limit: number, watchDays: number): Promise<EntryRow[]> {
+  const since = new Date(Date.now() - watchDays * 86_400_000);
   return db
     .selectFrom('hotline_entries')
     .selectAll()
-    .where('status', '=', 'actioned')
-    .where('removed_at', 'is', null)
+    .where((eb) => eb.or([eb('status', '=', 'actioned'), eb.and([eb('status', '=', 'removed'), eb('removed_at', '>', since)])]))
     .orderBy(sql`last_checked_at nulls first`)
     .limit(limit)
     .execute();

@@ -14,12 +14,15 @@ export interface CheckerOptions {
   readonly intervalMs: number;
   /** Requests at once. */
   readonly concurrency?: number;
+  /** Days a removed URL is still re-requested, to see it reappear (default 30). */
+  readonly watchDays?: number;
 }
 
 /** What one run did. */
 export interface CheckRun {
   readonly checked: number;
   readonly removed: number;
+  readonly reappeared: number;
   readonly errors: number;
 }
 
@@ -27,7 +30,8 @@ export interface CheckRun {
  * Removal tracking: re-requests the URLs the hotline asked to delete or forwarded, on a schedule,
  * through a configurable fetcher (the body is never read). A 404, 410 or a host that no longer
  * resolves records the removal time and closes the entry's open deletion requests and forwards
- * (their clocks stop); timeouts and errors are recorded and tried again next run.
+ * (their clocks stop); a removed URL answering 2xx again within the watch period reopens them as
+ * reappeared; timeouts and errors are recorded and tried again next run.
  */
 export class RemovalChecker {
   readonly #db: Kysely<Database>;
@@ -65,28 +69,41 @@ export class RemovalChecker {
   }
 
   async #runOnce(limit: number): Promise<CheckRun> {
-    const entries = await entriesToCheck(this.#db, limit);
+    const entries = await entriesToCheck(this.#db, limit, this.#o.watchDays ?? 30);
     let removed = 0;
+    let reappeared = 0;
     let errors = 0;
     const queue = [...entries];
     const worker = async () => {
       for (let e = queue.shift(); e; e = queue.shift()) {
         const r = await this.#checkOne(e);
         if (r === 'removed') removed++;
+        if (r === 'reappeared') reappeared++;
         if (r === 'error') errors++;
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.#o.concurrency ?? 4, entries.length) }, worker));
-    return { checked: entries.length, removed, errors };
+    return { checked: entries.length, removed, reappeared, errors };
   }
 
-  async #checkOne(e: EntryRow): Promise<'present' | 'removed' | 'error'> {
+  async #checkOne(e: EntryRow): Promise<'present' | 'removed' | 'still_removed' | 'reappeared' | 'error'> {
     const r = await checkUrl(this.#o.fetcher, e.url, this.#o.timeoutMs);
     const now = new Date();
+    if (e.status === 'removed') {
+      const back = r.kind === 'status' && r.status >= 200 && r.status < 300;
+      await insertCheck(this.#db, { entry_id: e.id, result: back ? 'reappeared' : r.kind === 'error' ? `error: ${r.reason}` : 'still removed', http_status: r.kind === 'status' ? r.status : null });
+      if (!back) {
+        await updateEntry(this.#db, e.id, { last_checked_at: now, last_check: r.kind === 'error' ? `error (${r.reason})` : 'still removed' });
+        return 'still_removed';
+      }
+      await updateEntry(this.#db, e.id, { status: 'actioned', removed_at: null, last_checked_at: now, last_check: `reappeared (HTTP ${r.status})` });
+      await this.#moveActions(e, ['done'], 'reappeared', `the URL answers again (HTTP ${r.status})`);
+      return 'reappeared';
+    }
     if (r.kind === 'gone') {
       await insertCheck(this.#db, { entry_id: e.id, result: `removed: ${r.reason}`, http_status: /HTTP (\d+)/.exec(r.reason) ? Number(/HTTP (\d+)/.exec(r.reason)![1]) : null });
       await updateEntry(this.#db, e.id, { status: 'removed', removed_at: now, last_checked_at: now, last_check: `removed (${r.reason})`, check_failures: 0 });
-      await this.#closeActions(e, r.reason);
+      await this.#moveActions(e, ['sent', 'acknowledged', 'reappeared'], 'done', `removal detected by the hotline checker (${r.reason})`);
       return 'removed';
     }
     if (r.kind === 'status') {
@@ -99,13 +116,13 @@ export class RemovalChecker {
     return 'error';
   }
 
-  // The removal answers the deletion requests and forwards: done, on behalf of the operator who sent each.
-  async #closeActions(e: EntryRow, reason: string): Promise<void> {
-    const open = (await actionsOfEntries(this.#db, [e.id])).filter((a) => a.status === 'sent' || a.status === 'acknowledged');
+  // The checker answers the deletion requests and forwards, on behalf of the operator who sent each.
+  async #moveActions(e: EntryRow, from: readonly string[], to: 'done' | 'reappeared', note: string): Promise<void> {
+    const open = (await actionsOfEntries(this.#db, [e.id])).filter((a) => from.includes(a.status));
     for (const a of open) {
       const v = a.created_by ? await operatorViewer(this.#db, a.created_by) : null;
       if (!v) continue;
-      await this.#actions.update(v, a.id, { status: 'done', note: `removal detected by the hotline checker (${reason})` }).catch(() => {});
+      await this.#actions.update(v, a.id, { status: to, note }).catch(() => {});
     }
   }
 }

@@ -129,13 +129,13 @@ describeStorage('hotline: public report to removal', (backend) => {
     expect(mail.text).toContain('hxxp://bad-site[.]example[.]jp/page');
 
     // Still there: the check records it present.
-    expect(await api(operator.key, 'POST', '/api/v1/hotline/check')).toEqual({ checked: 1, removed: 0, errors: 0 });
+    expect(await api(operator.key, 'POST', '/api/v1/hotline/check')).toEqual({ checked: 1, removed: 0, reappeared: 0, errors: 0 });
     expect(site.requests).toContain('/bad-site.example.jp/page');
     let stats = await api(operator.key, 'GET', '/api/v1/hotline/stats');
     expect(stats.removal.by_category).toEqual([expect.objectContaining({ key: 'obscenity', requested: 1, removed: 0, deletion_rate: 0 })]);
 
     site.removed.add('/bad-site.example.jp/page');
-    expect(await api(operator.key, 'POST', '/api/v1/hotline/check')).toEqual({ checked: 1, removed: 1, errors: 0 });
+    expect(await api(operator.key, 'POST', '/api/v1/hotline/check')).toEqual({ checked: 1, removed: 1, reappeared: 0, errors: 0 });
     const e = await api(operator.key, 'GET', `/api/v1/hotline/entries/${id}`);
     expect(e.status).toBe('removed');
     expect(e.removed_at).not.toBeNull();
@@ -148,8 +148,16 @@ describeStorage('hotline: public report to removal', (backend) => {
     expect(stats.removal.by_category[0].median_hours_to_removal).toBeGreaterThanOrEqual(0);
     // The reporter sees it on the receipt.
     expect(await (await fetch(`${base}/hotline/status?receipt=${receipt}&lang=en`)).text()).toContain('Removal confirmed');
-    // Once removed, the checker leaves it alone.
-    expect(await api(operator.key, 'POST', '/api/v1/hotline/check')).toEqual({ checked: 0, removed: 0, errors: 0 });
+    // Removed pages are still watched: one that comes back reopens the request as reappeared.
+    expect(await api(operator.key, 'POST', '/api/v1/hotline/check')).toEqual({ checked: 1, removed: 0, reappeared: 0, errors: 0 });
+    site.removed.delete('/bad-site.example.jp/page');
+    expect(await api(operator.key, 'POST', '/api/v1/hotline/check')).toEqual({ checked: 1, removed: 0, reappeared: 1, errors: 0 });
+    const back = await api(operator.key, 'GET', `/api/v1/hotline/entries/${id}`);
+    expect(back).toMatchObject({ status: 'actioned', removed_at: null });
+    expect(back.actions[0]).toMatchObject({ status: 'reappeared' });
+    site.removed.add('/bad-site.example.jp/page');
+    expect(await api(operator.key, 'POST', '/api/v1/hotline/check')).toEqual({ checked: 1, removed: 1, reappeared: 0, errors: 0 });
+    expect((await api(operator.key, 'GET', `/api/v1/hotline/entries/${id}`)).actions[0]).toMatchObject({ status: 'done' });
   });
 
   it('a foreign-hosted report goes to the partner hotline and the police; a forward of a Japanese site is refused', async () => {
@@ -179,5 +187,11 @@ describeStorage('hotline: public report to removal', (backend) => {
     const stats = await api(operator.key, 'GET', '/api/v1/hotline/stats');
     expect(stats.reports.by_source).toMatchObject({ public: 4, volunteer: 1 });
     expect(stats.reports.by_volunteer_group).toEqual({ 'Cyber Patrol Volunteers Kanagawa': 1 });
+    // The statistics area's platform series (issue 16).
+    const series = await api(operator.key, 'GET', '/api/v1/stats/series/platform.hotline_deletion_rate');
+    expect(series.values).toEqual(expect.arrayContaining([expect.objectContaining({ category: 'obscenity', value: 100 }), expect.objectContaining({ category: 'csam', value: 0 })]));
+    const reports = await api(operator.key, 'GET', '/api/v1/stats/series/platform.hotline_reports');
+    expect(reports.values).toEqual(expect.arrayContaining([expect.objectContaining({ category: 'obscenity', value: 3 })]));
+    await api(null, 'GET', '/api/v1/stats/series/platform.hotline_reports', undefined, [404]);
   });
 });
