@@ -194,4 +194,16 @@ describeStorage('hotline: public report to removal', (backend) => {
     expect(reports.values).toEqual(expect.arrayContaining([expect.objectContaining({ category: 'obscenity', value: 3 })]));
     await api(null, 'GET', '/api/v1/stats/series/platform.hotline_reports', undefined, [404]);
   });
+
+  it('a site that hangs: the check gives up after the fetch timeout, records the error and tries again next run', async () => {
+    site.hang = true;
+    try {
+      expect(await api(operator.key, 'POST', '/api/v1/hotline/check')).toEqual({ checked: 2, removed: 0, reappeared: 0, errors: 1 });
+    } finally {
+      site.hang = false;
+    }
+    const e = await api(operator.key, 'GET', `/api/v1/hotline/entries/${ids['foreign.example.com']}`);
+    expect(e).toMatchObject({ status: 'actioned', removed_at: null, last_check: 'error (timed out after 2000 ms)' });
+    expect((await api(operator.key, 'GET', `/api/v1/hotline/entries/${ids['bad-site.example.jp']}`)).status).toBe('removed');
+  });
 });
