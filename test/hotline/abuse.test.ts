@@ -83,7 +83,7 @@ describeStorage('hotline: abuse resistance over HTTP', (backend) => {
   beforeAll(async () => {
     hub = await startHub(backend, {}, { hotline: { reportsPerHour: 3, resolver: mapResolver({}), checkIntervalMs: 0 } });
     powHub = await startHub(backend, {}, { hotline: { reportsPerHour: 0, powBits: 10, resolver: mapResolver({}), checkIntervalMs: 0 } });
-  }, 120_000);
+  }, 300_000); // two hubs; PGlite on a loaded two-core machine takes its time
   afterAll(async () => {
     await hub?.close();
     await powHub?.close();

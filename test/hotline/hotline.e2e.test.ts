@@ -54,7 +54,7 @@ describeStorage('hotline: public report to removal', (backend) => {
     bank = await makeMember(hub, { name: 'Sakura Bank' });
     await hub.app.neutralise.contacts.add(null, { kind: 'site', key: 'bad-site.example.jp', name: 'Bad Site administrator', email: 'admin@bad-site.example.jp', lang: 'ja' });
     await hub.app.neutralise.contacts.add(null, { kind: 'partner_hotline', key: 'US', name: 'US partner hotline', email: 'reports@partner-hotline.us.example', country: 'US', lang: 'en' });
-  }, 120_000);
+  }, 300_000);
   afterAll(async () => {
     await hub?.close();
     await smtp?.close();
