@@ -10,8 +10,8 @@ import { startHub, type TestHub } from '../support/app.ts';
 export const FAST_DISPATCH = { backoffBaseMs: 30, backoffMaxMs: 200, pollMs: 50, webhookTimeoutMs: 1_000, maxAttempts: 4, leaseMs: 5_000, allowPrivateTargets: true } as const;
 
 /** startHub with feed-back options (SMTP, dispatcher timings). */
-export function startFeedbackHub(backend: Backend, feedback: FeedbackOptions = {}): Promise<TestHub> {
-  return startHub(backend, {}, { feedback: { dispatch: FAST_DISPATCH, ...feedback } });
+export function startFeedbackHub(backend: Backend, feedback: FeedbackOptions = {}, env: Record<string, string> = {}): Promise<TestHub> {
+  return startHub(backend, env, { feedback: { dispatch: FAST_DISPATCH, ...feedback } });
 }
 
 /** Polls until the check returns something truthy, or fails after the timeout. */

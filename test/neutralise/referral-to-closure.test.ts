@@ -89,7 +89,7 @@ if (hasSharedData())
     it('the hub refers the top referral candidate; only the hub, the police and the contributors learn the case exists', async () => {
       const prio = await api(w.hubAnalyst.key, 'GET', '/api/v1/priorities?referral=true&limit=1');
       const top = prio.items[0];
-      expect(top.referralCandidate).toBe(true);
+      expect(top.referral_candidate).toBe(true);
       const created = await api(w.hubAnalyst.key, 'POST', '/api/v1/cases', { title: `BankTrojan-${SEED} campaign`, le_org_id: police.org.id, cluster_id: top.id });
       caseId = created.id;
       expect(created).toMatchObject({ state: 'proposed', number: expect.stringMatching(/^K\d{4}-\d{4}$/) });

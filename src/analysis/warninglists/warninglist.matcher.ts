@@ -193,7 +193,9 @@ export class WarninglistMatcher {
     const hostIp = hostKey !== null && !hostKey.startsWith('domain-name:');
     const ipRange = isIp ? parseIpRange(parts.value) : hostIp ? parseIpRange(host!) : null;
     const hostHits = host === null || hostIp ? null : this.#hostnameHits(host);
-    const lists = hostIp ? [...new Set([...applicable, ...this.#listsFor(hostKey!.slice(0, hostKey!.indexOf(':')), null).filter((i) => this.#lists[i]!.type === 'cidr')])].sort((a, b) => a - b) : applicable;
+    // A URL is also on the lists of its host: an address's ranges, a name's hostname lists (x.duckdns.org).
+    const hostLists = hostKey === null ? [] : this.#listsFor(hostKey.slice(0, hostKey.indexOf(':')), null).filter((i) => this.#lists[i]!.type === (hostIp ? 'cidr' : 'hostname'));
+    const lists = hostLists.length ? [...new Set([...applicable, ...hostLists])].sort((a, b) => a - b) : applicable;
     const out: number[] = [];
     for (const i of lists) {
       const l = this.#lists[i]!;
