@@ -15,6 +15,15 @@ const tags = ['neutralise'];
 const STATUSES = ['sent', 'acknowledged', 'done', 'refused', 'reappeared'] as const;
 
 /** `/api/v1/actions…`, `/api/v1/contacts`, `/api/v1/takedown-metrics`. */
+
+/** Who receives a notice: the fields an action's explicit recipient and a directory contact share. */
+const RECIPIENT_FIELDS = {
+  name: Type.String({ minLength: 1, maxLength: 300 }),
+  email: Type.Optional(Type.String({ format: 'email', maxLength: 320 })),
+  org_id: Type.Optional(Type.String({ format: 'uuid' })),
+  country: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$' })),
+  lang: Type.Optional(StringEnum(['ja', 'en'] as const)),
+};
 export function actionsRoutes(actions: ActionsService, contacts: ContactsService, metrics: (v: Viewer, o: { since?: Date; until?: Date }) => Promise<TakedownMetrics>): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post(
@@ -34,11 +43,7 @@ export function actionsRoutes(actions: ActionsService, contacts: ContactsService
               recipient: Type.Optional(
                 Type.Object(
                   {
-                    name: Type.String({ minLength: 1, maxLength: 300 }),
-                    email: Type.Optional(Type.String({ format: 'email', maxLength: 320 })),
-                    org_id: Type.Optional(Type.String({ format: 'uuid' })),
-                    country: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$' })),
-                    lang: Type.Optional(StringEnum(['ja', 'en'] as const)),
+                    ...RECIPIENT_FIELDS,
                   },
                   { additionalProperties: false },
                 ),
@@ -126,11 +131,7 @@ export function actionsRoutes(actions: ActionsService, contacts: ContactsService
             {
               kind: StringEnum(Object.keys(CONTACT_KINDS) as ContactKind[]),
               key: Type.String({ minLength: 1, maxLength: 300 }),
-              name: Type.String({ minLength: 1, maxLength: 300 }),
-              email: Type.Optional(Type.String({ format: 'email', maxLength: 320 })),
-              org_id: Type.Optional(Type.String({ format: 'uuid' })),
-              country: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$' })),
-              lang: Type.Optional(StringEnum(['ja', 'en'] as const)),
+              ...RECIPIENT_FIELDS,
             },
             { additionalProperties: false },
           ),
