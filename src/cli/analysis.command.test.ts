@@ -20,7 +20,8 @@ describe.runIf(hasSharedData())('kessetsu analysis commands', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('imports warninglists and enrichment, runs the analysis, answers correlate and the ranked lists', { timeout: 300_000 }, () => {
-    const data = ['--data', dir];
+    // The data folder holds only the database (a folder with foreign files is refused as damaged).
+    const data = ['--data', path.join(dir, 'db')];
     const broken = path.join(dir, 'broken.json');
     writeFileSync(broken, '{"name": "x", "type": "cidr"}');
     const wl = cli(['warninglists', 'import', sharedData('misp', 'warninglists', 'public-dns-v4.json'), sharedData('misp', 'warninglists', 'rfc1918.json'), broken, ...data]);

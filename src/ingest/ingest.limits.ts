@@ -73,7 +73,7 @@ export function enforceObjectLimits(result: ParseResult, limits: ObjectLimits, l
   const big = oversizeObjects(result.objects, limits.maxObjectBytes);
   if (big.length === 0) return result;
   const errors = [...result.errors, ...big.map((b) => b.issue)];
-  if (!lenient) return { ...result, objects: [], errors, summary: { ...result.summary, objects: result.summary?.objects ?? result.objects.length, rejectedAll: true } };
+  if (!lenient) return { ...result, objects: [], errors, summary: { ...result.summary, objects: result.summary?.objects ?? result.objects.length, rejected_all: true } };
   const drop = new Set(big.map((b) => b.index));
   return { ...result, objects: result.objects.filter((_, i) => !drop.has(i)), errors };
 }

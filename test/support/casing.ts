@@ -3,13 +3,15 @@ import type { FastifyInstance } from 'fastify';
 // lowerCamel: a lower-case start, then an upper-case letter. STIX, TAXII and our API are snake_case;
 // hash names (SHA-256), header names (Content-Type) and MISP model names (Attribute) start upper-case.
 const CAMEL = /^[a-z][a-z0-9]*[A-Z]/;
+// Objects whose keys are the user's data, not field names: a CSV import's column headers as written.
+const DATA_KEYED = [/\.summary\.columns$/];
 
 /** Paths of every lowerCamel key in a JSON value, e.g. `$.items[0].createdAt`. */
 export function camelCaseKeys(value: unknown, path = '$', out: string[] = []): string[] {
   if (Array.isArray(value)) value.forEach((v, i) => camelCaseKeys(v, `${path}[${i}]`, out));
   else if (value !== null && typeof value === 'object')
     for (const [k, v] of Object.entries(value)) {
-      if (CAMEL.test(k)) out.push(`${path}.${k}`);
+      if (CAMEL.test(k) && !DATA_KEYED.some((re) => re.test(path))) out.push(`${path}.${k}`);
       camelCaseKeys(v, `${path}.${k}`, out);
     }
   return out;
