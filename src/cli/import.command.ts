@@ -65,7 +65,7 @@ export function registerImport(program: Command): void {
   program
     .command('import <files...>')
     .description('import files (STIX, MISP event or feed folder, CSV, text, e-mail, STIX 1.x, OpenIOC)')
-    .option('--format <format>', 'auto, stix, misp, csv, text, eml, stix1, openioc', 'auto')
+    .option('--format <format>', 'auto, stix, misp, csv, text, eml, stix1, openioc, cowrie', 'auto')
     .option('--tlp <level>', 'TLP of the contribution (markings in the data win when stricter)')
     .option('--user <id>', 'contributing user (default: the first admin)')
     .option('--anonymous', 'contribute anonymously (shown as the sector)')

@@ -16,7 +16,7 @@ export interface ObjectLimits {
 /** No ceilings at all (trusted callers that bring their own). */
 export const NO_LIMITS: ObjectLimits = { maxObjectBytes: null, maxObjects: null, maxLines: null };
 
-const LINE_FORMATS: ReadonlySet<string> = new Set<IngestFormat>(['csv', 'text']);
+const LINE_FORMATS: ReadonlySet<string> = new Set<IngestFormat>(['csv', 'text', 'cowrie']);
 
 /** Counts the lines of a buffer (memchr speed), stopping once past `stopAfter`. */
 export function countLines(body: Buffer, stopAfter = Infinity): number {

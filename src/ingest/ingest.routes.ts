@@ -100,7 +100,7 @@ export function ingestRoutes(ingest: IngestService, limits: BodyLimits): Fastify
           admitted.set(req, { ticket, limits: narrowed });
           return payload;
         },
-        schema: { tags: ['collect'], summary: 'Ingest a file (STIX, MISP, CSV, text, e-mail, STIX 1.x, OpenIOC); gzip allowed', querystring: IngestQuery, response: { 200: IngestReportSchema, 202: IngestReportSchema, ...errorResponses, 413: errorResponses[400], 415: errorResponses[400], 422: errorResponses[400] } },
+        schema: { tags: ['collect'], summary: 'Ingest a file (STIX, MISP, CSV, text, e-mail, STIX 1.x, OpenIOC, Cowrie honeypot JSON); gzip allowed', querystring: IngestQuery, response: { 200: IngestReportSchema, 202: IngestReportSchema, ...errorResponses, 413: errorResponses[400], 415: errorResponses[400], 422: errorResponses[400] } },
       },
       async (req, reply) => {
         const viewer = userOf(req);

@@ -21,6 +21,7 @@ import { findIngest, finishIngest, insertIngest, markIngestRunning, type LeaseHo
 import { storableIssue, withoutUnstorable } from './unstorable.check.ts'; // bad input (issue 10.8)
 import { withoutBroadCidrs } from './broad-cidr.check.ts'; // broad CIDRs (issue 11.3)
 import { DEFAULT_PREFIX_LIMITS, type PrefixLimits } from '../observables/cidr.limit.ts';
+import { withHoneypotSightings } from '../sightings/honeypot.sightings.ts'; // honeypot logs (sensors, issue 11.2)
 
 const BATCH = 2000;
 const MAX_ISSUES = 1000;
@@ -187,7 +188,9 @@ export class IngestService {
     }
   }
 
-  async #commit(id: string, viewer: Viewer, org: OrgRow, unchecked: ParseResult, params: IngestParams): Promise<IngestReport> {
+  async #commit(id: string, viewer: Viewer, org: OrgRow, parsedFile: ParseResult, params: IngestParams): Promise<IngestReport> {
+    // Honeypot sessions sight the indicators this viewer may see (sensors, issue 11.2).
+    const unchecked = parsedFile.format === 'cowrie' ? withHoneypotSightings(parsedFile, viewer, org, this.#index) : parsedFile;
     const parsed = withoutBroadCidrs(withoutUnstorable(unchecked, params.lenient), this.#opts.prefixLimits ?? DEFAULT_PREFIX_LIMITS, params.lenient);
     const prep = prepareObjects(parsed, params, { viewer, org, ingestId: id }, new Date());
     let prepared = prep.prepared;

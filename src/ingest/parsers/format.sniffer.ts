@@ -74,7 +74,14 @@ function stixVersion(text: string, type: string): { format: IngestFormat; reason
   return { format: 'stix20', reason: 'STIX 2.0 (no spec_version)' };
 }
 
+// A Cowrie honeypot log: one JSON record per line, its first naming a "cowrie.…" eventid (sensors, issue 11.2).
+function cowrieLog(text: string): boolean {
+  const first = text.slice(0, text.indexOf('\n') === -1 ? text.length : text.indexOf('\n'));
+  return first.length <= 64 * 1024 && /^\{[^\n]*"eventid"\s*:\s*"cowrie\.[a-z_.-]+"/.test(first);
+}
+
 function sniffJson(text: string, note = ''): SniffResult {
+  if (cowrieLog(text)) return { format: 'cowrie', reason: 'a Cowrie honeypot log (JSON lines with "eventid": "cowrie.…")' };
   const { list, keys, values } = jsonShape(text);
   const has = (k: string) => keys.includes(k);
   if (!list) {

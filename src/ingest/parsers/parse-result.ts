@@ -2,7 +2,7 @@ import type { StixObject } from '../../stix/stix.types.ts';
 import type { Tlp } from '../../db/schema.ts';
 
 /** Input formats the ingest understands. */
-export type IngestFormat = 'stix' | 'stix20' | 'misp' | 'misp-feed' | 'csv' | 'text' | 'eml' | 'stix1' | 'openioc';
+export type IngestFormat = 'stix' | 'stix20' | 'misp' | 'misp-feed' | 'csv' | 'text' | 'eml' | 'stix1' | 'openioc' | 'cowrie';
 
 /** A problem with one part of the input: where (object index, line, field) and why. */
 export interface ParseIssue {

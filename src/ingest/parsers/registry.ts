@@ -7,7 +7,7 @@ import { findUnstorable } from '../../shared/unstorable.ts';
 import { lineColumnOfByte } from './nul-byte.ts';
 
 /** Formats a caller may ask for explicitly. */
-export const REQUESTABLE_FORMATS = ['auto', 'stix', 'misp', 'csv', 'text', 'eml', 'stix1', 'openioc'] as const;
+export const REQUESTABLE_FORMATS = ['auto', 'stix', 'misp', 'csv', 'text', 'eml', 'stix1', 'openioc', 'cowrie'] as const;
 
 /**
  * Parses a body in the given format, or in the one sniffed from its first bytes when `auto`.
@@ -49,6 +49,8 @@ export async function parseBody(body: Buffer, format: 'auto' | IngestFormat, val
         return (await import('./stix1.parser.ts')).parseStix1(body, opts.filename);
       case 'openioc':
         return (await import('./openioc.parser.ts')).parseOpenIoc(body, opts.filename);
+      case 'cowrie': // honeypot logs (sensors, issue 11.2)
+        return (await import('./cowrie.parser.ts')).parseCowrie(body);
       case 'misp-feed':
         throw new AppError('unprocessable', 'a MISP feed manifest names events in other files: import the feed folder with "kessetsu import DIR"');
     }
