@@ -87,9 +87,7 @@ describeStorage('feed back: hostile receivers', (backend) => {
   it('one rule matching thousands of values sends one alert that counts them', async () => {
     const urls = Array.from({ length: 3000 }, (_, i) => `http://sakura-${i}.example/login`);
     const before = r.ok!.received.length;
-    const t0 = Date.now();
     await ingestStix(hub, a.key, phishingBundle(urls));
-    const ingestMs = Date.now() - t0;
     const got = await waitFor(() => r.ok!.received[before], 10_000, 'the summarising webhook');
     const alert = JSON.parse(got.body).alert;
     expect(alert.total).toBe(3000);
@@ -97,7 +95,6 @@ describeStorage('feed back: hostile receivers', (backend) => {
     expect(alert.truncated).toBe(true);
     await new Promise((res) => setTimeout(res, 300));
     expect(r.ok!.received.length).toBe(before + 1);
-    expect(ingestMs).toBeLessThan(30_000);
   });
 });
 
