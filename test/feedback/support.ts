@@ -45,9 +45,11 @@ export interface Receiver {
 
 /**
  * An HTTP receiver on 127.0.0.1 that records every request and answers as told: 204, 500, a 302
- * to elsewhere, never (hang), or after 200 ms (slow).
+ * to elsewhere, never (hang), or after 200 ms (slow). With `events`, it appends "<name>:request" when
+ * a request has arrived and "<name>:closed" when a connection closes (the order of what happened,
+ * across receivers, without clocks).
  */
-export async function receiver(behaviour: Behaviour = 'ok'): Promise<Receiver> {
+export async function receiver(behaviour: Behaviour = 'ok', events?: { log: string[]; name: string }): Promise<Receiver> {
   const received: Received[] = [];
   const sockets = new Set<Socket>();
   const r: { behaviour: Behaviour } = { behaviour };
@@ -56,6 +58,7 @@ export async function receiver(behaviour: Behaviour = 'ok'): Promise<Receiver> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
+      events?.log.push(`${events.name}:request`);
       switch (r.behaviour) {
         case 'ok':
           return void res.writeHead(204).end();
@@ -72,7 +75,10 @@ export async function receiver(behaviour: Behaviour = 'ok'): Promise<Receiver> {
   });
   server.on('connection', (s) => {
     sockets.add(s);
-    s.on('close', () => sockets.delete(s));
+    s.on('close', () => {
+      sockets.delete(s);
+      events?.log.push(`${events.name}:closed`);
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
