@@ -22,16 +22,18 @@ export class SensorWindow {
 
   /** Counts an event in the bucket of its minute. */
   add(e: SensorEvent): void {
-    const minute = e.time - (((e.time % MINUTE) + MINUTE) % MINUTE);
+    const t = e.time;
     let b = this.#current;
-    if (b === null || b.minute !== minute) {
+    // Events of a batch mostly fall in the minute of the one before: no division for them.
+    if (b === null || t < b.minute || t >= b.minute + MINUTE) {
+      const minute = t - (((t % MINUTE) + MINUTE) % MINUTE);
       b = this.#buckets.get(minute) ?? null;
       if (!b) this.#buckets.set(minute, (b = new MinuteBucket(this.sensorId, minute, minute <= this.closedUpTo, this.#limits)));
       this.#current = b;
     }
     b.add(e);
     this.events++;
-    if (e.time > this.lastEventAt) this.lastEventAt = e.time;
+    if (t > this.lastEventAt) this.lastEventAt = t;
   }
 
   /** Removes and answers the buckets whose minute ended before `before`, oldest first. */

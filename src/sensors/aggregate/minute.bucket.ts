@@ -1,5 +1,6 @@
 import { isAccess, KIND, PROTO, TCP, type SensorEvent } from '../events/sensor-event.ts';
 import { DistinctSketch, type Member } from './distinct.sketch.ts';
+import { MemberCounts, MemberValues } from './member.table.ts';
 
 /** Limits that keep one minute of one sensor in bounded memory, whatever arrives. */
 export interface BucketLimits {
@@ -42,16 +43,33 @@ export function portKey(proto: number, port: number): number {
   return proto * 65536 + port;
 }
 
-function track(map: Map<Member, Tracked>, limit: number, src: Member, dst: Member | null, port: number): void {
-  let t = map.get(src);
+function grown(a: Int32Array, index: number): Int32Array {
+  if (index < a.length) return a;
+  let n = a.length * 2;
+  while (n <= index) n *= 2;
+  const next = new Int32Array(n);
+  next.set(a);
+  return next;
+}
+
+// What a source did, found through its id among the minute's sources (`of`: id → tracked index + 1),
+// so an event costs one hash lookup in all; sources beyond the counted ones (sid -1) are looked up by address.
+function track(map: MemberValues<Tracked>, of: Int32Array, sid: number, limit: number, src4: number, src6: string | null, dst4: number, dst6: string | null, port: number): void {
+  const ti = sid >= 0 ? of[sid]! - 1 : -1;
+  let t = ti >= 0 ? map.at(ti) : sid >= 0 ? undefined : src4 >= 0 ? map.get4(src4) : map.get(src6!);
   if (!t) {
     if (map.size >= limit) return;
-    t = { packets: 1, dsts: dst !== null ? [dst] : [], ports: port >= 0 ? [port] : [], firstPort: port };
-    map.set(src, t);
+    t = { packets: 1, dsts: dst4 >= 0 ? [dst4] : dst6 !== null ? [dst6] : [], ports: port >= 0 ? [port] : [], firstPort: port };
+    const id = map.set(src4 >= 0 ? src4 : src6!, t);
+    if (sid >= 0) of[sid] = id + 1;
     return;
   }
   t.packets++;
-  if (dst !== null && t.dsts.length < CAP && !t.dsts.includes(dst)) t.dsts.push(dst);
+  if (t.dsts.length < CAP) {
+    if (dst4 >= 0) {
+      if (!t.dsts.includes(dst4)) t.dsts.push(dst4);
+    } else if (dst6 !== null && !t.dsts.includes(dst6)) t.dsts.push(dst6);
+  }
   if (port >= 0 && t.ports.length < CAP && !t.ports.includes(port)) t.ports.push(port);
 }
 
@@ -92,14 +110,13 @@ export class MinuteBucket {
   bytes = 0;
   /** Honeypot details (logins, commands, downloads) that are not accesses. */
   details = 0;
-  readonly protos = new Map<number, number>();
   readonly ports = new Map<number, number>();
-  readonly sources = new Map<Member, number>();
+  readonly sources = new MemberCounts();
   /** Sources beyond maxSources, counted only in a sketch. */
   overflow: DistinctSketch | null = null;
   readonly portSources = new Map<number, Set<Member>>();
-  readonly probes = new Map<Member, Tracked>();
-  readonly backscatter = new Map<Member, Tracked>();
+  readonly probes = new MemberValues<Tracked>();
+  readonly backscatter = new MemberValues<Tracked>();
   readonly usernames = new Map<string, number>();
   readonly passwords = new Map<string, number>();
   readonly commands = new Map<string, number>();
@@ -115,27 +132,52 @@ export class MinuteBucket {
 
   /** Counts one event. */
   add(e: SensorEvent): void {
-    const src: Member = e.src4 >= 0 ? e.src4 : e.src6!;
-    if (!isAccess(e)) return this.#detail(e, src);
+    // IPv4 sources stay unboxed numbers on the hot path; a Member is made only where one is kept.
+    const src4 = e.src4;
+    if (!isAccess(e)) return this.#detail(e, src4 >= 0 ? src4 : e.src6!);
     this.packets++;
     this.bytes += e.size;
     const proto = e.proto;
-    bump(this.protos, proto);
-    const s = this.sources.get(src);
-    if (s !== undefined) this.sources.set(src, s + 1);
-    else if (this.sources.size < this.#limits.maxSources) this.sources.set(src, 1);
-    else (this.overflow ??= new DistinctSketch()).add(src);
+    if (proto === this.#lastProto) this.#lastProtoCount++;
+    else this.#countProto(proto);
+    const sid = src4 >= 0 ? this.sources.add4(src4, 1, this.#limits.maxSources) : this.sources.add(e.src6!, 1, this.#limits.maxSources);
+    if (sid < 0) (this.overflow ??= new DistinctSketch()).add(src4 >= 0 ? src4 : e.src6!);
     if (e.dstPort >= 0 && (proto === PROTO.tcp || proto === PROTO.udp || proto === 132)) {
       const k = portKey(proto, e.dstPort);
       const n = this.ports.get(k);
       this.ports.set(k, n === undefined ? 1 : n + 1);
       let set = this.portSources.get(k);
       if (!set) this.portSources.set(k, (set = new Set()));
-      if (set.size < this.#limits.maxPortSources) set.add(src);
+      if (set.size < this.#limits.maxPortSources) set.add(src4 >= 0 ? src4 : e.src6!);
     }
-    const dst: Member | null = e.dst4 >= 0 ? e.dst4 : e.dst6;
-    if (isBackscatter(e)) track(this.backscatter, this.#limits.maxTracked, src, dst, e.srcPort);
-    else if (isProbe(e)) track(this.probes, this.#limits.maxTracked, src, dst, e.dstPort);
+    if (isBackscatter(e)) {
+      if (sid >= 0) this.#backOf = grown(this.#backOf, sid);
+      track(this.backscatter, this.#backOf, sid, this.#limits.maxTracked, src4, e.src6, e.dst4, e.dst6, e.srcPort);
+    } else if (isProbe(e)) {
+      if (sid >= 0) this.#probeOf = grown(this.#probeOf, sid);
+      track(this.probes, this.#probeOf, sid, this.#limits.maxTracked, src4, e.src6, e.dst4, e.dst6, e.dstPort);
+    }
+  }
+
+  #probeOf: Int32Array = new Int32Array(512);
+  #backOf: Int32Array = new Int32Array(512);
+
+  // Most events of a minute share a protocol: its count is kept aside and added to the map on change.
+  #lastProto = -2;
+  #lastProtoCount = 0;
+  readonly #protos = new Map<number, number>();
+
+  #countProto(proto: number): void {
+    if (this.#lastProtoCount) bump(this.#protos, this.#lastProto, this.#lastProtoCount);
+    this.#lastProto = proto;
+    this.#lastProtoCount = 1;
+  }
+
+  /** Packets by protocol number. */
+  get protos(): ReadonlyMap<number, number> {
+    this.#countProto(-2);
+    this.#lastProtoCount = 0;
+    return this.#protos;
   }
 
   #detail(e: SensorEvent, src: Member): void {

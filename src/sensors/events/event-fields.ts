@@ -37,27 +37,29 @@ function two(b: Uint8Array, at: number): number {
   return a < 0 || c < 0 ? -1 : a * 10 + c;
 }
 
-/**
- * Epoch milliseconds of an ISO 8601 date-time in bytes `b[s..e)`: `YYYY-MM-DDTHH:MM:SS[.fff…]`
- * followed by `Z`, `±HH:MM`, `±HHMM` or nothing (UTC); a space may stand for the `T`. NaN otherwise.
- * Read without building a string: sensors send a million of these a second.
- */
-export function isoTimeOfBytes(b: Uint8Array, s: number, e: number): number {
-  if (e - s < 19) return NaN;
+// The date, hour and minute of a time in ms (the first 16 bytes, "YYYY-MM-DDTHH:MM"), NaN when invalid.
+function isoMinuteOfBytes(b: Uint8Array, s: number): number {
   let y = 0;
   for (let i = 0; i < 4; i++) {
     const d = digit(b[s + i]!);
     if (d < 0) return NaN;
     y = y * 10 + d;
   }
-  if (b[s + 4] !== 45 || b[s + 7] !== 45 || (b[s + 10] !== 84 && b[s + 10] !== 32 && b[s + 10] !== 116) || b[s + 13] !== 58 || b[s + 16] !== 58) return NaN;
+  if (b[s + 4] !== 45 || b[s + 7] !== 45 || (b[s + 10] !== 84 && b[s + 10] !== 32 && b[s + 10] !== 116) || b[s + 13] !== 58) return NaN;
   const mo = two(b, s + 5);
   const d = two(b, s + 8);
   const h = two(b, s + 11);
   const mi = two(b, s + 14);
-  const se = two(b, s + 17);
-  if (mo < 1 || mo > 12 || d < 1 || d > DAYS_IN_MONTH[mo - 1]! || h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 60) return NaN;
+  if (mo < 1 || mo > 12 || d < 1 || d > DAYS_IN_MONTH[mo - 1]! || h < 0 || h > 23 || mi < 0 || mi > 59) return NaN;
   if (mo === 2 && d === 29 && !(y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0))) return NaN;
+  return (daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60) * 1000;
+}
+
+// The rest of a time after its minute: ":SS", a fraction, a zone.
+function isoRestOfBytes(b: Uint8Array, s: number, e: number, minute: number): number {
+  if (b[s + 16] !== 58) return NaN;
+  const se = two(b, s + 17);
+  if (se < 0 || se > 60) return NaN;
   let i = s + 19;
   let ms = 0;
   if (i < e && b[i] === 46) {
@@ -85,7 +87,44 @@ export function isoTimeOfBytes(b: Uint8Array, s: number, e: number): number {
     } else return NaN;
   }
   if (i !== e) return NaN;
-  return (daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se) * 1000 + Math.round(ms) - offset;
+  return minute + se * 1000 + Math.round(ms) - offset;
+}
+
+/**
+ * Epoch milliseconds of an ISO 8601 date-time in bytes `b[s..e)`: `YYYY-MM-DDTHH:MM:SS[.fff…]`
+ * followed by `Z`, `±HH:MM`, `±HHMM` or nothing (UTC); a space may stand for the `T`. NaN otherwise.
+ * Read without building a string: sensors send a million of these a second.
+ */
+export function isoTimeOfBytes(b: Uint8Array, s: number, e: number): number {
+  if (e - s < 19) return NaN;
+  const minute = isoMinuteOfBytes(b, s);
+  return Number.isNaN(minute) ? NaN : isoRestOfBytes(b, s, e, minute);
+}
+
+/** The last minute a reader parsed ("YYYY-MM-DDTHH:MM" and its ms): lines of a batch mostly share it. */
+export interface TimeCache {
+  readonly prefix: Uint8Array;
+  minute: number;
+}
+
+/** An empty time cache. */
+export function newTimeCache(): TimeCache {
+  return { prefix: new Uint8Array(16), minute: NaN };
+}
+
+/** isoTimeOfBytes, the date and minute taken from the cache when the bytes repeat the last ones. */
+export function isoTimeCached(b: Uint8Array, s: number, e: number, c: TimeCache): number {
+  if (e - s < 19) return NaN;
+  const p = c.prefix;
+  let i = 15;
+  if (!Number.isNaN(c.minute)) while (i >= 0 && b[s + i] === p[i]) i--;
+  if (i >= 0) {
+    const minute = isoMinuteOfBytes(b, s);
+    if (Number.isNaN(minute)) return NaN;
+    for (let k = 0; k < 16; k++) p[k] = b[s + k]!;
+    c.minute = minute;
+  }
+  return isoRestOfBytes(b, s, e, c.minute);
 }
 
 /** Epoch milliseconds of an ISO 8601 date-time string (same rules as isoTimeOfBytes). */

@@ -1,4 +1,4 @@
-import { checkEvent, eventFromObject, ipv4OfBytes, isoTimeOfBytes, kindOfName, setAddress, timeOfNumber } from './event-fields.ts';
+import { checkEvent, eventFromObject, ipv4OfBytes, isoTimeCached, kindOfName, newTimeCache, setAddress, timeOfNumber } from './event-fields.ts';
 import { KIND, newEvent, protoOfName, resetEvent, type SensorEvent } from './sensor-event.ts';
 import { cowrieRecord, cowrieToEvent, isCowrieObject } from '../readers/cowrie.reader.ts';
 import { dionaeaRecord, dionaeaToEvent, isDionaeaObject } from '../readers/dionaea.reader.ts';
@@ -110,6 +110,7 @@ function ws(c: number): boolean {
  */
 export class NdjsonEventReader {
   readonly #e = newEvent();
+  readonly #time = newTimeCache();
   #err = '';
 
   /**
@@ -230,7 +231,7 @@ export class NdjsonEventReader {
       case 0:
         return 0;
       case F.time:
-        ev.time = isoTimeOfBytes(b, s, e);
+        ev.time = isoTimeCached(b, s, e, this.#time);
         return Number.isNaN(ev.time) ? this.#fail('time: not an ISO 8601 date-time or epoch seconds') : 0;
       case F.src:
       case F.dst: {
