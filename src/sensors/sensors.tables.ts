@@ -67,6 +67,13 @@ export interface SensorDetectionsTable {
   created_at: Generated<Date>;
 }
 
+export interface SensorScannerClaimsTable {
+  org_id: string;
+  subject: string;
+  day: Stamp;
+  claimed_at: Generated<Date>;
+}
+
 declare module '../db/schema.ts' {
   interface Database {
     sensors: SensorsTable;
@@ -78,6 +85,7 @@ declare module '../db/schema.ts' {
     sensor_counts_day: SensorCountsTable;
     sensor_rollups: SensorRollupsTable;
     sensor_detections: SensorDetectionsTable;
+    sensor_scanner_claims: SensorScannerClaimsTable;
   }
 }
 

@@ -15,7 +15,7 @@ import { memberText } from '../aggregate/minute.rows.ts';
 import { registrantOf } from '../sensors.repository.ts';
 import type { SensorRow } from '../sensors.tables.ts';
 import type { Detection } from './detectors.ts';
-import { insertDetections } from './detections.repository.ts';
+import { claimScanners, insertDetections, pruneScannerClaims } from './detections.repository.ts';
 import { raiseDosAlerts } from './dos.alerts.ts';
 import { downloadIndicators, scannerIndicator, sensorSighting } from './stix.builders.ts';
 
@@ -98,14 +98,17 @@ export class DetectionActions {
       const day = bucket.minute - (bucket.minute % DAY);
       if (day !== this.#scannerDay) {
         this.#scanners.clear();
+        if (day > this.#scannerDay) await pruneScannerClaims(this.#d.db, new Date(day - DAY));
         this.#scannerDay = day;
       }
+      // A scanner becomes an indicator of the organisation once a day across nodes and restarts: this
+      // node's memory answers first, the claims table for the rest.
+      const candidates = detections.filter((d) => d.kind === 'scanner' && !known.has(d.subject) && !this.#scanners.has(`${sensor.org_id}|${d.subject}`) && !isInternal(bucketMember(d.subject)));
+      const claimed = candidates.length ? await claimScanners(this.#d.db, sensor.org_id, new Date(day), candidates.map((d) => d.subject)) : new Set<string>();
+      for (const d of candidates) this.#scanners.add(`${sensor.org_id}|${d.subject}`);
       for (const d of detections) {
         if (d.kind === 'scanner') {
-          const k = `${sensor.org_id}|${d.subject}`;
-          if (known.has(d.subject) || this.#scanners.has(k) || isInternal(bucketMember(d.subject))) continue;
-          this.#scanners.add(k);
-          objects.push(...scannerIndicator(d, sensor.label));
+          if (claimed.has(d.subject)) objects.push(...scannerIndicator(d, sensor.label));
         } else if (d.kind === 'download') objects.push(...downloadIndicators(d, sensor.label));
       }
       objects.push(...this.#dueSightings(bucket.minute, sensor.id, false));

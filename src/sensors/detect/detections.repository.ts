@@ -21,3 +21,26 @@ export function listDetections(db: Kysely<Database>, sensorIds: readonly string[
   if (opts.beforeId !== undefined) q = q.where('id', '<', opts.beforeId);
   return q.execute();
 }
+
+/**
+ * Claims scanners of an organisation for a day: answers those no node claimed before (they become
+ * indicators now); the others already did, on this node or another, before or after a restart.
+ */
+export async function claimScanners(db: Kysely<Database>, orgId: string, day: Date, subjects: readonly string[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (let i = 0; i < subjects.length; i += 1000) {
+    const rows = await db
+      .insertInto('sensor_scanner_claims')
+      .values(subjects.slice(i, i + 1000).map((subject) => ({ org_id: orgId, subject, day })))
+      .onConflict((oc) => oc.columns(['org_id', 'day', 'subject']).doNothing())
+      .returning('subject')
+      .execute();
+    for (const r of rows) out.add(r.subject);
+  }
+  return out;
+}
+
+/** Forgets claims of days before `before` (their indicators have expired). */
+export async function pruneScannerClaims(db: Kysely<Database>, before: Date): Promise<void> {
+  await db.deleteFrom('sensor_scanner_claims').where('day', '<', before).execute();
+}
