@@ -517,8 +517,32 @@ export interface AuditCheckpointsTable {
   signature: string;
 }
 
+/** Kinds of asset an organisation declares (issue 10.7). */
+export type AssetKind = 'cidr' | 'domain' | 'asn' | 'keyword';
+
+/** An asset of an organisation, recorded by the hub. */
+export interface OrgAssetsTable {
+  org_id: string;
+  kind: AssetKind;
+  value: string;
+  recorded_by: string | null;
+  recorded_at: Generated<Date>;
+}
+
+/** A subscription to assets outside the organisation's own, waiting for (or given) a hub analyst's approval. */
+export interface SubscriptionApprovalsTable {
+  subscription_id: string;
+  status: 'pending' | 'approved';
+  outside: Json<Record<string, unknown>>;
+  requested_at: Generated<Date>;
+  decided_by: string | null;
+  decided_at: Date | null;
+}
+
 /** Keys and sessions tables (issue 10.7), merged into the Database type. */
 export interface Database {
+  org_assets: OrgAssetsTable;
+  subscription_approvals: SubscriptionApprovalsTable;
   audit_checkpoints: AuditCheckpointsTable;
   nda_versions: NdaVersionsTable;
   nda_acceptances: NdaAcceptancesTable;

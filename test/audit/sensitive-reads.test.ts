@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { as, makeMember, type TestHub, type TestMember } from '../support/app.ts';
+import { as, declareAssets, makeMember, type TestHub, type TestMember } from '../support/app.ts';
 import { describeStorage } from '../support/storage.ts';
 import { ingestStix, openStream, phishingBundle, startFeedbackHub, waitFor } from '../feedback/support.ts';
 
@@ -21,8 +21,10 @@ describeStorage('issue 10.9: lookup, correlations, alerts and contribution histo
     base = await hub.server.listen({ host: '127.0.0.1', port: 0 });
     sharer = await makeMember(hub);
     reader = await makeMember(hub);
+    await declareAssets(hub, reader, { keywords: ['sakura'] });
     const sub = await hub.server.inject({ method: 'POST', url: '/api/v1/subscriptions', headers: as(reader.key), payload: { name: 'brand', kind: 'asset', rule: { keywords: ['sakura'] } } });
     expect(sub.statusCode).toBe(201);
+    expect(sub.json().enabled).toBe(true);
   });
   afterAll(async () => hub?.close());
 

@@ -4,7 +4,7 @@ import { loadConfig } from '../../src/config/config.ts';
 import { buildServer } from '../../src/http/server.ts';
 import { bootstrap } from '../../src/orgs/bootstrap.ts';
 import { describeStorage } from '../support/storage.ts';
-import { as, makeMember, type TestHub, type TestMember } from '../support/app.ts';
+import { as, declareAssets, makeMember, type TestHub, type TestMember } from '../support/app.ts';
 import { FAST_DISPATCH, ingestStix, phishingBundle, receiver, setMail, smtpSink, startFeedbackHub, waitFor, type Receiver, type SmtpSink } from './support.ts';
 
 interface Delivery {
@@ -18,7 +18,7 @@ interface Delivery {
 
 async function subscribe(hub: TestHub, key: string, body: Record<string, unknown>): Promise<{ id: string; webhook_secret?: string }> {
   const res = await hub.server.inject({ method: 'POST', url: '/api/v1/subscriptions', headers: as(key), payload: { name: 'brand', kind: 'asset', rule: { keywords: ['sakura'] }, ...body } });
-  if (res.statusCode !== 201) throw new Error(res.body);
+  if (res.statusCode !== 201 || res.json().enabled !== true) throw new Error(res.body);
   return res.json();
 }
 
@@ -41,6 +41,7 @@ describeStorage('feed back: hostile receivers', (backend) => {
     hub = await startFeedbackHub(backend);
     a = await makeMember(hub);
     b = await makeMember(hub);
+    await declareAssets(hub, b, { keywords: ['sakura'] });
     for (const kind of ['ok', 'fail500', 'redirect', 'hang', 'slow'] as const) {
       r[kind] = await receiver(kind, { log: events, name: kind });
       subs[kind] = (await subscribe(hub, b.key, { webhook_url: r[kind]!.url })).id;
@@ -114,6 +115,7 @@ describeStorage('feed back: SMTP that refuses, and restarts', (backend) => {
     try {
       const a = await makeMember(hub);
       const b = await makeMember(hub);
+      await declareAssets(hub, b, { keywords: ['sakura'] });
       await setMail(hub, b.userId, 'soc@b.example', 'en');
       const sub = await subscribe(hub, b.key, { email: true });
       smtp.refuse = true;
@@ -142,7 +144,9 @@ describeStorage('feed back: SMTP that refuses, and restarts', (backend) => {
       const fake = { app: app1 } as TestHub;
       const a = await makeMember(fake);
       const b = await makeMember(fake);
+      await declareAssets(fake, b, { keywords: ['sakura'] });
       const sub = await app1.feedback.subscriptions.create(await app1.auth.authenticate(b.key), { name: 'brand', kind: 'asset', rule: { keywords: ['sakura'] }, webhook_url: hook.url });
+      expect(sub.enabled).toBe(true);
       const va = await app1.auth.authenticate(a.key);
       for (const n of [1, 2])
         await app1.ingest.ingest(va, Buffer.from(phishingBundle(`http://sakura-restart.example/${n}`)), { format: 'stix', tlp: 'green', orgs: [], groups: [], users: [], anonymous: false, dryRun: false, lenient: false, source: 'cli' });
@@ -185,6 +189,7 @@ describeStorage('feed back: webhooks cannot reach the hub’s own networks', (ba
     try {
       const a = await makeMember(hub);
       const b = await makeMember(hub);
+      await declareAssets(hub, b, { keywords: ['sakura'] });
       const literal = await subscribe(hub, b.key, { webhook_url: hook.url });
       const named = await subscribe(hub, b.key, { webhook_url: hook.url.replace('127.0.0.1', 'localhost') });
       await ingestStix(hub, a.key, phishingBundle('http://sakura-ssrf.example/x'));

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeStorage } from '../support/storage.ts';
 import { hasTool } from '../support/tools.ts';
-import { as, makeMember, type TestHub, type TestMember } from '../support/app.ts';
+import { approveSubscription, as, declareAssets, makeMember, type TestHub, type TestMember } from '../support/app.ts';
 import { verifyWebhook } from '../../src/feedback/outbox/webhook.signature.ts';
 import { phishingBundle, receiver, setMail, smtpSink, startFeedbackHub, waitFor, type Receiver, type SmtpSink } from './support.ts';
 
@@ -31,6 +31,7 @@ describeStorage('feed back: the whole loop', (backend) => {
     b = await makeMember(hub, { name: 'Sakura Bank' });
     c = await makeMember(hub, { name: 'Kaede Bank' });
     await setMail(hub, b.userId, 'soc@sakura-bank.example', 'ja');
+    await declareAssets(hub, b, { domains: ['sakura-bank.example'], keywords: ['sakura', 'さくら銀行'] });
     const sub = await hub.server.inject({
       method: 'POST',
       url: '/api/v1/subscriptions',
@@ -38,11 +39,13 @@ describeStorage('feed back: the whole loop', (backend) => {
       payload: { name: 'brand', kind: 'asset', rule: { keywords: ['sakura', 'さくら銀行'], exclude_domains: ['sakura-bank.example'] }, webhook_url: hook.url, email: true },
     });
     expect(sub.statusCode, sub.body).toBe(201);
+    expect(sub.json().enabled).toBe(true);
     secret = sub.json().webhook_secret;
     expect(secret).toMatch(/^whsec_/);
-    // The third bank listens for the same brand: the trust policy, not the rule, keeps it out.
+    // The third bank listens for the same brand (a hub analyst approved it): the trust policy, not the rule, keeps it out.
     const subC = await hub.server.inject({ method: 'POST', url: '/api/v1/subscriptions', headers: as(c.key), payload: { name: 'brand', kind: 'asset', rule: { keywords: ['sakura'] } } });
     expect(subC.statusCode).toBe(201);
+    await approveSubscription(hub, subC.json().id);
   });
   afterAll(async () => {
     await hub?.close();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeStorage } from '../support/storage.ts';
-import { makeMember, type TestHub, type TestMember } from '../support/app.ts';
+import { approveSubscription, declareAssets, makeMember, type TestHub, type TestMember } from '../support/app.ts';
 import { ingestStix, openStream, phishingBundle, startFeedbackHub, waitFor } from './support.ts';
 
 describeStorage('feed back: live stream', (backend) => {
@@ -16,7 +16,13 @@ describeStorage('feed back: live stream', (backend) => {
     a = await makeMember(hub);
     b = await makeMember(hub);
     c = await makeMember(hub);
-    for (const m of [b, c]) await hub.app.feedback.subscriptions.create(await hub.app.auth.authenticate(m.key), { name: 'brand', kind: 'asset', rule: { keywords: ['sakura'] } });
+    // The brand is b's; c watches it too, approved by a hub analyst: the trust policy, not the rule, keeps c out.
+    await declareAssets(hub, b, { keywords: ['sakura'] });
+    for (const m of [b, c]) {
+      const sub = await hub.app.feedback.subscriptions.create(await hub.app.auth.authenticate(m.key), { name: 'brand', kind: 'asset', rule: { keywords: ['sakura'] } });
+      if (m === c) await approveSubscription(hub, sub.id);
+      else expect(sub.enabled).toBe(true);
+    }
   });
   afterAll(async () => hub?.close());
 

@@ -1,7 +1,7 @@
 import { domainToASCII } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeStorage } from '../support/storage.ts';
-import { as, makeMember, type TestHub, type TestMember } from '../support/app.ts';
+import { as, declareAssets, makeMember, type TestHub, type TestMember } from '../support/app.ts';
 import { sectorIdentity } from '../../src/stix/extensions.ts';
 import { ingestStix, startFeedbackHub } from './support.ts';
 
@@ -37,6 +37,7 @@ describeStorage('feed back: what subscriptions hear', (backend) => {
     hub = await startFeedbackHub(backend);
     a = await makeMember(hub, { name: 'Reporter' });
     b = await makeMember(hub, { name: 'Listener Bank' });
+    await declareAssets(hub, b, { keywords: ['momiji', 'sakura'] });
     telco = await makeMember(hub, { name: 'Listener Telco', sector: 'telecom' });
   });
   afterAll(async () => hub?.close());

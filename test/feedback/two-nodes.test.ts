@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config/config.ts';
 import type { Storage } from '../../src/db/database.ts';
 import { buildServer } from '../../src/http/server.ts';
 import { backends } from '../support/storage.ts';
-import { makeMember, type TestHub, type TestMember } from '../support/app.ts';
+import { declareAssets, makeMember, type TestHub, type TestMember } from '../support/app.ts';
 import { openStream, phishingBundle, waitFor } from './support.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -70,6 +70,7 @@ describe.skipIf(!pg)('feed back: two server processes on one PostgreSQL', () => 
     const fake = { app } as TestHub;
     a = await makeMember(fake, { name: 'Momiji Bank' });
     b = await makeMember(fake, { name: 'Sakura Bank' });
+    await declareAssets(fake, b, { keywords: ['sakura'] });
   }, 120_000);
   afterAll(async () => {
     await stop(n2?.child);
@@ -85,6 +86,7 @@ describe.skipIf(!pg)('feed back: two server processes on one PostgreSQL', () => 
       body: JSON.stringify({ name: 'brand', kind: 'asset', rule: { keywords: ['sakura'] } }),
     });
     expect(sub.status).toBe(201);
+    expect(((await sub.json()) as { enabled: boolean }).enabled).toBe(true);
     const stream = openStream(n1.base, b.key);
     expect(await stream.status).toBe(200);
     // The stream is registered once the answer has begun; give the node a moment to add the client.

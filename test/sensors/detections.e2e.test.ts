@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeStorage } from '../support/storage.ts';
-import { as, makeMember, type TestHub, type TestMember } from '../support/app.ts';
+import { as, declareAssets, makeMember, type TestHub, type TestMember } from '../support/app.ts';
 import { FAST_DISPATCH, ingestStix, receiver, waitFor, type Receiver } from '../feedback/support.ts';
 import { verifyWebhook } from '../../src/feedback/outbox/webhook.signature.ts';
 import { minutesAgo, postEvents, registerSensor, startSensorHub, type TestSensor } from './support.ts';
@@ -28,11 +28,17 @@ describeStorage('sensor detections end to end: infected hosts, DoS, sightings, d
     isp = await makeMember(hub, { name: 'Hikari ISP', sector: 'telecom' });
     otherIsp = await makeMember(hub, { name: 'Kaze ISP', sector: 'telecom' });
     bank = await makeMember(hub, { name: 'Sakura Bank' });
+    await declareAssets(hub, isp, { cidrs: ['203.0.113.0/24'] });
+    await declareAssets(hub, otherIsp, { cidrs: ['198.18.0.0/15'] });
+    await declareAssets(hub, bank, { cidrs: ['192.0.2.0/24'] });
     const sub = await hub.server.inject({ method: 'POST', url: '/api/v1/subscriptions', headers: as(isp.key), payload: { name: 'our customers', kind: 'asset', rule: { cidrs: ['203.0.113.0/24'] }, webhook_url: hook.url } });
     expect(sub.statusCode, sub.body).toBe(201);
+    expect(sub.json().enabled).toBe(true);
     secret = sub.json().webhook_secret;
-    await hub.server.inject({ method: 'POST', url: '/api/v1/subscriptions', headers: as(otherIsp.key), payload: { name: 'ours', kind: 'asset', rule: { cidrs: ['198.18.0.0/15'] } } });
-    await hub.server.inject({ method: 'POST', url: '/api/v1/subscriptions', headers: as(bank.key), payload: { name: 'web front', kind: 'asset', rule: { cidrs: ['192.0.2.0/24'] } } });
+    for (const [m, name, cidr] of [[otherIsp, 'ours', '198.18.0.0/15'], [bank, 'web front', '192.0.2.0/24']] as const) {
+      const other = await hub.server.inject({ method: 'POST', url: '/api/v1/subscriptions', headers: as(m.key), payload: { name, kind: 'asset', rule: { cidrs: [cidr] } } });
+      expect(other.json().enabled, other.body).toBe(true);
+    }
     await hub.server.inject({ method: 'POST', url: '/api/v1/subscriptions', headers: as(bank.key), payload: { name: 'what we shared', kind: 'shared_sighting' } });
     sensor = await registerSensor(hub, police.key, { label: 'NPA real-time detection network, Tokyo', address_space: ['198.51.100.0/24'], share_tlp: 'green', public_summary: true });
     // A sensor whose owner shares nothing: its detections alert nobody else.

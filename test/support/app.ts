@@ -91,3 +91,37 @@ export async function joinGroup(hub: TestHub, groupId: string, m: TestMember): P
   await hub.app.groups.respond({ ...v, role: 'org_admin' }, groupId, 'accept');
   hub.app.auth.invalidate();
 }
+
+/** Assets an organisation declares (issue 10.7), as PUT /api/v1/orgs/{id}/assets takes them. */
+export interface DeclaredAssets {
+  cidrs?: string[];
+  domains?: string[];
+  asns?: number[];
+  keywords?: string[];
+}
+
+/**
+ * The hub records the member's own assets, as a hub would, so the member's asset subscriptions within them
+ * are live at once (issue 10.7: anything beyond them waits for a hub analyst). Through the API when the hub
+ * serves; through the service as a hub analyst for a hub made of services only.
+ * @example await declareAssets(hub, bank, { keywords: ['sakura'] })
+ */
+export async function declareAssets(hub: TestHub, m: TestMember, assets: DeclaredAssets): Promise<void> {
+  if (hub.server && hub.adminKey) {
+    const res = await hub.server.inject({ method: 'PUT', url: `/api/v1/orgs/${m.org.id}/assets`, headers: as(hub.adminKey), payload: assets });
+    if (res.statusCode !== 200) throw new Error(`declaring the assets of ${m.org.name} answered ${res.statusCode}: ${res.body}`);
+    return;
+  }
+  const analyst = await makeMember(hub, { kind: 'hub', role: 'hub_analyst' });
+  await hub.app.feedback.subscriptions.declareAssets(await hub.app.auth.authenticate(analyst.key), m.org.id, assets);
+}
+
+/**
+ * A hub analyst (the bootstrap admin) approves a subscription to assets beyond the organisation's own
+ * (issue 10.7), through the API; it is live afterwards.
+ * @example await approveSubscription(hub, sub.id)
+ */
+export async function approveSubscription(hub: TestHub, subscriptionId: string): Promise<void> {
+  const res = await hub.server.inject({ method: 'POST', url: `/api/v1/subscriptions/${subscriptionId}/approve`, headers: as(hub.adminKey) });
+  if (res.statusCode !== 200 || res.json().enabled !== true) throw new Error(`approving subscription ${subscriptionId} answered ${res.statusCode}: ${res.body}`);
+}

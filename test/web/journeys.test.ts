@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { backends } from '../support/storage.ts';
-import { as, makeMember, startHub, type TestHub, type TestMember } from '../support/app.ts';
+import { as, declareAssets, makeMember, startHub, type TestHub, type TestMember } from '../support/app.ts';
 import { hasSharedData, sharedData } from '../support/shared-data.ts';
 import { randomUUID } from 'node:crypto';
 import { totpAt } from '../../src/sessions/totp.ts';
@@ -65,8 +65,10 @@ run('web interface journeys in Chromium', () => {
     await login(police.userId, 'ken.police');
     for (const m of [analyst, police]) secrets.set(m.userId, (await hub.server.inject({ method: 'POST', url: `/api/v1/users/${m.userId}/totp`, headers: as(hub.adminKey) })).json().secret);
     // Momiji Bank watches its brand; Kaede Bank reported the kit host earlier, to every member.
+    await declareAssets(hub, momiji, { keywords: ['momiji'] });
     const sub = await hub.server.inject({ method: 'POST', url: '/api/v1/subscriptions', headers: as(momiji.key), payload: { name: 'Our brand', kind: 'asset', rule: { keywords: ['momiji'] } } });
     expect(sub.statusCode, sub.body).toBe(201);
+    expect(sub.json().enabled).toBe(true);
     // Two banks reported fraud incidents pointing at the kit host, to every member: a cluster for the hub.
     for (const [m, yen] of [[kaede, 12_000_000], [momiji, 30_000_000]] as const) {
       const earlier = await hub.server.inject({ method: 'POST', url: '/api/v1/ingest?format=stix&tlp=green', headers: { ...as(m.key), 'content-type': 'application/json' }, payload: incidentBundle('203.0.113.77', yen) });

@@ -13,6 +13,8 @@ export interface NewSubscription {
   readonly webhook_url: string | null;
   readonly webhook_secret: string | null;
   readonly email: boolean;
+  /** False when it waits for a hub analyst (issue 10.7); true by default. */
+  readonly enabled?: boolean;
 }
 
 /** Inserts a subscription and returns it. */

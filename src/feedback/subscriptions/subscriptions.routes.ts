@@ -30,6 +30,15 @@ const PatchBody = Type.Object(
   { additionalProperties: false },
 );
 const IdParams = Type.Object({ id: Uuid });
+const AssetsBody = Type.Object(
+  {
+    cidrs: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 1000 })),
+    domains: Type.Optional(Type.Array(Type.String({ maxLength: 300 }), { maxItems: 1000 })),
+    asns: Type.Optional(Type.Array(Type.Integer({ minimum: 0, maximum: 4294967295 }), { maxItems: 1000 })),
+    keywords: Type.Optional(Type.Array(Type.String({ maxLength: 100 }), { maxItems: 1000 })),
+  },
+  { additionalProperties: false },
+);
 const ListQuery = Type.Object(
   { cursor: Type.Optional(Type.String({ maxLength: 100 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })) },
   { additionalProperties: false },
@@ -57,6 +66,20 @@ function cursor<T>(token: string | undefined, check: (v: unknown) => v is T): T 
 /** Subscriptions: create, list, change, delete, rotate the webhook secret; deliveries and their retry. */
 export function subscriptionsRoutes(subs: SubscriptionsService): FastifyPluginAsyncTypebox {
   return async (app) => {
+    // Keys and sessions (issue 10.7): declared assets (recorded by the hub) and approvals of subscriptions beyond them.
+    app.get('/api/v1/orgs/:id/assets', { schema: { tags, summary: 'Declared assets of an organisation (its members and the hub)', params: IdParams, response: { ...okAny, ...errorResponses } } }, async (req) =>
+      subs.assets(userOf(req), req.params.id),
+    );
+    app.put('/api/v1/orgs/:id/assets', { schema: { tags, summary: 'Record an organisation’s declared assets (hub; replaces the list)', params: IdParams, body: AssetsBody, response: { ...okAny, ...errorResponses } } }, async (req) =>
+      subs.declareAssets(userOf(req), req.params.id, req.body),
+    );
+    app.get('/api/v1/subscription-approvals', { schema: { tags, summary: 'Asset subscriptions waiting for a hub analyst (hub)', response: { ...okAny, ...errorResponses } } }, async (req) => ({
+      items: await subs.pending(userOf(req)),
+      next: null,
+    }));
+    app.post('/api/v1/subscriptions/:id/approve', { schema: { tags, summary: 'Approve a subscription to assets beyond the organisation’s own (hub analyst)', params: IdParams, response: { ...okAny, ...errorResponses } } }, async (req) =>
+      subs.approve(userOf(req), req.params.id),
+    );
     app.post('/api/v1/subscriptions', { schema: { tags, summary: 'Subscribe to alerts (the webhook secret is answered once)', body: CreateBody, response: { ...okAny, ...errorResponses } } }, async (req, reply) =>
       reply.status(201).send(await subs.create(userOf(req), req.body)),
     );
