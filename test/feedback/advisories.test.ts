@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeStorage } from '../support/storage.ts';
 import { as, makeMember, type TestHub, type TestMember } from '../support/app.ts';
 import { ingestStix, startFeedbackHub } from './support.ts';
+import { HUB_IDENTITY } from '../../src/stix/extensions.ts';
 
 const now = new Date().toISOString();
 function indicator(value: string): Record<string, unknown> {
@@ -107,5 +108,21 @@ describeStorage('feed back: public advisories', (backend) => {
     await hub.server.inject({ method: 'POST', url: `/api/v1/advisories/${id}/withdraw`, headers: as(hub.adminKey) });
     expect((await hub.server.inject({ method: 'GET', url: `/advisories/${id}` })).statusCode).toBe(404);
     expect((await hub.server.inject({ method: 'GET', url: '/advisories.json' })).json().items).toEqual([]);
+  });
+
+  it('an analyst of another hub organisation publishes as the hub, through the audited as-hub step (never a 200 with a draft)', async () => {
+    // A second hub-kind organisation (a regional office of the centre): its analyst is not of the first hub organisation.
+    const office = await makeMember(hub, { name: 'Fusion Centre, Osaka office', kind: 'hub', role: 'hub_analyst' });
+    expect(office.org.id).not.toBe(hub.hubOrgId);
+    const draft = await hub.server.inject({ method: 'POST', url: '/api/v1/advisories', headers: as(office.key), payload: { title_en: 'Kit host seen again', body_en: 'Block it.', object_ids: [clear.id] } });
+    expect(draft.statusCode, draft.body).toBe(201);
+    const published = await hub.server.inject({ method: 'POST', url: `/api/v1/advisories/${draft.json().id}/publish`, headers: as(office.key) });
+    expect(published.statusCode, published.body).toBe(200);
+    expect(published.json()).toMatchObject({ status: 'published', report_id: expect.stringMatching(/^report--/) });
+    expect((await hub.server.inject({ method: 'GET', url: `/advisories/${draft.json().id}` })).statusCode).toBe(200);
+    const report = await hub.server.inject({ method: 'GET', url: `/api/v1/objects/${published.json().report_id}` });
+    expect(report.json()).toMatchObject({ tlp: 'clear', object: { created_by_ref: HUB_IDENTITY.id, x_kessetsu_advisory_id: draft.json().id } });
+    const audit = await hub.app.storage.db.selectFrom('audit_log').select(['action', 'actor_org_id']).where('action', '=', 'ingest.hub_override').where('actor_user_id', '=', office.userId).execute();
+    expect(audit).toEqual([{ action: 'ingest.hub_override', actor_org_id: office.org.id }]);
   });
 });

@@ -4,6 +4,7 @@ import type { Database } from '../../db/schema.ts';
 import { isHub, type AnyViewer, type Viewer } from '../../access/viewer.ts';
 import { AppError, notFound } from '../../shared/errors.ts';
 import type { IngestHooks, IngestService } from '../../ingest/ingest.service.ts';
+import type { IngestReport } from '../../ingest/ingest.params.ts';
 import { HUB_IDENTITY, KESSETSU_NAMESPACE } from '../../stix/extensions.ts';
 import type { StixObject } from '../../stix/stix.types.ts';
 import { TLP2_MARKING_IDS } from '../../trust/tlp.ts';
@@ -168,13 +169,20 @@ export class AdvisoriesService {
         contents: { ja: { ...(a.title_ja ? { name: a.title_ja } : {}), ...(a.body_ja ? { description: a.body_ja } : {}) } },
         object_marking_refs: clear,
       });
+    // The report speaks as the hub (HUB_IDENTITY), whichever hub organisation the analyst belongs to: written
+    // through the explicit, audited as-hub step (issue 10.1), as sanitised copies are.
     this.#publishing.set(a.id, v.userId);
+    let stored: IngestReport;
     try {
-      await this.#ingest.ingestParsed(v, { format: 'stix', objects, errors: [], warnings: [] }, { format: 'stix', tlp: 'clear', orgs: [], groups: [], users: [], anonymous: false, dryRun: false, lenient: false, source: 'api' });
+      stored = await this.#ingest.ingestParsed(v, { format: 'stix', objects, errors: [], warnings: [] }, { format: 'stix', tlp: 'clear', orgs: [], groups: [], users: [], anonymous: false, dryRun: false, lenient: false, source: 'api', asHub: true });
     } finally {
       this.#publishing.delete(a.id);
     }
-    return this.get(v, id);
+    if (stored.errors.length) throw new AppError('conflict', `the advisory was not published: its report was refused: ${stored.errors.map((e) => `${e.where}: ${e.reason}`).join('; ')}`, { errors: stored.errors });
+    const out = await this.get(v, id);
+    // Never a 200 with nothing done.
+    if (out.status !== 'published') throw new AppError('conflict', 'the advisory was not published: its report was stored but the advisory did not change state; try again');
+    return out;
   }
 
   /** Withdraws a published advisory from the public pages. */
