@@ -6,7 +6,7 @@ import type { Database } from './schema.ts';
 import { yielding } from './pglite.yielding.ts';
 import { checkPgliteFolder, openFailed } from './pglite.folder.ts';
 import { PgListener, type StorageLog } from './pg.listener.ts';
-import { StorageFaults, withFaults } from './storage.faults.ts';
+import { NO_RETRY, StorageFaults, withFaults } from './storage.faults.ts';
 
 /** Which engine backs a Kysely instance. */
 export type StorageKind = 'pglite' | 'postgres';
@@ -52,7 +52,10 @@ const stderrLog: StorageLog = (level, msg, fields) => {
 };
 
 const faultLog = (log: StorageLog) => (kind: string, message: string) =>
-  log('warn', kind === 'disk_full' ? 'the database is out of disk space; writes answer 507 until space is freed' : 'the database is unreachable; requests answer 503 until it is back', { err: message });
+  log('warn', kind === 'disk_full' ? 'the database is out of disk space; writes answer 507 until space is freed' : 'the database is unreachable; reads are retried for a few seconds, then requests answer 503 until it is back', { err: message });
+
+const recoveryLog = (log: StorageLog) => (kind: string, since: Date) =>
+  log('info', kind === 'disk_full' ? 'the database has room again; writes are accepted' : 'the database is reachable again', { since: since.toISOString(), seconds: Math.round((Date.now() - since.getTime()) / 100) / 10 });
 
 /**
  * Opens PGlite persisted in a folder (created when missing). A folder that is not empty and not an
@@ -70,8 +73,8 @@ export async function openPglite(dataDir: string): Promise<Storage> {
   } catch (err) {
     throw state === 'existing' ? openFailed(dataDir, err) : err;
   }
-  const faults = new StorageFaults(faultLog(stderrLog));
-  const db = new Kysely<Database>({ dialect: withFaults(new PGliteDialect({ pglite: yielding(pglite) }), faults) });
+  const faults = new StorageFaults(faultLog(stderrLog), recoveryLog(stderrLog));
+  const db = new Kysely<Database>({ dialect: withFaults(new PGliteDialect({ pglite: yielding(pglite) }), faults, NO_RETRY) });
   return {
     db,
     kind: 'pglite',
@@ -107,7 +110,7 @@ export async function openPostgres(url: string, poolSize = 10, log: StorageLog =
   // Nor may a client in use (pg-pool removes its own listener while a client is checked out, and a
   // server restart between two statements of a transaction would then throw out of the process).
   pool.on('connect', (client) => client.on('error', () => {}));
-  const faults = new StorageFaults(faultLog(log));
+  const faults = new StorageFaults(faultLog(log), recoveryLog(log));
   const db = new Kysely<Database>({ dialect: withFaults(new PostgresDialect({ pool }), faults) });
   const listener = new PgListener(url, log);
   return {

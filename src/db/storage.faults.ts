@@ -1,4 +1,4 @@
-import type { DatabaseConnection, Dialect, Driver } from 'kysely';
+import type { CompiledQuery, DatabaseConnection, Dialect, Driver, QueryResult } from 'kysely';
 import { AppError } from '../shared/errors.ts';
 
 /** What went wrong with the database, when it is the database's state and not the query. */
@@ -34,9 +34,11 @@ export function storageFaultError(kind: StorageFaultKind): AppError {
 export class StorageFaults {
   #current: { kind: StorageFaultKind; since: Date; message: string } | null = null;
   readonly #log: (kind: StorageFaultKind, message: string) => void;
+  readonly #recovered: (kind: StorageFaultKind, since: Date) => void;
 
-  constructor(log: (kind: StorageFaultKind, message: string) => void = () => {}) {
+  constructor(log: (kind: StorageFaultKind, message: string) => void = () => {}, recovered: (kind: StorageFaultKind, since: Date) => void = () => {}) {
     this.#log = log;
+    this.#recovered = recovered;
   }
 
   /** The fault the database is in now, if any. */
@@ -60,8 +62,28 @@ export class StorageFaults {
   succeeded(sql: string): void {
     if (!this.#current) return;
     if (this.#current.kind === 'disk_full' && !/^\s*(insert|copy)\b/i.test(sql)) return;
+    const { kind, since } = this.#current;
     this.#current = null;
+    this.#recovered(kind, since);
   }
+}
+
+/** How reads and connection attempts are retried while the server is unreachable: the pauses between attempts. */
+export interface RetryPolicy {
+  readonly pausesMs: readonly number[];
+}
+
+/** About 3.5 s in all: a PostgreSQL restart (fast mode) is usually over by then; longer outages answer 503. */
+export const DEFAULT_RETRY: RetryPolicy = { pausesMs: [100, 250, 500, 1000, 1500] };
+
+/** No retries (PGlite: one in-process connection, which a restart cannot break). */
+export const NO_RETRY: RetryPolicy = { pausesMs: [] };
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Whether a statement only reads, so running it again after its connection broke is safe. */
+export function retryableRead(sqlText: string): boolean {
+  return /^\s*(select|with)\b/i.test(sqlText) && !/\b(insert|update|delete|merge|for\s+(no\s+key\s+)?update|for\s+(key\s+)?share|nextval|setval|pg_notify|pg_advisory\w*|pg_terminate_backend|pg_cancel_backend)\b/i.test(sqlText);
 }
 
 /** Runs a database call: a fault is recorded and becomes the caller's 503/507; other errors pass unchanged. */
@@ -78,31 +100,98 @@ async function guarded<T>(faults: StorageFaults, sql: string, run: () => Promise
   }
 }
 
-function watchConnection(conn: DatabaseConnection, faults: StorageFaults): DatabaseConnection {
-  return new Proxy(conn, {
-    get(target, prop) {
-      if (prop === 'executeQuery') return (q: Parameters<DatabaseConnection['executeQuery']>[0]) => guarded(faults, q.sql, () => target.executeQuery(q));
-      const v: unknown = Reflect.get(target, prop, target);
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
+/**
+ * Runs `run` again after each pause while it fails because the server is unreachable (each failure recorded);
+ * the last failure becomes the caller's 503. Only for what is safe to repeat: taking a connection, a read.
+ */
+async function retried<T>(faults: StorageFaults, sql: string, policy: RetryPolicy, run: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const r = await run();
+      faults.succeeded(sql);
+      return r;
+    } catch (err) {
+      const kind = classifyStorageError(err);
+      if (!kind) throw err;
+      faults.record(kind, err);
+      if (kind !== 'unreachable' || attempt >= policy.pausesMs.length) throw storageFaultError(kind);
+      await sleep(policy.pausesMs[attempt]!);
+    }
+  }
 }
+
+const TX_START = /^\s*(begin|start\s+transaction)\b/i;
+const TX_END = /^\s*(commit|rollback|end|abort)\b/i;
 
 /**
  * A dialect whose connections report database faults (issue 10.6): an unreachable server or a full disk
- * is recorded for readiness and answered as a clear 503/507 instead of an internal error.
+ * is recorded for readiness and answered as a clear 503/507 instead of an internal error. While the server
+ * is unreachable (a restart), taking a connection is retried, and so is a read outside a transaction, on a
+ * fresh connection; a write, or anything inside a transaction, is never repeated: it answers 503.
  * @example new Kysely({ dialect: withFaults(new PostgresDialect({ pool }), faults) })
  */
-export function withFaults(dialect: Dialect, faults: StorageFaults): Dialect {
+export function withFaults(dialect: Dialect, faults: StorageFaults, policy: RetryPolicy = DEFAULT_RETRY): Dialect {
   return {
     createAdapter: () => dialect.createAdapter(),
     createQueryCompiler: () => dialect.createQueryCompiler(),
     createIntrospector: (db) => dialect.createIntrospector(db),
     createDriver: (): Driver => {
       const driver = dialect.createDriver();
+      // Connections inside a transaction (Kysely's, or one begun by a raw BEGIN): their statements are not repeated.
+      const inTransaction = new WeakSet<DatabaseConnection>();
+      const acquire = (...a: Parameters<Driver['acquireConnection']>): Promise<DatabaseConnection> => retried(faults, 'select', policy, () => driver.acquireConnection(...a));
+      /** Runs a read again on a connection of its own once the one it was sent on broke. */
+      const elsewhere = <R>(q: CompiledQuery): Promise<QueryResult<R>> =>
+        retried(faults, q.sql, policy, async () => {
+          const conn = await driver.acquireConnection();
+          try {
+            return await conn.executeQuery<R>(q);
+          } finally {
+            await driver.releaseConnection(conn).catch(() => {});
+          }
+        });
+      const watch = (conn: DatabaseConnection): DatabaseConnection => {
+        const proxy: DatabaseConnection = new Proxy(conn, {
+          get(target, prop) {
+            if (prop === 'executeQuery')
+              return async <R>(q: CompiledQuery): Promise<QueryResult<R>> => {
+                const free = !inTransaction.has(proxy);
+                if (TX_START.test(q.sql)) inTransaction.add(proxy);
+                else if (TX_END.test(q.sql)) inTransaction.delete(proxy);
+                try {
+                  return await guarded(faults, q.sql, () => target.executeQuery<R>(q));
+                } catch (err) {
+                  if (!(err instanceof AppError) || err.code !== 'unavailable' || !free || !policy.pausesMs.length || !retryableRead(q.sql)) throw err;
+                  return elsewhere<R>(q);
+                }
+              };
+            const v: unknown = Reflect.get(target, prop, target);
+            return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+          },
+        });
+        return proxy;
+      };
       return new Proxy(driver, {
         get(target, prop) {
-          if (prop === 'acquireConnection') return async (...a: Parameters<Driver['acquireConnection']>) => watchConnection(await guarded(faults, 'select', () => target.acquireConnection(...a)), faults);
+          if (prop === 'acquireConnection') return async (...a: Parameters<Driver['acquireConnection']>) => watch(await acquire(...a));
+          if (prop === 'beginTransaction')
+            return async (conn: DatabaseConnection, settings: Parameters<Driver['beginTransaction']>[1]) => {
+              inTransaction.add(conn);
+              await target.beginTransaction(conn, settings);
+            };
+          if (prop === 'commitTransaction' || prop === 'rollbackTransaction')
+            return async (conn: DatabaseConnection) => {
+              try {
+                await target[prop](conn);
+              } finally {
+                inTransaction.delete(conn);
+              }
+            };
+          if (prop === 'releaseConnection')
+            return async (conn: DatabaseConnection, ...rest: unknown[]) => {
+              inTransaction.delete(conn);
+              await (target.releaseConnection as (c: DatabaseConnection, ...r: unknown[]) => Promise<void>)(conn, ...rest);
+            };
           const v: unknown = Reflect.get(target, prop, target);
           return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
         },

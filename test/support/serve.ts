@@ -109,9 +109,11 @@ export async function call(hub: ServedHub, key: string, method: string, url: str
 export async function memberOf(hub: ServedHub, name: string): Promise<{ orgId: string; userId: string; key: string }> {
   const org = await call(hub, hub.adminKey, 'POST', '/api/v1/orgs', { name: `${name} ${randomBytes(3).toString('hex')}`, kind: 'industry', sector: 'finance' });
   if (org.status !== 201) throw new Error(`org: ${org.status} ${JSON.stringify(org.json)}`);
-  await call(hub, hub.adminKey, 'POST', `/api/v1/orgs/${org.json.id}/nda`, {});
   const user = await call(hub, hub.adminKey, 'POST', `/api/v1/orgs/${org.json.id}/users`, { name: `analyst-${randomBytes(3).toString('hex')}`, role: 'member' });
   if (user.status !== 201) throw new Error(`user: ${user.status} ${JSON.stringify(user.json)}`);
+  // The hub's admin records the NDA the member signed (the current version).
+  const nda = await call(hub, hub.adminKey, 'POST', `/api/v1/orgs/${org.json.id}/nda`, { signer_user_id: user.json.id });
+  if (nda.status !== 200) throw new Error(`nda: ${nda.status} ${JSON.stringify(nda.json)}`);
   const key = await call(hub, hub.adminKey, 'POST', `/api/v1/users/${user.json.id}/keys`, {});
   if (key.status !== 201) throw new Error(`key: ${key.status} ${JSON.stringify(key.json)}`);
   return { orgId: org.json.id, userId: user.json.id, key: key.json.key };
