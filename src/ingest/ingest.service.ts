@@ -23,7 +23,7 @@ import { withoutBroadCidrs } from './broad-cidr.check.ts'; // broad CIDRs (issue
 import { DEFAULT_PREFIX_LIMITS, type PrefixLimits } from '../observables/cidr.limit.ts';
 import { withHoneypotSightings } from '../sightings/honeypot.sightings.ts'; // honeypot logs (sensors, issue 11.2)
 
-const BATCH = 2000;
+const BATCH = 5000;
 const MAX_ISSUES = 1000;
 
 /** What listeners learn of a committed ingest. */

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { tlpRank } from '../trust/tlp.ts';
+import { columns, pgArray } from './pg-array.ts';
 import { scopeKey, type ContributionRecord, type EdgeRecord, type ObjectRecord } from './object-row.ts';
 
 /** A stored contribution as the index, hooks and presenters need it. */
@@ -30,6 +31,8 @@ export interface ContributionWrite {
   readonly ownerRank: number;
   /** Content made by an importer (a feed line's indicator): a re-import keeps the first content. */
   readonly keepContent: boolean;
+  /** False when this batch registered the object: it can have no earlier contribution (no look-up). */
+  readonly known?: boolean;
 }
 
 /**
@@ -39,35 +42,35 @@ export interface ContributionWrite {
  */
 export async function upsertContributions(db: Kysely<Database>, writes: readonly ContributionWrite[]): Promise<StoredContribution[]> {
   if (writes.length === 0) return [];
-  const payload = JSON.stringify(
-    writes.map(({ contribution: c, record: r, ownerRank, keepContent }) => ({
-      object_id: c.objectId,
-      org_id: c.orgId,
-      user_id: c.userId,
-      ingest_id: c.ingestId,
-      tlp: c.tlp,
-      tlp_rank: tlpRank(c.tlp),
-      pap: c.pap,
-      anonymous: c.anonymous,
-      allow_count: c.allowCount,
-      confidence: c.confidence,
-      recipient_orgs: `{${c.recipientOrgs.join(',')}}`,
-      recipient_groups: `{${c.recipientGroups.join(',')}}`,
-      recipient_users: `{${c.recipientUsers.join(',')}}`,
-      scope_key: scopeKey(c),
-      first_seen: c.firstSeen,
-      last_seen: c.lastSeen,
-      data: r.data,
-      modified: r.modified,
-      revoked: r.revoked,
-      name: r.name,
-      valid_until: r.validUntil,
-      pattern_usable: r.patternUsable,
-      content_hash: r.contentHash,
-      owner_rank: ownerRank,
-      keep: keepContent,
-    })),
-  );
+  const arr = (xs: readonly string[]) => `{${xs.join(',')}}`;
+  const a = columns(writes, {
+    object_id: (w) => w.contribution.objectId,
+    org_id: (w) => w.contribution.orgId,
+    user_id: (w) => w.contribution.userId,
+    ingest_id: (w) => w.contribution.ingestId,
+    tlp: (w) => w.contribution.tlp,
+    tlp_rank: (w) => tlpRank(w.contribution.tlp),
+    pap: (w) => w.contribution.pap,
+    anonymous: (w) => w.contribution.anonymous,
+    allow_count: (w) => w.contribution.allowCount,
+    confidence: (w) => w.contribution.confidence,
+    recipient_orgs: (w) => arr(w.contribution.recipientOrgs),
+    recipient_groups: (w) => arr(w.contribution.recipientGroups),
+    recipient_users: (w) => arr(w.contribution.recipientUsers),
+    scope_key: (w) => scopeKey(w.contribution),
+    first_seen: (w) => w.contribution.firstSeen,
+    last_seen: (w) => w.contribution.lastSeen,
+    data: (w) => JSON.stringify(w.record.data),
+    modified: (w) => w.record.modified,
+    revoked: (w) => w.record.revoked,
+    name: (w) => w.record.name,
+    valid_until: (w) => w.record.validUntil,
+    pattern_usable: (w) => w.record.patternUsable,
+    content_hash: (w) => w.record.contentHash,
+    owner_rank: (w) => w.ownerRank,
+    keep: (w) => w.keepContent,
+    known: (w) => w.known !== false,
+  });
   // A newer version: a later `modified`; for SCOs (no `modified`) different content. Same `modified` with
   // other content is not a new version (STIX: id and modified name one content): the first stays.
   const newer = sql`(not x.keep and (
@@ -75,13 +78,20 @@ export async function upsertContributions(db: Kysely<Database>, writes: readonly
       or (x.modified is null and p.modified is null and x.content_hash <> p.content_hash)))`;
   const rows = await sql<StoredContribution>`
     with x as (
-      select * from jsonb_to_recordset(cast(${payload} as jsonb)) as x(object_id text, org_id uuid, user_id uuid, ingest_id uuid, tlp text, tlp_rank smallint,
-        pap text, anonymous boolean, allow_count boolean, confidence smallint, recipient_orgs text, recipient_groups text, recipient_users text, scope_key text,
-        first_seen timestamptz, last_seen timestamptz, data jsonb, modified text, revoked boolean, name text, valid_until timestamptz, pattern_usable boolean,
-        content_hash text, owner_rank smallint, keep boolean)
+      select * from unnest(cast(${a.object_id} as text[]), cast(${a.org_id} as uuid[]), cast(${a.user_id} as uuid[]), cast(${a.ingest_id} as uuid[]),
+        cast(${a.tlp} as text[]), cast(${a.tlp_rank} as smallint[]), cast(${a.pap} as text[]), cast(${a.anonymous} as boolean[]), cast(${a.allow_count} as boolean[]),
+        cast(${a.confidence} as smallint[]), cast(${a.recipient_orgs} as text[]), cast(${a.recipient_groups} as text[]), cast(${a.recipient_users} as text[]),
+        cast(${a.scope_key} as text[]), cast(${a.first_seen} as timestamptz[]), cast(${a.last_seen} as timestamptz[]), cast(${a.data} as text[]),
+        cast(${a.modified} as text[]), cast(${a.revoked} as boolean[]), cast(${a.name} as text[]), cast(${a.valid_until} as timestamptz[]),
+        cast(${a.pattern_usable} as boolean[]), cast(${a.content_hash} as text[]), cast(${a.owner_rank} as smallint[]), cast(${a.keep} as boolean[]),
+        cast(${a.known} as boolean[]))
+        as x(object_id, org_id, user_id, ingest_id, tlp, tlp_rank, pap, anonymous, allow_count, confidence, recipient_orgs, recipient_groups, recipient_users,
+          scope_key, first_seen, last_seen, data, modified, revoked, name, valid_until, pattern_usable, content_hash, owner_rank, keep, known)
     ), p as (
+      -- Objects registered by this very batch have no contributions yet: only the others are looked up.
       select c.id, c.object_id, c.org_id, c.scope_key, c.modified, c.modified_text, c.data, c.content_hash, c.seq, c.updated_at
       from contributions c join x on c.object_id = x.object_id and c.org_id = x.org_id and c.scope_key = x.scope_key
+      where x.known
     ), y as (
       select x.*, p.id as prev_id, coalesce(${newer}, false) as is_newer from x left join p on p.object_id = x.object_id and p.org_id = x.org_id and p.scope_key = x.scope_key
     ), up as (
@@ -91,7 +101,7 @@ export async function upsertContributions(db: Kysely<Database>, writes: readonly
       select y.object_id, y.org_id, y.user_id, y.ingest_id, y.tlp, y.tlp_rank, y.pap, y.anonymous, y.allow_count, y.confidence,
         cast(y.recipient_orgs as uuid[]), cast(y.recipient_groups as uuid[]), cast(y.recipient_users as uuid[]), y.scope_key, y.first_seen, y.last_seen,
         case when y.prev_id is null or y.is_newer then nextval('change_seq') else 0 end,
-        y.data, cast(y.modified as timestamptz), y.modified, y.revoked, y.name, y.valid_until, y.pattern_usable, y.content_hash, y.owner_rank
+        cast(y.data as jsonb), cast(y.modified as timestamptz), y.modified, y.revoked, y.name, y.valid_until, y.pattern_usable, y.content_hash, y.owner_rank
       from y
       on conflict (object_id, org_id, scope_key) do update set
         last_seen = greatest(c.last_seen, excluded.last_seen),
@@ -128,8 +138,9 @@ export async function replaceKeys(db: Kysely<Database>, items: readonly { contri
   if (replaced.length) await db.deleteFrom('object_keys').where('contribution_id', 'in', replaced).execute();
   const triples = items.flatMap((i) => [...new Set(i.keys)].map((k) => ({ c: i.contributionId, o: i.objectId, k })));
   if (triples.length === 0) return;
+  const a = columns(triples, { c: (t) => t.c, o: (t) => t.o, k: (t) => t.k });
   await sql`insert into object_keys (contribution_id, object_id, key)
-    select x.c, x.o, x.k from jsonb_to_recordset(cast(${JSON.stringify(triples)} as jsonb)) as x(c bigint, o text, k text)
+    select x.c, x.o, x.k from unnest(cast(${a.c} as bigint[]), cast(${a.o} as text[]), cast(${a.k} as text[])) as x(c, o, k)
     on conflict do nothing`.execute(db);
 }
 
@@ -139,8 +150,10 @@ export async function replaceEdges(db: Kysely<Database>, items: readonly { contr
   if (replaced.length) await db.deleteFrom('object_edges').where('contribution_id', 'in', replaced).execute();
   const rows = items.flatMap((i) => i.edges.map((e) => ({ c: i.contributionId, s: e.sourceId, t: e.targetId, v: e.viaId, k: e.kind, l: e.label })));
   if (rows.length === 0) return;
+  const a = columns(rows, { c: (r) => r.c, s: (r) => r.s, t: (r) => r.t, v: (r) => r.v, k: (r) => r.k, l: (r) => r.l });
   await sql`insert into object_edges (contribution_id, source_id, target_id, via_id, kind, label)
-    select x.c, x.s, x.t, x.v, x.k, x.l from jsonb_to_recordset(cast(${JSON.stringify(rows)} as jsonb)) as x(c bigint, s text, t text, v text, k text, l text)
+    select x.c, x.s, x.t, x.v, x.k, x.l
+    from unnest(cast(${a.c} as bigint[]), cast(${a.s} as text[]), cast(${a.t} as text[]), cast(${a.v} as text[]), cast(${a.k} as text[]), cast(${a.l} as text[])) as x(c, s, t, v, k, l)
     on conflict do nothing`.execute(db);
 }
 
@@ -155,7 +168,7 @@ export async function markSuperseded(db: Kysely<Database>, objectIds: readonly s
     with r as (
       select id, object_id, superseded,
         row_number() over (partition by object_id order by owner_rank desc, modified desc nulls last, tlp_rank asc, id asc) > 1 as sup
-      from contributions where object_id in (select jsonb_array_elements_text(cast(${JSON.stringify(objectIds)} as jsonb)))
+      from contributions where object_id = any(cast(${pgArray(objectIds)} as text[]))
     ), moved as (select distinct object_id from r where superseded <> sup)
     update contributions c set superseded = r.sup, seq = nextval('change_seq')
     from r join moved m on m.object_id = r.object_id

@@ -64,9 +64,10 @@ export async function writeBatch(trx: Kysely<Database>, batch: readonly Prepared
   for (const p of items) if (!firstById.has(p.record.id)) firstById.set(p.record.id, p.record);
   const owners = await registerObjects(trx, [...firstById.values()], opts.orgId);
   const writes: ContributionWrite[] = items.map((p) => {
-    const owner = owners.get(p.record.id)?.ownerOrgId;
+    const reg = owners.get(p.record.id);
+    const owner = reg?.ownerOrgId;
     const ownerRank = opts.hubOverride ? 2 : owner === null || owner === undefined || owner === p.contribution.orgId ? 1 : 0;
-    return { contribution: p.contribution, record: p.record, ownerRank, keepContent: p.generated === true };
+    return { contribution: p.contribution, record: p.record, ownerRank, keepContent: p.generated === true, known: reg?.created !== true };
   });
   const stored = await upsertContributions(trx, writes);
   const byKey = new Map(items.map((p) => [`${p.record.id}|${scopeKey(p.contribution)}`, p]));

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { ObjectRecord } from './object-row.ts';
+import { columns } from './pg-array.ts';
 
 /** One registered id: who owns it and whether this batch made it. */
 export interface RegisteredObject {
@@ -9,8 +10,7 @@ export interface RegisteredObject {
   readonly created: boolean;
 }
 
-// Whole batches go to the database as one JSON parameter and come apart in SQL
-// (jsonb_to_recordset): one round trip per batch on PostgreSQL and PGlite alike.
+// Whole batches go to the database as one array per column (pg-array.ts): one round trip per batch.
 
 /**
  * Registers ids not seen before (their owner: the contributing organisation) and answers every id's owner.
@@ -20,20 +20,23 @@ export interface RegisteredObject {
 export async function registerObjects(db: Kysely<Database>, records: readonly ObjectRecord[], orgId: string): Promise<Map<string, RegisteredObject>> {
   const out = new Map<string, RegisteredObject>();
   if (records.length === 0) return out;
-  const payload = JSON.stringify(
-    records.map((r) => ({ id: r.id, type: r.type, spec_version: r.specVersion, created: r.created, value: r.value, display: r.display })),
-  );
+  const a = columns(records, { id: (r) => r.id, type: (r) => r.type, spec: (r) => r.specVersion, created: (r) => r.created, value: (r) => r.value, display: (r) => r.display });
   const rows = await sql<{ id: string; owner: string | null; created: boolean }>`
     with x as (
-      select * from jsonb_to_recordset(cast(${payload} as jsonb)) as x(id text, type text, spec_version text, created timestamptz, value text, display text)
+      select * from unnest(cast(${a.id} as text[]), cast(${a.type} as text[]), cast(${a.spec} as text[]), cast(${a.created} as timestamptz[]),
+        cast(${a.value} as text[]), cast(${a.display} as text[])) as x(id, type, spec_version, created, value, display)
+    ), known as (
+      select o.id, o.owner_org_id from stix_objects o join x on o.id = x.id
     ), ins as (
+      -- Only ids not registered yet take a sequence number (a re-import registers nothing).
       insert into stix_objects (id, type, spec_version, created, value, display, owner_org_id, seq)
-      select x.id, x.type, x.spec_version, x.created, x.value, x.display, cast(${orgId} as uuid), nextval('change_seq') from x
+      select x.id, x.type, x.spec_version, x.created, x.value, x.display, cast(${orgId} as uuid), nextval('change_seq')
+      from x where not exists (select 1 from known k where k.id = x.id)
       on conflict (id) do nothing
       returning id, owner_org_id
     )
-    select x.id, coalesce(ins.owner_org_id, o.owner_org_id) as owner, ins.id is not null as created
-    from x left join ins on ins.id = x.id left join stix_objects o on o.id = x.id`.execute(db);
+    select x.id, coalesce(ins.owner_org_id, k.owner_org_id) as owner, ins.id is not null as created
+    from x left join ins on ins.id = x.id left join known k on k.id = x.id`.execute(db);
   for (const r of rows.rows) out.set(r.id, { id: r.id, ownerOrgId: r.owner, created: r.created });
   return out;
 }

@@ -1,0 +1,213 @@
+// Ingest at feed volume (issue 17): `kessetsu import` of a CSV feed and of a STIX 2.1 bundle, first import
+// and re-import of the same unchanged file, into PGlite and (with KESSETSU_BENCH_PG_URL) PostgreSQL. With
+// BENCH_BASELINE=<checkout of older code> (node_modules installed or linked), every case runs on both codes,
+// alternating, in fresh databases, and the ratio of the medians is reported.
+//   BENCH_INGEST_ROWS (default 1,000,000)  BENCH_INGEST_OBJECTS (default 1,000,000)  BENCH_RUNS (default 3)
+//   BENCH_INGEST_CASES (default all: csv,stix,reingest)
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { commit, median, report } from './support.ts';
+
+const ROWS = Number(process.env.BENCH_INGEST_ROWS ?? 1_000_000);
+const OBJECTS = Number(process.env.BENCH_INGEST_OBJECTS ?? 1_000_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const CASES = new Set((process.env.BENCH_INGEST_CASES ?? 'csv,stix,reingest').split(','));
+const PG_URL = process.env.KESSETSU_BENCH_PG_URL;
+const root = path.resolve(import.meta.dirname, '..');
+const baseline = process.env.BENCH_BASELINE ? path.resolve(process.env.BENCH_BASELINE) : null;
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'kessetsu-ingest-volume-'));
+
+interface Code {
+  readonly label: string;
+  readonly dir: string;
+}
+const codes: Code[] = [{ label: 'new', dir: root }];
+if (baseline) {
+  if (!existsSync(path.join(baseline, 'src/cli/main.ts'))) throw new Error(`BENCH_BASELINE ${baseline}: no src/cli/main.ts there`);
+  codes.push({ label: 'baseline', dir: baseline });
+}
+
+function csvFeed(file: string, n: number): void {
+  const lines = ['value,type,first_seen,tags,comment'];
+  for (let i = 0; i < n; i++) {
+    const a = (i >> 16) & 255, b = (i >> 8) & 255, c = i & 255;
+    if (i % 3 === 0) lines.push(`10.${a}.${b}.${c},ipv4-addr,2026-11-01,scanner,feed`);
+    else if (i % 3 === 1) lines.push(`bad-${i}.example.com,domain-name,2026-11-01,phishing,feed`);
+    else lines.push(`http://evil-${i}.example.net/login.php?id=${i},url,2026-11-01,kit,feed`);
+  }
+  writeFileSync(file, lines.join('\n') + '\n');
+}
+
+function stixBundle(file: string, n: number): void {
+  const t = '2026-11-01T00:00:00.000Z';
+  const parts: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const id = `indicator--${crypto.randomUUID()}`;
+    parts.push(JSON.stringify({ type: 'indicator', spec_version: '2.1', id, created: t, modified: t, name: `ind ${i}`, pattern: `[domain-name:value = 'c2-${i}.example.org']`, pattern_type: 'stix', valid_from: t }));
+  }
+  writeFileSync(file, `{"type":"bundle","id":"bundle--${crypto.randomUUID()}","objects":[${parts.join(',')}]}`);
+}
+
+interface Run {
+  readonly seconds: number;
+  readonly wall: number;
+  readonly peakRssMiB: number;
+  readonly out: string;
+}
+
+// Runs the CLI of one code; `seconds` is the import's own figure (file read, parse, checks, write), `wall`
+// includes process start; the peak RSS is the child's VmHWM (PGlite runs inside it).
+function cli(code: Code, args: string[], env: Record<string, string>): Promise<Run> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--max-old-space-size=8192', path.join(code.dir, 'src/cli/main.ts'), ...args], { cwd: code.dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let hwm = 0;
+    const poll = setInterval(() => {
+      try {
+        const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        if (m) hwm = Math.max(hwm, Number(m[1]) / 1024);
+      } catch {
+        // The child has ended.
+      }
+    }, 200);
+    child.stdout.on('data', (d: Buffer) => (out += d));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString().slice(0, 2000)));
+    child.on('close', (status) => {
+      clearInterval(poll);
+      const wall = (performance.now() - started) / 1000;
+      if (status !== 0) return reject(new Error(`${code.label} ${args.join(' ')} exited ${status}\n${out.slice(-3000)}`));
+      const m = /\n\s+([\d.]+) s, \d+ objects\/s/.exec(out);
+      resolve({ seconds: m ? Number(m[1]) : wall, wall, peakRssMiB: Math.round(hwm), out });
+    });
+  });
+}
+
+// Starts a hub of the code once on an empty database so that it has its first admin (the import's user).
+async function firstStart(code: Code, env: Record<string, string>, data: string): Promise<void> {
+  const child = spawn(process.execPath, [path.join(code.dir, 'src/cli/main.ts'), 'serve', '--port', '0', '--quiet', '--data', data], { cwd: code.dir, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stderr.on('data', (d: Buffer) => {
+      err += d;
+      if (err.includes('ready')) resolve();
+    });
+    child.on('close', () => reject(new Error(`${code.label}: hub did not start\n${err}`)));
+  });
+  child.removeAllListeners('close');
+  child.kill('SIGTERM');
+  await new Promise((r) => child.on('close', r));
+}
+
+async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: PG_URL });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+const dbUrl = (name: string) => Object.assign(new URL(PG_URL!), { pathname: `/${name}` }).toString();
+
+interface Target {
+  readonly backend: 'PGlite' | 'PostgreSQL';
+  /** A fresh database with the first admin, for this code. */
+  fresh(code: Code, run: string): Promise<{ env: Record<string, string>; data: string; drop(): Promise<void> }>;
+}
+
+const templates = new Map<string, string>();
+const pglite: Target = {
+  backend: 'PGlite',
+  async fresh(code, run) {
+    const key = `pglite-${code.label}`;
+    if (!templates.has(key)) {
+      const dir = path.join(tmp, `template-${key}`);
+      await firstStart(code, {}, dir);
+      templates.set(key, dir);
+    }
+    const data = path.join(tmp, `run-${run}`);
+    cpSync(templates.get(key)!, data, { recursive: true });
+    return { env: {}, data, drop: async () => rmSync(data, { recursive: true, force: true }) };
+  },
+};
+const postgres: Target = {
+  backend: 'PostgreSQL',
+  async fresh(code, run) {
+    const key = `kessetsu_bench_tpl_${code.label}`;
+    if (!templates.has(key)) {
+      await admin(async (c) => {
+        await c.query(`drop database if exists "${key}" with (force)`);
+        await c.query(`create database "${key}"`);
+      });
+      await firstStart(code, { DATABASE_URL: dbUrl(key) }, path.join(tmp, 'unused'));
+      templates.set(key, key);
+    }
+    const name = `kessetsu_bench_run_${run.replace(/\W/g, '_')}`;
+    await admin(async (c) => {
+      await c.query(`drop database if exists "${name}" with (force)`);
+      await c.query(`create database "${name}" template "${key}"`);
+    });
+    return { env: { DATABASE_URL: dbUrl(name) }, data: path.join(tmp, 'unused'), drop: () => admin(async (c) => void (await c.query(`drop database if exists "${name}" with (force)`))) };
+  },
+};
+
+interface Case {
+  readonly name: string;
+  readonly file: string;
+  readonly n: number;
+  readonly unit: string;
+  readonly target: string;
+  /** Import the file once before the measured import (re-ingest of unchanged data). */
+  readonly again: boolean;
+}
+
+async function measure(c: Case, t: Target): Promise<void> {
+  const figures = new Map<string, Run[]>(codes.map((k) => [k.label, []]));
+  for (let r = 0; r < RUNS; r++) {
+    // Alternate which code goes first, so that a load change on the machine falls on both.
+    const order = r % 2 === 0 ? codes : [...codes].reverse();
+    for (const code of order) {
+      const db = await t.fresh(code, `${code.label}-${r}`);
+      try {
+        if (c.again) await cli(code, ['import', c.file, '--quiet', '--data', db.data], db.env);
+        const run = await cli(code, ['import', c.file, '--quiet', '--data', db.data], db.env);
+        const load = os.loadavg()[0]!.toFixed(1);
+        console.error(`${c.name} → ${t.backend} [${code.label} run ${r + 1}]: ${run.seconds.toFixed(1)} s (${Math.round(c.n / run.seconds)} ${c.unit}/s), wall ${run.wall.toFixed(1)} s, peak RSS ${run.peakRssMiB} MiB, load ${load}`);
+        figures.get(code.label)!.push(run);
+      } finally {
+        await db.drop();
+      }
+    }
+  }
+  const rate = (label: string) => c.n / median(figures.get(label)!.map((x) => x.seconds));
+  const rss = (label: string) => Math.max(...figures.get(label)!.map((x) => x.peakRssMiB));
+  const ratio = baseline ? `; baseline ${Math.round(rate('baseline')).toLocaleString('en')} ${c.unit}/s, peak RSS ${rss('baseline')} MiB; ratio ${(rate('new') / rate('baseline')).toFixed(2)}×` : '';
+  report({
+    bench: `${c.name} → ${t.backend}`,
+    figure: `${Math.round(rate('new')).toLocaleString('en')} ${c.unit}/s median of ${RUNS} (import time, process start excluded), peak RSS ${rss('new')} MiB${ratio}; load average ${os.loadavg()[0]!.toFixed(1)}; commit ${commit()}`,
+    target: c.target,
+    data: `${c.n.toLocaleString('en')} ${c.unit}`,
+    command: `${baseline ? 'BENCH_BASELINE=… ' : ''}BENCH_INGEST_ROWS=${ROWS} BENCH_INGEST_OBJECTS=${OBJECTS} npm run bench -- ingest-volume`,
+  });
+}
+
+const csv = path.join(tmp, 'feed.csv');
+const stix = path.join(tmp, 'bundle.json');
+const cases: Case[] = [];
+if (CASES.has('csv')) cases.push({ name: 'import CSV feed', file: csv, n: ROWS, unit: 'indicators', target: 'PostgreSQL ≥ 20,000/s, PGlite ≥ 10,000/s', again: false });
+if (CASES.has('stix')) cases.push({ name: 'import STIX 2.1 bundle', file: stix, n: OBJECTS, unit: 'objects', target: '≥ 10,000 objects/s', again: false });
+if (CASES.has('reingest')) cases.push({ name: 're-import of the same STIX bundle (unchanged)', file: stix, n: OBJECTS, unit: 'objects', target: '≥ 50,000 objects/s', again: true });
+if (CASES.has('csv')) csvFeed(csv, ROWS);
+if (CASES.has('stix') || CASES.has('reingest')) stixBundle(stix, OBJECTS);
+const targets = [pglite, ...(PG_URL ? [postgres] : [])];
+if (!PG_URL) console.error('ingest-volume bench: KESSETSU_BENCH_PG_URL not set, PostgreSQL runs skipped');
+try {
+  for (const c of cases) for (const t of targets) await measure(c, t);
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+  if (PG_URL) for (const name of templates.values()) if (!name.includes('/')) await admin(async (c) => void (await c.query(`drop database if exists "${name}" with (force)`)));
+}
