@@ -55,6 +55,8 @@ interface Run {
   readonly seconds: number;
   readonly wall: number;
   readonly peakRssMiB: number;
+  /** CPU seconds of the import process (all its threads; PGlite runs inside it), read until it ended. */
+  readonly cpu: number;
   readonly out: string;
 }
 
@@ -66,10 +68,14 @@ function cli(code: Code, args: string[], env: Record<string, string>): Promise<R
     const child = spawn(process.execPath, ['--max-old-space-size=8192', path.join(code.dir, 'src/cli/main.ts'), ...args], { cwd: code.dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let hwm = 0;
+    let cpu = 0;
+    const tick = 100; // USER_HZ on Linux
     const poll = setInterval(() => {
       try {
         const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
         if (m) hwm = Math.max(hwm, Number(m[1]) / 1024);
+        const f = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        cpu = (Number(f[11]) + Number(f[12])) / tick;
       } catch {
         // The child has ended.
       }
@@ -81,7 +87,7 @@ function cli(code: Code, args: string[], env: Record<string, string>): Promise<R
       const wall = (performance.now() - started) / 1000;
       if (status !== 0) return reject(new Error(`${code.label} ${args.join(' ')} exited ${status}\n${out.slice(-3000)}`));
       const m = /\n\s+([\d.]+) s, \d+ objects\/s/.exec(out);
-      resolve({ seconds: m ? Number(m[1]) : wall, wall, peakRssMiB: Math.round(hwm), out });
+      resolve({ seconds: m ? Number(m[1]) : wall, wall, peakRssMiB: Math.round(hwm), cpu, out });
     });
   });
 }
@@ -176,7 +182,7 @@ async function measure(c: Case, t: Target): Promise<void> {
         if (c.again) await cli(code, ['import', c.file, '--quiet', '--data', db.data], db.env);
         const run = await cli(code, ['import', c.file, '--quiet', '--data', db.data], db.env);
         const load = os.loadavg()[0]!.toFixed(1);
-        console.error(`${c.name} → ${t.backend} [${code.label} run ${r + 1}]: ${run.seconds.toFixed(1)} s (${Math.round(c.n / run.seconds)} ${c.unit}/s), wall ${run.wall.toFixed(1)} s, peak RSS ${run.peakRssMiB} MiB, load ${load}`);
+        console.error(`${c.name} → ${t.backend} [${code.label} run ${r + 1}]: ${run.seconds.toFixed(1)} s (${Math.round(c.n / run.seconds)} ${c.unit}/s), wall ${run.wall.toFixed(1)} s, CPU ${run.cpu.toFixed(1)} s, peak RSS ${run.peakRssMiB} MiB, load ${load}`);
         figures.get(code.label)!.push(run);
       } finally {
         await db.drop();
@@ -185,10 +191,13 @@ async function measure(c: Case, t: Target): Promise<void> {
   }
   const rate = (label: string) => c.n / median(figures.get(label)!.map((x) => x.seconds));
   const rss = (label: string) => Math.max(...figures.get(label)!.map((x) => x.peakRssMiB));
-  const ratio = baseline ? `; baseline ${Math.round(rate('baseline')).toLocaleString('en')} ${c.unit}/s, peak RSS ${rss('baseline')} MiB; ratio ${(rate('new') / rate('baseline')).toFixed(2)}×` : '';
+  const cpu = (label: string) => median(figures.get(label)!.map((x) => x.cpu));
+  const ratio = baseline
+    ? `; baseline ${Math.round(rate('baseline')).toLocaleString('en')} ${c.unit}/s, peak RSS ${rss('baseline')} MiB, importer CPU ${cpu('baseline').toFixed(1)} s; ratio ${(rate('new') / rate('baseline')).toFixed(2)}× (importer CPU ${(cpu('baseline') / cpu('new')).toFixed(2)}×)`
+    : '';
   report({
     bench: `${c.name} → ${t.backend}`,
-    figure: `${Math.round(rate('new')).toLocaleString('en')} ${c.unit}/s median of ${RUNS} (import time, process start excluded), peak RSS ${rss('new')} MiB${ratio}; load average ${os.loadavg()[0]!.toFixed(1)}; commit ${commit()}`,
+    figure: `${Math.round(rate('new')).toLocaleString('en')} ${c.unit}/s median of ${RUNS} (import time, process start excluded), peak RSS ${rss('new')} MiB, importer CPU ${cpu('new').toFixed(1)} s${ratio}; load average ${os.loadavg()[0]!.toFixed(1)}; commit ${commit()}`,
     target: c.target,
     data: `${c.n.toLocaleString('en')} ${c.unit}`,
     command: `${baseline ? 'BENCH_BASELINE=… ' : ''}BENCH_INGEST_ROWS=${ROWS} BENCH_INGEST_OBJECTS=${OBJECTS} npm run bench -- ingest-volume`,
