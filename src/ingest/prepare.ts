@@ -1,4 +1,4 @@
-import { v5 as uuidv5 } from 'uuid';
+import { uuidv5 } from '../shared/uuid5.ts';
 import type { OrgRow, Tlp } from '../db/schema.ts';
 import type { Viewer } from '../access/viewer.ts';
 import type { StixObject } from '../stix/stix.types.ts';

@@ -1,4 +1,4 @@
-import { v5 as uuidv5 } from 'uuid';
+import { uuidv5 } from '../shared/uuid5.ts';
 import { deterministicId } from '../stix/deterministic-id.ts';
 import { EXT_IDS } from '../stix/extensions.ts';
 import type { StixObject } from '../stix/stix.types.ts';

@@ -1,4 +1,4 @@
-import { v5 as uuidv5 } from 'uuid';
+import { uuidv5 } from '../shared/uuid5.ts';
 import { STIX_NAMESPACE } from './stix.types.ts';
 import { canonicalJson } from '../shared/canonical-json.ts';
 

@@ -1,4 +1,4 @@
-import { v5 as uuidv5 } from 'uuid';
+import { uuidv5 } from '../../shared/uuid5.ts';
 
 // Namespace of the ids the importers derive when the source gives no UUID of its own
 // (uuidv5('kessetsu/ingest', STIX namespace)), so that importing the same file twice makes the same ids.
