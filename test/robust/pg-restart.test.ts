@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -22,6 +22,13 @@ if (!usable) console.log('pg-restart: PostgreSQL 15 server binaries not found; s
 function asPostgres(tool: string, args: string[]): string {
   const cmd = path.join(BIN, tool);
   return process.getuid?.() === 0 ? execFileSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) : execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** The same, without blocking this process: the load keeps running while the tool works. */
+function asPostgresAsync(tool: string, args: string[]): Promise<string> {
+  const cmd = path.join(BIN, tool);
+  const [file, argv] = process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args];
+  return new Promise((resolve, reject) => execFile(file, argv, { encoding: 'utf8', timeout: 180_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${tool}: ${err.message} ${stderr}`)) : resolve(stdout))));
 }
 
 async function freePort(): Promise<number> {
@@ -103,31 +110,37 @@ describe.skipIf(!usable)('PostgreSQL restarted under load: nodes log, answer 503
     const reader = await memberOf(hubA, 'Sakura Bank');
     expect(await until('listeners before', listeners, (n) => n >= 2)).toBeGreaterThanOrEqual(2);
 
-    // Load on node A: small ingests and lookups, one after the other, while the cluster restarts.
-    const statuses: (number | string)[] = [];
+    // Load while the cluster restarts: on node A two clients sharing (ingests, writes) and looking up; on node
+    // B a client reading objects. The restart runs beside them, so requests are in flight throughout.
+    const statuses: { kind: 'write' | 'read'; status: number | string }[] = [];
     let stop = false;
     let n = 0;
-    const load = (async () => {
+    const send = async (hub: ServedHub, key: string, kind: 'write' | 'read', method: string, url2: string, body?: string, type?: string): Promise<void> => {
+      try {
+        const res = await fetch(hub.base + url2, { method, headers: { authorization: `Bearer ${key}`, ...(type ? { 'content-type': type } : {}) }, body, signal: AbortSignal.timeout(60_000) });
+        await res.arrayBuffer();
+        statuses.push({ kind, status: res.status });
+      } catch (err) {
+        statuses.push({ kind, status: (err as Error).name });
+      }
+    };
+    const sharer = async (): Promise<void> => {
       while (!stop) {
         n++;
-        for (const [method, url2, body, type] of [
-          ['POST', `/api/v1/ingest?format=text&tlp=green`, `C2 at 203.0.113.${n % 250} during restart`, 'text/plain'],
-          ['POST', '/api/v1/lookup', JSON.stringify({ values: ['203.0.113.1'] }), 'application/json'],
-        ] as const) {
-          try {
-            const res = await fetch(hubA.base + url2, { method, headers: { authorization: `Bearer ${bank.key}`, 'content-type': type }, body, signal: AbortSignal.timeout(60_000) });
-            await res.arrayBuffer();
-            statuses.push(res.status);
-          } catch (err) {
-            statuses.push((err as Error).name);
-          }
-        }
+        await send(hubA, bank.key, 'write', 'POST', '/api/v1/ingest?format=text&tlp=green', `C2 at 203.0.113.${n % 250} during restart`, 'text/plain');
+        await send(hubA, bank.key, 'read', 'POST', '/api/v1/lookup', JSON.stringify({ values: ['203.0.113.1'] }), 'application/json');
       }
-    })();
-    await until('load started', async () => statuses.length, (k) => k >= 4);
-    // With its log file again: without -l the restarted server would write to (and hold open) this
-    // process's pipes, and execFileSync would wait for them to close for ever (why this test hung).
-    pgctl('-l', path.join(dir, 'log'), '-m', 'fast', 'restart');
+    };
+    const browser = async (): Promise<void> => {
+      while (!stop) await send(hubB, reader.key, 'read', 'GET', '/api/v1/objects?limit=20');
+    };
+    const load = Promise.all([sharer(), sharer(), browser()]);
+    await until('load started', async () => statuses.length, (k) => k >= 6);
+    const before = statuses.length;
+    // With its log file again: without -l the restarted server would write to (and hold open) the pipes of
+    // the tool's caller, which waits for them to close for ever (why this test used to hang after the restart).
+    await asPostgresAsync('pg_ctl', ['-D', data, '-w', '-t', '120', '-l', path.join(dir, 'log'), '-m', 'fast', 'restart']);
+    const during = statuses.length - before;
     await sleep(1_000);
     stop = true;
     await load;
@@ -136,8 +149,13 @@ describe.skipIf(!usable)('PostgreSQL restarted under load: nodes log, answer 503
     expect([hubA.child.exitCode, hubB.child.exitCode]).toEqual([null, null]);
     for (const h of [hubA, hubB]) await until('ready', async () => (await fetch(h.base + '/readyz')).status, (s) => s === 200);
     // Nothing was an internal error or a dropped connection; what the database could not do said 503.
-    expect(statuses.filter((s) => s !== 200 && s !== 503)).toEqual([]);
-    console.log(`pg-restart: ${statuses.length} requests during the restart: ${statuses.filter((s) => s === 200).length} × 200, ${statuses.filter((s) => s === 503).length} × 503`);
+    expect(statuses.filter((x) => x.status !== 200 && x.status !== 503)).toEqual([]);
+    const count = (kind: string, status: number) => statuses.filter((x) => x.kind === kind && x.status === status).length;
+    console.log(`pg-restart: ${statuses.length} requests (${during} answered while pg_ctl restart ran): reads ${count('read', 200)} × 200, ${count('read', 503)} × 503; writes ${count('write', 200)} × 200, ${count('write', 503)} × 503`);
+    // The nodes noticed: each lost its LISTEN connection and said so.
+    for (const h of [hubA, hubB]) expect(h.stderr()).toContain('LISTEN connection to PostgreSQL lost');
+    // A node that found the database unreachable says when it is back.
+    for (const h of [hubA, hubB]) if (h.stderr().includes('the database is unreachable')) expect(h.stderr()).toContain('the database is reachable again');
 
     // The LISTEN connections came back, and carry notifications again.
     expect(await until('listeners after', listeners, (k) => k >= 2)).toBeGreaterThanOrEqual(2);
