@@ -31,7 +31,7 @@ export interface NeutraliseDeps {
   readonly objects: ObjectsService;
   readonly history: HistoryService;
   readonly hubKey: () => Promise<HubSigningKey>;
-  /** Another evidence store (S3-compatible) instead of the folder. */
+  /** The evidence store the composition root chose (S3-compatible when configured); the folder when absent. */
   readonly store?: BlobStore;
 }
 

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import os from 'node:os';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { Secret } from './secret.ts'; // neutralise (issue 12): the S3 secret never printed
 
 /** Everything the process needs from its environment, parsed once at start-up. */
 export interface Config {
@@ -38,6 +39,8 @@ export interface Config {
   readonly reportIntervalMinutes: number;
   /** Neutralise (issue 12): folder of the content-addressed evidence store (default DATA/evidence). */
   readonly evidenceDir: string;
+  /** Neutralise (issue 12): the S3-compatible evidence store used instead of the folder, when a bucket is configured. */
+  readonly evidenceS3: EvidenceS3Config | undefined;
   /** Hotline (issue 15): public reports per address and hour (0: no limit). */
   readonly hotlineReportsPerHour: number;
   /** Hotline (issue 15): leading zero bits of the public form's proof-of-work (0: none asked). */
@@ -92,6 +95,22 @@ export interface Limits {
   readonly maxLinesPerIngest: number;
   /** A running ingest whose node has not renewed its lease for this long is failed by any node. */
   readonly ingestLeaseMs: number;
+}
+
+/** Neutralise (issue 12): where the S3-compatible evidence store is and how to sign in to it. */
+export interface EvidenceS3Config {
+  /** Base URL of the S3 API (http or https); AWS S3 of the region when absent. */
+  readonly endpoint: string | undefined;
+  readonly bucket: string;
+  readonly region: string;
+  /** Key names start with this (empty, or ending in "/"). */
+  readonly prefix: string;
+  /** Bucket in the path (https://host/bucket/key) rather than the host name; the default with an endpoint. */
+  readonly pathStyle: boolean;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: Secret;
+  /** Re-read each newly stored object and compare its SHA-256 before answering (default on). */
+  readonly verifyWrites: boolean;
 }
 
 /** Options given on the command line; they win over the environment. */
@@ -169,6 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     chromiumPath: env.KESSETSU_CHROMIUM || undefined, // statistics (issue 16)
     reportIntervalMinutes: intFrom(env, 'KESSETSU_REPORT_INTERVAL_MINUTES', 60), // statistics (issue 16)
     evidenceDir: path.resolve(env.KESSETSU_EVIDENCE_DIR || path.join(dataDir, 'evidence')), // neutralise (issue 12)
+    evidenceS3: loadEvidenceS3(env), // neutralise (issue 12)
     hotlineReportsPerHour: intFrom(env, 'KESSETSU_HOTLINE_REPORTS_PER_HOUR', 20), // hotline (issue 15)
     hotlinePowBits: Math.min(intFrom(env, 'KESSETSU_HOTLINE_POW_BITS', 0), 24), // hotline (issue 15)
     hotlineCheckIntervalMinutes: intFrom(env, 'KESSETSU_HOTLINE_CHECK_INTERVAL_MINUTES', 360), // hotline (issue 15)
@@ -207,6 +227,72 @@ function loadLimits(env: NodeJS.ProcessEnv): Limits {
     maxObjectsPerIngest: intFrom(env, 'KESSETSU_INGEST_MAX_OBJECTS', 1_000_000),
     maxLinesPerIngest: intFrom(env, 'KESSETSU_INGEST_MAX_LINES', 2_000_000),
     ingestLeaseMs: leaseSeconds * 1000,
+  };
+}
+
+// Neutralise (issue 12): a value from NAME or from the file named by NAME_FILE (one of them; trailing newline dropped).
+function valueOrFile(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const direct = env[name];
+  const file = env[`${name}_FILE`];
+  if (direct && file) throw new ConfigError(`set ${name} or ${name}_FILE, not both`);
+  if (!file) return direct || undefined;
+  let text: string;
+  try {
+    text = readFileSync(path.resolve(file), 'utf8');
+  } catch (e) {
+    throw new ConfigError(`${name}_FILE: cannot read ${path.resolve(file)} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  const value = text.replace(/\r?\n$/, '');
+  if (!value || /[\r\n]/.test(value)) throw new ConfigError(`${name}_FILE: ${path.resolve(file)} must hold the value alone on one line`);
+  return value;
+}
+
+// Neutralise (issue 12): the S3-compatible evidence store, configured when KESSETSU_EVIDENCE_S3_BUCKET is set.
+function loadEvidenceS3(env: NodeJS.ProcessEnv): EvidenceS3Config | undefined {
+  const bucket = env.KESSETSU_EVIDENCE_S3_BUCKET;
+  const others = Object.keys(env).filter((k) => k.startsWith('KESSETSU_EVIDENCE_S3_') && env[k]);
+  if (!bucket) {
+    if (others.length) throw new ConfigError(`${others[0]} is set but KESSETSU_EVIDENCE_S3_BUCKET is not (the S3 evidence store needs a bucket)`);
+    return undefined;
+  }
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new ConfigError(`KESSETSU_EVIDENCE_S3_BUCKET: "${bucket.slice(0, 80)}" is not an S3 bucket name (3–63 of a-z 0-9 . -)`);
+  let endpoint: string | undefined;
+  if (env.KESSETSU_EVIDENCE_S3_ENDPOINT) {
+    let u: URL;
+    try {
+      u = new URL(env.KESSETSU_EVIDENCE_S3_ENDPOINT);
+    } catch {
+      throw new ConfigError('KESSETSU_EVIDENCE_S3_ENDPOINT must be a URL such as https://s3.example.jp:9000');
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError('KESSETSU_EVIDENCE_S3_ENDPOINT must be an http or https URL');
+    if (u.username || u.password) throw new ConfigError('KESSETSU_EVIDENCE_S3_ENDPOINT must not hold credentials (use KESSETSU_EVIDENCE_S3_ACCESS_KEY_ID and KESSETSU_EVIDENCE_S3_SECRET_ACCESS_KEY)');
+    if (u.search || u.hash) throw new ConfigError('KESSETSU_EVIDENCE_S3_ENDPOINT must not have a query or fragment');
+    endpoint = u.toString().replace(/\/$/, '');
+  }
+  const region = env.KESSETSU_EVIDENCE_S3_REGION || 'us-east-1';
+  if (!/^[a-z0-9-]{1,40}$/.test(region)) throw new ConfigError(`KESSETSU_EVIDENCE_S3_REGION: "${region.slice(0, 40)}" is not a region name`);
+  let prefix = env.KESSETSU_EVIDENCE_S3_PREFIX ?? '';
+  if (prefix && !/^[A-Za-z0-9._/-]{1,200}$/.test(prefix)) throw new ConfigError('KESSETSU_EVIDENCE_S3_PREFIX: use letters, digits and . _ - / only');
+  prefix = prefix.replace(/^\/+/, '');
+  if (prefix && !prefix.endsWith('/')) prefix += '/';
+  const accessKeyId = valueOrFile(env, 'KESSETSU_EVIDENCE_S3_ACCESS_KEY_ID');
+  const secret = valueOrFile(env, 'KESSETSU_EVIDENCE_S3_SECRET_ACCESS_KEY');
+  if (!accessKeyId || !secret) throw new ConfigError('the S3 evidence store needs KESSETSU_EVIDENCE_S3_ACCESS_KEY_ID and KESSETSU_EVIDENCE_S3_SECRET_ACCESS_KEY (or their _FILE forms)');
+  const flag = (name: string, fallback: boolean): boolean => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (raw !== 'true' && raw !== 'false') throw new ConfigError(`${name} must be true or false, got "${raw.slice(0, 20)}"`);
+    return raw === 'true';
+  };
+  return {
+    endpoint,
+    bucket,
+    region,
+    prefix,
+    pathStyle: flag('KESSETSU_EVIDENCE_S3_PATH_STYLE', endpoint !== undefined),
+    accessKeyId,
+    secretAccessKey: new Secret(secret),
+    verifyWrites: flag('KESSETSU_EVIDENCE_S3_VERIFY_WRITES', true),
   };
 }
 
