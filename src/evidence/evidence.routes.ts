@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { isHub } from '../access/viewer.ts';
 import { userOf } from '../http/context.ts';
@@ -26,46 +26,55 @@ export function evidenceRoutes(files: CaseFilesService, cases: CasesService, evi
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limits.evidenceLimit }, (_req, body, done) => done(null, body));
 
-    app.post(
-      '/api/v1/cases/:id/evidence',
-      {
-        bodyLimit: limits.evidenceLimit,
-        schema: {
-          tags,
-          summary: 'Add an evidence item (the body is the file; or ?object_id= for a STIX object); stored by SHA-256 with its custody',
-          params: Id,
-          querystring: Type.Object(
-            {
-              kind: Type.Optional(StringEnum(['file', 'email', 'stix'] as const)),
-              filename: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
-              media_type: Type.Optional(Type.String({ maxLength: 200 })),
-              method: Type.Optional(Type.String({ maxLength: 2000 })),
-              collected_at: Type.Optional(Type.String({ format: 'date-time' })),
-              object_id: Type.Optional(Type.String({ maxLength: 200 })),
-            },
-            { additionalProperties: false },
-          ),
-          response: { ...okAny, ...errorResponses },
+    // The file is streamed to the evidence store as it arrives (never whole in memory), up to evidenceLimit.
+    await app.register(async (plain) => {
+      const streamed = plain.withTypeProvider<TypeBoxTypeProvider>();
+      streamed.removeAllContentTypeParsers();
+      streamed.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+      streamed.post(
+        '/api/v1/cases/:id/evidence',
+        {
+          bodyLimit: limits.evidenceLimit,
+          schema: {
+            tags,
+            summary: 'Add an evidence item (the body is the file; or ?object_id= for a STIX object); stored by SHA-256 with its custody',
+            params: Id,
+            querystring: Type.Object(
+              {
+                kind: Type.Optional(StringEnum(['file', 'email', 'stix'] as const)),
+                filename: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
+                media_type: Type.Optional(Type.String({ maxLength: 200 })),
+                method: Type.Optional(Type.String({ maxLength: 2000 })),
+                collected_at: Type.Optional(Type.String({ format: 'date-time' })),
+                object_id: Type.Optional(Type.String({ maxLength: 200 })),
+              },
+              { additionalProperties: false },
+            ),
+            response: { ...okAny, ...errorResponses },
+          },
         },
-      },
-      async (req, reply) => {
-        const viewer = userOf(req);
-        const q = req.query;
-        reply.code(201);
-        if (q.object_id) return files.addStixEvidence(viewer, req.params.id, q.object_id, q.method ?? 'copied from the hub store');
-        const body = req.body as Buffer | undefined;
-        if (!Buffer.isBuffer(body) || body.length === 0) throw new AppError('validation_failed', 'body: the evidence file is empty', { field: 'body' });
-        const kind = q.kind ?? 'file';
-        return files.addEvidence(viewer, req.params.id, {
-          kind,
-          filename: q.filename ?? (kind === 'email' ? 'message.eml' : 'evidence.bin'),
-          mediaType: q.media_type ?? (kind === 'email' ? 'message/rfc822' : String(req.headers['content-type'] ?? 'application/octet-stream')),
-          content: body,
-          method: q.method,
-          collectedAt: q.collected_at ? new Date(q.collected_at) : undefined,
-        });
-      },
-    );
+        async (req, reply) => {
+          const viewer = userOf(req);
+          const q = req.query;
+          reply.code(201);
+          if (q.object_id) return files.addStixEvidence(viewer, req.params.id, q.object_id, q.method ?? 'copied from the hub store');
+          const body = req.body as Readable | undefined;
+          const length = req.headers['content-length'];
+          if (!(body instanceof Readable) || length === '0' || (length === undefined && !req.headers['transfer-encoding'])) throw new AppError('validation_failed', 'body: the evidence file is empty', { field: 'body' });
+          if (length !== undefined && Number(length) > limits.evidenceLimit) throw new AppError('payload_too_large', `evidence larger than ${limits.evidenceLimit} bytes`);
+          const kind = q.kind ?? 'file';
+          return files.addEvidence(viewer, req.params.id, {
+            kind,
+            filename: q.filename ?? (kind === 'email' ? 'message.eml' : 'evidence.bin'),
+            mediaType: q.media_type ?? (kind === 'email' ? 'message/rfc822' : String(req.headers['content-type'] ?? 'application/octet-stream')),
+            content: body,
+            maxBytes: limits.evidenceLimit,
+            method: q.method,
+            collectedAt: q.collected_at ? new Date(q.collected_at) : undefined,
+          });
+        },
+      );
+    });
 
     app.get('/api/v1/cases/:id/evidence', { schema: { tags, summary: 'Evidence items of a case, each re-checked against its SHA-256', params: Id, response: { ...okAny, ...errorResponses } } }, async (req) => ({
       items: await files.listEvidence(userOf(req), req.params.id),

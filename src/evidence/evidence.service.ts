@@ -14,6 +14,8 @@ export interface EvidenceInput {
   readonly filename: string;
   readonly mediaType: string;
   readonly content: Uint8Array | Readable;
+  /** Largest size accepted (default 2 GiB): a stream that goes past it is cut off with 413. */
+  readonly maxBytes?: number | undefined;
   /** When it was collected (default: now). */
   readonly collectedAt?: Date | undefined;
   /** How it was collected: "exported from the mail gateway", "memory image by FTK"… */
@@ -66,7 +68,8 @@ export class EvidenceService {
 
   /** Stores an item and records its collection (who, when, how). */
   async add(actor: Viewer, caseId: string | null, input: EvidenceInput): Promise<EvidenceRow> {
-    const blob = await this.store.put(input.content, MAX_EVIDENCE);
+    const blob = await this.store.put(input.content, Math.min(input.maxBytes ?? MAX_EVIDENCE, MAX_EVIDENCE));
+    if (blob.size === 0) throw new AppError('validation_failed', 'body: the evidence file is empty', { field: 'body' });
     return this.#db.transaction().execute(async (trx) => {
       const row = await insertEvidence(trx, {
         case_id: caseId,
