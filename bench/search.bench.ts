@@ -6,7 +6,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
-import { createApp } from '../src/app.ts';
+import pg from 'pg';
+import { v5 as uuidv5 } from 'uuid';
+import { createApp, type App } from '../src/app.ts';
+import type { Viewer } from '../src/access/viewer.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { openPglite, openPostgres, type Storage } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrator.ts';
@@ -16,31 +19,61 @@ import { freshPgDatabase, median, report } from './support.ts';
 const N = Number(process.env.BENCH_SEARCH_OBJECTS ?? 1_000_000);
 const CALLS = Number(process.env.BENCH_SEARCH_CALLS ?? 20);
 const CMD = 'npm run bench -- search';
+const NS = '6f1c2d9e-3b7a-4c55-9d0e-2a4b8c1f7e31';
 
-const uuidOf = (h: string) => sql`(substr(${sql.raw(h)}, 1, 8) || '-' || substr(${sql.raw(h)}, 9, 4) || '-4' || substr(${sql.raw(h)}, 14, 3) || '-8' || substr(${sql.raw(h)}, 18, 3) || '-' || substr(${sql.raw(h)}, 21, 12))`;
 const ipOf = (j: number) => `${45 + ((j >> 16) & 63)}.${(j >> 8) & 255}.${j & 255}.${1 + ((j * 7) % 250)}`;
+const BATCH = 5_000;
+const ORGS = 50;
 
-/** N observables (70% IPv4, 20% domains, 10% URLs), one contribution each from 50 organisations, 80% GREEN, 20% AMBER. */
-async function generate(storage: Storage): Promise<void> {
-  const db = storage.db;
+/** Object j of the data set: 65% IPv4, 20% domains, 10% URLs, 5% named indicators with a description. */
+function objectOf(j: number, now: string): Record<string, unknown> {
+  const k = j % 20;
+  const id = (type: string) => `${type}--${uuidv5(`bench-search-${j}`, NS)}`;
+  if (k < 13) return { type: 'ipv4-addr', spec_version: '2.1', id: id('ipv4-addr'), value: ipOf(j) };
+  if (k < 17) return { type: 'domain-name', spec_version: '2.1', id: id('domain-name'), value: `b${j}.bench-example.com` };
+  if (k < 19) return { type: 'url', spec_version: '2.1', id: id('url'), value: `http://u${j}.bench-example.net/login` };
+  return {
+    type: 'indicator', spec_version: '2.1', id: id('indicator'), created: now, modified: now, valid_from: now, pattern_type: 'stix',
+    name: `Bench kit host n${j}`, description: `Phishing kit of wave w${j % 997} hosted at ${ipOf(j + 1)}`, pattern: `[ipv4-addr:value = '${ipOf(j + 1)}']`,
+  };
+}
+
+/**
+ * N objects shared through the ingest service (the write path every member uses), one contribution each from
+ * 50 organisations, 80% GREEN and 20% AMBER (the contributor's own).
+ */
+async function generate(app: App): Promise<void> {
   const t = performance.now();
-  await sql`insert into orgs (name, kind, sector, nda_accepted_at)
-    select 'bench org ' || g, 'industry', (array['finance','telecom','ecommerce','security_vendor','critical_infrastructure'])[1 + g % 5], now() from generate_series(0, 49) g`.execute(db);
-  await sql`create temporary table bench_orgs as select id, (substr(name, 11))::int as n from orgs where name like 'bench org %'`.execute(db);
-  const type = sql`(case when j % 10 < 7 then 'ipv4-addr' when j % 10 < 9 then 'domain-name' else 'url' end)`;
-  const value = sql`(case when j % 10 < 7 then (45 + ((j >> 16) & 63)) || '.' || ((j >> 8) & 255) || '.' || (j & 255) || '.' || (1 + (j * 7) % 250)
-    when j % 10 < 9 then 'b' || j || '.bench-example.com' else 'http://u' || j || '.bench-example.net/login' end)`;
-  await sql`insert into stix_objects (id, type, value, seq)
-    select ${type} || '--' || ${uuidOf(`md5('o' || j)`)}, ${type}, ${value}, nextval('change_seq') from generate_series(0, ${N - 1}) j`.execute(db);
-  await sql`insert into contributions (object_id, org_id, tlp, tlp_rank, scope_key, first_seen, last_seen, seq, data, modified, name, content_hash, owner_rank)
-    select s.id, o.id, (case when j % 5 = 0 then 'amber' else 'green' end), (case when j % 5 = 0 then 2 else 1 end), 'bench', now(), now(), nextval('change_seq'),
-      jsonb_build_object('type', s.type, 'value', s.value), null, null, md5(s.id), 1
-    from (select j, ${type} || '--' || ${uuidOf(`md5('o' || j)`)} as oid from generate_series(0, ${N - 1}) j) x
-    join stix_objects s on s.id = x.oid join bench_orgs o on o.n = x.j % 50`.execute(db);
-  await sql`update stix_objects s set owner_org_id = c.org_id from contributions c where c.object_id = s.id`.execute(db);
-  await sql`insert into object_keys (contribution_id, object_id, key)
-    select c.id, c.object_id, s.type || ':' || s.value from contributions c join stix_objects s on s.id = c.object_id`.execute(db);
-  await sql`analyze`.execute(db);
+  const viewers: Viewer[] = [];
+  for (let g = 0; g < ORGS; g++) {
+    const found = await app.storage.db.selectFrom('orgs as o').innerJoin('users as u', 'u.org_id', 'o.id').select('u.id').where('o.name', '=', `bench org ${g}`).executeTakeFirst();
+    let userId = found?.id;
+    if (!userId) {
+      const org = await app.orgs.createOrg(null, { name: `bench org ${g}`, kind: 'industry', sector: (['finance', 'telecom', 'ecommerce', 'security_vendor', 'critical_infrastructure'] as const)[g % 5] });
+      await app.storage.db.updateTable('orgs').set({ nda_accepted_at: new Date() }).where('id', '=', org.id).execute();
+      userId = (await app.orgs.addUser(null, org.id, { name: `sharer ${g}`, role: 'member' })).id;
+    }
+    viewers.push(await app.auth.authenticate((await app.orgs.createKey(null, userId, 'bench')).key));
+  }
+  const now = new Date().toISOString();
+  // A run cut short (BENCH_SEARCH_REUSE=1) goes on from its last whole round; sharing the same objects again is idempotent.
+  const have = Number((await app.storage.db.selectFrom('contributions').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  const from = Math.floor(have / (BATCH * ORGS)) * BATCH * ORGS;
+  let done = from;
+  for (let start = from; start < N; start += BATCH * ORGS) {
+    for (let g = 0; g < ORGS; g++) {
+      for (const tlp of ['green', 'amber'] as const) {
+        const objects: Record<string, unknown>[] = [];
+        for (let j = start + g; j < Math.min(N, start + BATCH * ORGS); j += ORGS) if ((j % 5 === 0) === (tlp === 'amber')) objects.push(objectOf(j, now));
+        if (!objects.length) continue;
+        const r = await app.ingest.ingestParsed(viewers[g]!, { format: 'stix', objects: objects as never[], errors: [], warnings: [] }, { format: 'stix', tlp, orgs: [], groups: [], users: [], anonymous: false, dryRun: false, lenient: false, source: 'api' });
+        done += objects.length;
+        if (r.status !== 'done') throw new Error(`bench ingest: ${JSON.stringify(r).slice(0, 300)}`);
+      }
+    }
+    console.error(`  ${done.toLocaleString('en')} objects shared (${((done - from) / ((performance.now() - t) / 1000)).toFixed(0)}/s)`);
+  }
+  await sql`analyze`.execute(app.storage.db);
   console.error(`generated ${N} objects in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 }
 
@@ -51,21 +84,25 @@ function p95(xs: number[]): number {
 
 async function measure(storage: Storage, label: string, dataDir: string): Promise<void> {
   await migrateToLatest(storage.db);
-  await generate(storage);
   const app = await createApp(loadConfig({ KESSETSU_LOG_LEVEL: 'warn', KESSETSU_RATE_LIMIT: '100000000' }, { dataDir }), { storage });
   await app.indexReady;
+  // BENCH_SEARCH_REUSE=1 keeps the PostgreSQL data set of an earlier run (sharing 1,000,000 objects takes long).
+  const have = await storage.db.selectFrom('contributions').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  if (Number(have.n) >= N) console.error('search bench: reusing the data set already shared');
+  else await generate(app);
   const server = await buildServer(app, { logger: false });
-  const hubOrg = await app.orgs.createOrg(null, { name: 'bench hub desk', kind: 'hub', sector: null });
+  const hubOrg = await app.orgs.createOrg(null, { name: `bench hub desk ${Date.now()}`, kind: 'hub', sector: null });
   const hubUser = await app.orgs.addUser(null, hubOrg.id, { name: 'analyst', role: 'hub_analyst' });
   const org = await storage.db.selectFrom('orgs').select('id').where('name', '=', 'bench org 7').executeTakeFirstOrThrow();
   const bankUser = await app.orgs.addUser(null, org.id, { name: 'member', role: 'member' });
   const keys = { hub: (await app.orgs.createKey(null, hubUser.id, 'bench')).key, member: (await app.orgs.createKey(null, bankUser.id, 'bench')).key };
   // Values the member may see (GREEN, another organisation's) or its own AMBER; a value nobody has; words.
   const queries: [string, (i: number) => string][] = [
-    ['exact value, found', (i) => `value=${ipOf(1 + ((i * 7919) % (N / 10)) * 10)}`],
+    ['exact value, found', (i) => `value=${ipOf(1 + ((i * 7919) % (N / 20)) * 20)}`],
     ['exact value, absent', (i) => `value=${encodeURIComponent(`nothing-${i}.example.org`)}`],
     ['words in names and values, many hits', () => 'text=bench-example'],
-    ['words in names and values, one hit', (i) => `text=${encodeURIComponent(`b${((i * 104729) % (N / 10)) * 10 + 7}.bench-example.com`)}`],
+    ['words in a value, one hit', (i) => `text=${encodeURIComponent(`b${((i * 104729) % (N / 20)) * 20 + 13}.bench-example.com`)}`],
+    ['words in names and descriptions, few hits', (i) => `text=${encodeURIComponent(`wave w${(i * 131) % 997} hosted`)}`],
     ['words, no hit', (i) => `text=zz-nothing-${i}`],
   ];
   for (const [who, key] of Object.entries(keys)) {
@@ -85,7 +122,7 @@ async function measure(storage: Storage, label: string, dataDir: string): Promis
         bench: `search ${what} as ${who} (${label})`,
         figure: `median ${median(ms).toFixed(0)} ms, p95 ${p95(ms).toFixed(0)} ms (${CALLS} calls, first page of 50)`,
         target: '< 200 ms',
-        data: `${N.toLocaleString('en')} objects, one contribution each from 50 organisations (80% GREEN, 20% AMBER)`,
+        data: `${N.toLocaleString('en')} objects shared through the ingest service (65% IPv4, 20% domains, 10% URLs, 5% named indicators), one contribution each from 50 organisations (80% GREEN, 20% AMBER)`,
         command: CMD,
       });
     }
@@ -94,10 +131,21 @@ async function measure(storage: Storage, label: string, dataDir: string): Promis
   await app.close();
 }
 
+/** The URL of a database on the server, created empty when missing. */
+async function existingPgDatabase(adminUrl: string, name: string): Promise<string> {
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  const found = await admin.query('select 1 from pg_database where datname = $1', [name]);
+  await admin.end();
+  return found.rowCount ? u.toString() : freshPgDatabase(adminUrl, name);
+}
+
 const dir = mkdtempSync(path.join(os.tmpdir(), 'kessetsu-search-bench-'));
 try {
   const pg = process.env.KESSETSU_BENCH_PG_URL;
-  if (pg) await measure(await openPostgres(await freshPgDatabase(pg, 'kessetsu_bench_search')), 'PostgreSQL', dir);
+  if (pg) await measure(await openPostgres(process.env.BENCH_SEARCH_REUSE === '1' ? await existingPgDatabase(pg, 'kessetsu_bench_search') : await freshPgDatabase(pg, 'kessetsu_bench_search')), 'PostgreSQL', dir);
   else console.error('search bench: KESSETSU_BENCH_PG_URL not set, PostgreSQL run skipped');
   if (process.env.BENCH_SEARCH_PGLITE === '1') await measure(await openPglite(path.join(dir, 'db')), 'PGlite', dir);
 } finally {

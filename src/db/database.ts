@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'; // web interface (issue 13): word search index
 import pg from 'pg';
 import type { Database } from './schema.ts';
 import { yielding } from './pglite.yielding.ts';
@@ -69,6 +70,7 @@ export async function openPglite(dataDir: string): Promise<Storage> {
     pglite = await PGlite.create({
       dataDir,
       parsers: { [INT8_OID]: parseInt8, [NUMERIC_OID]: parseInt8 },
+      extensions: { pg_trgm }, // web interface (issue 13): word search index
     });
   } catch (err) {
     throw state === 'existing' ? openFailed(dataDir, err) : err;

@@ -20,6 +20,7 @@ import * as ingestLease from './migrations/2026-12-04T11-00-ingest-lease.ts'; //
 import * as warninglistScopes from './migrations/2026-12-04T13-00-warninglist-scopes.ts'; // warninglists (issue 11.1)
 import * as analysisArithmetic from './migrations/2026-12-04T13-01-analysis-arithmetic.ts'; // analysis arithmetic (issue 11.5)
 import * as declaredAssets from './migrations/2026-12-04T12-03-declared-assets.ts'; // keys and sessions (issue 10.7)
+import * as searchTrigrams from './migrations/2026-12-04T17-01-search-trigrams.ts'; // web interface (issue 13): word search index
 
 // Listed statically so the migrations ship inside any bundle and run in a stable order.
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -43,6 +44,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-12-04T13-00-warninglist-scopes': warninglistScopes, // warninglists (issue 11.1)
   '2026-12-04T13-01-analysis-arithmetic': analysisArithmetic, // analysis arithmetic (issue 11.5)
   '2026-12-04T12-03-declared-assets': declaredAssets, // keys and sessions (issue 10.7)
+  '2026-12-04T17-01-search-trigrams': searchTrigrams, // web interface (issue 13): word search index
 };
 
 class StaticProvider implements MigrationProvider {

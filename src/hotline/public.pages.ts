@@ -58,8 +58,8 @@ function page(lang: Lang, body: string): string {
 <meta name="referrer" content="no-referrer"><meta name="robots" content="noindex">
 <title>${esc(t.title)}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;line-height:1.5}label{display:block;margin-top:1rem;font-weight:600}textarea,input,select{width:100%;box-sizing:border-box;font:inherit}.hp{position:absolute;left:-10000px}.err{color:#a00}.guide{font-size:.9em;color:#444}</style>
-</head><body><p><a href="/hotline?lang=${other}">${esc(t.other)}</a></p><h1>${esc(t.title)}</h1>
-${body}</body></html>`;
+</head><body><p><a href="/hotline?lang=${other}" lang="${other}">${esc(t.other)}</a></p><main><h1>${esc(t.title)}</h1>
+${body}</main></body></html>`;
 }
 
 /** The form's fields as the reporter filled them (shown again, escaped, with the problems). */

@@ -1,5 +1,5 @@
-import { sql, type Kysely } from 'kysely';
-import type { Database, Tlp } from '../db/schema.ts';
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type SelectQueryBuilder, type SqlBool } from 'kysely';
+import type { ContributionsTable, Database, StixObjectsTable, Tlp } from '../db/schema.ts';
 import type { AnyViewer } from '../access/viewer.ts';
 import { countableContribution, headContribution, visibleContribution, visibleObject } from '../access/visibility.policy.ts';
 
@@ -52,23 +52,44 @@ function headRows(db: Kysely<Database>, viewer: AnyViewer) {
  * @example await listVisibleObjects(db, viewer, { types: ['indicator'], limit: 100 })
  */
 export function listVisibleObjects(db: Kysely<Database>, viewer: AnyViewer, f: ObjectFilter): Promise<VisibleObjectRow[]> {
-  let q = headRows(db, viewer).orderBy('c.seq', 'desc').limit(f.limit);
-  if (f.types?.length) q = q.where('o.type', 'in', f.types);
-  if (f.value !== undefined) q = q.where('o.value', '=', f.value);
+  let q = filtered(headRows(db, viewer), viewer, f).orderBy('c.seq', 'desc').limit(f.limit);
   if (f.text) {
+    // Words match an object's value or its head contribution's name or description. One OR across the two
+    // tables could use no index; as two branches, each takes the trigram indexes (rare words) or walks the
+    // newest changes until it has a page (common words), whichever its planner finds cheaper. Both branches
+    // keep the policy and every filter, so the union holds the page.
     const pattern = `%${escapeLike(f.text)}%`;
-    q = q.where((eb) => eb.or([eb('c.name', 'ilike', pattern), eb('o.value', 'ilike', pattern), eb(sql`c.data->>'description'`, 'ilike', pattern)]));
+    const branch = (alias: string, match: (eb: ExpressionBuilder<Database & { c: ContributionsTable; o: StixObjectsTable }, 'c' | 'o'>) => Expression<SqlBool>) =>
+      db
+        .selectFrom(filtered(headIds(db, viewer), viewer, f).where(match).orderBy('c.seq', 'desc').limit(f.limit).as(alias))
+        .select(`${alias}.id` as 'id');
+    const byValue = branch('by_value', (eb) => eb('o.value', 'ilike', pattern));
+    const byWords = branch('by_words', (eb) => eb.or([eb('c.name', 'ilike', pattern), eb(sql`c.data->>'description'`, 'ilike', pattern)]));
+    q = q.where('c.id', 'in', byValue.union(byWords));
   }
-  if (f.beforeSeq !== undefined) q = q.where('c.seq', '<', f.beforeSeq);
-  if (f.since) q = q.where('c.updated_at', '>=', f.since);
-  if (f.until) q = q.where('c.updated_at', '<', f.until);
-  if (f.tlp) q = q.where(sql<boolean>`exists (select 1 from contributions t where t.object_id = o.id and t.tlp = ${f.tlp} and ${visibleContribution(viewer, 't')})`);
-  if (f.contributorOrg) q = q.where(sql<boolean>`exists (select 1 from contributions t where t.object_id = o.id and t.org_id = ${f.contributorOrg} and ${visibleContribution(viewer, 't')})`);
+  return q.execute() as Promise<VisibleObjectRow[]>;
+}
+
+// The head contributions' ids and sequence numbers (the word-search branches).
+function headIds(db: Kysely<Database>, viewer: AnyViewer) {
+  return db.selectFrom('contributions as c').innerJoin('stix_objects as o', 'o.id', 'c.object_id').select(['c.id', 'c.seq']).where(headContribution(viewer, 'c'));
+}
+
+// Every filter of the list but the words, on a query over contributions `c` joined to their objects `o`.
+function filtered<Q extends SelectQueryBuilder<Database & { c: ContributionsTable; o: StixObjectsTable }, 'c' | 'o', object>>(q: Q, viewer: AnyViewer, f: ObjectFilter): Q {
+  let r = q as SelectQueryBuilder<Database & { c: ContributionsTable; o: StixObjectsTable }, 'c' | 'o', object>;
+  if (f.types?.length) r = r.where('o.type', 'in', f.types);
+  if (f.value !== undefined) r = r.where('o.value', '=', f.value);
+  if (f.beforeSeq !== undefined) r = r.where('c.seq', '<', f.beforeSeq);
+  if (f.since) r = r.where('c.updated_at', '>=', f.since);
+  if (f.until) r = r.where('c.updated_at', '<', f.until);
+  if (f.tlp) r = r.where(sql<boolean>`exists (select 1 from contributions t where t.object_id = o.id and t.tlp = ${f.tlp} and ${visibleContribution(viewer, 't')})`);
+  if (f.contributorOrg) r = r.where(sql<boolean>`exists (select 1 from contributions t where t.object_id = o.id and t.org_id = ${f.contributorOrg} and ${visibleContribution(viewer, 't')})`);
   if (f.sector)
-    q = q.where(
+    r = r.where(
       sql<boolean>`exists (select 1 from contributions t join orgs g on g.id = t.org_id where t.object_id = o.id and coalesce(g.sector, g.kind) = ${f.sector} and ${visibleContribution(viewer, 't')})`,
     );
-  return q.execute() as Promise<VisibleObjectRow[]>;
+  return r as Q;
 }
 
 /** One object as the viewer is shown it, if the viewer may see it. */
