@@ -2,12 +2,13 @@ import { useTranslation } from 'react-i18next';
 import { href, useRoute } from '../../app/router.ts';
 import { Orgs } from './Orgs.tsx';
 import { Users } from './Users.tsx';
-import { Groups, Subscriptions, Warninglists, NotYet } from './Settings.tsx';
+import { Groups, Subscriptions, Warninglists } from './Settings.tsx';
+import { Remotes } from './Remotes.tsx';
 import { Audit } from './Audit.tsx';
 
 const TABS = ['orgs', 'users', 'groups', 'subscriptions', 'warninglists', 'taxii', 'audit'] as const;
 
-/** Administration: organisations and NDAs, users, keys and sign-in, sharing groups, subscriptions, warninglists. */
+/** Administration: organisations and NDAs, users, keys and sign-in, sharing groups, subscriptions, warninglists, TAXII remotes, audit log. */
 export default function Admin() {
   const { t } = useTranslation();
   const route = useRoute();
@@ -27,7 +28,7 @@ export default function Admin() {
       {tab === 'groups' ? <Groups /> : null}
       {tab === 'subscriptions' ? <Subscriptions /> : null}
       {tab === 'warninglists' ? <Warninglists /> : null}
-      {tab === 'taxii' ? <NotYet what="taxii" /> : null}
+      {tab === 'taxii' ? <Remotes /> : null}
       {tab === 'audit' ? <Audit /> : null}
     </>
   );

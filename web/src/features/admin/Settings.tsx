@@ -134,13 +134,3 @@ export function Warninglists() {
   );
 }
 
-/** Screens whose API is not on this hub yet (TAXII remotes): what to use meanwhile. */
-export function NotYet({ what }: { what: 'taxii' }) {
-  const { t } = useTranslation();
-  return (
-    <Card title={t(`admin.tab.${what}`)}>
-      <p>{t(`admin.notYet.${what}`)}</p>
-      <pre translate="no">npx kessetsu taxii --help</pre>
-    </Card>
-  );
-}
