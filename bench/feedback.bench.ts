@@ -45,15 +45,16 @@ async function loopbackReceiver(onPost: () => void): Promise<{ url: string; clos
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, close: () => new Promise((r) => server.close(() => r())) };
 }
 
-async function start(storage: Storage): Promise<{ app: App; base: string; close: () => Promise<void> }> {
+async function start(storage: Storage): Promise<{ app: App; base: string; hubOrgId: string; close: () => Promise<void> }> {
   const config = loadConfig({ KESSETSU_RATE_LIMIT: '100000000', KESSETSU_LOG_LEVEL: 'warn' }, { dataDir: '/nonexistent' });
   const app = await createApp(config, { storage, feedback: { dispatch: { pollMs: 200, allowPrivateTargets: true } } });
-  await bootstrap(storage.db, app.orgs, undefined);
+  const first = await bootstrap(storage.db, app.orgs, undefined);
   const server = await buildServer(app, { logger: false });
   const base = await server.listen({ host: '127.0.0.1', port: 0 });
   return {
     app,
     base,
+    hubOrgId: first!.orgId,
     async close() {
       await server.close();
       await app.close();
@@ -67,6 +68,12 @@ async function member(app: App, name: string, sector: 'finance' | 'telecom' = 'f
   await app.storage.db.updateTable('orgs').set({ nda_accepted_at: new Date(), nda_accepted_by: 'bench' }).where('id', '=', org.id).execute();
   const user = await app.orgs.addUser(null, org.id, { name: `${name} analyst`, role: 'member' });
   return { kind: 'user', userId: user.id, orgId: org.id, orgKind: 'industry', sector, role: 'member', ndaAccepted: true, groupIds: [], keyId: null };
+}
+
+/** A hub analyst, who records members' declared assets (issue 10.7: asset subscriptions beyond them wait). */
+async function hubAnalyst(app: App, hubOrgId: string): Promise<Viewer> {
+  const user = await app.orgs.addUser(null, hubOrgId, { name: 'bench hub analyst', role: 'hub_analyst' });
+  return { kind: 'user', userId: user.id, orgId: hubOrgId, orgKind: 'hub', sector: null, role: 'hub_analyst', ndaAccepted: true, groupIds: [], keyId: null };
 }
 
 function bundle(urls: readonly string[]): Buffer {
@@ -84,19 +91,27 @@ async function latency(storage: Storage, label: string): Promise<void> {
   const b = await member(app, 'Bench Sakura Bank');
   // 999 other subscriptions of 100 organisations: brands, ranges, domains, indicator types, sectors.
   const others = await Promise.all(Array.from({ length: 100 }, (_, i) => member(app, `Bench Org ${i}`, i % 3 ? 'finance' : 'telecom')));
+  // Each organisation's asset subscriptions name its own declared assets, so all of them are live.
+  const analyst = await hubAnalyst(app, hub.hubOrgId);
   let n = 0;
-  for (const v of others)
-    for (let k = 0; k < 10 && n < 999; k++, n++) {
-      const rule = [
-        { kind: 'asset' as const, rule: { keywords: [`brand${n}x`], cidrs: [`10.${n % 256}.${k}.0/24`] } },
-        { kind: 'asset' as const, rule: { domains: [`org${n}.example`] } },
-        { kind: 'indicator' as const, rule: { types: ['ipv4-addr'] } },
-        { kind: 'sector' as const, rule: {} },
-      ][k % 4]!;
-      await app.feedback.subscriptions.create(v, { name: `s${n}`, ...rule });
-    }
+  for (const v of others) {
+    const rules: { kind: 'asset' | 'indicator' | 'sector'; rule: { keywords?: string[]; cidrs?: string[]; domains?: string[]; types?: string[] } }[] = [];
+    for (let k = 0; k < 10 && n < 999; k++, n++)
+      rules.push(
+        [
+          { kind: 'asset' as const, rule: { keywords: [`brand${n}x`], cidrs: [`10.${n % 256}.${k}.0/24`] } },
+          { kind: 'asset' as const, rule: { domains: [`org${n}.example`] } },
+          { kind: 'indicator' as const, rule: { types: ['ipv4-addr'] } },
+          { kind: 'sector' as const, rule: {} },
+        ][k % 4]!,
+      );
+    const own = rules.filter((r) => r.kind === 'asset').map((r) => r.rule);
+    await app.feedback.subscriptions.declareAssets(analyst, v.orgId, { keywords: own.flatMap((r) => r.keywords ?? []), cidrs: own.flatMap((r) => r.cidrs ?? []), domains: own.flatMap((r) => r.domains ?? []) });
+    for (const [i, r] of rules.entries()) await app.feedback.subscriptions.create(v, { name: `s${v.orgId}-${i}`, ...r });
+  }
+  await app.feedback.subscriptions.declareAssets(analyst, b.orgId, { keywords: ['sakura'] });
   await app.feedback.subscriptions.create(b, { name: 'brand', kind: 'asset', rule: { keywords: ['sakura'] }, webhook_url: rx.url });
-  const active = Number((await app.storage.db.selectFrom('subscriptions').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
+  const active = Number((await app.storage.db.selectFrom('subscriptions').select(sql<number>`count(*)`.as('n')).where('enabled', '=', true).executeTakeFirstOrThrow()).n);
   const params = { format: 'stix' as const, tlp: 'amber' as const, orgs: [b.orgId], groups: [], users: [], anonymous: false, dryRun: false, lenient: false, source: 'api' as const };
   const ms: number[] = [];
   for (let i = 0; i < INGESTS; i++) {
