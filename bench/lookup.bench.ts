@@ -1,12 +1,16 @@
 // Lookup against the in-memory observable index: values/s in process over an index of N observables
 // (default 10,000,000), resident memory, and a 100,000-value POST /api/v1/lookup over loopback HTTP.
-import { mkdtempSync, rmSync } from 'node:fs';
+// The in-process part runs in a child process per implementation: this checkout's, and the old one's when a
+// baseline checkout exists (BENCH_BASELINE, default /tmp/kessetsu-baseline-read, made with
+// `git worktree add /tmp/kessetsu-baseline-read <commit>` and a node_modules link), so the ratio is measured
+// in the same run. Figures are given per wall-clock second and per CPU second of the measuring process (the
+// machine is shared: wall clock alone says more about the neighbours than about the code).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ObservableIndex } from '../src/lookup/observable.index.ts';
-import { contributionPredicate, countablePredicate } from '../src/access/visibility.policy.ts';
+import type { ObservableIndex } from '../src/lookup/observable.index.ts';
 import type { Viewer } from '../src/access/viewer.ts';
-import { guessKind } from '../src/lookup/guess-kind.ts';
 import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { openPglite } from '../src/db/database.ts';
@@ -16,43 +20,96 @@ import { median, report } from './support.ts';
 
 const N = Number(process.env.BENCH_INDEX_SIZE ?? 10_000_000);
 const ORGS = 100;
-const orgIds = Array.from({ length: ORGS }, () => crypto.randomUUID());
+const orgIds = Array.from({ length: ORGS }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
 const ip = (i: number) => `${10 + ((i >>> 24) & 63)}.${(i >>> 16) & 255}.${(i >>> 8) & 255}.${i & 255}`;
+const values = Array.from({ length: 1_000_000 }, (_, i) => ip((i * 7919) % (N * 2)));
 
 function fill(index: ObservableIndex, n: number): void {
   for (let i = 0; i < ORGS; i++) index.setOrg(orgIds[i]!, i % 2 ? 'finance' : 'telecom');
   for (let i = 0; i < n; i++) {
     const org = orgIds[i % ORGS]!;
-    index.add({ dbId: i + 1, objectId: `ipv4-addr--${String(i).padStart(12, '0')}-0000-5000-8000-000000000000`, orgId: org, userId: null, tlp: i % 5 === 0 ? 'amber' : 'green', anonymous: false, allowCount: true, recipientOrgs: [], recipientGroups: [], recipientUsers: [] }, [`ipv4-addr:${ip(i)}`]);
+    index.add({ dbId: i + 1, objectId: `ipv4-addr--${String(i).padStart(8, '0')}-0000-5000-8000-000000000000`, orgId: org, userId: null, tlp: i % 5 === 0 ? 'amber' : 'green', anonymous: false, allowCount: true, recipientOrgs: [], recipientGroups: [], recipientUsers: [] }, [`ipv4-addr:${ip(i)}`]);
   }
 }
 
-const rss0 = process.memoryUsage().rss;
-const t0 = performance.now();
-const index = new ObservableIndex();
-fill(index, N);
-global.gc?.();
-const rss = process.memoryUsage().rss - rss0;
-console.error(`index of ${N} built in ${((performance.now() - t0) / 1000).toFixed(1)} s, +${(rss / 1024 ** 3).toFixed(2)} GiB RSS`);
-
-const viewer: Viewer = { kind: 'user', userId: crypto.randomUUID(), orgId: orgIds[3]!, orgKind: 'industry', sector: 'finance', role: 'member', ndaAccepted: true, groupIds: [], keyId: null };
-const values = Array.from({ length: 1_000_000 }, (_, i) => ip((i * 7919) % (N * 2)));
-const rates: number[] = [];
-for (let run = 0; run < 3; run++) {
-  const visible = contributionPredicate(viewer);
-  const countable = countablePredicate(viewer);
-  const t = performance.now();
-  let found = 0;
-  for (const v of values) {
-    const key = guessKind(v);
-    if (key && index.match(viewer, key, visible, countable)) found++;
-  }
-  const s = (performance.now() - t) / 1000;
-  rates.push(values.length / s);
-  console.error(`lookup run ${run + 1}: ${Math.round(values.length / s)} values/s, ${found} found`);
+interface InProcess {
+  impl: string;
+  wall: number[];
+  cpu: number[];
+  found: number;
+  rssGiB: number;
+  buildS: number;
 }
-report({ bench: 'lookup in process (guess kind, normalise, policy-filtered match)', figure: `${Math.round(median(rates))} values/s median of 3`, target: '≥ 1,000,000 values/s', data: `1,000,000 values (half present) against ${N.toLocaleString('en')} observables, 100 organisations`, command: 'npm run bench -- lookup' });
-report({ bench: 'observable index memory', figure: `${(rss / 1024 ** 3).toFixed(2)} GiB RSS for ${N.toLocaleString('en')} observables`, target: 'under 2 GiB', data: `${N.toLocaleString('en')} observables, one contribution each`, command: 'npm run bench -- lookup' });
+
+// Child: build the index of one implementation and look the values up three times.
+async function inProcess(srcDir: string): Promise<InProcess> {
+  const { ObservableIndex } = (await import(path.join(srcDir, 'lookup/observable.index.ts'))) as typeof import('../src/lookup/observable.index.ts');
+  const { contributionPredicate, countablePredicate, quickVerdicts } = (await import(path.join(srcDir, 'access/visibility.policy.ts'))) as typeof import('../src/access/visibility.policy.ts');
+  const { guessKind } = (await import(path.join(srcDir, 'lookup/guess-kind.ts'))) as typeof import('../src/lookup/guess-kind.ts');
+  global.gc?.();
+  const rss0 = process.memoryUsage().rss;
+  const t0 = performance.now();
+  const index = new ObservableIndex();
+  fill(index, N);
+  global.gc?.();
+  const rssGiB = (process.memoryUsage().rss - rss0) / 1024 ** 3;
+  const buildS = (performance.now() - t0) / 1000;
+  const viewer: Viewer = { kind: 'user', userId: crypto.randomUUID(), orgId: orgIds[3]!, orgKind: 'industry', sector: 'finance', role: 'member', ndaAccepted: true, groupIds: [], keyId: null };
+  const out: InProcess = { impl: srcDir, wall: [], cpu: [], found: 0, rssGiB, buildS };
+  for (let run = 0; run < 3; run++) {
+    // As LookupService.lookup does: the viewer's predicates once per request, then one match per value.
+    const visible = contributionPredicate(viewer);
+    const countable = countablePredicate(viewer);
+    const quick = quickVerdicts(viewer);
+    const c0 = process.cpuUsage();
+    const t = performance.now();
+    let found = 0;
+    for (const v of values) {
+      const key = guessKind(v);
+      if (key && index.match(viewer, key, visible, countable, quick)) found++;
+    }
+    const cpu = process.cpuUsage(c0);
+    out.wall.push(values.length / ((performance.now() - t) / 1000));
+    out.cpu.push(values.length / ((cpu.user + cpu.system) / 1e6));
+    out.found = found;
+  }
+  return out;
+}
+
+if (process.env.BENCH_LOOKUP_SRC) {
+  console.log(`CHILD ${JSON.stringify(await inProcess(process.env.BENCH_LOOKUP_SRC))}`);
+  process.exit(0);
+}
+
+function runChild(srcDir: string): InProcess {
+  const r = spawnSync(process.execPath, ['--expose-gc', import.meta.filename], { env: { ...process.env, BENCH_LOOKUP_SRC: srcDir }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
+  const line = r.stdout.split('\n').find((l) => l.startsWith('CHILD '));
+  if (!line) throw new Error(`lookup bench child for ${srcDir} failed (${r.status})`);
+  const res = JSON.parse(line.slice('CHILD '.length)) as InProcess;
+  console.error(`${srcDir}: built in ${res.buildS.toFixed(1)} s, +${res.rssGiB.toFixed(2)} GiB RSS; ${res.wall.map(Math.round).join(', ')} values/s wall, ${res.cpu.map(Math.round).join(', ')} per CPU s; ${res.found} found`);
+  return res;
+}
+
+const load = os.loadavg()[0]!.toFixed(1);
+const now = runChild(path.join(import.meta.dirname, '../src'));
+const baselineDir = process.env.BENCH_BASELINE ?? '/tmp/kessetsu-baseline-read';
+const old = existsSync(path.join(baselineDir, 'src/lookup/observable.index.ts')) ? runChild(path.join(baselineDir, 'src')) : null;
+if (old && old.found !== now.found) throw new Error(`baseline found ${old.found}, this code ${now.found}`);
+const ratio = (a: number[], b: number[] | undefined) => (b ? ` (${(median(a) / median(b)).toFixed(2)}× the old index's ${Math.round(median(b)).toLocaleString('en')}/s)` : '');
+report({
+  bench: 'lookup in process (guess kind, normalise, policy-filtered match)',
+  figure: `${Math.round(median(now.wall)).toLocaleString('en')} values/s wall${ratio(now.wall, old?.wall)}; ${Math.round(median(now.cpu)).toLocaleString('en')} per CPU second${ratio(now.cpu, old?.cpu)}; medians of 3; load average ${load}`,
+  target: '≥ 1,000,000 values/s',
+  data: `1,000,000 values (half present) against ${N.toLocaleString('en')} observables, 100 organisations`,
+  command: 'npm run bench -- lookup',
+});
+report({
+  bench: 'observable index memory',
+  figure: `${now.rssGiB.toFixed(2)} GiB RSS for ${N.toLocaleString('en')} observables${old ? ` (old index ${old.rssGiB.toFixed(2)} GiB)` : ''}; built in ${now.buildS.toFixed(1)} s${old ? ` (old ${old.buildS.toFixed(1)} s)` : ''}`,
+  target: 'under 2 GiB',
+  data: `${N.toLocaleString('en')} observables, one contribution each`,
+  command: 'npm run bench -- lookup',
+});
 
 // HTTP: the same index behind a real server; 100,000 values per request.
 const dir = mkdtempSync(path.join(os.tmpdir(), 'kessetsu-lookup-bench-'));

@@ -1,9 +1,11 @@
 import type { Sector, Tlp } from '../db/schema.ts';
-import { compareHeads, contributionPredicate, countablePredicate, quickVerdicts, type ContributionScope, type HeadRank } from '../access/visibility.policy.ts';
+import { compareHeads, contributionPredicate, countablePredicate, quickVerdicts, type ContributionScope, type QuickVerdict, type HeadRank } from '../access/visibility.policy.ts';
 import type { AnyViewer } from '../access/viewer.ts';
 import { TLP_LEVELS } from '../trust/tlp.ts';
 import { GrowableInt32, Interner } from './growable.ts';
-import { PackedIds } from './packed-ids.ts';
+import { ContributionRecords } from './contribution.records.ts';
+import { KeyTable } from './key.table.ts';
+import { IntTable } from './int.table.ts';
 
 /** One contribution as the index receives it (from the database or from an ingest). */
 export interface IndexedContribution {
@@ -38,12 +40,19 @@ export interface KeyMatch {
   readonly sectors: string[];
 }
 
-const FLAG_ANON = 1;
-const FLAG_COUNT = 2;
-const FLAG_DEAD = 4;
-const FLAG_REVOKED = 8;
-const FLAG_SUPERSEDED = 16;
+// Each contribution is one 32-bit word: organisation number << 8 | flags << 3 | TLP rank.
+const FLAG_ANON = 1 << 3;
+const FLAG_COUNT = 2 << 3;
+const FLAG_DEAD = 4 << 3;
+const FLAG_REVOKED = 8 << 3;
+const FLAG_SUPERSEDED = 16 << 3;
+const TLP_MASK = 7;
+const ORG_SHIFT = 8;
+const MAX_ORGS = 1 << 23;
 const NO_USER = -1;
+const NONE = -1;
+const SEEN = 1;
+const COUNTED = 2;
 
 /** The ranking facts of a contribution of an object with several (a few per object, kept beside the arrays). */
 interface Rival extends HeadRank {
@@ -52,26 +61,23 @@ interface Rival extends HeadRank {
 
 /**
  * Observable key → objects and contribution summaries, in memory, for lookups and correlation.
- * Numbers in typed arrays instead of objects per item keep ten million observables in reach.
+ * Numbers in typed arrays instead of objects per item keep ten million observables in reach: keys live as
+ * bytes in a hash table (exact match confirmed on the bytes), each key heads a chain of postings
+ * [contribution, next], and contribution number i owns entry i of every per-contribution array.
  */
 export class ObservableIndex {
-  readonly #heads = new Map<string, number>();
-  readonly #nodeContrib = new GrowableInt32(1 << 16);
-  readonly #nodeNext = new GrowableInt32(1 << 16);
-  readonly #cObject = new GrowableInt32(1 << 16);
-  readonly #cOrg = new GrowableInt32(1 << 16);
-  readonly #cUser = new GrowableInt32(1 << 16);
-  readonly #cTlp = new GrowableInt32(1 << 16);
-  readonly #cFlags = new GrowableInt32(1 << 16);
-  readonly #cDbId = new GrowableInt32(1 << 16);
+  readonly #keys = new KeyTable(1 << 16);
+  /** Postings, two numbers each: the contribution and the next posting of the same key (or -1). */
+  readonly #postings = new GrowableInt32(1 << 17);
   readonly #recipients = new Map<number, Pick<ContributionScope, 'recipientOrgs' | 'recipientGroups' | 'recipientUsers'>>();
-  readonly #objects = new PackedIds();
+  /** Contribution i: its policy word, user and object id. */
+  readonly #objects = new ContributionRecords();
   readonly #orgs = new Interner();
   readonly #users = new Interner();
   readonly #orgSector: (string | null)[] = [];
   readonly #orgLawEnforcement: boolean[] = [];
   /** Contribution database id → its live entry (a newer content replaces the entry). */
-  readonly #byDb = new Map<number, number>();
+  readonly #byDb = new IntTable(1 << 16);
   /** Object id → the ranking facts of its contributions, for objects with several. */
   readonly #rivals = new Map<string, Rival[]>();
   /** The highest contribution sequence number seen; catch-up reads from here. */
@@ -81,12 +87,12 @@ export class ObservableIndex {
 
   /** Number of distinct keys. */
   get size(): number {
-    return this.#heads.size;
+    return this.#keys.size;
   }
 
   /** Number of indexed contributions. */
   get contributions(): number {
-    return this.#cObject.length;
+    return this.#objects.length;
   }
 
   /** Tells the index an organisation's sector (for "which sectors reported this") and whether it is law enforcement. */
@@ -101,42 +107,56 @@ export class ObservableIndex {
    * version, a revocation, a new ranking), so answers follow changes at once.
    */
   add(c: IndexedContribution, keys: readonly string[]): void {
-    const before = this.#byDb.get(c.dbId);
-    if (before !== undefined) {
-      this.#cFlags.set(before, this.#cFlags.get(before) | FLAG_DEAD);
-      this.#byDb.delete(c.dbId);
-      this.#dropRival(c.objectId, c.dbId);
-    }
+    this.remove(c.dbId, c.objectId);
     if (keys.length === 0 && !c.rivals) return;
-    const idx = this.#cObject.push(this.#objects.push(c.objectId));
-    this.#byDb.set(c.dbId, idx);
     const org = this.#orgs.intern(c.orgId);
+    if (org >= MAX_ORGS) throw new Error('observable index: too many organisations');
     if (this.#orgSector[org] === undefined) this.#orgSector[org] = null;
-    this.#cOrg.push(org);
-    this.#cUser.push(c.userId ? this.#users.intern(c.userId) : NO_USER);
-    this.#cTlp.push(TLP_LEVELS.indexOf(c.tlp));
-    this.#cFlags.push((c.anonymous ? FLAG_ANON : 0) | (c.allowCount ? FLAG_COUNT : 0) | (c.revoked ? FLAG_REVOKED : 0) | (c.superseded ? FLAG_SUPERSEDED : 0));
+    const tlp = TLP_LEVELS.indexOf(c.tlp);
+    const flags = (c.anonymous ? FLAG_ANON : 0) | (c.allowCount ? FLAG_COUNT : 0) | (c.revoked ? FLAG_REVOKED : 0) | (c.superseded ? FLAG_SUPERSEDED : 0);
+    const idx = this.#objects.push((org << ORG_SHIFT) | flags | tlp, c.userId ? this.#users.intern(c.userId) : NO_USER, c.objectId);
+    this.#byDb.set(c.dbId, idx);
     if (c.rivals) {
       const list = this.#rivals.get(c.objectId) ?? [];
-      list.push({ idx, id: c.dbId, ownerRank: c.ownerRank ?? 0, modified: c.modifiedMs ?? null, tlpRank: TLP_LEVELS.indexOf(c.tlp) });
+      list.push({ idx, id: c.dbId, ownerRank: c.ownerRank ?? 0, modified: c.modifiedMs ?? null, tlpRank: tlp });
       this.#rivals.set(c.objectId, list);
     }
-    this.#cDbId.push(c.dbId);
     if (c.recipientOrgs.length || c.recipientGroups.length || c.recipientUsers.length)
       this.#recipients.set(idx, { recipientOrgs: c.recipientOrgs, recipientGroups: c.recipientGroups, recipientUsers: c.recipientUsers });
-    for (const key of new Set(keys)) {
-      const node = this.#nodeContrib.push(idx);
-      this.#nodeNext.push(this.#heads.get(key) ?? -1);
-      this.#heads.set(key, node);
+    const distinct = keys.length > 8 ? [...new Set(keys)] : keys;
+    for (let k = 0; k < distinct.length; k++) {
+      const key = distinct[k]!;
+      if (distinct.length <= 8 && distinct.indexOf(key) !== k) continue;
+      const slot = this.#keys.insert(key, NONE);
+      const head = this.#keys.value(slot);
+      // A key with one contribution holds it directly (encoded below -1); a second one starts a chain of postings.
+      if (head === NONE || (head < NONE && this.#objects.word(-head - 2) & FLAG_DEAD)) {
+        this.#keys.setValue(slot, -idx - 2);
+        continue;
+      }
+      // The first posting of a replaced contribution is taken over rather than left dead beside a new one.
+      if (head >= 0 && this.#objects.word(this.#postings.get(head)) & FLAG_DEAD) {
+        this.#postings.set(head, idx);
+        continue;
+      }
+      let rest = head;
+      if (head < NONE) {
+        rest = this.#postings.push(-head - 2);
+        this.#postings.push(NONE);
+      }
+      const node = this.#postings.push(idx);
+      this.#postings.push(rest);
+      this.#keys.setValue(slot, node);
     }
   }
 
   /** Forgets a contribution (withdrawn). */
   remove(dbId: number, objectId: string): void {
     const idx = this.#byDb.get(dbId);
-    if (idx === undefined) return;
-    this.#cFlags.set(idx, this.#cFlags.get(idx) | FLAG_DEAD);
-    this.#byDb.delete(dbId);
+    if (idx === NONE) return;
+    this.#objects.setWord(idx, this.#objects.word(idx) | FLAG_DEAD);
+    this.#byDb.set(dbId, NONE);
+    this.#recipients.delete(idx);
     this.#dropRival(objectId, dbId);
   }
 
@@ -151,8 +171,7 @@ export class ObservableIndex {
   // A superseded contribution the viewer sees is shown only when no contribution of its object that the viewer
   // also sees ranks higher (the in-memory twin of headContribution).
   #outranked(i: number, visible: (c: ContributionScope) => boolean): boolean {
-    const objectId = this.#objects.id(this.#cObject.get(i));
-    const list = this.#rivals.get(objectId);
+    const list = this.#rivals.get(this.#objects.id(i));
     const me = list?.find((r) => r.idx === i);
     if (!list || !me) return false;
     return list.some((r) => r.idx !== i && compareHeads(r, me) > 0 && visible(this.#scope(r.idx)));
@@ -160,21 +179,36 @@ export class ObservableIndex {
 
   #scope(i: number): ContributionScope & { allowCount: boolean } {
     const r = this.#recipients.get(i);
-    const user = this.#cUser.get(i);
+    const user = this.#objects.user(i);
+    const w = this.#objects.word(i);
     return {
-      orgId: this.#orgs.value(this.#cOrg.get(i)),
+      orgId: this.#orgs.value(w >>> ORG_SHIFT),
       userId: user === NO_USER ? null : this.#users.value(user),
-      tlp: TLP_LEVELS[this.#cTlp.get(i)]!,
+      tlp: TLP_LEVELS[w & TLP_MASK]!,
       recipientOrgs: r?.recipientOrgs ?? [],
       recipientGroups: r?.recipientGroups ?? [],
       recipientUsers: r?.recipientUsers ?? [],
-      allowCount: (this.#cFlags.get(i) & FLAG_COUNT) !== 0,
+      allowCount: (w & FLAG_COUNT) !== 0,
     };
+  }
+
+  #head(key: string): number {
+    const slot = this.#keys.find(key);
+    return slot === -1 ? NONE : this.#keys.value(slot);
+  }
+
+  // The contributions under a key, dead ones included.
+  #contributionsOf(key: string): number[] {
+    const head = this.#head(key);
+    if (head < NONE) return [-head - 2];
+    const out: number[] = [];
+    for (let p = head; p !== NONE; p = this.#postings.get(p + 1)) out.push(this.#postings.get(p));
+    return out;
   }
 
   /** True when the key has any contribution at all (no policy: for internal correlation only). */
   hasKey(key: string): boolean {
-    return this.#heads.has(key);
+    return this.#keys.find(key) !== -1;
   }
 
   /**
@@ -182,44 +216,35 @@ export class ObservableIndex {
    * @example index.match(viewer, 'ipv4-addr:198.51.100.3')
    */
   match(viewer: AnyViewer, key: string, visible = contributionPredicate(viewer), countable = countablePredicate(viewer), quick = quickVerdicts(viewer)): KeyMatch | null {
-    let n = this.#heads.get(key);
-    if (n === undefined) return null;
-    // Most keys have one or two contributions: plain arrays beat Maps and Sets here.
+    const n = this.#head(key);
+    if (n === NONE) return null;
+    // Most keys have one contribution: answer those without the arrays a longer chain needs.
+    if (n < NONE) {
+      const c = -n - 2;
+      const v = this.#verdict(c, visible, countable, quick);
+      if (!(v & SEEN)) return null;
+      const s = this.#orgSector[this.#objects.word(c) >>> ORG_SHIFT];
+      return { key, objects: [{ id: this.#objects.id(c), type: this.#objects.type(c), tlp: TLP_LEVELS[this.#objects.word(c) & TLP_MASK]! }], org_count: 1, sectors: s ? [s] : [] };
+    }
     const objs: number[] = [];
     const ranks: number[] = [];
     const orgs: number[] = [];
-    for (; n !== -1; n = this.#nodeNext.get(n)) {
-      const c = this.#nodeContrib.get(n);
-      const flags = this.#cFlags.get(c);
-      if (flags & FLAG_DEAD) continue;
-      const rank = this.#cTlp.get(c);
-      const org = this.#cOrg.get(c);
-      const q = quick[rank]!;
-      let seen = true;
-      let counted = true;
-      if (q !== 'yes') {
-        // Only contributions whose TLP alone does not decide build the scope the policy reads.
-        const scope = this.#scope(c);
-        seen = q === 'scope' && visible(scope);
-        counted = seen || (!this.#orgLawEnforcement[org] && countable(scope));
-      }
-      // A retracted version names nothing; an outranked one is not what this viewer is shown.
-      if (flags & FLAG_REVOKED) {
-        seen = false;
-        counted = false;
-      } else if (seen && flags & FLAG_SUPERSEDED && this.#outranked(c, visible)) seen = false;
-      if (seen) {
-        const o = this.#cObject.get(c);
+    for (let p = n; p !== NONE; p = this.#postings.get(p + 1)) {
+      const c = this.#postings.get(p);
+      const v = this.#verdict(c, visible, countable, quick);
+      const w = this.#objects.word(c);
+      if (v & SEEN) {
+        const rank = w & TLP_MASK;
         // Each contribution packs its own copy of the id: compare ids, not numbers.
         let at = -1;
-        for (let i = 0; i < objs.length; i++) if (this.#objects.same(objs[i]!, o)) at = i;
+        for (let i = 0; i < objs.length; i++) if (this.#objects.same(objs[i]!, c)) at = i;
         // The object is shown at the least restrictive level the viewer can see it through.
         if (at === -1) {
-          objs.push(o);
+          objs.push(c);
           ranks.push(rank);
         } else if (rank < ranks[at]!) ranks[at] = rank;
       }
-      if (counted && !orgs.includes(org)) orgs.push(org);
+      if (v & COUNTED && !orgs.includes(w >>> ORG_SHIFT)) orgs.push(w >>> ORG_SHIFT);
     }
     if (objs.length === 0) return null;
     const sectors: string[] = [];
@@ -235,15 +260,33 @@ export class ObservableIndex {
     };
   }
 
+  // What the policy lets this viewer do with one contribution: see it (SEEN), count its organisation (COUNTED).
+  #verdict(c: number, visible: (c: ContributionScope) => boolean, countable: (c: ContributionScope & { allowCount: boolean }) => boolean, quick: readonly QuickVerdict[]): number {
+    const w = this.#objects.word(c);
+    // A retracted version names nothing; a dead entry was replaced or withdrawn.
+    if (w & (FLAG_DEAD | FLAG_REVOKED)) return 0;
+    const q = quick[w & TLP_MASK]!;
+    let seen = true;
+    let counted = true;
+    if (q !== 'yes') {
+      // Only contributions whose TLP alone does not decide build the scope the policy reads.
+      const scope = this.#scope(c);
+      seen = q === 'scope' && visible(scope);
+      counted = seen || (!this.#orgLawEnforcement[w >>> ORG_SHIFT] && countable(scope));
+    }
+    // An outranked version is not what this viewer is shown (it still counts its organisation).
+    if (seen && w & FLAG_SUPERSEDED && this.#outranked(c, visible)) seen = false;
+    return (seen ? SEEN : 0) | (counted ? COUNTED : 0);
+  }
+
   // Analysis (issue 5): hub-wide facts for the analysis job, which stores them with their scopes so
   // that reads apply the policy later; never shown as they are.
   /** Every contribution under a key with its object and scope, no policy applied: for the analysis job only. */
   scopesOf(key: string): (ContributionScope & { objectId: string; allowCount: boolean })[] {
     const out: (ContributionScope & { objectId: string; allowCount: boolean })[] = [];
-    for (let n = this.#heads.get(key) ?? -1; n !== -1; n = this.#nodeNext.get(n)) {
-      const c = this.#nodeContrib.get(n);
-      if (this.#cFlags.get(c) & (FLAG_DEAD | FLAG_REVOKED)) continue;
-      out.push({ ...this.#scope(c), objectId: this.#objects.id(this.#cObject.get(c)) });
+    for (const c of this.#contributionsOf(key)) {
+      if (this.#objects.word(c) & (FLAG_DEAD | FLAG_REVOKED)) continue;
+      out.push({ ...this.#scope(c), objectId: this.#objects.id(c) });
     }
     return out;
   }
@@ -251,17 +294,17 @@ export class ObservableIndex {
   /** The organisations that contributed a key, no policy applied: for the analysis job only. */
   contributorsOf(key: string): string[] {
     const orgs: number[] = [];
-    for (let n = this.#heads.get(key) ?? -1; n !== -1; n = this.#nodeNext.get(n)) {
-      const c = this.#nodeContrib.get(n);
-      if (this.#cFlags.get(c) & (FLAG_DEAD | FLAG_REVOKED)) continue;
-      const o = this.#cOrg.get(c);
+    for (const c of this.#contributionsOf(key)) {
+      const w = this.#objects.word(c);
+      if (w & (FLAG_DEAD | FLAG_REVOKED)) continue;
+      const o = w >>> ORG_SHIFT;
       if (!orgs.includes(o)) orgs.push(o);
     }
     return orgs.map((o) => this.#orgs.value(o));
   }
 
-  /** Approximate bytes of the typed arrays (the Map and strings come on top). */
+  /** Approximate bytes of the typed arrays (the few Maps and strings come on top). */
   get arrayBytes(): number {
-    return [this.#nodeContrib, this.#nodeNext, this.#cObject, this.#cOrg, this.#cUser, this.#cTlp, this.#cFlags, this.#cDbId].reduce((s, a) => s + a.bytes, 0);
+    return this.#keys.bytes + this.#postings.bytes + this.#objects.bytes + this.#byDb.bytes;
   }
 }
