@@ -100,3 +100,17 @@ describe('ObservableIndex', () => {
     expect(index.match(PUBLIC_VIEWER, 'ipv4-addr:10.0.0.')).toBeNull();
   });
 });
+
+describe('ObservableIndex ids', () => {
+  it('answers an id that is not type--UUID as it was given, and tells it from packed ones', () => {
+    const index = new ObservableIndex();
+    const base = { orgId: ORGS[0]!, userId: null, tlp: 'clear' as const, anonymous: false, allowCount: true, recipientOrgs: [], recipientGroups: [], recipientUsers: [] };
+    index.add({ ...base, dbId: 1, objectId: 'x-odd--not-a-uuid' }, ['ipv4-addr:10.0.0.1']);
+    index.add({ ...base, dbId: 2, objectId: OBJECTS[1]! }, ['ipv4-addr:10.0.0.1']);
+    const m = index.match(PUBLIC_VIEWER, 'ipv4-addr:10.0.0.1');
+    expect(m?.objects.map((o) => [o.id, o.type]).sort()).toEqual([
+      [OBJECTS[1], 'ipv4-addr'],
+      ['x-odd--not-a-uuid', 'x-odd'],
+    ]);
+  });
+});
