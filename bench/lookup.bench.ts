@@ -10,6 +10,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ObservableIndex } from '../src/lookup/observable.index.ts';
+import type * as IndexModule from '../src/lookup/observable.index.ts';
+import type * as PolicyModule from '../src/access/visibility.policy.ts';
+import type * as GuessModule from '../src/lookup/guess-kind.ts';
 import type { Viewer } from '../src/access/viewer.ts';
 import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config/config.ts';
@@ -43,9 +46,9 @@ interface InProcess {
 
 // Child: build the index of one implementation and look the values up three times.
 async function inProcess(srcDir: string): Promise<InProcess> {
-  const { ObservableIndex } = (await import(path.join(srcDir, 'lookup/observable.index.ts'))) as typeof import('../src/lookup/observable.index.ts');
-  const { contributionPredicate, countablePredicate, quickVerdicts } = (await import(path.join(srcDir, 'access/visibility.policy.ts'))) as typeof import('../src/access/visibility.policy.ts');
-  const { guessKind } = (await import(path.join(srcDir, 'lookup/guess-kind.ts'))) as typeof import('../src/lookup/guess-kind.ts');
+  const { ObservableIndex } = (await import(path.join(srcDir, 'lookup/observable.index.ts'))) as typeof IndexModule;
+  const { contributionPredicate, countablePredicate, quickVerdicts } = (await import(path.join(srcDir, 'access/visibility.policy.ts'))) as typeof PolicyModule;
+  const { guessKind } = (await import(path.join(srcDir, 'lookup/guess-kind.ts'))) as typeof GuessModule;
   global.gc?.();
   const rss0 = process.memoryUsage().rss;
   const t0 = performance.now();
