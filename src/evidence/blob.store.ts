@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Transform, pipeline as pipe } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -108,6 +109,9 @@ export class DiskBlobStore implements BlobStore {
     const h = createHash('sha256');
     let size = 0;
     const source = content instanceof Readable ? content : Readable.from([Buffer.from(content)]);
+    // The file exists before the first byte flows, so a refusal mid-way cannot race its creation and
+    // leave it behind after the clean-up below.
+    const file = await open(tmp, 'w', 0o600);
     try {
       await pipeline(
         source,
@@ -119,7 +123,7 @@ export class DiskBlobStore implements BlobStore {
             yield chunk;
           }
         },
-        createWriteStream(tmp, { mode: 0o600 }),
+        file.createWriteStream(),
       );
       const sha256 = h.digest('hex');
       const final = this.pathOf(sha256);
@@ -133,6 +137,7 @@ export class DiskBlobStore implements BlobStore {
       renameSync(tmp, final);
       return { sha256, size };
     } finally {
+      await file.close().catch(() => undefined);
       rmSync(tmp, { force: true });
     }
   }
