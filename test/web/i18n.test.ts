@@ -22,3 +22,19 @@ describe('web interface dictionaries', () => {
     expect(latin).toEqual([]);
   });
 });
+
+describe('alert kinds in the web interface', () => {
+  it('name every kind the hub writes, and title every kind shown without its own title logic, in both languages', async () => {
+    const { readFileSync } = await import('node:fs');
+    const src = (p: string) => readFileSync(new URL(`../../${p}`, import.meta.url), 'utf8');
+    // Kinds from subscriptions (the table's check constraint) and from direct alerts (cases, notices, actions).
+    const subscribed = /export type SubscriptionKind = ([^;]+);/.exec(src('src/feedback/feedback.tables.ts'))![1]!.match(/'([a-z_]+)'/g)!.map((k) => k.slice(1, -1));
+    const direct = /readonly kind: ([^;]+);/.exec(src('src/cases/notice.writer.ts'))![1]!.match(/'([a-z_]+)'/g)!.map((k) => k.slice(1, -1));
+    expect(direct).toContain('notice');
+    for (const dict of [en, ja] as unknown as { alertKinds: Record<string, string>; alertTitles: Record<string, string> }[]) {
+      for (const kind of [...subscribed, ...direct]) expect(dict.alertKinds[kind], `alertKinds.${kind}`).toBeTruthy();
+      // 'action' titles itself with action_reappeared / action_other; the others by their kind.
+      for (const kind of [...subscribed, ...direct].filter((k) => k !== 'action')) expect(dict.alertTitles[kind], `alertTitles.${kind}`).toBeTruthy();
+    }
+  });
+});

@@ -214,7 +214,7 @@ const en = {
     takedownsN_other: '{{count}} takedowns.',
   },
   alerts: { title: 'Alerts', unread: 'unread', reason: 'because:' },
-  alertKinds: { case: 'Cases', action: 'Actions', asset: 'Our assets', sector: 'Our sector targeted', indicator: 'New indicators', shared_sighting: 'Sightings of what we shared', cluster_priority: 'Cluster priority', advisory: 'Advisories' },
+  alertKinds: { notice: 'Requests to us', case: 'Cases', action: 'Actions', asset: 'Our assets', sector: 'Our sector targeted', indicator: 'New indicators', shared_sighting: 'Sightings of what we shared', cluster_priority: 'Cluster priority', advisory: 'Advisories' },
   alertTitles: {
     asset: 'Your assets in shared data',
     brand: 'Your brand imitated',
@@ -225,6 +225,7 @@ const en = {
     cluster_priority: 'A cluster reached your priority threshold',
     case: 'Case {{number}}: {{state}}',
     action_reappeared: 'Reappeared after takedown:',
+    notice: 'A request addressed to you:',
     action_other: 'An action changed:',
     more_one: '(and {{count}} more)',
     more_other: '(and {{count}} more)',

@@ -203,7 +203,7 @@ const ja = {
     takedownsN_other: 'テイクダウン {{count}} 件。',
   },
   alerts: { title: 'アラート', unread: '未読', reason: '理由:' },
-  alertKinds: { case: '事件', action: '措置', asset: '自組織の資産', sector: '自業種への攻撃', indicator: '新しい指標', shared_sighting: '共有したものの観測', cluster_priority: 'クラスタの優先度', advisory: '注意喚起' },
+  alertKinds: { notice: '自組織宛ての依頼', case: '事件', action: '措置', asset: '自組織の資産', sector: '自業種への攻撃', indicator: '新しい指標', shared_sighting: '共有したものの観測', cluster_priority: 'クラスタの優先度', advisory: '注意喚起' },
   alertTitles: {
     asset: '共有データに自組織の資産',
     brand: '自組織のブランドの模倣',
@@ -214,6 +214,7 @@ const ja = {
     cluster_priority: 'クラスタの優先度がしきい値を超えました',
     case: '事件 {{number}}: {{state}}',
     action_reappeared: 'テイクダウン後に再出現:',
+    notice: '自組織宛ての依頼:',
     action_other: '措置が更新されました:',
     more_other: '（ほか {{count}} 件）',
   },

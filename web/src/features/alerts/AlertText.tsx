@@ -63,12 +63,14 @@ export function AlertTitle({ item }: { item: InboxItem }) {
     const c = a.case as { number?: string; state?: string };
     return <>{sayWithData(t, 'alertTitles.case', { number: c.number ?? '', state: t(`cases.states.${c.state ?? 'proposed'}`) }, ['number'])}</>;
   }
-  if (item.kind === 'action' && a.action && typeof a.action === 'object') {
+  if ((item.kind === 'action' || item.kind === 'notice') && a.action && typeof a.action === 'object') {
     const x = a.action as { target?: string; status?: string };
     const value = (x.target ?? '').slice((x.target ?? '').indexOf(':') + 1);
+    // A notice is the copy of a request addressed to the reader's organisation (a takedown, a freeze).
+    const title = item.kind === 'notice' ? 'alertTitles.notice' : `alertTitles.action_${x.status === 'reappeared' ? 'reappeared' : 'other'}`;
     return (
       <>
-        {t(`alertTitles.action_${x.status === 'reappeared' ? 'reappeared' : 'other'}`)} <Data className="mono">{value}</Data>
+        {t(title)} <Data className="mono">{value}</Data>
       </>
     );
   }
