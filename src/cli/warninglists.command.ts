@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { parseScopes, WARNINGLIST_SCOPES, type WarninglistScope } from '../analysis/warninglists/warninglist.scopes.ts';
 import { slugOfPath } from '../analysis/warninglists/warninglist.parser.ts';
 import type { presentImport } from '../analysis/warninglists/warninglists.routes.ts';
-import type { WarninglistImport } from '../analysis/warninglists/warninglists.service.ts';
+import { jsonFilesUnder, type WarninglistImport } from '../analysis/warninglists/warninglists.service.ts';
 import { CliError, callApi, withDirectApp, type StorageFlags } from './cli-context.ts';
 
 // Warninglists (issue 11.1): `kessetsu warninglists list|import|update|enable|disable|scope|suppressed`.
@@ -42,26 +41,13 @@ function scopesFlag(raw: string | undefined): WarninglistScope[] | undefined {
   }
 }
 
-function jsonFiles(p: string, depth = 0): string[] {
-  const st = statSync(p);
-  if (st.isFile()) return [p];
-  if (!st.isDirectory() || depth > 4) return [];
-  return readdirSync(p)
-    .sort()
-    .flatMap((name) => {
-      const child = path.join(p, name);
-      if (statSync(child).isDirectory()) return jsonFiles(child, depth + 1);
-      return name.endsWith('.json') && !name.includes('schema') ? [child] : [];
-    });
-}
-
 /** Sends list files to a running hub, one PUT per list; a bad file is reported and the others still go. */
 async function uploadLists(r: { url: string; key: string }, paths: readonly string[], o: { scopes?: WarninglistScope[] | undefined; disabled?: boolean | undefined; onlyIfNewer: boolean }): Promise<Presented[]> {
   const out: Presented[] = [];
   for (const p of paths) {
     let files: string[];
     try {
-      files = jsonFiles(p);
+      files = jsonFilesUnder(p);
     } catch (err) {
       out.push({ file: p, slug: null, entries: 0, outcome: null, scopes: [], error: `cannot read: ${(err as Error).message}`, issues: [] });
       continue;

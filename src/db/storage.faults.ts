@@ -87,17 +87,8 @@ export function retryableRead(sqlText: string): boolean {
 }
 
 /** Runs a database call: a fault is recorded and becomes the caller's 503/507; other errors pass unchanged. */
-async function guarded<T>(faults: StorageFaults, sql: string, run: () => Promise<T>): Promise<T> {
-  try {
-    const r = await run();
-    faults.succeeded(sql);
-    return r;
-  } catch (err) {
-    const kind = classifyStorageError(err);
-    if (!kind) throw err;
-    faults.record(kind, err);
-    throw storageFaultError(kind);
-  }
+function guarded<T>(faults: StorageFaults, sql: string, run: () => Promise<T>): Promise<T> {
+  return retried(faults, sql, NO_RETRY, run);
 }
 
 /**

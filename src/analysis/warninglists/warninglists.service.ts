@@ -37,7 +37,8 @@ export interface ImportOptions {
 const MAX_FILE = 64 * 1024 * 1024;
 const SLUG = /^[a-z0-9._-]{1,100}$/;
 
-function jsonFilesUnder(p: string, depth = 0): string[] {
+/** The list files at a path: the file itself, or every *.json (not the schema) in folders up to five deep, sorted. */
+export function jsonFilesUnder(p: string, depth = 0): string[] {
   const st = statSync(p);
   if (st.isFile()) return [p];
   if (!st.isDirectory() || depth > 4) return [];
