@@ -4,6 +4,8 @@ import { isAdmin, type Viewer } from '../access/viewer.ts';
 import { appendAudit } from '../audit/audit.repository.ts';
 import { AppError } from '../shared/errors.ts';
 import { addRemote, listRemoteViews, removeRemote, requireRemote, viewRemote, type RemoteInput, type RemoteView } from './remotes.service.ts';
+import { planRemoteEdit, type RemotePatch } from './remotes.edit.ts';
+import { clearPushState, updateRemoteRow } from './remotes.repository.ts';
 import { pullRemote, type PullReport, type SyncDeps } from './taxii.sync.ts';
 
 /** How a pull asked for over HTTP went: the report, or why it failed (also kept on the remote as last_error). */
@@ -14,8 +16,9 @@ function requireHubAdmin(v: Viewer): void {
 }
 
 /**
- * TAXII remotes for the web interface and the API (issue 13): the hub admin lists, adds and removes remote
- * collections and pulls one now; every change and pull is audited, secrets are never answered or audited.
+ * TAXII remotes for the web interface and the API (issue 13): the hub admin lists, adds, edits, enables,
+ * disables and removes remote collections and pulls one now; every change and pull is audited, secrets are
+ * never answered or audited.
  * @example await new RemotesAdmin(deps).add(admin, { name: 'peer-a', url, partner: orgId, secret })
  */
 export class RemotesAdmin {
@@ -53,10 +56,48 @@ export class RemotesAdmin {
     await appendAudit(this.#db, [{ actorUserId: v.userId, actorOrgId: v.orgId, action: 'taxii.remote.remove', targetType: 'taxii_remote', targetId: r.id, via: 'api', details: { name: r.name, url: r.collection_url } }]);
   }
 
+  /**
+   * Changes a remote's settings (name, URL, partner, credentials, TLPs, schedule) in one transaction with its
+   * audit entry; a new collection URL starts pull and push state again. A change to nothing is no change.
+   */
+  async update(v: Viewer, ref: string, patch: RemotePatch): Promise<RemoteView> {
+    requireHubAdmin(v);
+    try {
+      return await this.#db.transaction().execute(async (trx) => {
+        const r = await requireRemote(trx, ref);
+        const plan = await planRemoteEdit(trx, r, patch);
+        if (Object.keys(plan.changes).length === 0) return viewRemote(r);
+        const row = await updateRemoteRow(trx, r.id, plan.set);
+        if (!row) throw new AppError('not_found', `no TAXII remote "${ref}"`);
+        if (plan.urlChanged) await clearPushState(trx, r.id);
+        await appendAudit(trx, [{ actorUserId: v.userId, actorOrgId: v.orgId, action: 'taxii.remote.update', targetType: 'taxii_remote', targetId: r.id, via: 'api', details: { name: row.name, changes: plan.changes } }]);
+        return viewRemote(row);
+      });
+    } catch (err) {
+      // Two renames to one name at once: the unique index decides, the loser hears why.
+      if ((err as { code?: unknown }).code === '23505') throw new AppError('conflict', `a remote named ${patch.name ?? ''} exists already`);
+      throw err;
+    }
+  }
+
+  /** Enables or disables a remote: a disabled one is neither pulled on its schedule nor by hand. */
+  async setEnabled(v: Viewer, ref: string, enabled: boolean): Promise<RemoteView> {
+    requireHubAdmin(v);
+    return this.#db.transaction().execute(async (trx) => {
+      const r = await requireRemote(trx, ref);
+      if (r.enabled === enabled) return viewRemote(r);
+      const row = await updateRemoteRow(trx, r.id, { enabled });
+      if (!row) throw new AppError('not_found', `no TAXII remote "${ref}"`);
+      await appendAudit(trx, [{ actorUserId: v.userId, actorOrgId: v.orgId, action: enabled ? 'taxii.remote.enable' : 'taxii.remote.disable', targetType: 'taxii_remote', targetId: r.id, via: 'api', details: { name: r.name } }]);
+      return viewRemote(row);
+    });
+  }
+
   /** Pulls a remote now; a remote that cannot be reached is an outcome, not an error of the request. */
   async pull(v: Viewer, ref: string): Promise<PullOutcome> {
     requireHubAdmin(v);
     const r = await requireRemote(this.#db, ref);
+    if (!r.enabled) throw new AppError('conflict', `the remote ${r.name} is disabled: enable it before pulling`);
     let outcome: PullOutcome;
     try {
       const report = await pullRemote(this.#deps, r, { timeoutMs: this.#timeoutMs });

@@ -1,6 +1,6 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Updateable } from 'kysely';
 import type { Database, Tlp } from '../db/schema.ts';
-import type { RemoteAuth, TaxiiRemoteRow } from './taxii.tables.ts';
+import type { RemoteAuth, TaxiiRemoteRow, TaxiiRemotesTable } from './taxii.tables.ts';
 
 /** A new remote collection. */
 export interface NewRemote {
@@ -53,6 +53,16 @@ export function findRemote(db: Kysely<Database>, ref: string): Promise<TaxiiRemo
 export async function deleteRemote(db: Kysely<Database>, id: string): Promise<boolean> {
   const res = await db.deleteFrom('taxii_remotes').where('id', '=', id).executeTakeFirst();
   return Number(res.numDeletedRows) > 0;
+}
+
+/** Changes a remote's settings (web interface, issue 13); answers the new row, or undefined when it is gone. */
+export function updateRemoteRow(db: Kysely<Database>, id: string, set: Updateable<TaxiiRemotesTable>): Promise<TaxiiRemoteRow | undefined> {
+  return db.updateTable('taxii_remotes').set(set).where('id', '=', id).returningAll().executeTakeFirst();
+}
+
+/** Forgets where pushes to a remote stopped (its collection URL changed: the new collection has none of it). */
+export async function clearPushState(db: Kysely<Database>, remoteId: string): Promise<void> {
+  await db.deleteFrom('taxii_push_state').where('remote_id', '=', remoteId).execute();
 }
 
 /** Moves the incremental pull state forward (after a page was stored). */

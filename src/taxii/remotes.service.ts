@@ -60,7 +60,15 @@ export function viewRemote(r: TaxiiRemoteRow): RemoteView {
   };
 }
 
-function checkUrl(raw: string): string {
+/** A remote's name checked: it is used in URLs and on the command line. */
+export function checkName(raw: string): string {
+  const name = raw.trim();
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) throw new AppError('validation_failed', 'name: 1 to 64 letters, digits, dots, dashes or underscores');
+  return name;
+}
+
+/** A remote collection URL checked and normalised (http(s), no credentials, query or fragment, a trailing slash). */
+export function checkUrl(raw: string): string {
   let u: URL;
   try {
     u = new URL(raw);
@@ -79,8 +87,7 @@ function checkUrl(raw: string): string {
  * @example await addRemote(db, { name: 'peer-a', url: 'https://a.example/taxii2/api/collections/…/', partner: 'Foreign CERT', secret: key })
  */
 export async function addRemote(db: Kysely<Database>, input: RemoteInput): Promise<RemoteView> {
-  const name = input.name.trim();
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) throw new AppError('validation_failed', 'name: 1 to 64 letters, digits, dots, dashes or underscores');
+  const name = checkName(input.name);
   const url = checkUrl(input.url);
   const byId = /^[0-9a-f-]{36}$/i.test(input.partner) ? await findOrg(db, input.partner) : undefined;
   const org = byId ?? (await findOrgByName(db, input.partner));

@@ -8,7 +8,7 @@ import { ensureWebBuilt } from '../../web/ensure-built.ts';
 import { accessibilityProblems, hasChromium, interfaceText, missingKeys, signIn, startBrowsing, type Browsing } from './browser.ts';
 
 // Issue 13, admin screen for TAXII remotes: the hub admin adds a remote collection, pulls it now, reads the
-// result, removes it. The remote is this hub's own members collection read with a partner account's key, so
+// result, edits it (a new key, a schedule, TLPs), disables it, removes it. The remote is this hub's own members collection read with a partner account's key, so
 // the pull crosses TAXII over loopback.
 
 const PASSWORD = 'correct horse battery staple';
@@ -44,7 +44,7 @@ run('admin journeys in Chromium', () => {
     await hub?.close();
   });
 
-  it('the hub admin adds a TAXII remote, pulls it now and removes it', async () => {
+  it('the hub admin adds a TAXII remote, pulls it now, edits it, disables it and removes it', async () => {
     const page = await (await b.context({ locale: 'ja-JP' })).newPage();
     page.on('dialog', (d) => void d.accept());
     await signIn(page, b.base, 'yui.admin', PASSWORD, () => totpAt(secret, Date.now() + 30_000 * step++));
@@ -78,9 +78,54 @@ run('admin journeys in Chromium', () => {
     expect(await accessibilityProblems(page)).toEqual([]);
     await b.shot(page, '6-admin-taxii-remotes');
 
+    // Edit, opened from the keyboard: the form takes the focus and never shows the stored key back.
+    await row.getByRole('button', { name: '編集', exact: true }).focus();
+    await page.keyboard.press('Enter');
+    const edit = page.locator('#remote-edit');
+    await expect.poll(() => page.evaluate<string>('document.activeElement?.id ?? ""')).toBe('remote-edit-url');
+    expect(await edit.getByLabel(/^新しいパスワードまたはトークン/).inputValue()).toBe('');
+    expect(await page.content()).not.toContain(partner.key);
+    // Bad input is named on the screen, and nothing is saved.
+    await edit.getByLabel('区分のないオブジェクトの区分').selectOption('amber');
+    await edit.getByLabel('受け入れる最も高い区分').selectOption('green');
+    await edit.getByRole('button', { name: '保存', exact: true }).click();
+    await expect.poll(() => edit.getByRole('alert').innerText()).toMatch(/^入力に誤りがあります。\s+default TLP amber is above the agreed maximum green$/);
+    expect((await hub.app.storage.db.selectFrom('taxii_remotes').select(['default_tlp', 'max_tlp']).where('name', '=', 'cert-peer').executeTakeFirstOrThrow())).toEqual({ default_tlp: 'green', max_tlp: 'amber' });
+    // A new key, a schedule and the TLPs put right.
+    const newKey = 'rotated-partner-key-' + 'z'.repeat(20);
+    await edit.getByLabel('受け入れる最も高い区分').selectOption('amber');
+    await edit.getByLabel(/^新しいパスワードまたはトークン/).fill(newKey);
+    await edit.getByLabel('取得の間隔(秒。0 は手動のみ)').fill('3600');
+    const texts2 = await interfaceText(page);
+    expect(texts2.flatMap((t) => t.match(/[A-Za-z][A-Za-z0-9]{2,}/g) ?? []).filter((w) => !['TAXII', 'URL', 'TLP', 'JST'].includes(w)), 'English left on the edit form').toEqual([]);
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await edit.getByRole('button', { name: '保存', exact: true }).click();
+    await expect.poll(() => page.locator('#remote-saved').innerText()).toBe('保存しました: cert-peer');
+    expect(await edit.count()).toBe(0);
+    await expect.poll(() => row.innerText()).toMatch(/TLP:AMBER \/ TLP:AMBER[\s\S]*有効[\s\S]*3,600 秒ごと/);
+    expect(await page.content()).not.toContain(newKey);
+    const listed = (await hub.server.inject({ method: 'GET', url: '/api/v1/taxii/remotes', headers: as(hub.adminKey) })).json().items;
+    expect(listed).toMatchObject([{ name: 'cert-peer', default_tlp: 'amber', max_tlp: 'amber', interval_seconds: 3600, credentials: 'set', enabled: true }]);
+    expect(JSON.stringify(listed)).not.toContain(newKey);
+    expect((await hub.app.storage.db.selectFrom('taxii_remotes').select('secret').where('name', '=', 'cert-peer').executeTakeFirstOrThrow()).secret).toBe(newKey);
+
+    // Disable: the screen says so and offers no pull; the API says so too.
+    await row.getByRole('button', { name: '無効にする', exact: true }).click();
+    await expect.poll(() => row.innerText()).toContain('無効(取得しません)');
+    expect(await row.getByRole('button', { name: '今すぐ取得' }).isDisabled()).toBe(true);
+    expect(await row.getByRole('button', { name: '有効にする', exact: true }).count()).toBe(1);
+    const disabled = (await hub.server.inject({ method: 'GET', url: '/api/v1/taxii/remotes', headers: as(hub.adminKey) })).json().items[0];
+    expect(disabled).toMatchObject({ name: 'cert-peer', enabled: false });
+    const refused = await hub.server.inject({ method: 'POST', url: '/api/v1/taxii/remotes/cert-peer/pull', headers: as(hub.adminKey) });
+    expect(refused.statusCode).toBe(409);
+    expect(await accessibilityProblems(page)).toEqual([]);
+    expect(await missingKeys(page)).toEqual([]);
+    await b.shot(page, '6-admin-taxii-remote-disabled');
+
     await row.getByRole('button', { name: '削除', exact: true }).click();
     await expect.poll(() => page.locator('#remotes').innerText()).toContain('TAXII 接続先はまだありません。');
-    const audit = await hub.app.storage.db.selectFrom('audit_log').select('action').where('action', 'like', 'taxii.remote.%').orderBy('seq').execute();
-    expect(audit.map((a) => a.action)).toEqual(['taxii.remote.add', 'taxii.remote.pull', 'taxii.remote.remove']);
-  }, 180_000); // sign-in with a second factor, an add, a pull over TAXII and a removal on a loaded 2-core machine
+    const audit = await hub.app.storage.db.selectFrom('audit_log').select(['action', 'details']).where('action', 'like', 'taxii.remote.%').orderBy('seq').execute();
+    expect(audit.map((a) => a.action)).toEqual(['taxii.remote.add', 'taxii.remote.pull', 'taxii.remote.update', 'taxii.remote.disable', 'taxii.remote.remove']);
+    expect(audit[2]!.details).toEqual({ name: 'cert-peer', changes: { default_tlp: { from: 'green', to: 'amber' }, interval_seconds: { from: 0, to: 3600 }, key: 'replaced' } });
+  }, 240_000); // sign-in with a second factor, an add, a pull over TAXII, an edit, a disable and a removal on a loaded 2-core machine
 });

@@ -4,25 +4,9 @@ import { api, type Page } from '../../app/api.ts';
 import { formatDateTime, formatNumber } from '../../app/format.ts';
 import { Card, Data, ErrorBox, Loading, TlpBadge, useLoad } from '../../app/ui.tsx';
 import type { Org } from './Orgs.tsx';
+import { REMOTE_AUTHS as AUTHS, REMOTE_TLPS as TLPS, RemoteEdit, type Remote } from './RemoteEdit.tsx';
 
-interface Remote {
-  readonly id: string;
-  readonly name: string;
-  readonly collection_url: string;
-  readonly auth: 'none' | 'basic' | 'bearer';
-  readonly credentials: 'set' | 'none';
-  readonly partner_org_id: string;
-  readonly default_tlp: string;
-  readonly max_tlp: string;
-  readonly interval_seconds: number;
-  readonly last_pull_at: string | null;
-  readonly last_pull_count: number | null;
-  readonly last_error: string | null;
-}
 type Pulled = { ok: true; report: { stored: number; fetched: number; rejected: number; above_agreed_tlp: number }; remote: Remote } | { ok: false; error: string; remote: Remote };
-
-const TLPS = ['clear', 'green', 'amber'] as const;
-const AUTHS = ['basic', 'bearer', 'none'] as const;
 
 function AddRemote({ orgs, added }: { orgs: readonly Org[]; added: () => void }) {
   const { t } = useTranslation();
@@ -103,7 +87,7 @@ function AddRemote({ orgs, added }: { orgs: readonly Org[]; added: () => void })
   );
 }
 
-/** TAXII remotes (hub admins): the collections this hub pulls from, their last pull; add, remove, pull now. */
+/** TAXII remotes (hub admins): the collections this hub pulls from, their last pull; add, edit, enable, disable, remove, pull now. */
 export function Remotes() {
   const { t } = useTranslation();
   const { data, error, loading, reload } = useLoad((signal) => api<Page<Remote>>('/api/v1/taxii/remotes', { signal }), []);
@@ -119,6 +103,15 @@ export function Remotes() {
       .then((p) => (setPulled(p), reload()), setErr)
       .finally(() => setBusy(''));
   };
+  const [editing, setEditing] = useState('');
+  const [saved, setSaved] = useState<{ name: string; changed: boolean } | null>(null);
+  const toggle = (r: Remote) => {
+    setErr(null);
+    setSaved(null);
+    setPulled(null);
+    api<Remote>(`/api/v1/taxii/remotes/${encodeURIComponent(r.name)}/${r.enabled ? 'disable' : 'enable'}`, { method: 'POST' }).then(reload, setErr);
+  };
+  const edited = data?.items.find((r) => r.id === editing);
   const remove = (name: string) => {
     if (!window.confirm(t('admin.remotes.confirmRemove', { name }))) return;
     setErr(null);
@@ -136,6 +129,7 @@ export function Remotes() {
               <th scope="col">{t('admin.remotes.name')}</th>
               <th scope="col">{t('admin.remotes.partner')}</th>
               <th scope="col">{t('admin.remotes.tlp')}</th>
+              <th scope="col">{t('admin.remotes.status')}</th>
               <th scope="col">{t('admin.remotes.lastPull')}</th>
               <th scope="col">{t('admin.actions')}</th>
             </tr>
@@ -153,6 +147,10 @@ export function Remotes() {
                 </td>
                 <td>
                   <TlpBadge tlp={r.default_tlp} /> / <TlpBadge tlp={r.max_tlp} />
+                  <div className="muted">{t(`admin.remotes.auths.${r.auth}`)}</div>
+                </td>
+                <td>
+                  <span className={r.enabled ? 'pill' : 'pill pill-off'}>{r.enabled ? t('admin.remotes.enabled') : t('admin.remotes.disabled')}</span>
                 </td>
                 <td>
                   {r.last_pull_at ? t('admin.remotes.pulledAt', { at: formatDateTime(r.last_pull_at), count: r.last_pull_count ?? 0 }) : t('admin.remotes.never')}
@@ -164,8 +162,14 @@ export function Remotes() {
                   <div className="muted">{r.interval_seconds ? t('admin.remotes.every', { n: formatNumber(r.interval_seconds) }) : t('admin.remotes.manual')}</div>
                 </td>
                 <td>
-                  <button type="button" disabled={busy !== ''} onClick={() => pull(r.name)}>
+                  <button type="button" disabled={busy !== '' || !r.enabled} onClick={() => pull(r.name)}>
                     {busy === r.name ? t('admin.remotes.pulling') : t('admin.remotes.pull')}
+                  </button>
+                  <button type="button" aria-expanded={editing === r.id} aria-controls={editing === r.id ? 'remote-edit' : undefined} onClick={() => (setSaved(null), setEditing(editing === r.id ? '' : r.id))}>
+                    {t('admin.remotes.edit')}
+                  </button>
+                  <button type="button" onClick={() => toggle(r)}>
+                    {r.enabled ? t('admin.remotes.disable') : t('admin.remotes.enable')}
                   </button>
                   <button type="button" onClick={() => remove(r.name)}>
                     {t('admin.delete')}
@@ -180,6 +184,24 @@ export function Remotes() {
         <p role="status" id="remote-pulled" className={pulled.ok ? 'ok' : 'error'}>
           {pulled.ok ? t('admin.remotes.pullDone', { stored: formatNumber(pulled.report.stored), fetched: formatNumber(pulled.report.fetched), rejected: formatNumber(pulled.report.rejected + pulled.report.above_agreed_tlp) }) : t('admin.remotes.failed')}{' '}
           <Data>{pulled.remote.name}</Data>
+        </p>
+      ) : null}
+      {edited ? (
+        <RemoteEdit
+          key={edited.id}
+          remote={edited}
+          orgs={orgs.data?.items ?? []}
+          cancel={() => setEditing('')}
+          done={(r) => {
+            setEditing('');
+            setSaved({ name: r?.name ?? edited.name, changed: r !== null });
+            if (r) reload();
+          }}
+        />
+      ) : null}
+      {saved ? (
+        <p role="status" id="remote-saved" className="ok">
+          {saved.changed ? t('admin.remotes.saved') : t('admin.remotes.unchanged')} <Data>{saved.name}</Data>
         </p>
       ) : null}
       <ErrorBox error={err} />
