@@ -58,25 +58,37 @@ const faultLog = (log: StorageLog) => (kind: string, message: string) =>
 const recoveryLog = (log: StorageLog) => (kind: string, since: Date) =>
   log('info', kind === 'disk_full' ? 'the database has room again; writes are accepted' : 'the database is reachable again', { since: since.toISOString(), seconds: Math.round((Date.now() - since.getTime()) / 100) / 10 });
 
+/** Starts PGlite on a folder with the parsers and extensions the store needs (no folder checks). */
+export async function createPglite(dataDir: string): Promise<PGlite> {
+  return PGlite.create({
+    dataDir,
+    parsers: { [INT8_OID]: parseInt8, [NUMERIC_OID]: parseInt8 },
+    extensions: { pg_trgm }, // web interface (issue 13): word search index
+  });
+}
+
 /**
  * Opens PGlite persisted in a folder (created when missing). A folder that is not empty and not an
  * initialised database (no PG_VERSION, say) is refused naming it, never initialised over (issue 10.6).
+ * With `shared`, an instance already running on that folder is used and close() leaves it running
+ * (the test harness resets and reuses one per worker instead of starting PGlite for every test hub).
  */
-export async function openPglite(dataDir: string): Promise<Storage> {
-  const state = checkPgliteFolder(dataDir);
-  mkdirSync(dataDir, { recursive: true });
+export async function openPglite(dataDir: string, shared?: PGlite): Promise<Storage> {
   let pglite: PGlite;
-  try {
-    pglite = await PGlite.create({
-      dataDir,
-      parsers: { [INT8_OID]: parseInt8, [NUMERIC_OID]: parseInt8 },
-      extensions: { pg_trgm }, // web interface (issue 13): word search index
-    });
-  } catch (err) {
-    throw state === 'existing' ? openFailed(dataDir, err) : err;
+  if (shared) pglite = shared;
+  else {
+    const state = checkPgliteFolder(dataDir);
+    mkdirSync(dataDir, { recursive: true });
+    try {
+      pglite = await createPglite(dataDir);
+    } catch (err) {
+      throw state === 'existing' ? openFailed(dataDir, err) : err;
+    }
   }
   const faults = new StorageFaults(faultLog(stderrLog), recoveryLog(stderrLog));
-  const db = new Kysely<Database>({ dialect: withFaults(new PGliteDialect({ pglite: yielding(pglite) }), faults, NO_RETRY) });
+  const handle = yielding(pglite);
+  if (shared) handle.close = async () => {};
+  const db = new Kysely<Database>({ dialect: withFaults(new PGliteDialect({ pglite: handle }), faults, NO_RETRY) });
   return {
     db,
     kind: 'pglite',
@@ -88,7 +100,7 @@ export async function openPglite(dataDir: string): Promise<Storage> {
     },
     async close() {
       await db.destroy();
-      if (!pglite.closed) await pglite.close();
+      if (!shared && !pglite.closed) await pglite.close();
     },
   };
 }

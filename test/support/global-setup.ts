@@ -71,6 +71,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
       const admin = new pg.Client({ connectionString: pgUrl });
       await admin.connect();
       await admin.query(`drop database if exists "${PG_TEMPLATE}" with (force)`);
+      // The databases the workers kept for reuse (test/support/storage.ts).
+      const kept = await admin.query<{ datname: string }>(`select datname from pg_database where datname like $1`, [`kt\\_${RUN}\\_%`]);
+      for (const row of kept.rows) await admin.query(`drop database if exists "${row.datname}" with (force)`);
       await admin.end();
     }
   };

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { describe, inject } from 'vitest';
-import { openPglite, openPostgres, type Storage, type StorageKind } from '../../src/db/database.ts';
+import type { PGlite } from '@electric-sql/pglite';
+import { createPglite, openPglite, openPostgres, type Storage, type StorageKind } from '../../src/db/database.ts';
 
 /** A way to get a fresh, migrated, empty database. */
 export interface Backend {
@@ -18,41 +19,154 @@ function withDatabase(url: string, name: string): string {
   return u.toString();
 }
 
+// PGlite costs ~1.2 s of CPU to start on a copied folder; a hub's database is a fresh one. Each worker keeps
+// the instances of closed hubs and gives them out again reset to the migrated template's state (every table
+// emptied, its seed rows and sequence values restored, tables made since dropped). An instance that was
+// closed, or that cannot be reset, is thrown away and a new one started.
+interface Pooled {
+  readonly pglite: PGlite;
+  readonly dir: string;
+}
+const idle: Pooled[] = [];
+const KEEP_IDLE = 2;
+const made = new Set<string>();
+let templateState: Promise<string> | null = null;
+
+process.once('exit', () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+async function startPglite(): Promise<Pooled> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'kessetsu-test-'));
+  made.add(dir);
+  cpSync(inject('pgliteTemplate'), dir, { recursive: true });
+  return { pglite: await createPglite(dir), dir };
+}
+
+function discard(p: Pooled): void {
+  const done = () => {
+    rmSync(p.dir, { recursive: true, force: true });
+    made.delete(p.dir);
+  };
+  if (p.pglite.closed) done();
+  else void p.pglite.close().then(done, done);
+}
+
+const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
+const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
+
+// The SQL that brings a used instance back to the template's state, read from a fresh instance once.
+type Query = <R>(text: string) => Promise<R[]>;
+
+async function resetSql(query: Query): Promise<string> {
+  const relations = await query<{ name: string; partition: boolean }>(
+    `select c.relname as name, c.relispartition as partition from pg_class c join pg_namespace n on n.oid = c.relnamespace
+     where n.nspname = 'public' and c.relkind in ('r', 'p') and c.relname not like 'kysely\\_%' order by 1`,
+  );
+  const tables = relations.filter((r) => !r.partition).map((r) => r.name);
+  const sequences = (await query<{ name: string }>(`select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public' and c.relkind = 'S' order by 1`)).map((r) => r.name);
+  const parts = [`set session_replication_role = replica;`];
+  parts.push(`do $$ declare r record; begin
+    for r in select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = 'public' and c.relkind in ('r', 'p') and not (c.relname = any(array[${relations.map((r) => literal(r.name)).join(', ')}]::text[])) and c.relname not like 'kysely\\_%'
+    loop execute format('drop table if exists %I cascade', r.relname); end loop; end $$;`);
+  for (const t of tables) parts.push(`delete from ${ident(t)};`);
+  for (const t of tables) {
+    const rows = (await query<{ j: unknown }>(`select json_agg(t) as j from ${ident(t)} t`))[0]?.j;
+    if (rows) parts.push(`insert into ${ident(t)} overriding system value select * from json_populate_recordset(null::${ident(t)}, ${literal(JSON.stringify(rows))});`);
+  }
+  for (const q of sequences) {
+    const v = (await query<{ last_value: number; is_called: boolean }>(`select last_value, is_called from ${ident(q)}`))[0]!;
+    parts.push(`select setval(${literal(ident(q))}, ${Number(v.last_value)}, ${v.is_called});`);
+  }
+  parts.push(`set session_replication_role = default;`);
+  return parts.join('\n');
+}
+
+async function takePglite(): Promise<Pooled> {
+  for (let p = idle.pop(); p; p = idle.pop()) {
+    try {
+      await p.pglite.exec(await templateState!);
+      return p;
+    } catch {
+      discard(p);
+    }
+  }
+  const p = await startPglite();
+  templateState ??= resetSql(async (text) => (await p.pglite.query(text)).rows as never[]);
+  await templateState;
+  return p;
+}
+
 const pgliteBackend: Backend = {
   name: 'pglite',
   async open() {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'kessetsu-test-'));
-    cpSync(inject('pgliteTemplate'), dir, { recursive: true });
-    const storage = await openPglite(dir);
+    const p = await takePglite();
+    const storage = await openPglite(p.dir, p.pglite);
+    let closed = false;
     return {
       ...storage,
       async close() {
+        if (closed) return;
+        closed = true;
         await storage.close();
-        rmSync(dir, { recursive: true, force: true });
+        if (p.pglite.closed || idle.length >= KEEP_IDLE) discard(p);
+        else idle.push(p);
       },
     };
   },
 };
 
+// PostgreSQL: a database made from the template costs ~0.5 s; closed hubs' databases are kept per worker and
+// reset the same way (other sessions on them ended first).
+const idleDatabases: string[] = [];
+let pgTemplateState: Promise<string> | null = null;
+
+async function onDatabase<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+async function takeDatabase(adminUrl: string): Promise<string> {
+  for (let name = idleDatabases.pop(); name; name = idleDatabases.pop()) {
+    try {
+      await onDatabase(withDatabase(adminUrl, name), async (c) => {
+        await c.query(`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`);
+        await c.query(await pgTemplateState!);
+      });
+      return name;
+    } catch {
+      await onDatabase(adminUrl, (a) => a.query(`drop database if exists "${name}" with (force)`)).catch(() => {});
+    }
+  }
+  const template = inject('pgTemplateName');
+  const name = `${template.replace(/_template$/, '')}_${randomBytes(6).toString('hex')}`;
+  await onDatabase(adminUrl, (a) => a.query(`create database "${name}" template "${template}"`));
+  pgTemplateState ??= onDatabase(withDatabase(adminUrl, name), (c) => resetSql(async (text) => (await c.query(text)).rows as never[]));
+  await pgTemplateState;
+  return name;
+}
+
 function postgresBackend(adminUrl: string): Backend {
   return {
     name: 'postgres',
     async open() {
-      const template = inject('pgTemplateName');
-      const name = `${template.replace(/_template$/, '')}_${randomBytes(6).toString('hex')}`;
-      const admin = new pg.Client({ connectionString: adminUrl });
-      await admin.connect();
-      await admin.query(`create database "${name}" template "${template}"`);
-      await admin.end();
+      const name = await takeDatabase(adminUrl);
       const storage = await openPostgres(withDatabase(adminUrl, name), 5);
+      let closed = false;
       return {
         ...storage,
         async close() {
+          if (closed) return;
+          closed = true;
           await storage.close();
-          const a = new pg.Client({ connectionString: adminUrl });
-          await a.connect();
-          await a.query(`drop database if exists "${name}" with (force)`);
-          await a.end();
+          if (idleDatabases.length < KEEP_IDLE) idleDatabases.push(name);
+          else await onDatabase(adminUrl, (a) => a.query(`drop database if exists "${name}" with (force)`));
         },
       };
     },
