@@ -35,12 +35,65 @@ export interface ContributionWrite {
   readonly known?: boolean;
 }
 
+// A newer version: a later `modified`; for SCOs (no `modified`) different content. Same `modified` with
+// other content is not a new version (STIX: id and modified name one content): the first stays.
+const newer = sql`(not x.keep and (
+    (x.modified is not null and (p.modified is null or cast(x.modified as timestamptz) > p.modified))
+    or (x.modified is null and p.modified is null and x.content_hash <> p.content_hash)))`;
+
 /**
  * Adds contributions with their content, or, for one the organisation already made to the same audience,
  * moves last_seen (and first_seen back) and takes a newer version (by `modified`; SCOs by content), keeping
  * the replaced content in stix_versions. Re-ingesting is idempotent; what changed is reported per row.
+ * A contribution that exists and is not replaced (a feed sent again) is only touched: its dates and
+ * coalesced fields move in a narrow update, without sending or rewriting its content (issue 17).
  */
 export async function upsertContributions(db: Kysely<Database>, writes: readonly ContributionWrite[]): Promise<StoredContribution[]> {
+  if (writes.length === 0) return [];
+  const known = writes.filter((w) => w.known !== false);
+  if (known.length === 0) return writeContributions(db, writes);
+  const k = columns(known, {
+    object_id: (w) => w.contribution.objectId,
+    org_id: (w) => w.contribution.orgId,
+    scope_key: (w) => scopeKey(w.contribution),
+    modified: (w) => w.record.modified,
+    content_hash: (w) => w.record.contentHash,
+    keep: (w) => w.keepContent,
+  });
+  // Which of them exist and stay as they are (the same check the full write makes, on the same rows).
+  const same = await sql<Omit<StoredContribution, 'inserted' | 'changed'> & { i: number }>`
+    select x.i, p.id, p.object_id, p.org_id, p.user_id, p.tlp, p.anonymous, p.allow_count, p.recipient_orgs, p.recipient_groups, p.recipient_users, p.scope_key
+    from unnest(cast(${k.object_id} as text[]), cast(${k.org_id} as uuid[]), cast(${k.scope_key} as text[]), cast(${k.modified} as text[]),
+      cast(${k.content_hash} as text[]), cast(${k.keep} as boolean[])) with ordinality as x(object_id, org_id, scope_key, modified, content_hash, keep, i)
+    join contributions p on p.object_id = x.object_id and p.org_id = x.org_id and p.scope_key = x.scope_key
+    where not coalesce(${newer}, false)`.execute(db);
+  if (same.rows.length === 0) return writeContributions(db, writes);
+  const touched = new Map(same.rows.map((r) => [known[Number(r.i) - 1]!, r]));
+  const touches = [...touched.entries()];
+  const t = columns(touches, {
+    id: ([, r]) => Number(r.id),
+    first_seen: ([w]) => w.contribution.firstSeen,
+    last_seen: ([w]) => w.contribution.lastSeen,
+    confidence: ([w]) => w.contribution.confidence,
+    pap: ([w]) => w.contribution.pap,
+    owner_rank: ([w]) => w.ownerRank,
+  });
+  // Rows whose values would not move are not written at all (no new tuple, no index entries).
+  await sql`
+    update contributions c set
+      last_seen = greatest(c.last_seen, x.last_seen), first_seen = least(c.first_seen, x.first_seen),
+      confidence = coalesce(x.confidence, c.confidence), pap = coalesce(x.pap, c.pap), owner_rank = greatest(c.owner_rank, x.owner_rank)
+    from unnest(cast(${t.id} as bigint[]), cast(${t.first_seen} as timestamptz[]), cast(${t.last_seen} as timestamptz[]), cast(${t.confidence} as smallint[]),
+      cast(${t.pap} as text[]), cast(${t.owner_rank} as smallint[])) as x(id, first_seen, last_seen, confidence, pap, owner_rank)
+    where c.id = x.id and (c.last_seen < x.last_seen or c.first_seen > x.first_seen or (x.confidence is not null and x.confidence is distinct from c.confidence)
+      or (x.pap is not null and x.pap is distinct from c.pap) or x.owner_rank > c.owner_rank)`.execute(db);
+  const rest = await writeContributions(db, writes.filter((w) => !touched.has(w)));
+  const kept = touches.map(([, r]) => ({ ...r, id: Number(r.id), inserted: false, changed: false }) as StoredContribution);
+  return [...kept, ...rest];
+}
+
+/** Writes contributions with their content in one statement (new ones, newer versions, and the rest). */
+async function writeContributions(db: Kysely<Database>, writes: readonly ContributionWrite[]): Promise<StoredContribution[]> {
   if (writes.length === 0) return [];
   const arr = (xs: readonly string[]) => `{${xs.join(',')}}`;
   const a = columns(writes, {
@@ -71,11 +124,6 @@ export async function upsertContributions(db: Kysely<Database>, writes: readonly
     keep: (w) => w.keepContent,
     known: (w) => w.known !== false,
   });
-  // A newer version: a later `modified`; for SCOs (no `modified`) different content. Same `modified` with
-  // other content is not a new version (STIX: id and modified name one content): the first stays.
-  const newer = sql`(not x.keep and (
-      (x.modified is not null and (p.modified is null or cast(x.modified as timestamptz) > p.modified))
-      or (x.modified is null and p.modified is null and x.content_hash <> p.content_hash)))`;
   const rows = await sql<StoredContribution>`
     with x as (
       select * from unnest(cast(${a.object_id} as text[]), cast(${a.org_id} as uuid[]), cast(${a.user_id} as uuid[]), cast(${a.ingest_id} as uuid[]),

@@ -80,6 +80,44 @@ describeStorage('issue 11.4: re-ingest is idempotent for every format', (backend
     expect(await lookup(hub, reader.key, 'https://eposcards.com')).toHaveLength(1);
   });
 
+  it('a bundle sent again only moves last_seen (no new version, no new sequence number); a higher confidence moves in place; a later modified is a new version', async () => {
+    const t0 = '2026-11-01T00:00:00.000Z';
+    const ind = { type: 'indicator', spec_version: '2.1', id: 'indicator--0b7c8f0e-55d1-4c6a-9a53-2f0f3c6e9a11', created: t0, modified: t0, valid_from: t0, pattern_type: 'stix', pattern: "[domain-name:value = 'touch-test.example.org']", name: 'touch test' };
+    const bundle = (o: object) => JSON.stringify({ type: 'bundle', id: 'bundle--6f4f5d0a-91c1-4b7e-8f55-0c3c4a1b2d33', objects: [o] });
+    const row = () =>
+      hub.app.storage.db
+        .selectFrom('contributions')
+        .select(['id', 'seq', 'confidence', 'last_seen', 'modified_text'])
+        .where('org_id', '=', member.org.id)
+        .where('object_id', '=', ind.id)
+        .executeTakeFirstOrThrow();
+    await ingest(hub, member.key, bundle(ind), 'format=stix&tlp=green&confidence=50', 'application/json');
+    const first = await row();
+    const again = await ingest(hub, member.key, bundle(ind), 'format=stix&tlp=green&confidence=50', 'application/json');
+    expect(again.counts).toMatchObject({ created: 0, updated: 0, unchanged: 1 });
+    const same = await row();
+    expect(same.last_seen.getTime()).toBeGreaterThanOrEqual(first.last_seen.getTime());
+    expect(same.seq).toBe(first.seq);
+    expect(same.modified_text).toBe(first.modified_text);
+    await ingest(hub, member.key, bundle(ind), 'format=stix&tlp=green&confidence=90', 'application/json');
+    const surer = await row();
+    expect(surer.confidence).toBe(90);
+    expect(surer.seq).toBe(first.seq);
+    const later = { ...ind, modified: '2026-11-02T00:00:00.000Z', name: 'touch test, renamed' };
+    const v2 = await ingest(hub, member.key, bundle(later), 'format=stix&tlp=green', 'application/json');
+    expect(v2.counts).toMatchObject({ created: 0, updated: 1 });
+    const newer = await row();
+    expect(newer.id).toBe(first.id);
+    expect(newer.modified_text!.slice(0, 10)).toBe('2026-11-02');
+    expect(Number(newer.seq)).toBeGreaterThan(Number(first.seq));
+    const history = await hub.app.storage.db.selectFrom('stix_versions').select('modified_text').where('contribution_id', '=', first.id).execute();
+    expect(history.map((h) => h.modified_text)).toEqual([first.modified_text]);
+    // The older version sent after the newer one changes nothing.
+    const stale = await ingest(hub, member.key, bundle(ind), 'format=stix&tlp=green', 'application/json');
+    expect(stale.counts).toMatchObject({ created: 0, updated: 0, unchanged: 1 });
+    expect((await row()).modified_text).toBe(newer.modified_text);
+  });
+
   it('two organisations sending the same feed line keep one indicator each, never each other\u2019s', async () => {
     const a = await makeMember(hub);
     const b = await makeMember(hub);
