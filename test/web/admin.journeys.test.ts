@@ -128,4 +128,71 @@ run('admin journeys in Chromium', () => {
     expect(audit.map((a) => a.action)).toEqual(['taxii.remote.add', 'taxii.remote.pull', 'taxii.remote.update', 'taxii.remote.disable', 'taxii.remote.remove']);
     expect(audit[2]!.details).toEqual({ name: 'cert-peer', changes: { default_tlp: { from: 'green', to: 'amber' }, interval_seconds: { from: 0, to: 3600 }, key: 'replaced' } });
   }, 240_000); // sign-in with a second factor, an add, a pull over TAXII, an edit, a disable and a removal on a loaded 2-core machine
+
+  it('the hub admin publishes an NDA version and records an organisation’s NDA, changes a person’s role and disables them, approves a waiting subscription', async () => {
+    const newcomer = await makeMember(hub, { name: 'Newcomer Bank', nda: false });
+    const person = await hub.app.storage.db.selectFrom('users').select('name').where('id', '=', newcomer.userId).executeTakeFirstOrThrow();
+    const watcher = await makeMember(hub, { name: 'Watcher Bank' });
+    const sub = await hub.server.inject({ method: 'POST', url: '/api/v1/subscriptions', headers: as(watcher.key), payload: { name: 'brand watch', kind: 'asset', rule: { domains: ['not-mine.example'], keywords: [], cidrs: [] } } });
+    expect(sub.json().enabled, sub.body).toBe(false); // beyond its declared assets: waits for the hub
+
+    const page = await (await b.context({ locale: 'en-GB' })).newPage();
+    await signIn(page, b.base, 'yui.admin', PASSWORD, () => totpAt(secret, Date.now() + 30_000 * step++));
+    await page.getByRole('link', { name: 'Administration', exact: true }).click();
+    const versions = page.locator('#nda-versions');
+    // The hub starts with the first version; the admin publishes a second, which is then the default to record.
+    await expect.poll(() => versions.locator('li').count()).toBe(1);
+    await versions.getByLabel(/^Version/).fill('2027-1');
+    await versions.getByLabel('Title', { exact: true }).fill('Fusion centre NDA, second edition');
+    await versions.getByRole('button', { name: 'Publish', exact: true }).click();
+    await expect.poll(() => versions.locator('li').first().innerText()).toMatch(/^2027-1 Fusion centre NDA, second edition published /);
+    await versions.getByLabel(/^Version/).fill('2027-1');
+    await versions.getByLabel('Title', { exact: true }).fill('again');
+    await versions.getByRole('button', { name: 'Publish', exact: true }).click();
+    await expect.poll(() => versions.getByRole('alert').innerText()).toMatch(/^This conflicts with what exists\.\s+NDA version 2027-1 exists$/);
+    expect(await versions.locator('li').count()).toBe(2);
+
+    const orgRow = page.locator('table tbody tr').filter({ hasText: 'Newcomer Bank' });
+    expect(await orgRow.innerText()).toContain('not yet');
+    await orgRow.getByRole('button', { name: 'Record NDA', exact: true }).click();
+    await orgRow.getByLabel('Signed by').selectOption({ label: person.name });
+    await orgRow.getByRole('button', { name: 'Record NDA', exact: true }).click();
+    await expect.poll(() => orgRow.innerText()).not.toContain('not yet');
+    const org = (await hub.server.inject({ method: 'GET', url: `/api/v1/orgs/${newcomer.org.id}`, headers: as(hub.adminKey) })).json();
+    expect(org.nda_accepted_at).toBeTruthy();
+    const history = (await hub.server.inject({ method: 'GET', url: `/api/v1/orgs/${newcomer.org.id}/nda`, headers: as(hub.adminKey) })).json().items;
+    expect(history).toMatchObject([{ version: '2027-1', signer_user_id: newcomer.userId, recorded_by: admin.userId }]);
+
+    await page.getByRole('link', { name: 'People and keys', exact: true }).click();
+    await page.getByLabel('Organisation', { exact: true }).selectOption({ label: 'Newcomer Bank' });
+    const card = page.locator('section.card').filter({ hasText: person.name });
+    await expect.poll(() => card.locator('h2').innerText()).toBe(`${person.name} · Member analyst`);
+    await card.getByLabel('Role', { exact: true }).selectOption('org_admin');
+    await card.getByRole('button', { name: 'Change role', exact: true }).click();
+    await expect.poll(() => card.locator('h2').innerText()).toBe(`${person.name} · Organisation administrator`);
+    expect((await hub.server.inject({ method: 'GET', url: `/api/v1/objects`, headers: as(newcomer.key) })).statusCode).toBe(200);
+    await card.getByRole('button', { name: 'Disable', exact: true }).click();
+    await expect.poll(() => card.locator('h2').innerText()).toMatch(/Organisation administrator\s*disabled since/);
+    const user = (await hub.server.inject({ method: 'GET', url: `/api/v1/users/${newcomer.userId}`, headers: as(hub.adminKey) })).json();
+    expect(user).toMatchObject({ role: 'org_admin' });
+    expect(user.disabled_at).toBeTruthy();
+    // A disabled person's key no longer opens anything.
+    expect((await hub.server.inject({ method: 'GET', url: `/api/v1/objects`, headers: as(newcomer.key) })).statusCode).toBe(401);
+    expect(await card.getByRole('button', { name: 'Enable again', exact: true }).count()).toBe(1);
+
+    await page.getByRole('link', { name: 'Subscriptions', exact: true }).click();
+    const approvals = page.locator('#approvals');
+    const waiting = approvals.locator('li').filter({ hasText: 'Watcher Bank' });
+    await expect.poll(() => waiting.innerText()).toMatch(/Watcher Bank · brand watch[\s\S]*Watches beyond the declared assets: not-mine\.example/);
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await waiting.getByRole('button', { name: 'Approve', exact: true }).click();
+    await expect.poll(() => approvals.innerText()).toContain('No subscription is waiting.');
+    const approved = (await hub.server.inject({ method: 'GET', url: `/api/v1/subscriptions/${sub.json().id}`, headers: as(watcher.key) })).json();
+    expect(approved.enabled).toBe(true);
+    expect(await missingKeys(page)).toEqual([]);
+    await b.shot(page, '6-admin-subscription-approvals');
+
+    const audit = await hub.app.storage.db.selectFrom('audit_log').select('action').where('actor_user_id', '=', admin.userId).where('action', 'in', ['nda.publish', 'user.update', 'subscription.approve']).orderBy('seq').execute();
+    expect(audit.map((a) => a.action)).toEqual(['nda.publish', 'user.update', 'user.update', 'subscription.approve']);
+  }, 240_000);
 });

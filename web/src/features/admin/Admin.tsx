@@ -5,6 +5,7 @@ import { Users } from './Users.tsx';
 import { Groups, Subscriptions, Warninglists } from './Settings.tsx';
 import { Remotes } from './Remotes.tsx';
 import { Audit } from './Audit.tsx';
+import { Approvals } from './Approvals.tsx';
 
 const TABS = ['orgs', 'users', 'groups', 'subscriptions', 'warninglists', 'taxii', 'audit'] as const;
 
@@ -26,7 +27,12 @@ export default function Admin() {
       {tab === 'orgs' ? <Orgs /> : null}
       {tab === 'users' ? <Users orgId={route.query.get('org')} /> : null}
       {tab === 'groups' ? <Groups /> : null}
-      {tab === 'subscriptions' ? <Subscriptions /> : null}
+      {tab === 'subscriptions' ? (
+        <>
+          <Approvals />
+          <Subscriptions />
+        </>
+      ) : null}
       {tab === 'warninglists' ? <Warninglists /> : null}
       {tab === 'taxii' ? <Remotes /> : null}
       {tab === 'audit' ? <Audit /> : null}

@@ -5,6 +5,7 @@ import { href } from '../../app/router.ts';
 import { formatDateTime } from '../../app/format.ts';
 import { Card, Data, ErrorBox, Loading, useLoad } from '../../app/ui.tsx';
 import { NdaForm } from './NdaForm.tsx';
+import { NdaVersions } from './NdaVersions.tsx';
 
 /** An organisation as the API answers it. */
 export interface Org {
@@ -18,7 +19,7 @@ export interface Org {
 const KINDS = ['industry', 'academia', 'law_enforcement', 'government', 'international_partner', 'hub'] as const;
 const SECTORS = ['finance', 'telecom', 'ecommerce', 'security_vendor', 'critical_infrastructure', 'other'] as const;
 
-/** Organisations: list, add, record NDA acceptance. */
+/** Organisations: list, add, record NDA acceptance; NDA versions: publish. */
 export function Orgs() {
   const { t } = useTranslation();
   const { data, error, loading, reload } = useLoad((signal) => api<Page<Org>>('/api/v1/orgs?limit=1000', { signal }), []);
@@ -102,6 +103,7 @@ export function Orgs() {
         </form>
         <ErrorBox error={err} />
       </Card>
+      <NdaVersions />
     </>
   );
 }

@@ -20,7 +20,7 @@ interface Key {
   readonly revoked_at: string | null;
 }
 
-const ROLES = ['member', 'hub_analyst', 'investigator', 'hotline_operator', 'volunteer', 'admin'] as const;
+const ROLES = ['member', 'org_admin', 'hub_analyst', 'investigator', 'hotline_operator', 'volunteer', 'admin'] as const;
 
 function Keys({ user }: { user: User }) {
   const { t } = useTranslation();
@@ -79,7 +79,37 @@ function Login({ user }: { user: User }) {
   );
 }
 
-/** People of one organisation: add, roles, sign-in (password, TOTP reset), API keys. */
+// Role and access of one person: a new role, or disabled (their keys and sessions stop working) and enabled again.
+function Access({ user, changed }: { user: User; changed: () => void }) {
+  const { t } = useTranslation();
+  const [role, setRole] = useState(user.role);
+  const [err, setErr] = useState<unknown>(null);
+  const update = (patch: { role?: string; disabled?: boolean }) => {
+    setErr(null);
+    api(`/api/v1/users/${user.id}`, { method: 'PATCH', json: patch }).then(changed, setErr);
+  };
+  return (
+    <div className="row">
+      <label htmlFor={`role-${user.id}`}>{t('account.role')}</label>
+      <select id={`role-${user.id}`} value={role} onChange={(e) => setRole(e.target.value)}>
+        {ROLES.map((r) => (
+          <option key={r} value={r}>
+            {t(`roles.${r}`)}
+          </option>
+        ))}
+      </select>
+      <button type="button" disabled={role === user.role} onClick={() => update({ role })}>
+        {t('admin.changeRole')}
+      </button>
+      <button type="button" onClick={() => update({ disabled: !user.disabled_at })}>
+        {user.disabled_at ? t('admin.enableUser') : t('admin.disableUser')}
+      </button>
+      <ErrorBox error={err} />
+    </div>
+  );
+}
+
+/** People of one organisation: add, roles, disable, sign-in (password, TOTP reset), API keys. */
 export function Users({ orgId }: { orgId: string | null }) {
   const { t } = useTranslation();
   const orgs = useLoad((signal) => api<Page<Org>>('/api/v1/orgs?limit=1000', { signal }), []);
@@ -106,7 +136,8 @@ export function Users({ orgId }: { orgId: string | null }) {
       {loading ? <Loading /> : null}
       <ErrorBox error={error} />
       {data?.items.map((u) => (
-        <Card key={u.id} title={<><Data>{u.name}</Data> · {t(`roles.${u.role}`)}</>}>
+        <Card key={u.id} title={<><Data>{u.name}</Data> · {t(`roles.${u.role}`)}{u.disabled_at ? <span className="pill pill-off">{t('admin.userDisabled', { at: formatDateTime(u.disabled_at) })}</span> : null}</>}>
+          <Access key={u.role} user={u} changed={reload} />
           <Login user={u} />
           <h3>{t('admin.keys')}</h3>
           <Keys user={u} />
