@@ -17,11 +17,22 @@ export class CliError extends Error {
   }
 }
 
+let cliEnv: NodeJS.ProcessEnv = process.env;
+
+/** Makes the CLI read its config from `env` (an in-process run, src/cli/program.ts); returns the undo. */
+export function useCliEnv(env: NodeJS.ProcessEnv): () => void {
+  const before = cliEnv;
+  cliEnv = env;
+  return () => {
+    cliEnv = before;
+  };
+}
+
 /** Loads the config from the environment and the command's flags. */
 export function cliConfig(flags: StorageFlags & { host?: string; port?: string }): Config {
   const port = flags.port === undefined ? undefined : Number(flags.port);
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new CliError(`--port must be 0 to 65535, got "${flags.port}"`, 2);
-  return loadConfig(process.env, { dataDir: flags.data, databaseUrl: flags.databaseUrl, host: flags.host, port });
+  return loadConfig(cliEnv, { dataDir: flags.data, databaseUrl: flags.databaseUrl, host: flags.host, port });
 }
 
 /** Opens the app on the database directly, holding a PGlite folder while it runs. */

@@ -1,24 +1,11 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { as, makeMember, startHub, type TestHub, type TestMember } from '../support/app.ts';
 import { backends } from '../support/storage.ts';
+import { kessetsu as cli } from '../support/cli.ts';
 
-const MAIN = path.resolve(import.meta.dirname, '../../src/cli/main.ts');
-
-/** Runs the CLI without blocking the test's event loop (the hub it talks to lives in this process). */
-function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, DATABASE_URL: '' } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('close', (code) => resolve({ code: code ?? -1, out, err }));
-  });
-}
 
 // `kessetsu warninglists … --url --key` against a running hub: no stop needed.
 describe('kessetsu warninglists against a running hub', () => {

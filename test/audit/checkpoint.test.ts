@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,8 +12,7 @@ import type { Storage } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrator.ts';
 import { generateEd25519Pem, hubKeyFromPrivatePem } from '../../src/signing/hub-key.ts';
 import { describeStorage } from '../support/storage.ts';
-
-const MAIN = path.resolve(import.meta.dirname, '../../src/cli/main.ts');
+import { kessetsu } from '../support/cli.ts';
 
 describeStorage('issue 10.9: a cut-off audit tail is detected by signed checkpoints of the chain head', (backend) => {
   let storage: Storage;
@@ -84,10 +82,7 @@ describe('kessetsu audit verify', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const cli = (args: string[]) => {
-    const r = spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', env: { ...process.env, DATABASE_URL: '' }, timeout: 240_000 });
-    return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-  };
+  const cli = (args: string[]) => kessetsu(args);
 
   it('exits 1 naming the cut when entries are deleted from the end after a checkpoint', { timeout: 600_000 }, async () => {
     const data = path.join(dir, 'data');
@@ -101,7 +96,7 @@ describe('kessetsu audit verify', () => {
       await app.close();
     }
     expect(readWitnessFile(witness).checkpoints.length).toBeGreaterThanOrEqual(2);
-    const ok = cli(['audit', 'verify', '--data', data, '--checkpoints', witness]);
+    const ok = await cli(['audit', 'verify', '--data', data, '--checkpoints', witness]);
     expect(ok.code, ok.err).toBe(0);
     expect(ok.out).toMatch(/checkpoints: \d+ verified; newest of .* covers entry \d+; 0 entries after it/);
 
@@ -112,7 +107,7 @@ describe('kessetsu audit verify', () => {
     } finally {
       await again.close();
     }
-    const cut = cli(['audit', 'verify', '--data', data, '--checkpoints', witness, '--max-age', '60']);
+    const cut = await cli(['audit', 'verify', '--data', data, '--checkpoints', witness, '--max-age', '60']);
     expect(cut.code).toBe(1);
     expect(cut.err).toMatch(/were cut off the end/);
     // With the stored checkpoints gone too, the database alone no longer vouches for a recent head.

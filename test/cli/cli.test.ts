@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,13 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPglite } from '../../src/db/database.ts';
 import { sql } from 'kysely';
 import { camelCaseKeys } from '../support/casing.ts';
+import { kessetsu as cli, kessetsuProcess } from '../support/cli.ts';
 
 const MAIN = path.resolve(import.meta.dirname, '../../src/cli/main.ts');
-
-function cli(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', env: { ...process.env, DATABASE_URL: '', ...env }, timeout: 120_000 });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
 
 /** Starts `kessetsu serve` and resolves with its URL and first output once it listens. */
 function serve(dir: string, env: Record<string, string> = {}) {
@@ -65,48 +61,49 @@ describe('the kessetsu CLI', () => {
     }
   });
 
-  it('admin commands work on the folder: org add/list, user add, key create/revoke, with clear errors', { timeout: 300_000 }, () => {
-    const org = cli(['org', 'add', 'Sakura Bank', '--kind', 'industry', '--sector', 'finance', '--data', dir]);
+  it('admin commands work on the folder: org add/list, user add, key create/revoke, with clear errors', { timeout: 300_000 }, async () => {
+    const org = await cli(['org', 'add', 'Sakura Bank', '--kind', 'industry', '--sector', 'finance', '--data', dir]);
     expect(org.code, org.err).toBe(0);
     const orgId = JSON.parse(org.out).id;
-    expect(cli(['org', 'list', '--data', dir]).out).toContain('Sakura Bank');
-    const user = cli(['user', 'add', 'analyst', '--org', 'Sakura Bank', '--role', 'member', '--data', dir]);
+    expect((await cli(['org', 'list', '--data', dir])).out).toContain('Sakura Bank');
+    const user = await cli(['user', 'add', 'analyst', '--org', 'Sakura Bank', '--role', 'member', '--data', dir]);
     expect(user.code, user.err).toBe(0);
     const userId = JSON.parse(user.out).id;
     expect(JSON.parse(user.out).org_id).toBe(orgId);
     // The NDA names its version and its signer (issue 10.7).
-    const nda = cli(['org', 'nda', 'Sakura Bank', '--signer', userId, '--data', dir]);
+    const nda = await cli(['org', 'nda', 'Sakura Bank', '--signer', userId, '--data', dir]);
     expect(nda.code, nda.err).toBe(0);
     expect(JSON.parse(nda.out)).toMatchObject({ nda_accepted_by: userId, nda_version: '2026-1' });
-    const key = cli(['key', 'create', '--user', userId, '--data', dir]);
+    const key = await cli(['key', 'create', '--user', userId, '--data', dir]);
     expect(key.code, key.err).toBe(0);
     const keyId = JSON.parse(key.out).id;
     expect(JSON.parse(key.out).key).toMatch(/^ks_/);
     expect(JSON.parse(key.out)).toMatchObject({ user_id: userId, created_at: expect.any(String) });
     expect(camelCaseKeys(JSON.parse(key.out))).toEqual([]);
-    expect(cli(['key', 'revoke', keyId, '--user', userId, '--data', dir]).code).toBe(0);
-    const badKind = cli(['org', 'add', 'X', '--kind', 'bank', '--data', dir]);
+    expect((await cli(['key', 'revoke', keyId, '--user', userId, '--data', dir])).code).toBe(0);
+    // The installed binary (bin/kessetsu.js in a new process): its exit code and stderr for a bad flag.
+    const badKind = await kessetsuProcess(['org', 'add', 'X', '--kind', 'bank', '--data', dir]);
     expect(badKind.code).toBe(2);
     expect(badKind.err).toContain('--kind must be one of');
-    const noOrg = cli(['user', 'add', 'x', '--org', 'Nobody', '--role', 'member', '--data', dir]);
+    const noOrg = await cli(['user', 'add', 'x', '--org', 'Nobody', '--role', 'member', '--data', dir]);
     expect(noOrg.code).toBe(1);
     expect(noOrg.err).toContain('no organisation "Nobody"');
     for (const cmd of [[], ['serve'], ['import'], ['org', 'add'], ['audit', 'verify'], ['key', 'revoke']]) {
-      const help = cli([...cmd, '--help']);
+      const help = await cli([...cmd, '--help']);
       expect(help.code, cmd.join(' ')).toBe(0);
       expect(help.out).toMatch(/Usage: kessetsu/);
     }
   });
 
   it('audit verify passes on an untouched log and names the broken entry after a row is changed with SQL', { timeout: 300_000 }, async () => {
-    const ok = cli(['audit', 'verify', '--data', dir]);
+    const ok = await cli(['audit', 'verify', '--data', dir]);
     expect(ok.code, ok.err).toBe(0);
     expect(ok.out).toMatch(/audit chain intact: \d+ entries/);
     const storage = await openPglite(dir);
     const row = await storage.db.selectFrom('audit_log').select('seq').where('action', '=', 'user.create').orderBy('seq', 'desc').executeTakeFirstOrThrow();
     await sql`update audit_log set details = '{"tampered": true}' where seq = ${row.seq}`.execute(storage.db);
     await storage.close();
-    const broken = cli(['audit', 'verify', '--data', dir]);
+    const broken = await cli(['audit', 'verify', '--data', dir]);
     expect(broken.code).toBe(1);
     expect(broken.err).toContain(`audit chain broken at entry ${row.seq}`);
   });
@@ -115,7 +112,7 @@ describe('the kessetsu CLI', () => {
     const s = serve(dir);
     try {
       await s.ready;
-      const r = cli(['org', 'list', '--data', dir]);
+      const r = await cli(['org', 'list', '--data', dir]);
       expect(r.code).toBe(1);
       expect(r.err).toMatch(/in use by process \d+/);
     } finally {

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,15 +8,12 @@ import { openPglite } from '../../src/db/database.ts';
 import { bootstrap } from '../../src/orgs/bootstrap.ts';
 import { makeMember, type TestHub } from '../support/app.ts';
 import { phishingBundle } from './support.ts';
+import { kessetsu as cli } from '../support/cli.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-
-function kessetsu(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(ROOT, 'src/cli/main.ts'), ...args], { cwd: ROOT, env: { ...process.env, DATABASE_URL: '' }, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+/** `kessetsu …` run in this process (test/support/cli.ts), its streams named as a process's. */
+async function kessetsu(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const r = await cli(args);
+  return { code: r.code, stdout: r.out, stderr: r.err };
 }
 
 // The CLI opens a PGlite folder directly (as an operator would on the hub's machine).

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -15,12 +14,12 @@ import { bootstrap } from '../../src/orgs/bootstrap.ts';
 import { as, makeMember, type TestHub, type TestMember } from '../support/app.ts';
 import { startS3, type TestS3 } from '../support/s3.ts';
 import { describeStorage } from '../support/storage.ts';
+import { kessetsu } from '../support/cli.ts';
 
 // Issue 12 point 2: evidence files in an S3-compatible store (s3rver on 127.0.0.1) through the API, the
 // custody log, the server's check and `kessetsu evidence check`; a misconfigured store answers a clear
 // 503 (never 500) and the secret appears in no answer and no log line.
 
-const MAIN = path.resolve(import.meta.dirname, '../../src/cli/main.ts');
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /** A hub whose JSON log lines are kept (to look for the secret in them). */
@@ -33,21 +32,10 @@ async function hubWithLogs(storage: App['storage'], env: Record<string, string>,
   return { app, server };
 }
 
-/** `kessetsu evidence check` in a child process (asynchronously: the S3 server runs in this one). */
-function cli(dir: string, env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, 'evidence', 'check', '--data', dir], { env: { ...process.env, DATABASE_URL: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 280_000); // two CLI start-ups (TypeScript, migrations): slow on a loaded machine
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
+/** `kessetsu evidence check` on the folder, in this process (test/support/cli.ts), with the S3 settings in its environment. */
+async function cli(dir: string, env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const r = await kessetsu(['evidence', 'check', '--data', dir], env);
+  return { status: r.code, stdout: r.out, stderr: r.err };
 }
 
 let s3: TestS3;

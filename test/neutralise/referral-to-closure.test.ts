@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +13,7 @@ import { verifyPackage } from '../../src/evidence/package/package.verify.ts';
 import type { DiskBlobStore } from '../../src/evidence/blob.store.ts';
 import { makeObservable } from '../../src/observables/observable.factory.ts';
 import { resignWithOtherKey, retar, untar } from './support.ts';
+import { kessetsu } from '../support/cli.ts';
 
 // Issue 12, "done when": the banking-trojan campaign of issue 5 goes from referral candidate to a
 // closed case — package exported and verified, takedown notice delivered to a loopback SMTP server,
@@ -21,12 +21,10 @@ import { resignWithOtherKey, retar, untar } from './support.ts';
 // tamper cases fail verification.
 
 const SEED = 20261204;
-const MAIN = path.resolve(import.meta.dirname, '../../src/cli/main.ts');
-
-/** `kessetsu evidence verify …` as an investigator runs it, offline. */
-function cliVerify(args: string[]) {
-  const r = spawnSync(process.execPath, [MAIN, 'evidence', 'verify', ...args], { encoding: 'utf8', env: { ...process.env, DATABASE_URL: '' }, timeout: 120_000 });
-  return { code: r.status ?? -1, out: r.stdout + r.stderr };
+/** `kessetsu evidence verify …` as an investigator runs it, offline (in this process: test/support/cli.ts). */
+async function cliVerify(args: string[]): Promise<{ code: number; out: string }> {
+  const r = await kessetsu(['evidence', 'verify', ...args]);
+  return { code: r.code, out: r.out + r.err };
 }
 
 const ipInt = (ip: string): number => ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
@@ -167,7 +165,7 @@ if (hasSharedData())
       expect(v3.problems.map((p) => p.problem).join('\n')).toMatch(/signed by another key/);
       const v3b = await verifyPackage(Readable.from([await retar(resignWithOtherKey(entries))]), { fingerprint: pkg.key_fingerprint });
       expect(v3b.ok).toBe(false);
-      // The same checks by the CLI, offline, with the hub's public key or its fingerprint (once: it spawns processes).
+      // The same checks by the CLI, offline, with the hub's public key or its fingerprint (once).
       if (backend.name === 'pglite') await cliChecks();
       async function cliChecks(): Promise<void> {
       const keyFile = path.join(dir, 'hub.pub.pem');
@@ -175,13 +173,13 @@ if (hasSharedData())
       writeFileSync(path.join(dir, 'good.tar'), packageBytes);
       writeFileSync(path.join(dir, 'altered.tar'), await retar(altered));
       writeFileSync(path.join(dir, 'resigned.tar'), await retar(resignWithOtherKey(entries)));
-      const ok = cliVerify([path.join(dir, 'good.tar'), '--key', keyFile]);
+      const ok = await cliVerify([path.join(dir, 'good.tar'), '--key', keyFile]);
       expect(ok).toMatchObject({ code: 0, out: expect.stringMatching(/^OK: /) });
-      expect(cliVerify([path.join(dir, 'good.tar'), '--fingerprint', pkg.key_fingerprint]).code).toBe(0);
-      const bad = cliVerify([path.join(dir, 'altered.tar'), '--key', keyFile]);
+      expect((await cliVerify([path.join(dir, 'good.tar'), '--fingerprint', pkg.key_fingerprint])).code).toBe(0);
+      const bad = await cliVerify([path.join(dir, 'altered.tar'), '--key', keyFile]);
       expect(bad.code).toBe(1);
       expect(bad.out).toContain(`${evidenceName}: SHA-256`);
-      const other = cliVerify([path.join(dir, 'resigned.tar'), '--fingerprint', pkg.key_fingerprint]);
+      const other = await cliVerify([path.join(dir, 'resigned.tar'), '--fingerprint', pkg.key_fingerprint]);
       expect(other.code).toBe(1);
       expect(other.out).toMatch(/signed by another key/);
       }
