@@ -34,6 +34,17 @@ async function lookup(hub: TestHub, key: string, value: string): Promise<string[
   return (items.find((i) => i.value === value)?.objects ?? []).filter((o) => o.type === 'indicator').map((o) => o.id);
 }
 
+/**
+ * A real JPCERT monthly file cut to its header, its first `lines` data lines and every line naming
+ * `keep` (the files have no quoted fields): the same format and values, without importing ~18,000
+ * URLs per backend to follow one of them (test speed, issue 11.7).
+ */
+function jpcertExcerpt(file: string, keep: string, lines = 300): string {
+  const [header, ...rows] = readFileSync(sharedData('feeds/jpcert-phishurl', file), 'utf8').split('\n');
+  const picked = rows.filter((l, i) => l.trim() && (i < lines || l.includes(keep)));
+  return [header, ...picked, ''].join('\n');
+}
+
 function mispEvent(timestamp: number, attributes: { uuid: string; value: string; type?: string }[]) {
   return JSON.stringify({
     Event: {
@@ -70,10 +81,10 @@ describeStorage('issue 11.4: re-ingest is idempotent for every format', (backend
 
   it.skipIf(!real)('the same URL in two monthly JPCERT files is one indicator of the organisation, its last_seen moved', { timeout: 300_000 }, async () => {
     const org = await makeMember(hub);
-    await ingest(hub, org.key, readFileSync(sharedData('feeds/jpcert-phishurl/202207.csv')), 'format=csv&tlp=green&filename=202207.csv');
+    await ingest(hub, org.key, jpcertExcerpt('202207.csv', 'https://eposcards.com'), 'format=csv&tlp=green&filename=202207.csv');
     const before = await indicatorsOf(hub, org.org.id, 'https://eposcards.com');
     expect(before).toHaveLength(1);
-    await ingest(hub, org.key, readFileSync(sharedData('feeds/jpcert-phishurl/202306.csv')), 'format=csv&tlp=green&filename=202306.csv');
+    await ingest(hub, org.key, jpcertExcerpt('202306.csv', 'https://eposcards.com'), 'format=csv&tlp=green&filename=202306.csv');
     const after = await indicatorsOf(hub, org.org.id, 'https://eposcards.com');
     expect(after.map((a) => a.object_id)).toEqual(before.map((b) => b.object_id));
     expect(after[0]!.last_seen.getTime()).toBeGreaterThan(before[0]!.last_seen.getTime());
