@@ -192,3 +192,13 @@ export function backends(): Backend[] {
 export function describeStorage(name: string, fn: (backend: Backend) => void): void {
   for (const b of backends()) describe(`${name} [${b.name}]`, () => fn(b));
 }
+
+/**
+ * Runs a suite on one storage backend only (none when this run has no such backend). A long suite is
+ * split into one file per backend with it, so the two halves can run on both workers at once (test
+ * speed, issue 11.7); together the files cover what describeStorage does.
+ * @example describeBackend('postgres', 'real feeds', (backend) => realFeedsSuite(backend))
+ */
+export function describeBackend(kind: StorageKind, name: string, fn: (backend: Backend) => void): void {
+  for (const b of backends()) if (b.name === kind) describe(`${name} [${b.name}]`, () => fn(b));
+}
