@@ -16,14 +16,15 @@ out=$(mktemp)
 for i in $(seq "$runs"); do
   for v in old new; do
     d=$old; [ $v = new ] && d=$here
-    line=$(cd "$d" && nice -n 10 "$here/node_modules/.bin/node" bench/sensors.bench.ts 2>&1 | grep '^HTTP' || true)
+    line=$(cd "$d" && nice -n 19 "$here/node_modules/.bin/node" bench/sensors.bench.ts 2>&1 | grep '^HTTP' || true)
     echo "$v run $i (load $(cut -d' ' -f1 /proc/loadavg)): $line" | tee -a "$out"
   done
 done
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-for what in 'events/s' 'per hub CPU second'; do
+for what in 'events/s' 'per hub CPU second' 'events per generator CPU second'; do
   o=$(grep '^old' "$out" | grep -oP "[\d,]+(?= $what)" | tr -d , | median)
   n=$(grep '^new' "$out" | grep -oP "[\d,]+(?= $what)" | tr -d , | median)
+  if [ -z "$o" ] || [ -z "$n" ]; then echo "median $what: old ${o:-n/a}, new ${n:-n/a}"; continue; fi
   echo "median $what: old $o, new $n, ratio $(awk "BEGIN {printf \"%.2f\", $n / $o}")"
 done
 rm -f "$out"

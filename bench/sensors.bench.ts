@@ -3,6 +3,7 @@
 // with its memory sampled along the run. PostgreSQL when KESSETSU_BENCH_PG_URL is set, else PGlite.
 // BENCH_RUNS (5) in-process runs; BENCH_SENSORS_SECONDS (300) of HTTP; BENCH_SENSORS_PART=parse|http.
 import { spawn } from 'node:child_process';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -200,6 +201,9 @@ async function overHttp(storage: Storage, label: string): Promise<void> {
   const samples: { t: number; rss: number; heap: number }[] = [];
   const t0 = Date.now();
   const c0 = process.cpuUsage();
+  // How long the hub's event loop was held at once (a batch slice, a minute's flush and detection).
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
   const timer = setInterval(() => {
     const m = process.memoryUsage();
     samples.push({ t: (Date.now() - t0) / 1000, rss: m.rss, heap: m.heapUsed });
@@ -213,9 +217,10 @@ async function overHttp(storage: Storage, label: string): Promise<void> {
     child.on('close', () => resolve(out));
   });
   clearInterval(timer);
+  loop.disable();
   const cpu = process.cpuUsage(c0);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  const r = JSON.parse(stdout.trim().split('\n').pop()!) as { accepted: number; batches: number; refused: number; elapsed: number };
+  const r = JSON.parse(stdout.trim().split('\n').pop()!) as { accepted: number; batches: number; refused: number; elapsed: number; cpu: number };
   const perSecond = r.accepted / r.elapsed;
   const after = samples.filter((s) => s.t >= 60);
   const mib = (b: number) => Math.round(b / 1024 / 1024);
@@ -225,14 +230,18 @@ async function overHttp(storage: Storage, label: string): Promise<void> {
     ? `RSS after the first minute ${mib(Math.min(...rss))}–${mib(Math.max(...rss))} MiB (at 1 min ${mib(after[0]!.rss)}, at end ${mib(after.at(-1)!.rss)}), JS heap ${mib(Math.min(...heap))}–${mib(Math.max(...heap))} MiB`
     : `run shorter than a minute: RSS at end ${mib(samples.at(-1)?.rss ?? 0)} MiB`;
   const perCpu = r.accepted / cpuSeconds;
-  console.error(`HTTP ${label}: ${fmt(perSecond)} events/s, ${fmt(perCpu)} per hub CPU second (${cpuSeconds.toFixed(0)} CPU s in ${r.elapsed.toFixed(0)} s), ${r.batches} batches, ${r.refused} refused; ${memory}`);
+  const ms = (ns: number) => (ns / 1e6).toFixed(0);
+  const stalls = `event loop delay p99 ${ms(loop.percentile(99))} ms, max ${ms(loop.max)} ms`;
+  const gen = `load generator ${r.cpu.toFixed(0)} CPU s (${fmt(r.accepted / r.cpu)} events per generator CPU second)`;
+  const loadAvg = `load average ${os.loadavg()[0]!.toFixed(1)} at end`;
+  console.error(`HTTP ${label}: ${fmt(perSecond)} events/s, ${fmt(perCpu)} per hub CPU second (${cpuSeconds.toFixed(0)} CPU s in ${r.elapsed.toFixed(0)} s), ${r.batches} batches, ${r.refused} refused; ${gen}; ${stalls}; ${loadAvg}; ${memory}`);
   for (const s of samples) console.error(`  ${s.t.toFixed(0)} s: rss ${mib(s.rss)} MiB, heap ${mib(s.heap)} MiB`);
   report({
     bench: `sensor events over HTTP, sustained (${label})`,
-    figure: `${fmt(perSecond)} events/s wall clock over ${Math.round(r.elapsed)} s, ${fmt(perCpu)} events per CPU second of the hub process (${Math.round(cpuSeconds)} CPU s) (${fmt(r.accepted)} events, ${r.batches} batches, ${r.refused} refused); ${memory}`,
+    figure: `${fmt(perSecond)} events/s wall clock over ${Math.round(r.elapsed)} s, ${fmt(perCpu)} events per CPU second of the hub process (${Math.round(cpuSeconds)} CPU s) (${fmt(r.accepted)} events, ${r.batches} batches, ${r.refused} refused); ${gen}; ${stalls}; ${loadAvg}; ${memory}`,
     target: '≥ 300,000 events/s, memory flat over 5 min',
     data: `${SENSORS} sensors × 1 keep-alive connection, ${fmt(LINES)} NDJSON lines (~3 MB) per batch, load generator in a second process`,
-    command: 'npm run bench -- sensors',
+    command: 'BENCH_SENSORS_PART=http npm run bench -- sensors',
   });
   await server.close();
   await app.close();

@@ -26,6 +26,12 @@ export class TokenBuckets {
     return { ok: true };
   }
 
+  /** Spends `n` tokens of a key after the fact (a batch admitted with `take(key, 0, rate)` and then counted). */
+  charge(key: string, n: number): void {
+    const b = this.#buckets.get(key);
+    if (b) b.tokens -= n;
+  }
+
   /** Forgets a key. */
   drop(key: string): void {
     this.#buckets.delete(key);

@@ -58,12 +58,6 @@ function stamp(t: number): string {
   return Math.abs(t) < 8.64e15 ? new Date(t).toISOString() : String(t);
 }
 
-function countLines(b: Buffer): number {
-  let n = 0;
-  for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) n++;
-  return b.length && b[b.length - 1] !== 10 ? n + 1 : n;
-}
-
 /**
  * Takes batches of sensor events (NDJSON, gzip allowed) into the in-memory aggregator: per-sensor
  * rate limit and concurrency checked before reading, lines read in slices that yield to other
@@ -99,9 +93,10 @@ export class SensorIntake {
       const gz = raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b;
       const body = gz ? await inflate(raw, this.#opts.maxBody) : raw;
       if (body.length > this.#opts.maxBody) throw new AppError('payload_too_large', `body larger than ${this.#opts.maxBody} bytes`);
-      const lines = countLines(body);
+      // A sensor in debt is refused before anything is read; a batch admitted is charged its lines once
+      // read (counted by the reader: no pass over the body just to count them).
       const rate = sensor.rate_limit ?? this.#opts.ratePerSecond;
-      const r = this.#limits.take(sensor.id, lines, rate);
+      const r = this.#limits.take(sensor.id, 0, rate);
       if (!r.ok) throw new AppError('rate_limited', `sensor ${sensor.id} is over its rate of ${rate} events per second; retry in ${r.retryAfterMs} ms`, { retry_after_ms: r.retryAfterMs });
       const report = await this.#read(sensor.id, body);
       if (this.#archive && report.accepted) void this.#archive.append(sensor.id, this.#now(), raw, gz).catch(() => {});
@@ -137,7 +132,9 @@ export class SensorIntake {
     const reader = new NdjsonEventReader();
     let at = { pos: 0, line: 0 };
     while (at.pos < body.length) {
+      const before = at.line;
       at = reader.read(body, at.pos, at.line, this.#opts.sliceLines, sink);
+      this.#limits.charge(sensorId, at.line - before);
       if (at.pos < body.length) await new Promise<void>((r) => setImmediate(r));
     }
     this.accepted += accepted;

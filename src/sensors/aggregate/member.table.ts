@@ -16,8 +16,8 @@ function hash32(x: number): number {
  * @example const ix = new MemberIndex(); const id = ix.find4(ip) >= 0 ? ix.find4(ip) : ix.insert4(ip)
  */
 export class MemberIndex {
-  /** id + 1 per slot; 0 is empty. */
-  #slots = new Int32Array(1024);
+  /** Pairs per slot: the IPv4 address (as int32) and its id + 1 (0: empty), so a probe reads one cache line. */
+  #slots = new Int32Array(2048);
   #mask = 1023;
   /** The IPv4 address (as int32) of each id; unused for IPv6 ids. */
   #ips = new Int32Array(512);
@@ -36,15 +36,35 @@ export class MemberIndex {
     const slots = this.#slots;
     const mask = this.#mask;
     for (let s = hash32(key) & mask; ; s = (s + 1) & mask) {
-      const id1 = slots[s]!;
+      const id1 = slots[2 * s + 1]!;
       if (id1 === 0) return -1;
-      if (this.#ips[id1 - 1] === key) return id1 - 1;
+      if (slots[2 * s] === key) return id1 - 1;
     }
+  }
+
+  /** The id of an IPv4 address, added when new unless `limit` members are here already (then -1): one probe sequence for both. */
+  upsert4(ip: number, limit: number): number {
+    const key = ip | 0;
+    const slots = this.#slots;
+    const mask = this.#mask;
+    let s = hash32(key) & mask;
+    for (; ; s = (s + 1) & mask) {
+      const id1 = slots[2 * s + 1]!;
+      if (id1 === 0) break;
+      if (slots[2 * s] === key) return id1 - 1;
+    }
+    if (this.#size >= limit) return -1;
+    if ((this.#size + 1) * 2 > mask + 1) return this.insert4(ip);
+    const id = this.#newId();
+    this.#ips[id] = key;
+    slots[2 * s] = key;
+    slots[2 * s + 1] = id + 1;
+    return id;
   }
 
   /** Adds an IPv4 address not yet here and answers its id. */
   insert4(ip: number): number {
-    if ((this.#size + 1) * 2 > this.#slots.length) this.#grow();
+    if ((this.#size + 1) * 2 > this.#mask + 1) this.#grow();
     const id = this.#newId();
     const key = ip | 0;
     this.#ips[id] = key;
@@ -88,18 +108,20 @@ export class MemberIndex {
 
   #place(key: number, id: number): void {
     const mask = this.#mask;
+    const slots = this.#slots;
     let s = hash32(key) & mask;
-    while (this.#slots[s] !== 0) s = (s + 1) & mask;
-    this.#slots[s] = id + 1;
+    while (slots[2 * s + 1] !== 0) s = (s + 1) & mask;
+    slots[2 * s] = key;
+    slots[2 * s + 1] = id + 1;
   }
 
   #grow(): void {
     const old = this.#slots;
     this.#slots = new Int32Array(old.length * 2);
-    this.#mask = this.#slots.length - 1;
-    for (let s = 0; s < old.length; s++) {
+    this.#mask = this.#slots.length / 2 - 1;
+    for (let s = 1; s < old.length; s += 2) {
       const id1 = old[s]!;
-      if (id1 !== 0) this.#place(this.#ips[id1 - 1]!, id1 - 1);
+      if (id1 !== 0) this.#place(old[s - 1]!, id1 - 1);
     }
   }
 }
@@ -116,12 +138,9 @@ export class MemberCounts implements ReadonlyMap<Member, number> {
 
   /** Adds n to an IPv4 address's count and answers its id; -1 (nothing counted) when it is new and `limit` members are here. */
   add4(ip: number, n: number, limit: number): number {
-    let id = this.#index.find4(ip);
-    if (id < 0) {
-      if (this.#index.size >= limit) return -1;
-      id = this.#index.insert4(ip);
-      this.#fit(id);
-    }
+    const id = this.#index.upsert4(ip, limit);
+    if (id < 0) return -1;
+    if (id >= this.#counts.length) this.#fit(id);
     this.#counts[id]! += n;
     return id;
   }

@@ -55,18 +55,24 @@ function isoMinuteOfBytes(b: Uint8Array, s: number): number {
   return (daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60) * 1000;
 }
 
-// The rest of a time after its minute: ":SS", a fraction, a zone.
-function isoRestOfBytes(b: Uint8Array, s: number, e: number, minute: number): number {
+/** Where a scan of bytes stopped. */
+export interface ScanEnd {
+  end: number;
+}
+
+// The rest of a time after its minute (":SS", a fraction, a zone) from b[s + 16], read no further than
+// `limit`; `at.end` is where the time stopped (the caller checks what follows).
+function isoRest(b: Uint8Array, s: number, limit: number, minute: number, at: ScanEnd): number {
   if (b[s + 16] !== 58) return NaN;
   const se = two(b, s + 17);
   if (se < 0 || se > 60) return NaN;
   let i = s + 19;
   let ms = 0;
-  if (i < e && b[i] === 46) {
+  if (i < limit && b[i] === 46) {
     i++;
     let scale = 100;
     const start = i;
-    while (i < e && digit(b[i]!) >= 0) {
+    while (i < limit && digit(b[i]!) >= 0) {
       ms += digit(b[i]!) * scale;
       scale /= 10;
       i++;
@@ -74,7 +80,7 @@ function isoRestOfBytes(b: Uint8Array, s: number, e: number, minute: number): nu
     if (i === start) return NaN;
   }
   let offset = 0;
-  if (i < e) {
+  if (i < limit) {
     const c = b[i]!;
     if (c === 90 || c === 122) i++;
     else if (c === 43 || c === 45) {
@@ -84,10 +90,17 @@ function isoRestOfBytes(b: Uint8Array, s: number, e: number, minute: number): nu
       if (oh < 0 || om < 0 || oh > 23 || om > 59) return NaN;
       offset = (c === 43 ? 1 : -1) * (oh * 60 + om) * 60_000;
       i += 5 + colon;
-    } else return NaN;
+    }
   }
-  if (i !== e) return NaN;
+  at.end = i;
   return minute + se * 1000 + Math.round(ms) - offset;
+}
+
+const SCRATCH: ScanEnd = { end: 0 };
+
+function isoRestOfBytes(b: Uint8Array, s: number, e: number, minute: number): number {
+  const t = isoRest(b, s, e, minute, SCRATCH);
+  return SCRATCH.end === e ? t : NaN;
 }
 
 /**
@@ -102,19 +115,18 @@ export function isoTimeOfBytes(b: Uint8Array, s: number, e: number): number {
 }
 
 /** The last minute a reader parsed ("YYYY-MM-DDTHH:MM" and its ms): lines of a batch mostly share it. */
-export interface TimeCache {
+export interface TimeCache extends ScanEnd {
   readonly prefix: Uint8Array;
   minute: number;
 }
 
 /** An empty time cache. */
 export function newTimeCache(): TimeCache {
-  return { prefix: new Uint8Array(16), minute: NaN };
+  return { prefix: new Uint8Array(16), minute: NaN, end: 0 };
 }
 
-/** isoTimeOfBytes, the date and minute taken from the cache when the bytes repeat the last ones. */
-export function isoTimeCached(b: Uint8Array, s: number, e: number, c: TimeCache): number {
-  if (e - s < 19) return NaN;
+// The minute of the time at b[s], from the cache when its first 16 bytes repeat the last ones.
+function cachedMinute(b: Uint8Array, s: number, c: TimeCache): number {
   const p = c.prefix;
   let i = 15;
   if (!Number.isNaN(c.minute)) while (i >= 0 && b[s + i] === p[i]) i--;
@@ -124,7 +136,26 @@ export function isoTimeCached(b: Uint8Array, s: number, e: number, c: TimeCache)
     for (let k = 0; k < 16; k++) p[k] = b[s + k]!;
     c.minute = minute;
   }
-  return isoRestOfBytes(b, s, e, c.minute);
+  return c.minute;
+}
+
+/** isoTimeOfBytes, the date and minute taken from the cache when the bytes repeat the last ones. */
+export function isoTimeCached(b: Uint8Array, s: number, e: number, c: TimeCache): number {
+  if (e - s < 19) return NaN;
+  const minute = cachedMinute(b, s, c);
+  return Number.isNaN(minute) ? NaN : isoRestOfBytes(b, s, e, minute);
+}
+
+/**
+ * The time of a JSON string's text starting at b[s], in one pass: NaN unless it is a time (as
+ * isoTimeCached reads them) closed by a quote, whose index is then `c.end`. A NaN is no verdict: the
+ * caller reads the string the general way (escapes, errors).
+ */
+export function isoTimeQuoted(b: Uint8Array, s: number, c: TimeCache): number {
+  const minute = cachedMinute(b, s, c);
+  if (Number.isNaN(minute)) return NaN;
+  const t = isoRest(b, s, b.length, minute, c);
+  return b[c.end] === 34 ? t : NaN;
 }
 
 /** Epoch milliseconds of an ISO 8601 date-time string (same rules as isoTimeOfBytes). */
@@ -160,6 +191,34 @@ export function ipv4OfBytes(b: Uint8Array, s: number, e: number): number {
   }
   if (parts !== 3 || digits === 0) return parts === 0 ? -2 : -1;
   return value * 256 + octet;
+}
+
+/**
+ * The IPv4 number of a JSON string's text starting at b[s], in one pass: a strict dotted quad closed by
+ * a quote (whose index is then `at.end`), else -1 and the caller reads the string the general way.
+ */
+export function ipv4Quoted(b: Uint8Array, s: number, at: ScanEnd): number {
+  let value = 0;
+  let octet = 0;
+  let digits = 0;
+  let parts = 0;
+  for (let i = s; ; i++) {
+    const c = b[i]!;
+    if (c >= 48 && c <= 57) {
+      if (digits === 1 && octet === 0) return -1; // a leading zero
+      octet = octet * 10 + (c - 48);
+      if (++digits > 3 || octet > 255) return -1;
+    } else if (c === 46 && digits !== 0 && parts < 3) {
+      value = value * 256 + octet;
+      parts++;
+      octet = 0;
+      digits = 0;
+    } else {
+      if (c !== 34 || parts !== 3 || digits === 0) return -1;
+      at.end = i;
+      return value * 256 + octet;
+    }
+  }
 }
 
 /**

@@ -121,4 +121,48 @@ describe('NDJSON sensor events', () => {
       { numRuns: 400 },
     );
   });
+
+  it('a batch whose lines change key order, spacing and line ends, some cut short, reads as line by line through JSON', () => {
+    const ip = fc.oneof(fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((p) => p.join('.')), fc.constantFrom('2001:db8::1', '::ffff:203.0.113.9', '010.1.2.3', '1.2.3', ''));
+    const field = fc.constantFrom<[string, fc.Arbitrary<unknown>]>(
+      ['time', fc.oneof(fc.date({ min: new Date('2000-01-01'), max: new Date('2099-12-31'), noInvalidDate: true }).map((d) => d.toISOString()), fc.constantFrom('2026-12-04T10:00:00+09:00', '2026-12-04 10:00:00', '2026-12-04T10:00Z', 1796378400))],
+      ['timestamp', fc.date({ min: new Date('2020-01-01'), max: new Date('2030-12-31'), noInvalidDate: true }).map((d) => d.toISOString())],
+      ['src_ip', ip],
+      ['dst_ip', ip],
+      ['src_port', fc.oneof(fc.nat(65535), fc.constant('80'))],
+      ['dst_port', fc.integer({ min: -1, max: 70000 })],
+      ['protocol', fc.constantFrom('tcp', 'udp', 'icmp', 'tcp ', 'sctp', 6, 'bogus')],
+      ['tcp_flags', fc.constantFrom('S', 'SA', 18, 'Q')],
+      ['size', fc.oneof(fc.nat(1500), fc.constant(1.5))],
+      ['event', fc.constantFrom('packet', 'connect', 'login', 'nope')],
+      ['username', fc.constantFrom('root', 'r\u00f6ot')],
+      ['note', fc.string({ maxLength: 4 })],
+    );
+    const line = fc.record({
+      // One value per field (with duplicates, or time and timestamp both, JSON says the last wins and the
+      // format says time wins: not what this compares).
+      fields: fc.uniqueArray(field.chain(([k, v]) => v.map((x) => [k, x] as const)), { maxLength: 9, selector: ([k]) => (k === 'timestamp' ? 'time' : k) }),
+      spaced: fc.boolean(),
+      cut: fc.option(fc.nat(200), { freq: 4 }),
+    });
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 12 }), fc.boolean(), (lines, crlf) => {
+        const texts = lines.map((l) => {
+          let t = `{${l.fields.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}}`;
+          if (l.spaced) t = t.replace(/,"/g, ' , "').replace(/":/g, '" :\t');
+          return t;
+        });
+        // The same lines, each with an escaped key first, which only the JSON path reads.
+        const slow = texts.map((t) => '{"x\\u0041":1' + (t.length > 2 ? ',' + t.slice(1) : '}'));
+        const cut = (t: string, i: number, extra: number) => (lines[i]!.cut === null ? t : t.slice(0, Math.min(t.length - 1, Math.max(1, lines[i]!.cut!) + extra)));
+        const eol = crlf ? '\r\n' : '\n';
+        const a = readAll(texts.map((t, i) => cut(t, i, 0)).join(eol));
+        const b = readAll(slow.map((t, i) => cut(t, i, slow[i]!.length - texts[i]!.length)).join(eol));
+        expect(a.events).toEqual(b.events);
+        expect(a.lines).toEqual(b.lines);
+        expect(a.errors.map((e) => e.line)).toEqual(b.errors.map((e) => e.line));
+      }),
+      { numRuns: 300 },
+    );
+  });
 });

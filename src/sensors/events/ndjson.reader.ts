@@ -1,5 +1,6 @@
-import { checkEvent, eventFromObject, ipv4OfBytes, isoTimeCached, kindOfName, newTimeCache, setAddress, timeOfNumber } from './event-fields.ts';
-import { KIND, newEvent, protoOfName, resetEvent, type SensorEvent } from './sensor-event.ts';
+import { checkEvent, eventFromObject, ipv4OfBytes, ipv4Quoted, isoTimeCached, isoTimeQuoted, kindOfName, newTimeCache, setAddress, timeOfNumber, type ScanEnd } from './event-fields.ts';
+import { F, KeyOrder, flagsOfBytes, protoOfBytes } from './ndjson.keys.ts';
+import { KIND, newEvent, resetEvent, type SensorEvent } from './sensor-event.ts';
 import { cowrieRecord, cowrieToEvent, isCowrieObject } from '../readers/cowrie.reader.ts';
 import { dionaeaRecord, dionaeaToEvent, isDionaeaObject } from '../readers/dionaea.reader.ts';
 
@@ -15,90 +16,8 @@ export interface EventSink {
   error(line: number, reason: string): void;
 }
 
-const F = { time: 1, src: 2, srcPort: 3, dst: 4, dstPort: 5, proto: 6, flags: 7, size: 8, icmpType: 9, icmpCode: 10, event: 11, text: 12, success: 13, slow: 14 } as const;
-
-const KEYS: Readonly<Record<string, number>> = {
-  time: F.time,
-  timestamp: F.time,
-  src_ip: F.src,
-  src_port: F.srcPort,
-  dst_ip: F.dst,
-  dst_port: F.dstPort,
-  protocol: F.proto,
-  tcp_flags: F.flags,
-  size: F.size,
-  icmp_type: F.icmpType,
-  icmp_code: F.icmpCode,
-  event: F.event,
-  session: F.text,
-  username: F.text,
-  password: F.text,
-  command: F.text,
-  url: F.text,
-  sha256: F.text,
-  shasum: F.text,
-  success: F.success,
-  // Raw honeypot records are read by their own readers.
-  eventid: F.slow,
-  honeypot: F.slow,
-  connection: F.slow,
-};
-
-// Keys found by a hash of their bytes in a small open table, then compared byte for byte.
-const TABLE_BITS = 7;
-const TABLE_KEYS: (Uint8Array | undefined)[] = new Array(1 << TABLE_BITS);
-const TABLE_FIELDS = new Int32Array(1 << TABLE_BITS);
-function keyHash(b: Uint8Array, s: number, e: number): number {
-  let h = e - s;
-  for (let i = s; i < e; i++) h = (Math.imul(h, 31) + b[i]!) | 0;
-  return (h ^ (h >>> 7)) & ((1 << TABLE_BITS) - 1);
-}
-for (const [k, field] of Object.entries(KEYS)) {
-  const bytes = Buffer.from(k, 'latin1');
-  let slot = keyHash(bytes, 0, bytes.length);
-  while (TABLE_KEYS[slot]) slot = (slot + 1) & ((1 << TABLE_BITS) - 1);
-  TABLE_KEYS[slot] = bytes;
-  TABLE_FIELDS[slot] = field;
-}
-function fieldOf(b: Uint8Array, s: number, e: number): number {
-  const n = e - s;
-  for (let slot = keyHash(b, s, e); ; slot = (slot + 1) & ((1 << TABLE_BITS) - 1)) {
-    const k = TABLE_KEYS[slot];
-    if (k === undefined) return 0;
-    if (k.length !== n) continue;
-    let i = 0;
-    while (i < n && k[i] === b[s + i]) i++;
-    if (i === n) return TABLE_FIELDS[slot]!;
-  }
-}
-
 const SLOW = 1;
-
-// "tcp", "udp", "icmp" without a string; other names through protoOfName.
-function protoOfBytes(b: Uint8Array, s: number, e: number): number {
-  const n = e - s;
-  const c0 = b[s]! | 32;
-  if (n === 3 && (b[s + 2]! | 32) === 0x70) {
-    const c1 = b[s + 1]! | 32;
-    if (c0 === 0x74 && c1 === 0x63) return 6; // tcp
-    if (c0 === 0x75 && c1 === 0x64) return 17; // udp
-  }
-  if (n === 4 && c0 === 0x69 && (b[s + 1]! | 32) === 0x63 && (b[s + 2]! | 32) === 0x6d && (b[s + 3]! | 32) === 0x70) return 1;
-  return n > 12 ? -1 : protoOfName(Buffer.from(b.buffer, b.byteOffset + s, n).toString('latin1'));
-}
-
-// TCP flag letters without a string.
-function flagsOfBytes(b: Uint8Array, s: number, e: number): number {
-  if (e - s > 8) return -1;
-  let f = 0;
-  for (let i = s; i < e; i++) {
-    const c = b[i]! & ~32;
-    const bit = c === 70 ? 1 : c === 83 ? 2 : c === 82 ? 4 : c === 80 ? 8 : c === 65 ? 16 : c === 85 ? 32 : c === 69 ? 64 : c === 67 ? 128 : 0;
-    if (!bit) return -1;
-    f |= bit;
-  }
-  return f;
-}
+const ERROR = 2;
 
 function ws(c: number): boolean {
   return c === 32 || c === 9 || c === 13;
@@ -111,7 +30,11 @@ function ws(c: number): boolean {
 export class NdjsonEventReader {
   readonly #e = newEvent();
   readonly #time = newTimeCache();
+  readonly #order = new KeyOrder();
+  readonly #at: ScanEnd = { end: 0 };
   #err = '';
+  /** Where the line the fast path read ends (its newline, or the end of the buffer). */
+  #stop = 0;
 
   /**
    * Reads up to `maxLines` lines from `pos`; `line` is the number of lines before `pos`.
@@ -121,40 +44,47 @@ export class NdjsonEventReader {
     const end = buf.length;
     let n = 0;
     while (pos < end && n < maxLines) {
-      let eol = buf.indexOf(10, pos);
-      if (eol < 0) eol = end;
       line++;
       n++;
-      this.#line(buf, pos, eol, line, sink);
-      pos = eol + 1;
+      pos = this.#line(buf, pos, end, line, sink);
     }
     return { pos: Math.min(pos, end), line };
   }
 
-  #line(b: Buffer, s: number, e: number, line: number, sink: EventSink): void {
+  // Reads the line starting at s and answers where the next one starts. The fast path finds the end of
+  // the line as it goes; only a line it cannot read is looked at again, up to its newline.
+  #line(b: Buffer, s: number, end: number, line: number, sink: EventSink): number {
     let i = s;
-    while (i < e && ws(b[i]!)) i++;
-    if (i === e) return; // blank lines are allowed (and counted for numbering)
+    while (i < end && ws(b[i]!)) i++;
+    if (i === end || b[i] === 10) return i + 1; // blank lines are allowed (and counted for numbering)
     const ev = this.#e;
     resetEvent(ev);
-    const r = this.#fast(b, i, e, ev);
-    if (r === SLOW) return this.#slow(b, s, e, line, sink);
-    if (r !== 0) return sink.error(line, this.#err);
-    const bad = checkEvent(ev);
-    if (bad) return sink.error(line, bad);
-    sink.event(ev, line);
+    const r = this.#fast(b, i, end, ev);
+    if (r === 0) {
+      const bad = checkEvent(ev);
+      if (bad) sink.error(line, bad);
+      else sink.event(ev, line);
+      return this.#stop + 1;
+    }
+    let eol = b.indexOf(10, i);
+    if (eol < 0) eol = end;
+    if (r === SLOW) this.#slow(b, s, eol, line, sink);
+    else sink.error(line, this.#err);
+    return eol + 1;
   }
 
   #fail(reason: string): number {
     this.#err = reason;
-    return 2;
+    return ERROR;
   }
 
-  // 0: read; SLOW: needs JSON.parse; 2: error in this.#err.
+  // 0: read (the line ends at this.#stop); SLOW: needs JSON.parse; ERROR: reason in this.#err.
+  // `e` is the end of the buffer: every scan stops at a newline, the end of the line.
   #fast(b: Buffer, i: number, e: number, ev: SensorEvent): number {
     if (b[i] !== 123) return SLOW; // not an object: the slow path says what it is
     i++;
-    for (;;) {
+    const order = this.#order;
+    for (let k = 0; ; k++) {
       while (i < e && ws(b[i]!)) i++;
       if (b[i] === 125) {
         i++;
@@ -162,12 +92,19 @@ export class NdjsonEventReader {
       }
       if (b[i] !== 34) return SLOW;
       const ks = ++i;
-      while (i < e && b[i] !== 34) {
-        if (b[i] === 92) return SLOW;
-        i++;
+      // Mostly the k-th key of the line before, compared in place; else scanned and looked up.
+      let field = order.match(b, ks, k);
+      if (field >= 0) i = order.end;
+      else {
+        for (;;) {
+          if (i >= e) return SLOW;
+          const c = b[i];
+          if (c === 34) break;
+          if (c === 92 || c === 10) return SLOW;
+          i++;
+        }
+        field = order.learn(b, ks, i, k);
       }
-      if (i >= e) return SLOW;
-      const field = fieldOf(b, ks, i);
       i++;
       while (i < e && ws(b[i]!)) i++;
       if (b[i] !== 58) return SLOW;
@@ -176,15 +113,9 @@ export class NdjsonEventReader {
       if (field === F.slow) return SLOW;
       const c = b[i];
       if (c === 34) {
-        const vs = ++i;
-        while (i < e && b[i] !== 34) {
-          if (b[i] === 92) return SLOW;
-          i++;
-        }
-        if (i >= e) return SLOW;
-        const r = this.#stringValue(field, b, vs, i, ev);
-        if (r !== 0) return r;
-        i++;
+        const q = this.#string(field, b, i + 1, e, ev);
+        if (q < 0) return -q;
+        i = q + 1;
       } else if (c === 45 || (c !== undefined && c >= 48 && c <= 57)) {
         const vs = i;
         let int = true;
@@ -223,7 +154,42 @@ export class NdjsonEventReader {
       return SLOW;
     }
     while (i < e && ws(b[i]!)) i++;
-    return i === e ? 0 : SLOW;
+    if (i < e && b[i] !== 10) return SLOW;
+    this.#stop = i;
+    return 0;
+  }
+
+  // A string value from b[s] (after its opening quote): answers the index of its closing quote, or
+  // -SLOW / -ERROR. Times, IPv4 addresses and "tcp" are read in one pass; the rest (and anything
+  // unusual in those) once the closing quote is found.
+  #string(field: number, b: Buffer, s: number, e: number, ev: SensorEvent): number {
+    if (field === F.time) {
+      const t = isoTimeQuoted(b, s, this.#time);
+      if (!Number.isNaN(t)) {
+        ev.time = t;
+        return this.#time.end;
+      }
+    } else if (field === F.src || field === F.dst) {
+      const v4 = ipv4Quoted(b, s, this.#at);
+      if (v4 >= 0) {
+        if (field === F.src) ev.src4 = v4;
+        else ev.dst4 = v4;
+        return this.#at.end;
+      }
+    } else if (field === F.proto && b[s] === 116 && b[s + 1] === 99 && b[s + 2] === 112 && b[s + 3] === 34) {
+      ev.proto = 6;
+      return s + 3;
+    }
+    let i = s;
+    for (;;) {
+      if (i >= e) return -SLOW;
+      const c = b[i];
+      if (c === 34) break;
+      if (c === 92 || c === 10) return -SLOW;
+      i++;
+    }
+    const r = this.#stringValue(field, b, s, i, ev);
+    return r === 0 ? i : -r;
   }
 
   #stringValue(field: number, b: Buffer, s: number, e: number, ev: SensorEvent): number {
