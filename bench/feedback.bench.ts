@@ -3,7 +3,11 @@
 //  2. webhook deliveries per second to one loopback receiver (outbox drained by the dispatcher);
 //  3. a 1,000,000-entry blocklist streamed over HTTP: time, and memory of the process while it streams.
 // BENCH_FEEDBACK_PART=latency|throughput|blocklist runs one part; BENCH_BLOCKLIST_SIZE changes the 1,000,000;
-// BENCH_SKIP_PGLITE=1 runs PostgreSQL only.
+// BENCH_SKIP_PGLITE=1 runs PostgreSQL only. The blocklist part also reads the feed in process (the query layer,
+// feedPages) with this checkout's code and, when a baseline checkout exists (BENCH_FEED_BASELINE, default
+// /tmp/kessetsu-baseline-feed, e.g. `git archive <commit> src | tar -x -C …` and a node_modules link), with the
+// old code over the same data in the same run, stopped after BENCH_FEED_BASELINE_CAP seconds (default 120).
+// Figures carry CPU seconds beside the wall clock: this process's, and on PostgreSQL its backends' (from /proc).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,7 +22,9 @@ import { bootstrap } from '../src/orgs/bootstrap.ts';
 import type { Viewer } from '../src/access/viewer.ts';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { freshPgDatabase, median, report } from './support.ts';
+import type * as FeedQueryModule from '../src/feedback/feeds/feed.query.ts';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -27,6 +33,29 @@ const CMD = 'npm run bench -- feedback';
 const INGESTS = Number(process.env.BENCH_INGESTS ?? 60);
 const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 20_000);
 const BLOCKLIST = Number(process.env.BENCH_BLOCKLIST_SIZE ?? 1_000_000);
+const FEED_BASELINE = process.env.BENCH_FEED_BASELINE ?? '/tmp/kessetsu-baseline-feed';
+const BASELINE_CAP_S = Number(process.env.BENCH_FEED_BASELINE_CAP ?? 120);
+
+/** CPU seconds (user + system) of the PostgreSQL backends serving a database, read from /proc (0 elsewhere). */
+function backendCpu(dbName: string | undefined): number {
+  if (!dbName) return 0;
+  let ticks = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(` ${dbName} `)) continue;
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return ticks / 100;
+}
+
+function cpuSeconds(since: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1e6;
+}
 
 function p95(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -170,6 +199,24 @@ async function throughput(storage: Storage, label: string): Promise<void> {
   await hub.close();
 }
 
+/** Reads the whole feed through one implementation's feedPages; stops after capS seconds. */
+async function readFeed(mod: typeof FeedQueryModule, storage: Storage, viewer: Viewer, capS: number, dbName: string | undefined) {
+  const cpu0 = process.cpuUsage();
+  const be0 = backendCpu(dbName);
+  const t = performance.now();
+  let entries = 0;
+  let finished = true;
+  const f = { prefixes: ['url:', 'domain-name:', 'ipv4-addr:', 'ipv6-addr:'], now: new Date(), withSid: false };
+  for await (const page of mod.feedPages(storage.db, viewer, f, storage.kind)) {
+    entries += page.length;
+    if (performance.now() - t > capS * 1000) {
+      finished = false;
+      break;
+    }
+  }
+  return { entries, finished, wall: (performance.now() - t) / 1000, cpu: cpuSeconds(cpu0), backend: backendCpu(dbName) - be0 };
+}
+
 async function blocklist(storage: Storage, label: string): Promise<void> {
   const hub = await start(storage);
   const { app, base } = hub;
@@ -203,6 +250,10 @@ async function blocklist(storage: Storage, label: string): Promise<void> {
     peakRss = Math.max(peakRss, m.rss);
     peakHeap = Math.max(peakHeap, m.heapUsed);
   }, 50);
+  const dbName = storage.kind === 'postgres' ? new URL(storage.location).pathname.slice(1) : undefined;
+  const load = os.loadavg()[0]!.toFixed(1);
+  const cpu0 = process.cpuUsage();
+  const be0 = backendCpu(dbName);
   const t = performance.now();
   let bytes = 0;
   let lines = 0;
@@ -220,15 +271,32 @@ async function blocklist(storage: Storage, label: string): Promise<void> {
       .on('error', reject);
   });
   const secs = (performance.now() - t) / 1000;
+  const cpu = cpuSeconds(cpu0);
+  const backend = backendCpu(dbName) - be0;
   clearInterval(sampler);
   if (lines !== BLOCKLIST) throw new Error(`expected ${BLOCKLIST} lines, got ${lines}`);
   const mb = (n: number) => (n / 1024 / 1024).toFixed(0);
-  console.error(`${label} blocklist: ${lines} entries, ${mb(bytes)} MiB in ${secs.toFixed(2)} s; RSS +${mb(peakRss - rss0)} MiB, JS heap +${mb(peakHeap - heap0)} MiB at most (from ${mb(heap0)} MiB)`);
+  const cpuText = `${cpu.toFixed(2)} CPU s in this process${dbName ? ` + ${backend.toFixed(2)} CPU s in PostgreSQL` : ' (database included)'}, load average ${load}`;
+  console.error(`${label} blocklist: ${lines} entries, ${mb(bytes)} MiB in ${secs.toFixed(2)} s (${cpuText}); RSS +${mb(peakRss - rss0)} MiB, JS heap +${mb(peakHeap - heap0)} MiB at most (from ${mb(heap0)} MiB)`);
   report({
     bench: `feedback: ${BLOCKLIST.toLocaleString('en')}-entry plain blocklist streamed over HTTP (${label})`,
-    figure: `${secs.toFixed(2)} s (${mb(bytes)} MiB); while streaming the JS heap grew at most ${mb(peakHeap - heap0)} MiB, process RSS ${mb(peakRss - rss0)} MiB (${label === 'PGlite' ? 'the database runs in this process' : 'client and server in one process'})`,
+    figure: `${secs.toFixed(2)} s wall, ${cpuText} (${mb(bytes)} MiB); while streaming the JS heap grew at most ${mb(peakHeap - heap0)} MiB, process RSS ${mb(peakRss - rss0)} MiB (${label === 'PGlite' ? 'the database runs in this process' : 'client and server in one process'})`,
     target: '< 5 s, not held in memory',
-    data: `${BLOCKLIST.toLocaleString('en')} GREEN URL indicators, access policy in the query; ${label === 'PGlite' ? 'keyset pages of 5,000' : 'server-side cursor, fetches of 5,000'}`,
+    data: `${BLOCKLIST.toLocaleString('en')} GREEN URL indicators, access policy in the query; one set-wise statement, chunks of 5,000 entries as JSON arrays; ${label === 'PGlite' ? 'a held cursor' : 'a server-side cursor'}`,
+    command: CMD,
+  });
+  // The query layer alone, this code and the old one over the same data (A/B in one run).
+  const now = await readFeed(await import('../src/feedback/feeds/feed.query.ts'), storage, b, Infinity, dbName);
+  const baseline = path.join(FEED_BASELINE, 'src/feedback/feeds/feed.query.ts');
+  const old = existsSync(baseline) ? await readFeed((await import(baseline)) as typeof FeedQueryModule, storage, b, BASELINE_CAP_S, dbName) : undefined;
+  const describe = (r: Awaited<ReturnType<typeof readFeed>>) =>
+    `${r.finished ? '' : `stopped after ${r.entries.toLocaleString('en')} entries: `}${r.wall.toFixed(2)} s wall, ${r.cpu.toFixed(2)} CPU s${dbName ? ` + ${r.backend.toFixed(2)} in PostgreSQL` : ''}, ${Math.round(r.entries / r.wall).toLocaleString('en')} entries/s`;
+  console.error(`${label} feedPages: new ${describe(now)}${old ? `; old ${describe(old)}` : ''}`);
+  report({
+    bench: `feedback: ${BLOCKLIST.toLocaleString('en')}-entry feed read in process through feedPages (${label})`,
+    figure: `new: ${describe(now)}${old ? `; old (${FEED_BASELINE}): ${describe(old)}` : ''}; load average ${load}`,
+    target: 'A/B of the query layer',
+    data: `the blocklist above, member viewer, plain feed prefixes`,
     command: CMD,
   });
   await hub.close();

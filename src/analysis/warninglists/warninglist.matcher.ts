@@ -52,6 +52,17 @@ function hostnameOf(entry: string): string {
   return /[\u0080-\uffff]/.test(h) ? domainToASCII(h) || h : h;
 }
 
+/** Names (lower case, no trailing dot) that may put a URL on a list of one scope; see #urlSurelyOff. */
+interface UrlSieve {
+  readonly names: Set<string>;
+  readonly strings: Set<string>;
+  /** A substring or regex list has the scope: every URL takes the full path. */
+  slow: boolean;
+}
+
+// "url:http://host[:port][/?#…]" with a host of ASCII letters, digits, dots and hyphens.
+const PLAIN_URL = /^url:https?:\/\/([A-Za-z0-9.-]+)(?::\d{1,5})?(?:[/?#]|$)/;
+
 interface CompiledList {
   readonly slug: string;
   readonly name: string;
@@ -83,6 +94,7 @@ export class WarninglistMatcher {
   readonly #hostnames = new Map<string, number[]>();
   readonly #cache = new Map<string, number[]>();
   readonly #applicable = new Map<string, number[]>();
+  readonly #urlSieves = new Map<WarninglistScope, UrlSieve>();
   readonly issues: MatcherIssue[] = [];
 
   constructor(lists: readonly WarninglistSpec[]) {
@@ -157,6 +169,7 @@ export class WarninglistMatcher {
 
   /** The first list a key is on whose scopes include `scope`, or null. Synchronous and cached: for hot paths. */
   matchScope(key: string, scope: WarninglistScope): WarninglistHit | null {
+    if (key.startsWith('url:') && this.#urlSurelyOff(key, scope)) return null;
     for (const h of this.#hits(key)) if (this.#lists[h >> 1]!.scopes.includes(scope)) return this.#hitOf(h);
     return null;
   }
@@ -225,6 +238,39 @@ export class WarninglistMatcher {
       if (hit) out.push(i * 2 + (exact ? 1 : 0));
     }
     return out;
+  }
+
+  // A plain http(s) URL on a name is on a list of a scope only through a hostname list naming its host or a parent,
+  // or a string list naming its host or the URL: when none of these names is in the scope's sieve (and no
+  // substring or regex list has the scope) the answer is no, without parsing the URL. A feed asks this of every
+  // URL it holds (~0.3 µs instead of 3–5). Anything unusual (an address, a port-less oddity, userinfo, percent
+  // signs, non-ASCII) takes the full path.
+  #urlSurelyOff(key: string, scope: WarninglistScope): boolean {
+    let sieve = this.#urlSieves.get(scope);
+    if (!sieve) {
+      sieve = { names: new Set(), strings: new Set(), slow: false };
+      for (const [h, at] of this.#hostnames) if (at.some((i) => this.#lists[i]!.scopes.includes(scope))) sieve.names.add(h);
+      for (const l of this.#lists) {
+        if (!l.scopes.includes(scope)) continue;
+        if (l.type === 'string') for (const x of l.strings!) sieve.strings.add(x);
+        if (l.type === 'substring' || l.type === 'regex') sieve.slow = true;
+      }
+      this.#urlSieves.set(scope, sieve);
+    }
+    if (sieve.slow) return false;
+    const m = PLAIN_URL.exec(key);
+    if (!m) return false;
+    const host = m[1]!.toLowerCase();
+    // The WHATWG parser reads a name whose last label is numeric (or 0x…) as an IPv4 address; trailing dots are
+    // trimmed differently by the full path's steps.
+    if (host.endsWith('.') || /(^|\.)(\d|0x)[^.]*$/.test(host)) return false;
+    if (sieve.strings.size && (sieve.strings.has(host) || sieve.strings.has(key.slice(4).toLowerCase()))) return false;
+    for (let h = host; ; ) {
+      if (sieve.names.has(h)) return false;
+      const dot = h.indexOf('.');
+      if (dot < 0) return true;
+      h = h.slice(dot + 1);
+    }
   }
 
   // Which lists apply to a kind of key depends only on the kind: worked out once per kind.

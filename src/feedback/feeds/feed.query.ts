@@ -38,83 +38,129 @@ export interface FeedFilter {
   readonly details?: boolean;
 }
 
-interface Row {
-  key: string;
-  confidence: number | null;
-  min_rank: number;
-  forever: boolean;
-  valid_until: Date | null;
-  updated_at: Date | null;
-  sid: number | null;
+// One page of the feed as the database hands it over: each column of its entries as one JSON array, so that
+// a page of thousands of entries is one row to decode (PGlite builds a JS object per result row, at several
+// µs each: a million rows cost more than the query itself).
+interface Chunk {
+  keys: string[];
+  ranks: number[];
+  confidence?: (number | null)[];
+  forever?: boolean[];
+  valid_until?: (string | null)[];
+  updated_at?: (string | null)[];
+  sids?: (number | null)[];
 }
 
 function like(prefix: string): string {
   return `${prefix.replaceAll('\\', '\\\\').replaceAll('%', '\\%').replaceAll('_', '\\_')}%`;
 }
 
-// One statement for both paths: each indicator in the version the viewer is shown (the policy and the
-// ranking of versions in the query), the entry's level the least restrictive of them, its confidence the
-// highest stated.
-function entriesQuery(viewer: AnyViewer, f: FeedFilter, prefixes: readonly string[], page?: { after: string; size: number }): RawBuilder<Row> {
+// One set-wise statement: each indicator in the version the viewer is shown (the policy and the ranking of
+// versions in the query), the entry's level the least restrictive of them, its confidence the highest stated.
+// Prefix tests are LIKE ranges the planner can estimate (with left() it guessed a thousand rows of a million
+// and chose a nested loop per key).
+function entriesQuery(viewer: AnyViewer, f: FeedFilter): RawBuilder<unknown> {
   const prefixTest = sql.join(
-    prefixes.map((p) => sql`k.key like ${like(p)}`),
+    f.prefixes.map((p) => sql`k.key like ${like(p)}`),
     sql` or `,
   );
-  return sql<Row>`
-    select k.key, min(c.tlp_rank) as min_rank,
-      ${
-        f.details
-          ? sql`max(c.confidence) as confidence, bool_or(c.valid_until is null) as forever, max(c.valid_until) as valid_until, max(c.updated_at) as updated_at`
-          : sql`null as confidence, true as forever, null as valid_until, null as updated_at`
-      },
-      ${f.withSid ? sql`max(s.sid)` : sql`null`} as sid
+  return sql`
+    select k.key, min(c.tlp_rank) as min_rank
+      ${f.details ? sql`, max(c.confidence) as confidence, bool_or(c.valid_until is null) as forever, max(c.valid_until) as valid_until, max(c.updated_at) as updated_at` : sql``}
+      ${f.withSid ? sql`, max(s.sid) as sid` : sql``}
     from object_keys k
     join contributions c on c.id = k.contribution_id
     ${f.withSid ? sql`left join feed_sids s on s.key = k.key` : sql``}
     where (${prefixTest})
-      ${page ? sql`and k.key > ${page.after}` : sql``}
-      and left(k.object_id, 11) = 'indicator--' and not c.revoked
+      and k.object_id like 'indicator--%' and not c.revoked
       and (c.valid_until is null or c.valid_until > ${f.now})
       and ${headContribution(viewer, 'c')}
       ${f.maxTlp ? sql`and c.tlp_rank <= ${TLP_LEVELS.indexOf(f.maxTlp)}` : sql``}
       ${f.since ? sql`and c.updated_at >= ${f.since}` : sql``}
     group by k.key
-    ${f.minConfidence !== undefined ? sql`having max(c.confidence) >= ${f.minConfidence}` : sql``}
-    order by k.key
-    ${page ? sql`limit ${page.size}` : sql``}`;
+    ${f.minConfidence !== undefined ? sql`having max(c.confidence) >= ${f.minConfidence}` : sql``}`;
 }
 
-function toEntry(prefixes: readonly string[], r: Row): FeedEntry {
-  const prefix = prefixes.find((p) => r.key.startsWith(p)) ?? '';
-  return {
-    key: r.key,
-    type: prefix.startsWith('file:') ? 'file' : prefix.slice(0, -1),
-    value: r.key.slice(prefix.length),
-    confidence: r.confidence === null ? null : Number(r.confidence),
-    tlp: TLP_LEVELS[Number(r.min_rank)]!,
-    validUntil: r.forever ? null : r.valid_until,
-    updatedAt: r.updated_at ?? new Date(0),
-    sid: r.sid === null ? null : Number(r.sid),
-  };
+// The feed in key order, cut into chunks of `size` entries, one row per chunk (see Chunk).
+function chunksQuery(viewer: AnyViewer, f: FeedFilter, size: number): RawBuilder<Chunk> {
+  return sql<Chunk>`
+    select json_agg(x.key) as keys, json_agg(x.min_rank) as ranks
+      ${f.details ? sql`, json_agg(x.confidence) as confidence, json_agg(x.forever) as forever, json_agg(x.valid_until) as valid_until, json_agg(x.updated_at) as updated_at` : sql``}
+      ${f.withSid ? sql`, json_agg(x.sid) as sids` : sql``}
+    from (
+      select e.*, (row_number() over (order by e.key) - 1) / ${sql.lit(size)} as chunk from (${entriesQuery(viewer, f)}) e
+      order by chunk, e.key
+    ) x
+    group by x.chunk
+    order by x.chunk`;
 }
 
-/** Keyset pages on the key index: for PGlite, whose one connection must not be held by a long read. */
-async function* keysetPages(db: Kysely<Database>, viewer: AnyViewer, f: FeedFilter, pageSize: number): AsyncGenerator<Row[]> {
-  let after = '';
-  for (;;) {
-    const rows = (await entriesQuery(viewer, f, f.prefixes, { after, size: pageSize }).execute(db)).rows;
-    if (rows.length) yield rows;
-    if (rows.length < pageSize) return;
-    after = rows[rows.length - 1]!.key;
+function typeOf(prefixes: readonly string[], key: string): { type: string; prefix: string } {
+  const prefix = prefixes.find((p) => key.startsWith(p)) ?? '';
+  return { type: prefix.startsWith('file:') ? 'file' : prefix.slice(0, -1), prefix };
+}
+
+function toEntries(prefixes: readonly string[], c: Chunk): FeedEntry[] {
+  const out = new Array<FeedEntry>(c.keys.length);
+  let last = '';
+  let sorted = true;
+  for (let i = 0; i < c.keys.length; i++) {
+    const key = c.keys[i]!;
+    if (key < last) sorted = false;
+    last = key;
+    const { type, prefix } = typeOf(prefixes, key);
+    const forever = c.forever ? c.forever[i]! : true;
+    const until = c.valid_until?.[i];
+    const updated = c.updated_at?.[i];
+    const confidence = c.confidence?.[i];
+    const sid = c.sids?.[i];
+    out[i] = {
+      key,
+      type,
+      value: key.slice(prefix.length),
+      confidence: confidence === undefined || confidence === null ? null : Number(confidence),
+      tlp: TLP_LEVELS[Number(c.ranks[i])]!,
+      validUntil: forever || !until ? null : new Date(until),
+      updatedAt: updated ? new Date(updated) : new Date(0),
+      sid: sid === undefined || sid === null ? null : Number(sid),
+    };
+  }
+  // The chunk is aggregated from a sorted subquery, which PostgreSQL keeps in practice; never trust it blindly.
+  if (!sorted) out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return out;
+}
+
+let cursors = 0;
+
+/**
+ * PGlite: the whole feed computed by one statement into a held cursor (materialised by the database, spilled
+ * to its temporary files beyond work_mem, not held in JS), then read a chunk per statement, so that other
+ * queries run between pages. The one statement is set-wise (hash join, one sort): per-key lookups cost
+ * ~20 µs an entry in WebAssembly, the set-wise plan ~3.
+ */
+async function* heldCursorChunks(db: Kysely<Database>, viewer: AnyViewer, f: FeedFilter, size: number): AsyncGenerator<Chunk> {
+  const name = sql.raw(`kessetsu_feed_${++cursors}`);
+  await db.transaction().execute(async (trx) => {
+    await sql`set local work_mem = '64MB'`.execute(trx);
+    await sql`declare ${name} no scroll cursor with hold for ${chunksQuery(viewer, f, size)}`.execute(trx);
+  });
+  try {
+    for (;;) {
+      const rows = (await sql<Chunk>`fetch 1 from ${name}`.execute(db)).rows;
+      if (!rows.length) return;
+      yield rows[0]!;
+    }
+  } finally {
+    await sql`close ${name}`.execute(db).catch(() => {});
   }
 }
 
 /**
  * A server-side cursor on one connection of the pool: PostgreSQL plans the whole feed once (hash
- * joins, one sort) and hands it over page by page; at most two pages wait in memory.
+ * joins, one sort) and hands it over a chunk at a time; at most two chunks wait in memory.
  */
-async function* cursorPages(db: Kysely<Database>, viewer: AnyViewer, f: FeedFilter, pageSize: number): AsyncGenerator<Row[]> {
-  const ready: Row[][] = [];
+async function* cursorChunks(db: Kysely<Database>, viewer: AnyViewer, f: FeedFilter, size: number): AsyncGenerator<Chunk> {
+  const ready: Chunk[] = [];
   let done = false;
   let failure: unknown;
   let stop = false;
@@ -130,11 +176,11 @@ async function* cursorPages(db: Kysely<Database>, viewer: AnyViewer, f: FeedFilt
         await sql`set local work_mem = '64MB'`.execute(conn);
         // The whole feed will be read: plan for all rows, not for the first few (the cursor default).
         await sql`set local cursor_tuple_fraction = 1.0`.execute(conn);
-        await sql`declare kessetsu_feed no scroll cursor for ${entriesQuery(viewer, f, f.prefixes)}`.execute(conn);
+        await sql`declare kessetsu_feed no scroll cursor for ${chunksQuery(viewer, f, size)}`.execute(conn);
         while (!stop) {
-          const rows = (await sql<Row>`fetch ${sql.raw(String(pageSize))} from kessetsu_feed`.execute(conn)).rows;
+          const rows = (await sql<Chunk>`fetch 1 from kessetsu_feed`.execute(conn)).rows;
           if (!rows.length) break;
-          ready.push(rows);
+          ready.push(rows[0]!);
           wakeConsumer?.();
           while (ready.length >= 2 && !stop) await new Promise<void>((r) => (wakeProducer = r));
         }
@@ -149,10 +195,10 @@ async function* cursorPages(db: Kysely<Database>, viewer: AnyViewer, f: FeedFilt
     .finally(() => wakeConsumer?.());
   try {
     for (;;) {
-      const page = ready.shift();
-      if (page) {
+      const chunk = ready.shift();
+      if (chunk) {
         wakeProducer?.();
-        yield page;
+        yield chunk;
         continue;
       }
       if (failure) throw failure;
@@ -170,13 +216,13 @@ async function* cursorPages(db: Kysely<Database>, viewer: AnyViewer, f: FeedFilt
 /**
  * Pages of feed entries in key order, in constant memory whatever the size: each a value named by
  * at least one current (not revoked, not expired) indicator the viewer may see — the policy is part
- * of the query. PostgreSQL reads through a server-side cursor; PGlite by keyset pages.
+ * of the query. PostgreSQL reads through a server-side cursor; PGlite through a held cursor.
  * @example for await (const page of feedPages(db, viewer, { prefixes: ['url:'], now: new Date(), withSid: false }, 'postgres')) write(page)
  */
 export async function* feedPages(db: Kysely<Database>, viewer: AnyViewer, f: FeedFilter, kind: StorageKind, pageSize = 5000): AsyncGenerator<FeedEntry[]> {
   if (!f.prefixes.length) return;
-  const pages = kind === 'postgres' ? cursorPages(db, viewer, f, pageSize) : keysetPages(db, viewer, f, pageSize);
-  for await (const rows of pages) yield rows.map((r) => toEntry(f.prefixes, r));
+  const chunks = kind === 'postgres' ? cursorChunks(db, viewer, f, pageSize) : heldCursorChunks(db, viewer, f, pageSize);
+  for await (const c of chunks) if (c.keys?.length) yield toEntries(f.prefixes, c);
 }
 
 /** The change fingerprint of everything feeds read: the highest sequence number and the next indicator expiry. */
