@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { flushCompileCache } from 'node:module'; // start time (issue 17.3)
 import { createApp } from '../app.ts';
 import { buildServer } from '../http/server.ts';
 import { bootstrap } from '../orgs/bootstrap.ts';
@@ -52,6 +53,7 @@ export function registerServe(program: Command): void {
       // Audit (issue 10.9): sign the chain's head now and every interval, so a cut-off tail is detected.
       app.auditCheckpoints.start();
       out('kessetsu: ready');
+      flushCompileCache(); // start time (issue 17.3): the next start finds the compiled modules even if this one is killed
       let stopping = false;
       const stop = async (): Promise<void> => {
         if (stopping) return;

@@ -10,6 +10,8 @@ export interface Config {
   readonly dataDir: string;
   /** PostgreSQL connection string; PGlite in dataDir when absent. */
   readonly databaseUrl: string | undefined;
+  /** PGlite's shared_buffers in MiB (start time, issue 17.3: PostgreSQL zeroes them at every start, ~9 ms a MiB in WebAssembly). */
+  readonly pgliteSharedBuffersMb: number;
   readonly bootstrapKey: string | undefined;
   readonly logLevel: string;
   /** Largest request body accepted by the API, in bytes. */
@@ -152,6 +154,13 @@ function prefixFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, max:
   return n;
 }
 
+/** Start time (issue 17.3): PGlite's shared_buffers, 16 MiB unless KESSETSU_PGLITE_SHARED_BUFFERS_MB says otherwise. */
+function pgliteSharedBuffers(env: NodeJS.ProcessEnv): number {
+  const mb = intFrom(env, 'KESSETSU_PGLITE_SHARED_BUFFERS_MB', 16);
+  if (mb < 1 || mb > 4096) throw new ConfigError(`KESSETSU_PGLITE_SHARED_BUFFERS_MB must be 1 to 4096 (MiB), got "${env.KESSETSU_PGLITE_SHARED_BUFFERS_MB}"`);
+  return mb;
+}
+
 function findStixSchemas(env: NodeJS.ProcessEnv): string | undefined {
   const explicit = env.KESSETSU_STIX_SCHEMAS;
   if (explicit) return path.resolve(explicit);
@@ -172,6 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     port,
     dataDir,
     databaseUrl: overrides.databaseUrl ?? (env.DATABASE_URL || undefined),
+    pgliteSharedBuffersMb: pgliteSharedBuffers(env), // start time (issue 17.3)
     bootstrapKey: env.KESSETSU_BOOTSTRAP_KEY || undefined,
     logLevel: overrides.logLevel ?? env.KESSETSU_LOG_LEVEL ?? 'info',
     bodyLimit: intFrom(env, 'KESSETSU_BODY_LIMIT', 1024 * 1024),

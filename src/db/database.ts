@@ -58,12 +58,20 @@ const faultLog = (log: StorageLog) => (kind: string, message: string) =>
 const recoveryLog = (log: StorageLog) => (kind: string, since: Date) =>
   log('info', kind === 'disk_full' ? 'the database has room again; writes are accepted' : 'the database is reachable again', { since: since.toISOString(), seconds: Math.round((Date.now() - since.getTime()) / 100) / 10 });
 
-/** Starts PGlite on a folder with the parsers and extensions the store needs (no folder checks). */
-export async function createPglite(dataDir: string): Promise<PGlite> {
+/** Start time (issue 17.3): PGlite's shared_buffers unless told otherwise (PostgreSQL's 128 MB cost ~1 CPU-s per start). */
+export const PGLITE_SHARED_BUFFERS_MB = 16;
+
+/**
+ * Starts PGlite on a folder with the parsers and extensions the store needs (no folder checks).
+ * Start time (issue 17.3): PostgreSQL zeroes its shared buffers at every start, and in WebAssembly that costs
+ * ~9 ms a MiB (PGlite's data files stay in the operating system's page cache, so fewer buffers cost little).
+ */
+export async function createPglite(dataDir: string, sharedBuffersMb = PGLITE_SHARED_BUFFERS_MB): Promise<PGlite> {
   return PGlite.create({
     dataDir,
     parsers: { [INT8_OID]: parseInt8, [NUMERIC_OID]: parseInt8 },
     extensions: { pg_trgm }, // web interface (issue 13): word search index
+    startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffersMb}MB`], // start time (issue 17.3)
   });
 }
 
@@ -73,14 +81,14 @@ export async function createPglite(dataDir: string): Promise<PGlite> {
  * With `shared`, an instance already running on that folder is used and close() leaves it running
  * (the test harness resets and reuses one per worker instead of starting PGlite for every test hub).
  */
-export async function openPglite(dataDir: string, shared?: PGlite): Promise<Storage> {
+export async function openPglite(dataDir: string, shared?: PGlite, opts: { sharedBuffersMb?: number } = {}): Promise<Storage> {
   let pglite: PGlite;
   if (shared) pglite = shared;
   else {
     const state = checkPgliteFolder(dataDir);
     mkdirSync(dataDir, { recursive: true });
     try {
-      pglite = await createPglite(dataDir);
+      pglite = await createPglite(dataDir, opts.sharedBuffersMb); // start time (issue 17.3): shared buffers
     } catch (err) {
       throw state === 'existing' ? openFailed(dataDir, err) : err;
     }
@@ -142,6 +150,6 @@ export async function openPostgres(url: string, poolSize = 10, log: StorageLog =
 }
 
 /** Opens PostgreSQL when a URL is given, PGlite in dataDir otherwise. */
-export function openStorage(opts: { databaseUrl?: string | undefined; dataDir: string }): Promise<Storage> {
-  return opts.databaseUrl ? openPostgres(opts.databaseUrl) : openPglite(opts.dataDir);
+export function openStorage(opts: { databaseUrl?: string | undefined; dataDir: string; pgliteSharedBuffersMb?: number }): Promise<Storage> {
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl) : openPglite(opts.dataDir, undefined, { sharedBuffersMb: opts.pgliteSharedBuffersMb });
 }

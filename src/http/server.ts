@@ -9,7 +9,7 @@ import type { App } from '../app.ts';
 import { PUBLIC_VIEWER } from '../access/viewer.ts';
 import { keyFingerprint } from '../auth/api-key.ts';
 import { installErrorHandler } from './error-handler.ts';
-import { validatorCompiler } from './validator.ts';
+import { collectRouteSchemas, serializerCompiler, validatorCompiler } from './validator.ts'; // start time (issue 17.3): compiled on first use
 import { installInputGuard } from './input.guard.ts'; // bad input (issue 10.8)
 import { healthRoutes } from '../health/health.routes.ts';
 import { orgsRoutes } from '../orgs/orgs.routes.ts';
@@ -68,6 +68,8 @@ export async function buildServer(app: App, opts: ServerOptions = {}): Promise<F
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   server.setValidatorCompiler(validatorCompiler());
+  server.setSerializerCompiler(serializerCompiler()); // start time (issue 17.3): response schemas compiled on first use
+  collectRouteSchemas(server); // start time (issue 17.3): so a test compiles every route's schemas
   installErrorHandler(server);
   await server.register(helmet, { contentSecurityPolicy: false, global: true });
   await server.register(rateLimit, {
