@@ -27,7 +27,6 @@ import { AuditCheckpointer } from './audit/checkpoint.ts'; // audit (issue 10.9)
 import { sharePreviewHook } from './web/share.preview.ts'; // web interface (issue 13)
 import { createNeutralise, type Neutralise } from './cases/neutralise.module.ts'; // neutralise (issue 12)
 import { DiskBlobStore, type BlobStore } from './evidence/blob.store.ts'; // neutralise (issue 12)
-import { S3BlobStore } from './evidence/s3.blob-store.ts'; // neutralise (issue 12)
 import { createHotline, type Hotline, type HotlineOptions } from './hotline/hotline.module.ts'; // hotline (issue 15)
 import { createSensors, type Sensors, type SensorsOptions } from './sensors/sensors.module.ts'; // sense (issue 14)
 import { ingestGuards, type IngestGuards } from './ingest/ingest.guards.ts'; // robustness (issue 10.5)
@@ -135,7 +134,7 @@ export async function createApp(config: Config, opts: { storage?: Storage; migra
   ingest.addHooks(sharePreviewHook(index, (key) => analysis.warninglists.match(key))); // web interface (issue 13): dry-run share preview
   const hubKey = hubKeyLoader(db, config); // neutralise (issue 12)
   const auditCheckpoints = new AuditCheckpointer(db, hubKey, { intervalMs: config.auditCheckpointMinutes * 60_000, file: config.auditCheckpointFile }); // audit (issue 10.9)
-  const evidenceStore: BlobStore = config.evidenceS3 ? new S3BlobStore(config.evidenceS3) : new DiskBlobStore(config.evidenceDir); // neutralise (issue 12): S3-compatible when configured
+  const evidenceStore: BlobStore = config.evidenceS3 ? new (await import('./evidence/s3.blob-store.ts')).S3BlobStore(config.evidenceS3) : new DiskBlobStore(config.evidenceDir); // neutralise (issue 12): S3-compatible when configured; start time (issue 17.3): the AWS SDK loaded only then
   const neutralise = createNeutralise({ db, config, analysis, ingest, objects, history: feedback.history, hubKey, store: evidenceStore }); // neutralise (issue 12)
   const hotline = createHotline({ db, enrichment: analysis.enrichment, ingest, neutralise, options: { reportsPerHour: config.hotlineReportsPerHour, powBits: config.hotlinePowBits, checkIntervalMs: config.hotlineCheckIntervalMinutes * 60_000, fetchTimeoutMs: config.hotlineFetchTimeoutMs, fetchAllowPrivate: config.hotlineFetchAllowPrivate, ...opts.hotline } }); // hotline (issue 15)
   feedback.wireAnalysis(analysis.warninglists); // feed back (issue 6): warninglists filter feeds; clusters in exports and history
