@@ -1,5 +1,6 @@
 import { keyOfValue, type ValueKind } from '../observables/observable.factory.ts';
 import { refang } from '../observables/refang.ts';
+import { parseIpv4 } from '../observables/ip.normalize.ts';
 
 const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}(?:\/\d{1,2})?$/;
 const IPV6 = /^[0-9a-f:]*:[0-9a-f:.]*(?:\/\d{1,3})?$/i;
@@ -36,6 +37,12 @@ export function guessValueKind(raw: string): { kind: ValueKind; value: string } 
  * @example guessKind('198.51.100[.]3') // 'ipv4-addr:198.51.100.3'
  */
 export function guessKind(raw: string): string | null {
+  // Fast path (issue 17.2): a plain canonical dotted quad, most of what lookups ask, is its own key; the strict
+  // parser accepts only the spelling the full path would return, without the regexes and allocations.
+  if (raw.length <= 15 && raw.length >= 7) {
+    const c = raw.charCodeAt(0);
+    if (c >= 48 && c <= 57 && raw.charCodeAt(raw.length - 1) <= 57 && typeof parseIpv4(raw) === 'number') return `ipv4-addr:${raw}`;
+  }
   const g = guessValueKind(raw);
   if (!g) return null;
   try {
