@@ -41,15 +41,26 @@ function compileKessetsu(): KessetsuValidators {
 
 const BUNDLE_ID = /^bundle--/;
 
+// Start time (issue 17.3): every app (and every hub a test starts) asked for the same schemas again; they are
+// read and compiled once per process and folder. The validators keep no state between calls.
+const schemaSets = new Map<string, StixSchemaSet>();
+let compiledOwn: KessetsuValidators | undefined;
+
+function schemaSet(dir: string): StixSchemaSet {
+  let set = schemaSets.get(dir);
+  if (!set) schemaSets.set(dir, (set = loadStixSchemas(dir)));
+  return set;
+}
+
 /**
  * A validator; `schemaDir` is the OASIS STIX 2.1 schema folder (common/, sdos/, sros/, observables/),
  * or undefined to apply the spec's rules and Kessetsu's extension schemas only. Schemas are read
- * once here and each type's validator is compiled on first use, then cached.
+ * once per process and folder, and each type's validator is compiled on first use, then cached.
  * @example createStixValidator('/work/shared/data/stix/schemas').validateBundle(JSON.parse(text)).errors
  */
 export function createStixValidator(schemaDir: string | undefined): StixValidator {
-  const schemas: StixSchemaSet | undefined = schemaDir === undefined ? undefined : loadStixSchemas(schemaDir);
-  const own = compileKessetsu();
+  const schemas: StixSchemaSet | undefined = schemaDir === undefined ? undefined : schemaSet(schemaDir);
+  const own = (compiledOwn ??= compileKessetsu());
 
   const checkObject = (obj: unknown, where: string): RuleResult => {
     const outcome = checkSpecRules(obj, where);
