@@ -1,4 +1,5 @@
-import nodemailer from 'nodemailer';
+import { createRequire } from 'node:module';
+import type nodemailerModule from 'nodemailer';
 import type { Transporter } from 'nodemailer';
 import type { AttemptResult } from './webhook.sender.ts';
 
@@ -19,6 +20,9 @@ export interface OutgoingMail {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
+// Start time (issue 17.3): nodemailer (~0.5 MB of modules) is loaded only by a hub that is given an SMTP server.
+const loadNodemailer = (): typeof nodemailerModule => createRequire(import.meta.url)('nodemailer') as typeof nodemailerModule;
+
 /** Sends e-mail over SMTP (nodemailer); a refusal or an unreachable server is a failed attempt, never a throw. */
 export class MailSender {
   readonly #transport: Transporter;
@@ -26,7 +30,7 @@ export class MailSender {
 
   constructor(settings: MailSettings) {
     const t = settings.timeoutMs ?? 15_000;
-    this.#transport = nodemailer.createTransport({ url: settings.smtpUrl, pool: true, maxConnections: 4, connectionTimeout: t, greetingTimeout: t, socketTimeout: t } as never);
+    this.#transport = loadNodemailer().createTransport({ url: settings.smtpUrl, pool: true, maxConnections: 4, connectionTimeout: t, greetingTimeout: t, socketTimeout: t } as never);
     this.#from = settings.from;
   }
 
