@@ -22,8 +22,8 @@ for i in $(seq "$runs"); do
 done
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 for what in 'events/s' 'per hub CPU second' 'events per generator CPU second'; do
-  o=$(grep '^old' "$out" | grep -oP "[\d,]+(?= $what)" | tr -d , | median)
-  n=$(grep '^new' "$out" | grep -oP "[\d,]+(?= $what)" | tr -d , | median)
+  o=$(grep '^old' "$out" | { grep -oP "[\d,]+(?= $what)" || true; } | tr -d , | median)
+  n=$(grep '^new' "$out" | { grep -oP "[\d,]+(?= $what)" || true; } | tr -d , | median)
   if [ -z "$o" ] || [ -z "$n" ]; then echo "median $what: old ${o:-n/a}, new ${n:-n/a}"; continue; fi
   echo "median $what: old $o, new $n, ratio $(awk "BEGIN {printf \"%.2f\", $n / $o}")"
 done

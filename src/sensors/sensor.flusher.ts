@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { Aggregator } from './aggregate/aggregator.ts';
 import type { MinuteBucket } from './aggregate/minute.bucket.ts';
-import { minuteRows, type GeoLookup } from './aggregate/minute.rows.ts';
+import { minuteRows, type GeoLookup, type StatsRows } from './aggregate/minute.rows.ts';
 import type { Partitions } from './aggregate/partitions.repository.ts';
 import { rollUp } from './aggregate/rollup.ts';
 import { addStats, lockAggregates, queueRollups } from './aggregate/stats.repository.ts';
@@ -93,7 +93,13 @@ export class SensorFlusher {
 
   async #write(batch: readonly MinuteBucket[]): Promise<void> {
     const geo = this.#d.geo();
-    const rows = batch.map((b) => minuteRows(b, geo));
+    // A busy minute of one sensor takes a while to count up (hundreds of thousands of sources): the
+    // loop is let go between minutes, so several sensors' minutes closing at once never hold the intake.
+    const rows: StatsRows[] = [];
+    for (const b of batch) {
+      if (rows.length) await new Promise<void>((r) => setImmediate(r));
+      rows.push(minuteRows(b, geo));
+    }
     await this.#d.partitions.ensure('minute', rows.map((r) => r.bucket));
     const last = new Map<string, number>();
     for (const r of rows) last.set(r.sensorId, Math.max(last.get(r.sensorId) ?? 0, r.bucket + 59_999));
@@ -116,6 +122,7 @@ export class SensorFlusher {
     for (const b of closed) {
       const sensor = sensors.get(b.sensorId);
       if (!sensor) continue;
+      await new Promise<void>((r) => setImmediate(r));
       try {
         await this.#d.actions.handle(sensor, b, this.#d.detectors.observe(b));
       } catch (err) {
