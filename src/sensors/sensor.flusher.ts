@@ -98,7 +98,7 @@ export class SensorFlusher {
     const rows: StatsRows[] = [];
     for (const b of batch) {
       if (rows.length) await new Promise<void>((r) => setImmediate(r));
-      rows.push(minuteRows(b, geo));
+      rows.push(await minuteRows(b, geo));
     }
     await this.#d.partitions.ensure('minute', rows.map((r) => r.bucket));
     const last = new Map<string, number>();

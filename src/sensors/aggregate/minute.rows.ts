@@ -63,11 +63,15 @@ export function top<K>(m: ReadonlyMap<K, number>, keep: number, name: (k: K) => 
   return all.slice(0, keep);
 }
 
+/** Sources named and looked up between two yields to the event loop. */
+const SOURCES_PER_SLICE = 20_000;
+
 /**
  * The rows of a closed minute: totals, the sources' sketch, counts by protocol, port, source,
  * country and AS (from the enrichment data, each source looked up once), honeypot logins and commands.
+ * Yields to the event loop every SOURCES_PER_SLICE sources, so a busy minute does not hold the intake.
  */
-export function minuteRows(b: MinuteBucket, geo: GeoLookup): StatsRows {
+export async function minuteRows(b: MinuteBucket, geo: GeoLookup): Promise<StatsRows> {
   const counts: CountRow[] = [];
   const add = (dim: Dim, rows: { key: string; count: number }[]) => {
     for (const r of rows) counts.push({ dim, key: r.key, count: r.count });
@@ -77,7 +81,9 @@ export function minuteRows(b: MinuteBucket, geo: GeoLookup): StatsRows {
   add('src', top(b.sources, KEEP.src, memberText));
   const countries = new Map<string, number>();
   const asns = new Map<string, number>();
+  let named = 0;
   for (const [m, n] of b.sources) {
+    if (++named % SOURCES_PER_SLICE === 0) await new Promise<void>((r) => setImmediate(r));
     const g = geo(memberText(m));
     const cc = g?.country ?? '??';
     const as = g?.asn === null || g?.asn === undefined ? '0' : String(g.asn);
