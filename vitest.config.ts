@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { defineConfig } from 'vitest/config';
+import LongestFirstSequencer from './test/support/sequencer.ts';
 
 // Processes the tests start (kessetsu CLI commands, served hubs) reuse Node's compiled-code cache
 // instead of compiling every module again; the folder is Node's to manage (test speed, issue 11.7).
@@ -17,6 +18,8 @@ export default defineConfig({
     isolate: false,
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // The longest files first, also on a clean clone without vitest's timing cache (issue 11.7).
+    sequence: { sequencer: LongestFirstSequencer },
     reporters: ['default'],
   },
 });

@@ -77,6 +77,9 @@ async function resetSql(query: Query): Promise<string> {
       where n.nspname = 'public' and c.relkind = 'r' and c.relname not like 'kysely\\_%' and pg_relation_size(c.oid) > 65536;
     if big is not null then execute 'truncate ' || big || ' cascade'; end if; end $$;`);
   for (const t of tables) parts.push(`delete from ${ident(t)};`);
+  // Planner statistics of the last test's data would survive emptying (truncate keeps pg_statistic): a fresh
+  // database has none, so the next test's plans must not be made from another test's row counts and values.
+  parts.push(`delete from pg_statistic where starelid in (select c.oid from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public');`);
   for (const t of tables) {
     const rows = (await query<{ j: unknown }>(`select json_agg(t) as j from ${ident(t)} t`))[0]?.j;
     if (rows) parts.push(`insert into ${ident(t)} overriding system value select * from json_populate_recordset(null::${ident(t)}, ${literal(JSON.stringify(rows))});`);
