@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { keyOfValue } from '../observables/observable.factory.ts';
-import { guessKind, guessValueKind } from './guess-kind.ts';
+import { guessKind, keyByGuess } from './guess-kind.ts';
 
-// The full path: guess the kind (refang, regexes), then normalise and key. guessKind's fast path for dotted
-// quads (issue 17.2) must give the same answer for every string it takes.
-function fullPath(raw: string): string | null {
-  const g = guessValueKind(raw);
-  if (!g) return null;
-  try {
-    return keyOfValue(g.kind, g.value);
-  } catch {
-    return null;
-  }
-}
+// The full path (guess the kind, refang, regexes, normalise, key): guessKind's fast path for dotted quads
+// (issue 17.2) must give the same answer for every string it takes.
+const fullPath = keyByGuess;
 
 describe('guessKind', () => {
   it('keys plain IPv4 addresses as the full path does, and refuses what it refuses', () => {

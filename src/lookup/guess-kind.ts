@@ -43,6 +43,11 @@ export function guessKind(raw: string): string | null {
     const c = raw.charCodeAt(0);
     if (c >= 48 && c <= 57 && raw.charCodeAt(raw.length - 1) <= 57 && typeof parseIpv4(raw) === 'number') return `ipv4-addr:${raw}`;
   }
+  return keyByGuess(raw);
+}
+
+/** The index key of a bare value through guessing its kind, normalising and keying (guessKind without its fast path). */
+export function keyByGuess(raw: string): string | null {
   const g = guessValueKind(raw);
   if (!g) return null;
   try {

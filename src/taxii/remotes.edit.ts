@@ -1,25 +1,17 @@
 import type { Kysely, Updateable } from 'kysely';
-import type { Database, Tlp } from '../db/schema.ts';
+import type { Database } from '../db/schema.ts';
 import { findOrg } from '../orgs/orgs.repository.ts';
 import { AppError } from '../shared/errors.ts';
 import { tlpRank } from '../trust/tlp.ts';
 import { findRemote } from './remotes.repository.ts';
-import { checkName, checkUrl } from './remotes.service.ts';
+import { checkName, checkUrl, type RemoteInput } from './remotes.service.ts';
 import type { RemoteAuth, TaxiiRemoteRow, TaxiiRemotesTable } from './taxii.tables.ts';
 
 /** What a hub admin changes of a remote; an absent field keeps its value. The key is write-only. */
-export interface RemotePatch {
-  readonly name?: string | undefined;
-  readonly url?: string | undefined;
+export type RemotePatch = Partial<Omit<RemoteInput, 'partner'>> & {
   /** Partner organisation id. */
   readonly partnerOrgId?: string | undefined;
-  readonly auth?: RemoteAuth | undefined;
-  readonly username?: string | undefined;
-  readonly secret?: string | undefined;
-  readonly defaultTlp?: Tlp | undefined;
-  readonly maxTlp?: Tlp | undefined;
-  readonly intervalSeconds?: number | undefined;
-}
+};
 
 /** A checked change: the columns to set, and what changed as the audit log keeps it (never the key itself). */
 export interface RemoteEditPlan {

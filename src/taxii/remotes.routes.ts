@@ -9,18 +9,22 @@ const tags = ['taxii'];
 const Ref = Type.Object({ ref: Type.String({ minLength: 1, maxLength: 64 }) });
 
 // What PATCH may change; the key is write-only (answered as credentials: set|none, audited as replaced).
+// A remote's fields: what names it (required to add one) and its settings (optional); an edit may change any.
+const Identity = {
+  name: Type.String({ minLength: 1, maxLength: 64 }),
+  url: Type.String({ minLength: 1, maxLength: 2000 }),
+  partner_org_id: Type.String({ format: 'uuid' }),
+};
+const Settings = {
+  auth: Type.Optional(StringEnum(['none', 'basic', 'bearer'] as const)),
+  username: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  key: Type.Optional(Type.String({ minLength: 1, maxLength: 4000 })),
+  default_tlp: Type.Optional(StringEnum(TLP_LEVELS)),
+  max_tlp: Type.Optional(StringEnum(TLP_LEVELS)),
+  interval_seconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 604_800 })),
+};
 const Patch = Type.Object(
-  {
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-    url: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
-    partner_org_id: Type.Optional(Type.String({ format: 'uuid' })),
-    auth: Type.Optional(StringEnum(['none', 'basic', 'bearer'] as const)),
-    username: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    key: Type.Optional(Type.String({ minLength: 1, maxLength: 4000 })),
-    default_tlp: Type.Optional(StringEnum(TLP_LEVELS)),
-    max_tlp: Type.Optional(StringEnum(TLP_LEVELS)),
-    interval_seconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 604_800 })),
-  },
+  { name: Type.Optional(Identity.name), url: Type.Optional(Identity.url), partner_org_id: Type.Optional(Identity.partner_org_id), ...Settings },
   { additionalProperties: false, minProperties: 1 },
 );
 
@@ -38,20 +42,7 @@ export function remotesRoutes(remotes: RemotesAdmin): FastifyPluginAsyncTypebox 
         schema: {
           tags,
           summary: 'Add a remote TAXII 2.1 collection (admin); its key is stored and never answered again',
-          body: Type.Object(
-            {
-              name: Type.String({ minLength: 1, maxLength: 64 }),
-              url: Type.String({ minLength: 1, maxLength: 2000 }),
-              partner_org_id: Type.String({ format: 'uuid' }),
-              auth: Type.Optional(StringEnum(['none', 'basic', 'bearer'] as const)),
-              username: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-              key: Type.Optional(Type.String({ minLength: 1, maxLength: 4000 })),
-              default_tlp: Type.Optional(StringEnum(TLP_LEVELS)),
-              max_tlp: Type.Optional(StringEnum(TLP_LEVELS)),
-              interval_seconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 604_800 })),
-            },
-            { additionalProperties: false },
-          ),
+          body: Type.Object({ ...Identity, ...Settings }, { additionalProperties: false }),
           response: { ...okAny, ...errorResponses },
         },
       },
