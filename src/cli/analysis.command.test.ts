@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kessetsu as cli } from '../../test/support/cli.ts';
+import { kessetsu as cli, migratedFolder } from '../../test/support/cli.ts';
 import { hasSharedData, sharedData } from '../../test/support/shared-data.ts';
 
 describe.runIf(hasSharedData())('kessetsu analysis commands', () => {
@@ -14,7 +14,7 @@ describe.runIf(hasSharedData())('kessetsu analysis commands', () => {
 
   it('imports warninglists and enrichment, runs the analysis, answers correlate and the ranked lists', { timeout: 300_000 }, async () => {
     // The data folder holds only the database (a folder with foreign files is refused as damaged).
-    const data = ['--data', path.join(dir, 'db')];
+    const data = ['--data', migratedFolder(path.join(dir, 'db'))];
     const broken = path.join(dir, 'broken.json');
     writeFileSync(broken, '{"name": "x", "type": "cidr"}');
     const wl = await cli(['warninglists', 'import', sharedData('misp', 'warninglists', 'public-dns-v4.json'), sharedData('misp', 'warninglists', 'rfc1918.json'), broken, ...data]);

@@ -8,7 +8,7 @@ import { openPglite } from '../../src/db/database.ts';
 import { bootstrap } from '../../src/orgs/bootstrap.ts';
 import { makeMember, type TestHub } from '../support/app.ts';
 import { phishingBundle } from './support.ts';
-import { kessetsu as cli } from '../support/cli.ts';
+import { kessetsu as cli, migratedFolder } from '../support/cli.ts';
 
 /** `kessetsu …` run in this process (test/support/cli.ts), its streams named as a process's. */
 async function kessetsu(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -19,7 +19,7 @@ async function kessetsu(args: string[]): Promise<{ code: number; stdout: string;
 // The CLI opens a PGlite folder directly (as an operator would on the hub's machine).
 describe('kessetsu export', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kessetsu-export-cli-'));
-  const data = path.join(dir, 'data');
+  const data = migratedFolder(path.join(dir, 'data'));
   let bankB = '';
 
   beforeAll(async () => {
