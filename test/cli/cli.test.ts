@@ -35,7 +35,8 @@ describe('the kessetsu CLI', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   // How fast a restart answers /healthz is measured by bench/startup.bench.ts, not here (no timed tests).
-  it('serve on an empty folder prints the URL and the first admin key once; a restart on the folder answers /healthz', { timeout: 300_000 }, async () => {
+  // The restarted server also shows that no other process may open a folder it serves (one serve less: test speed, issue 11.7).
+  it('serve on an empty folder prints the URL and the first admin key once; a restart on the folder answers /healthz; no other process opens a served folder', { timeout: 300_000 }, async () => {
     const first = serve(dir);
     try {
       const { url, output } = await first.ready;
@@ -56,6 +57,9 @@ describe('the kessetsu CLI', () => {
       expect(out2).not.toContain('admin API key');
       const ready = await fetch(`${url2}/readyz`);
       expect(((await ready.json()) as { status: string }).status).toBe('ready');
+      const inUse = await cli(['org', 'list', '--data', dir]);
+      expect(inUse.code).toBe(1);
+      expect(inUse.err).toMatch(/in use by process \d+/);
     } finally {
       await second.stop();
     }
@@ -106,17 +110,5 @@ describe('the kessetsu CLI', () => {
     const broken = await cli(['audit', 'verify', '--data', dir]);
     expect(broken.code).toBe(1);
     expect(broken.err).toContain(`audit chain broken at entry ${row.seq}`);
-  });
-
-  it('refuses to open a folder another process serves', { timeout: 300_000 }, async () => {
-    const s = serve(dir);
-    try {
-      await s.ready;
-      const r = await cli(['org', 'list', '--data', dir]);
-      expect(r.code).toBe(1);
-      expect(r.err).toMatch(/in use by process \d+/);
-    } finally {
-      await s.stop();
-    }
   });
 });
