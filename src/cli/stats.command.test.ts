@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kessetsu as cli } from '../../test/support/cli.ts';
+import { kessetsu as cli, migratedFolder } from '../../test/support/cli.ts';
 
 describe('kessetsu stats and report commands', () => {
   let dir: string;
@@ -12,7 +12,8 @@ describe('kessetsu stats and report commands', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('imports a CSV (bad lines listed, nothing written), shows a series with its changes, exports it, writes a report', { timeout: 600_000 }, async () => {
-    const data = ['--data', path.join(dir, 'data')];
+    // A migrated folder, not a new one: these commands are not about initialising it (test speed, issue 11.7).
+    const data = ['--data', migratedFolder(path.join(dir, 'data'))];
     const bad = path.join(dir, 'bad.csv');
     writeFileSync(bad, 'series,unit,category,period,value,source\nphishing_reports,cases,total,2024,100,Council\nphishing_reports,,total,2025,1O5,Council\n');
     const refused = await cli(['stats', 'import', bad, ...data]);

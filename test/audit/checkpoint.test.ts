@@ -12,7 +12,7 @@ import type { Storage } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrator.ts';
 import { generateEd25519Pem, hubKeyFromPrivatePem } from '../../src/signing/hub-key.ts';
 import { describeStorage } from '../support/storage.ts';
-import { kessetsu } from '../support/cli.ts';
+import { kessetsu, migratedFolder } from '../support/cli.ts';
 
 describeStorage('issue 10.9: a cut-off audit tail is detected by signed checkpoints of the chain head', (backend) => {
   let storage: Storage;
@@ -85,7 +85,8 @@ describe('kessetsu audit verify', () => {
   const cli = (args: string[]) => kessetsu(args);
 
   it('exits 1 naming the cut when entries are deleted from the end after a checkpoint', { timeout: 600_000 }, async () => {
-    const data = path.join(dir, 'data');
+    // A migrated folder, not a new one: this test is not about initialising it (test speed, issue 11.7).
+    const data = migratedFolder(path.join(dir, 'data'));
     const witness = path.join(dir, 'checkpoints.jsonl');
     const app = await createApp(loadConfig({ KESSETSU_AUDIT_CHECKPOINT_FILE: witness }, { dataDir: data }), { index: false });
     try {
