@@ -14,7 +14,7 @@ import { bootstrap } from '../../src/orgs/bootstrap.ts';
 import { as, makeMember, type TestHub, type TestMember } from '../support/app.ts';
 import { startS3, type TestS3 } from '../support/s3.ts';
 import { describeStorage } from '../support/storage.ts';
-import { kessetsu } from '../support/cli.ts';
+import { kessetsu, migratedFolder } from '../support/cli.ts';
 
 // Issue 12 point 2: evidence files in an S3-compatible store (s3rver on 127.0.0.1) through the API, the
 // custody log, the server's check and `kessetsu evidence check`; a misconfigured store answers a clear
@@ -167,6 +167,8 @@ describe('`kessetsu evidence check` on the S3 store', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'kessetsu-s3cli-'));
     const env = { ...s3.env, KESSETSU_EVIDENCE_S3_PREFIX: `cli-${randomBytes(3).toString('hex')}` };
     try {
+      // A migrated folder, not a new one: this test is not about initialising it (test speed, issue 11.7).
+      migratedFolder(dir);
       const config = loadConfig({ ...env }, { dataDir: dir });
       const app = await createApp(config, { index: false });
       const first = await bootstrap(app.storage.db, app.orgs, undefined);
