@@ -67,6 +67,8 @@ export interface Config {
   readonly auditCheckpointFile: string | undefined;
   /** Parsing (issue 11.3): shortest CIDR prefixes taken from feeds and emitted in exports (default /16 IPv4, /32 IPv6). */
   readonly minCidrPrefix: { readonly v4: number; readonly v6: number };
+  /** TAXII remotes (issue 13): first wait before a pull asked for now retries a failed request, in ms; doubled on each retry. */
+  readonly taxiiRetryBackoffMs: number;
 }
 
 /** How much one member may ask of the hub at once, and how the hub guards itself (issue 10.5–10.6). */
@@ -211,6 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     auditCheckpointMinutes: intFrom(env, 'KESSETSU_AUDIT_CHECKPOINT_MINUTES', 10), // audit (issue 10.9)
     auditCheckpointFile: env.KESSETSU_AUDIT_CHECKPOINT_FILE ? path.resolve(env.KESSETSU_AUDIT_CHECKPOINT_FILE) : undefined, // audit (issue 10.9)
     minCidrPrefix: { v4: prefixFrom(env, 'KESSETSU_MIN_CIDR_PREFIX_V4', 16, 32), v6: prefixFrom(env, 'KESSETSU_MIN_CIDR_PREFIX_V6', 32, 128) }, // parsing (issue 11.3)
+    taxiiRetryBackoffMs: intFrom(env, 'KESSETSU_TAXII_RETRY_BACKOFF_MS', 1000), // TAXII remotes (issue 13); tests shorten it (issue 11.7)
   };
 }
 

@@ -126,7 +126,7 @@ export async function buildServer(app: App, opts: ServerOptions = {}): Promise<F
   await server.register(app.stats.routes()); // statistics (issue 16)
   await server.register(sessionsRoutes(app.sessions, { idleSeconds: 12 * 3600 })); // sign-in (issue 13)
   await server.register(auditRoutes(app.storage.db)); // web interface (issue 13): admin audit page
-  await server.register(remotesRoutes(new RemotesAdmin({ db: app.storage.db, ingest: app.ingest, validator: app.validator }))); // web interface (issue 13): TAXII remotes admin
+  await server.register(remotesRoutes(new RemotesAdmin({ db: app.storage.db, ingest: app.ingest, validator: app.validator }, { backoffMs: app.config.taxiiRetryBackoffMs }))); // web interface (issue 13): TAXII remotes admin
   await server.register(webRoutes()); // web interface (issue 13)
   await server.register(app.neutralise.routes()); // neutralise (issue 12)
   await server.register(app.hotline.routes()); // hotline (issue 15): /hotline and /api/v1/hotline

@@ -24,10 +24,12 @@ function requireHubAdmin(v: Viewer): void {
 export class RemotesAdmin {
   readonly #deps: SyncDeps;
   readonly #timeoutMs: number;
+  readonly #backoffMs: number;
 
-  constructor(deps: SyncDeps, opts: { timeoutMs?: number } = {}) {
+  constructor(deps: SyncDeps, opts: { timeoutMs?: number; backoffMs?: number } = {}) {
     this.#deps = deps;
     this.#timeoutMs = opts.timeoutMs ?? 30_000;
+    this.#backoffMs = opts.backoffMs ?? 1000;
   }
 
   get #db(): Kysely<Database> {
@@ -100,7 +102,7 @@ export class RemotesAdmin {
     if (!r.enabled) throw new AppError('conflict', `the remote ${r.name} is disabled: enable it before pulling`);
     let outcome: PullOutcome;
     try {
-      const report = await pullRemote(this.#deps, r, { timeoutMs: this.#timeoutMs });
+      const report = await pullRemote(this.#deps, r, { timeoutMs: this.#timeoutMs, backoffMs: this.#backoffMs });
       outcome = { ok: true, report, remote: viewRemote(await requireRemote(this.#db, r.id)) };
     } catch (err) {
       outcome = { ok: false, error: (err as Error).message.slice(0, 1000), remote: viewRemote(await requireRemote(this.#db, r.id)) };
