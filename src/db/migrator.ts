@@ -21,6 +21,7 @@ import * as warninglistScopes from './migrations/2026-12-04T13-00-warninglist-sc
 import * as analysisArithmetic from './migrations/2026-12-04T13-01-analysis-arithmetic.ts'; // analysis arithmetic (issue 11.5)
 import * as declaredAssets from './migrations/2026-12-04T12-03-declared-assets.ts'; // keys and sessions (issue 10.7)
 import * as searchTrigrams from './migrations/2026-12-04T17-01-search-trigrams.ts'; // web interface (issue 13): word search index
+import * as feedEntries from './migrations/2026-12-04T11-01-feed-entries.ts'; // council feeds (issue 17.3)
 
 // Listed statically so the migrations ship inside any bundle and run in a stable order.
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -45,6 +46,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-12-04T13-01-analysis-arithmetic': analysisArithmetic, // analysis arithmetic (issue 11.5)
   '2026-12-04T12-03-declared-assets': declaredAssets, // keys and sessions (issue 10.7)
   '2026-12-04T17-01-search-trigrams': searchTrigrams, // web interface (issue 13): word search index
+  '2026-12-04T11-01-feed-entries': feedEntries, // council feeds (issue 17.3)
 };
 
 class StaticProvider implements MigrationProvider {

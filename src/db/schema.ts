@@ -611,3 +611,30 @@ export interface Database {
   hotline_entry_actions: HotlineEntryActionsTable;
   hotline_checks: HotlineChecksTable;
 }
+
+/** Council feeds (issue 17.3): each key of an indicator's contribution with what a feed reads of it (kept by triggers). */
+export interface FeedEntriesTable {
+  /** The contribution's id. */
+  id: number;
+  key: string;
+  object_id: string;
+  tlp: Tlp;
+  tlp_rank: number;
+  org_id: string;
+  user_id: string | null;
+  recipient_orgs: string[];
+  recipient_groups: string[];
+  recipient_users: string[];
+  revoked: boolean;
+  superseded: boolean;
+  owner_rank: number;
+  modified: Date | null;
+  valid_until: Date | null;
+  confidence: number | null;
+  updated_at: Date;
+}
+
+/** Council feed tables (issue 17.3), merged into the Database type. */
+export interface Database {
+  feed_entries: FeedEntriesTable;
+}

@@ -1,0 +1,83 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeStorage } from '../support/storage.ts';
+import { makeMember, type TestHub, type TestMember } from '../support/app.ts';
+import { ingestStix, startFeedbackHub } from './support.ts';
+
+// Council feeds read feed_entries, which triggers keep beside object_keys and contributions (issue 17.3). Whatever
+// path writes, the table must equal what the join of the two says, row for row.
+
+const FACTS = 'id, key, object_id, tlp, tlp_rank, org_id, user_id, recipient_orgs, recipient_groups, recipient_users, revoked, superseded, owner_rank, modified, valid_until, confidence, updated_at';
+
+function indicator(id: string, pattern: string, modified: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { type: 'indicator', spec_version: '2.1', id, created: '2026-01-01T00:00:00.000Z', modified, name: pattern.slice(0, 60), pattern, pattern_type: 'stix', valid_from: '2020-01-01T00:00:00.000Z', ...extra };
+}
+
+function bundle(objects: Record<string, unknown>[]): string {
+  return JSON.stringify({ type: 'bundle', id: `bundle--${crypto.randomUUID()}`, objects });
+}
+
+describeStorage('feed back: feed entries kept by triggers', (backend) => {
+  let hub: TestHub;
+  let a: TestMember;
+  let b: TestMember;
+
+  async function projection(): Promise<unknown[]> {
+    return (await sql`select ${sql.raw(FACTS)} from feed_entries order by id, key`.execute(hub.app.storage.db)).rows;
+  }
+
+  async function truth(): Promise<unknown[]> {
+    const cols = FACTS.split(', ').map((c) => (c === 'key' ? 'k.key' : `c.${c}`));
+    return (
+      await sql`select ${sql.raw(cols.join(', '))} from object_keys k join contributions c on c.id = k.contribution_id
+        where k.object_id like 'indicator--%' order by c.id, k.key`.execute(hub.app.storage.db)
+    ).rows;
+  }
+
+  beforeAll(async () => {
+    hub = await startFeedbackHub(backend);
+    a = await makeMember(hub, { name: 'Owner' });
+    b = await makeMember(hub, { name: 'Second source' });
+  });
+  afterAll(async () => {
+    await hub?.close();
+  });
+
+  it('equals the join of keys and contributions through new versions, revocations, rivals, expiry and deletion', async () => {
+    const one = `indicator--${crypto.randomUUID()}`;
+    const two = `indicator--${crypto.randomUUID()}`;
+    await ingestStix(
+      hub,
+      a.key,
+      bundle([
+        indicator(one, "[url:value = 'http://one.example/a' OR domain-name:value = 'one.example']", '2026-01-01T00:00:00.000Z', { confidence: 40 }),
+        indicator(two, "[ipv4-addr:value = '198.51.100.9']", '2026-01-01T00:00:00.000Z'),
+      ]),
+    );
+    const first = await projection();
+    expect(first.length).toBe(3);
+    expect(first).toEqual(await truth());
+
+    // A new version names another value (keys replaced), the same one again at a higher confidence (facts moved).
+    await ingestStix(hub, a.key, bundle([indicator(one, "[url:value = 'http://one.example/b']", '2026-02-01T00:00:00.000Z', { confidence: 90 })]));
+    await ingestStix(hub, a.key, bundle([indicator(two, "[ipv4-addr:value = '198.51.100.9']", '2026-01-01T00:00:00.000Z', { confidence: 95 })]));
+    // Another organisation's AMBER version of the same indicator (a rival: ranking and superseded move).
+    await ingestStix(hub, b.key, bundle([indicator(two, "[ipv4-addr:value = '198.51.100.10']", '2026-03-01T00:00:00.000Z')]), `tlp=amber&orgs=${a.org.id}`);
+    // Revoked, then expired.
+    await ingestStix(hub, a.key, bundle([indicator(one, "[url:value = 'http://one.example/b']", '2026-04-01T00:00:00.000Z', { revoked: true })]));
+    await sql`update contributions set valid_until = '2021-01-01T00:00:00.000Z' where object_id = ${two}`.execute(hub.app.storage.db);
+    const later = await projection();
+    expect(later).toEqual(await truth());
+    expect(later.map((r) => (r as { key: string }).key).sort()).toEqual(['ipv4-addr:198.51.100.10', 'ipv4-addr:198.51.100.9', 'url:http://one.example/b']);
+    expect(later.find((r) => (r as { key: string }).key === 'url:http://one.example/b')).toMatchObject({ revoked: true, confidence: 90 });
+    expect(later.find((r) => (r as { key: string }).key === 'ipv4-addr:198.51.100.9')).toMatchObject({ confidence: 95, tlp: 'green' });
+
+    // A key rewritten in place and a contribution deleted (its keys go by cascade).
+    await sql`update object_keys set key = 'ipv4-addr:198.51.100.11' where key = 'ipv4-addr:198.51.100.10'`.execute(hub.app.storage.db);
+    expect(await projection()).toEqual(await truth());
+    await sql`delete from contributions where object_id = ${one}`.execute(hub.app.storage.db);
+    const last = await projection();
+    expect(last).toEqual(await truth());
+    expect(last.map((r) => (r as { key: string }).key).sort()).toEqual(['ipv4-addr:198.51.100.11', 'ipv4-addr:198.51.100.9']);
+  });
+});
