@@ -43,8 +43,9 @@ async function startOnce(main: string, dir: string): Promise<{ wall: number; cpu
 }
 
 const baseline = process.env.BENCH_BASELINE ?? '/tmp/kessetsu-baseline-read';
-const mains = [{ name: 'this', main: path.resolve(import.meta.dirname, '../src/cli/main.ts') }];
-if (existsSync(path.join(baseline, 'src/cli/main.ts'))) mains.push({ name: 'old', main: path.join(baseline, 'src/cli/main.ts') });
+// `kessetsu serve` as installed: the bin entry (it turns the compile cache on before main.ts loads).
+const mains = [{ name: 'this', main: path.resolve(import.meta.dirname, '../bin/kessetsu.js') }];
+if (existsSync(path.join(baseline, 'bin/kessetsu.js'))) mains.push({ name: 'old', main: path.join(baseline, 'bin/kessetsu.js') });
 const dirs = mains.map(() => mkdtempSync(path.join(os.tmpdir(), 'kessetsu-startup-')));
 const load = os.loadavg()[0]!.toFixed(1);
 for (let m = 0; m < mains.length; m++) await startOnce(mains[m]!.main, dirs[m]!); // creates and seeds the folder

@@ -39,11 +39,16 @@ export function loadSeedFiles(dir = seedDir()): SeedFile[] {
     });
 }
 
+// Start time (issue 17.3): the shipped files are part of the code; every hub of a process (each test's) parsed
+// them again. Read and parsed once per process.
+let shipped: readonly SeedFile[] | undefined;
+const shippedSeeds = (): readonly SeedFile[] => (shipped ??= loadSeedFiles());
+
 /**
  * Writes the seed series that are missing or out of date; answers the keys written.
  * @example await ensureSeed(db) // ['cybercrime_arrests', …] on an empty database, [] after
  */
-export async function ensureSeed(db: Kysely<Database>, files: readonly SeedFile[] = loadSeedFiles()): Promise<string[]> {
+export async function ensureSeed(db: Kysely<Database>, files: readonly SeedFile[] = shippedSeeds()): Promise<string[]> {
   const have = await seedRevisions(db);
   const todo = files.flatMap((f) => f.series.filter((s) => !have.has(s.key) || (have.get(s.key) !== '' && have.get(s.key) !== f.revision)).map((s) => ({ s, revision: f.revision })));
   if (todo.length === 0) return [];

@@ -28,23 +28,26 @@ export interface StixValidator {
   readonly usesSchemas: boolean;
 }
 
-interface KessetsuValidators {
-  readonly sco: ReadonlyMap<string, ValidateFunction>;
-  readonly damage: ValidateFunction;
+// Start time (issue 17.3): Kessetsu's own schemas are compiled on first use, once per process (compiling all of
+// them cost ~0.3 s of CPU at every start, before the first request could be answered).
+let ownAjv: ReturnType<typeof newStixAjv> | undefined;
+const ownSco = new Map<string, ValidateFunction>();
+let ownDamage: ValidateFunction | undefined;
+
+function ownScoValidator(type: string): ValidateFunction | undefined {
+  if (!Object.hasOwn(SCO_SCHEMAS, type)) return undefined;
+  let v = ownSco.get(type);
+  if (!v) ownSco.set(type, (v = (ownAjv ??= newStixAjv()).compile((SCO_SCHEMAS as Record<string, object>)[type]!)));
+  return v;
 }
 
-function compileKessetsu(): KessetsuValidators {
-  const ajv = newStixAjv();
-  const sco = new Map(Object.entries(SCO_SCHEMAS).map(([type, schema]) => [type, ajv.compile(schema)] as const));
-  return { sco, damage: ajv.compile(INCIDENT_DAMAGE_SCHEMA) };
-}
+const ownDamageValidator = (): ValidateFunction => (ownDamage ??= (ownAjv ??= newStixAjv()).compile(INCIDENT_DAMAGE_SCHEMA));
 
 const BUNDLE_ID = /^bundle--/;
 
 // Start time (issue 17.3): every app (and every hub a test starts) asked for the same schemas again; they are
 // read and compiled once per process and folder. The validators keep no state between calls.
 const schemaSets = new Map<string, StixSchemaSet>();
-let compiledOwn: KessetsuValidators | undefined;
 
 function schemaSet(dir: string): StixSchemaSet {
   let set = schemaSets.get(dir);
@@ -60,7 +63,6 @@ function schemaSet(dir: string): StixSchemaSet {
  */
 export function createStixValidator(schemaDir: string | undefined): StixValidator {
   const schemas: StixSchemaSet | undefined = schemaDir === undefined ? undefined : schemaSet(schemaDir);
-  const own = (compiledOwn ??= compileKessetsu());
 
   const checkObject = (obj: unknown, where: string): RuleResult => {
     const outcome = checkSpecRules(obj, where);
@@ -77,12 +79,13 @@ export function createStixValidator(schemaDir: string | undefined): StixValidato
         errors.push(...ajvIssues(validate.errors, where).filter((e) => !known.has(e.where)));
       }
     }
-    const sco = own.sco.get(type);
+    const sco = ownScoValidator(type);
     if (sco && !sco(o)) errors.push(...ajvIssues(sco.errors, where));
     const damage = (o.extensions as Record<string, unknown> | undefined)?.[EXT_IDS.incidentDamage];
     if (damage !== undefined) {
       const at = `${where}.extensions.${EXT_IDS.incidentDamage}`;
-      if (!own.damage(damage)) errors.push(...ajvIssues(own.damage.errors, at));
+      const validateDamage = ownDamageValidator();
+      if (!validateDamage(damage)) errors.push(...ajvIssues(validateDamage.errors, at));
       if (type !== 'incident') warnings.push({ where: at, reason: `the damage extension is defined for incident, not for ${type}` });
     }
     return { errors, warnings };

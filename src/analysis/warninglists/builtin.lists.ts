@@ -85,5 +85,8 @@ function specOf(f: BuiltinFile): WarninglistSpec {
  * @example builtinWarninglists().find((l) => l.slug === 'kessetsu-public-resolvers')?.entries.includes('8.8.8.8') // true
  */
 export function builtinWarninglists(): WarninglistSpec[] {
-  return FILES.map(specOf);
+  builtins ??= FILES.map(specOf); // start time (issue 17.3): built once per process, not per hub
+  return [...builtins];
 }
+
+let builtins: WarninglistSpec[] | undefined;

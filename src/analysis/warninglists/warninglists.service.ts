@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
@@ -52,6 +53,18 @@ export function jsonFilesUnder(p: string, depth = 0): string[] {
     });
 }
 
+// Start time (issue 17.3): every hub of a process (each test's) compiled the same lists again. A matcher depends
+// only on its lists and keeps nothing but caches of its answers, so the last one built is reused for the same lists.
+let lastMatcher: { key: string; matcher: WarninglistMatcher } | undefined;
+
+function matcherOf(lists: readonly WarninglistSpec[]): WarninglistMatcher {
+  const key = createHash('sha256')
+    .update(JSON.stringify([...lists].sort((a, b) => (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0))))
+    .digest('hex');
+  if (lastMatcher?.key !== key) lastMatcher = { key, matcher: new WarninglistMatcher(lists) };
+  return lastMatcher.matcher;
+}
+
 function checkSlug(slug: string): void {
   if (!SLUG.test(slug)) throw new AppError('validation_failed', `warninglist: "${slug.slice(0, 100)}" is not a list name`, { field: 'slug' });
 }
@@ -76,7 +89,7 @@ export class WarninglistsService {
 
   /** Rebuilds the matcher from the enabled lists in the database (at start, and when another node changed them). */
   async reload(): Promise<void> {
-    this.#matcher = new WarninglistMatcher(await enabledWarninglists(this.#db));
+    this.#matcher = matcherOf(await enabledWarninglists(this.#db)); // start time (issue 17.3)
     this.#version++;
   }
 
