@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KeyTable } from './key.table.ts';
 import { IntTable } from './int.table.ts';
+import { Ipv4Table } from './ipv4.table.ts';
 
 // Keys that differ only late, by length, by one code unit above 0xff, or by a lone surrogate.
 const TRICKY = ['', 'a', 'ab', 'ba', 'ipv4-addr:10.0.0.1', 'ipv4-addr:10.0.0.10', 'ipv4-addr:10.0.0.2', 'domain-name:xn--r8jz45g.jp', 'domain-name:例え.jp', 'domain-name:例ぇ.jp', 'email-addr:café@example.org', 'email-addr:cafe@example.org', '\ud800x', '\udc00x', '\u0100', '\u0001\u0000', 'ĀA', 'AĀ'];
@@ -66,5 +67,27 @@ describe('IntTable', () => {
     expect(t.get(3)).toBe(oracle.get(3) ?? -1);
     expect(() => t.set(0, 1)).toThrow(RangeError);
     expect(() => t.set(2 ** 31, 1)).toThrow(RangeError);
+  });
+});
+
+describe('Ipv4Table', () => {
+  it('agrees with a Map over addresses across the whole 32-bit range while growing, 0.0.0.0 and 255.255.255.255 included', () => {
+    const t = new Ipv4Table(4);
+    const oracle = new Map<number, number>();
+    const ips = [0, 1, 2 ** 32 - 1, 2 ** 31, 2 ** 31 - 1, 0x0a00_0001];
+    for (let i = 0; i < 30_000; i++) ips.push((Math.imul(i, 2_654_435_761) >>> 0) % (i % 3 ? 2 ** 32 : 5_000));
+    ips.forEach((ip, i) => {
+      const slot = t.insert(ip, -1);
+      if (!oracle.has(ip)) {
+        expect(t.value(slot)).toBe(-1);
+        t.setValue(slot, i);
+        oracle.set(ip, i);
+      }
+    });
+    expect(t.size).toBe(oracle.size);
+    const wrong = [...oracle].filter(([ip, v]) => t.get(ip, -7) !== v || t.value(t.find(ip)) !== v || t.get(ip | 0, -7) !== v);
+    expect(wrong.slice(0, 5)).toEqual([]);
+    for (const absent of [3, 2 ** 32 - 2, 0x0a00_0002]) if (!oracle.has(absent)) expect([t.find(absent), t.get(absent, -7)]).toEqual([-1, -7]);
+    expect(() => t.setValue(0, -(2 ** 31))).toThrow(RangeError);
   });
 });

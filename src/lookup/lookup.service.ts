@@ -1,16 +1,11 @@
 import type { AnyViewer } from '../access/viewer.ts';
-import { contributionPredicate, countablePredicate, quickVerdicts } from '../access/visibility.policy.ts';
-import { guessKind } from './guess-kind.ts';
-import type { KeyMatch, ObservableIndex } from './observable.index.ts';
+import type { LookupItem, ObservableIndex } from './observable.index.ts';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { auditSensitiveReads } from '../audit/sensitive-reads.ts';
 import { TLP_LEVELS } from '../trust/tlp.ts';
 
-/** The answer for one looked-up value. */
-export interface LookupItem extends KeyMatch {
-  readonly value: string;
-}
+export type { LookupItem } from './observable.index.ts';
 
 /** Answers "have we seen these?" from the in-memory index, within the trust policy. */
 export class LookupService {
@@ -38,20 +33,7 @@ export class LookupService {
    * @example lookup.lookup(viewer, ['198.51.100[.]3', 'evil.example'])
    */
   lookup(viewer: AnyViewer, values: readonly string[]): { items: LookupItem[]; found: number; notFound: number; invalid: number } {
-    const visible = contributionPredicate(viewer);
-    const countable = countablePredicate(viewer);
-    const quick = quickVerdicts(viewer);
-    const items: LookupItem[] = [];
-    let invalid = 0;
-    for (const value of values) {
-      const key = guessKind(value);
-      if (key === null) {
-        invalid++;
-        continue;
-      }
-      const m = this.#index.match(viewer, key, visible, countable, quick);
-      if (m) items.push({ value, ...m });
-    }
+    const { items, invalid } = this.#index.lookupValues(viewer, values);
     return { items, found: items.length, notFound: values.length - items.length - invalid, invalid };
   }
 }

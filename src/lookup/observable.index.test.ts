@@ -3,6 +3,7 @@ import { ObservableIndex, type IndexedContribution, type KeyMatch } from './obse
 import { contributionPredicate, countablePredicate } from '../access/visibility.policy.ts';
 import { PUBLIC_VIEWER, type AnyViewer, type Viewer } from '../access/viewer.ts';
 import { TLP_LEVELS } from '../trust/tlp.ts';
+import { guessKind, keyByGuess } from './guess-kind.ts';
 import type { Tlp } from '../db/schema.ts';
 
 // A deterministic generator, so a failure replays.
@@ -25,7 +26,7 @@ const member = (org: number, extra: Partial<Viewer> = {}): Viewer => ({ kind: 'u
 const VIEWERS: AnyViewer[] = [PUBLIC_VIEWER, member(0), member(1, { groupIds: [GROUP] }), member(2, { ndaAccepted: false }), member(3, { role: 'hub_analyst' }), member(4)];
 
 // The reference: the policy applied to the live contributions directly, as the SQL read paths do.
-function expected(viewer: AnyViewer, live: Map<number, { c: IndexedContribution; keys: string[] }>, key: string): KeyMatch | null {
+function expected(viewer: AnyViewer, live: ReadonlyMap<number, { c: IndexedContribution; keys: string[] }>, key: string): KeyMatch | null {
   const visible = contributionPredicate(viewer);
   const countable = countablePredicate(viewer);
   const objects = new Map<string, number>();
@@ -112,5 +113,66 @@ describe('ObservableIndex ids', () => {
       [OBJECTS[1], 'ipv4-addr'],
       ['x-odd--not-a-uuid', 'x-odd'],
     ]);
+  });
+});
+
+describe('ObservableIndex.lookupValues', () => {
+  it('answers raw values, hostile ones included, as guessKind and match do and as the policy does, for every viewer', () => {
+    const next = rng(29);
+    const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
+    const keys = [...Array.from({ length: 30 }, (_, i) => `ipv4-addr:${i % 7 === 0 ? 0 : 198}.51.100.${i}`), 'ipv4-addr:255.255.255.255', 'ipv4-addr:198.51.100.0/24', 'domain-name:evil.example', 'domain-name:xn--r8jz45g.jp', 'url:http://evil.example/a'];
+    const index = new ObservableIndex();
+    ORGS.forEach((o, i) => index.setOrg(o, o === LAW_ENFORCEMENT ? 'law_enforcement' : i % 2 ? 'finance' : 'telecom'));
+    const live = new Map<number, { c: IndexedContribution; keys: string[] }>();
+    for (let dbId = 1; dbId <= 300; dbId++) {
+      const org = Math.floor(next() * ORGS.length);
+      const c: IndexedContribution = {
+        dbId,
+        objectId: pick(OBJECTS),
+        orgId: ORGS[org]!,
+        userId: next() < 0.8 ? USERS[org]! : null,
+        tlp: pick<Tlp>(['clear', 'green', 'amber', 'amber', 'amber+strict', 'red']),
+        anonymous: next() < 0.2,
+        allowCount: next() < 0.5,
+        recipientOrgs: next() < 0.15 ? [pick(ORGS)] : [],
+        recipientGroups: next() < 0.1 ? [GROUP] : [],
+        recipientUsers: next() < 0.1 ? [pick(USERS)] : [],
+        revoked: next() < 0.05,
+      };
+      const ks = Array.from({ length: 1 + Math.floor(next() * 2) }, () => pick(keys));
+      index.add(c, ks);
+      live.set(dbId, { c, keys: ks });
+      // Some are withdrawn or replaced, so dead entries sit in the chains.
+      if (next() < 0.1) {
+        index.remove(dbId, c.objectId);
+        live.delete(dbId);
+      }
+    }
+    const values = ['198.51.100.3', '0.51.100.7', '255.255.255.255', '198.51.100[.]3', ' 198.51.100.3', '198.51.100.3 ', '198.51.100.03', '198.051.100.3', '198.51.100.3/32', '198.51.100.3/24',
+      '198.51.100.0/24', '198.51.100.999', '198.51.100', '198.51.100.3.', '１98.51.100.3', '198.51.100.3\n', 'evil.example', 'EVIL[.]example', 'hxxp://evil[.]example/a', '例え.jp', 'xn--r8jz45g.jp',
+      '', ' ', '::', 'not a value', '198.51.100.31', '10.0.0.1', '\ud800'];
+    for (let i = 0; i < 400; i++) values.push(`${pick(['198', '0', '255', '198'])}.51.100.${Math.floor(next() * 40)}`);
+    const mismatches: string[] = [];
+    for (const viewer of [...VIEWERS, member(1, { groupIds: [GROUP], ndaAccepted: false }), member(5, { sector: 'law_enforcement' })]) {
+      const got = index.lookupValues(viewer, values);
+      // The plain path: guessKind, then one match per value.
+      const plain = values.flatMap((value) => {
+        const key = guessKind(value);
+        const m = key === null ? null : index.match(viewer, key);
+        return m ? [{ value, ...m }] : [];
+      });
+      // The reference: the full guessing path (no dotted-quad shortcut) and the policy applied to the live contributions.
+      const reference = values.flatMap((value) => {
+        const key = keyByGuess(value);
+        const m = key === null ? null : sorted(expected(viewer, live, key));
+        return m ? [{ value, ...m }] : [];
+      });
+      const who = viewer.kind === 'user' ? `${viewer.orgId}/${viewer.role}/${viewer.ndaAccepted}` : 'public';
+      if (JSON.stringify(got.items) !== JSON.stringify(plain)) mismatches.push(`${who}: fast path ≠ plain path`);
+      if (JSON.stringify(got.items.map(sorted)) !== JSON.stringify(reference)) mismatches.push(`${who}: ≠ reference ${JSON.stringify(got.items).slice(0, 300)} ≠ ${JSON.stringify(reference).slice(0, 300)}`);
+      expect(got.invalid).toBe(values.filter((v) => keyByGuess(v) === null).length);
+      expect(got.items.length).toBeGreaterThan(0);
+    }
+    expect(mismatches).toEqual([]);
   });
 });

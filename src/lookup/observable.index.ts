@@ -1,11 +1,15 @@
 import type { Sector, Tlp } from '../db/schema.ts';
-import { compareHeads, contributionPredicate, countablePredicate, quickVerdicts, type ContributionScope, type QuickVerdict, type HeadRank } from '../access/visibility.policy.ts';
+import { compareHeads, type ContributionScope, type QuickVerdict, type HeadRank } from '../access/visibility.policy.ts';
 import type { AnyViewer } from '../access/viewer.ts';
 import { TLP_LEVELS } from '../trust/tlp.ts';
 import { GrowableInt32, Interner } from './growable.ts';
 import { ContributionRecords } from './contribution.records.ts';
 import { KeyTable } from './key.table.ts';
 import { IntTable } from './int.table.ts';
+import { Ipv4Table } from './ipv4.table.ts';
+import { dottedQuad, ipv4OfKey } from './dotted-quad.ts';
+import { guessKind } from './guess-kind.ts';
+import { COUNTED, IndexPolicy, SEEN } from './index.policy.ts';
 
 /** One contribution as the index receives it (from the database or from an ingest). */
 export interface IndexedContribution {
@@ -40,19 +44,26 @@ export interface KeyMatch {
   readonly sectors: string[];
 }
 
-// Each contribution is one 32-bit word: organisation number << 8 | flags << 3 | TLP rank.
+/** The answer for one looked-up value: the value as asked, and what its key matches. */
+export interface LookupItem extends KeyMatch {
+  readonly value: string;
+}
+
+// Each contribution is one 32-bit word: organisation number << 9 | flags << 3 | TLP rank.
 const FLAG_ANON = 1 << 3;
 const FLAG_COUNT = 2 << 3;
 const FLAG_DEAD = 4 << 3;
 const FLAG_REVOKED = 8 << 3;
 const FLAG_SUPERSEDED = 16 << 3;
+// It names recipients (organisations, groups or users): the policy reads them, per contribution.
+const FLAG_RECIPIENTS = 32 << 3;
 const TLP_MASK = 7;
-const ORG_SHIFT = 8;
-const MAX_ORGS = 1 << 23;
+const RED = TLP_LEVELS.indexOf('red');
+const ORG_SHIFT = 9;
+const MAX_ORGS = 1 << 22;
 const NO_USER = -1;
 const NONE = -1;
-const SEEN = 1;
-const COUNTED = 2;
+const IPV4_KEY = 'ipv4-addr:';
 
 /** The ranking facts of a contribution of an object with several (a few per object, kept beside the arrays). */
 interface Rival extends HeadRank {
@@ -67,6 +78,8 @@ interface Rival extends HeadRank {
  */
 export class ObservableIndex {
   readonly #keys = new KeyTable(1 << 16);
+  /** Keys `ipv4-addr:<dotted quad>` (most keys), by the address as a 32-bit integer. */
+  readonly #ips = new Ipv4Table(1 << 16);
   /** Postings, two numbers each: the contribution and the next posting of the same key (or -1). */
   readonly #postings = new GrowableInt32(1 << 17);
   readonly #recipients = new Map<number, Pick<ContributionScope, 'recipientOrgs' | 'recipientGroups' | 'recipientUsers'>>();
@@ -87,7 +100,7 @@ export class ObservableIndex {
 
   /** Number of distinct keys. */
   get size(): number {
-    return this.#keys.size;
+    return this.#keys.size + this.#ips.size;
   }
 
   /** Number of indexed contributions. */
@@ -113,7 +126,8 @@ export class ObservableIndex {
     if (org >= MAX_ORGS) throw new Error('observable index: too many organisations');
     if (this.#orgSector[org] === undefined) this.#orgSector[org] = null;
     const tlp = TLP_LEVELS.indexOf(c.tlp);
-    const flags = (c.anonymous ? FLAG_ANON : 0) | (c.allowCount ? FLAG_COUNT : 0) | (c.revoked ? FLAG_REVOKED : 0) | (c.superseded ? FLAG_SUPERSEDED : 0);
+    const named = c.recipientOrgs.length > 0 || c.recipientGroups.length > 0 || c.recipientUsers.length > 0;
+    const flags = (c.anonymous ? FLAG_ANON : 0) | (c.allowCount ? FLAG_COUNT : 0) | (c.revoked ? FLAG_REVOKED : 0) | (c.superseded ? FLAG_SUPERSEDED : 0) | (named ? FLAG_RECIPIENTS : 0);
     const idx = this.#objects.push((org << ORG_SHIFT) | flags | tlp, c.userId ? this.#users.intern(c.userId) : NO_USER, c.objectId);
     this.#byDb.set(c.dbId, idx);
     if (c.rivals) {
@@ -121,17 +135,19 @@ export class ObservableIndex {
       list.push({ idx, id: c.dbId, ownerRank: c.ownerRank ?? 0, modified: c.modifiedMs ?? null, tlpRank: tlp });
       this.#rivals.set(c.objectId, list);
     }
-    if (c.recipientOrgs.length || c.recipientGroups.length || c.recipientUsers.length)
+    if (named)
       this.#recipients.set(idx, { recipientOrgs: c.recipientOrgs, recipientGroups: c.recipientGroups, recipientUsers: c.recipientUsers });
     const distinct = keys.length > 8 ? [...new Set(keys)] : keys;
     for (let k = 0; k < distinct.length; k++) {
       const key = distinct[k]!;
       if (distinct.length <= 8 && distinct.indexOf(key) !== k) continue;
-      const slot = this.#keys.insert(key, NONE);
-      const head = this.#keys.value(slot);
+      const ip = ipv4OfKey(key);
+      const slot = ip >= 0 ? this.#ips.insert(ip, NONE) : this.#keys.insert(key, NONE);
+      const table = ip >= 0 ? this.#ips : this.#keys;
+      const head = table.value(slot);
       // A key with one contribution holds it directly (encoded below -1); a second one starts a chain of postings.
       if (head === NONE || (head < NONE && this.#objects.word(-head - 2) & FLAG_DEAD)) {
-        this.#keys.setValue(slot, -idx - 2);
+        table.setValue(slot, -idx - 2);
         continue;
       }
       // The first posting of a replaced contribution is taken over rather than left dead beside a new one.
@@ -146,7 +162,7 @@ export class ObservableIndex {
       }
       const node = this.#postings.push(idx);
       this.#postings.push(rest);
-      this.#keys.setValue(slot, node);
+      table.setValue(slot, node);
     }
   }
 
@@ -193,6 +209,8 @@ export class ObservableIndex {
   }
 
   #head(key: string): number {
+    const ip = ipv4OfKey(key);
+    if (ip >= 0) return this.#ips.get(ip, NONE);
     const slot = this.#keys.find(key);
     return slot === -1 ? NONE : this.#keys.value(slot);
   }
@@ -208,30 +226,72 @@ export class ObservableIndex {
 
   /** True when the key has any contribution at all (no policy: for internal correlation only). */
   hasKey(key: string): boolean {
-    return this.#keys.find(key) !== -1;
+    const ip = ipv4OfKey(key);
+    return ip >= 0 ? this.#ips.find(ip) !== -1 : this.#keys.find(key) !== -1;
   }
 
   /**
    * What a viewer may learn about one key, filtered by the access policy while walking the index.
    * @example index.match(viewer, 'ipv4-addr:198.51.100.3')
    */
-  match(viewer: AnyViewer, key: string, visible = contributionPredicate(viewer), countable = countablePredicate(viewer), quick = quickVerdicts(viewer)): KeyMatch | null {
+  match(viewer: AnyViewer, key: string, visible?: IndexPolicy['visible'], countable?: IndexPolicy['countable'], quick?: readonly QuickVerdict[]): KeyMatch | null {
     const n = this.#head(key);
     if (n === NONE) return null;
+    return this.#answer(n, new IndexPolicy(viewer, false, visible, countable, quick), null, key);
+  }
+
+  /**
+   * Looks raw values up (any kind, defanged allowed) for one viewer in one pass: a plain dotted quad goes
+   * straight to the address table as an integer (no key string unless it matches), anything else through
+   * guessKind; the policy is prepared once for all values. Answers only the values that match something visible.
+   * @example index.lookupValues(viewer, ['198.51.100.3', 'evil[.]example'])
+   */
+  lookupValues(viewer: AnyViewer, values: readonly string[]): { items: LookupItem[]; invalid: number } {
+    const policy = new IndexPolicy(viewer);
+    const items: LookupItem[] = [];
+    const ips = this.#ips;
+    let invalid = 0;
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i]!;
+      // The spelling guessKind keys as itself ('ipv4-addr:' + value) is exactly what dottedQuad accepts.
+      const ip = dottedQuad(value);
+      let head: number;
+      let key: string | null = null;
+      if (ip >= 0) head = ips.get(ip, NONE);
+      else {
+        key = guessKind(value);
+        if (key === null) {
+          invalid++;
+          continue;
+        }
+        head = this.#head(key);
+      }
+      if (head === NONE) continue;
+      const item = this.#answer(head, policy, value, key ?? IPV4_KEY + value);
+      if (item !== null) items.push(item as LookupItem);
+    }
+    return { items, invalid };
+  }
+
+  // The answer for the contributions from `head` (a key's value in its table), or null when the viewer sees none.
+  #answer(n: number, policy: IndexPolicy, value: string | null, key: string): KeyMatch | null {
     // Most keys have one contribution: answer those without the arrays a longer chain needs.
     if (n < NONE) {
       const c = -n - 2;
-      const v = this.#verdict(c, visible, countable, quick);
+      const v = this.#verdict(c, policy);
       if (!(v & SEEN)) return null;
-      const s = this.#orgSector[this.#objects.word(c) >>> ORG_SHIFT];
-      return { key, objects: [{ id: this.#objects.id(c), type: this.#objects.type(c), tlp: TLP_LEVELS[this.#objects.word(c) & TLP_MASK]! }], org_count: 1, sectors: s ? [s] : [] };
+      const w = this.#objects.word(c);
+      const s = this.#orgSector[w >>> ORG_SHIFT];
+      const objects = [{ id: this.#objects.id(c), type: this.#objects.type(c), tlp: TLP_LEVELS[w & TLP_MASK]! }];
+      const sectors = s ? [s] : [];
+      return value === null ? { key, objects, org_count: 1, sectors } : ({ value, key, objects, org_count: 1, sectors } as LookupItem);
     }
     const objs: number[] = [];
     const ranks: number[] = [];
     const orgs: number[] = [];
     for (let p = n; p !== NONE; p = this.#postings.get(p + 1)) {
       const c = this.#postings.get(p);
-      const v = this.#verdict(c, visible, countable, quick);
+      const v = this.#verdict(c, policy);
       const w = this.#objects.word(c);
       if (v & SEEN) {
         const rank = w & TLP_MASK;
@@ -252,31 +312,35 @@ export class ObservableIndex {
       const s = this.#orgSector[o];
       if (s && !sectors.includes(s)) sectors.push(s);
     }
-    return {
-      key,
-      objects: objs.map((o, i) => ({ id: this.#objects.id(o), type: this.#objects.type(o), tlp: TLP_LEVELS[ranks[i]!]! })),
-      org_count: orgs.length,
-      sectors: sectors.sort(),
-    };
+    sectors.sort();
+    const objects = objs.map((o, i) => ({ id: this.#objects.id(o), type: this.#objects.type(o), tlp: TLP_LEVELS[ranks[i]!]! }));
+    return value === null ? { key, objects, org_count: orgs.length, sectors } : ({ value, key, objects, org_count: orgs.length, sectors } as LookupItem);
   }
 
   // What the policy lets this viewer do with one contribution: see it (SEEN), count its organisation (COUNTED).
-  #verdict(c: number, visible: (c: ContributionScope) => boolean, countable: (c: ContributionScope & { allowCount: boolean }) => boolean, quick: readonly QuickVerdict[]): number {
+  #verdict(c: number, policy: IndexPolicy): number {
     const w = this.#objects.word(c);
     // A retracted version names nothing; a dead entry was replaced or withdrawn.
     if (w & (FLAG_DEAD | FLAG_REVOKED)) return 0;
-    const q = quick[w & TLP_MASK]!;
-    let seen = true;
-    let counted = true;
+    const tlp = w & TLP_MASK;
+    const q = policy.quick[tlp]!;
+    let v = SEEN | COUNTED;
     if (q !== 'yes') {
-      // Only contributions whose TLP alone does not decide build the scope the policy reads.
-      const scope = this.#scope(c);
-      seen = q === 'scope' && visible(scope);
-      counted = seen || (!this.#orgLawEnforcement[w >>> ORG_SHIFT] && countable(scope));
+      // Without recipients and below RED, the organisation, TLP and consent decide (see IndexPolicy).
+      const memo = w & FLAG_RECIPIENTS || tlp === RED ? -1 : ((w >>> ORG_SHIFT) << 4) | (w & FLAG_COUNT ? 8 : 0) | tlp;
+      v = memo === -1 ? -1 : policy.recall(memo);
+      if (v === -1) {
+        // Only contributions whose TLP alone does not decide build the scope the policy reads.
+        const scope = this.#scope(c);
+        const seen = q === 'scope' && policy.visible(scope);
+        const counted = seen || (!this.#orgLawEnforcement[w >>> ORG_SHIFT] && policy.countable(scope));
+        v = (seen ? SEEN : 0) | (counted ? COUNTED : 0);
+        if (memo !== -1) policy.remember(memo, v);
+      }
     }
     // An outranked version is not what this viewer is shown (it still counts its organisation).
-    if (seen && w & FLAG_SUPERSEDED && this.#outranked(c, visible)) seen = false;
-    return (seen ? SEEN : 0) | (counted ? COUNTED : 0);
+    if (v & SEEN && w & FLAG_SUPERSEDED && this.#outranked(c, policy.visible)) v &= ~SEEN;
+    return v;
   }
 
   // Analysis (issue 5): hub-wide facts for the analysis job, which stores them with their scopes so
@@ -305,6 +369,6 @@ export class ObservableIndex {
 
   /** Approximate bytes of the typed arrays (the few Maps and strings come on top). */
   get arrayBytes(): number {
-    return this.#keys.bytes + this.#postings.bytes + this.#objects.bytes + this.#byDb.bytes;
+    return this.#keys.bytes + this.#ips.bytes + this.#postings.bytes + this.#objects.bytes + this.#byDb.bytes;
   }
 }
