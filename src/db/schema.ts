@@ -638,3 +638,14 @@ export interface FeedEntriesTable {
 export interface Database {
   feed_entries: FeedEntriesTable;
 }
+
+// Ingest write path (issue 17.1): the newer last_seen of contributions seen again by a re-ingest.
+export interface ContributionSeenTable {
+  contribution_id: number;
+  last_seen: Date;
+}
+
+/** The re-ingest table (issue 17.1), merged into the Database type. */
+export interface Database {
+  contribution_seen: ContributionSeenTable;
+}

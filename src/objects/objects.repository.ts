@@ -2,6 +2,7 @@ import { sql, type Expression, type ExpressionBuilder, type Kysely, type SelectQ
 import type { ContributionsTable, Database, StixObjectsTable, Tlp } from '../db/schema.ts';
 import type { AnyViewer } from '../access/viewer.ts';
 import { countableContribution, headContribution, visibleContribution, visibleObject } from '../access/visibility.policy.ts';
+import { lastSeen } from '../store/contributions.repository.ts'; // re-ingest (issue 17)
 
 /** Filters of the object list. */
 export interface ObjectFilter {
@@ -145,7 +146,7 @@ export function visibleContributionsOf(db: Kysely<Database>, viewer: AnyViewer, 
   return db
     .selectFrom('contributions as c')
     .innerJoin('orgs as g', 'g.id', 'c.org_id')
-    .select(['c.id', 'c.org_id', 'g.name as org_name', 'g.kind as org_kind', 'g.sector', 'c.tlp', 'c.pap', 'c.anonymous', 'c.confidence', 'c.first_seen', 'c.last_seen', 'c.recipient_orgs', 'c.recipient_groups', 'c.modified_text', 'c.owner_rank'])
+    .select(['c.id', 'c.org_id', 'g.name as org_name', 'g.kind as org_kind', 'g.sector', 'c.tlp', 'c.pap', 'c.anonymous', 'c.confidence', 'c.first_seen', lastSeen('c').as('last_seen'), 'c.recipient_orgs', 'c.recipient_groups', 'c.modified_text', 'c.owner_rank'])
     .where('c.object_id', '=', objectId)
     .where(visibleContribution(viewer, 'c'))
     .orderBy('c.first_seen')

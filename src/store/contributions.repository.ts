@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { tlpRank } from '../trust/tlp.ts';
 import { columns, pgArray } from './pg-array.ts';
@@ -42,11 +42,21 @@ const newer = sql`(not x.keep and (
     or (x.modified is null and p.modified is null and x.content_hash <> p.content_hash)))`;
 
 /**
+ * The last_seen of a contribution (alias `c`): a re-ingest keeps the newer one in contribution_seen.
+ * @example db.selectFrom('contributions as c').select(lastSeen('c').as('last_seen'))
+ */
+export function lastSeen(alias: string): RawBuilder<Date> {
+  const c = sql.ref(alias);
+  return sql<Date>`greatest(${sql.ref(`${alias}.last_seen`)}, (select s.last_seen from contribution_seen s where s.contribution_id = ${c}.id))`;
+}
+
+/**
  * Adds contributions with their content, or, for one the organisation already made to the same audience,
  * moves last_seen (and first_seen back) and takes a newer version (by `modified`; SCOs by content), keeping
  * the replaced content in stix_versions. Re-ingesting is idempotent; what changed is reported per row.
- * A contribution that exists and is not replaced (a feed sent again) is only touched: its dates and
- * coalesced fields move in a narrow update, without sending or rewriting its content (issue 17).
+ * A contribution that exists and is not replaced (a feed sent again) is only touched, in the same statement
+ * that finds it: a later last_seen goes to the narrow contribution_seen row; only when first_seen,
+ * confidence, PAP or owner rank move is the contribution row itself updated (issue 17).
  */
 export async function upsertContributions(db: Kysely<Database>, writes: readonly ContributionWrite[]): Promise<StoredContribution[]> {
   if (writes.length === 0) return [];
@@ -59,36 +69,45 @@ export async function upsertContributions(db: Kysely<Database>, writes: readonly
     modified: (w) => w.record.modified,
     content_hash: (w) => w.record.contentHash,
     keep: (w) => w.keepContent,
+    first_seen: (w) => w.contribution.firstSeen,
+    last_seen: (w) => w.contribution.lastSeen,
+    confidence: (w) => w.contribution.confidence,
+    pap: (w) => w.contribution.pap,
+    owner_rank: (w) => w.ownerRank,
   });
-  // Which of them exist and stay as they are (the same check the full write makes, on the same rows).
+  // Which of them exist and stay as they are (the same check the full write makes, on the same rows), and
+  // their touch: rows whose values would not move are not written at all (no new tuple, no index entries).
   const same = await sql<Omit<StoredContribution, 'inserted' | 'changed'> & { i: number }>`
-    select x.i, p.id, p.object_id, p.org_id, p.user_id, p.tlp, p.anonymous, p.allow_count, p.recipient_orgs, p.recipient_groups, p.recipient_users, p.scope_key
-    from unnest(cast(${k.object_id} as text[]), cast(${k.org_id} as uuid[]), cast(${k.scope_key} as text[]), cast(${k.modified} as text[]),
-      cast(${k.content_hash} as text[]), cast(${k.keep} as boolean[])) with ordinality as x(object_id, org_id, scope_key, modified, content_hash, keep, i)
-    join contributions p on p.object_id = x.object_id and p.org_id = x.org_id and p.scope_key = x.scope_key
-    where not coalesce(${newer}, false)`.execute(db);
+    with m as (
+      select x.i, x.first_seen as x_first_seen, x.last_seen as x_last_seen, x.confidence as x_confidence, x.pap as x_pap, x.owner_rank as x_owner_rank,
+        p.id, p.object_id, p.org_id, p.user_id, p.tlp, p.anonymous, p.allow_count, p.recipient_orgs, p.recipient_groups, p.recipient_users, p.scope_key,
+        p.last_seen < x.last_seen as later,
+        (p.first_seen > x.first_seen or (x.confidence is not null and x.confidence is distinct from p.confidence)
+          or (x.pap is not null and x.pap is distinct from p.pap) or x.owner_rank > p.owner_rank) as moves
+      from unnest(cast(${k.object_id} as text[]), cast(${k.org_id} as uuid[]), cast(${k.scope_key} as text[]), cast(${k.modified} as text[]),
+        cast(${k.content_hash} as text[]), cast(${k.keep} as boolean[]), cast(${k.first_seen} as timestamptz[]), cast(${k.last_seen} as timestamptz[]),
+        cast(${k.confidence} as smallint[]), cast(${k.pap} as text[]), cast(${k.owner_rank} as smallint[]))
+        with ordinality as x(object_id, org_id, scope_key, modified, content_hash, keep, first_seen, last_seen, confidence, pap, owner_rank, i)
+      join contributions p on p.object_id = x.object_id and p.org_id = x.org_id and p.scope_key = x.scope_key
+      where not coalesce(${newer}, false)
+    ), touched as (
+      update contributions c set
+        last_seen = greatest(c.last_seen, m.x_last_seen), first_seen = least(c.first_seen, m.x_first_seen),
+        confidence = coalesce(m.x_confidence, c.confidence), pap = coalesce(m.x_pap, c.pap), owner_rank = greatest(c.owner_rank, m.x_owner_rank)
+      from m where c.id = m.id and m.moves
+      returning c.id
+    ), seen as (
+      insert into contribution_seen as s (contribution_id, last_seen)
+      select m.id, m.x_last_seen from m where m.later and not m.moves
+      on conflict (contribution_id) do update set last_seen = excluded.last_seen where s.last_seen < excluded.last_seen
+      returning s.contribution_id
+    )
+    select m.i, m.id, m.object_id, m.org_id, m.user_id, m.tlp, m.anonymous, m.allow_count, m.recipient_orgs, m.recipient_groups, m.recipient_users, m.scope_key
+    from m`.execute(db);
   if (same.rows.length === 0) return writeContributions(db, writes);
-  const touched = new Map(same.rows.map((r) => [known[Number(r.i) - 1]!, r]));
-  const touches = [...touched.entries()];
-  const t = columns(touches, {
-    id: ([, r]) => Number(r.id),
-    first_seen: ([w]) => w.contribution.firstSeen,
-    last_seen: ([w]) => w.contribution.lastSeen,
-    confidence: ([w]) => w.contribution.confidence,
-    pap: ([w]) => w.contribution.pap,
-    owner_rank: ([w]) => w.ownerRank,
-  });
-  // Rows whose values would not move are not written at all (no new tuple, no index entries).
-  await sql`
-    update contributions c set
-      last_seen = greatest(c.last_seen, x.last_seen), first_seen = least(c.first_seen, x.first_seen),
-      confidence = coalesce(x.confidence, c.confidence), pap = coalesce(x.pap, c.pap), owner_rank = greatest(c.owner_rank, x.owner_rank)
-    from unnest(cast(${t.id} as bigint[]), cast(${t.first_seen} as timestamptz[]), cast(${t.last_seen} as timestamptz[]), cast(${t.confidence} as smallint[]),
-      cast(${t.pap} as text[]), cast(${t.owner_rank} as smallint[])) as x(id, first_seen, last_seen, confidence, pap, owner_rank)
-    where c.id = x.id and (c.last_seen < x.last_seen or c.first_seen > x.first_seen or (x.confidence is not null and x.confidence is distinct from c.confidence)
-      or (x.pap is not null and x.pap is distinct from c.pap) or x.owner_rank > c.owner_rank)`.execute(db);
+  const touched = new Set(same.rows.map((r) => known[Number(r.i) - 1]!));
   const rest = await writeContributions(db, writes.filter((w) => !touched.has(w)));
-  const kept = touches.map(([, r]) => ({ ...r, id: Number(r.id), inserted: false, changed: false }) as StoredContribution);
+  const kept = same.rows.map(({ i: _i, ...r }) => ({ ...r, id: Number(r.id), inserted: false, changed: false }) as StoredContribution);
   return [...kept, ...rest];
 }
 

@@ -1,8 +1,10 @@
+import { sql } from 'kysely';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeStorage } from '../support/storage.ts';
 import { as, makeMember, startHub, type TestHub, type TestMember } from '../support/app.ts';
 import { hasSharedData, sharedData } from '../support/shared-data.ts';
+import { lastSeen } from '../../src/store/contributions.repository.ts';
 
 // Issue 11.4: sending the same data again, in any format, makes no second indicator; MISP edits and
 // deletions follow the event; ASNs are recognised in flat feeds and text.
@@ -18,11 +20,11 @@ async function ingest(hub: TestHub, key: string, body: Buffer | string, query: s
 /** The indicators an organisation contributed whose pattern names the value, with their state. */
 async function indicatorsOf(hub: TestHub, orgId: string, value: string) {
   return hub.app.storage.db
-    .selectFrom('contributions')
-    .select(['object_id', 'revoked', 'last_seen', 'data'])
-    .where('org_id', '=', orgId)
-    .where('object_id', 'like', 'indicator--%')
-    .where((eb) => eb(eb.cast(eb.ref('data'), 'text'), 'like', `%${value}%`))
+    .selectFrom('contributions as c')
+    .select(['c.object_id', 'c.revoked', lastSeen('c').as('last_seen'), 'c.data'])
+    .where('c.org_id', '=', orgId)
+    .where('c.object_id', 'like', 'indicator--%')
+    .where((eb) => eb(eb.cast(eb.ref('c.data'), 'text'), 'like', `%${value}%`))
     .execute();
 }
 
@@ -97,10 +99,11 @@ describeStorage('issue 11.4: re-ingest is idempotent for every format', (backend
     const bundle = (o: object) => JSON.stringify({ type: 'bundle', id: 'bundle--6f4f5d0a-91c1-4b7e-8f55-0c3c4a1b2d33', objects: [o] });
     const row = () =>
       hub.app.storage.db
-        .selectFrom('contributions')
-        .select(['id', 'seq', 'confidence', 'last_seen', 'modified_text'])
-        .where('org_id', '=', member.org.id)
-        .where('object_id', '=', ind.id)
+        .selectFrom('contributions as c')
+        // xmin: the transaction that wrote the row's current tuple (a touch must not rewrite the wide row).
+        .select(['c.id', 'c.seq', 'c.confidence', lastSeen('c').as('last_seen'), 'c.modified_text', sql<string>`c.xmin::text`.as('xmin')])
+        .where('c.org_id', '=', member.org.id)
+        .where('c.object_id', '=', ind.id)
         .executeTakeFirstOrThrow();
     await ingest(hub, member.key, bundle(ind), 'format=stix&tlp=green&confidence=50', 'application/json');
     const first = await row();
@@ -110,9 +113,18 @@ describeStorage('issue 11.4: re-ingest is idempotent for every format', (backend
     expect(same.last_seen.getTime()).toBeGreaterThanOrEqual(first.last_seen.getTime());
     expect(same.seq).toBe(first.seq);
     expect(same.modified_text).toBe(first.modified_text);
+    // Only last_seen moved: the contribution row is the tuple the first ingest wrote (issue 17).
+    expect(same.xmin).toBe(first.xmin);
+    await new Promise((r) => setTimeout(r, 5));
+    await ingest(hub, member.key, bundle(ind), 'format=stix&tlp=green&confidence=50', 'application/json');
+    const third = await row();
+    expect(third.last_seen.getTime()).toBeGreaterThan(first.last_seen.getTime());
+    expect(third.last_seen.getTime()).toBeGreaterThanOrEqual(same.last_seen.getTime());
+    expect(third.xmin).toBe(first.xmin);
     await ingest(hub, member.key, bundle(ind), 'format=stix&tlp=green&confidence=90', 'application/json');
     const surer = await row();
     expect(surer.confidence).toBe(90);
+    expect(surer.last_seen.getTime()).toBeGreaterThan(third.last_seen.getTime());
     expect(surer.seq).toBe(first.seq);
     const later = { ...ind, modified: '2026-11-02T00:00:00.000Z', name: 'touch test, renamed' };
     const v2 = await ingest(hub, member.key, bundle(later), 'format=stix&tlp=green', 'application/json');

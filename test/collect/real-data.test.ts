@@ -4,6 +4,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeStorage } from '../support/storage.ts';
 import { as, makeMember, startHub, type TestHub, type TestMember } from '../support/app.ts';
 import { hasSharedData, sharedData } from '../support/shared-data.ts';
+import { lastSeen } from '../../src/store/contributions.repository.ts';
 
 const SKIP = /(^SOURCE\.md|^README\.md|LICENSE)/;
 
@@ -73,7 +74,7 @@ describeStorage('every real file imports without a crash', (backend) => {
     // Only the contributions this file makes (other tests share the organisation).
     const ids = (JSON.parse(body.toString()) as { objects: { id: string }[] }).objects.map((o) => o.id);
     // A contribution keeps the ingest that made its content; sending the same content again only moves last_seen.
-    const mine = () => hub.app.storage.db.selectFrom('contributions').select(['object_id', 'last_seen']).where('org_id', '=', member.org.id).where('ingest_id', '=', first.id).where('object_id', 'in', ids).execute();
+    const mine = () => hub.app.storage.db.selectFrom('contributions as c').select(['c.object_id', lastSeen('c').as('last_seen')]).where('c.org_id', '=', member.org.id).where('c.ingest_id', '=', first.id).where('c.object_id', 'in', ids).execute();
     const before = await mine();
     const second = (await send()).json();
     expect(second.counts.created).toBe(0);

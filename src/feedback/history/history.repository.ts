@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database, Tlp } from '../../db/schema.ts';
 import type { Viewer } from '../../access/viewer.ts';
 import { countableContribution, visibleContribution } from '../../access/visibility.policy.ts';
+import { lastSeen } from '../../store/contributions.repository.ts';
 
 /** One of an organisation's contributions, with the object it is of. */
 export interface OwnContributionRow {
@@ -18,14 +19,16 @@ export interface OwnContributionRow {
   readonly recipient_groups: string[];
 }
 
-const OWN = ['c.id', 'c.object_id', 'o.type', 'c.name', 'o.value', 'c.tlp', 'c.anonymous', 'c.first_seen', 'c.last_seen', 'c.recipient_orgs', 'c.recipient_groups'] as const;
+const OWN = ['c.id', 'c.object_id', 'o.type', 'c.name', 'o.value', 'c.tlp', 'c.anonymous', 'c.first_seen', 'c.recipient_orgs', 'c.recipient_groups'] as const;
+// A re-ingest keeps a later last_seen beside the contribution (issue 17).
+const OWN_SEEN = () => [...OWN, lastSeen('c').as('last_seen')] as const;
 
 /** The caller's organisation's contributions it may see (a colleague's RED stays theirs), newest first. */
 export function listOwnContributions(db: Kysely<Database>, v: Viewer, o: { limit: number; beforeId?: number; types?: readonly string[] }): Promise<OwnContributionRow[]> {
   let q = db
     .selectFrom('contributions as c')
     .innerJoin('stix_objects as o', 'o.id', 'c.object_id')
-    .select(OWN)
+    .select(OWN_SEEN())
     .where('c.org_id', '=', v.orgId)
     .where(visibleContribution(v, 'c'))
     .orderBy('c.id', 'desc')
@@ -40,7 +43,7 @@ export async function findOwnContribution(db: Kysely<Database>, v: Viewer, id: n
   return (await db
     .selectFrom('contributions as c')
     .innerJoin('stix_objects as o', 'o.id', 'c.object_id')
-    .select(OWN)
+    .select(OWN_SEEN())
     .where('c.id', '=', id)
     .where('c.org_id', '=', v.orgId)
     .where(visibleContribution(v, 'c'))
