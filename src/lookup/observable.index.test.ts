@@ -153,7 +153,7 @@ describe('ObservableIndex.lookupValues', () => {
       '', ' ', '::', 'not a value', '198.51.100.31', '10.0.0.1', '\ud800'];
     for (let i = 0; i < 400; i++) values.push(`${pick(['198', '0', '255', '198'])}.51.100.${Math.floor(next() * 40)}`);
     const mismatches: string[] = [];
-    for (const viewer of [...VIEWERS, member(1, { groupIds: [GROUP], ndaAccepted: false }), member(5, { sector: 'law_enforcement' })]) {
+    for (const viewer of [...VIEWERS, member(1, { groupIds: [GROUP], ndaAccepted: false }), member(0, { groupIds: [GROUP] })]) {
       const got = index.lookupValues(viewer, values);
       // The plain path: guessKind, then one match per value.
       const plain = values.flatMap((value) => {
