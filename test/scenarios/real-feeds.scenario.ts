@@ -44,6 +44,13 @@ const SILENCED = 58;
 const WARNINGLISTED_OVERLAP = ['167.94.146.49'];
 const WARNED_OVERLAP = '3.129.187.38';
 
+// JPCERT's June 2023 list serves only the dynamic-DNS assertions: its header, its first 300 URLs and every
+// line naming duckdns.org (2,808 URLs), not the ~7,500 others no assertion reads (test speed, issue 11.7).
+function jpcertPart(): Buffer {
+  const lines = readFileSync(sharedData('feeds', 'jpcert-phishurl', '202306.csv'), 'utf8').split('\n');
+  return Buffer.from(lines.filter((l, i) => i <= 300 || l.includes('duckdns.org')).join('\n'));
+}
+
 /**
  * Both scenarios on one backend; real-feeds.pglite.test.ts and real-feeds.postgres.test.ts run it (one
  * file per backend, so the two run on both workers at once).
@@ -64,16 +71,16 @@ export function realFeedsSuite(backend: Backend): void {
       const bank = await makeMember(hub, { sector: 'finance' });
       const telecom = await makeMember(hub, { sector: 'telecom' });
       shop = await makeMember(hub, { sector: 'ecommerce' });
-      const feed = async (m: TestMember, file: string[], format: 'text' | 'csv' | 'auto') => {
+      const feed = async (m: TestMember, file: string[], format: 'text' | 'csv' | 'auto', body: Buffer = readFileSync(sharedData('feeds', ...file))) => {
         const viewer = (await hub.app.auth.authenticate(m.key)) as Viewer;
-        const r = await hub.app.ingest.ingest(viewer, readFileSync(sharedData('feeds', ...file)), params({ format, tlp: 'green', source: 'cli', filename: file[file.length - 1] }));
+        const r = await hub.app.ingest.ingest(viewer, body, params({ format, tlp: 'green', source: 'cli', filename: file[file.length - 1] }));
         if (r.status !== 'done') throw new Error(`${file.join('/')}: ${r.status} ${JSON.stringify(r.errors).slice(0, 300)}`);
         await hub.app.analysis.drain();
         return r;
       };
       threatfoxReport = await feed(bank, ['abusech', 'threatfox-ips.txt'], 'text');
       await feed(await makeMember(hub, { sector: 'finance' }), ['abusech', 'feodo-ipblocklist-2024-04-04.csv'], 'auto');
-      await feed(await makeMember(hub, { sector: 'finance' }), ['jpcert-phishurl', '202306.csv'], 'auto');
+      await feed(await makeMember(hub, { sector: 'finance' }), ['jpcert-phishurl', '202306.csv'], 'auto', jpcertPart());
       await feed(telecom, ['tor', 'tor-exit-nodes-2024-02-27.lst'], 'text');
       const { id } = await feed(shop, ['ipsum', 'ipsum-level5.txt'], 'text');
       const r = await hub.server.inject({ method: 'GET', url: `/api/v1/correlations?ingest=${id}`, headers: as(shop.key) });
