@@ -43,7 +43,85 @@ export function guessKind(raw: string): string | null {
     const c = raw.charCodeAt(0);
     if (c >= 48 && c <= 57 && raw.charCodeAt(raw.length - 1) <= 57 && typeof parseIpv4(raw) === 'number') return `ipv4-addr:${raw}`;
   }
-  return keyByGuess(raw);
+  return plainHashKey(raw) ?? plainDomainKey(raw) ?? plainUrlKey(raw) ?? keyByGuess(raw);
+}
+
+const HASH_KEY_BY_LENGTH: Readonly<Record<number, string>> = { 32: 'file:md5:', 40: 'file:sha-1:', 64: 'file:sha-256:', 128: 'file:sha-512:' };
+
+// Fast path (issue 17.2): lower-case hex of a hash's length is that hash, keyed as itself (the full path's
+// refang leaves it alone, no earlier guess takes it, and normalizeHash returns it unchanged). Else undefined.
+function plainHashKey(raw: string): string | undefined {
+  const prefix = HASH_KEY_BY_LENGTH[raw.length];
+  if (prefix === undefined) return undefined;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return undefined;
+  }
+  return prefix + raw;
+}
+
+const DEFANGED_SCHEME = /hxx|hxt|htx|fxp/;
+
+// Fast path (issue 17.2): a plain lower-case ASCII host name (letters, digits, hyphens, dots; valid labels; a
+// top-level label with a letter; no Punycode) is a domain keyed as itself. Everything else (upper case, a
+// trailing dot, underscores, IDN, defanged spellings, anything the full path might read as another kind)
+// answers undefined and takes the full path.
+function plainDomainKey(raw: string, from = 0, n = raw.length): string | undefined {
+  if (n - from < 3 || n - from > 253) return undefined;
+  let labelStart = from;
+  let dots = 0;
+  let letterInLabel = false;
+  let x = false;
+  for (let i = from; i <= n; i++) {
+    const c = i < n ? raw.charCodeAt(i) : 46;
+    if (c === 46) {
+      const len = i - labelStart;
+      if (len === 0 || len > 63 || raw.charCodeAt(labelStart) === 45 || raw.charCodeAt(i - 1) === 45) return undefined;
+      if (i < n) dots++;
+      labelStart = i + 1;
+      if (i < n) letterInLabel = false;
+    } else if (c >= 97 && c <= 122) {
+      letterInLabel = true;
+      if (c === 120) x = true;
+    } else if (!((c >= 48 && c <= 57) || c === 45)) return undefined;
+  }
+  // The last label (the top-level one) needs a letter: all digits would be an address to the full path.
+  if (dots === 0 || !letterInLabel) return undefined;
+  if (raw.includes('xn--', from) || (x && DEFANGED_SCHEME.test(raw))) return undefined;
+  return from === 0 && n === raw.length ? `domain-name:${raw}` : '';
+}
+
+// Characters a URL's path and query may hold and come out of the WHATWG parser and our percent rule unchanged
+// (no escape, quote, bracket, backslash, space, fragment or non-ASCII character).
+const URL_SAFE = new Uint8Array(128);
+for (const ch of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&*+,;=:@/?') URL_SAFE[ch.charCodeAt(0)] = 1;
+const DEFANGED_ANY_CASE = /hxx|h\*\*|h__|hxt|htx|fxp/i;
+
+// Fast path (issue 17.2): http(s)://<plain host>/<safe path and query>, with no dot segment and no empty
+// query, is its own canonical URL. Anything else answers undefined and takes the full path (WHATWG parsing).
+function plainUrlKey(raw: string): string | undefined {
+  const from = raw.startsWith('https://') ? 8 : raw.startsWith('http://') ? 7 : -1;
+  if (from < 0 || raw.length > 2048) return undefined;
+  const slash = raw.indexOf('/', from);
+  if (slash < 0 || plainDomainKey(raw, from, slash) === undefined) return undefined;
+  let defang = false;
+  let inQuery = false;
+  let segment = slash + 1;
+  for (let i = slash + 1; i <= raw.length; i++) {
+    const c = i < raw.length ? raw.charCodeAt(i) : 47;
+    if (c >= 128 || URL_SAFE[c] !== 1) return undefined;
+    if (c === 120 || c === 88 || c === 42 || c === 95) defang = true;
+    if (inQuery) continue;
+    if (c === 47 || c === 63) {
+      // "." and ".." segments are removed by the parser: not plain.
+      const len = i - segment;
+      if ((len === 1 || len === 2) && raw.charCodeAt(segment) === 46 && (len === 1 || raw.charCodeAt(segment + 1) === 46)) return undefined;
+      segment = i + 1;
+      if (c === 63) inQuery = true;
+    }
+  }
+  if (raw.charCodeAt(raw.length - 1) === 63 || (defang && DEFANGED_ANY_CASE.test(raw))) return undefined;
+  return `url:${raw}`;
 }
 
 /** The index key of a bare value through guessing its kind, normalising and keying (guessKind without its fast path). */
