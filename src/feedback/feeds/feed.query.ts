@@ -139,7 +139,24 @@ function toEntries(prefixes: readonly string[], c: Chunk): FeedEntry[] {
   return out;
 }
 
+/**
+ * What a reader does with each page before handing it over (warninglists, signature ids, the audit of
+ * sensitive entries), given the connection the feed is read on: a page's queries never wait for a second
+ * connection of the pool while the feed holds one. (A feed that held its cursor's connection and asked the
+ * pool for another to audit a page deadlocked as soon as every connection was such a feed: with five
+ * connections, five readers of a feed with AMBER+STRICT entries, aborted or not, stopped the hub.)
+ */
+export type PageStep = (db: Kysely<Database>, page: FeedEntry[]) => Promise<FeedEntry[]>;
+
+const asIs: PageStep = async (_db, page) => page;
+
 let cursors = 0;
+
+// Cursor names are unique per process, so that a cursor a broken connection could not close never collides
+// with the next feed read on the same session.
+function cursorName(): RawBuilder<unknown> {
+  return sql.raw(`kessetsu_feed_${++cursors}`);
+}
 
 /**
  * PGlite: the whole feed computed by one statement into a held cursor (materialised by the database, spilled
@@ -147,8 +164,8 @@ let cursors = 0;
  * queries run between pages. The one statement is set-wise (hash join, one sort): per-key lookups cost
  * ~20 µs an entry in WebAssembly, the set-wise plan ~3.
  */
-async function* heldCursorChunks(db: Kysely<Database>, viewer: AnyViewer, f: FeedFilter, size: number): AsyncGenerator<Chunk> {
-  const name = sql.raw(`kessetsu_feed_${++cursors}`);
+async function* heldCursorPages(db: Kysely<Database>, viewer: AnyViewer, f: FeedFilter, size: number, step: PageStep): AsyncGenerator<FeedEntry[]> {
+  const name = cursorName();
   await db.transaction().execute(async (trx) => {
     await sql`set local work_mem = '64MB'`.execute(trx);
     await sql`declare ${name} no scroll cursor with hold for ${chunksQuery(viewer, f, size)}`.execute(trx);
@@ -157,7 +174,8 @@ async function* heldCursorChunks(db: Kysely<Database>, viewer: AnyViewer, f: Fee
     for (;;) {
       const rows = (await sql<Chunk>`fetch 1 from ${name}`.execute(db)).rows;
       if (!rows.length) return;
-      yield rows[0]!;
+      if (!rows[0]!.keys?.length) continue;
+      yield await step(db, toEntries(f.prefixes, rows[0]!));
     }
   } finally {
     await sql`close ${name}`.execute(db).catch(() => {});
@@ -165,38 +183,49 @@ async function* heldCursorChunks(db: Kysely<Database>, viewer: AnyViewer, f: Fee
 }
 
 /**
- * A server-side cursor on one connection of the pool: PostgreSQL plans the whole feed once (hash
- * joins, one sort) and hands it over a chunk at a time; at most two chunks wait in memory.
+ * PostgreSQL: one connection of the pool, taken for the whole feed. The statement is planned once (hash
+ * aggregates, one sort) and materialised by a held cursor when its short transaction commits; each chunk is
+ * then fetched, turned into entries and put through the caller's step on that same connection (its writes,
+ * audit rows, commit page by page), at most two pages ahead of the consumer. When the consumer stops early
+ * (the client went away), the reader finishes the statement it is in, closes the cursor and gives the
+ * connection back.
  */
-async function* cursorChunks(db: Kysely<Database>, viewer: AnyViewer, f: FeedFilter, size: number): AsyncGenerator<Chunk> {
-  const ready: Chunk[] = [];
+async function* cursorPages(db: Kysely<Database>, viewer: AnyViewer, f: FeedFilter, size: number, step: PageStep): AsyncGenerator<FeedEntry[]> {
+  const ready: FeedEntry[][] = [];
   let done = false;
   let failure: unknown;
   let stop = false;
   let wakeConsumer: (() => void) | undefined;
   let wakeProducer: (() => void) | undefined;
+  const read = async (conn: Kysely<Database>): Promise<void> => {
+    if (stop) return;
+    const name = cursorName();
+    await conn.transaction().execute(async (trx) => {
+      // A single large read: no JIT compilation, enough memory to hash in RAM instead of on disk.
+      await sql`set local jit = off`.execute(trx);
+      await sql`set local work_mem = '64MB'`.execute(trx);
+      // The whole feed will be read: plan for all rows, not for the first few (the cursor default).
+      await sql`set local cursor_tuple_fraction = 1.0`.execute(trx);
+      await sql`declare ${name} no scroll cursor with hold for ${chunksQuery(viewer, f, size)}`.execute(trx);
+    });
+    try {
+      while (!stop) {
+        const rows = (await sql<Chunk>`fetch 1 from ${name}`.execute(conn)).rows;
+        if (!rows.length) break;
+        if (!rows[0]!.keys?.length) continue;
+        ready.push(await step(conn, toEntries(f.prefixes, rows[0]!)));
+        wakeConsumer?.();
+        while (ready.length >= 2 && !stop) await new Promise<void>((r) => (wakeProducer = r));
+      }
+    } finally {
+      // A held cursor outlives transactions: it is closed before the connection goes back to the pool (only a
+      // broken connection fails to, and the pool drops those).
+      await sql`close ${name}`.execute(conn).catch(() => {});
+    }
+  };
   const reading = db
     .connection()
-    .execute(async (conn) => {
-      await sql`begin read only`.execute(conn);
-      try {
-        // A single large read: no JIT compilation, enough memory to hash in RAM instead of on disk.
-        await sql`set local jit = off`.execute(conn);
-        await sql`set local work_mem = '64MB'`.execute(conn);
-        // The whole feed will be read: plan for all rows, not for the first few (the cursor default).
-        await sql`set local cursor_tuple_fraction = 1.0`.execute(conn);
-        await sql`declare kessetsu_feed no scroll cursor for ${chunksQuery(viewer, f, size)}`.execute(conn);
-        while (!stop) {
-          const rows = (await sql<Chunk>`fetch 1 from kessetsu_feed`.execute(conn)).rows;
-          if (!rows.length) break;
-          ready.push(rows[0]!);
-          wakeConsumer?.();
-          while (ready.length >= 2 && !stop) await new Promise<void>((r) => (wakeProducer = r));
-        }
-      } finally {
-        await sql`rollback`.execute(conn).catch(() => {});
-      }
-    })
+    .execute(read)
     .then(
       () => void (done = true),
       (err: unknown) => void ((failure = err), (done = true)),
@@ -204,10 +233,10 @@ async function* cursorChunks(db: Kysely<Database>, viewer: AnyViewer, f: FeedFil
     .finally(() => wakeConsumer?.());
   try {
     for (;;) {
-      const chunk = ready.shift();
-      if (chunk) {
+      const page = ready.shift();
+      if (page) {
         wakeProducer?.();
-        yield chunk;
+        yield page;
         continue;
       }
       if (failure) throw failure;
@@ -215,7 +244,7 @@ async function* cursorChunks(db: Kysely<Database>, viewer: AnyViewer, f: FeedFil
       await new Promise<void>((r) => (wakeConsumer = r));
     }
   } finally {
-    // The caller stopped early (the client went away): close the cursor and give the connection back.
+    // The caller stopped early (the client went away) or the read failed: stop the reader and wait for the connection to go back.
     stop = true;
     wakeProducer?.();
     await reading;
@@ -225,13 +254,13 @@ async function* cursorChunks(db: Kysely<Database>, viewer: AnyViewer, f: FeedFil
 /**
  * Pages of feed entries in key order, in constant memory whatever the size: each a value named by
  * at least one current (not revoked, not expired) indicator the viewer may see — the policy is part
- * of the query. PostgreSQL reads through a server-side cursor; PGlite through a held cursor.
+ * of the query. PostgreSQL reads through a held cursor on one pooled connection; PGlite through a held
+ * cursor between other queries. `step` runs on each page before it is yielded, on the reading connection.
  * @example for await (const page of feedPages(db, viewer, { prefixes: ['url:'], now: new Date(), withSid: false }, 'postgres')) write(page)
  */
-export async function* feedPages(db: Kysely<Database>, viewer: AnyViewer, f: FeedFilter, kind: StorageKind, pageSize = 5000): AsyncGenerator<FeedEntry[]> {
+export async function* feedPages(db: Kysely<Database>, viewer: AnyViewer, f: FeedFilter, kind: StorageKind, pageSize = 5000, step: PageStep = asIs): AsyncGenerator<FeedEntry[]> {
   if (!f.prefixes.length) return;
-  const chunks = kind === 'postgres' ? cursorChunks(db, viewer, f, pageSize) : heldCursorChunks(db, viewer, f, pageSize);
-  for await (const c of chunks) if (c.keys?.length) yield toEntries(f.prefixes, c);
+  yield* kind === 'postgres' ? cursorPages(db, viewer, f, pageSize, step) : heldCursorPages(db, viewer, f, pageSize, step);
 }
 
 /** The change fingerprint of everything feeds read: the highest sequence number and the next indicator expiry. */

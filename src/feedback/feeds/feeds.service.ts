@@ -128,21 +128,23 @@ export class FeedsService {
   }
 
   async *#entries(v: AnyViewer, r: FeedRequest, withSid: boolean, now: Date): AsyncGenerator<FeedEntry[]> {
-    const pages = feedPages(this.#db, v, { prefixes: this.#prefixes(r), minConfidence: r.minConfidence, since: r.since, maxTlp: r.maxTlp, now, withSid, details: r.format === 'csv' || r.format === 'json' }, this.#kind);
-    for await (let page of pages) {
+    // Each page's queries run on the connection that reads the feed (see PageStep): never a second one from the pool.
+    const step = async (db: Kysely<Database>, all: FeedEntry[]): Promise<FeedEntry[]> => {
       // Ranges broader than the configured prefix are never emitted, whenever they were stored (issue 11.3).
-      page = page.filter((e) => !this.#lists.excluded(e.key) && !broadKey(e.key, this.#prefixLimits));
+      let page = all.filter((e) => !this.#lists.excluded(e.key) && !broadKey(e.key, this.#prefixLimits));
       if (withSid && page.some((e) => e.sid === null)) {
         // Values stored before they got an id (or by another path): give them one, then re-read.
         const missing = page.filter((e) => e.sid === null).map((e) => e.key);
-        await assignSids(this.#db, missing);
-        const sids = new Map((await this.#db.selectFrom('feed_sids').select(['key', 'sid']).where('key', 'in', missing).execute()).map((x) => [x.key, Number(x.sid)]));
+        await assignSids(db, missing);
+        const sids = new Map((await db.selectFrom('feed_sids').select(['key', 'sid']).where('key', 'in', missing).execute()).map((x) => [x.key, Number(x.sid)]));
         page = page.map((e) => (e.sid === null ? { ...e, sid: sids.get(e.key) ?? null } : e));
       }
       const sensitive = page.filter((e) => TLP_LEVELS.indexOf(e.tlp) >= AUDITED_RANK);
-      if (sensitive.length) await auditSensitiveReads(this.#db, v, sensitive.map((e) => ({ id: e.key, rank: TLP_LEVELS.indexOf(e.tlp) })), `feed.${r.format}`);
-      if (page.length) yield page;
-    }
+      if (sensitive.length) await auditSensitiveReads(db, v, sensitive.map((e) => ({ id: e.key, rank: TLP_LEVELS.indexOf(e.tlp) })), `feed.${r.format}`);
+      return page;
+    };
+    const f = { prefixes: this.#prefixes(r), minConfidence: r.minConfidence, since: r.since, maxTlp: r.maxTlp, now, withSid, details: r.format === 'csv' || r.format === 'json' };
+    for await (const page of feedPages(this.#db, v, f, this.#kind, undefined, step)) if (page.length) yield page;
   }
 
   /**
