@@ -54,15 +54,23 @@ export function jsonFilesUnder(p: string, depth = 0): string[] {
 }
 
 // Start time (issue 17.3): every hub of a process (each test's) compiled the same lists again. A matcher depends
-// only on its lists and keeps nothing but caches of its answers, so the last one built is reused for the same lists.
+// only on its lists and keeps nothing but caches of its answers, so one built for the same lists is reused: the
+// last one built is held, up to three earlier ones only weakly (tests switch between a hub with the built-in
+// lists and one with MISP's too; a hub whose lists were updated must not keep its old matcher alive).
 let lastMatcher: { key: string; matcher: WarninglistMatcher } | undefined;
+const earlierMatchers = new Map<string, WeakRef<WarninglistMatcher>>();
 
 function matcherOf(lists: readonly WarninglistSpec[]): WarninglistMatcher {
   const key = createHash('sha256')
     .update(JSON.stringify([...lists].sort((a, b) => (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0))))
     .digest('hex');
-  if (lastMatcher?.key !== key) lastMatcher = { key, matcher: new WarninglistMatcher(lists) };
-  return lastMatcher.matcher;
+  if (lastMatcher?.key === key) return lastMatcher.matcher;
+  const matcher = earlierMatchers.get(key)?.deref() ?? new WarninglistMatcher(lists);
+  earlierMatchers.delete(key);
+  if (lastMatcher) earlierMatchers.set(lastMatcher.key, new WeakRef(lastMatcher.matcher));
+  while (earlierMatchers.size > 3) earlierMatchers.delete(earlierMatchers.keys().next().value!);
+  lastMatcher = { key, matcher };
+  return matcher;
 }
 
 function checkSlug(slug: string): void {
