@@ -3,9 +3,11 @@
 // BENCH_BASELINE=<checkout of older code> (node_modules installed or linked), every case runs on both codes,
 // alternating, in fresh databases, and the ratio of the medians is reported.
 //   BENCH_INGEST_ROWS (default 1,000,000)  BENCH_INGEST_OBJECTS (default 1,000,000)  BENCH_RUNS (default 3)
-//   BENCH_INGEST_CASES (default all: csv,stix,reingest)
+//   BENCH_INGEST_CASES (default all: csv,stix,reingest)  BENCH_INGEST_BACKENDS (default pglite,postgres)
+// With PostgreSQL, the CPU seconds of the import's server backends (read from /proc) are reported beside the
+// importer's: on a shared machine they, not the wall clock, say what the write path costs.
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -16,6 +18,7 @@ const OBJECTS = Number(process.env.BENCH_INGEST_OBJECTS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const CASES = new Set((process.env.BENCH_INGEST_CASES ?? 'csv,stix,reingest').split(','));
 const PG_URL = process.env.KESSETSU_BENCH_PG_URL;
+const BACKENDS = new Set((process.env.BENCH_INGEST_BACKENDS ?? 'pglite,postgres').split(','));
 const root = path.resolve(import.meta.dirname, '..');
 const baseline = process.env.BENCH_BASELINE ? path.resolve(process.env.BENCH_BASELINE) : null;
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'kessetsu-ingest-volume-'));
@@ -57,7 +60,26 @@ interface Run {
   readonly peakRssMiB: number;
   /** CPU seconds of the import process (all its threads; PGlite runs inside it), read until it ended. */
   readonly cpu: number;
+  /** CPU seconds of the PostgreSQL backends serving the import's database (0 on PGlite). */
+  readonly serverCpu: number;
   readonly out: string;
+}
+
+const TICK = 100; // USER_HZ on Linux
+
+// CPU seconds so far of the server processes connected to a database (title `postgres: user db host …`).
+function backendCpu(db: string, seen: Map<number, number>): void {
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const title = readFileSync(`/proc/${d}/cmdline`, 'utf8');
+      if (!title.startsWith('postgres: ') || title.split(' ')[2] !== db) continue;
+      const f = readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      seen.set(Number(d), (Number(f[11]) + Number(f[12])) / TICK);
+    } catch {
+      // The process has ended.
+    }
+  }
 }
 
 // Runs the CLI of one code; `seconds` is the import's own figure (file read, parse, checks, write), `wall`
@@ -69,8 +91,11 @@ function cli(code: Code, args: string[], env: Record<string, string>): Promise<R
     let out = '';
     let hwm = 0;
     let cpu = 0;
-    const tick = 100; // USER_HZ on Linux
+    const tick = TICK;
+    const dbName = env.DATABASE_URL ? new URL(env.DATABASE_URL).pathname.slice(1) : null;
+    const backends = new Map<number, number>();
     const poll = setInterval(() => {
+      if (dbName) backendCpu(dbName, backends);
       try {
         const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
         if (m) hwm = Math.max(hwm, Number(m[1]) / 1024);
@@ -87,7 +112,8 @@ function cli(code: Code, args: string[], env: Record<string, string>): Promise<R
       const wall = (performance.now() - started) / 1000;
       if (status !== 0) return reject(new Error(`${code.label} ${args.join(' ')} exited ${status}\n${out.slice(-3000)}`));
       const m = /\n\s+([\d.]+) s, \d+ objects\/s/.exec(out);
-      resolve({ seconds: m ? Number(m[1]) : wall, wall, peakRssMiB: Math.round(hwm), cpu, out });
+      const serverCpu = [...backends.values()].reduce((a, b) => a + b, 0);
+      resolve({ seconds: m ? Number(m[1]) : wall, wall, peakRssMiB: Math.round(hwm), cpu, serverCpu, out });
     });
   });
 }
@@ -182,7 +208,7 @@ async function measure(c: Case, t: Target): Promise<void> {
         if (c.again) await cli(code, ['import', c.file, '--quiet', '--data', db.data], db.env);
         const run = await cli(code, ['import', c.file, '--quiet', '--data', db.data], db.env);
         const load = os.loadavg()[0]!.toFixed(1);
-        console.error(`${c.name} → ${t.backend} [${code.label} run ${r + 1}]: ${run.seconds.toFixed(1)} s (${Math.round(c.n / run.seconds)} ${c.unit}/s), wall ${run.wall.toFixed(1)} s, CPU ${run.cpu.toFixed(1)} s, peak RSS ${run.peakRssMiB} MiB, load ${load}`);
+        console.error(`${c.name} → ${t.backend} [${code.label} run ${r + 1}]: ${run.seconds.toFixed(1)} s (${Math.round(c.n / run.seconds)} ${c.unit}/s), wall ${run.wall.toFixed(1)} s, CPU ${run.cpu.toFixed(1)} s, server CPU ${run.serverCpu.toFixed(1)} s, peak RSS ${run.peakRssMiB} MiB, load ${load}`);
         figures.get(code.label)!.push(run);
       } finally {
         await db.drop();
@@ -192,12 +218,15 @@ async function measure(c: Case, t: Target): Promise<void> {
   const rate = (label: string) => c.n / median(figures.get(label)!.map((x) => x.seconds));
   const rss = (label: string) => Math.max(...figures.get(label)!.map((x) => x.peakRssMiB));
   const cpu = (label: string) => median(figures.get(label)!.map((x) => x.cpu));
+  const server = (label: string) => median(figures.get(label)!.map((x) => x.serverCpu));
+  const onPg = t.backend === 'PostgreSQL';
+  const serverText = (label: string) => (onPg ? `, server CPU ${server(label).toFixed(1)} s` : '');
   const ratio = baseline
-    ? `; baseline ${Math.round(rate('baseline')).toLocaleString('en')} ${c.unit}/s, peak RSS ${rss('baseline')} MiB, importer CPU ${cpu('baseline').toFixed(1)} s; ratio ${(rate('new') / rate('baseline')).toFixed(2)}× (importer CPU ${(cpu('baseline') / cpu('new')).toFixed(2)}×)`
+    ? `; baseline ${Math.round(rate('baseline')).toLocaleString('en')} ${c.unit}/s, peak RSS ${rss('baseline')} MiB, importer CPU ${cpu('baseline').toFixed(1)} s${serverText('baseline')}; ratio ${(rate('new') / rate('baseline')).toFixed(2)}× (importer CPU ${(cpu('baseline') / cpu('new')).toFixed(2)}×${onPg ? `, server CPU ${(server('baseline') / server('new')).toFixed(2)}×` : ''})`
     : '';
   report({
     bench: `${c.name} → ${t.backend}`,
-    figure: `${Math.round(rate('new')).toLocaleString('en')} ${c.unit}/s median of ${RUNS} (import time, process start excluded), peak RSS ${rss('new')} MiB, importer CPU ${cpu('new').toFixed(1)} s${ratio}; load average ${os.loadavg()[0]!.toFixed(1)}; commit ${commit()}`,
+    figure: `${Math.round(rate('new')).toLocaleString('en')} ${c.unit}/s median of ${RUNS} (import time, process start excluded), peak RSS ${rss('new')} MiB, importer CPU ${cpu('new').toFixed(1)} s${serverText('new')}${ratio}; load average ${os.loadavg()[0]!.toFixed(1)}; commit ${commit()}`,
     target: c.target,
     data: `${c.n.toLocaleString('en')} ${c.unit}`,
     command: `${baseline ? 'BENCH_BASELINE=… ' : ''}BENCH_INGEST_ROWS=${ROWS} BENCH_INGEST_OBJECTS=${OBJECTS} npm run bench -- ingest-volume`,
@@ -212,7 +241,7 @@ if (CASES.has('stix')) cases.push({ name: 'import STIX 2.1 bundle', file: stix, 
 if (CASES.has('reingest')) cases.push({ name: 're-import of the same STIX bundle (unchanged)', file: stix, n: OBJECTS, unit: 'objects', target: '≥ 50,000 objects/s', again: true });
 if (CASES.has('csv')) csvFeed(csv, ROWS);
 if (CASES.has('stix') || CASES.has('reingest')) stixBundle(stix, OBJECTS);
-const targets = [pglite, ...(PG_URL ? [postgres] : [])];
+const targets = [...(BACKENDS.has('pglite') ? [pglite] : []), ...(PG_URL && BACKENDS.has('postgres') ? [postgres] : [])];
 if (!PG_URL) console.error('ingest-volume bench: KESSETSU_BENCH_PG_URL not set, PostgreSQL runs skipped');
 try {
   for (const c of cases) for (const t of targets) await measure(c, t);

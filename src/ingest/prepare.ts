@@ -126,7 +126,10 @@ function ownGeneratedIds(objects: readonly StixObject[], org: OrgRow): { objects
 // Every `*_ref` and `*_refs` property of an object, mapped (top level: STIX puts references there).
 function replaceRefs(obj: StixObject, remap: ReadonlyMap<string, string>): StixObject {
   let out: Record<string, unknown> | undefined;
-  for (const [k, v] of Object.entries(obj)) {
+  // Keys, not entries: most objects have no reference at all, and this runs over every object of an ingest.
+  for (const k of Object.keys(obj)) {
+    if (!k.endsWith('_ref') && !k.endsWith('_refs')) continue;
+    const v = obj[k];
     let next: unknown = v;
     if (k.endsWith('_ref') && typeof v === 'string' && remap.has(v)) next = remap.get(v);
     else if (k.endsWith('_refs') && Array.isArray(v) && v.some((r) => typeof r === 'string' && remap.has(r)))

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Tlp } from '../db/schema.ts';
 import { canonicalJson } from '../shared/canonical-json.ts';
 import type { StixObject } from '../stix/stix.types.ts';
@@ -107,6 +107,6 @@ export function objectRecord(obj: StixObject, extras: { value?: string | null; d
     patternUsable: extras.patternUsable ?? null,
     data: obj,
     keys: extras.keys ?? [],
-    contentHash: createHash('sha1').update(canonicalJson(obj)).digest('base64url'),
+    contentHash: hash('sha1', canonicalJson(obj), 'base64url'), // one-shot: a Hash object per call costs ~4 µs more
   };
 }

@@ -8,8 +8,8 @@ function cell(v: Cell): string {
   if (v === null || v === undefined) return 'NULL';
   if (typeof v === 'boolean') return v ? 't' : 'f';
   if (typeof v === 'number') return String(v);
-  // Quoted elements: only the quote and the backslash are escaped.
-  return `"${v.replace(/["\\]/g, '\\$&')}"`;
+  // Quoted elements: only the quote and the backslash are escaped (most values have neither: no regex run).
+  return v.includes('"') || v.includes('\\') ? `"${v.replace(/["\\]/g, '\\$&')}"` : `"${v}"`;
 }
 
 /**
