@@ -10,7 +10,16 @@ function bundleOf(objects: unknown[]): string {
 const now = '2026-11-01T00:00:00.000Z';
 const goodIndicator = () => ({ type: 'indicator', spec_version: '2.1', id: `indicator--${crypto.randomUUID()}`, created: now, modified: now, pattern: "[domain-name:value = 'bad.example.com']", pattern_type: 'stix', valid_from: now });
 
-async function gzipOfZeros(bytes: number): Promise<Buffer> {
+const bombs = new Map<number, Promise<Buffer>>();
+
+/** Zeros gzipped at level 9 (~1 CPU-s for 200 MiB): made once for both backends (test speed, issue 11.7). */
+function gzipOfZeros(bytes: number): Promise<Buffer> {
+  let bomb = bombs.get(bytes);
+  if (!bomb) bombs.set(bytes, (bomb = gzipZeros(bytes)));
+  return bomb;
+}
+
+async function gzipZeros(bytes: number): Promise<Buffer> {
   const gz = createGzip({ level: 9 });
   const chunks: Buffer[] = [];
   gz.on('data', (c: Buffer) => chunks.push(c));
@@ -101,9 +110,11 @@ describeStorage('ingest refuses bad input clearly and writes nothing half', (bac
     expect(ok.json().counts.objects).toBeGreaterThan(0);
   });
 
-  it('a 100 MB single-line file runs as a job and finishes without hanging', { timeout: 300_000 }, async () => {
-    const line = Buffer.alloc(100 * 1024 * 1024, 'a');
-    line.write(' 203.0.113.99 ', 50 * 1024 * 1024);
+  // One line of 32 MiB, three times the 10 MiB over which an ingest is a job: a scan that backtracks on a long
+  // line would not finish at this length either (was 100 MB: test speed, issue 11.7).
+  it('a 32 MiB single-line file runs as a job and finishes without hanging', { timeout: 300_000 }, async () => {
+    const line = Buffer.alloc(32 * 1024 * 1024, 'a');
+    line.write(' 203.0.113.99 ', 16 * 1024 * 1024);
     const r = await post('format=text', line, 'text/plain');
     expect(r.statusCode).toBe(202);
     const id = r.json().id;

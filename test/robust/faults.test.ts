@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApp, type App } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { openPglite } from '../../src/db/database.ts';
+import { checkPgliteFolder } from '../../src/db/pglite.folder.ts';
 import { insertIngest } from '../../src/ingest/ingests.repository.ts';
 import { describeStorage } from '../support/storage.ts';
 import { as, makeMember, startHub, type TestHub, type TestMember } from '../support/app.ts';
@@ -52,17 +53,20 @@ describe('a damaged PGlite folder is refused naming it, never initialised over',
     await expect(openPglite(dir)).rejects.toThrow(`the PGlite data folder ${dir} is damaged (missing global/pg_control)`);
   });
 
-  it('a folder of other files is refused too; an empty one (or one with only the pid file) is a new database', { timeout: 300_000 }, async () => {
+  // That such a folder is then initialised (PG_VERSION written, the hub started) is shown end to end by
+  // test/cli/cli.test.ts: \`serve\` writes its pid file into an empty folder before it opens the database there.
+  // Not initialising one here saves a PGlite initdb (test speed, issue 11.7).
+  it('a folder of other files is refused too; an empty one (or one with only the pid file) is a new database', async () => {
     const other = mkdtempSync(path.join(os.tmpdir(), 'kessetsu-other-'));
     dirs.push(other);
     writeFileSync(path.join(other, 'notes.txt'), 'not a database');
     await expect(openPglite(other)).rejects.toThrow(/has no PG_VERSION .*notes\.txt/);
     const fresh = mkdtempSync(path.join(os.tmpdir(), 'kessetsu-fresh-'));
     dirs.push(fresh);
+    expect(checkPgliteFolder(fresh)).toBe('new');
     writeFileSync(path.join(fresh, 'kessetsu.pid'), String(process.pid));
-    const storage = await openPglite(fresh);
-    await storage.close();
-    expect(readdirSync(fresh)).toContain('PG_VERSION');
+    expect(checkPgliteFolder(fresh)).toBe('new');
+    expect(checkPgliteFolder(path.join(fresh, 'not-made-yet'))).toBe('new');
   });
 
   it('kessetsu serve refuses to start on it, naming the folder, and exits', { timeout: 120_000 }, () => {
