@@ -61,7 +61,8 @@ export function lastSeen(alias: string): RawBuilder<Date> {
 export async function upsertContributions(db: Kysely<Database>, writes: readonly ContributionWrite[]): Promise<StoredContribution[]> {
   if (writes.length === 0) return [];
   const known = writes.filter((w) => w.known !== false);
-  if (known.length === 0) return writeContributions(db, writes);
+  const added = await insertContributions(db, known.length === writes.length ? [] : writes.filter((w) => w.known === false));
+  if (known.length === 0) return added;
   const k = columns(known, {
     object_id: (w) => w.contribution.objectId,
     org_id: (w) => w.contribution.orgId,
@@ -104,18 +105,18 @@ export async function upsertContributions(db: Kysely<Database>, writes: readonly
     )
     select m.i, m.id, m.object_id, m.org_id, m.user_id, m.tlp, m.anonymous, m.allow_count, m.recipient_orgs, m.recipient_groups, m.recipient_users, m.scope_key
     from m`.execute(db);
-  if (same.rows.length === 0) return writeContributions(db, writes);
+  if (same.rows.length === 0) return [...added, ...(await writeContributions(db, known))];
   const touched = new Set(same.rows.map((r) => known[Number(r.i) - 1]!));
-  const rest = await writeContributions(db, writes.filter((w) => !touched.has(w)));
+  const rest = await writeContributions(db, known.filter((w) => !touched.has(w)));
   const kept = same.rows.map(({ i: _i, ...r }) => ({ ...r, id: Number(r.id), inserted: false, changed: false }) as StoredContribution);
-  return [...kept, ...rest];
+  return [...added, ...kept, ...rest];
 }
 
-/** Writes contributions with their content in one statement (new ones, newer versions, and the rest). */
-async function writeContributions(db: Kysely<Database>, writes: readonly ContributionWrite[]): Promise<StoredContribution[]> {
-  if (writes.length === 0) return [];
-  const arr = (xs: readonly string[]) => `{${xs.join(',')}}`;
-  const a = columns(writes, {
+const arr = (xs: readonly string[]) => `{${xs.join(',')}}`;
+
+// Every column a contribution is written with, as one array literal each (see pg-array.ts).
+function contributionColumns(writes: readonly ContributionWrite[]) {
+  return columns(writes, {
     object_id: (w) => w.contribution.objectId,
     org_id: (w) => w.contribution.orgId,
     user_id: (w) => w.contribution.userId,
@@ -143,6 +144,42 @@ async function writeContributions(db: Kysely<Database>, writes: readonly Contrib
     keep: (w) => w.keepContent,
     known: (w) => w.known !== false,
   });
+}
+
+/**
+ * Inserts the contributions of objects this batch registered (under the write lock, so none can exist yet):
+ * a plain insert straight from the arrays. The general statement below materialises its input twice (to
+ * temporary files for a batch of JSON contents), joins it with earlier contributions, inserts speculatively
+ * (ON CONFLICT) and joins the outcome back: ~40 % of its time for rows that can only be new (issue 17).
+ */
+async function insertContributions(db: Kysely<Database>, writes: readonly ContributionWrite[]): Promise<StoredContribution[]> {
+  if (writes.length === 0) return [];
+  const a = contributionColumns(writes);
+  const rows = await sql<StoredContribution>`
+    insert into contributions (object_id, org_id, user_id, ingest_id, tlp, tlp_rank, pap, anonymous, allow_count, confidence,
+      recipient_orgs, recipient_groups, recipient_users, scope_key, first_seen, last_seen, seq,
+      data, modified, modified_text, revoked, name, valid_until, pattern_usable, content_hash, owner_rank)
+    select x.object_id, x.org_id, x.user_id, x.ingest_id, x.tlp, x.tlp_rank, x.pap, x.anonymous, x.allow_count, x.confidence,
+      cast(x.recipient_orgs as uuid[]), cast(x.recipient_groups as uuid[]), cast(x.recipient_users as uuid[]), x.scope_key, x.first_seen, x.last_seen,
+      nextval('change_seq'), cast(x.data as jsonb), cast(x.modified as timestamptz), x.modified, x.revoked, x.name, x.valid_until, x.pattern_usable,
+      x.content_hash, x.owner_rank
+    from unnest(cast(${a.object_id} as text[]), cast(${a.org_id} as uuid[]), cast(${a.user_id} as uuid[]), cast(${a.ingest_id} as uuid[]),
+      cast(${a.tlp} as text[]), cast(${a.tlp_rank} as smallint[]), cast(${a.pap} as text[]), cast(${a.anonymous} as boolean[]), cast(${a.allow_count} as boolean[]),
+      cast(${a.confidence} as smallint[]), cast(${a.recipient_orgs} as text[]), cast(${a.recipient_groups} as text[]), cast(${a.recipient_users} as text[]),
+      cast(${a.scope_key} as text[]), cast(${a.first_seen} as timestamptz[]), cast(${a.last_seen} as timestamptz[]), cast(${a.data} as text[]),
+      cast(${a.modified} as text[]), cast(${a.revoked} as boolean[]), cast(${a.name} as text[]), cast(${a.valid_until} as timestamptz[]),
+      cast(${a.pattern_usable} as boolean[]), cast(${a.content_hash} as text[]), cast(${a.owner_rank} as smallint[]))
+      as x(object_id, org_id, user_id, ingest_id, tlp, tlp_rank, pap, anonymous, allow_count, confidence, recipient_orgs, recipient_groups,
+        recipient_users, scope_key, first_seen, last_seen, data, modified, revoked, name, valid_until, pattern_usable, content_hash, owner_rank)
+    returning id, object_id, org_id, user_id, tlp, anonymous, allow_count, recipient_orgs, recipient_groups, recipient_users, scope_key,
+      true as inserted, false as changed`.execute(db);
+  return rows.rows.map((r) => ({ ...r, id: Number(r.id) }));
+}
+
+/** Writes contributions with their content in one statement (new ones, newer versions, and the rest). */
+async function writeContributions(db: Kysely<Database>, writes: readonly ContributionWrite[]): Promise<StoredContribution[]> {
+  if (writes.length === 0) return [];
+  const a = contributionColumns(writes);
   const rows = await sql<StoredContribution>`
     with x as (
       select * from unnest(cast(${a.object_id} as text[]), cast(${a.org_id} as uuid[]), cast(${a.user_id} as uuid[]), cast(${a.ingest_id} as uuid[]),
