@@ -1,6 +1,7 @@
-import { gzipSync, createGzip } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeStorage } from '../support/storage.ts';
+import { gzipOfZeros } from '../support/gzip-bomb.ts';
 import { as, makeMember, startHub, type TestHub, type TestMember } from '../support/app.ts';
 
 function bundleOf(objects: unknown[]): string {
@@ -9,27 +10,6 @@ function bundleOf(objects: unknown[]): string {
 
 const now = '2026-11-01T00:00:00.000Z';
 const goodIndicator = () => ({ type: 'indicator', spec_version: '2.1', id: `indicator--${crypto.randomUUID()}`, created: now, modified: now, pattern: "[domain-name:value = 'bad.example.com']", pattern_type: 'stix', valid_from: now });
-
-const bombs = new Map<number, Promise<Buffer>>();
-
-/** Zeros gzipped at level 9 (~1 CPU-s for 200 MiB): made once for both backends (test speed, issue 11.7). */
-function gzipOfZeros(bytes: number): Promise<Buffer> {
-  let bomb = bombs.get(bytes);
-  if (!bomb) bombs.set(bytes, (bomb = gzipZeros(bytes)));
-  return bomb;
-}
-
-async function gzipZeros(bytes: number): Promise<Buffer> {
-  const gz = createGzip({ level: 9 });
-  const chunks: Buffer[] = [];
-  gz.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise((r) => gz.on('end', r));
-  const block = Buffer.alloc(1024 * 1024);
-  for (let written = 0; written < bytes; written += block.length) if (!gz.write(block)) await new Promise((r) => gz.once('drain', r));
-  gz.end();
-  await done;
-  return Buffer.concat(chunks);
-}
 
 describeStorage('ingest refuses bad input clearly and writes nothing half', (backend) => {
   let hub: TestHub;

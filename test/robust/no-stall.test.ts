@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { createGzip } from 'node:zlib';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeStorage } from '../support/storage.ts';
+import { gzipOfZeros } from '../support/gzip-bomb.ts';
 import { hasSharedData, sharedData } from '../support/shared-data.ts';
 import { call, memberOf, serveHub, type ServedHub } from '../support/serve.ts';
 
@@ -94,27 +94,6 @@ function realishBundle(n: number): Buffer {
     { type: 'ipv4-addr', spec_version: '2.1', id: `ipv4-addr--${crypto.randomUUID()}`, value: ip },
   ]);
   return Buffer.from(JSON.stringify({ type: 'bundle', id: `bundle--${crypto.randomUUID()}`, objects }));
-}
-
-const bombs = new Map<number, Promise<Buffer>>();
-
-/** Zeros gzipped at level 9 (~1 CPU-s for 450 MiB): made once for both backends (test speed, issue 11.7). */
-function gzipOfZeros(bytes: number): Promise<Buffer> {
-  let bomb = bombs.get(bytes);
-  if (!bomb) bombs.set(bytes, (bomb = gzipZeros(bytes)));
-  return bomb;
-}
-
-async function gzipZeros(bytes: number): Promise<Buffer> {
-  const gz = createGzip({ level: 9 });
-  const out: Buffer[] = [];
-  gz.on('data', (c: Buffer) => out.push(c));
-  const done = new Promise((r) => gz.on('end', r));
-  const block = Buffer.alloc(MIB);
-  for (let n = 0; n < bytes; n += block.length) if (!gz.write(block)) await new Promise((r) => gz.once('drain', r));
-  gz.end();
-  await done;
-  return Buffer.concat(out);
 }
 
 describeStorage('one member cannot stall the hub (a served hub, probed from outside)', (backend) => {
