@@ -62,12 +62,17 @@ function plainHashKey(raw: string): string | undefined {
 
 const DEFANGED_SCHEME = /hxx|hxt|htx|fxp/;
 
-// Fast path (issue 17.2): a plain lower-case ASCII host name (letters, digits, hyphens, dots; valid labels; a
-// top-level label with a letter; no Punycode) is a domain keyed as itself. Everything else (upper case, a
-// trailing dot, underscores, IDN, defanged spellings, anything the full path might read as another kind)
-// answers undefined and takes the full path.
-function plainDomainKey(raw: string, from = 0, n = raw.length): string | undefined {
-  if (n - from < 3 || n - from > 253) return undefined;
+// Fast path (issue 17.2): a plain lower-case ASCII host name is a domain keyed as itself. Everything else takes
+// the full path.
+function plainDomainKey(raw: string): string | undefined {
+  return isPlainHost(raw, 0, raw.length) ? `domain-name:${raw}` : undefined;
+}
+
+// raw[from…n) is a plain lower-case ASCII host name (letters, digits, hyphens, dots; valid labels; a top-level
+// label with a letter; no Punycode, no defanged scheme): what the full path gives back unchanged. Upper case, a
+// trailing dot, underscores, IDN and anything the full path might read as another kind are not.
+function isPlainHost(raw: string, from: number, n: number): boolean {
+  if (n - from < 3 || n - from > 253) return false;
   let labelStart = from;
   let dots = 0;
   let letterInLabel = false;
@@ -76,19 +81,17 @@ function plainDomainKey(raw: string, from = 0, n = raw.length): string | undefin
     const c = i < n ? raw.charCodeAt(i) : 46;
     if (c === 46) {
       const len = i - labelStart;
-      if (len === 0 || len > 63 || raw.charCodeAt(labelStart) === 45 || raw.charCodeAt(i - 1) === 45) return undefined;
+      if (len === 0 || len > 63 || raw.charCodeAt(labelStart) === 45 || raw.charCodeAt(i - 1) === 45) return false;
       if (i < n) dots++;
       labelStart = i + 1;
       if (i < n) letterInLabel = false;
     } else if (c >= 97 && c <= 122) {
       letterInLabel = true;
       if (c === 120) x = true;
-    } else if (!((c >= 48 && c <= 57) || c === 45)) return undefined;
+    } else if (!((c >= 48 && c <= 57) || c === 45)) return false;
   }
   // The last label (the top-level one) needs a letter: all digits would be an address to the full path.
-  if (dots === 0 || !letterInLabel) return undefined;
-  if (raw.includes('xn--', from) || (x && DEFANGED_SCHEME.test(raw))) return undefined;
-  return from === 0 && n === raw.length ? `domain-name:${raw}` : '';
+  return dots > 0 && letterInLabel && !raw.includes('xn--', from) && !(x && DEFANGED_SCHEME.test(raw));
 }
 
 // Characters a URL's path and query may hold and come out of the WHATWG parser and our percent rule unchanged
@@ -103,7 +106,7 @@ function plainUrlKey(raw: string): string | undefined {
   const from = raw.startsWith('https://') ? 8 : raw.startsWith('http://') ? 7 : -1;
   if (from < 0 || raw.length > 2048) return undefined;
   const slash = raw.indexOf('/', from);
-  if (slash < 0 || plainDomainKey(raw, from, slash) === undefined) return undefined;
+  if (slash < 0 || !isPlainHost(raw, from, slash)) return undefined;
   let defang = false;
   let inQuery = false;
   let segment = slash + 1;
