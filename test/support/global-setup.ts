@@ -33,34 +33,45 @@ function withDatabase(url: string, name: string): string {
   return u.toString();
 }
 
+/** Drops the test databases of earlier runs that were killed, then makes and migrates this run's template. */
+async function pgTemplate(pgUrl: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: pgUrl });
+  await admin.connect();
+  // Leftover test databases of earlier runs that were killed (their process is gone).
+  const old = await admin.query<{ datname: string }>(`select datname from pg_database where datname like 'kt\\_p%'`);
+  for (const row of old.rows) {
+    const pid = Number(/^kt_p(\d+)_/.exec(row.datname)?.[1]);
+    if (pid && !alive(pid)) await admin.query(`drop database if exists "${row.datname}" with (force)`);
+  }
+  await admin.query(`create database "${PG_TEMPLATE}"`);
+  await admin.end();
+  const t = await openPostgres(withDatabase(pgUrl, PG_TEMPLATE), 1);
+  await migrateToLatest(t.db);
+  await t.close();
+}
+
 // One migrated PGlite folder and one migrated PostgreSQL template for the whole run; each test file copies them.
+// The two are made at once (the PGlite one is this process's CPU, the PostgreSQL one mostly the server's): no test
+// file starts before both are ready (test speed, issue 11.7).
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kessetsu-template-'));
-  const template = await openPglite(dir);
-  await migrateToLatest(template.db);
-  await template.close();
-  project.provide('pgliteTemplate', dir);
-
   const pgUrl = process.env.KESSETSU_TEST_PG_URL;
+  if (!pgUrl && process.env.CI === 'true') throw new Error('CI=true but KESSETSU_TEST_PG_URL is not set: the PostgreSQL half of the suite must run in CI');
+  const pglite = (async () => {
+    const template = await openPglite(dir);
+    await migrateToLatest(template.db);
+    await template.close();
+  })();
+  const postgres = pgUrl ? pgTemplate(pgUrl) : Promise.resolve();
+  // Both settle before either failure is reported, so neither is left running.
+  const [a, b] = await Promise.allSettled([pglite, postgres]);
+  for (const r of [a, b]) if (r.status === 'rejected') throw r.reason;
+  project.provide('pgliteTemplate', dir);
   if (!pgUrl) {
-    if (process.env.CI === 'true') throw new Error('CI=true but KESSETSU_TEST_PG_URL is not set: the PostgreSQL half of the suite must run in CI');
     console.log('kessetsu tests: KESSETSU_TEST_PG_URL not set, the PostgreSQL half of the storage tests is skipped (PGlite half runs)');
     project.provide('pgTemplateUrl', null);
     project.provide('pgTemplateName', '');
   } else {
-    const admin = new pg.Client({ connectionString: pgUrl });
-    await admin.connect();
-    // Leftover test databases of earlier runs that were killed (their process is gone).
-    const old = await admin.query<{ datname: string }>(`select datname from pg_database where datname like 'kt\\_p%'`);
-    for (const row of old.rows) {
-      const pid = Number(/^kt_p(\d+)_/.exec(row.datname)?.[1]);
-      if (pid && !alive(pid)) await admin.query(`drop database if exists "${row.datname}" with (force)`);
-    }
-    await admin.query(`create database "${PG_TEMPLATE}"`);
-    await admin.end();
-    const t = await openPostgres(withDatabase(pgUrl, PG_TEMPLATE), 1);
-    await migrateToLatest(t.db);
-    await t.close();
     project.provide('pgTemplateUrl', pgUrl);
     project.provide('pgTemplateName', PG_TEMPLATE);
   }
