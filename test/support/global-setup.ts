@@ -54,9 +54,9 @@ async function pgTemplate(pgUrl: string): Promise<void> {
 // The two are made at once (the PGlite one is this process's CPU, the PostgreSQL one mostly the server's): no test
 // file starts before both are ready (test speed, issue 11.7).
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'kessetsu-template-'));
   const pgUrl = process.env.KESSETSU_TEST_PG_URL;
   if (!pgUrl && process.env.CI === 'true') throw new Error('CI=true but KESSETSU_TEST_PG_URL is not set: the PostgreSQL half of the suite must run in CI');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'kessetsu-template-'));
   const pglite = (async () => {
     const template = await openPglite(dir);
     await migrateToLatest(template.db);
@@ -65,7 +65,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const postgres = pgUrl ? pgTemplate(pgUrl) : Promise.resolve();
   // Both settle before either failure is reported, so neither is left running.
   const [a, b] = await Promise.allSettled([pglite, postgres]);
-  for (const r of [a, b]) if (r.status === 'rejected') throw r.reason;
+  for (const r of [a, b]) {
+    if (r.status === 'rejected') {
+      await dropTemplates(dir, pgUrl).catch(() => undefined);
+      throw r.reason;
+    }
+  }
   project.provide('pgliteTemplate', dir);
   if (!pgUrl) {
     console.log('kessetsu tests: KESSETSU_TEST_PG_URL not set, the PostgreSQL half of the storage tests is skipped (PGlite half runs)');
@@ -76,16 +81,21 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('pgTemplateName', PG_TEMPLATE);
   }
 
-  return async () => {
-    rmSync(dir, { recursive: true, force: true });
-    if (pgUrl) {
-      const admin = new pg.Client({ connectionString: pgUrl });
-      await admin.connect();
-      await admin.query(`drop database if exists "${PG_TEMPLATE}" with (force)`);
-      // The databases the workers kept for reuse (test/support/storage.ts).
-      const kept = await admin.query<{ datname: string }>(`select datname from pg_database where datname like $1`, [`kt\\_${RUN}\\_%`]);
-      for (const row of kept.rows) await admin.query(`drop database if exists "${row.datname}" with (force)`);
-      await admin.end();
-    }
-  };
+  return () => dropTemplates(dir, pgUrl);
+}
+
+/** Removes this run's PGlite template folder and its PostgreSQL databases (the template and those the workers kept). */
+async function dropTemplates(dir: string, pgUrl: string | undefined): Promise<void> {
+  rmSync(dir, { recursive: true, force: true });
+  if (!pgUrl) return;
+  const admin = new pg.Client({ connectionString: pgUrl });
+  await admin.connect();
+  try {
+    await admin.query(`drop database if exists "${PG_TEMPLATE}" with (force)`);
+    // The databases the workers kept for reuse (test/support/storage.ts).
+    const kept = await admin.query<{ datname: string }>(`select datname from pg_database where datname like $1`, [`kt\\_${RUN}\\_%`]);
+    for (const row of kept.rows) await admin.query(`drop database if exists "${row.datname}" with (force)`);
+  } finally {
+    await admin.end();
+  }
 }
