@@ -95,7 +95,10 @@ describeStorage('sign-in: passwords, sessions, CSRF, lock-out, TOTP', (backend) 
     const secret = enrol.json().secret as string;
     expect(enrol.json().otpauth_uri).toContain('otpauth://totp/Kessetsu%3Ahana');
     expect((await hub.server.inject({ method: 'POST', url: '/api/v1/session/totp/confirm', headers: h, payload: { code: '000000' } })).statusCode).toBe(401);
-    const ok = await hub.server.inject({ method: 'POST', url: '/api/v1/session/totp/confirm', headers: h, payload: { code: totpAt(secret, Date.now()) } });
+    // The very code of the enrolment is replayed below: a code computed again later may belong to the next
+    // 30-second step (a new code, rightly accepted), which made this test fail at step boundaries.
+    const enrolCode = totpAt(secret, Date.now());
+    const ok = await hub.server.inject({ method: 'POST', url: '/api/v1/session/totp/confirm', headers: h, payload: { code: enrolCode } });
     expect(ok.statusCode, ok.body).toBe(200);
     expect(ok.json()).toMatchObject({ stage: 'full', totp_enrolled: true, totp_required: true });
     expect((await hub.server.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie } })).json().role).toBe('hub_analyst');
@@ -104,7 +107,7 @@ describeStorage('sign-in: passwords, sessions, CSRF, lock-out, TOTP', (backend) 
     expect(second.json().stage).toBe('totp');
     const h2 = { cookie: cookieOf(second), 'x-csrf-token': second.json().csrf_token as string };
     // The code used for enrolment cannot be replayed.
-    expect((await hub.server.inject({ method: 'POST', url: '/api/v1/session/totp', headers: h2, payload: { code: totpAt(secret, Date.now()) } })).statusCode).toBe(401);
+    expect((await hub.server.inject({ method: 'POST', url: '/api/v1/session/totp', headers: h2, payload: { code: enrolCode } })).statusCode).toBe(401);
     const passed = await hub.server.inject({ method: 'POST', url: '/api/v1/session/totp', headers: h2, payload: { code: totpAt(secret, Date.now() + 30_000) } });
     expect(passed.statusCode, passed.body).toBe(200);
     expect(passed.json().stage).toBe('full');
