@@ -59,6 +59,13 @@ interface Slot {
 
 const WORKER_URL = new URL(`./parse.worker${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url);
 
+// The worker's entry (issue 17, worker start cost): a worker does not share the main thread's modules, so each one
+// loaded and type-stripped its ~150 modules again (~0.3 CPU s; more on a busy machine). This plain-JavaScript entry
+// turns Node's on-disk compile cache on (the one bin/kessetsu.js and src/cli/main.ts use; it never throws) before
+// parse.worker loads, so the worker takes stripped code and V8 code from the cache and never loads the TypeScript
+// stripper for an entry file of its own. A failed import is an error before 'ready': the pool parses in place.
+const WORKER_ENTRY = `require('node:module').enableCompileCache(); import(${JSON.stringify(WORKER_URL.href)});`;
+
 /**
  * The bytes of a body as a view whose memory can move to a worker: the body's own memory when the body
  * owns it (it starts its memory and fills at least half of it, as readBody and readFileSync leave it),
@@ -118,7 +125,8 @@ export class ParsePool {
   }
 
   #spawn(): Slot {
-    const worker = new Worker(WORKER_URL, {
+    const worker = new Worker(WORKER_ENTRY, {
+      eval: true,
       workerData: { schemaDir: this.#opts.schemaDir },
       resourceLimits: { maxOldGenerationSizeMb: this.#opts.memoryMb },
       stdout: false,
