@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Tlp } from '../db/schema.ts';
 import type { RemoteAuth } from '../taxii/taxii.tables.ts';
-import { addRemote, listRemoteViews, removeRemote, requireRemote, TLP_CHOICES } from '../taxii/remotes.service.ts';
+import { addRemote, listRemoteViews, removeRemote, requireEnabled, requireRemote, setRemoteEnabled, TLP_CHOICES, viewRemote } from '../taxii/remotes.service.ts';
 import { listRemotes } from '../taxii/remotes.repository.ts';
 import { pullRemote, pushRemote } from '../taxii/taxii.sync.ts';
 import { CliError, withDirectApp, type StorageFlags } from './cli-context.ts';
@@ -55,7 +55,7 @@ function secretOf(flags: AddFlags): string | undefined {
 
 const withData = (cmd: Command): Command => cmd.option('--data <dir>', 'PGlite data folder', './data');
 
-/** `kessetsu taxii remotes add|list|remove`, `kessetsu taxii pull [REMOTE]`, `kessetsu taxii push REMOTE --collection ID`. */
+/** `kessetsu taxii remotes add|list|enable|disable|remove`, `kessetsu taxii pull [REMOTE]`, `kessetsu taxii push REMOTE --collection ID`. */
 export function registerTaxii(program: Command): void {
   const taxii = program.command('taxii').description('TAXII 2.1 federation: remote collections, pulls and pushes');
   const remotes = taxii.command('remotes').description('remote TAXII collections this hub pulls from or pushes to');
@@ -96,13 +96,23 @@ export function registerTaxii(program: Command): void {
     });
   });
 
+  for (const [verb, enabled] of [['enable', true], ['disable', false]] as const) {
+    withData(remotes.command(`${verb} <name>`).description(enabled ? 'pull a remote again, on its schedule and by hand' : 'stop pulling a remote (kept with its state; enable it again later)')).action(
+      async (name: string, flags: StorageFlags) => {
+        await withDirectApp(flags, async (app) => print(viewRemote((await setRemoteEnabled(app.storage.db, name, enabled)).remote)));
+      },
+    );
+  }
+
   withData(taxii.command('pull [remote]').description('pull what remote collections added since the last pull (all enabled remotes when none is named)'))
     .option('--timeout <ms>', 'deadline of each HTTP exchange', '30000')
     .action(async (name: string | undefined, flags: SyncFlags) => {
       const timeoutMs = intFlag('--timeout', flags.timeout);
       await withDirectApp(flags, async (app) => {
         const deps = { db: app.storage.db, ingest: app.ingest, validator: app.validator };
-        const targets = name ? [await requireRemote(app.storage.db, name)] : (await listRemotes(app.storage.db)).filter((r) => r.enabled);
+        const all = name ? [] : await listRemotes(app.storage.db);
+        const targets = name ? [requireEnabled(await requireRemote(app.storage.db, name))] : all.filter((r) => r.enabled);
+        if (targets.length === 0 && all.length > 0) throw new CliError(`no enabled TAXII remotes (${all.length} disabled): kessetsu taxii remotes enable NAME`);
         if (targets.length === 0) throw new CliError('no TAXII remotes configured: kessetsu taxii remotes add …');
         let failed = 0;
         for (const remote of targets) {

@@ -3,7 +3,7 @@ import type { Database } from '../db/schema.ts';
 import { isAdmin, type Viewer } from '../access/viewer.ts';
 import { appendAudit } from '../audit/audit.repository.ts';
 import { AppError } from '../shared/errors.ts';
-import { addRemote, listRemoteViews, removeRemote, requireRemote, viewRemote, type RemoteInput, type RemoteView } from './remotes.service.ts';
+import { addRemote, listRemoteViews, removeRemote, requireEnabled, requireRemote, setRemoteEnabled, viewRemote, type RemoteInput, type RemoteView } from './remotes.service.ts';
 import { planRemoteEdit, type RemotePatch } from './remotes.edit.ts';
 import { clearPushState, updateRemoteRow } from './remotes.repository.ts';
 import { pullRemote, type PullReport, type SyncDeps } from './taxii.sync.ts';
@@ -86,20 +86,16 @@ export class RemotesAdmin {
   async setEnabled(v: Viewer, ref: string, enabled: boolean): Promise<RemoteView> {
     requireHubAdmin(v);
     return this.#db.transaction().execute(async (trx) => {
-      const r = await requireRemote(trx, ref);
-      if (r.enabled === enabled) return viewRemote(r);
-      const row = await updateRemoteRow(trx, r.id, { enabled });
-      if (!row) throw new AppError('not_found', `no TAXII remote "${ref}"`);
-      await appendAudit(trx, [{ actorUserId: v.userId, actorOrgId: v.orgId, action: enabled ? 'taxii.remote.enable' : 'taxii.remote.disable', targetType: 'taxii_remote', targetId: r.id, via: 'api', details: { name: r.name } }]);
-      return viewRemote(row);
+      const { remote: r, changed } = await setRemoteEnabled(trx, ref, enabled);
+      if (changed) await appendAudit(trx, [{ actorUserId: v.userId, actorOrgId: v.orgId, action: enabled ? 'taxii.remote.enable' : 'taxii.remote.disable', targetType: 'taxii_remote', targetId: r.id, via: 'api', details: { name: r.name } }]);
+      return viewRemote(r);
     });
   }
 
   /** Pulls a remote now; a remote that cannot be reached is an outcome, not an error of the request. */
   async pull(v: Viewer, ref: string): Promise<PullOutcome> {
     requireHubAdmin(v);
-    const r = await requireRemote(this.#db, ref);
-    if (!r.enabled) throw new AppError('conflict', `the remote ${r.name} is disabled: enable it before pulling`);
+    const r = requireEnabled(await requireRemote(this.#db, ref));
     let outcome: PullOutcome;
     try {
       const report = await pullRemote(this.#deps, r, { timeoutMs: this.#timeoutMs, backoffMs: this.#backoffMs });

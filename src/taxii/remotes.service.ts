@@ -3,7 +3,7 @@ import type { Database, Tlp } from '../db/schema.ts';
 import { AppError } from '../shared/errors.ts';
 import { findOrg, findOrgByName } from '../orgs/orgs.repository.ts';
 import { TLP_LEVELS, tlpRank } from '../trust/tlp.ts';
-import { deleteRemote, findRemote, insertRemote, listRemotes } from './remotes.repository.ts';
+import { deleteRemote, findRemote, insertRemote, listRemotes, updateRemoteRow } from './remotes.repository.ts';
 import type { RemoteAuth, TaxiiRemoteRow } from './taxii.tables.ts';
 
 /** A remote as commands and logs show it: never its secret. */
@@ -123,6 +123,24 @@ export async function listRemoteViews(db: Kysely<Database>): Promise<RemoteView[
 export async function requireRemote(db: Kysely<Database>, ref: string): Promise<TaxiiRemoteRow> {
   const r = await findRemote(db, ref);
   if (!r) throw new AppError('not_found', `no TAXII remote "${ref}"`);
+  return r;
+}
+
+/**
+ * Enables or disables a remote by name or id: a disabled one is neither pulled on its schedule nor by hand.
+ * Answers the remote and whether it moved (the API audits a move as its viewer).
+ */
+export async function setRemoteEnabled(db: Kysely<Database>, ref: string, enabled: boolean): Promise<{ remote: TaxiiRemoteRow; changed: boolean }> {
+  const r = await requireRemote(db, ref);
+  if (r.enabled === enabled) return { remote: r, changed: false };
+  const row = await updateRemoteRow(db, r.id, { enabled });
+  if (!row) throw new AppError('not_found', `no TAXII remote "${ref}"`);
+  return { remote: row, changed: true };
+}
+
+/** Refuses to pull a disabled remote by hand (the API and the command line say the same). */
+export function requireEnabled(r: TaxiiRemoteRow): TaxiiRemoteRow {
+  if (!r.enabled) throw new AppError('conflict', `the remote ${r.name} is disabled: enable it before pulling`);
   return r;
 }
 
