@@ -10,11 +10,16 @@ import type { ParseIssue, ParseResult } from './parsers/parse-result.ts';
 
 const REFS = ['source_ref', 'target_ref', 'sighting_of_ref'] as const;
 
+// A pattern can only name a CIDR in a string literal ending in "/<prefix>" (normalizeIpv4/normalizeIpv6 take
+// digits only after the slash, then at most the "]" of a bracketed IPv6 and blanks): a pattern without that shape
+// is not parsed again here (every URL pattern holds a slash; prepareObjects parses each pattern once for its keys).
+const MAY_NAME_CIDR = /\/\s*\d{1,3}\s*\]?\s*'/;
+
 function broadIn(o: StixObject, limits: PrefixLimits): string | null {
   if ((o.type === 'ipv4-addr' || o.type === 'ipv6-addr') && typeof o.value === 'string') {
     return tooBroad(o.type, o.value, limits) === null ? null : `${o.type} ${o.value}`;
   }
-  if (o.type === 'indicator' && o.pattern_type === 'stix' && typeof o.pattern === 'string' && o.pattern.includes('/')) {
+  if (o.type === 'indicator' && o.pattern_type === 'stix' && typeof o.pattern === 'string' && MAY_NAME_CIDR.test(o.pattern)) {
     const key = patternKeys(o.pattern).keys.find((k) => broadKey(k, limits));
     return key ? `its pattern names ${key.replace(':', ' ')}` : null;
   }

@@ -8,15 +8,6 @@ import type { ParseIssue } from './parsers/parse-result.ts';
 
 const MAX_REPORTED = 200;
 
-function refsOf(obj: StixObject): { field: string; ref: string }[] {
-  const out: { field: string; ref: string }[] = [];
-  for (const [k, v] of Object.entries(obj)) {
-    if (k.endsWith('_ref') && typeof v === 'string') out.push({ field: k, ref: v });
-    else if (k.endsWith('_refs') && Array.isArray(v)) v.forEach((r, i) => typeof r === 'string' && out.push({ field: `${k}[${i}]`, ref: r }));
-  }
-  return out;
-}
-
 /**
  * References that point neither into the file nor to anything the contributor may see: allowed by STIX, but
  * worth a warning that names the object and the property. What others shared out of the contributor's sight
@@ -25,12 +16,23 @@ function refsOf(obj: StixObject): { field: string; ref: string }[] {
 export async function danglingReferences(db: Kysely<Database>, viewer: AnyViewer, objects: readonly StixObject[]): Promise<ParseIssue[]> {
   const inFile = new Set(objects.map((o) => o.id));
   const wanted = new Map<string, { index: number; field: string }[]>();
+  // A reference out of the file, by object index and property (`position` of a list's element, else -1).
+  const want = (ref: string, index: number, key: string, position: number): void => {
+    if (inFile.has(ref) || tlpOfMarkingId(ref)) return;
+    const list = wanted.get(ref) ?? [];
+    list.push({ index, field: position < 0 ? key : `${key}[${position}]` });
+    wanted.set(ref, list);
+  };
+  // Keys, not entries, and no list of references per object: this runs over every object of an ingest (issue 17).
   objects.forEach((o, index) => {
-    for (const { field, ref } of refsOf(o)) {
-      if (inFile.has(ref) || tlpOfMarkingId(ref)) continue;
-      const list = wanted.get(ref) ?? [];
-      list.push({ index, field });
-      wanted.set(ref, list);
+    for (const k of Object.keys(o)) {
+      if (k.endsWith('_ref')) {
+        const v = o[k];
+        if (typeof v === 'string') want(v, index, k, -1);
+      } else if (k.endsWith('_refs')) {
+        const v = o[k];
+        if (Array.isArray(v)) v.forEach((r: unknown, i) => typeof r === 'string' && want(r, index, k, i));
+      }
     }
   });
   if (wanted.size === 0) return [];

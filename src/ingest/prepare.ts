@@ -93,8 +93,22 @@ function withTlpMarking(obj: StixObject, tlp: Tlp, local: ReadonlyMap<string, Tl
   const others = refs.filter((r) => !tlpOfMarkingId(r) && !local.has(r));
   const wanted = [TLP2_MARKING_IDS[tlp], ...others];
   if (refs.length === wanted.length && refs.every((r, i) => r === wanted[i])) return obj;
-  const t = typeof obj.modified === 'string' && !isSco(obj.type) ? Date.parse(obj.modified) : NaN;
-  return { ...obj, object_marking_refs: wanted, ...(Number.isFinite(t) ? { modified: new Date(t + 1).toISOString() } : {}) };
+  const later = typeof obj.modified === 'string' && !isSco(obj.type) ? aMillisecondLater(obj.modified) : null;
+  return later === null ? { ...obj, object_marking_refs: wanted } : { ...obj, object_marking_refs: wanted, modified: later };
+}
+
+// The objects of a feed share their timestamp: the last one asked is remembered (one Date.parse and one
+// toISOString per distinct time, not per object).
+let lastTime: string | undefined;
+let lastLater: string | null = null;
+
+function aMillisecondLater(time: string): string | null {
+  if (time !== lastTime) {
+    const t = Date.parse(time);
+    lastLater = Number.isFinite(t) ? new Date(t + 1).toISOString() : null;
+    lastTime = time;
+  }
+  return lastLater;
 }
 
 // Importer-made indicators (feed lines, text) get an id of their own per organisation and pattern, salted with

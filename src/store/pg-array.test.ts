@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Storage } from '../db/database.ts';
@@ -28,6 +29,19 @@ describeStorage('array literals of a batch', (backend) => {
     expect(back.rows.map((x) => x.ok)).toEqual([true, false]);
     expect(back.rows.map((x) => new Date(x.at).toISOString())).toEqual([rows[0]!.at, rows[1]!.at]);
     expect(back.rows.map((x) => x.ids.length)).toEqual([0, 1]);
+  });
+
+  it('round-trips any storable texts and nulls, mixed columns and the JSON fast path alike', async () => {
+    // Storable: no NUL, no lone surrogate (the ingest refuses those first). Array syntax and escapes are drawn often.
+    const char = fc.oneof(fc.constantFrom('"', '\\', '{', '}', ',', ' ', '\n', '\t', '\u0001', '\u001f', 'N', 'u', 'l', '😀', '\u2028'), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }).filter((c) => !c.includes('\u0000')));
+    const text = fc.oneof(fc.string({ unit: char, maxLength: 12 }), fc.constantFrom('NULL', 'null', ''));
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.option(text, { nil: null }), { maxLength: 8 }), async (texts) => {
+        const r = await sql<{ t: string | null; n: number }>`select t, n from unnest(cast(${pgArray(texts)} as text[])) with ordinality as x(t, n) order by n`.execute(storage.db);
+        expect(r.rows.map((x) => x.t)).toEqual(texts);
+      }),
+      { numRuns: 150 },
+    );
   });
 
   it('an empty batch is an empty array', async () => {
