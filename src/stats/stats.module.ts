@@ -62,6 +62,9 @@ export async function createStats(db: Kysely<Database>, o: StatsModuleOptions): 
         app.addHook('onReady', async () => manager.start());
       };
     },
-    close: () => manager.stop(),
+    async close() {
+      await manager.stop();
+      await reports.close();
+    },
   };
 }

@@ -136,6 +136,8 @@ describeStorage('statistics: periodic reports', (backend) => {
       expect(ja).toContain('年次報告—2015年');
       expect(ja).toContain('8,096件（前年より191件（2.4%）増加）');
     }
+    // One Chromium printed them all (a new browser context per report), kept until the hub closes.
+    expect(hub.app.stats.reports.pdfStarts).toBe(1);
   });
 
   it('reports takedowns and account freezes to whom they were addressed, hotline results to hub analysts; a year\'s rate and median are counted over the year', async () => {

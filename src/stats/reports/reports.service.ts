@@ -6,7 +6,7 @@ import type { Lang } from '../change.phrase.ts';
 import type { StatsService } from '../stats.service.ts';
 import { gatherReport, reportPeriod, type ReportAnalysis } from './report.data.ts';
 import { renderReportHtml } from './report.html.ts';
-import { htmlToPdf } from './report.pdf.ts';
+import { PdfPrinter } from './report.pdf.ts';
 import { findReport, listReports, type StoredReport } from './reports.repository.ts';
 
 /** Formats a report comes in. */
@@ -24,20 +24,30 @@ export class ReportsService {
   readonly #db: Kysely<Database>;
   readonly #stats: StatsService;
   readonly #analysis: () => ReportAnalysis | undefined;
-  readonly #chromium: string | undefined;
+  readonly #printer: PdfPrinter | undefined;
   readonly #now: () => Date;
 
   constructor(db: Kysely<Database>, stats: StatsService, o: { analysis: () => ReportAnalysis | undefined; chromium: string | undefined; now?: () => Date }) {
     this.#db = db;
     this.#stats = stats;
     this.#analysis = o.analysis;
-    this.#chromium = o.chromium;
+    this.#printer = o.chromium === undefined ? undefined : new PdfPrinter(o.chromium);
     this.#now = o.now ?? (() => new Date());
   }
 
   /** Whether PDFs can be printed here (Chromium found). */
   get pdfAvailable(): boolean {
-    return this.#chromium !== undefined;
+    return this.#printer !== undefined;
+  }
+
+  /** How many times Chromium was started for PDFs. */
+  get pdfStarts(): number {
+    return this.#printer?.starts ?? 0;
+  }
+
+  /** Closes the Chromium kept for PDFs (on app close). */
+  async close(): Promise<void> {
+    await this.#printer?.close();
   }
 
   /**
@@ -47,12 +57,12 @@ export class ReportsService {
   async render(viewer: AnyViewer, periodText: string, lang: Lang, format: ReportFormat): Promise<RenderedReport> {
     const period = reportPeriod(periodText);
     if (!period) throw new AppError('validation_failed', `period: "${periodText.slice(0, 20)}" is not a report period (2026-10, 2026, FY2026, 2026H1)`, { field: 'period' });
-    if (format === 'pdf' && !this.#chromium) throw new AppError('not_acceptable', 'PDF needs Chromium on the hub (Debian package chromium); ask for format=html', { field: 'format' });
+    if (format === 'pdf' && !this.#printer) throw new AppError('not_acceptable', 'PDF needs Chromium on the hub (Debian package chromium); ask for format=html', { field: 'format' });
     const data = await gatherReport(this.#stats, this.#analysis(), viewer, period, this.#now());
     const html = renderReportHtml(data, lang);
     const filename = `kessetsu-report-${period.text}-${lang}.${format}`;
     if (format === 'html') return { body: Buffer.from(html, 'utf8'), contentType: 'text/html; charset=utf-8', filename };
-    return { body: await htmlToPdf(html, this.#chromium!), contentType: 'application/pdf', filename };
+    return { body: await this.#printer!.print(html), contentType: 'application/pdf', filename };
   }
 
   /** Reports the schedule generated (hub analysts). */
