@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { AppError } from '../shared/errors.ts';
-import { adoptKey, mintKey } from '../auth/api-key.ts';
+import { adoptKey, mintKey, type MintedKey } from '../auth/api-key.ts';
 import { countOrgs } from './orgs.repository.ts';
 import { findNdaVersion, insertNdaAcceptance } from './nda.repository.ts';
 import type { OrgsService } from './orgs.service.ts';
@@ -16,12 +16,13 @@ export interface BootstrapResult {
 }
 
 /**
- * On an empty database, creates the hub organisation and its first admin with an API key.
+ * On an empty database, creates the hub organisation and its first admin with an API key. `mint` makes the
+ * key when the operator gave none (test factories pass a cheaper one).
  * @example const first = await bootstrap(db, orgs, process.env.KESSETSU_BOOTSTRAP_KEY)
  */
-export async function bootstrap(db: Kysely<Database>, orgs: OrgsService, bootstrapKey: string | undefined): Promise<BootstrapResult | null> {
+export async function bootstrap(db: Kysely<Database>, orgs: OrgsService, bootstrapKey: string | undefined, mint: () => Promise<MintedKey> = mintKey): Promise<BootstrapResult | null> {
   if ((await countOrgs(db)) > 0) return null;
-  const minted = bootstrapKey ? await adoptKey(bootstrapKey) : await mintKey();
+  const minted = bootstrapKey ? await adoptKey(bootstrapKey) : await mint();
   if (!minted) throw new AppError('validation_failed', 'KESSETSU_BOOTSTRAP_KEY must be 16 to 256 printable ASCII characters without spaces');
   const org = await orgs.createOrg(null, { name: 'Kessetsu Hub', kind: 'hub', country: 'JP', defaultTlp: 'amber' });
   const user = await orgs.addUser(null, org.id, { name: 'admin', role: 'admin' });

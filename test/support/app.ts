@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, scryptSync } from 'node:crypto';
 import { createApp, type App } from '../../src/app.ts';
+import type { MintedKey } from '../../src/auth/api-key.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import type { OrgKind, OrgRow, Role, Sector, Tlp } from '../../src/db/schema.ts';
 import { buildServer } from '../../src/http/server.ts';
@@ -22,7 +23,7 @@ export async function startHub(backend: Backend, env: Record<string, string> = {
   const storage = await backend.open();
   const config = loadConfig({ KESSETSU_RATE_LIMIT: '1000000', ...env }, { dataDir: '/nonexistent' });
   const app = await createApp(config, { ...appOptions, storage });
-  const first = await bootstrap(storage.db, app.orgs, undefined);
+  const first = await bootstrap(storage.db, app.orgs, undefined, async () => fixtureKey());
   const server = await buildServer(app, { logger: process.env.KESSETSU_TEST_LOG === '1' });
   const casing = watchCasing(server);
   await server.ready();
@@ -71,9 +72,24 @@ export async function makeMember(hub: TestHub, o: OrgOverrides = {}): Promise<Te
   });
   if (o.nda !== false) await hub.app.storage.db.updateTable('orgs').set({ nda_accepted_at: new Date(), nda_accepted_by: 'test' }).where('id', '=', org.id).execute();
   const user = await hub.app.orgs.addUser(null, org.id, { name: `user-${randomBytes(3).toString('hex')}`, role: o.role ?? (kind === 'hub' ? 'hub_analyst' : 'member') });
-  const key = await hub.app.orgs.createKey(null, user.id, 'test');
+  const key = await hub.app.orgs.storeKey(null, user.id, 'test', fixtureKey());
   hub.app.auth.invalidate();
   return { org: (await hub.app.orgs.getOrg({ kind: 'user', userId: user.id, orgId: org.id, orgKind: kind, sector: null, role: 'admin', ndaAccepted: true, groupIds: [], keyId: null }, org.id)), userId: user.id, key: key.key };
+}
+
+// Factory keys are hashed at scrypt N=2^10, not the product's 2^14: the stored hash records its cost and the
+// product verifies it as any other (src/auth/api-key.ts), at 1/16 of the ~33 ms a key costs twice (minted,
+// then verified on first use), for the thousands of members the suite makes (test speed, issue 11.7).
+// The hub's bootstrap admin key too. Keys minted by the product are tested where they are made (the API, the
+// CLI, `kessetsu serve`'s bootstrap, auth-failures).
+const FIXTURE_SCRYPT = { N: 1024, r: 8, p: 1 } as const;
+
+/** A key in the product's form `ks_<prefix>_<secret>` with a cheap hash (test factories only). */
+export function fixtureKey(): MintedKey {
+  const prefix = Array.from(randomBytes(10), (b) => 'abcdefghijklmnopqrstuvwxyz0123456789'[b % 36]).join('');
+  const secret = randomBytes(32).toString('base64url');
+  const hash = scryptSync(secret, prefix, 32, FIXTURE_SCRYPT).toString('base64url');
+  return { key: `ks_${prefix}_${secret}`, prefix: `ks_${prefix}`, hash: `scrypt$${FIXTURE_SCRYPT.N}$${FIXTURE_SCRYPT.r}$${FIXTURE_SCRYPT.p}$${prefix}$${hash}` };
 }
 
 /** Headers for a request as this key. */
