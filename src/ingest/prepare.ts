@@ -111,13 +111,17 @@ function aMillisecondLater(time: string): string | null {
   return lastLater;
 }
 
+// Ids made by derivedId are version-5 UUIDs: an id whose version digit (the 22nd character from the end) is not a 5
+// was not made by an importer and is not hashed again to find out (a contributor's own STIX ids are mostly version 4).
+const mayBeDerived = (id: string): boolean => id.length >= 36 && id.charCodeAt(id.length - 22) === 0x35;
+
 // Importer-made indicators (feed lines, text) get an id of their own per organisation and pattern, salted with
 // the organisation's secret so an id reveals nothing; relationships derived from their ids follow.
 function ownGeneratedIds(objects: readonly StixObject[], org: OrgRow): { objects: StixObject[]; generated: Set<string> } {
   const remap = new Map<string, string>();
   for (const o of objects) {
     if (o.type !== 'indicator' || typeof o.pattern !== 'string') continue;
-    if (o.id === generatedIndicatorId(o.pattern)) remap.set(o.id, `indicator--${uuidv5(`${org.id_salt}|${o.pattern}`, KESSETSU_NAMESPACE)}`);
+    if (mayBeDerived(o.id) && o.id === generatedIndicatorId(o.pattern)) remap.set(o.id, `indicator--${uuidv5(`${org.id_salt}|${o.pattern}`, KESSETSU_NAMESPACE)}`);
   }
   const generated = new Set(remap.values());
   if (remap.size === 0) return { objects: [...objects], generated };
@@ -126,7 +130,7 @@ function ownGeneratedIds(objects: readonly StixObject[], org: OrgRow): { objects
     if (moved.type === 'indicator' && remap.has(o.id)) return { ...moved, id: remap.get(o.id)! };
     if (o.type === 'relationship' && typeof o.source_ref === 'string' && typeof o.target_ref === 'string') {
       const type = String(o.relationship_type);
-      if ((remap.has(o.source_ref) || remap.has(o.target_ref)) && o.id === derivedId('relationship', [o.source_ref, type, o.target_ref])) {
+      if ((remap.has(o.source_ref) || remap.has(o.target_ref)) && mayBeDerived(o.id) && o.id === derivedId('relationship', [o.source_ref, type, o.target_ref])) {
         const id = derivedId('relationship', [moved.source_ref, type, moved.target_ref]);
         generated.add(id);
         return { ...moved, id };
