@@ -191,8 +191,10 @@ describe.each([
       clearInterval(sampler);
     }
     expect(r).toEqual(expected);
-    // Never whole in memory: what the store held at once stayed well under the item's size.
-    expect(peak).toBeLessThan(total / 2);
+    // Never whole in memory: what the store held at once stayed well under the item's size. A store holding the
+    // item whole holds all 160 MiB at its end; a streaming one was seen at ~50 MiB on a quiet machine and 84 MiB at
+    // load 7 (garbage collected late), so the bound is three quarters of the item, not half (it failed at half).
+    expect(peak).toBeLessThan((total * 3) / 4);
     expect(await h.store.rehash(r.sha256)).toEqual(expected);
     expect(await hashStream(h.store.open(r.sha256))).toEqual(expected);
     // Only the item itself is kept (no staging copy or temporary file left).
