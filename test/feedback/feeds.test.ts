@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -201,18 +202,42 @@ describeStorage('feed back: council feeds', (backend) => {
     await sql`insert into object_keys (contribution_id, object_id, key)
       select c.id, c.object_id, 'domain-name:abort-' || (c.data->>'abort') || '.example' from contributions c where c.data ? 'abort'`.execute(db);
     const base = await hub.server.listen({ host: '127.0.0.1', port: 0 });
-    // More aborted reads than the pool has connections: a leaked cursor would block the next read.
+    // More aborted reads than the pool has connections: a leaked cursor would block the next read. Each read
+    // ends in an outcome, whatever happens (data, an early end or error, or no data within 20 s), so that a stall
+    // fails with where it stood and what the database was doing, not as a bare test timeout (one CI run with
+    // three workers timed out here once, with no trace of which read or statement waited).
+    const outcomes: string[] = [];
     for (let i = 0; i < 8; i++) {
-      await new Promise<void>((resolve) => {
-        const req = http.get(`${base}/api/v1/export?format=plain`, { headers: as(b.key) }, (res) => {
-          res.once('data', () => {
+      let stage = 'sent';
+      outcomes.push(
+        await new Promise<string>((resolve) => {
+          const timer = setTimeout(() => done(`no data after 20 s (stage: ${stage})`), 20_000);
+          const done = (outcome: string) => {
+            clearTimeout(timer);
             req.destroy();
-            resolve();
+            resolve(outcome);
+          };
+          const req = http.get(`${base}/api/v1/export?format=plain`, { headers: as(b.key) }, (res) => {
+            stage = `headers ${res.statusCode}`;
+            res.once('data', () => done('data'));
+            res.once('end', () => done(`ended without data (${stage})`));
+            res.once('error', (err) => done(`response error: ${err.message} (${stage})`));
           });
-        });
-        req.on('error', () => resolve());
-      });
+          req.on('error', (err) => done(`request error: ${err.message} (${stage})`));
+        }),
+      );
+      if (outcomes[i] !== 'data') break;
     }
+    if (outcomes.some((o) => o !== 'data') && backend.name === 'postgres') {
+      const client = new pg.Client({ connectionString: hub.app.storage.location });
+      await client.connect();
+      const activity = await client.query(
+        `select state, wait_event_type, wait_event, now() - query_start as running, left(query, 160) as query from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`,
+      );
+      await client.end();
+      outcomes.push(`database activity: ${JSON.stringify(activity.rows)}`);
+    }
+    expect(outcomes, outcomes.join('\n')).toEqual(Array(8).fill('data'));
     const full = await get(hub, b.key, '/api/v1/export?format=plain&type=domain-name');
     expect(lines(full.body).filter((l) => l.startsWith('abort-'))).toHaveLength(30000);
     // PGlite's one session holds the feed's materialised cursor between pages: each aborted read closed its own.
