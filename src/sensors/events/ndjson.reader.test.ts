@@ -122,6 +122,16 @@ describe('NDJSON sensor events', () => {
     );
   });
 
+  it('refuses a raw control character inside a string, as JSON does (the property below found it)', () => {
+    // A tab or a carriage return inside a quoted key or value is not JSON: the line is an error, on the fast
+    // path as on the JSON path, never an event.
+    for (const bad of ['{"time":"2026-12-04T10:00:00Z","note":" :\t","src_ip":"192.0.2.1"}', '{"time":"2026-12-04T10:00:00Z","no\rte":"x","src_ip":"192.0.2.1"}']) {
+      const r = readAll(`${bad}\n{"time":"2026-12-04T10:00:00Z","src_ip":"192.0.2.2"}`);
+      expect(r.events.map((e) => e.src_ip)).toEqual(['192.0.2.2']);
+      expect(r.errors.map((e) => e.line)).toEqual([1]);
+    }
+  });
+
   it('a batch whose lines change key order, spacing and line ends, some cut short, reads as line by line through JSON', () => {
     const ip = fc.oneof(fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((p) => p.join('.')), fc.constantFrom('2001:db8::1', '::ffff:203.0.113.9', '010.1.2.3', '1.2.3', ''));
     const field = fc.constantFrom<[string, fc.Arbitrary<unknown>]>(

@@ -100,7 +100,8 @@ export class NdjsonEventReader {
           if (i >= e) return SLOW;
           const c = b[i];
           if (c === 34) break;
-          if (c === 92 || c === 10) return SLOW;
+          // Escapes, and raw control characters (which JSON refuses in strings), go the JSON path.
+          if (c === 92 || c! < 32) return SLOW;
           i++;
         }
         field = order.learn(b, ks, i, k);
@@ -185,7 +186,7 @@ export class NdjsonEventReader {
       if (i >= e) return -SLOW;
       const c = b[i];
       if (c === 34) break;
-      if (c === 92 || c === 10) return -SLOW;
+      if (c === 92 || c! < 32) return -SLOW;
       i++;
     }
     const r = this.#stringValue(field, b, s, i, ev);
