@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import http from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -193,14 +194,45 @@ describeStorage('feed back: council feeds', (backend) => {
     expect(lines((await get(hub, b.key, `/api/v1/export?format=plain&since=${encodeURIComponent(mark.toISOString())}`)).body)).toEqual(['new.example']);
   });
 
-  it('a client that goes away mid-feed gives its database connection back', async () => {
+  /** What the database of the hub is doing now (PostgreSQL): every other session and every lock not granted or advisory. */
+  async function databaseActivity(): Promise<string> {
+    if (backend.name !== 'postgres') return '';
+    const client = new pg.Client({ connectionString: hub.app.storage.location });
+    try {
+      await client.connect();
+      const activity = await client.query(
+        `select pid, state, wait_event_type, wait_event, now() - query_start as running, left(query, 200) as query from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`,
+      );
+      const locks = await client.query(`select pid, locktype, mode, granted, relation::regclass::text as rel, objid from pg_locks where not granted or locktype = 'advisory'`);
+      return `database activity: ${JSON.stringify(activity.rows)}\nlocks: ${JSON.stringify(locks.rows)}`;
+    } catch (err) {
+      return `database activity unavailable: ${(err as Error).message}`;
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
+
+  // Three CI runs (of about ten, each with a different order of files on the two workers) timed out here at 60 s
+  // on PostgreSQL, with no trace of where; a run takes 2-8 s otherwise. The test now records each phase, and after
+  // 45 s writes the phases, the event loop's worst delay and what the database is doing to the log while it keeps
+  // waiting (up to 150 s): a slow run passes and leaves its trace, a stuck one fails with it.
+  it('a client that goes away mid-feed gives its database connection back', { timeout: 150_000 }, async () => {
     const db = hub.app.storage.db;
+    const t0 = performance.now();
+    const phases: string[] = [];
+    const phase = (what: string) => phases.push(`${what} at ${Math.round(performance.now() - t0)} ms`);
+    const loop = monitorEventLoopDelay({ resolution: 20 });
+    loop.enable();
+    const trace = async () => `[${backend.name}] ${phases.join(', ')}; event loop delay max ${Math.round(loop.max / 1e6)} ms\n${await databaseActivity()}`;
+    const watchdog = setTimeout(() => void trace().then((t) => console.error(`mid-feed test still running after 45 s: ${t}`)), 45_000);
     await sql`insert into stix_objects (id, type, owner_org_id, seq) select 'indicator--' || md5('abort' || g)::uuid, 'indicator', ${a.org.id}, nextval('change_seq') from generate_series(1, 30000) g`.execute(db);
     await sql`insert into contributions (object_id, org_id, tlp, tlp_rank, scope_key, first_seen, last_seen, seq, data, content_hash, owner_rank)
       select 'indicator--' || md5('abort' || g)::uuid, ${a.org.id}, 'green', 1, 'green|o:|g:|u:|a:0', now(), now(), nextval('change_seq'), jsonb_build_object('abort', g), md5('abort' || g), 1
       from generate_series(1, 30000) g`.execute(db);
+    phase('objects and contributions inserted');
     await sql`insert into object_keys (contribution_id, object_id, key)
       select c.id, c.object_id, 'domain-name:abort-' || (c.data->>'abort') || '.example' from contributions c where c.data ? 'abort'`.execute(db);
+    phase('keys inserted');
     const base = await hub.server.listen({ host: '127.0.0.1', port: 0 });
     // More aborted reads than the pool has connections: a leaked cursor would block the next read. Each read
     // ends in an outcome, whatever happens (data, an early end or error, or no data within 20 s), so that a stall
@@ -226,19 +258,15 @@ describeStorage('feed back: council feeds', (backend) => {
           req.on('error', (err) => done(`request error: ${err.message} (${stage})`));
         }),
       );
+      phase(`read ${i + 1}: ${outcomes[i]}`);
       if (outcomes[i] !== 'data') break;
     }
-    if (outcomes.some((o) => o !== 'data') && backend.name === 'postgres') {
-      const client = new pg.Client({ connectionString: hub.app.storage.location });
-      await client.connect();
-      const activity = await client.query(
-        `select state, wait_event_type, wait_event, now() - query_start as running, left(query, 160) as query from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`,
-      );
-      await client.end();
-      outcomes.push(`database activity: ${JSON.stringify(activity.rows)}`);
-    }
+    if (outcomes.some((o) => o !== 'data')) outcomes.push(await trace());
     expect(outcomes, outcomes.join('\n')).toEqual(Array(8).fill('data'));
     const full = await get(hub, b.key, '/api/v1/export?format=plain&type=domain-name');
+    phase('full read');
+    clearTimeout(watchdog);
+    loop.disable();
     expect(lines(full.body).filter((l) => l.startsWith('abort-'))).toHaveLength(30000);
     // PGlite's one session holds the feed's materialised cursor between pages: each aborted read closed its own.
     if (backend.name === 'pglite') expect(Number((await sql<{ n: number }>`select count(*) as n from pg_cursors where name like 'kessetsu_feed%'`.execute(db)).rows[0]!.n)).toBe(0);
