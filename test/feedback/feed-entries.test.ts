@@ -80,4 +80,41 @@ describeStorage('feed back: feed entries kept by triggers', (backend) => {
     expect(last).toEqual(await truth());
     expect(last.map((r) => (r as { key: string }).key).sort()).toEqual(['ipv4-addr:198.51.100.11', 'ipv4-addr:198.51.100.9']);
   });
+  // A CI run stalled for minutes in one statement of 30,000 keys (BufFileRead): the trigger's join had been planned
+  // once on that pooled connection, for a nearly empty store, and the plan was kept. Here the first statement a
+  // connection runs is planned under planner settings that make the worst plan (a nested loop rescanning the
+  // transition table for each contribution), then a large statement follows on the same connection. Each statement
+  // is planned anew now: the large one takes about a second; with the kept plan it ran past a minute (PGlite: 60 s
+  // at 20,000 keys, growing with the square), so the statement gets 30 s on PostgreSQL and the test 90 s (PGlite has
+  // no statement timeout).
+  it('a large statement of keys is planned for its own size, not for the first statement of its connection', { timeout: 90_000 }, async () => {
+    const n = 30_000;
+    const owner = a.org.id;
+    const before = Number((await sql<{ n: number }>`select count(*) as n from feed_entries`.execute(hub.app.storage.db)).rows[0]!.n);
+    await hub.app.storage.db.connection().execute(async (conn) => {
+      const objects = (prefix: string, count: number) => sql`insert into stix_objects (id, type, owner_org_id, seq)
+        select 'indicator--' || md5(${prefix} || g)::uuid, 'indicator', ${owner}, nextval('change_seq') from generate_series(1, ${count}::int) g`;
+      const contributions = (prefix: string, count: number) => sql`insert into contributions (object_id, org_id, tlp, tlp_rank, scope_key, first_seen, last_seen, seq, data, content_hash, owner_rank)
+        select 'indicator--' || md5(${prefix} || g)::uuid, ${owner}, 'green', 1, 'green|o:|g:|u:|a:0', now(), now(), nextval('change_seq'), jsonb_build_object(${prefix}::text, g), md5(${prefix} || g), 1
+        from generate_series(1, ${count}::int) g`;
+      const keys = (prefix: string) => sql`insert into object_keys (contribution_id, object_id, key)
+        select c.id, c.object_id, 'domain-name:' || ${prefix} || '-' || (c.data->>${prefix}::text) || '.example' from contributions c where c.data ? ${prefix}::text`;
+      await objects('replan-small', 3).execute(conn);
+      await contributions('replan-small', 3).execute(conn);
+      for (const setting of ['enable_indexscan', 'enable_bitmapscan', 'enable_hashjoin', 'enable_mergejoin']) await sql`select set_config(${setting}, 'off', false)`.execute(conn);
+      await keys('replan-small').execute(conn);
+      for (const setting of ['enable_indexscan', 'enable_bitmapscan', 'enable_hashjoin', 'enable_mergejoin']) await sql`select set_config(${setting}, 'on', false)`.execute(conn);
+      await objects('replan-large', n).execute(conn);
+      await contributions('replan-large', n).execute(conn);
+      if (backend.name === 'postgres') await sql`set statement_timeout = '30s'`.execute(conn);
+      try {
+        await keys('replan-large').execute(conn);
+      } finally {
+        if (backend.name === 'postgres') await sql`set statement_timeout = 0`.execute(conn);
+      }
+    });
+    const after = Number((await sql<{ n: number }>`select count(*) as n from feed_entries`.execute(hub.app.storage.db)).rows[0]!.n);
+    expect(after - before).toBe(n + 3);
+    expect(await projection()).toEqual(await truth());
+  });
 });

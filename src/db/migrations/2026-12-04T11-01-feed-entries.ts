@@ -28,6 +28,42 @@ const FACTS = [
   'updated_at',
 ] as const;
 
+/**
+ * The statement-level functions that keep feed_entries in step with object_keys. With `planEachStatement`, each
+ * statement is planned when it runs (EXECUTE), for the transition table's real size; without, PL/pgSQL plans it
+ * once per connection and keeps that plan (the first form; see 2026-12-05T07-00-feed-entries-replan).
+ */
+export async function createKeyFunctions(db: Kysely<any>, opts: { planEachStatement: boolean }): Promise<void> {
+  const cols = FACTS.join(', ');
+  const fromC = FACTS.map((f) => `c.${f}`).join(', ');
+  const added = `insert into feed_entries (id, key, ${cols})
+        select c.id, k.key, ${fromC} from kessetsu_added k join contributions c on c.id = k.contribution_id
+        where k.object_id like 'indicator--%'`;
+  const removed = `delete from feed_entries f using kessetsu_removed k where f.id = k.contribution_id and f.key = k.key`;
+  const run = (statement: string) => (opts.planEachStatement ? `execute ${literal(statement)};` : `${statement};`);
+  // Keys arrive in sets (an ingest batch): one statement-level insert per statement, joined once.
+  await sql`create or replace function kessetsu_feed_keys_added() returns trigger language plpgsql as $$
+    begin
+      ${sql.raw(run(added))}
+      return null;
+    end $$`.execute(db);
+  await sql`create or replace function kessetsu_feed_keys_removed() returns trigger language plpgsql as $$
+    begin
+      ${sql.raw(run(removed))}
+      return null;
+    end $$`.execute(db);
+  await sql`create or replace function kessetsu_feed_keys_changed() returns trigger language plpgsql as $$
+    begin
+      ${sql.raw(run(removed))}
+      ${sql.raw(run(added))}
+      return null;
+    end $$`.execute(db);
+}
+
+function literal(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('feed_entries')
@@ -57,27 +93,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   const oldFacts = sql.raw(FACTS.map((f) => `old.${f}`).join(', '));
   const newFacts = sql.raw(FACTS.map((f) => `new.${f}`).join(', '));
 
-  // Keys arrive in sets (an ingest batch): one statement-level insert per statement, joined once.
-  await sql`create function kessetsu_feed_keys_added() returns trigger language plpgsql as $$
-    begin
-      insert into feed_entries (id, key, ${cols})
-        select c.id, k.key, ${fromC} from kessetsu_added k join contributions c on c.id = k.contribution_id
-        where k.object_id like 'indicator--%';
-      return null;
-    end $$`.execute(db);
-  await sql`create function kessetsu_feed_keys_removed() returns trigger language plpgsql as $$
-    begin
-      delete from feed_entries f using kessetsu_removed k where f.id = k.contribution_id and f.key = k.key;
-      return null;
-    end $$`.execute(db);
-  await sql`create function kessetsu_feed_keys_changed() returns trigger language plpgsql as $$
-    begin
-      delete from feed_entries f using kessetsu_removed k where f.id = k.contribution_id and f.key = k.key;
-      insert into feed_entries (id, key, ${cols})
-        select c.id, k.key, ${fromC} from kessetsu_added k join contributions c on c.id = k.contribution_id
-        where k.object_id like 'indicator--%';
-      return null;
-    end $$`.execute(db);
+  await createKeyFunctions(db, { planEachStatement: false });
   await sql`create trigger feed_entries_keys_added after insert on object_keys
     referencing new table as kessetsu_added for each statement execute function kessetsu_feed_keys_added()`.execute(db);
   await sql`create trigger feed_entries_keys_removed after delete on object_keys
