@@ -19,15 +19,24 @@ export function auditRoutes(db: Kysely<Database>): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags,
-          summary: 'Audit log entries, newest first (admin)',
-          querystring: Type.Object({ before: Type.Optional(Type.Integer({ minimum: 1 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })) }, { additionalProperties: false }),
+          summary: 'Audit log entries, newest first, optionally by action (prefix), target id or acting organisation (admin)',
+          querystring: Type.Object(
+            {
+              before: Type.Optional(Type.Integer({ minimum: 1 })),
+              limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+              action: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'an action or its start: object.read, taxii.remote.' })),
+              target: Type.Optional(Type.String({ minLength: 1, maxLength: 300, description: 'the target id, exactly' })),
+              org: Type.Optional(Type.String({ format: 'uuid', description: 'the acting organisation' })),
+            },
+            { additionalProperties: false },
+          ),
           response: { ...okAny, ...errorResponses },
         },
       },
       async (req) => {
         if (!isAdmin(userOf(req))) throw new AppError('forbidden', 'only admins read the audit log');
         const limit = req.query.limit ?? 100;
-        const rows = await latestAudit(db, req.query.before, limit);
+        const rows = await latestAudit(db, { before: req.query.before, action: req.query.action, targetId: req.query.target, actorOrgId: req.query.org }, limit);
         const items = rows.map((r) => ({ seq: Number(r.seq), at: r.at.toISOString(), actor_user_id: r.actor_user_id, actor_org_id: r.actor_org_id, action: r.action, target_type: r.target_type, target_id: r.target_id, via: r.via, hash: r.hash }));
         return { items, next: rows.length === limit ? String(items[items.length - 1]!.seq) : null };
       },

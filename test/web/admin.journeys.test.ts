@@ -4,6 +4,7 @@ import { as, makeMember, startHub, type TestHub, type TestMember } from '../supp
 import { API, indicator, share } from '../support/taxii.ts';
 import { totpAt } from '../../src/sessions/totp.ts';
 import { MEMBERS_COLLECTION_ID } from '../../src/taxii/taxii.collections.ts';
+import { appendAudit } from '../../src/audit/audit.repository.ts';
 import { ensureWebBuilt } from '../../web/ensure-built.ts';
 import { accessibilityProblems, hasChromium, interfaceText, missingKeys, signIn, startBrowsing, type Browsing } from './browser.ts';
 
@@ -127,6 +128,28 @@ run('admin journeys in Chromium', () => {
     const audit = await hub.app.storage.db.selectFrom('audit_log').select(['action', 'details']).where('action', 'like', 'taxii.remote.%').orderBy('seq').execute();
     expect(audit.map((a) => a.action)).toEqual(['taxii.remote.add', 'taxii.remote.pull', 'taxii.remote.update', 'taxii.remote.disable', 'taxii.remote.remove']);
     expect(audit[2]!.details).toEqual({ name: 'cert-peer', changes: { default_tlp: { from: 'green', to: 'amber' }, interval_seconds: { from: 0, to: 3600 }, key: 'replaced' } });
+
+    // The audit screen: narrowed to the remote's entries by the start of their action; a long selection page by page.
+    await appendAudit(hub.app.storage.db, Array.from({ length: 60 }, (_, i) => ({ action: 'journey.page', targetType: 'test', targetId: `entry-${i}` })));
+    await page.getByRole('link', { name: '監査ログ', exact: true }).click();
+    await page.getByLabel('操作(前方一致)').fill('taxii.remote.');
+    await page.getByRole('button', { name: '表示', exact: true }).click();
+    const auditRows = page.locator('#audit-entries tbody tr');
+    await expect.poll(() => auditRows.count()).toBe(5);
+    expect(await auditRows.first().innerText()).toContain('taxii.remote.remove');
+    expect(await page.locator('#audit-older').count()).toBe(0);
+    await page.getByLabel('操作(前方一致)').fill('journey.page');
+    await page.getByRole('button', { name: '表示', exact: true }).click();
+    await expect.poll(() => auditRows.count()).toBe(50);
+    await page.getByRole('button', { name: 'さらに古いエントリ', exact: true }).click();
+    await expect.poll(() => auditRows.count()).toBe(60);
+    expect(await auditRows.last().innerText()).toContain('entry-0');
+    expect(await page.locator('#audit-older').count()).toBe(0);
+    await page.getByLabel('対象 ID').fill('entry-7');
+    await page.getByRole('button', { name: '表示', exact: true }).click();
+    await expect.poll(() => auditRows.count()).toBe(1);
+    expect(await accessibilityProblems(page)).toEqual([]);
+    expect(await missingKeys(page)).toEqual([]);
   }, 240_000); // sign-in with a second factor, an add, a pull over TAXII, an edit, a disable and a removal on a loaded 2-core machine
 
   it('the hub admin publishes an NDA version and records an organisation’s NDA, changes a person’s role and disables them, approves a waiting subscription', async () => {

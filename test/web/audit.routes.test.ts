@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeStorage } from '../support/storage.ts';
 import { as, makeMember, startHub, type TestHub, type TestMember } from '../support/app.ts';
+import { appendAudit } from '../../src/audit/audit.repository.ts';
 
 describeStorage('audit log for the admin page', (backend) => {
   let hub: TestHub;
@@ -24,5 +25,31 @@ describeStorage('audit log for the admin page', (backend) => {
     const verdict = await hub.server.inject({ method: 'POST', url: '/api/v1/audit/verify', headers: as(hub.adminKey) });
     expect(verdict.json()).toMatchObject({ ok: true });
     expect(verdict.json().entries).toBeGreaterThan(2);
+  });
+
+  it('narrows by the start of an action, a target id or the acting organisation; wildcards are literal; bad filters are refused', async () => {
+    await appendAudit(hub.app.storage.db, [
+      { action: 'filter_test.read', actorOrgId: member.org.id, targetType: 'stix_object', targetId: 'indicator--one' },
+      { action: 'filter_test.read', targetType: 'stix_object', targetId: 'indicator--two' },
+      { action: 'filterXtest.read', targetType: 'stix_object', targetId: 'indicator--one' },
+    ]);
+    const list = async (query: string) => {
+      const res = await hub.server.inject({ method: 'GET', url: `/api/v1/audit?${query}`, headers: as(hub.adminKey) });
+      expect(res.statusCode, res.body).toBe(200);
+      return (res.json().items as { action: string; target_id: string }[]).map((e) => `${e.action} ${e.target_id}`);
+    };
+    // "_" in an action is a character, not a wildcard: filterXtest is not filter_test.
+    expect(await list('action=filter_test.')).toEqual(['filter_test.read indicator--two', 'filter_test.read indicator--one']);
+    expect(await list('action=filter%25')).toEqual([]);
+    expect(await list('target=indicator--one')).toEqual(['filterXtest.read indicator--one', 'filter_test.read indicator--one']);
+    expect(await list(`org=${member.org.id}&action=filter`)).toEqual(['filter_test.read indicator--one']);
+    const paged = await hub.server.inject({ method: 'GET', url: '/api/v1/audit?action=filter&limit=1', headers: as(hub.adminKey) });
+    const next = await list(`action=filter&limit=5&before=${paged.json().next}`);
+    expect(next).toEqual(['filter_test.read indicator--two', 'filter_test.read indicator--one']);
+    for (const bad of ['org=not-a-uuid', `action=${'a'.repeat(101)}`, 'action=', 'actor=x']) {
+      const res = await hub.server.inject({ method: 'GET', url: `/api/v1/audit?${bad}`, headers: as(hub.adminKey) });
+      expect(res.statusCode, bad).toBe(400);
+    }
+    expect((await hub.server.inject({ method: 'GET', url: '/api/v1/audit?action=filter', headers: as(member.key) })).statusCode).toBe(403);
   });
 });

@@ -531,6 +531,12 @@ const en = {
     when: 'When',
     action: 'Action',
     target: 'Target',
+    auditFilter: 'Narrow the audit log',
+    auditAction: 'Action (or its start)',
+    auditTarget: 'Target id',
+    auditShow: 'Show',
+    auditNone: 'No entries.',
+    auditOlder: 'Older entries',
   },
 } as const;
 

@@ -511,6 +511,12 @@ const ja = {
     when: '日時',
     action: '操作',
     target: '対象',
+    auditFilter: '監査ログの絞り込み',
+    auditAction: '操作(前方一致)',
+    auditTarget: '対象 ID',
+    auditShow: '表示',
+    auditNone: 'エントリはありません。',
+    auditOlder: 'さらに古いエントリ',
   },
 } as const;
 
