@@ -152,10 +152,11 @@ run('admin journeys in Chromium', () => {
     expect(await missingKeys(page)).toEqual([]);
   }, 240_000); // sign-in with a second factor, an add, a pull over TAXII, an edit, a disable and a removal on a loaded 2-core machine
 
-  it('the hub admin publishes an NDA version and records an organisation’s NDA, changes a person’s role and disables them, approves a waiting subscription', async () => {
+  it('the hub admin publishes an NDA version and records an organisation’s NDA, edits an organisation, changes a person’s role and disables them, approves a waiting subscription', async () => {
     const newcomer = await makeMember(hub, { name: 'Newcomer Bank', nda: false });
     const person = await hub.app.storage.db.selectFrom('users').select('name').where('id', '=', newcomer.userId).executeTakeFirstOrThrow();
     const watcher = await makeMember(hub, { name: 'Watcher Bank' });
+    const renamed = await makeMember(hub, { name: 'Kaede Card Services' });
     const sub = await hub.server.inject({ method: 'POST', url: '/api/v1/subscriptions', headers: as(watcher.key), payload: { name: 'brand watch', kind: 'asset', rule: { domains: ['not-mine.example'], keywords: [], cidrs: [] } } });
     expect(sub.json().enabled, sub.body).toBe(false); // beyond its declared assets: waits for the hub
 
@@ -185,6 +186,27 @@ run('admin journeys in Chromium', () => {
     expect(org.nda_accepted_at).toBeTruthy();
     const history = (await hub.server.inject({ method: 'GET', url: `/api/v1/orgs/${newcomer.org.id}/nda`, headers: as(hub.adminKey) })).json().items;
     expect(history).toMatchObject([{ version: '2027-1', signer_user_id: newcomer.userId, recorded_by: admin.userId }]);
+
+    // An organisation edited on screen: a name already taken is refused with the API's reason, then a new name,
+    // another sector and the TLP its shares take by default are saved.
+    const kaede = page.locator('table tbody tr').filter({ hasText: 'Kaede Card Services' });
+    await kaede.getByRole('button', { name: 'Edit Kaede Card Services', exact: true }).click();
+    const orgForm = page.locator('#org-edit');
+    await orgForm.getByLabel('Name', { exact: true }).fill('Watcher Bank');
+    await orgForm.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect.poll(() => orgForm.getByRole('alert').innerText()).toContain('an organisation named "Watcher Bank" exists');
+    await orgForm.getByLabel('Name', { exact: true }).fill('Kaede Payments');
+    await orgForm.getByLabel('Sector', { exact: true }).selectOption('telecom');
+    await orgForm.getByLabel('TLP of its shares when they name none').selectOption('green');
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await orgForm.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect.poll(() => page.locator('#org-saved').innerText()).toBe('Saved: Kaede Payments');
+    expect(await page.locator('#org-edit').count()).toBe(0);
+    await expect.poll(() => page.locator('table tbody tr').filter({ hasText: 'Kaede Payments' }).innerText()).toContain('telecommunications');
+    const edited = (await hub.server.inject({ method: 'GET', url: `/api/v1/orgs/${renamed.org.id}`, headers: as(hub.adminKey) })).json();
+    expect(edited).toMatchObject({ name: 'Kaede Payments', kind: 'industry', sector: 'telecom', default_tlp: 'green' });
+    const orgAudit = await hub.app.storage.db.selectFrom('audit_log').select(['action', 'details']).where('action', '=', 'org.update').where('target_id', '=', renamed.org.id).execute();
+    expect(orgAudit).toEqual([{ action: 'org.update', details: { name: 'Kaede Payments', sector: 'telecom', defaultTlp: 'green' } }]);
 
     await page.getByRole('link', { name: 'People and keys', exact: true }).click();
     await page.getByLabel('Organisation', { exact: true }).selectOption({ label: 'Newcomer Bank' });

@@ -5,6 +5,7 @@ import { href } from '../../app/router.ts';
 import { formatDateTime } from '../../app/format.ts';
 import { Card, Data, ErrorBox, Loading, useLoad } from '../../app/ui.tsx';
 import { NdaForm } from './NdaForm.tsx';
+import { OrgEdit } from './OrgEdit.tsx';
 import { NdaVersions } from './NdaVersions.tsx';
 
 /** An organisation as the API answers it. */
@@ -13,13 +14,15 @@ export interface Org {
   readonly name: string;
   readonly kind: string;
   readonly sector: string | null;
+  readonly default_tlp: string;
   readonly nda_accepted_at: string | null;
 }
 
-const KINDS = ['industry', 'academia', 'law_enforcement', 'government', 'international_partner', 'hub'] as const;
-const SECTORS = ['finance', 'telecom', 'ecommerce', 'security_vendor', 'critical_infrastructure', 'other'] as const;
+/** Kinds and sectors of organisations, as the API takes them. */
+export const ORG_KINDS = ['industry', 'academia', 'law_enforcement', 'government', 'international_partner', 'hub'] as const;
+export const ORG_SECTORS = ['finance', 'telecom', 'ecommerce', 'security_vendor', 'critical_infrastructure', 'other'] as const;
 
-/** Organisations: list, add, record NDA acceptance; NDA versions: publish. */
+/** Organisations: list, add, edit, record NDA acceptance; NDA versions: publish. */
 export function Orgs() {
   const { t } = useTranslation();
   const { data, error, loading, reload } = useLoad((signal) => api<Page<Org>>('/api/v1/orgs?limit=1000', { signal }), []);
@@ -36,6 +39,9 @@ export function Orgs() {
     }, setErr);
   };
   const [ndaFor, setNdaFor] = useState<string | null>(null);
+  const [editing, setEditing] = useState('');
+  const [saved, setSaved] = useState<{ name: string; changed: boolean } | null>(null);
+  const edited = data?.items.find((o) => o.id === editing);
   return (
     <>
       <Card title={t('admin.orgs')}>
@@ -62,6 +68,9 @@ export function Orgs() {
                 <td>{o.nda_accepted_at ? formatDateTime(o.nda_accepted_at) : t('admin.ndaMissing')}</td>
                 <td>
                   <a href={href(`/admin/users?org=${o.id}`)}>{t('admin.users')}</a>{' '}
+                  <button type="button" onClick={() => (setSaved(null), setEditing(o.id))} aria-label={t('admin.editOrgNamed', { name: o.name })}>
+                    {t('admin.edit')}
+                  </button>{' '}
                   {o.nda_accepted_at ? null : ndaFor === o.id ? (
                     <NdaForm orgId={o.id} onDone={() => (setNdaFor(null), reload())} />
                   ) : (
@@ -74,6 +83,23 @@ export function Orgs() {
             ))}
           </tbody>
         </table>
+        {edited ? (
+          <OrgEdit
+            key={edited.id}
+            org={edited}
+            cancel={() => setEditing('')}
+            done={(o) => {
+              setEditing('');
+              setSaved({ name: o?.name ?? edited.name, changed: o !== null });
+              if (o) reload();
+            }}
+          />
+        ) : null}
+        {saved ? (
+          <p role="status" id="org-saved" className="ok">
+            {saved.changed ? t('admin.orgSaved') : t('admin.orgUnchanged')} <Data>{saved.name}</Data>
+          </p>
+        ) : null}
       </Card>
       <Card title={t('admin.addOrg')}>
         <form onSubmit={add}>
@@ -81,7 +107,7 @@ export function Orgs() {
           <input id="org-name" required value={name} onChange={(e) => setName(e.target.value)} />
           <label htmlFor="org-kind">{t('admin.kind')}</label>
           <select id="org-kind" value={kind} onChange={(e) => setKind(e.target.value)}>
-            {KINDS.map((k) => (
+            {ORG_KINDS.map((k) => (
               <option key={k} value={k}>
                 {t(`orgKinds.${k}`)}
               </option>
@@ -91,7 +117,7 @@ export function Orgs() {
             <>
               <label htmlFor="org-sector">{t('admin.sector')}</label>
               <select id="org-sector" value={sector} onChange={(e) => setSector(e.target.value)}>
-                {SECTORS.map((s) => (
+                {ORG_SECTORS.map((s) => (
                   <option key={s} value={s}>
                     {t(`sectors.${s}`)}
                   </option>
