@@ -152,7 +152,7 @@ run('admin journeys in Chromium', () => {
     expect(await missingKeys(page)).toEqual([]);
   }, 240_000); // sign-in with a second factor, an add, a pull over TAXII, an edit, a disable and a removal on a loaded 2-core machine
 
-  it('the hub admin publishes an NDA version and records an organisation’s NDA, edits an organisation, changes a person’s role and disables them, approves a waiting subscription', async () => {
+  it('the hub admin publishes an NDA version and records an organisation’s NDA, edits an organisation, manages a sharing group, changes a person’s role and disables them, approves a waiting subscription', async () => {
     const newcomer = await makeMember(hub, { name: 'Newcomer Bank', nda: false });
     const person = await hub.app.storage.db.selectFrom('users').select('name').where('id', '=', newcomer.userId).executeTakeFirstOrThrow();
     const watcher = await makeMember(hub, { name: 'Watcher Bank' });
@@ -207,6 +207,31 @@ run('admin journeys in Chromium', () => {
     expect(edited).toMatchObject({ name: 'Kaede Payments', kind: 'industry', sector: 'telecom', default_tlp: 'green' });
     const orgAudit = await hub.app.storage.db.selectFrom('audit_log').select(['action', 'details']).where('action', '=', 'org.update').where('target_id', '=', renamed.org.id).execute();
     expect(orgAudit).toEqual([{ action: 'org.update', details: { name: 'Kaede Payments', sector: 'telecom', defaultTlp: 'green' } }]);
+
+    // Sharing groups: created on screen, the hub's own organisation joins at once, another is invited (it joins when
+    // its admin accepts), the invitation is withdrawn and the member removed; the API agrees at each step.
+    await page.getByRole('link', { name: 'Sharing groups', exact: true }).click();
+    await page.getByLabel('New group name').fill('Card fraud circle');
+    await page.getByLabel('Confidential (members do not see each other)').check();
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    const circle = page.locator('section.group[data-group="Card fraud circle"]');
+    await expect.poll(() => circle.innerText()).toMatch(/Card fraud circle\s*confidential[\s\S]*No members yet\./);
+    await circle.getByLabel('Add member').selectOption({ label: 'Fusion Centre Administration' });
+    await circle.getByRole('button', { name: 'Invite', exact: true }).click();
+    await expect.poll(() => circle.locator('ul.members').innerText()).toContain('Fusion Centre Administration');
+    await circle.getByLabel('Add member').selectOption({ label: 'Watcher Bank' });
+    await circle.getByRole('button', { name: 'Invite', exact: true }).click();
+    await expect.poll(() => circle.locator('ul.invited').innerText()).toContain('Watcher Bank');
+    expect(await accessibilityProblems(page)).toEqual([]);
+    const groupId = ((await hub.server.inject({ method: 'GET', url: '/api/v1/groups', headers: as(hub.adminKey) })).json().items as { id: string; name: string }[]).find((g) => g.name === 'Card fraud circle')!.id;
+    const group = () => hub.server.inject({ method: 'GET', url: `/api/v1/groups/${groupId}`, headers: as(hub.adminKey) }).then((r) => r.json());
+    expect(await group()).toMatchObject({ confidential: true, members: [{ id: admin.org.id }], invited: [{ id: watcher.org.id }] });
+    await circle.getByRole('button', { name: 'Withdraw the invitation of Watcher Bank', exact: true }).click();
+    await expect.poll(() => circle.locator('ul.invited').count()).toBe(0);
+    await circle.getByRole('button', { name: 'Remove Fusion Centre Administration', exact: true }).click();
+    await expect.poll(() => circle.innerText()).toContain('No members yet.');
+    expect(await group()).toMatchObject({ members: [], invited: [] });
+    await b.shot(page, '6-admin-sharing-groups');
 
     await page.getByRole('link', { name: 'People and keys', exact: true }).click();
     await page.getByLabel('Organisation', { exact: true }).selectOption({ label: 'Newcomer Bank' });

@@ -2,55 +2,6 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, type Page } from '../../app/api.ts';
 import { Card, Data, ErrorBox, Loading, useLoad } from '../../app/ui.tsx';
-import type { Org } from './Orgs.tsx';
-
-/** Sharing groups: list, create, add a member organisation. */
-export function Groups() {
-  const { t } = useTranslation();
-  const { data, error, loading, reload } = useLoad((signal) => api<Page<{ id: string; name: string; confidential: boolean; members?: string[] }>>('/api/v1/groups', { signal }), []);
-  const orgs = useLoad((signal) => api<Page<Org>>('/api/v1/orgs?limit=1000', { signal }), []);
-  const [name, setName] = useState('');
-  const [member, setMember] = useState<Record<string, string>>({});
-  const [err, setErr] = useState<unknown>(null);
-  const create = (e: FormEvent) => {
-    e.preventDefault();
-    api('/api/v1/groups', { json: { name } }).then(() => (setName(''), reload()), setErr);
-  };
-  const add = (g: string) => void api(`/api/v1/groups/${g}/members`, { json: { org_id: member[g] } }).then(reload, setErr);
-  return (
-    <Card title={t('admin.tab.groups')}>
-      {loading ? <Loading /> : null}
-      <ErrorBox error={error} />
-      <ul className="list">
-        {data?.items.map((g) => (
-          <li key={g.id}>
-            <Data>{g.name}</Data> {g.confidential ? <span className="pill">{t('admin.confidential')}</span> : null}{' '}
-            <label htmlFor={`gm-${g.id}`} className="sr-only">
-              {t('admin.addMember')}
-            </label>
-            <select id={`gm-${g.id}`} value={member[g.id] ?? ''} onChange={(e) => setMember({ ...member, [g.id]: e.target.value })}>
-              <option value="">{t('admin.chooseOrg')}</option>
-              {orgs.data?.items.map((o) => (
-                <option key={o.id} value={o.id} translate="no">
-                  {o.name}
-                </option>
-              ))}
-            </select>
-            <button type="button" disabled={!member[g.id]} onClick={() => add(g.id)}>
-              {t('admin.addMember')}
-            </button>
-          </li>
-        ))}
-      </ul>
-      <form onSubmit={create} className="row">
-        <label htmlFor="group-name">{t('admin.groupName')}</label>
-        <input id="group-name" required value={name} onChange={(e) => setName(e.target.value)} />
-        <button type="submit">{t('admin.add')}</button>
-      </form>
-      <ErrorBox error={err} />
-    </Card>
-  );
-}
 
 const KINDS = ['asset', 'sector', 'indicator', 'shared_sighting', 'cluster_priority', 'advisory'] as const;
 
