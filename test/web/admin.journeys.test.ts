@@ -152,7 +152,7 @@ run('admin journeys in Chromium', () => {
     expect(await missingKeys(page)).toEqual([]);
   }, 240_000); // sign-in with a second factor, an add, a pull over TAXII, an edit, a disable and a removal on a loaded 2-core machine
 
-  it('the hub admin publishes an NDA version and records an organisation’s NDA, edits an organisation, manages a sharing group, changes a person’s role and disables them, approves a waiting subscription', async () => {
+  it('the hub admin publishes an NDA version and records an organisation’s NDA, edits an organisation, manages a sharing group, changes a person’s role and disables them, adds a person with a key and a password, approves a waiting subscription and adds and deletes one, switches a warninglist', async () => {
     const newcomer = await makeMember(hub, { name: 'Newcomer Bank', nda: false });
     const person = await hub.app.storage.db.selectFrom('users').select('name').where('id', '=', newcomer.userId).executeTakeFirstOrThrow();
     const watcher = await makeMember(hub, { name: 'Watcher Bank' });
@@ -250,6 +250,24 @@ run('admin journeys in Chromium', () => {
     expect((await hub.server.inject({ method: 'GET', url: `/api/v1/objects`, headers: as(newcomer.key) })).statusCode).toBe(401);
     expect(await card.getByRole('button', { name: 'Enable again', exact: true }).count()).toBe(1);
 
+    // A new person: added, given an API key (shown once, and it works) and a password.
+    await page.getByLabel('Organisation', { exact: true }).selectOption({ label: 'Watcher Bank' });
+    const addPerson = page.locator('section.card').filter({ has: page.getByRole('heading', { name: 'Add a person', exact: true }) });
+    await addPerson.getByLabel('Name', { exact: true }).fill('Hana Ito');
+    await addPerson.getByRole('button', { name: 'Add', exact: true }).click();
+    const hana = page.locator('section.card').filter({ has: page.getByRole('heading', { name: 'Hana Ito · Member analyst', exact: true }) });
+    await expect.poll(() => hana.count()).toBe(1);
+    await hana.getByRole('button', { name: 'New API key', exact: true }).click();
+    const shownKey = (await hana.locator('.secret').innerText()).trim();
+    const me = await hub.server.inject({ method: 'GET', url: '/api/v1/me', headers: as(shownKey) });
+    expect(me.statusCode, me.body).toBe(200);
+    expect(me.json().org_id).toBe(watcher.org.id);
+    await hana.getByLabel('Password', { exact: true }).fill('a long enough passphrase');
+    await hana.getByRole('button', { name: 'Set password', exact: true }).click();
+    await expect.poll(() => hana.getByRole('status').filter({ hasText: 'Password set; their sessions ended.' }).count()).toBe(1);
+    const signedIn = await hub.server.inject({ method: 'POST', url: '/api/v1/session', payload: { username: 'hana.ito', password: 'a long enough passphrase' } });
+    expect(signedIn.statusCode, signedIn.body).toBeLessThan(300);
+
     await page.getByRole('link', { name: 'Subscriptions', exact: true }).click();
     const approvals = page.locator('#approvals');
     const waiting = approvals.locator('li').filter({ hasText: 'Watcher Bank' });
@@ -259,6 +277,28 @@ run('admin journeys in Chromium', () => {
     await expect.poll(() => approvals.innerText()).toContain('No subscription is waiting.');
     const approved = (await hub.server.inject({ method: 'GET', url: `/api/v1/subscriptions/${sub.json().id}`, headers: as(watcher.key) })).json();
     expect(approved.enabled).toBe(true);
+
+    // The hub's own subscriptions: an asset watch made from the terms typed, then deleted.
+    const own = page.locator('section.card').filter({ has: page.getByRole('heading', { name: 'Subscriptions', exact: true }) });
+    await own.getByLabel('Name', { exact: true }).fill('Kaede brand watch');
+    await own.getByLabel(/^Domains, keywords or address ranges/).fill('kaede.example, kaede 203.0.113.0/24');
+    await own.getByRole('button', { name: 'Add', exact: true }).click();
+    await expect.poll(() => own.locator('ul.list').innerText()).toContain('Kaede brand watch');
+    const mine = ((await hub.server.inject({ method: 'GET', url: '/api/v1/subscriptions', headers: as(admin.key) })).json().items as { id: string; name: string; rule: unknown }[]).find((x) => x.name === 'Kaede brand watch');
+    expect(mine?.rule).toMatchObject({ domains: ['kaede.example'], keywords: ['kaede'], cidrs: ['203.0.113.0/24'] });
+    await own.locator('li').filter({ hasText: 'Kaede brand watch' }).getByRole('button', { name: 'Delete', exact: true }).click();
+    await expect.poll(() => own.locator('ul.list').innerText()).not.toContain('Kaede brand watch');
+
+    // Warninglists: one switched off and on again on screen, as the API then says.
+    const lists = () => hub.server.inject({ method: 'GET', url: '/api/v1/warninglists', headers: as(hub.adminKey) }).then((r) => r.json().items as { slug: string; name: string; enabled: boolean }[]);
+    const first = (await lists()).find((w) => w.enabled)!;
+    await page.getByRole('link', { name: 'Warninglists', exact: true }).click();
+    const box = page.locator('li').filter({ hasText: first.name }).getByRole('checkbox');
+    await box.click();
+    await expect.poll(async () => (await lists()).find((w) => w.slug === first.slug)!.enabled).toBe(false);
+    await expect.poll(() => box.isChecked()).toBe(false);
+    await box.click();
+    await expect.poll(async () => (await lists()).find((w) => w.slug === first.slug)!.enabled).toBe(true);
     expect(await missingKeys(page)).toEqual([]);
     await b.shot(page, '6-admin-subscription-approvals');
 
