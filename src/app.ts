@@ -21,7 +21,7 @@ import { createAnalysis } from './analysis/analysis.module.ts'; // analyse (issu
 import type { AnalysisService } from './analysis/analysis.service.ts'; // analyse (issue 5)
 import type { WarninglistsService } from './analysis/warninglists/warninglists.service.ts'; // analyse (issue 5)
 import { createStats, type Stats, type StatsModuleOptions } from './stats/stats.module.ts'; // statistics (issue 16)
-import { SessionsService } from './sessions/sessions.service.ts'; // sign-in (issue 13)
+import { SessionsService, type SessionOptions } from './sessions/sessions.service.ts'; // sign-in (issue 13)
 import { hubKeyLoader, type HubSigningKey } from './signing/hub-key.ts'; // neutralise (issue 12)
 import { AuditCheckpointer } from './audit/checkpoint.ts'; // audit (issue 10.9)
 import { sharePreviewHook } from './web/share.preview.ts'; // web interface (issue 13)
@@ -83,7 +83,7 @@ export interface App {
  * The composition root: opens storage, migrates, and wires services together.
  * @example const app = await createApp(loadConfig(process.env)); await app.close()
  */
-export async function createApp(config: Config, opts: { storage?: Storage; migrate?: boolean; index?: boolean; feedback?: FeedbackOptions; stats?: Partial<StatsModuleOptions>; hotline?: Partial<HotlineOptions>; sensors?: SensorsOptions } = {}): Promise<App> {
+export async function createApp(config: Config, opts: { storage?: Storage; migrate?: boolean; index?: boolean; feedback?: FeedbackOptions; stats?: Partial<StatsModuleOptions>; hotline?: Partial<HotlineOptions>; sensors?: SensorsOptions; sessions?: SessionOptions } = {}): Promise<App> {
   const storage = opts.storage ?? (await openStorage(config));
   const db = storage.db;
   if (opts.migrate !== false) await migrateToLatest(db);
@@ -130,7 +130,7 @@ export async function createApp(config: Config, opts: { storage?: Storage; migra
     ...(config.webhookAllowPrivate ? { dispatch: { allowPrivateTargets: true } } : {}),
   };
   const feedback = await createFeedback(storage, ingest, { prefixLimits: config.minCidrPrefix, ...feedbackOpts }); // feed back (issue 6); prefixLimits: parsing (issue 11.3)
-  const sessions = new SessionsService(db); // sign-in (issue 13)
+  const sessions = new SessionsService(db, opts.sessions); // sign-in (issue 13)
   ingest.addHooks(sharePreviewHook(index, (key) => analysis.warninglists.match(key))); // web interface (issue 13): dry-run share preview
   const hubKey = hubKeyLoader(db, config); // neutralise (issue 12)
   const auditCheckpoints = new AuditCheckpointer(db, hubKey, { intervalMs: config.auditCheckpointMinutes * 60_000, file: config.auditCheckpointFile }); // audit (issue 10.9)

@@ -4,8 +4,15 @@ import { AppError } from '../shared/errors.ts';
 
 const scrypt = promisify(scryptCb) as (pw: string, salt: Buffer, len: number, opts: object) => Promise<Buffer>;
 
-// N=2^15 (~60 ms, 32 MiB): paid once per sign-in, expensive for anyone holding a stolen hash.
-const PARAMS = { N: 32768, r: 8, p: 1 } as const;
+/** scrypt's cost parameters; a stored hash records the ones it was made with. */
+export interface ScryptCost {
+  readonly N: number;
+  readonly r: number;
+  readonly p: number;
+}
+
+/** The product's cost, N=2^15 (~60 ms, 32 MiB): paid once per sign-in, expensive for anyone holding a stolen hash. */
+export const PASSWORD_SCRYPT: ScryptCost = { N: 32768, r: 8, p: 1 };
 const MAXMEM = 128 * 1024 * 1024;
 
 /** The shortest and longest password accepted. */
@@ -21,10 +28,10 @@ export function checkPasswordStrength(password: string): void {
  * Hashes a password with scrypt and a random salt; the result records its parameters.
  * @example const stored = await hashPassword('correct horse battery staple')
  */
-export async function hashPassword(password: string): Promise<string> {
+export async function hashPassword(password: string, cost: ScryptCost = PASSWORD_SCRYPT): Promise<string> {
   const salt = randomBytes(16);
-  const out = await scrypt(password.normalize('NFC'), salt, 32, { ...PARAMS, maxmem: MAXMEM });
-  return `scrypt$${PARAMS.N}$${PARAMS.r}$${PARAMS.p}$${salt.toString('base64url')}$${out.toString('base64url')}`;
+  const out = await scrypt(password.normalize('NFC'), salt, 32, { N: cost.N, r: cost.r, p: cost.p, maxmem: MAXMEM });
+  return `scrypt$${cost.N}$${cost.r}$${cost.p}$${salt.toString('base64url')}$${out.toString('base64url')}`;
 }
 
 /** Checks a password against a stored hash in constant time; false for malformed hashes. */

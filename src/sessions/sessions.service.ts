@@ -6,7 +6,7 @@ import { AppError, notFound } from '../shared/errors.ts';
 import { appendAudit } from '../audit/audit.repository.ts';
 import { groupIdsOfOrg } from '../auth/keys.repository.ts';
 import { findUser } from '../orgs/users.repository.ts';
-import { DUMMY_HASH_PROMISE, checkPasswordStrength, hashPassword, verifyPassword } from './password.ts';
+import { DUMMY_HASH_PROMISE, PASSWORD_SCRYPT, checkPasswordStrength, hashPassword, verifyPassword, type ScryptCost } from './password.ts';
 import { newTotpSecret, otpauthUri, verifyTotp } from './totp.ts';
 import * as repo from './sessions.repository.ts';
 import type { SessionPrincipalRow } from './sessions.repository.ts';
@@ -24,6 +24,11 @@ export interface SessionOptions {
   readonly idleMs?: number;
   /** The clock (tests move it). */
   readonly now?: () => number;
+  /**
+   * The scrypt cost of passwords set from now on (PASSWORD_SCRYPT unless told). Test hubs set a low one, as their
+   * factory keys have (test speed, issue 11.7); stored hashes are verified at the cost they record, whatever this is.
+   */
+  readonly passwordCost?: ScryptCost;
 }
 
 /** A session as the API shows it. */
@@ -57,6 +62,7 @@ export class SessionsService {
   readonly #lockMs: number;
   readonly #idleMs: number;
   readonly #now: () => number;
+  readonly #passwordCost: ScryptCost;
 
   constructor(db: Kysely<Database>, opts: SessionOptions = {}) {
     this.#db = db;
@@ -64,6 +70,7 @@ export class SessionsService {
     this.#lockMs = opts.lockMs ?? 15 * 60_000;
     this.#idleMs = opts.idleMs ?? 12 * 3600_000;
     this.#now = opts.now ?? Date.now;
+    this.#passwordCost = opts.passwordCost ?? PASSWORD_SCRYPT;
   }
 
   /** Checks a username and password; answers a new session (stage `totp` or `enrol` when a second factor is due). */
@@ -200,7 +207,7 @@ export class SessionsService {
       throw new AppError('forbidden', 'current_password is wrong');
     const taken = await repo.findLoginByUsername(this.#db, input.username);
     if (taken && taken.user_id !== userId) throw new AppError('conflict', `username "${input.username.toLowerCase()}" is taken`, { field: 'username' });
-    await repo.upsertPassword(this.#db, userId, input.username, await hashPassword(input.password));
+    await repo.upsertPassword(this.#db, userId, input.username, await hashPassword(input.password, this.#passwordCost));
     await repo.deleteSessionsOfUser(this.#db, userId);
     await appendAudit(this.#db, [{ actorUserId: actor?.userId ?? null, actorOrgId: actor?.orgId ?? null, action: 'user.password_set', targetType: 'user', targetId: userId, details: { username: input.username.toLowerCase() } }]);
   }

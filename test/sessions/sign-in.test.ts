@@ -3,6 +3,7 @@ import { describeStorage } from '../support/storage.ts';
 import { as, makeMember, startHub, type TestHub, type TestMember } from '../support/app.ts';
 import { totpAt } from '../../src/sessions/totp.ts';
 import { verifyAuditChain } from '../../src/audit/audit.verify.ts';
+import { SessionsService } from '../../src/sessions/sessions.service.ts';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -144,6 +145,17 @@ describeStorage('sign-in: passwords, sessions, CSRF, lock-out, TOTP', (backend) 
     expect((await hub.server.inject({ method: 'DELETE', url: `/api/v1/users/${bank.userId}/totp`, headers: as(hub.adminKey) })).statusCode).toBe(204);
     expect((await signIn('alice.sakura')).json().stage).toBe('full');
     expect((await verifyAuditChain(hub.app.storage.db)).ok).toBe(true);
+  });
+
+  it('stores passwords at the product’s scrypt cost (N=2^15, r=8) unless told otherwise, and signs in with either', async () => {
+    // Test hubs hash passwords at a low cost (test/support/app.ts); the product's own options must not.
+    const hashOf = async (userId: string) => (await hub.app.storage.db.selectFrom('user_logins').select('password_hash').where('user_id', '=', userId).executeTakeFirstOrThrow()).password_hash;
+    expect(await hashOf(analyst.userId)).toMatch(/^scrypt\$1024\$8\$1\$/);
+    const person = await makeMember(hub, { name: 'Kiku Bank' });
+    await new SessionsService(hub.app.storage.db).setPassword(null, person.userId, { username: 'kiku', password: PASSWORD });
+    expect(await hashOf(person.userId)).toMatch(/^scrypt\$32768\$8\$1\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
+    expect((await signIn('kiku')).statusCode).toBe(200);
+    expect((await signIn('kiku', 'not the password at all')).statusCode).toBe(401);
   });
 
   it('keeps a public viewer for a bad cookie and for pages outside /api/', async () => {

@@ -22,7 +22,8 @@ export interface TestHub {
 export async function startHub(backend: Backend, env: Record<string, string> = {}, appOptions: Omit<Parameters<typeof createApp>[1], 'storage'> = {}): Promise<TestHub> {
   const storage = await backend.open();
   const config = loadConfig({ KESSETSU_RATE_LIMIT: '1000000', ...env }, { dataDir: '/nonexistent' });
-  const app = await createApp(config, { ...appOptions, storage });
+  // Passwords set on a test hub are hashed at the factory keys' cost (below); sign-in.test checks the product's cost.
+  const app = await createApp(config, { sessions: { passwordCost: FIXTURE_SCRYPT }, ...appOptions, storage });
   const first = await bootstrap(storage.db, app.orgs, undefined, async () => fixtureKey());
   const server = await buildServer(app, { logger: process.env.KESSETSU_TEST_LOG === '1' });
   const casing = watchCasing(server);
@@ -80,7 +81,8 @@ export async function makeMember(hub: TestHub, o: OrgOverrides = {}): Promise<Te
 // Factory keys are hashed at scrypt N=2^10, not the product's 2^14: the stored hash records its cost and the
 // product verifies it as any other (src/auth/api-key.ts), at 1/16 of the ~33 ms a key costs twice (minted,
 // then verified on first use), for the thousands of members the suite makes (test speed, issue 11.7).
-// The hub's bootstrap admin key too. Keys minted by the product are tested where they are made (the API, the
+// The hub's bootstrap admin key too, and passwords set on a test hub (scrypt N=2^15 costs ~0.1-0.2 CPU-s a hash,
+// ~70 in a run's sign-ins and journeys). Keys minted by the product are tested where they are made (the API, the
 // CLI, `kessetsu serve`'s bootstrap, auth-failures).
 const FIXTURE_SCRYPT = { N: 1024, r: 8, p: 1 } as const;
 
