@@ -4,7 +4,7 @@ import { isHub, type Viewer } from '../access/viewer.ts';
 import { AppError, notFound } from '../shared/errors.ts';
 import type { ObservableIndex } from '../lookup/observable.index.ts';
 import { catchUpIndex } from '../lookup/index.loader.ts';
-import { lockKnowledgeWrites, writeBatch, type PreparedObject } from '../store/knowledge.writer.ts';
+import { buildBatch, lockKnowledgeWrites, writeBuilt, type PreparedObject } from '../store/knowledge.writer.ts';
 import type { StoredContribution } from '../store/contributions.repository.ts';
 import { findOrg } from '../orgs/orgs.repository.ts';
 import type { ParseIssue, ParseResult } from './parsers/parse-result.ts';
@@ -25,6 +25,7 @@ import { withHoneypotSightings } from '../sightings/honeypot.sightings.ts'; // h
 
 const BATCH = 5000;
 const MAX_ISSUES = 1000;
+const afterIo = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** What listeners learn of a committed ingest. */
 export interface IngestCommitted {
@@ -230,8 +231,24 @@ export class IngestService {
       await lockKnowledgeWrites(trx);
       const contributions: StoredContribution[] = [];
       const createdIds = new Set<string>();
-      for (let i = 0; i < prepared.length; i += BATCH) {
-        const r = await writeBatch(trx, prepared.slice(i, i + BATCH), { orgId: org.id, hubOverride: hubOverride(viewer, params) });
+      const opts = { orgId: org.id, hubOverride: hubOverride(viewer, params) };
+      // Batch i+1 is built (deduplicated, its array literals made) while batch i is on the server: on PostgreSQL the
+      // importer's CPU overlaps the server's instead of following it (issue 17). Contents are built ahead only while
+      // batches add contributions (an unchanged re-import does not write them).
+      let expectNew = true;
+      let next = prepared.length ? buildBatch(prepared.slice(0, BATCH), false) : undefined;
+      for (let i = 0; next; i += BATCH) {
+        const writing = writeBuilt(trx, next, opts);
+        const rest = prepared.slice(i + BATCH, i + 2 * BATCH);
+        // After an I/O turn: the batch's first statement is on its way. Both settle before anything is thrown, so
+        // no statement of this batch can outlive the transaction.
+        const building = rest.length ? afterIo().then(() => buildBatch(rest, expectNew)) : Promise.resolve(undefined);
+        const [w, b] = await Promise.allSettled([writing, building]);
+        if (w.status === 'rejected') throw w.reason;
+        if (b.status === 'rejected') throw b.reason;
+        const r = w.value;
+        next = b.value;
+        expectNew = r.created + r.updated > r.unchanged;
         counts.created += r.created;
         counts.updated += r.updated;
         counts.unchanged += r.unchanged;

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import { tlpRank } from '../trust/tlp.ts';
 import { columns, pgArray } from './pg-array.ts';
+import { contributionColumns, type PrebuiltContent } from './contribution-columns.ts';
 import { scopeKey, type ContributionRecord, type EdgeRecord, type ObjectRecord } from './object-row.ts';
 
 /** A stored contribution as the index, hooks and presenters need it. */
@@ -58,10 +58,10 @@ export function lastSeen(alias: string): RawBuilder<Date> {
  * that finds it: a later last_seen goes to the narrow contribution_seen row; only when first_seen,
  * confidence, PAP or owner rank move is the contribution row itself updated (issue 17).
  */
-export async function upsertContributions(db: Kysely<Database>, writes: readonly ContributionWrite[]): Promise<StoredContribution[]> {
+export async function upsertContributions(db: Kysely<Database>, writes: readonly ContributionWrite[], pre?: PrebuiltContent): Promise<StoredContribution[]> {
   if (writes.length === 0) return [];
   const known = writes.filter((w) => w.known !== false);
-  const added = await insertContributions(db, known.length === writes.length ? [] : writes.filter((w) => w.known === false));
+  const added = await insertContributions(db, known.length === writes.length ? [] : known.length === 0 ? writes : writes.filter((w) => w.known === false), pre);
   if (known.length === 0) return added;
   const k = columns(known, {
     object_id: (w) => w.contribution.objectId,
@@ -105,45 +105,11 @@ export async function upsertContributions(db: Kysely<Database>, writes: readonly
     )
     select m.i, m.id, m.object_id, m.org_id, m.user_id, m.tlp, m.anonymous, m.allow_count, m.recipient_orgs, m.recipient_groups, m.recipient_users, m.scope_key
     from m`.execute(db);
-  if (same.rows.length === 0) return [...added, ...(await writeContributions(db, known))];
+  if (same.rows.length === 0) return [...added, ...(await writeContributions(db, known, pre))];
   const touched = new Set(same.rows.map((r) => known[Number(r.i) - 1]!));
-  const rest = await writeContributions(db, known.filter((w) => !touched.has(w)));
+  const rest = await writeContributions(db, known.filter((w) => !touched.has(w)), pre);
   const kept = same.rows.map(({ i: _i, ...r }) => ({ ...r, id: Number(r.id), inserted: false, changed: false }) as StoredContribution);
   return [...added, ...kept, ...rest];
-}
-
-const arr = (xs: readonly string[]) => `{${xs.join(',')}}`;
-
-// Every column a contribution is written with, as one array literal each (see pg-array.ts).
-function contributionColumns(writes: readonly ContributionWrite[]) {
-  return columns(writes, {
-    object_id: (w) => w.contribution.objectId,
-    org_id: (w) => w.contribution.orgId,
-    user_id: (w) => w.contribution.userId,
-    ingest_id: (w) => w.contribution.ingestId,
-    tlp: (w) => w.contribution.tlp,
-    tlp_rank: (w) => tlpRank(w.contribution.tlp),
-    pap: (w) => w.contribution.pap,
-    anonymous: (w) => w.contribution.anonymous,
-    allow_count: (w) => w.contribution.allowCount,
-    confidence: (w) => w.contribution.confidence,
-    recipient_orgs: (w) => arr(w.contribution.recipientOrgs),
-    recipient_groups: (w) => arr(w.contribution.recipientGroups),
-    recipient_users: (w) => arr(w.contribution.recipientUsers),
-    scope_key: (w) => scopeKey(w.contribution),
-    first_seen: (w) => w.contribution.firstSeen,
-    last_seen: (w) => w.contribution.lastSeen,
-    data: (w) => JSON.stringify(w.record.data),
-    modified: (w) => w.record.modified,
-    revoked: (w) => w.record.revoked,
-    name: (w) => w.record.name,
-    valid_until: (w) => w.record.validUntil,
-    pattern_usable: (w) => w.record.patternUsable,
-    content_hash: (w) => w.record.contentHash,
-    owner_rank: (w) => w.ownerRank,
-    keep: (w) => w.keepContent,
-    known: (w) => w.known !== false,
-  });
 }
 
 /**
@@ -152,9 +118,9 @@ function contributionColumns(writes: readonly ContributionWrite[]) {
  * temporary files for a batch of JSON contents), joins it with earlier contributions, inserts speculatively
  * (ON CONFLICT) and joins the outcome back: ~40 % of its time for rows that can only be new (issue 17).
  */
-async function insertContributions(db: Kysely<Database>, writes: readonly ContributionWrite[]): Promise<StoredContribution[]> {
+async function insertContributions(db: Kysely<Database>, writes: readonly ContributionWrite[], pre?: PrebuiltContent): Promise<StoredContribution[]> {
   if (writes.length === 0) return [];
-  const a = contributionColumns(writes);
+  const a = contributionColumns(writes, pre);
   const rows = await sql<StoredContribution>`
     insert into contributions (object_id, org_id, user_id, ingest_id, tlp, tlp_rank, pap, anonymous, allow_count, confidence,
       recipient_orgs, recipient_groups, recipient_users, scope_key, first_seen, last_seen, seq,
@@ -177,9 +143,9 @@ async function insertContributions(db: Kysely<Database>, writes: readonly Contri
 }
 
 /** Writes contributions with their content in one statement (new ones, newer versions, and the rest). */
-async function writeContributions(db: Kysely<Database>, writes: readonly ContributionWrite[]): Promise<StoredContribution[]> {
+async function writeContributions(db: Kysely<Database>, writes: readonly ContributionWrite[], pre?: PrebuiltContent): Promise<StoredContribution[]> {
   if (writes.length === 0) return [];
-  const a = contributionColumns(writes);
+  const a = contributionColumns(writes, pre);
   const rows = await sql<StoredContribution>`
     with x as (
       select * from unnest(cast(${a.object_id} as text[]), cast(${a.org_id} as uuid[]), cast(${a.user_id} as uuid[]), cast(${a.ingest_id} as uuid[]),

@@ -2,7 +2,8 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { ContributionRecord, ObjectRecord } from './object-row.ts';
 import { edgesOf, scopeKey } from './object-row.ts';
-import { registerObjects } from './objects.repository.ts';
+import { registerObjects, registryColumns } from './objects.repository.ts';
+import { contentColumns, type PrebuiltContent } from './contribution-columns.ts';
 import { insertHistory, markSuperseded, replaceEdges, replaceKeys, takeStamps, upsertContributions, type ContributionWrite, type StoredContribution } from './contributions.repository.ts';
 
 // Every writer of contributions takes this lock inside its transaction, so sequence numbers are
@@ -40,11 +41,32 @@ export interface WriteOptions {
 }
 
 /**
- * Writes one batch inside the caller's transaction (which must hold lockKnowledgeWrites): registers new ids,
- * writes each contribution with its content (a newer version replaces only this organisation's own earlier
- * one, kept as history), its keys and edges, and re-ranks the versions of objects others contributed too.
+ * A batch made ready for the database: deduplicated by (object, audience), and the statements' array literals
+ * that need no answer from the database built already, so that this can run while the previous batch is on the
+ * server (issue 17: the importer's CPU overlapped with the server's).
  */
-export async function writeBatch(trx: Kysely<Database>, batch: readonly PreparedObject[], opts: WriteOptions): Promise<WriteCounts & { contributions: StoredContribution[] }> {
+export interface BuiltBatch {
+  /** Objects of the batch as given (the unchanged count is what is left of them). */
+  readonly size: number;
+  /** One per (object, audience): the newest version of the batch. */
+  readonly items: readonly PreparedObject[];
+  /** The items by `object id|scope key`. */
+  readonly byKey: ReadonlyMap<string, PreparedObject>;
+  /** Older versions of the same contributions, kept as history. */
+  readonly older: readonly PreparedObject[];
+  /** The first record of each object, for the id registry, and its columns. */
+  readonly records: readonly ObjectRecord[];
+  readonly registry: ReturnType<typeof registryColumns>;
+  /** Contents of every item, built when the batch is expected to add contributions (else built on demand). */
+  readonly content?: PrebuiltContent;
+}
+
+/**
+ * Prepares a batch for writeBuilt without touching the database. `expectNew` builds the contributions' content
+ * columns ahead (what a first import writes); an unchanged re-import does not need them, so it is left false there.
+ * @example const built = buildBatch(prepared.slice(0, 5000), true)
+ */
+export function buildBatch(batch: readonly PreparedObject[], expectNew: boolean): BuiltBatch {
   // One write per (object, audience): the newest version of the batch wins; the older ones of the same
   // contribution are its history (a bundle or a TAXII post may carry several versions of an object).
   const byScope = new Map<string, PreparedObject>();
@@ -58,22 +80,41 @@ export async function writeBatch(trx: Kysely<Database>, batch: readonly Prepared
     } else if (p.record.modified !== null && p.record.contentHash !== prev.record.contentHash) older.push(p);
   }
   const items = [...byScope.values()];
-  // Their stamps are taken first, so that they come before the version that replaced them (TAXII order).
-  const stamps = older.length ? await takeStamps(trx, older.length) : [];
   const firstById = new Map<string, ObjectRecord>();
   for (const p of items) if (!firstById.has(p.record.id)) firstById.set(p.record.id, p.record);
-  const owners = await registerObjects(trx, [...firstById.values()], opts.orgId);
+  const records = [...firstById.values()];
+  const content = expectNew && items.length ? { rows: items, columns: contentColumns(items) } : undefined;
+  return { size: batch.length, items, byKey: byScope, older, records, registry: registryColumns(records), content };
+}
+
+/**
+ * Writes one batch inside the caller's transaction (which must hold lockKnowledgeWrites): registers new ids,
+ * writes each contribution with its content (a newer version replaces only this organisation's own earlier
+ * one, kept as history), its keys and edges, and re-ranks the versions of objects others contributed too.
+ */
+export async function writeBatch(trx: Kysely<Database>, batch: readonly PreparedObject[], opts: WriteOptions): Promise<WriteCounts & { contributions: StoredContribution[] }> {
+  return writeBuilt(trx, buildBatch(batch, false), opts);
+}
+
+/**
+ * Writes a batch buildBatch made (see writeBatch), inside the caller's transaction holding lockKnowledgeWrites.
+ * @example const r = await writeBuilt(trx, buildBatch(slice, true), { orgId })
+ */
+export async function writeBuilt(trx: Kysely<Database>, built: BuiltBatch, opts: WriteOptions): Promise<WriteCounts & { contributions: StoredContribution[] }> {
+  const { items, byKey } = built;
+  // Their stamps are taken first, so that they come before the version that replaced them (TAXII order).
+  const stamps = built.older.length ? await takeStamps(trx, built.older.length) : [];
+  const owners = await registerObjects(trx, built.records, opts.orgId, built.registry);
   const writes: ContributionWrite[] = items.map((p) => {
     const reg = owners.get(p.record.id);
     const owner = reg?.ownerOrgId;
     const ownerRank = opts.hubOverride ? 2 : owner === null || owner === undefined || owner === p.contribution.orgId ? 1 : 0;
     return { contribution: p.contribution, record: p.record, ownerRank, keepContent: p.generated === true, known: reg?.created !== true };
   });
-  const stored = await upsertContributions(trx, writes);
-  const byKey = new Map(items.map((p) => [`${p.record.id}|${scopeKey(p.contribution)}`, p]));
-  if (older.length) {
+  const stored = await upsertContributions(trx, writes, built.content);
+  if (built.older.length) {
     const idOf = new Map(stored.map((c) => [`${c.object_id}|${c.scope_key}`, c.id]));
-    older.sort((a, b) => (a.record.modified ?? '').localeCompare(b.record.modified ?? ''));
+    const older = [...built.older].sort((a, b) => (a.record.modified ?? '').localeCompare(b.record.modified ?? ''));
     await insertHistory(
       trx,
       older.map((p, i) => ({ contributionId: idOf.get(`${p.record.id}|${scopeKey(p.contribution)}`)!, record: p.record, seq: stamps[i]!.seq, at: stamps[i]!.at })),
@@ -90,5 +131,5 @@ export async function writeBatch(trx: Kysely<Database>, batch: readonly Prepared
   await markSuperseded(trx, rerank);
   const created = stored.filter((c) => c.inserted).length;
   const updated = stored.filter((c) => c.changed).length;
-  return { created, updated, unchanged: batch.length - created - updated, contributions: stored };
+  return { created, updated, unchanged: built.size - created - updated, contributions: stored };
 }

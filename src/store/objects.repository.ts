@@ -12,15 +12,20 @@ export interface RegisteredObject {
 
 // Whole batches go to the database as one array per column (pg-array.ts): one round trip per batch.
 
+/** The registry's columns of records (built ahead of time while the previous batch is on the server). */
+export function registryColumns(records: readonly ObjectRecord[]) {
+  return columns(records, { id: (r) => r.id, type: (r) => r.type, spec: (r) => r.specVersion, created: (r) => r.created, value: (r) => r.value, display: (r) => r.display });
+}
+
 /**
  * Registers ids not seen before (their owner: the contributing organisation) and answers every id's owner.
  * The registry holds only what all versions share; contents live with contributions.
  * @example const owners = await registerObjects(trx, records, org.id)
  */
-export async function registerObjects(db: Kysely<Database>, records: readonly ObjectRecord[], orgId: string): Promise<Map<string, RegisteredObject>> {
+export async function registerObjects(db: Kysely<Database>, records: readonly ObjectRecord[], orgId: string, prebuilt?: ReturnType<typeof registryColumns>): Promise<Map<string, RegisteredObject>> {
   const out = new Map<string, RegisteredObject>();
   if (records.length === 0) return out;
-  const a = columns(records, { id: (r) => r.id, type: (r) => r.type, spec: (r) => r.specVersion, created: (r) => r.created, value: (r) => r.value, display: (r) => r.display });
+  const a = prebuilt ?? registryColumns(records);
   const rows = await sql<{ id: string; owner: string | null; created: boolean }>`
     with x as (
       select * from unnest(cast(${a.id} as text[]), cast(${a.type} as text[]), cast(${a.spec} as text[]), cast(${a.created} as timestamptz[]),
