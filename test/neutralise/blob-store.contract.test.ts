@@ -204,7 +204,7 @@ describe.each([
   });
 
   it('a large stream (64 MiB, made as it is read) is stored in parts with its hash, read back and verified', async () => {
-    // What the store keeps referenced while the stream is read, after a full garbage collection every 16 MiB and
+    // What the store keeps referenced while the stream is read, after a full garbage collection every 32 MiB and
     // at the end: a store holding the item whole holds all of it at the last probe (64 MiB, measured with a wrapper
     // that reads the stream whole before storing it, on both stores); a streaming one holds the parts in flight (22 MiB
     // seen for S3's 5 MiB parts, under 1 MiB to disk). Collecting first makes the measure independent of when a busy
@@ -216,7 +216,7 @@ describe.each([
     const base = liveArrayBuffers();
     const r = await h.store.put(
       lazyStream(total, 256 * 1024, 7, {
-        every: 16 * MIB,
+        every: 32 * MIB,
         hash,
         probe: (sent) => {
           probes.push(sent);
@@ -226,7 +226,7 @@ describe.each([
     );
     const expected = { sha256: hash.digest('hex'), size: total };
     expect(r).toEqual(expected);
-    expect(probes).toEqual([16 * MIB, 32 * MIB, 48 * MIB, total]);
+    expect(probes).toEqual([32 * MIB, total]);
     expect(held).toBeLessThan(total / 2);
     expect(await h.store.rehash(r.sha256)).toEqual(expected);
     expect(await hashStream(h.store.open(r.sha256))).toEqual(expected);
