@@ -52,6 +52,7 @@ export function registerServe(program: Command): void {
       }
       // Audit (issue 10.9): sign the chain's head now and every interval, so a cut-off tail is detected.
       app.auditCheckpoints.start();
+      await app.sessions.prepare();
       out('kessetsu: ready');
       flushCompileCache(); // start time (issue 17.3): the next start finds the compiled modules even if this one is killed
       let stopping = false;

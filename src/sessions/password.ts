@@ -43,6 +43,21 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return want.length === out.length && timingSafeEqual(want, out);
 }
 
-/** A hash of a random password: verifying against it costs as much as a real one (no timing oracle for unknown users). */
-export const DUMMY_HASH_PROMISE: Promise<string> = hashPassword(randomBytes(16).toString('hex'));
-DUMMY_HASH_PROMISE.catch(() => {});
+const dummies = new Map<string, Promise<string>>();
+
+/**
+ * A hash of a random password at the given cost: verifying an unknown user's password against it costs as much as
+ * a real one (no timing oracle for unknown users). Made once per cost and process, when first asked for: the server
+ * asks at start (SessionsService.prepare), a CLI command that signs nobody in never pays for it (~0.18 CPU-s).
+ * @example await verifyPassword(password, await dummyHash(PASSWORD_SCRYPT))
+ */
+export function dummyHash(cost: ScryptCost = PASSWORD_SCRYPT): Promise<string> {
+  const key = `${cost.N}$${cost.r}$${cost.p}`;
+  let made = dummies.get(key);
+  if (!made) {
+    made = hashPassword(randomBytes(16).toString('hex'), cost);
+    made.catch(() => dummies.delete(key));
+    dummies.set(key, made);
+  }
+  return made;
+}

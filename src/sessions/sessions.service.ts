@@ -6,7 +6,7 @@ import { AppError, notFound } from '../shared/errors.ts';
 import { appendAudit } from '../audit/audit.repository.ts';
 import { groupIdsOfOrg } from '../auth/keys.repository.ts';
 import { findUser } from '../orgs/users.repository.ts';
-import { DUMMY_HASH_PROMISE, PASSWORD_SCRYPT, checkPasswordStrength, hashPassword, verifyPassword, type ScryptCost } from './password.ts';
+import { PASSWORD_SCRYPT, dummyHash, checkPasswordStrength, hashPassword, verifyPassword, type ScryptCost } from './password.ts';
 import { newTotpSecret, otpauthUri, verifyTotp } from './totp.ts';
 import * as repo from './sessions.repository.ts';
 import type { SessionPrincipalRow } from './sessions.repository.ts';
@@ -73,11 +73,16 @@ export class SessionsService {
     this.#passwordCost = opts.passwordCost ?? PASSWORD_SCRYPT;
   }
 
+  /** Makes the unknown-user hash now (the server calls this at start, so the first wrong user name costs what later ones do). */
+  prepare(): Promise<void> {
+    return dummyHash(this.#passwordCost).then(() => undefined);
+  }
+
   /** Checks a username and password; answers a new session (stage `totp` or `enrol` when a second factor is due). */
   async signIn(username: string, password: string, userAgent: string | null): Promise<SignedIn> {
     const login = await repo.findLoginByUsername(this.#db, username);
     if (!login) {
-      await verifyPassword(password, await DUMMY_HASH_PROMISE);
+      await verifyPassword(password, await dummyHash(this.#passwordCost));
       throw new AppError('unauthorized', WRONG);
     }
     this.#refuseLocked(login);
