@@ -88,25 +88,51 @@ export function edgesOf(obj: StixObject): EdgeRecord[] {
   return out;
 }
 
-/** Builds the record of an object: the columns that queries need, and the full JSON. */
+// A record hashes its content when first asked (issue 17): in an ingest that is while its batch is built, beside the
+// server's work on the batch before, not in prepareObjects ahead of the whole write. A class, not a literal with a
+// getter: every record keeps one shape and fast properties. The content is never changed once recorded.
+class Record implements ObjectRecord {
+  readonly id: string;
+  readonly type: string;
+  readonly specVersion: string;
+  readonly created: string | null;
+  readonly modified: string | null;
+  readonly revoked: boolean;
+  readonly value: string | null;
+  readonly display: string | null;
+  readonly name: string | null;
+  readonly confidence: number | null;
+  readonly validUntil: string | null;
+  readonly patternUsable: boolean | null;
+  readonly data: StixObject;
+  readonly keys: readonly string[];
+  #contentHash: string | undefined;
+
+  constructor(obj: StixObject, extras: { value?: string | null; display?: string | null; keys?: readonly string[]; patternUsable?: boolean | null }) {
+    const sco = isSco(obj.type);
+    const value = extras.value ?? (typeof obj.value === 'string' ? obj.value : obj.type === 'autonomous-system' && typeof obj.number === 'number' ? `AS${obj.number}` : null);
+    this.id = obj.id;
+    this.type = obj.type;
+    this.specVersion = typeof obj.spec_version === 'string' ? obj.spec_version : '2.1';
+    this.created = sco ? null : TS(obj.created);
+    this.modified = sco ? null : (TS(obj.modified) ?? TS(obj.created));
+    this.revoked = obj.revoked === true;
+    this.value = value;
+    this.display = extras.display ?? value;
+    this.name = typeof obj.name === 'string' ? obj.name.slice(0, 1000) : null;
+    this.confidence = typeof obj.confidence === 'number' ? obj.confidence : null;
+    this.validUntil = TS(obj.valid_until);
+    this.patternUsable = extras.patternUsable ?? null;
+    this.data = obj;
+    this.keys = extras.keys ?? [];
+  }
+
+  get contentHash(): string {
+    return (this.#contentHash ??= hash('sha1', canonicalJson(this.data), 'base64url')); // one-shot: a Hash object per call costs ~4 µs more
+  }
+}
+
+/** Builds the record of an object: the columns that queries need, and the full JSON (hashed on first use). */
 export function objectRecord(obj: StixObject, extras: { value?: string | null; display?: string | null; keys?: readonly string[]; patternUsable?: boolean | null } = {}): ObjectRecord {
-  const sco = isSco(obj.type);
-  const value = extras.value ?? (typeof obj.value === 'string' ? obj.value : obj.type === 'autonomous-system' && typeof obj.number === 'number' ? `AS${obj.number}` : null);
-  return {
-    id: obj.id,
-    type: obj.type,
-    specVersion: typeof obj.spec_version === 'string' ? obj.spec_version : '2.1',
-    created: sco ? null : TS(obj.created),
-    modified: sco ? null : (TS(obj.modified) ?? TS(obj.created)),
-    revoked: obj.revoked === true,
-    value,
-    display: extras.display ?? value,
-    name: typeof obj.name === 'string' ? obj.name.slice(0, 1000) : null,
-    confidence: typeof obj.confidence === 'number' ? obj.confidence : null,
-    validUntil: TS(obj.valid_until),
-    patternUsable: extras.patternUsable ?? null,
-    data: obj,
-    keys: extras.keys ?? [],
-    contentHash: hash('sha1', canonicalJson(obj), 'base64url'), // one-shot: a Hash object per call costs ~4 µs more
-  };
+  return new Record(obj, extras);
 }
