@@ -2,7 +2,7 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../app/api.ts';
 import { Data, ErrorBox } from '../../app/ui.tsx';
-import { ORG_KINDS, ORG_SECTORS, type Org } from './Orgs.tsx';
+import { KindAndSector, type Org } from './Orgs.tsx';
 
 /** The TLP levels an organisation's shares default to. */
 const TLPS = ['clear', 'green', 'amber', 'amber+strict', 'red'] as const;
@@ -43,26 +43,7 @@ export function OrgEdit({ org, done, cancel }: { org: Org; done: (saved: Org | n
       <label htmlFor="org-edit-name">{t('admin.name')}</label>
       <input id="org-edit-name" ref={first} required maxLength={200} value={f.name} onChange={set('name')} />
       <div className="row">
-        <label htmlFor="org-edit-kind">{t('admin.kind')}</label>
-        <select id="org-edit-kind" value={f.kind} onChange={set('kind')}>
-          {ORG_KINDS.map((k) => (
-            <option key={k} value={k}>
-              {t(`orgKinds.${k}`)}
-            </option>
-          ))}
-        </select>
-        {f.kind === 'industry' ? (
-          <>
-            <label htmlFor="org-edit-sector">{t('admin.sector')}</label>
-            <select id="org-edit-sector" value={f.sector} onChange={set('sector')}>
-              {ORG_SECTORS.map((s) => (
-                <option key={s} value={s}>
-                  {t(`sectors.${s}`)}
-                </option>
-              ))}
-            </select>
-          </>
-        ) : null}
+        <KindAndSector idPrefix="org-edit" kind={f.kind} sector={f.sector} onKind={(kind) => setF({ ...f, kind })} onSector={(sector) => setF({ ...f, sector })} />
         <label htmlFor="org-edit-tlp">{t('admin.defaultTlp')}</label>
         <select id="org-edit-tlp" value={f.defaultTlp} onChange={set('defaultTlp')} translate="no">
           {TLPS.map((l) => (

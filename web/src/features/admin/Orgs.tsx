@@ -19,8 +19,37 @@ export interface Org {
 }
 
 /** Kinds and sectors of organisations, as the API takes them. */
-export const ORG_KINDS = ['industry', 'academia', 'law_enforcement', 'government', 'international_partner', 'hub'] as const;
-export const ORG_SECTORS = ['finance', 'telecom', 'ecommerce', 'security_vendor', 'critical_infrastructure', 'other'] as const;
+const ORG_KINDS = ['industry', 'academia', 'law_enforcement', 'government', 'international_partner', 'hub'] as const;
+const ORG_SECTORS = ['finance', 'telecom', 'ecommerce', 'security_vendor', 'critical_infrastructure', 'other'] as const;
+
+/** The kind of an organisation and, for industry, its sector: the fields the add and edit forms share. */
+export function KindAndSector({ idPrefix, kind, sector, onKind, onSector }: { idPrefix: string; kind: string; sector: string; onKind: (k: string) => void; onSector: (s: string) => void }) {
+  const { t } = useTranslation();
+  return (
+    <>
+      <label htmlFor={`${idPrefix}-kind`}>{t('admin.kind')}</label>
+      <select id={`${idPrefix}-kind`} value={kind} onChange={(e) => onKind(e.target.value)}>
+        {ORG_KINDS.map((k) => (
+          <option key={k} value={k}>
+            {t(`orgKinds.${k}`)}
+          </option>
+        ))}
+      </select>
+      {kind === 'industry' ? (
+        <>
+          <label htmlFor={`${idPrefix}-sector`}>{t('admin.sector')}</label>
+          <select id={`${idPrefix}-sector`} value={sector} onChange={(e) => onSector(e.target.value)}>
+            {ORG_SECTORS.map((s) => (
+              <option key={s} value={s}>
+                {t(`sectors.${s}`)}
+              </option>
+            ))}
+          </select>
+        </>
+      ) : null}
+    </>
+  );
+}
 
 /** Organisations: list, add, edit, record NDA acceptance; NDA versions: publish. */
 export function Orgs() {
@@ -105,26 +134,7 @@ export function Orgs() {
         <form onSubmit={add}>
           <label htmlFor="org-name">{t('admin.name')}</label>
           <input id="org-name" required value={name} onChange={(e) => setName(e.target.value)} />
-          <label htmlFor="org-kind">{t('admin.kind')}</label>
-          <select id="org-kind" value={kind} onChange={(e) => setKind(e.target.value)}>
-            {ORG_KINDS.map((k) => (
-              <option key={k} value={k}>
-                {t(`orgKinds.${k}`)}
-              </option>
-            ))}
-          </select>
-          {kind === 'industry' ? (
-            <>
-              <label htmlFor="org-sector">{t('admin.sector')}</label>
-              <select id="org-sector" value={sector} onChange={(e) => setSector(e.target.value)}>
-                {ORG_SECTORS.map((s) => (
-                  <option key={s} value={s}>
-                    {t(`sectors.${s}`)}
-                  </option>
-                ))}
-              </select>
-            </>
-          ) : null}
+          <KindAndSector idPrefix="org" kind={kind} sector={sector} onKind={setKind} onSector={setSector} />
           <button type="submit">{t('admin.add')}</button>
         </form>
         <ErrorBox error={err} />
