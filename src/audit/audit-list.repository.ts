@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { AuditRow, Database } from '../db/schema.ts';
+import { escapeLike } from '../db/like.ts';
 
 /** What the admin's audit page narrows the log to. */
 export interface AuditFilter {
@@ -13,15 +14,11 @@ export interface AuditFilter {
   readonly actorOrgId?: string | undefined;
 }
 
-function likePrefix(prefix: string): string {
-  return `${prefix.replaceAll('\\', '\\\\').replaceAll('%', '\\%').replaceAll('_', '\\_')}%`;
-}
-
 /** Entries newest first, narrowed by the filter (the admin's audit page). */
 export function latestAudit(db: Kysely<Database>, f: AuditFilter, limit: number): Promise<AuditRow[]> {
   let q = db.selectFrom('audit_log').selectAll().orderBy('seq', 'desc').limit(limit);
   if (f.before !== undefined) q = q.where('seq', '<', f.before);
-  if (f.action) q = q.where('action', 'like', likePrefix(f.action));
+  if (f.action) q = q.where('action', 'like', `${escapeLike(f.action)}%`);
   if (f.targetId) q = q.where('target_id', '=', f.targetId);
   if (f.actorOrgId) q = q.where('actor_org_id', '=', f.actorOrgId);
   return q.execute();

@@ -3,6 +3,7 @@ import type { ContributionsTable, Database, StixObjectsTable, Tlp } from '../db/
 import type { AnyViewer } from '../access/viewer.ts';
 import { countableContribution, headContribution, visibleContribution, visibleObject } from '../access/visibility.policy.ts';
 import { lastSeen } from '../store/contributions.repository.ts'; // re-ingest (issue 17)
+import { escapeLike } from '../db/like.ts';
 
 /** Filters of the object list. */
 export interface ObjectFilter {
@@ -33,10 +34,6 @@ export interface VisibleObjectRow {
   readonly min_rank: number;
   /** The head contribution's id. */
   readonly contribution_id: number;
-}
-
-function escapeLike(s: string): string {
-  return s.replaceAll('\\', '\\\\').replaceAll('%', '\\%').replaceAll('_', '\\_');
 }
 
 function headRows(db: Kysely<Database>, viewer: AnyViewer) {

@@ -4,6 +4,7 @@ import type { Database, Tlp } from '../../db/schema.ts';
 import type { AnyViewer } from '../../access/viewer.ts';
 import { headContribution } from '../../access/visibility.policy.ts';
 import { TLP_LEVELS } from '../../trust/tlp.ts';
+import { escapeLike } from '../../db/like.ts';
 
 /** One entry of a council feed: a value some visible, current indicator names. */
 export interface FeedEntry {
@@ -51,10 +52,6 @@ interface Chunk {
   sids?: (number | null)[];
 }
 
-function like(prefix: string): string {
-  return `${prefix.replaceAll('\\', '\\\\').replaceAll('%', '\\%').replaceAll('_', '\\_')}%`;
-}
-
 // One set-wise statement over feed_entries (each key of an indicator's contribution with the contribution's
 // policy and feed facts, kept by triggers at write time): a scan of one narrow table, the policy as column
 // comparisons, each indicator in the version the viewer is shown (the policy's ranking of versions reads the
@@ -63,7 +60,7 @@ function like(prefix: string): string {
 // Prefix tests are LIKE ranges the planner can estimate.
 function entriesQuery(viewer: AnyViewer, f: FeedFilter): RawBuilder<unknown> {
   const prefixTest = sql.join(
-    f.prefixes.map((p) => sql`c.key like ${like(p)}`),
+    f.prefixes.map((p) => sql`c.key like ${`${escapeLike(p)}%`}`),
     sql` or `,
   );
   return sql`
