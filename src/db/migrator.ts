@@ -10,6 +10,7 @@ import * as hubSigningKey from './migrations/2026-12-04T15-00-hub-signing-key.ts
 import * as stats from './migrations/2026-12-04T18-00-stats.ts'; // statistics and reports (issue 16)
 import * as contributionSeen from './migrations/2026-12-04T18-01-contribution-seen.ts'; // ingest write path (issue 17.1): last_seen of re-ingests
 import * as feedEntriesReplan from './migrations/2026-12-05T07-00-feed-entries-replan.ts'; // feed_entries triggers planned per statement
+import * as enrichmentRangesBulk from './migrations/2026-12-05T10-00-enrichment-ranges-bulk.ts'; // enrichment ranges without per-range index and key checks
 import * as neutralise from './migrations/2026-12-04T15-01-neutralise.ts'; // neutralise (issue 12)
 import * as hotline from './migrations/2026-12-04T15-02-hotline.ts'; // hotline (issue 15)
 import * as orgAdminNda from './migrations/2026-12-04T12-00-org-admin-nda.ts'; // keys and sessions (issue 10.7)
@@ -37,6 +38,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-12-04T18-00-stats': stats, // statistics and reports (issue 16)
   '2026-12-04T18-01-contribution-seen': contributionSeen, // ingest write path (issue 17.1)
   '2026-12-05T07-00-feed-entries-replan': feedEntriesReplan, // a bad plan kept per connection stalled big ingests
+  '2026-12-05T10-00-enrichment-ranges-bulk': enrichmentRangesBulk, // reference data written and read whole
   '2026-12-04T15-01-neutralise': neutralise, // neutralise (issue 12)
   '2026-12-04T15-02-hotline': hotline, // hotline (issue 15)
   '2026-12-04T12-00-org-admin-nda': orgAdminNda, // keys and sessions (issue 10.7)

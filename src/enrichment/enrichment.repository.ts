@@ -25,6 +25,8 @@ function hex(family: 0 | 4 | 6, v: number | bigint): string {
  */
 export async function replaceDataset(db: Kysely<Database>, ds: ParsedDataset, source: string | null): Promise<void> {
   await db.transaction().execute(async (trx) => {
+    // No foreign key ties ranges to their dataset (reference data written and read whole): both go here.
+    await trx.deleteFrom('enrichment_ranges').where('dataset', '=', ds.name).execute();
     await trx.deleteFrom('enrichment_datasets').where('name', '=', ds.name).execute();
     await trx.insertInto('enrichment_datasets').values({ name: ds.name, kind: ds.kind, source, ranges: ds.ranges.length, imported_at: new Date() }).execute();
     for (let i = 0; i < ds.ranges.length; i += CHUNK) {
