@@ -3,6 +3,7 @@ import type { Database } from '../db/schema.ts';
 import '../analysis/analysis.tables.ts';
 import type { EnrichRange, ParsedDataset } from './enrichment.parsers.ts';
 import { hexOf } from './ip-range.ts';
+import { columns } from '../store/pg-array.ts';
 
 const CHUNK = 5000;
 
@@ -30,11 +31,12 @@ export async function replaceDataset(db: Kysely<Database>, ds: ParsedDataset, so
     await trx.deleteFrom('enrichment_datasets').where('name', '=', ds.name).execute();
     await trx.insertInto('enrichment_datasets').values({ name: ds.name, kind: ds.kind, source, ranges: ds.ranges.length, imported_at: new Date() }).execute();
     for (let i = 0; i < ds.ranges.length; i += CHUNK) {
-      const payload = JSON.stringify(
-        ds.ranges.slice(i, i + CHUNK).map((r) => ({ f: r.family, s: hex(r.family, r.start), e: hex(r.family, r.end), a: r.asn, c: r.country, h: r.holder })),
-      );
+      // One array literal per column taken apart by unnest (src/store/pg-array.ts): cheaper for the database to
+      // read than a JSON document of the same rows.
+      const c = columns(ds.ranges.slice(i, i + CHUNK), { f: (r) => r.family, s: (r) => hex(r.family, r.start), e: (r) => hex(r.family, r.end), a: (r) => r.asn, c: (r) => r.country, h: (r) => r.holder });
       await sql`insert into enrichment_ranges (dataset, family, start_hex, end_hex, asn, country, holder)
-        select ${ds.name}, x.f, x.s, x.e, x.a, x.c, x.h from jsonb_to_recordset(cast(${payload} as jsonb)) as x(f smallint, s text, e text, a bigint, c text, h text)`.execute(trx);
+        select ${ds.name}, x.f, x.s, x.e, x.a, x.c, x.h
+        from unnest(cast(${c.f} as smallint[]), cast(${c.s} as text[]), cast(${c.e} as text[]), cast(${c.a} as bigint[]), cast(${c.c} as text[]), cast(${c.h} as text[])) as x(f, s, e, a, c, h)`.execute(trx);
     }
   });
 }
