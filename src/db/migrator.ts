@@ -25,6 +25,7 @@ import * as analysisArithmetic from './migrations/2026-12-04T13-01-analysis-arit
 import * as declaredAssets from './migrations/2026-12-04T12-03-declared-assets.ts'; // keys and sessions (issue 10.7)
 import * as searchTrigrams from './migrations/2026-12-04T17-01-search-trigrams.ts'; // web interface (issue 13): word search index
 import * as feedEntries from './migrations/2026-12-04T11-01-feed-entries.ts'; // council feeds (issue 17.3)
+import * as ingestIndexEntries from './migrations/2026-12-05T09-00-ingest-index-entries.ts'; // ingest write path (issue 17.1): fewer index entries per row
 
 // Listed statically so the migrations ship inside any bundle and run in a stable order.
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -53,6 +54,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-12-04T12-03-declared-assets': declaredAssets, // keys and sessions (issue 10.7)
   '2026-12-04T17-01-search-trigrams': searchTrigrams, // web interface (issue 13): word search index
   '2026-12-04T11-01-feed-entries': feedEntries, // council feeds (issue 17.3)
+  '2026-12-05T09-00-ingest-index-entries': ingestIndexEntries, // ingest write path (issue 17.1): index entries no reader uses
 };
 
 class StaticProvider implements MigrationProvider {
