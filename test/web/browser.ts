@@ -1,13 +1,27 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { vi } from 'vitest';
 import { ensureWebBuilt } from '../../web/ensure-built.ts';
 import type { TestHub } from '../support/app.ts';
 
 /** Debian's Chromium, which .ci/run installs. */
 export const CHROMIUM = '/usr/bin/chromium';
-/** Screenshots of each journey's last screen (ignored by git). */
+/**
+ * Debian's build of Chromium's headless shell (package chromium-headless-shell), what Playwright itself runs for
+ * headless tests: the same Blink and V8 without a browser window's interface, ~1.3 CPU-s less per launch and less
+ * for each context. Used when installed, else Chromium (test speed, issue 11.7).
+ */
+export const HEADLESS_SHELL = '/usr/bin/chromium-headless-shell';
+/** Screenshots of failed journeys, and of each journey's last screen when asked for (ignored by git). */
 export const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts/web');
+/**
+ * KESSETSU_WEB_SHOTS=1 saves the last screen of each passing journey too, for a person to look at; no test reads
+ * them, and each full-page shot costs Chromium ~0.8 CPU-s (a sixth of the journeys' Chromium CPU), so by default
+ * only failed journeys are shot (test speed, issue 11.7).
+ */
+const SHOTS = process.env.KESSETSU_WEB_SHOTS === '1';
 
 /** True when Chromium is installed; under CI=true its absence is an error, never a skip. */
 export function hasChromium(): boolean {
@@ -17,8 +31,35 @@ export function hasChromium(): boolean {
   return false;
 }
 
+/**
+ * Playwright's own --disable-features list, read from playwright-core (it is not exported). Chromium keeps only
+ * the last --disable-features switch it is given, so ours must carry Playwright's names too.
+ */
+function playwrightDisabledFeatures(): string[] {
+  const bundle = readFileSync(createRequire(import.meta.url).resolve('playwright-core/lib/coreBundle'), 'utf8');
+  const names = [...(/\bdisabledFeatures = \[([^\]]*)\]/.exec(bundle)?.[1] ?? '').matchAll(/"(\w+)"/g)].map((m) => m[1]!);
+  if (names.length < 5) throw new Error('playwright-core no longer lists its disabledFeatures where test/web/browser.ts reads them: update playwrightDisabledFeatures()');
+  return names;
+}
+
+// Chromium 156 gives every new browser context (each journey's user) a window whose address bar preloads its
+// WebUI popups (chrome://omnibox-popup.top-chrome/) in a renderer of their own: ~1.6 CPU-s per context, a quarter of
+// the journeys' Chromium CPU, for a popup no test opens (test speed, issue 11.7).
+// And for each new context it starts a spare renderer ahead of a navigation that then takes another one.
+const NOT_NEEDED = ['WebUIOmniboxPopup', 'WebUIOmniboxAimPopup', 'SpareRendererForSitePerProcess'];
+
 // The machine has no network but loopback: every background connection Chromium tries would be refused.
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+const FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+  `--disable-features=${[...playwrightDisabledFeatures(), ...NOT_NEEDED].join(',')}`,
+];
 
 /** A headless Chromium on a fresh profile, and the hub's address. */
 export interface Browsing {
@@ -30,8 +71,8 @@ export interface Browsing {
   readonly log: string[];
   /** Screenshots of every open page as test-artifacts/web/failed-N.png (after a failure). */
   shotAll(prefix: string): Promise<void>;
-  /** Saves a screenshot of the page as test-artifacts/web/NAME.png. */
-  shot(page: Page, name: string): Promise<string>;
+  /** Saves a screenshot of the page as test-artifacts/web/NAME.png when KESSETSU_WEB_SHOTS=1. */
+  shot(page: Page, name: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -43,8 +84,11 @@ export async function startBrowsing(hub: TestHub): Promise<Browsing> {
   await ensureWebBuilt();
   const base = await hub.server.listen({ host: '127.0.0.1', port: 0 });
   // launch() runs Chromium on a new, empty profile (a temporary user-data-dir it removes on close).
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS, timeout: 60_000 });
+  const browser = await chromium.launch({ executablePath: existsSync(HEADLESS_SHELL) ? HEADLESS_SHELL : CHROMIUM, headless: true, args: FLAGS, timeout: 60_000 });
   mkdirSync(ARTIFACTS, { recursive: true });
+  // expect.poll waits as long as a page's own actions do (setDefaultTimeout below), not vitest's default 1 s,
+  // which a screen's answer on a saturated 2-core machine outlasts; reset when the browser closes.
+  vi.setConfig({ expect: { poll: { timeout: 20_000 } } });
   const log: string[] = [];
   const pages: Page[] = [];
   return {
@@ -68,11 +112,10 @@ export async function startBrowsing(hub: TestHub): Promise<Browsing> {
       for (const p of pages) if (!p.isClosed()) await p.screenshot({ path: path.join(ARTIFACTS, `${prefix}-${n++}.png`), fullPage: true }).catch(() => {});
     },
     async shot(page, name) {
-      const file = path.join(ARTIFACTS, `${name}.png`);
-      await page.screenshot({ path: file, fullPage: true });
-      return file;
+      if (SHOTS) await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
     },
     async close() {
+      vi.resetConfig();
       await browser.close();
     },
   };
