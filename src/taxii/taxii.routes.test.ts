@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeStorage } from '../../test/support/storage.ts';
 import { makeMember, startHub, type TestHub, type TestMember } from '../../test/support/app.ts';
-import { hasSharedData, sharedData } from '../../test/support/shared-data.ts';
+import { sharedData, sharedDataOrSkip } from '../../test/support/shared-data.ts';
 import { TLP2_MARKING_IDS } from '../trust/tlp.ts';
 import { deterministicId } from '../stix/deterministic-id.ts';
 import { MEMBERS_COLLECTION_ID, PUBLIC_COLLECTION_ID, inboxCollectionId } from './taxii.collections.ts';
@@ -24,7 +24,7 @@ function medallionObjects(): Record<string, unknown>[] {
 }
 
 describeStorage('TAXII 2.1 server over HTTP', (backend) => {
-  if (!hasSharedData()) return;
+  if (!sharedDataOrSkip()) return;
   let hub: TestHub;
   let base: string;
   let poster: TestMember;

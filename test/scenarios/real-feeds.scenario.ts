@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Viewer } from '../../src/access/viewer.ts';
 import { urlHostKey } from '../../src/analysis/value-key.ts';
 import { as, makeMember, startHub, type TestHub, type TestMember } from '../support/app.ts';
-import { hasSharedData, sharedData } from '../support/shared-data.ts';
+import { sharedData, sharedDataOrSkip } from '../support/shared-data.ts';
 import type { Backend } from '../support/storage.ts';
 import { params, prepareHub } from './support.ts';
 
@@ -81,7 +81,7 @@ function threatfoxPart(): { body: Buffer; ips: Set<string> } {
  * file per backend, so the two run on both workers at once).
  */
 export function realFeedsSuite(backend: Backend): void {
-  if (!hasSharedData()) return;
+  if (!sharedDataOrSkip()) return;
   describe('real feeds with MISP warninglists imported', () => {
     let hub: TestHub;
     let reader: TestMember;

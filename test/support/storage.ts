@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { describe, inject } from 'vitest';
+import { describe, inject, it } from 'vitest';
 import type { PGlite } from '@electric-sql/pglite';
 import { createPglite, openPglite, openPostgres, type Storage, type StorageKind } from '../../src/db/database.ts';
 
@@ -203,5 +203,9 @@ export function describeStorage(name: string, fn: (backend: Backend) => void): v
  * @example describeBackend('postgres', 'real feeds', (backend) => realFeedsSuite(backend))
  */
 export function describeBackend(kind: StorageKind, name: string, fn: (backend: Backend) => void): void {
-  for (const b of backends()) if (b.name === kind) describe(`${name} [${b.name}]`, () => fn(b));
+  const b = backends().find((x) => x.name === kind);
+  if (b) describe(`${name} [${b.name}]`, () => fn(b));
+  // A run without that backend (PostgreSQL not configured): one skipped test stands for the file (Vitest refuses a
+  // file without tests); global-setup.ts has said why, and under CI=true the backend must be there.
+  else describe.skip(`${name} [${kind}]`, () => it.skip(`needs the ${kind} backend`, () => {}));
 }

@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { hasSharedData, sharedData } from '../../../test/support/shared-data.ts';
+import { hasSharedData, sharedData, sharedDataOrSkip } from '../../../test/support/shared-data.ts';
 import { WarninglistMatcher } from './warninglist.matcher.ts';
 import { parseWarninglist, slugOfPath, WarninglistError, type WarninglistSpec } from './warninglist.parser.ts';
 
@@ -89,6 +89,7 @@ describe('warninglist matcher', () => {
 });
 
 describe.runIf(hasSharedData())('warninglist matcher on the real MISP lists', () => {
+  if (!sharedDataOrSkip()) return;
   const dir = sharedData('misp', 'warninglists');
   const lists = readdirSync(dir)
     .filter((f) => f.endsWith('.json') && f !== 'warninglist-schema.json')

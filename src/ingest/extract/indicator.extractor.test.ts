@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import ipaddr from 'ipaddr.js';
 import { describe, expect, it } from 'vitest';
-import { hasSharedData, sharedData } from '../../../test/support/shared-data.ts';
+import { hasSharedData, sharedData, sharedDataOrSkip } from '../../../test/support/shared-data.ts';
 import { extractIndicators, type Extracted } from './indicator.extractor.ts';
 
 const values = (found: Extracted[], ...kinds: string[]): string[] =>
@@ -15,6 +15,7 @@ interface NinosekiCase {
 }
 
 describe.runIf(hasSharedData())('extractIndicators on the ninoseki/ioc-extractor oracle', () => {
+  if (!sharedDataOrSkip()) return;
   const dir = sharedData('ioc-extraction', 'ninoseki-ioc-extractor');
   const oracle = JSON.parse(readFileSync(`${dir}/extractIOC_expected.json`, 'utf8')) as { cases: NinosekiCase[] };
   const byName = (name: string): { text: string; expected: Record<string, unknown> } => {
