@@ -5,6 +5,7 @@ import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'; // web interface
 import pg from 'pg';
 import type { Database } from './schema.ts';
 import { yielding } from './pglite.yielding.ts';
+import { copying } from './copy.ts';
 import { checkPgliteFolder, openFailed } from './pglite.folder.ts';
 import { PgListener, type StorageLog } from './pg.listener.ts';
 import { NO_RETRY, StorageFaults, withFaults } from './storage.faults.ts';
@@ -131,7 +132,10 @@ export async function openPostgres(url: string, poolSize = 10, log: StorageLog =
   pool.on('error', (err) => log('warn', 'a PostgreSQL connection was lost; it is replaced on the next query', { err: err.message }));
   // Nor may a client in use (pg-pool removes its own listener while a client is checked out, and a
   // server restart between two statements of a transaction would then throw out of the process).
-  pool.on('connect', (client) => client.on('error', () => {}));
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+    copying(client); // bulk rows by COPY inside Kysely's transactions (issue 17)
+  });
   const faults = new StorageFaults(faultLog(log), recoveryLog(log));
   const db = new Kysely<Database>({ dialect: withFaults(new PostgresDialect({ pool }), faults) });
   const listener = new PgListener(url, log);

@@ -26,6 +26,7 @@ import * as declaredAssets from './migrations/2026-12-04T12-03-declared-assets.t
 import * as searchTrigrams from './migrations/2026-12-04T17-01-search-trigrams.ts'; // web interface (issue 13): word search index
 import * as feedEntries from './migrations/2026-12-04T11-01-feed-entries.ts'; // council feeds (issue 17.3)
 import * as ingestIndexEntries from './migrations/2026-12-05T09-00-ingest-index-entries.ts'; // ingest write path (issue 17.1): fewer index entries per row
+import * as contributionsCopy from './migrations/2026-12-05T11-30-contributions-copy.ts'; // ingest write path (issue 17.1): contributions by COPY
 
 // Listed statically so the migrations ship inside any bundle and run in a stable order.
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -55,6 +56,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-12-04T17-01-search-trigrams': searchTrigrams, // web interface (issue 13): word search index
   '2026-12-04T11-01-feed-entries': feedEntries, // council feeds (issue 17.3)
   '2026-12-05T09-00-ingest-index-entries': ingestIndexEntries, // ingest write path (issue 17.1): index entries no reader uses
+  '2026-12-05T11-30-contributions-copy': contributionsCopy, // ingest write path (issue 17.1): ids given by the writer for COPY
 };
 
 class StaticProvider implements MigrationProvider {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StixObject } from '../stix/stix.types.ts';
-import { contentColumns, contributionColumns, type ContributionRow } from './contribution-columns.ts';
+import { contentLine, contributionLines, prebuildContent, type ContributionRow } from './contribution-columns.ts';
 import { objectRecord, type ContributionRecord } from './object-row.ts';
 
 const t = '2026-11-01T00:00:00.000Z';
@@ -13,24 +13,33 @@ const row = (i: number, ownerRank: number, known: boolean): ContributionRow => {
   return { contribution: contribution(data.id, i % 2 ? 'green' : 'amber'), record: objectRecord(data), ownerRank, keepContent: i % 3 === 0, known };
 };
 
-describe('contributionColumns with content built ahead', () => {
-  it('takes the prebuilt content only for exactly the rows it was built for, and the registry-dependent columns always anew', () => {
+describe('contributionLines with content built ahead', () => {
+  it('takes the prebuilt content only for the very rows it was built for, and ids, sequence numbers and rank always anew', () => {
     const rows = [0, 1, 2, 3].map((i) => row(i, 1, false));
-    const pre = { rows, columns: contentColumns(rows) };
-    // The same rows, ranked after the registry answered: the rank and known columns are the new ones.
-    const ranked = rows.map((r, i) => ({ ...r, ownerRank: i, known: i > 1 }));
-    expect(contributionColumns(ranked, pre)).toEqual(contributionColumns(ranked));
-    expect(contributionColumns(ranked, pre).owner_rank).toBe('{0,1,2,3}');
-    expect(contributionColumns(ranked, pre).known).toBe('{f,f,t,t}');
-    // A subset, another order, or other objects of equal content: built from the rows given, never from the prebuilt ones.
-    const subset = ranked.slice(1, 3);
-    expect(contributionColumns(subset, pre)).toEqual(contributionColumns(subset));
-    expect(contributionColumns(subset, pre).object_id).not.toBe(pre.columns.object_id);
-    const reversed = [...ranked].reverse();
-    expect(contributionColumns(reversed, pre)).toEqual(contributionColumns(reversed));
+    const pre = prebuildContent(rows);
+    // The same rows, ranked after the registry answered: the rank is the new one.
+    const ranked = rows.map((r, i) => ({ ...r, ownerRank: i, known: false }));
+    const lines = contributionLines(ranked, [11, 12, 13, 14], [21, 22, 23, 24], pre).split('\n');
+    expect(lines).toHaveLength(5);
+    expect(lines[4]).toBe('');
+    expect(lines[2]).toBe(`13\t23\t${contentLine(rows[2]!)}\t2`);
+    expect(contributionLines(ranked, [1, 2, 3, 4], [5, 6, 7, 8], pre)).toBe(contributionLines(ranked, [1, 2, 3, 4], [5, 6, 7, 8]));
+    // Another record for the same contribution, or other objects of equal content: built from the rows given.
     const copies = [0, 1, 2, 3].map((i) => row(i, 1, false));
     copies[2] = row(5, 1, false);
-    expect(contributionColumns(copies, pre).object_id).toBe(contentColumns(copies).object_id);
-    expect(contributionColumns(copies, pre).object_id).not.toBe(pre.columns.object_id);
+    expect(contributionLines(copies, [1, 2, 3, 4], [5, 6, 7, 8], pre)).toBe(contributionLines(copies, [1, 2, 3, 4], [5, 6, 7, 8]));
+    expect(contributionLines(copies, [1, 2, 3, 4], [5, 6, 7, 8], pre)).toContain('198.51.100.5');
+    const swapped = [{ ...rows[0]!, record: rows[1]!.record }];
+    expect(contributionLines(swapped, [1], [2], pre)).toContain('198.51.100.1');
+  });
+
+  it('writes quotes, tabs, newlines and backslashes of contents so that COPY reads them back', () => {
+    const r = row(7, 1, false);
+    const data = { ...r.record.data, name: 'tab\there "q" back\\slash\nline' } as StixObject;
+    const line = contentLine({ contribution: r.contribution, record: objectRecord(data) });
+    expect(line.split('\t')).toHaveLength(24);
+    expect(line).not.toContain('\n');
+    expect(line).toContain('tab\\there');
+    expect(line).toContain('\\\\slash');
   });
 });

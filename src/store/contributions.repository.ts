@@ -1,7 +1,8 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { columns, pgArray } from './pg-array.ts';
-import { contributionColumns, type PrebuiltContent } from './contribution-columns.ts';
+import { COPY_COLUMNS, contributionColumns, contributionLines, type PrebuiltContent } from './contribution-columns.ts';
+import { copyRows, copyText } from '../db/copy.ts';
 import { scopeKey, type ContributionRecord, type EdgeRecord, type ObjectRecord } from './object-row.ts';
 
 /** A stored contribution as the index, hooks and presenters need it. */
@@ -105,47 +106,46 @@ export async function upsertContributions(db: Kysely<Database>, writes: readonly
     )
     select m.i, m.id, m.object_id, m.org_id, m.user_id, m.tlp, m.anonymous, m.allow_count, m.recipient_orgs, m.recipient_groups, m.recipient_users, m.scope_key
     from m`.execute(db);
-  if (same.rows.length === 0) return [...added, ...(await writeContributions(db, known, pre))];
+  if (same.rows.length === 0) return [...added, ...(await writeContributions(db, known))];
   const touched = new Set(same.rows.map((r) => known[Number(r.i) - 1]!));
-  const rest = await writeContributions(db, known.filter((w) => !touched.has(w)), pre);
+  const rest = await writeContributions(db, known.filter((w) => !touched.has(w)));
   const kept = same.rows.map(({ i: _i, ...r }) => ({ ...r, id: Number(r.id), inserted: false, changed: false }) as StoredContribution);
   return [...added, ...kept, ...rest];
 }
 
 /**
- * Inserts the contributions of objects this batch registered (under the write lock, so none can exist yet):
- * a plain insert straight from the arrays. The general statement below materialises its input twice (to
- * temporary files for a batch of JSON contents), joins it with earlier contributions, inserts speculatively
- * (ON CONFLICT) and joins the outcome back: ~40 % of its time for rows that can only be new (issue 17).
+ * Inserts the contributions of objects this batch registered (under the write lock, so none can exist yet) by
+ * COPY, with ids and sequence numbers taken first: the server parses one text stream, with no look-up of earlier
+ * contributions, no speculative insert and no array literals (a third less of its CPU than an insert from
+ * unnest in psql, 90,000 rows; issue 17).
  */
 async function insertContributions(db: Kysely<Database>, writes: readonly ContributionWrite[], pre?: PrebuiltContent): Promise<StoredContribution[]> {
   if (writes.length === 0) return [];
-  const a = contributionColumns(writes, pre);
-  const rows = await sql<StoredContribution>`
-    insert into contributions (object_id, org_id, user_id, ingest_id, tlp, tlp_rank, pap, anonymous, allow_count, confidence,
-      recipient_orgs, recipient_groups, recipient_users, scope_key, first_seen, last_seen, seq,
-      data, modified, modified_text, revoked, name, valid_until, pattern_usable, content_hash, owner_rank)
-    select x.object_id, x.org_id, x.user_id, x.ingest_id, x.tlp, x.tlp_rank, x.pap, x.anonymous, x.allow_count, x.confidence,
-      cast(x.recipient_orgs as uuid[]), cast(x.recipient_groups as uuid[]), cast(x.recipient_users as uuid[]), x.scope_key, x.first_seen, x.last_seen,
-      nextval('change_seq'), cast(x.data as jsonb), cast(x.modified as timestamptz), x.modified, x.revoked, x.name, x.valid_until, x.pattern_usable,
-      x.content_hash, x.owner_rank
-    from unnest(cast(${a.object_id} as text[]), cast(${a.org_id} as uuid[]), cast(${a.user_id} as uuid[]), cast(${a.ingest_id} as uuid[]),
-      cast(${a.tlp} as text[]), cast(${a.tlp_rank} as smallint[]), cast(${a.pap} as text[]), cast(${a.anonymous} as boolean[]), cast(${a.allow_count} as boolean[]),
-      cast(${a.confidence} as smallint[]), cast(${a.recipient_orgs} as text[]), cast(${a.recipient_groups} as text[]), cast(${a.recipient_users} as text[]),
-      cast(${a.scope_key} as text[]), cast(${a.first_seen} as timestamptz[]), cast(${a.last_seen} as timestamptz[]), cast(${a.data} as text[]),
-      cast(${a.modified} as text[]), cast(${a.revoked} as boolean[]), cast(${a.name} as text[]), cast(${a.valid_until} as timestamptz[]),
-      cast(${a.pattern_usable} as boolean[]), cast(${a.content_hash} as text[]), cast(${a.owner_rank} as smallint[]))
-      as x(object_id, org_id, user_id, ingest_id, tlp, tlp_rank, pap, anonymous, allow_count, confidence, recipient_orgs, recipient_groups,
-        recipient_users, scope_key, first_seen, last_seen, data, modified, revoked, name, valid_until, pattern_usable, content_hash, owner_rank)
-    returning id, object_id, org_id, user_id, tlp, anonymous, allow_count, recipient_orgs, recipient_groups, recipient_users, scope_key,
-      true as inserted, false as changed`.execute(db);
-  return rows.rows.map((r) => ({ ...r, id: Number(r.id) }));
+  const { ids, seqs } = await takeIds(db, writes.length);
+  await copyRows(db, 'contributions', COPY_COLUMNS, contributionLines(writes, ids, seqs, pre));
+  return writes.map((w, i) => {
+    const c = w.contribution;
+    return {
+      id: ids[i]!, object_id: c.objectId, org_id: c.orgId, user_id: c.userId, tlp: c.tlp, anonymous: c.anonymous, allow_count: c.allowCount,
+      recipient_orgs: [...c.recipientOrgs], recipient_groups: [...c.recipientGroups], recipient_users: [...c.recipientUsers], scope_key: scopeKey(c),
+      inserted: true, changed: false,
+    };
+  });
+}
+
+/** Contribution ids and sequence numbers for n new rows, both in increasing order. */
+async function takeIds(db: Kysely<Database>, n: number): Promise<{ ids: number[]; seqs: number[] }> {
+  const r = await sql<{ id: number | string; seq: number | string }>`
+    select nextval(pg_get_serial_sequence('contributions', 'id')) as id, nextval('change_seq') as seq from generate_series(1, ${n})`.execute(db);
+  const ids = r.rows.map((x) => Number(x.id)).sort((a, b) => a - b);
+  const seqs = r.rows.map((x) => Number(x.seq)).sort((a, b) => a - b);
+  return { ids, seqs };
 }
 
 /** Writes contributions with their content in one statement (new ones, newer versions, and the rest). */
-async function writeContributions(db: Kysely<Database>, writes: readonly ContributionWrite[], pre?: PrebuiltContent): Promise<StoredContribution[]> {
+async function writeContributions(db: Kysely<Database>, writes: readonly ContributionWrite[]): Promise<StoredContribution[]> {
   if (writes.length === 0) return [];
-  const a = contributionColumns(writes, pre);
+  const a = contributionColumns(writes);
   const rows = await sql<StoredContribution>`
     with x as (
       select * from unnest(cast(${a.object_id} as text[]), cast(${a.org_id} as uuid[]), cast(${a.user_id} as uuid[]), cast(${a.ingest_id} as uuid[]),
@@ -206,7 +206,11 @@ async function writeContributions(db: Kysely<Database>, writes: readonly Contrib
 export async function replaceKeys(db: Kysely<Database>, items: readonly { contributionId: number; objectId: string; keys: readonly string[]; replace: boolean }[]): Promise<void> {
   const replaced = items.filter((i) => i.replace).map((i) => i.contributionId);
   if (replaced.length) await db.deleteFrom('object_keys').where('contribution_id', 'in', replaced).execute();
-  const triples = items.flatMap((i) => [...new Set(i.keys)].map((k) => ({ c: i.contributionId, o: i.objectId, k })));
+  // Keys of new contributions cannot exist yet: they are copied (issue 17).
+  const rows: (string | number)[][] = [];
+  for (const i of items) if (!i.replace) for (const k of new Set(i.keys)) rows.push([i.contributionId, i.objectId, k]);
+  await copyRows(db, 'object_keys', ['contribution_id', 'object_id', 'key'], copyText(rows));
+  const triples = items.filter((i) => i.replace).flatMap((i) => [...new Set(i.keys)].map((k) => ({ c: i.contributionId, o: i.objectId, k })));
   if (triples.length === 0) return;
   const a = columns(triples, { c: (t) => t.c, o: (t) => t.o, k: (t) => t.k });
   await sql`insert into object_keys (contribution_id, object_id, key)
@@ -218,7 +222,20 @@ export async function replaceKeys(db: Kysely<Database>, items: readonly { contri
 export async function replaceEdges(db: Kysely<Database>, items: readonly { contributionId: number; edges: readonly EdgeRecord[]; replace: boolean }[]): Promise<void> {
   const replaced = items.filter((i) => i.replace).map((i) => i.contributionId);
   if (replaced.length) await db.deleteFrom('object_edges').where('contribution_id', 'in', replaced).execute();
-  const rows = items.flatMap((i) => i.edges.map((e) => ({ c: i.contributionId, s: e.sourceId, t: e.targetId, v: e.viaId, k: e.kind, l: e.label })));
+  // Edges of new contributions cannot exist yet: they are copied, once per (source, target, label) as the key wants.
+  const fresh: string[][] = [];
+  for (const i of items) {
+    if (i.replace) continue;
+    const seen = new Set<string>();
+    for (const e of i.edges) {
+      const k = `${e.sourceId}\u0000${e.targetId}\u0000${e.label}`;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      fresh.push([String(i.contributionId), e.sourceId, e.targetId, e.viaId, e.kind, e.label]);
+    }
+  }
+  await copyRows(db, 'object_edges', ['contribution_id', 'source_id', 'target_id', 'via_id', 'kind', 'label'], copyText(fresh));
+  const rows = items.filter((i) => i.replace).flatMap((i) => i.edges.map((e) => ({ c: i.contributionId, s: e.sourceId, t: e.targetId, v: e.viaId, k: e.kind, l: e.label })));
   if (rows.length === 0) return;
   const a = columns(rows, { c: (r) => r.c, s: (r) => r.s, t: (r) => r.t, v: (r) => r.v, k: (r) => r.k, l: (r) => r.l });
   await sql`insert into object_edges (contribution_id, source_id, target_id, via_id, kind, label)

@@ -3,7 +3,7 @@ import type { Database } from '../db/schema.ts';
 import type { ContributionRecord, ObjectRecord } from './object-row.ts';
 import { edgesOf, scopeKey } from './object-row.ts';
 import { registerObjects, registryColumns } from './objects.repository.ts';
-import { contentColumns, type PrebuiltContent } from './contribution-columns.ts';
+import { prebuildContent, type PrebuiltContent } from './contribution-columns.ts';
 import { insertHistory, markSuperseded, replaceEdges, replaceKeys, takeStamps, upsertContributions, type ContributionWrite, type StoredContribution } from './contributions.repository.ts';
 
 // Every writer of contributions takes this lock inside its transaction, so sequence numbers are
@@ -85,7 +85,7 @@ export function buildBatch(batch: readonly PreparedObject[], expectNew: boolean)
   const firstById = new Map<string, ObjectRecord>();
   for (const p of items) if (!firstById.has(p.record.id)) firstById.set(p.record.id, p.record);
   const records = [...firstById.values()];
-  const content = expectNew && items.length ? { rows: items, columns: contentColumns(items) } : undefined;
+  const content = expectNew && items.length ? prebuildContent(items) : undefined;
   return { size: batch.length, items, byKey: byScope, older, records, registry: registryColumns(records), content };
 }
 
