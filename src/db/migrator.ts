@@ -27,6 +27,7 @@ import * as searchTrigrams from './migrations/2026-12-04T17-01-search-trigrams.t
 import * as feedEntries from './migrations/2026-12-04T11-01-feed-entries.ts'; // council feeds (issue 17.3)
 import * as ingestIndexEntries from './migrations/2026-12-05T09-00-ingest-index-entries.ts'; // ingest write path (issue 17.1): fewer index entries per row
 import * as contributionsCopy from './migrations/2026-12-05T11-30-contributions-copy.ts'; // ingest write path (issue 17.1): contributions by COPY
+import * as writePathKeysSetWise from './migrations/2026-12-05T11-00-write-path-keys-set-wise.ts'; // ingest write path (issue 17.1): foreign keys checked per statement
 
 // Listed statically so the migrations ship inside any bundle and run in a stable order.
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -57,6 +58,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-12-04T11-01-feed-entries': feedEntries, // council feeds (issue 17.3)
   '2026-12-05T09-00-ingest-index-entries': ingestIndexEntries, // ingest write path (issue 17.1): index entries no reader uses
   '2026-12-05T11-30-contributions-copy': contributionsCopy, // ingest write path (issue 17.1): ids given by the writer for COPY
+  '2026-12-05T11-00-write-path-keys-set-wise': writePathKeysSetWise, // ingest write path (issue 17.1): foreign keys checked once per statement
 };
 
 class StaticProvider implements MigrationProvider {
