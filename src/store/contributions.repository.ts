@@ -14,9 +14,9 @@ export interface StoredContribution {
   readonly tlp: ContributionRecord['tlp'];
   readonly anonymous: boolean;
   readonly allow_count: boolean;
-  readonly recipient_orgs: string[];
-  readonly recipient_groups: string[];
-  readonly recipient_users: string[];
+  readonly recipient_orgs: readonly string[];
+  readonly recipient_groups: readonly string[];
+  readonly recipient_users: readonly string[];
   readonly scope_key: string;
   /** A new contribution (this organisation had not shared the object to this audience). */
   readonly inserted: boolean;
@@ -127,7 +127,7 @@ async function insertContributions(db: Kysely<Database>, writes: readonly Contri
     const c = w.contribution;
     return {
       id: ids[i]!, object_id: c.objectId, org_id: c.orgId, user_id: c.userId, tlp: c.tlp, anonymous: c.anonymous, allow_count: c.allowCount,
-      recipient_orgs: [...c.recipientOrgs], recipient_groups: [...c.recipientGroups], recipient_users: [...c.recipientUsers], scope_key: scopeKey(c),
+      recipient_orgs: c.recipientOrgs, recipient_groups: c.recipientGroups, recipient_users: c.recipientUsers, scope_key: scopeKey(c),
       inserted: true, changed: false,
     };
   });
