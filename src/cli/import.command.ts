@@ -51,7 +51,7 @@ function progressBar(quiet: boolean) {
       if (!begun) {
         bar.start(total, 0, { rate: 0 });
         begun = true;
-      }
+      } else bar.setTotal(total); // a streamed import's total is an estimate until its end (issue 17)
       bar.update(done, { rate: Math.round(done / Math.max(0.001, (Date.now() - started) / 1000)) });
     },
     stop() {

@@ -85,6 +85,8 @@ export interface Limits {
   readonly parseWorkerMemoryMb: number;
   /** A parse that takes longer is stopped and the ingest fails. */
   readonly parseTimeoutMs: number;
+  /** CSV files are parsed and written in slices of this many objects, overlapped (issue 17); 0 parses them whole first. */
+  readonly ingestSliceObjects: number;
   /** Ingests an organisation may run at once through the API; more answer 429. */
   readonly ingestsPerOrg: number;
   /** Ingests the node runs at once through the API; more answer 503. */
@@ -233,6 +235,7 @@ function loadLimits(env: NodeJS.ProcessEnv): Limits {
     parseInlineBelow: intFrom(env, 'KESSETSU_PARSE_INLINE_BELOW', 64 * 1024),
     parseWorkerMemoryMb: intFrom(env, 'KESSETSU_PARSE_WORKER_MEMORY_MB', 3072),
     parseTimeoutMs: intFrom(env, 'KESSETSU_PARSE_TIMEOUT_SECONDS', 600) * 1000,
+    ingestSliceObjects: intFrom(env, 'KESSETSU_INGEST_SLICE_OBJECTS', 5000),
     ingestsPerOrg: Math.max(1, intFrom(env, 'KESSETSU_INGESTS_PER_ORG', 2)),
     ingestsTotal: Math.max(1, intFrom(env, 'KESSETSU_INGESTS_TOTAL', 8)),
     ingestBytesPerDay: intFrom(env, 'KESSETSU_INGEST_BYTES_PER_DAY', 4096 * MIB),

@@ -8,14 +8,16 @@ import type { ParseIssue, ParseResult } from './parsers/parse-result.ts';
 // point at them. Strict STIX ingests then take nothing (all or nothing), lenient ones and the
 // extracting formats (text, CSV, MISP, e-mail) the rest.
 
-const REFS = ['source_ref', 'target_ref', 'sighting_of_ref'] as const;
+/** The references by which a relationship or sighting is dropped with the object it points at. */
+export const REFS = ['source_ref', 'target_ref', 'sighting_of_ref'] as const;
 
 // A pattern can only name a CIDR in a string literal ending in "/<prefix>" (normalizeIpv4/normalizeIpv6 take
 // digits only after the slash, then at most the "]" of a bracketed IPv6 and blanks): a pattern without that shape
 // is not parsed again here (every URL pattern holds a slash; prepareObjects parses each pattern once for its keys).
 const MAY_NAME_CIDR = /\/\s*\d{1,3}\s*\]?\s*'/;
 
-function broadIn(o: StixObject, limits: PrefixLimits): string | null {
+/** What of an object is broader than the limits ("ipv4-addr 1.0.0.0/8", "its pattern names …"), or null. */
+export function broadIn(o: StixObject, limits: PrefixLimits): string | null {
   if ((o.type === 'ipv4-addr' || o.type === 'ipv6-addr') && typeof o.value === 'string') {
     return tooBroad(o.type, o.value, limits) === null ? null : `${o.type} ${o.value}`;
   }
@@ -38,7 +40,7 @@ export function withoutBroadCidrs(parsed: ParseResult, limits: PrefixLimits, len
     const what = broadIn(o, limits);
     if (!what) return;
     refused.add(o.id);
-    errors.push({ where: `objects[${i}] (${o.id})`, reason: `refused: ${what}, a range ${limitsText(limits)}` });
+    errors.push(broadIssue(o, i, what, limits));
   });
   if (refused.size === 0) return parsed;
   const strict = parsed.format === 'stix' && !lenient;
@@ -47,4 +49,9 @@ export function withoutBroadCidrs(parsed: ParseResult, limits: PrefixLimits, len
   return strict || lenient || parsed.format === 'stix'
     ? { ...parsed, objects: keep, errors: [...parsed.errors, ...errors] }
     : { ...parsed, objects: keep, warnings: [...parsed.warnings, ...errors] };
+}
+
+/** The issue of the file's `index`th object, refused for naming a broad range. */
+export function broadIssue(o: StixObject, index: number, what: string, limits: PrefixLimits): ParseIssue {
+  return { where: `objects[${index}] (${o.id})`, reason: `refused: ${what}, a range ${limitsText(limits)}` };
 }

@@ -14,43 +14,72 @@ const MAX_REPORTED = 200;
  * counts as unknown, so the warning tells nothing about it (no existence oracle).
  */
 export async function danglingReferences(db: Kysely<Database>, viewer: AnyViewer, objects: readonly StixObject[]): Promise<ParseIssue[]> {
-  const inFile = new Set(objects.map((o) => o.id));
-  const wanted = new Map<string, { index: number; field: string }[]>();
-  // A reference out of the file, by object index and property (`position` of a list's element, else -1).
-  const want = (ref: string, index: number, key: string, position: number): void => {
-    if (inFile.has(ref) || tlpOfMarkingId(ref)) return;
-    const list = wanted.get(ref) ?? [];
-    list.push({ index, field: position < 0 ? key : `${key}[${position}]` });
-    wanted.set(ref, list);
-  };
-  // Keys, not entries, and no list of references per object: this runs over every object of an ingest (issue 17).
-  objects.forEach((o, index) => {
-    for (const k of Object.keys(o)) {
-      if (k.endsWith('_ref')) {
-        const v = o[k];
-        if (typeof v === 'string') want(v, index, k, -1);
-      } else if (k.endsWith('_refs')) {
-        const v = o[k];
-        if (Array.isArray(v)) v.forEach((r: unknown, i) => typeof r === 'string' && want(r, index, k, i));
+  const refs = new DanglingRefs();
+  refs.add(objects);
+  return refs.finish(db, viewer);
+}
+
+/**
+ * danglingReferences for a file given in slices (issue 17): the same warnings in the same order. A reference
+ * to an object of a later slice is dropped when that object comes; the database is asked once, at the end, for
+ * the references still out of the file.
+ * @example const refs = new DanglingRefs(); refs.add(slice1); refs.add(slice2); const warnings = await refs.finish(db, viewer)
+ */
+export class DanglingRefs {
+  readonly #inFile = new Set<string>();
+  readonly #wanted = new Map<string, { index: number; field: string }[]>();
+  #offset = 0;
+
+  /** The next objects of the file, in order. */
+  add(objects: readonly StixObject[]): void {
+    const inFile = this.#inFile;
+    for (const o of objects) inFile.add(o.id);
+    const wanted = this.#wanted;
+    // A reference out of the file so far, by object index and property (`position` of a list's element, else -1).
+    const want = (ref: string, index: number, key: string, position: number): void => {
+      if (inFile.has(ref) || tlpOfMarkingId(ref)) return;
+      const list = wanted.get(ref) ?? [];
+      list.push({ index, field: position < 0 ? key : `${key}[${position}]` });
+      wanted.set(ref, list);
+    };
+    // Keys, not entries, and no list of references per object: this runs over every object of an ingest (issue 17).
+    const offset = this.#offset;
+    objects.forEach((o, i) => {
+      const index = offset + i;
+      for (const k of Object.keys(o)) {
+        if (k.endsWith('_ref')) {
+          const v = o[k];
+          if (typeof v === 'string') want(v, index, k, -1);
+        } else if (k.endsWith('_refs')) {
+          const v = o[k];
+          if (Array.isArray(v)) v.forEach((r: unknown, j) => typeof r === 'string' && want(r, index, k, j));
+        }
       }
+    });
+    this.#offset += objects.length;
+  }
+
+  /** The warnings: references neither in the file nor visible to the viewer. */
+  async finish(db: Kysely<Database>, viewer: AnyViewer): Promise<ParseIssue[]> {
+    const wanted = this.#wanted;
+    for (const ref of wanted.keys()) if (this.#inFile.has(ref)) wanted.delete(ref);
+    if (wanted.size === 0) return [];
+    const known = new Set<string>();
+    const ids = [...wanted.keys()];
+    for (let i = 0; i < ids.length; i += 5000) {
+      const rows = await db
+        .selectFrom('stix_objects as o')
+        .select('o.id')
+        .where('o.id', 'in', ids.slice(i, i + 5000))
+        .where(visibleObject(viewer, 'o.id'))
+        .execute();
+      for (const r of rows) known.add(r.id);
     }
-  });
-  if (wanted.size === 0) return [];
-  const known = new Set<string>();
-  const ids = [...wanted.keys()];
-  for (let i = 0; i < ids.length; i += 5000) {
-    const rows = await db
-      .selectFrom('stix_objects as o')
-      .select('o.id')
-      .where('o.id', 'in', ids.slice(i, i + 5000))
-      .where(visibleObject(viewer, 'o.id'))
-      .execute();
-    for (const r of rows) known.add(r.id);
+    const issues: ParseIssue[] = [];
+    for (const [ref, uses] of wanted) {
+      if (known.has(ref)) continue;
+      for (const u of uses) if (issues.length < MAX_REPORTED) issues.push({ where: `objects[${u.index}].${u.field}`, reason: `dangling reference: ${ref.slice(0, 120)} is neither in this file nor among the objects you can see` });
+    }
+    return issues;
   }
-  const issues: ParseIssue[] = [];
-  for (const [ref, uses] of wanted) {
-    if (known.has(ref)) continue;
-    for (const u of uses) if (issues.length < MAX_REPORTED) issues.push({ where: `objects[${u.index}].${u.field}`, reason: `dangling reference: ${ref.slice(0, 120)} is neither in this file nor among the objects you can see` });
-  }
-  return issues;
 }

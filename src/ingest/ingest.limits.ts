@@ -39,6 +39,21 @@ export function checkLines(body: Buffer, format: IngestFormat | null, limits: Ob
     });
 }
 
+/** The 413 of a file holding more objects than one ingest may hold. */
+export function tooManyObjects(objects: number, maxObjects: number): AppError {
+  return new AppError('payload_too_large', `the file holds ${objects.toLocaleString('en')} objects, more than the ${maxObjects.toLocaleString('en')} one ingest may hold (KESSETSU_INGEST_MAX_OBJECTS): split it`, {
+    limit: 'KESSETSU_INGEST_MAX_OBJECTS',
+    max_objects: maxObjects,
+    objects,
+  });
+}
+
+/** The issue of one object larger than allowed, naming its index, id and size. */
+export function oversizeIssue(index: number, o: StixObject, size: number, maxBytes: number): ParseIssue {
+  const id = typeof o.id === 'string' ? o.id.slice(0, 120) : String(o.type).slice(0, 60);
+  return { where: `objects[${index}] (${id})`, reason: `${formatBytes(size)} serialized, over the ${formatBytes(maxBytes)} limit per object (KESSETSU_MAX_OBJECT_BYTES)` };
+}
+
 /** Serialized size of an object in bytes (UTF-8 JSON, as stored and served). */
 export function objectBytes(obj: StixObject): number {
   return Buffer.byteLength(JSON.stringify(obj), 'utf8');
@@ -51,8 +66,7 @@ export function oversizeObjects(objects: readonly StixObject[], maxBytes: number
     const o = objects[i]!;
     const size = objectBytes(o);
     if (size <= maxBytes) continue;
-    const id = typeof o.id === 'string' ? o.id.slice(0, 120) : String(o.type).slice(0, 60);
-    found.push({ index: i, issue: { where: `objects[${i}] (${id})`, reason: `${formatBytes(size)} serialized, over the ${formatBytes(maxBytes)} limit per object (KESSETSU_MAX_OBJECT_BYTES)` } });
+    found.push({ index: i, issue: oversizeIssue(i, o, size, maxBytes) });
   }
   return found;
 }
@@ -63,12 +77,7 @@ export function oversizeObjects(objects: readonly StixObject[], maxBytes: number
  * @example const held = enforceObjectLimits(parsed, limits, false)
  */
 export function enforceObjectLimits(result: ParseResult, limits: ObjectLimits, lenient: boolean): ParseResult {
-  if (limits.maxObjects !== null && result.objects.length > limits.maxObjects)
-    throw new AppError('payload_too_large', `the file holds ${result.objects.length.toLocaleString('en')} objects, more than the ${limits.maxObjects.toLocaleString('en')} one ingest may hold (KESSETSU_INGEST_MAX_OBJECTS): split it`, {
-      limit: 'KESSETSU_INGEST_MAX_OBJECTS',
-      max_objects: limits.maxObjects,
-      objects: result.objects.length,
-    });
+  if (limits.maxObjects !== null && result.objects.length > limits.maxObjects) throw tooManyObjects(result.objects.length, limits.maxObjects);
   if (limits.maxObjectBytes === null) return result;
   const big = oversizeObjects(result.objects, limits.maxObjectBytes);
   if (big.length === 0) return result;

@@ -7,8 +7,12 @@ import { catchUpIndex } from '../lookup/index.loader.ts';
 import { buildBatch, lockKnowledgeWrites, writeBuilt, type PreparedObject } from '../store/knowledge.writer.ts';
 import type { StoredContribution } from '../store/contributions.repository.ts';
 import { findOrg } from '../orgs/orgs.repository.ts';
-import type { ParseIssue, ParseResult } from './parsers/parse-result.ts';
-import type { ParseRequest } from './parse/parse.task.ts';
+import type { IngestFormat, ParseIssue, ParseResult } from './parsers/parse-result.ts';
+import { STREAMED_FORMATS, type ParseHead, type ParseRequest, type ParseSlice } from './parse/parse.task.ts';
+import type { StreamRequest } from './parse/parse.pool.ts';
+import { sniffFormat } from './parsers/format.sniffer.ts';
+import { StreamChecks, type StreamOutcome } from './stream.checks.ts';
+import { loadSpeakers } from './authorship.check.ts';
 import { enforceObjectLimits, type ObjectLimits } from './ingest.limits.ts';
 import type { IngestQuota, IngestTicket } from './ingest.quota.ts';
 import { prepareObjects } from './prepare.ts';
@@ -51,8 +55,13 @@ export interface IngestHooks {
 export interface IngestServiceOptions {
   /** Bodies larger than this run as a background job. */
   readonly jobThreshold: number;
-  /** Parses bodies (a worker pool; issue 10.5). It takes the body over. */
-  readonly parser: { parse(body: Buffer, req: ParseRequest): Promise<ParseResult> };
+  /** Parses bodies (a worker pool; issue 10.5), whole or in slices (issue 17). It takes the body over. */
+  readonly parser: {
+    parse(body: Buffer, req: ParseRequest): Promise<ParseResult>;
+    parseStream(body: Buffer, req: StreamRequest, sliceObjects: number): AsyncGenerator<ParseSlice, ParseHead>;
+  };
+  /** Streamed formats are parsed, checked and written in slices of this many objects (issue 17); 0: whole. */
+  readonly sliceObjects?: number;
   /** Ceilings for API ingests (members) and for the others (CLI, TAXII, sightings: object size only). */
   readonly limits: { readonly api: ObjectLimits; readonly other: ObjectLimits };
   /** Concurrency and byte quotas of API ingests. */
@@ -61,6 +70,19 @@ export interface IngestServiceOptions {
   readonly prefixLimits?: PrefixLimits;
   /** This node's lease on the ingests it runs (issue 10.6). */
   readonly lease?: LeaseHolder;
+}
+
+// Thrown inside an ingest's transaction to roll it back when the file turns out to be refused whole.
+class RefusedWhole extends Error {
+  readonly outcome: StreamOutcome;
+  readonly warnings: ParseIssue[];
+  readonly head: ParseHead;
+  constructor(outcome: StreamOutcome, warnings: ParseIssue[], head: ParseHead) {
+    super('refused whole');
+    this.outcome = outcome;
+    this.warnings = warnings;
+    this.head = head;
+  }
 }
 
 /** A hub analyst's explicit step: its versions lead over the owners' (audited). */
@@ -180,12 +202,129 @@ export class IngestService {
     try {
       await markIngestRunning(this.#db, id);
       const limits = params.source === 'api' ? this.#opts.limits.api : this.#opts.limits.other;
-      const parsed = await this.#opts.parser.parse(body, { format: params.format, lenient: params.lenient, filename: params.filename, limits });
+      const req: ParseRequest = { format: params.format, lenient: params.lenient, filename: params.filename, limits };
+      const streamed = this.#streamedFormat(body, params);
+      if (streamed) return await this.#commitStreamed(id, viewer, org, this.#opts.parser.parseStream(body, { ...req, format: streamed }, this.#opts.sliceObjects!), params);
+      const parsed = await this.#opts.parser.parse(body, req);
       return await this.#commit(id, viewer, org, parsed, params);
     } catch (err) {
       const reason = err instanceof AppError ? err.message : 'internal error while ingesting; nothing was stored';
       await finishIngest(this.#db, id, { status: 'failed', format: params.format, counts: {}, errors: [storableIssue({ where: 'file', reason })] }).catch(() => {});
       throw err;
+    }
+  }
+
+  // The format of a body to parse, check and write in slices, or null to take it whole (issue 17). Dry runs (the
+  // preview hook reads every prepared object) and anonymous ingests (identities looked for in the whole file) are
+  // taken whole.
+  #streamedFormat(body: Buffer, params: IngestParams): IngestFormat | null {
+    if (!this.#opts.sliceObjects || params.dryRun || params.anonymous) return null;
+    const format = params.format === 'auto' ? sniffFormat(body.subarray(0, 64 * 1024), params.filename).format : params.format;
+    return format && STREAMED_FORMATS.has(format) ? format : null;
+  }
+
+  // #commit for a file parsed in slices: slice i+1 is parsed (on a worker), checked, prepared and built while slice
+  // i is on the server. One transaction still: a refusal found late (a strict file's bad object, a database error)
+  // rolls back every slice; the report is the one #commit gives for the whole file (StreamChecks).
+  async #commitStreamed(id: string, viewer: Viewer, org: OrgRow, slices: AsyncGenerator<ParseSlice, ParseHead>, params: IngestParams): Promise<IngestReport> {
+    try {
+      // A file that cannot be read at all (no header, too many lines) fails before the transaction, as whole.
+      const first = await slices.next();
+      const counts: IngestCounts = { objects: 0, created: 0, updated: 0, unchanged: 0, rejected: 0 };
+      let head: ParseHead | undefined;
+      let outcome: StreamOutcome | undefined;
+      let allWarnings: ParseIssue[] = [];
+      const event = await this.#db.transaction().execute(async (trx) => {
+        await lockKnowledgeWrites(trx);
+        const opts = { orgId: org.id, hubOverride: hubOverride(viewer, params) };
+        const checks = new StreamChecks({ params, viewer, org, ingestId: id, now: new Date(), prefixLimits: this.#opts.prefixLimits ?? DEFAULT_PREFIX_LIMITS, speakers: opts.hubOverride ? null : await loadSpeakers(trx) });
+        const prepared: PreparedObject[] = [];
+        const contributions: StoredContribution[] = [];
+        const createdIds = new Set<string>();
+        let expectNew = true;
+        let writing: Promise<Awaited<ReturnType<typeof writeBuilt>> & { size: number }> | undefined;
+        let written = 0;
+        let progress = 0;
+        const settle = async (): Promise<void> => {
+          if (!writing) return;
+          const r = await writing;
+          writing = undefined;
+          expectNew = r.created + r.updated > r.unchanged;
+          counts.created += r.created;
+          counts.updated += r.updated;
+          counts.unchanged += r.unchanged;
+          contributions.push(...r.contributions);
+          for (const c of r.contributions) if (c.inserted) createdIds.add(c.object_id);
+          written += r.size;
+          // The total is known at the end only: until then, what the parse's progress through the file promises.
+          params.onProgress?.(written, Math.max(written, progress > 0 ? Math.round(prepared.length / progress) : written));
+        };
+        try {
+          let r = first;
+          for (; !r.done; r = await slices.next()) {
+            progress = r.value.progress;
+            const batch = await checks.add(r.value.objects, async () => {
+              await settle(); // a query waits for the write on the connection: nothing else is sent beside it
+              return trx;
+            });
+            for (const p of batch) prepared.push(p);
+            for (let i = 0; i < batch.length; i += BATCH) {
+              const built = buildBatch(batch.length <= BATCH ? batch : batch.slice(i, i + BATCH), expectNew);
+              await settle();
+              const w = writeBuilt(trx, built, opts).then((res) => ({ ...res, size: built.size }));
+              w.catch(() => {}); // awaited by settle; a failure must not be unhandled meanwhile
+              writing = w;
+              // After an I/O turn: the batch's first statement is on its way before the next slice is checked.
+              await afterIo();
+            }
+          }
+          head = r.value;
+          await settle();
+        } catch (err) {
+          // Nothing is thrown while a statement of this transaction is still on its way.
+          await writing?.catch(() => {});
+          throw err;
+        }
+        outcome = checks.finish(head);
+        allWarnings = [...outcome.warnings, ...(outcome.danglingRefs ? await outcome.danglingRefs.finish(trx, viewer) : [])];
+        for (const h of this.#hooks) if (h.review) allWarnings.push(...h.review(outcome.preparedStand ? prepared : [])); // warninglists (issue 11.1)
+        if (outcome.nothing) allWarnings.push(outcome.nothing);
+        if (outcome.rejectedAll) throw new RefusedWhole(outcome, allWarnings, head);
+        counts.objects = outcome.objects;
+        counts.rejected = outcome.rejected;
+        params.onProgress?.(written, written);
+        return this.#committing(trx, { ingestId: id, viewer, org, objects: prepared, contributions, createdIds }, params, head.format, counts, outcome.errors);
+      });
+      await this.#committed(event);
+      return { ...(await this.report(viewer, id)), warnings: capped(allWarnings), tlp: outcome!.tlp, summary: head!.summary ?? {} };
+    } catch (err) {
+      if (!(err instanceof RefusedWhole)) throw err;
+      const o = err.outcome;
+      await finishIngest(this.#db, id, { status: 'failed', format: err.head.format, counts: { objects: o.objects, created: 0, updated: 0, unchanged: 0, rejected: o.rejected }, errors: capped(o.errors) });
+      return { ...(await this.report(viewer, id)), warnings: capped(err.warnings), tlp: o.tlp, summary: err.head.summary ?? {}, by_type: {} };
+    } finally {
+      // A parse still running (the ingest failed before its end) is stopped.
+      await slices.return(undefined as never).catch(() => {});
+    }
+  }
+
+  // The end of a written ingest inside its transaction: the hooks, the audit of a hub override, the ingest's row.
+  async #committing(trx: Kysely<Database>, ev: IngestCommitted, params: IngestParams, format: IngestFormat, counts: IngestCounts, errors: readonly ParseIssue[]): Promise<IngestCommitted> {
+    for (const h of this.#hooks) await h.inTransaction?.(trx, ev);
+    if (hubOverride(ev.viewer, params)) await appendAudit(trx, [{ actorUserId: ev.viewer.userId, actorOrgId: ev.viewer.orgId, action: 'ingest.hub_override', targetType: 'ingest', targetId: ev.ingestId, via: params.source, details: { objects: ev.objects.length } }]);
+    await finishIngest(trx, ev.ingestId, { status: 'done', format, counts: { ...counts }, errors: capped(errors) });
+    return ev;
+  }
+
+  // After the commit: the index catches up, then the listeners (whose failures undo nothing).
+  async #committed(event: IngestCommitted): Promise<void> {
+    await catchUpIndex(this.#db, this.#index);
+    for (const h of this.#hooks) {
+      try {
+        h.afterCommit?.(event);
+      } catch {
+        // A listener's failure must not undo or fail a committed ingest.
+      }
     }
   }
 
@@ -256,20 +395,9 @@ export class IngestService {
         for (const c of r.contributions) if (c.inserted) createdIds.add(c.object_id);
         params.onProgress?.(Math.min(i + BATCH, prepared.length), prepared.length);
       }
-      const ev: IngestCommitted = { ingestId: id, viewer, org, objects: prepared, contributions, createdIds };
-      for (const h of this.#hooks) await h.inTransaction?.(trx, ev);
-      if (hubOverride(viewer, params)) await appendAudit(trx, [{ actorUserId: viewer.userId, actorOrgId: viewer.orgId, action: 'ingest.hub_override', targetType: 'ingest', targetId: id, via: params.source, details: { objects: prepared.length } }]);
-      await finishIngest(trx, id, { status: 'done', format: parsed.format, counts: { ...counts }, errors: capped(errors) });
-      return ev;
+      return this.#committing(trx, { ingestId: id, viewer, org, objects: prepared, contributions, createdIds }, params, parsed.format, counts, errors);
     });
-    await catchUpIndex(this.#db, this.#index);
-    for (const h of this.#hooks) {
-      try {
-        h.afterCommit?.(event);
-      } catch {
-        // A listener's failure must not undo or fail a committed ingest.
-      }
-    }
+    await this.#committed(event);
     return { ...(await this.report(viewer, id)), warnings: capped(allWarnings), tlp: tlpCounts, summary: parsed.summary ?? {} };
   }
 

@@ -50,38 +50,87 @@ export function prepareObjects(parsed: ParseResult, params: IngestParams, who: C
   const { objects: owned, generated } = ownGeneratedIds(objects, who.org);
   objects = owned;
   if (params.anonymous && objects.length > 0) objects = anonymise(objects, who.org, warnings);
-  const stamp = now.toISOString();
-  const tlpCounts: Record<string, number> = {};
-  const prepared = objects.map((original): PreparedObject => {
-    const dataTlp = tlpOfMarkingRefs(original.object_marking_refs, localMarkings) ?? parsed.tlp;
-    const tlp: Tlp = params.tlp && dataTlp ? stricter(params.tlp, dataTlp) : (dataTlp ?? params.tlp ?? who.org.default_tlp);
-    tlpCounts[tlp] = (tlpCounts[tlp] ?? 0) + 1;
-    const obj = withTlpMarking(original, tlp, localMarkings);
-    const amberish = tlp === 'amber' || tlp === 'amber+strict';
-    const { keys, patternUsable } = keysOf(obj);
-    return {
-      record: objectRecord(obj, { keys, patternUsable }),
-      generated: generated.has(obj.id),
-      contribution: {
-        objectId: obj.id,
-        orgId: who.org.id,
-        userId: who.viewer.userId,
-        ingestId: who.ingestId,
-        tlp,
-        pap: params.pap ?? null,
-        anonymous: params.anonymous,
-        allowCount: tlp === 'red' ? false : (params.allowCount ?? defaultAllowCount(tlp)),
-        confidence: params.confidence ?? (typeof obj.confidence === 'number' ? obj.confidence : null),
-        recipientOrgs: amberish ? params.orgs : [],
-        recipientGroups: amberish ? params.groups : [],
-        recipientUsers: tlp === 'red' ? params.users : [],
-        // When this organisation reported it; the object's own first_seen/last_seen stay in its data.
-        firstSeen: stamp,
-        lastSeen: stamp,
-      },
-    };
-  });
-  return { prepared, warnings, tlpCounts };
+  const c: PrepareContext = { params, who, stamp: now.toISOString(), fileTlp: parsed.tlp, localMarkings, tlpCounts: {}, generated };
+  const prepared = objects.map((o) => prepareOne(o, c));
+  return { prepared, warnings, tlpCounts: c.tlpCounts };
+}
+
+/**
+ * prepareObjects for a file given in slices (issue 17): the same records, TLP counts and ids, a slice at a time.
+ * Marking definitions and importer-made ids are remembered from slice to slice (a streamed format gives a marking
+ * definition before the objects that use it). Anonymous ingests, which look through the whole file for the
+ * contributor's identities, are not prepared this way.
+ * @example const p = new SlicePreparer(params, who, new Date(), undefined); const prepared = p.add(slice)
+ */
+export class SlicePreparer {
+  readonly #c: PrepareContext;
+  readonly #remap = new Map<string, string>();
+  readonly #local = new Map<string, Tlp>();
+
+  constructor(params: IngestParams, who: Contributor, now: Date, fileTlp: Tlp | undefined) {
+    if (params.anonymous) throw new Error('anonymous ingests are prepared whole');
+    this.#c = { params, who, stamp: now.toISOString(), fileTlp, localMarkings: this.#local, tlpCounts: {}, generated: new Set() };
+  }
+
+  /** Objects prepared so far, by TLP level. */
+  get tlpCounts(): Record<string, number> {
+    return this.#c.tlpCounts;
+  }
+
+  /** The next slice's objects, prepared. */
+  add(slice: readonly StixObject[]): PreparedObject[] {
+    const local = this.#local;
+    for (const o of slice) {
+      if (o.type !== 'marking-definition') continue;
+      const t = tlpOfMarkingObject(o);
+      if (t) local.set(o.id, t);
+    }
+    const objects = slice.filter((o) => !(o.type === 'marking-definition' && (tlpOfMarkingId(o.id) || local.has(o.id))));
+    const { objects: owned, generated } = ownGeneratedIds(objects, this.#c.who.org, this.#remap);
+    const c = { ...this.#c, generated };
+    return owned.map((o) => prepareOne(o, c));
+  }
+}
+
+interface PrepareContext {
+  readonly params: IngestParams;
+  readonly who: Contributor;
+  readonly stamp: string;
+  readonly fileTlp: Tlp | undefined;
+  readonly localMarkings: ReadonlyMap<string, Tlp>;
+  readonly tlpCounts: Record<string, number>;
+  readonly generated: ReadonlySet<string>;
+}
+
+function prepareOne(original: StixObject, c: PrepareContext): PreparedObject {
+  const { params, who, stamp } = c;
+  const dataTlp = tlpOfMarkingRefs(original.object_marking_refs, c.localMarkings) ?? c.fileTlp;
+  const tlp: Tlp = params.tlp && dataTlp ? stricter(params.tlp, dataTlp) : (dataTlp ?? params.tlp ?? who.org.default_tlp);
+  c.tlpCounts[tlp] = (c.tlpCounts[tlp] ?? 0) + 1;
+  const obj = withTlpMarking(original, tlp, c.localMarkings);
+  const amberish = tlp === 'amber' || tlp === 'amber+strict';
+  const { keys, patternUsable } = keysOf(obj);
+  return {
+    record: objectRecord(obj, { keys, patternUsable }),
+    generated: c.generated.has(obj.id),
+    contribution: {
+      objectId: obj.id,
+      orgId: who.org.id,
+      userId: who.viewer.userId,
+      ingestId: who.ingestId,
+      tlp,
+      pap: params.pap ?? null,
+      anonymous: params.anonymous,
+      allowCount: tlp === 'red' ? false : (params.allowCount ?? defaultAllowCount(tlp)),
+      confidence: params.confidence ?? (typeof obj.confidence === 'number' ? obj.confidence : null),
+      recipientOrgs: amberish ? params.orgs : [],
+      recipientGroups: amberish ? params.groups : [],
+      recipientUsers: tlp === 'red' ? params.users : [],
+      // When this organisation reported it; the object's own first_seen/last_seen stay in its data.
+      firstSeen: stamp,
+      lastSeen: stamp,
+    },
+  };
 }
 
 // The stored content carries the level it is shared at, so every reader serves the same content for one
@@ -116,14 +165,18 @@ function aMillisecondLater(time: string): string | null {
 const mayBeDerived = (id: string): boolean => id.length >= 36 && id.charCodeAt(id.length - 22) === 0x35;
 
 // Importer-made indicators (feed lines, text) get an id of their own per organisation and pattern, salted with
-// the organisation's secret so an id reveals nothing; relationships derived from their ids follow.
-function ownGeneratedIds(objects: readonly StixObject[], org: OrgRow): { objects: StixObject[]; generated: Set<string> } {
-  const remap = new Map<string, string>();
+// the organisation's secret so an id reveals nothing; relationships derived from their ids follow. A sliced file
+// passes the same remap for every slice (a relationship may follow its indicator in a later slice).
+function ownGeneratedIds(objects: readonly StixObject[], org: OrgRow, remap = new Map<string, string>()): { objects: StixObject[]; generated: Set<string> } {
+  const generated = new Set<string>();
   for (const o of objects) {
     if (o.type !== 'indicator' || typeof o.pattern !== 'string') continue;
-    if (mayBeDerived(o.id) && o.id === generatedIndicatorId(o.pattern)) remap.set(o.id, `indicator--${uuidv5(`${org.id_salt}|${o.pattern}`, KESSETSU_NAMESPACE)}`);
+    if (mayBeDerived(o.id) && o.id === generatedIndicatorId(o.pattern)) {
+      const own = `indicator--${uuidv5(`${org.id_salt}|${o.pattern}`, KESSETSU_NAMESPACE)}`;
+      remap.set(o.id, own);
+      generated.add(own);
+    }
   }
-  const generated = new Set(remap.values());
   if (remap.size === 0) return { objects: [...objects], generated };
   const out = objects.map((o) => {
     const moved = replaceRefs(o, remap);

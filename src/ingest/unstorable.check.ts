@@ -12,10 +12,9 @@ export function withoutUnstorable(parsed: ParseResult, lenient: boolean): ParseR
   const errors: ParseIssue[] = [];
   const keep: ParseResult['objects'] = [];
   parsed.objects.forEach((o, i) => {
-    const bad = findUnstorable(o);
-    if (!bad) return void keep.push(o);
-    const id = typeof o.id === 'string' ? ` (${scrubText(o.id.slice(0, 120))})` : '';
-    errors.push({ where: `objects[${i}]${id}${bad.path}`, reason: bad.reason });
+    const issue = unstorableIssue(o, i);
+    if (!issue) return void keep.push(o);
+    errors.push(issue);
   });
   if (errors.length === 0) return parsed;
   return { ...parsed, objects: lenient ? keep : [], errors: [...errors, ...parsed.errors], textChecked: true };
@@ -24,4 +23,12 @@ export function withoutUnstorable(parsed: ParseResult, lenient: boolean): ParseR
 /** An issue safe to store and show: NULs and lone surrogates in its text become U+FFFD. */
 export function storableIssue(i: ParseIssue): ParseIssue {
   return { where: scrubText(i.where), reason: scrubText(i.reason) };
+}
+
+/** The error of an object (the file's `index`th) holding text the database cannot store, or null. */
+export function unstorableIssue(o: ParseResult['objects'][number], index: number): ParseIssue | null {
+  const bad = findUnstorable(o);
+  if (!bad) return null;
+  const id = typeof o.id === 'string' ? ` (${scrubText(o.id.slice(0, 120))})` : '';
+  return { where: `objects[${index}]${id}${bad.path}`, reason: bad.reason };
 }

@@ -4,21 +4,30 @@ import { Worker } from 'node:worker_threads';
 import { AppError } from '../../shared/errors.ts';
 import type { StixObject } from '../../stix/stix.types.ts';
 import type { StixValidator } from '../../stix/stix.validator.ts';
-import type { ParseResult } from '../parsers/parse-result.ts';
-import { deserializeError, runParse, type ParseRequest, type SerializedError } from './parse.task.ts';
+import type { IngestFormat, ParseResult } from '../parsers/parse-result.ts';
+import { deserializeError, runParse, runParseStream, STREAM_WINDOW, type ParseHead, type ParseRequest, type ParseSlice, type SerializedError } from './parse.task.ts';
 
-/** A body sent to a worker (its memory is transferred, not copied). */
+/** A body sent to a worker (its memory is transferred, not copied); with sliceObjects, parsed and sent in slices. */
 export interface WorkerTask {
+  readonly kind: 'task';
   readonly id: number;
   readonly body: Uint8Array;
   readonly req: ParseRequest;
+  readonly sliceObjects?: number | undefined;
 }
+
+/** What the main thread sends a worker: a body, or word that a slice of a streamed parse was taken. */
+export type WorkerMessage = WorkerTask | { readonly kind: 'ack' };
+
+/** A request for a streamed parse: the format is known (sniffed by the caller when asked for `auto`). */
+export type StreamRequest = ParseRequest & { readonly format: IngestFormat };
 
 /** What a worker answers: the result without its objects, the objects in slices, then done; or an error. */
 export type WorkerReply =
   | { readonly id: 0; readonly kind: 'ready' }
   | { readonly id: number; readonly kind: 'head'; readonly result: Omit<ParseResult, 'objects'>; readonly total: number }
   | { readonly id: number; readonly kind: 'objects'; readonly objects: StixObject[] }
+  | { readonly id: number; readonly kind: 'slice'; readonly slice: ParseSlice }
   | { readonly id: number; readonly kind: 'done' }
   | { readonly id: number; readonly kind: 'error'; readonly error: SerializedError };
 
@@ -48,6 +57,53 @@ interface Task {
   readonly reject: (e: Error) => void;
   head?: Omit<ParseResult, 'objects'>;
   objects: StixObject[];
+  /** Streamed parses: the slice size, where slices go, and slices given and not yet taken. */
+  readonly sliceObjects?: number;
+  readonly onSlice?: (s: ParseSlice) => void;
+  pending: number;
+  slot?: Slot;
+  /** Parse time left (a streamed parse waiting for the main thread to take its slices is not parsing). */
+  budgetMs: number;
+  /** When the timer last started; 0 while it is paused. */
+  since: number;
+}
+
+// Slices of a streamed parse as they arrive, for one consumer.
+class SliceFeed {
+  readonly #slices: ParseSlice[] = [];
+  #end: { readonly head: ParseHead } | { readonly error: Error } | undefined;
+  #wake: (() => void) | null = null;
+
+  push(s: ParseSlice): void {
+    this.#slices.push(s);
+    this.#wake?.();
+  }
+
+  end(e: { readonly head: ParseHead } | { readonly error: Error }): void {
+    this.#end ??= e;
+    this.#wake?.();
+  }
+
+  async take(): Promise<ParseSlice | { readonly head: ParseHead }> {
+    for (;;) {
+      const s = this.#slices.shift();
+      if (s) return s;
+      if (this.#end) {
+        if ('error' in this.#end) throw this.#end.error;
+        return this.#end;
+      }
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+      this.#wake = null;
+    }
+  }
+}
+
+async function* inlineStream(body: Buffer, req: StreamRequest, sliceObjects: number): AsyncGenerator<ParseSlice, ParseHead> {
+  const slices = runParseStream(body, req, sliceObjects);
+  for (let r = slices.next(); ; r = slices.next()) {
+    if (r.done) return r.value;
+    yield r.value;
+  }
 }
 
 interface Slot {
@@ -110,9 +166,95 @@ export class ParsePool {
     if (this.#closed) return Promise.reject(new AppError('unavailable', 'the hub is shutting down; try again shortly', { retry_after: 5 }));
     if (this.#opts.size === 0 || this.#broken || body.length < this.#opts.inlineBelow) return runParse(body, req, this.#validator);
     return new Promise<ParseResult>((resolve, reject) => {
-      this.#queue.push({ id: this.#nextId++, body, req, resolve, reject, objects: [] });
+      this.#queue.push({ id: this.#nextId++, body, req, resolve, reject, objects: [], pending: 0, budgetMs: this.#opts.timeoutMs, since: 0 });
       this.#dispatch();
     });
+  }
+
+  /**
+   * Parses a body of a streamed format (STREAMED_FORMATS) in slices of about `sliceObjects` objects, given out as
+   * they are parsed: the worker stays at most STREAM_WINDOW slices ahead of the caller (issue 17). Returning early
+   * from the generator stops the parse. The pool takes the body over, as parse does.
+   * @example const slices = pool.parseStream(body, { ...request, format: 'csv' }, 5000)
+   */
+  parseStream(body: Buffer, req: StreamRequest, sliceObjects: number): AsyncGenerator<ParseSlice, ParseHead> {
+    if (this.#closed) throw new AppError('unavailable', 'the hub is shutting down; try again shortly', { retry_after: 5 });
+    if (this.#opts.size === 0 || this.#broken || body.length < this.#opts.inlineBelow) return inlineStream(body, req, sliceObjects);
+    const feed = new SliceFeed();
+    const task: Task = {
+      id: this.#nextId++,
+      body,
+      req,
+      sliceObjects,
+      onSlice: (s) => feed.push(s),
+      resolve: ({ objects: _none, ...head }) => feed.end({ head }),
+      reject: (error) => feed.end({ error }),
+      objects: [],
+      pending: 0,
+      budgetMs: this.#opts.timeoutMs,
+      since: 0,
+    };
+    this.#queue.push(task);
+    this.#dispatch();
+    return this.#consume(task, feed);
+  }
+
+  async *#consume(task: Task, feed: SliceFeed): AsyncGenerator<ParseSlice, ParseHead> {
+    let over = false;
+    try {
+      for (;;) {
+        const s = await feed.take();
+        if ('head' in s) {
+          over = true;
+          return s.head;
+        }
+        this.#took(task);
+        yield s;
+      }
+    } catch (err) {
+      over = true;
+      throw err;
+    } finally {
+      if (!over) this.#cancel(task);
+    }
+  }
+
+  // A slice was taken: the worker may parse one more, and the parse's clock runs again if it had stopped.
+  #took(task: Task): void {
+    task.pending--;
+    const slot = task.slot;
+    if (!slot || slot.task !== task) return;
+    slot.worker.postMessage({ kind: 'ack' } satisfies WorkerMessage);
+    if (task.since === 0 && task.pending < STREAM_WINDOW) this.#arm(slot, task);
+  }
+
+  // The caller gave up on a streamed parse (its ingest failed): the worker stops, a new one starts on demand.
+  #cancel(task: Task): void {
+    const queued = this.#queue.indexOf(task);
+    if (queued !== -1) this.#queue.splice(queued, 1);
+    const slot = task.slot;
+    if (!slot || slot.task !== task) return;
+    this.#finish(slot);
+    void slot.worker.terminate();
+  }
+
+  #arm(slot: Slot, task: Task): void {
+    if (slot.timer) clearTimeout(slot.timer);
+    task.since = Date.now();
+    slot.timer = setTimeout(() => {
+      const t = this.#finish(slot);
+      t?.reject(new AppError('unprocessable', `parsing the file took longer than ${Math.round(this.#opts.timeoutMs / 1000)} s (KESSETSU_PARSE_TIMEOUT_SECONDS): split it`, { limit: 'KESSETSU_PARSE_TIMEOUT_SECONDS' }));
+      void slot.worker.terminate();
+    }, Math.max(0, task.budgetMs));
+    slot.timer.unref();
+  }
+
+  #pause(slot: Slot, task: Task): void {
+    if (task.since === 0) return;
+    if (slot.timer) clearTimeout(slot.timer);
+    slot.timer = null;
+    task.budgetMs -= Date.now() - task.since;
+    task.since = 0;
   }
 
   #dispatch(): void {
@@ -148,7 +290,8 @@ export class ParsePool {
         // The worker could not even load: parse in place from now on, and say so once.
         this.#broken = true;
         this.#opts.log?.('parse workers cannot start; parsing on the main thread', { err: err.message });
-        runParse(task.body, task.req, this.#validator).then(task.resolve, task.reject);
+        if (task.sliceObjects) inlineInto(task);
+        else runParse(task.body, task.req, this.#validator).then(task.resolve, task.reject);
       } else task.reject(new Error(`parse worker failed: ${err.message}`));
     });
     worker.on('exit', (code) => {
@@ -167,15 +310,11 @@ export class ParsePool {
     if (slot.idle) clearTimeout(slot.idle);
     slot.idle = null;
     slot.task = task;
+    task.slot = slot;
     slot.worker.ref();
-    slot.timer = setTimeout(() => {
-      const t = this.#finish(slot);
-      t?.reject(new AppError('unprocessable', `parsing the file took longer than ${Math.round(this.#opts.timeoutMs / 1000)} s (KESSETSU_PARSE_TIMEOUT_SECONDS): split it`, { limit: 'KESSETSU_PARSE_TIMEOUT_SECONDS' }));
-      void slot.worker.terminate();
-    }, this.#opts.timeoutMs);
-    slot.timer.unref();
+    this.#arm(slot, task);
     const body = transferable(task.body);
-    const message: WorkerTask = { id: task.id, body, req: task.req };
+    const message: WorkerTask = { kind: 'task', id: task.id, body, req: task.req, sliceObjects: task.sliceObjects };
     slot.worker.postMessage(message, [body.buffer as ArrayBuffer]);
   }
 
@@ -203,6 +342,11 @@ export class ParsePool {
       case 'objects':
         for (const o of m.objects) task.objects.push(o);
         return;
+      case 'slice':
+        // The worker waits once STREAM_WINDOW slices are untaken: that wait is the writer's, not the parse's.
+        if (++task.pending >= STREAM_WINDOW) this.#pause(slot, task);
+        task.onSlice?.(m.slice);
+        return;
       case 'done':
         this.#finish(slot);
         task.resolve({ ...task.head!, objects: task.objects });
@@ -227,5 +371,18 @@ export class ParsePool {
         return s.worker.terminate();
       }),
     );
+  }
+}
+
+// A streamed parse whose worker could not start runs in place, its slices fed as they come.
+function inlineInto(task: Task): void {
+  try {
+    const slices = runParseStream(task.body, task.req as StreamRequest, task.sliceObjects!);
+    for (let r = slices.next(); ; r = slices.next()) {
+      if (r.done) return task.resolve({ ...r.value, objects: [] });
+      task.onSlice!(r.value);
+    }
+  } catch (err) {
+    task.reject(err instanceof Error ? err : new Error(String(err)));
   }
 }

@@ -1,9 +1,11 @@
 import { AppError } from '../../shared/errors.ts';
 import type { StixValidator } from '../../stix/stix.validator.ts';
-import { checkLines, enforceObjectLimits, type ObjectLimits } from '../ingest.limits.ts';
+import type { StixObject } from '../../stix/stix.types.ts';
+import { checkLines, enforceObjectLimits, objectBytes, oversizeIssue, tooManyObjects, type ObjectLimits } from '../ingest.limits.ts';
 import { sniffFormat } from '../parsers/format.sniffer.ts';
-import type { IngestFormat, ParseResult } from '../parsers/parse-result.ts';
-import { parseBody } from '../parsers/registry.ts';
+import { csvSlices } from '../parsers/csv.parser.ts';
+import { ParseError, type IngestFormat, type ParseIssue, type ParseResult } from '../parsers/parse-result.ts';
+import { parseBody, refuseNul } from '../parsers/registry.ts';
 
 /** What to make of a body: the format asked for, strictness, and the ceilings it is held to. */
 export interface ParseRequest {
@@ -25,6 +27,68 @@ export async function runParse(body: Buffer, req: ParseRequest, validator: StixV
   }
   const parsed = await parseBody(body, req.format, validator, { lenient: req.lenient, filename: req.filename });
   return enforceObjectLimits(parsed, req.limits, req.lenient);
+}
+
+/** Formats parsed and stored slice by slice (issue 17): every check of theirs holds per object or per row. */
+export const STREAMED_FORMATS: ReadonlySet<IngestFormat> = new Set<IngestFormat>(['csv']);
+
+/** Slices a worker sends ahead of the main thread before it waits for one to be taken. */
+export const STREAM_WINDOW = 2;
+
+/** One slice of a streamed parse: objects already held to the limits, and how far into the body it got (0–1). */
+export interface ParseSlice {
+  readonly objects: StixObject[];
+  readonly progress: number;
+}
+
+/** What a streamed parse says once its slices are out: the parse result without its objects. */
+export type ParseHead = Omit<ParseResult, 'objects'>;
+
+/**
+ * runParse for a streamed format, given out in slices of about `sliceObjects` objects: the same checks (lines,
+ * NUL, object limits) with the same outcome. A file over the object count, or a strict one with an object too
+ * large, gives no more slices from there on (it is refused whole) and says so at the end, as runParse would.
+ * @example for (let r = runParseStream(body, { ...req, format: 'csv' }, 5000).next(); !r.done; ) store(r.value.objects)
+ */
+export function* runParseStream(body: Buffer, req: ParseRequest & { readonly format: IngestFormat }, sliceObjects: number): Generator<ParseSlice, ParseHead> {
+  const { format, limits } = req;
+  if (!STREAMED_FORMATS.has(format)) throw new Error(`${format} is not parsed in slices`);
+  checkLines(body, format, limits);
+  refuseNul(body, format);
+  let total = 0;
+  // Set once the file is to be refused whole: nothing more is given out.
+  let refused = false;
+  const oversize: ParseIssue[] = [];
+  const slices = csvSlices(body, {}, sliceObjects);
+  let r: IteratorResult<{ objects: StixObject[]; progress: number }, ParseHead>;
+  try {
+    for (r = slices.next(); !r.done; r = slices.next()) {
+      const out: StixObject[] = [];
+      for (const o of r.value.objects) {
+        const index = total++;
+        if (limits.maxObjects !== null && total > limits.maxObjects) refused = true;
+        if (limits.maxObjectBytes !== null) {
+          const size = objectBytes(o);
+          if (size > limits.maxObjectBytes) {
+            oversize.push(oversizeIssue(index, o, size, limits.maxObjectBytes));
+            if (!req.lenient) refused = true;
+            continue;
+          }
+        }
+        out.push(o);
+      }
+      if (!refused && out.length > 0) yield { objects: out, progress: r.value.progress };
+    }
+  } catch (err) {
+    if (err instanceof ParseError) throw new AppError('unprocessable', `${format}: ${err.message}`, { format, where: err.where });
+    throw err;
+  }
+  const tail = r.value;
+  if (limits.maxObjects !== null && total > limits.maxObjects) throw tooManyObjects(total, limits.maxObjects);
+  if (oversize.length === 0) return tail;
+  const errors = [...tail.errors, ...oversize];
+  if (!req.lenient) return { ...tail, errors, summary: { ...tail.summary, objects: tail.summary?.objects ?? total, rejected_all: true } };
+  return { ...tail, errors };
 }
 
 /** An error as it crosses from a worker: enough to rebuild an AppError, or to report another failure. */

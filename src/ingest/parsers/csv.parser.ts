@@ -100,15 +100,6 @@ class CsvSession {
   }
 }
 
-function* splitLines(text: string): Generator<string> {
-  let start = 0;
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', start)) {
-    yield text.slice(start, i);
-    start = i + 1;
-  }
-  if (start < text.length) yield text.slice(start);
-}
-
 // Feeds (abuse.ch, many blocklists) carry '#' comment lines before the header and after the last row.
 function isPreambleComment(line: string): boolean {
   const t = line.replace(/^\ufeff/, '').trim();
@@ -119,6 +110,15 @@ function delimiterOf(firstLine: string): string {
   return guessDelimiter(firstLine.replace(/^\ufeff/, ''));
 }
 
+/** One slice of a CSV import: new objects (deduplicated across the file) and how far into the text it got (0–1). */
+export interface CsvSlice {
+  readonly objects: StixObject[];
+  readonly progress: number;
+}
+
+/** What a sliced CSV import says once all its slices are out. */
+export type CsvTail = Omit<ParseResult, 'objects'>;
+
 /**
  * Imports a CSV file of indicators (UTF-8 with or without BOM, or Shift_JIS/EUC-JP; comma, tab
  * or semicolon; quoted fields; CRLF): one observable and one indicator per distinct value, the
@@ -127,11 +127,28 @@ function delimiterOf(firstLine: string): string {
  * @example parseCsv(Buffer.from('date,URL,description\n2024/12/02 10:36:00,https://phish.example.com/,じぶん銀行\n')).summary?.profile // 'jpcert-phishing'
  */
 export function parseCsv(buf: Buffer, opts: CsvOptions = {}): ParseResult {
+  const objects: StixObject[] = [];
+  const slices = csvSlices(buf, opts, Infinity);
+  for (let r = slices.next(); ; r = slices.next()) {
+    if (r.done) return { ...r.value, objects };
+    for (const o of r.value.objects) objects.push(o);
+  }
+}
+
+/**
+ * The same import as parseCsv, given out in slices of at least `sliceObjects` objects cut at row ends (the
+ * last one smaller), so that a caller can store a slice while the next is parsed (issue 17); the errors,
+ * warnings and totals come once at the end, exactly as parseCsv gives them.
+ * @example for (let r = csvSlices(buf, {}, 5000).next(); !r.done; ) store(r.value.objects)
+ */
+export function* csvSlices(buf: Buffer, opts: CsvOptions, sliceObjects: number): Generator<CsvSlice, CsvTail> {
   const encoding = detectEncoding(buf);
   const text = decodeAs(buf, encoding);
   const session = new CsvSession(opts);
   session.summary.encoding = encoding;
-  const objects = new Map<string, StixObject>();
+  // Ids already given out: objects are deduplicated across the whole file, not per slice.
+  const seen = new Set<string>();
+  let slice: StixObject[] = [];
   const errors: ParseIssue[] = [];
   const warnings: ParseIssue[] = [];
   let splitter: CsvRecordSplitter | undefined;
@@ -141,23 +158,37 @@ export function parseCsv(buf: Buffer, opts: CsvOptions = {}): ParseResult {
     for (const r of events) {
       const e = session.feed(r);
       if (!e) continue;
-      for (const o of e.objects) if (!objects.has(o.id)) objects.set(o.id, o);
+      for (const o of e.objects)
+        if (!seen.has(o.id)) {
+          seen.add(o.id);
+          slice.push(o);
+        }
       // A million bad rows must not make a million issues: past MAX_ISSUES they are only counted.
       for (const [list, issues] of [[errors, e.errors], [warnings, e.warnings]] as const)
         for (const issue of issues) if (errors.length + warnings.length < MAX_ISSUES) list.push(issue);
         else dropped++;
     }
   };
-  for (const line of splitLines(text)) {
+  let start = 0;
+  while (start < text.length) {
+    const nl = text.indexOf('\n', start);
+    const end = nl < 0 ? text.length : nl;
+    const line = text.slice(start, end);
+    start = end + 1;
     lineNo++;
     if (!splitter?.midRecord && isPreambleComment(line)) continue;
     splitter ??= new CsvRecordSplitter(delimiterOf(line));
     take(splitter.push(line, lineNo));
+    if (slice.length >= sliceObjects) {
+      yield { objects: slice, progress: Math.min(1, start / text.length) };
+      slice = [];
+    }
   }
   if (splitter) take(splitter.end());
   if (!session.started) throw new ParseError('line 1', `empty file: ${HEADER_HELP}`);
+  if (slice.length > 0) yield { objects: slice, progress: 1 };
   if (dropped > 0) warnings.push({ where: '(input)', reason: `${dropped} further issue(s) not listed` });
-  return { format: 'csv', objects: [...objects.values()], errors, warnings: [...session.headerWarnings, ...warnings], summary: { ...session.summary } };
+  return { format: 'csv', errors, warnings: [...session.headerWarnings, ...warnings], summary: { ...session.summary } };
 }
 
 async function* decodedLines(chunks: AsyncIterable<Buffer | string>, onEncoding: (e: TextEncoding) => void): AsyncGenerator<string> {

@@ -21,12 +21,7 @@ export async function parseBody(body: Buffer, format: 'auto' | IngestFormat, val
     if (sniffed.format === null) throw new AppError('unsupported_media_type', `cannot import this file: ${sniffed.reason}`, { reason: sniffed.reason });
     chosen = sniffed.format;
   }
-  // A NUL cannot be stored and means no text format (UTF-8, Shift_JIS, EUC-JP): refused, naming where (issue 10.8).
-  const nul = body.indexOf(0);
-  if (nul >= 0) {
-    const at = lineColumnOfByte(body, nul);
-    throw new AppError('unprocessable', `${chosen}: line ${at.line} column ${at.column}: a NUL byte (U+0000); no text format the hub reads has one, and it cannot be stored`, { format: chosen, where: `line ${at.line} column ${at.column}` });
-  }
+  refuseNul(body, chosen);
   // Parsers load on first use: a hub that only takes STIX never loads the e-mail or XML libraries.
   try {
     switch (chosen) {
@@ -58,4 +53,15 @@ export async function parseBody(body: Buffer, format: 'auto' | IngestFormat, val
     if (err instanceof ParseError) throw new AppError('unprocessable', `${chosen}: ${err.message}`, { format: chosen, where: err.where });
     throw err;
   }
+}
+
+/**
+ * A NUL cannot be stored and means no text format (UTF-8, Shift_JIS, EUC-JP): refused, naming where (issue 10.8).
+ * @example refuseNul(Buffer.from('a\u0000'), 'csv') // throws "csv: line 1 column 2: a NUL byte …"
+ */
+export function refuseNul(body: Buffer, format: IngestFormat): void {
+  const nul = body.indexOf(0);
+  if (nul < 0) return;
+  const at = lineColumnOfByte(body, nul);
+  throw new AppError('unprocessable', `${format}: line ${at.line} column ${at.column}: a NUL byte (U+0000); no text format the hub reads has one, and it cannot be stored`, { format, where: `line ${at.line} column ${at.column}` });
 }

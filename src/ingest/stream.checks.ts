@@ -1,0 +1,154 @@
+import type { Kysely } from 'kysely';
+import type { Database, OrgRow } from '../db/schema.ts';
+import type { Viewer } from '../access/viewer.ts';
+import type { StixObject } from '../stix/stix.types.ts';
+import type { PreparedObject } from '../store/knowledge.writer.ts';
+import type { PrefixLimits } from '../observables/cidr.limit.ts';
+import type { ParseIssue } from './parsers/parse-result.ts';
+import type { ParseHead } from './parse/parse.task.ts';
+import type { IngestParams } from './ingest.params.ts';
+import { SlicePreparer } from './prepare.ts';
+import { DanglingRefs } from './dangling-refs.ts';
+import { authorshipSuspects, refusedSuspects, type Speakers } from './authorship.check.ts';
+import { unstorableIssue } from './unstorable.check.ts';
+import { broadIn, broadIssue, REFS } from './broad-cidr.check.ts';
+
+/** What a streamed file came to once its last slice is in: the same facts #commit derives from a whole file. */
+export interface StreamOutcome {
+  readonly errors: ParseIssue[];
+  /** The warnings before the dangling references and the reviews (those need the database and the hooks). */
+  readonly warnings: ParseIssue[];
+  readonly tlp: Record<string, number>;
+  /** Nothing of the file may be stored: the transaction is rolled back, the ingest `failed`. */
+  readonly rejectedAll: boolean;
+  /** Objects counted as the ingest's (before a rejection empties them, as #commit counts them). */
+  readonly objects: number;
+  /** The count of rejected objects when the file is refused whole. */
+  readonly rejected: number;
+  /** The dangling references are to be looked for (the file's objects were not all refused before them). */
+  readonly danglingRefs: DanglingRefs | null;
+  /** The prepared objects stand (a review of them means something): false once a strict refusal took them all. */
+  readonly preparedStand: boolean;
+  /** The last warning when nothing was found and nothing refused (after the reviews', as #commit orders them). */
+  readonly nothing: ParseIssue | null;
+}
+
+/** Who ingests, how, and against which limits. */
+export interface StreamCheckContext {
+  readonly params: IngestParams;
+  readonly viewer: Viewer;
+  readonly org: OrgRow;
+  readonly ingestId: string;
+  readonly now: Date;
+  readonly prefixLimits: PrefixLimits;
+  /** The organisations' speaking identities; null when the ingest speaks as the hub (no authorship check). */
+  readonly speakers: Speakers | null;
+}
+
+/**
+ * The checks of IngestService#commit, slice by slice, for a file parsed in slices (issue 17): unstorable text,
+ * broad CIDRs, preparation, authorship, dangling references. Each holds per object; what needs the whole file
+ * (the numbering of issues, the refused ids, the references out of the file) is carried from slice to slice, so
+ * the errors, warnings and counts are those of the whole file. A strict refusal stops what is given to write and
+ * is reported at the end (the caller rolls back what was written).
+ * Not for STIX bundles (strict ones are all or nothing at parse time), MISP (removals need the whole event),
+ * cowrie (sightings need the whole log) nor anonymous ingests (the contributor's identities are looked for in the
+ * whole file): those are checked whole.
+ * @example const checks = new StreamChecks(ctx); for (const s of slices) write(await checks.add(s, query)); const o = checks.finish(head)
+ */
+export class StreamChecks {
+  readonly #c: StreamCheckContext;
+  readonly #preparer: SlicePreparer;
+  readonly #dangling = new DanglingRefs();
+  readonly #unstorable: ParseIssue[] = [];
+  readonly #broad: ParseIssue[] = [];
+  readonly #forged: ParseIssue[] = [];
+  readonly #refusedIds = new Set<string>();
+  // Objects seen by each check so far: the indexes their issues name are the file's, as #commit numbers them.
+  #parsedIndex = 0;
+  #keptIndex = 0;
+  #checkedIndex = 0;
+  #unstorableRefusal = false;
+  #forgedRefusal = false;
+  #meaningful = false;
+  #markingsOnly = true;
+  #prepared = 0;
+
+  constructor(c: StreamCheckContext) {
+    this.#c = c;
+    this.#preparer = new SlicePreparer(c.params, { viewer: c.viewer, org: c.org, ingestId: c.ingestId }, c.now, undefined);
+  }
+
+  /**
+   * The next slice, checked and prepared: what may be written now (nothing once a strict refusal is certain).
+   * `query` gives the database connection, for the rare slice with objects speaking as another organisation.
+   */
+  async add(slice: readonly StixObject[], query: () => Promise<Kysely<Database>>): Promise<PreparedObject[]> {
+    const { params } = this.#c;
+    const storable: StixObject[] = [];
+    for (const o of slice) {
+      const issue = unstorableIssue(o, this.#parsedIndex++);
+      if (!issue) storable.push(o);
+      else {
+        this.#unstorable.push(issue);
+        if (!params.lenient) this.#unstorableRefusal = true;
+      }
+    }
+    // A strict file with unstorable text is refused whole before any other check (withoutUnstorable empties it).
+    if (this.#unstorableRefusal) return [];
+    const kept: StixObject[] = [];
+    for (const o of storable) {
+      const what = broadIn(o, this.#c.prefixLimits);
+      const index = this.#keptIndex++;
+      if (what) {
+        this.#refusedIds.add(o.id);
+        this.#broad.push(broadIssue(o, index, what, this.#c.prefixLimits));
+      } else if (!REFS.some((r) => typeof o[r] === 'string' && this.#refusedIds.has(o[r]))) kept.push(o);
+    }
+    const offset = this.#checkedIndex;
+    this.#checkedIndex += kept.length;
+    this.#dangling.add(kept);
+    for (const o of kept) {
+      const marking = o.type === 'marking-definition';
+      this.#meaningful ||= !marking;
+      this.#markingsOnly &&= marking;
+    }
+    let prepared = this.#preparer.add(kept);
+    if (this.#c.speakers) {
+      const at = new Map(kept.map((o, i) => [o.id, offset + i]));
+      const suspects = authorshipSuspects(prepared, this.#c.org.id, (id) => at.get(id) ?? -1, this.#c.speakers);
+      const forged = suspects.length ? await refusedSuspects(await query(), suspects) : [];
+      if (forged.length) {
+        this.#forged.push(...forged);
+        const refused = new Set(forged.map((f) => f.objectId));
+        if (params.lenient) prepared = prepared.filter((p) => !refused.has(p.record.id));
+        else this.#forgedRefusal = true;
+      }
+    }
+    if (this.#forgedRefusal) return [];
+    this.#prepared += prepared.length;
+    return prepared;
+  }
+
+  /** The outcome, once the parse's head (its errors, warnings and summary) is in. */
+  finish(head: ParseHead): StreamOutcome {
+    // The parse refused the file whole (a strict file with an object too large): no check saw any object.
+    if (head.summary?.rejected_all === true) return this.#refused(head.errors, head.warnings, head);
+    if (this.#unstorableRefusal) return this.#refused([...this.#unstorable, ...head.errors], head.warnings, head);
+    const lenient = this.#c.params.lenient;
+    // Extracted formats report broad ranges as warnings, lenient ingests as errors (withoutBroadCidrs).
+    const errors = [...this.#unstorable, ...head.errors, ...(lenient ? this.#broad : []), ...this.#forged];
+    const warnings = [...head.warnings, ...(lenient ? [] : this.#broad)];
+    const objects = this.#forgedRefusal ? 0 : this.#prepared;
+    const markingsOnly = this.#checkedIndex > 0 && this.#markingsOnly;
+    const nothing = objects === 0 && errors.length === 0 ? { where: 'file', reason: markingsOnly ? 'nothing to store: the file holds only TLP marking definitions, which the hub knows already' : 'no objects or indicators found in this file' } : null;
+    const rejectedAll = errors.length > 0 && (objects === 0 || !this.#meaningful);
+    const rejected = rejectedAll && typeof head.summary?.objects === 'number' ? head.summary.objects : errors.length;
+    return { errors, warnings, tlp: this.#preparer.tlpCounts, rejectedAll, objects, rejected, danglingRefs: this.#dangling, preparedStand: !this.#forgedRefusal, nothing };
+  }
+
+  #refused(errors: ParseIssue[], warnings: ParseIssue[], head: ParseHead): StreamOutcome {
+    const rejected = typeof head.summary?.objects === 'number' ? head.summary.objects : errors.length;
+    return { errors, warnings: [...warnings], tlp: {}, rejectedAll: errors.length > 0, objects: 0, rejected, danglingRefs: null, preparedStand: false, nothing: null };
+  }
+}
