@@ -4,6 +4,7 @@
 // alternating, in fresh databases, and the ratio of the medians is reported.
 //   BENCH_INGEST_ROWS (default 1,000,000)  BENCH_INGEST_OBJECTS (default 1,000,000)  BENCH_RUNS (default 3)
 //   BENCH_INGEST_CASES (default all: csv,stix,reingest)  BENCH_INGEST_BACKENDS (default pglite,postgres)
+//   BENCH_DB_PREFIX (default kessetsu_bench): PostgreSQL database names, so that two developers' runs on one server do not drop each other's
 // With PostgreSQL, the CPU seconds of the import's server backends (read from /proc) are reported beside the
 // importer's: on a shared machine they, not the wall clock, say what the write path costs.
 import { spawn } from 'node:child_process';
@@ -21,6 +22,7 @@ const PG_URL = process.env.KESSETSU_BENCH_PG_URL;
 const BACKENDS = new Set((process.env.BENCH_INGEST_BACKENDS ?? 'pglite,postgres').split(','));
 const root = path.resolve(import.meta.dirname, '..');
 const baseline = process.env.BENCH_BASELINE ? path.resolve(process.env.BENCH_BASELINE) : null;
+const DB_PREFIX = process.env.BENCH_DB_PREFIX ?? 'kessetsu_bench';
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'kessetsu-ingest-volume-'));
 
 interface Code {
@@ -169,7 +171,7 @@ const pglite: Target = {
 const postgres: Target = {
   backend: 'PostgreSQL',
   async fresh(code, run) {
-    const key = `kessetsu_bench_tpl_${code.label}`;
+    const key = `${DB_PREFIX}_tpl_${code.label}`;
     if (!templates.has(key)) {
       await admin(async (c) => {
         await c.query(`drop database if exists "${key}" with (force)`);
@@ -178,7 +180,7 @@ const postgres: Target = {
       await firstStart(code, { DATABASE_URL: dbUrl(key) }, path.join(tmp, 'unused'));
       templates.set(key, key);
     }
-    const name = `kessetsu_bench_run_${run.replace(/\W/g, '_')}`;
+    const name = `${DB_PREFIX}_run_${run.replace(/\W/g, '_')}`;
     await admin(async (c) => {
       await c.query(`drop database if exists "${name}" with (force)`);
       await c.query(`create database "${name}" template "${key}"`);

@@ -237,7 +237,7 @@ export class IngestService {
       const event = await this.#db.transaction().execute(async (trx) => {
         await lockKnowledgeWrites(trx);
         const opts = { orgId: org.id, hubOverride: hubOverride(viewer, params) };
-        const checks = new StreamChecks({ params, viewer, org, ingestId: id, now: new Date(), prefixLimits: this.#opts.prefixLimits ?? DEFAULT_PREFIX_LIMITS, speakers: opts.hubOverride ? null : await loadSpeakers(trx) });
+        const checks = new StreamChecks({ params, viewer, org, ingestId: id, now: new Date(), prefixLimits: this.#opts.prefixLimits ?? DEFAULT_PREFIX_LIMITS, speakers: opts.hubOverride ? null : await loadSpeakers(trx), fileTlp: first.done ? undefined : first.value.tlp });
         const prepared: PreparedObject[] = [];
         const contributions: StoredContribution[] = [];
         const createdIds = new Set<string>();

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database, OrgRow } from '../db/schema.ts';
+import type { Database, OrgRow, Tlp } from '../db/schema.ts';
 import type { Viewer } from '../access/viewer.ts';
 import type { StixObject } from '../stix/stix.types.ts';
 import type { PreparedObject } from '../store/knowledge.writer.ts';
@@ -43,6 +43,8 @@ export interface StreamCheckContext {
   readonly prefixLimits: PrefixLimits;
   /** The organisations' speaking identities; null when the ingest speaks as the hub (no authorship check). */
   readonly speakers: Speakers | null;
+  /** The TLP the whole file states (the first slice says it). */
+  readonly fileTlp: Tlp | undefined;
 }
 
 /**
@@ -76,7 +78,7 @@ export class StreamChecks {
 
   constructor(c: StreamCheckContext) {
     this.#c = c;
-    this.#preparer = new SlicePreparer(c.params, { viewer: c.viewer, org: c.org, ingestId: c.ingestId }, c.now, undefined);
+    this.#preparer = new SlicePreparer(c.params, { viewer: c.viewer, org: c.org, ingestId: c.ingestId }, c.now, c.fileTlp);
   }
 
   /**

@@ -4,7 +4,7 @@ import { ParsePool } from '../../src/ingest/parse/parse.pool.ts';
 import { describeStorage } from '../support/storage.ts';
 import { as, makeMember, startHub, type TestHub, type TestMember } from '../support/app.ts';
 
-// A CSV file is parsed on a worker, checked and written in slices, slice i+1 parsed while slice i is on the server
+// A CSV file (or a plain feed) is parsed on a worker, checked and written in slices, slice i+1 parsed while slice i is on the server
 // (issue 17). Slices of 300 objects here (KESSETSU_INGEST_SLICE_OBJECTS; 5,000 in production) against a hub that
 // takes files whole (0): the same report, the same stored objects, the same refusals; one transaction throughout.
 const ROWS = 1200; // about 3 objects a row: a dozen slices
@@ -154,5 +154,24 @@ describeStorage('a CSV import in slices overlapped with its writes', (backend) =
     expect(names(ps)).toEqual(names(pw));
     expect(s.json().counts.objects).toBeGreaterThan(3000);
     expect(await stored(streamed, m)).toEqual([]);
+  });
+
+  it('a plain feed (text) in slices: the same report, objects and stated TLP as whole', { timeout: 300_000 }, async () => {
+    const m = await makeMember(streamed);
+    const n = await makeMember(whole);
+    const lines = ['# TLP:AMBER blocklist', ...Array.from({ length: 1500 }, (_, i) => (i % 2 ? `198.51.${(i >> 8) & 255}.${i & 255}` : `feed-${i}.example.net`)), '10.1.2.3', '1.0.0.0/8', 'feed-2.example.net', ''];
+    const send = (hub: TestHub, who: TestMember) => hub.server.inject({ method: 'POST', url: '/api/v1/ingest?format=text', headers: { ...as(who.key), 'content-type': 'text/plain' }, payload: lines.join('\n') });
+    const spy = vi.spyOn(ParsePool.prototype, 'parseStream');
+    const s = await send(streamed, m);
+    const w = await send(whole, n);
+    expect(spy).toHaveBeenCalledTimes(1);
+    spy.mockRestore();
+    expect(s.statusCode, s.body.slice(0, 300)).toBe(200);
+    expect(report(s.body)).toEqual(report(w.body));
+    expect(s.json().tlp).toEqual({ amber: s.json().counts.objects });
+    const objects = await stored(streamed, m);
+    expect(objects).toEqual(await stored(whole, n));
+    expect(objects.length).toBe(s.json().counts.objects);
+    expect(objects.length).toBeGreaterThan(4000);
   });
 });

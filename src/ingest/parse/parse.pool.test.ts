@@ -5,7 +5,8 @@ import { createStixValidator } from '../../stix/stix.validator.ts';
 import { hasSharedData, sharedData } from '../../../test/support/shared-data.ts';
 import { NO_LIMITS, type ObjectLimits } from '../ingest.limits.ts';
 import { ParsePool } from './parse.pool.ts';
-import { runParse } from './parse.task.ts';
+import { runParse, type ParseHead } from './parse.task.ts';
+import type { StixObject } from '../../stix/stix.types.ts';
 
 const schemaDir = hasSharedData() ? sharedData('stix/schemas') : undefined;
 const validator = createStixValidator(schemaDir);
@@ -86,5 +87,43 @@ describe('parse pool: bodies parsed on worker threads', () => {
     const err = await p.parse(bundle(Array.from({ length: 20_000 }, (_, i) => indicator(i))), { format: 'stix', lenient: false, limits: NO_LIMITS }).catch((e: unknown) => e);
     expect((err as AppError).status).toBe(422);
     expect((err as AppError).message).toContain('KESSETSU_PARSE_TIMEOUT_SECONDS');
+  });
+
+  // A CSV file in slices (issue 17): the slices together are the whole parse; what comes at the end is the same.
+  const csv = (late = ''): Buffer => Buffer.from(['value,comment', ...Array.from({ length: 3000 }, (_, i) => `s-${i}.example.org,row ${i}`), 'not a value!!,x', late, ''].join('\n'));
+  const drain = async (slices: AsyncGenerator<{ objects: StixObject[] }, ParseHead>) => {
+    const objects: StixObject[] = [];
+    let n = 0;
+    for (let r = await slices.next(); ; r = await slices.next()) {
+      if (r.done) return { head: r.value, ids: objects.map((o) => o.id), n };
+      n++;
+      objects.push(...r.value.objects);
+    }
+  };
+
+  it('gives a CSV file out in slices that make up the whole parse; strict, an object too large ends the slices', async () => {
+    const p = pool();
+    for (const [lenient, late, limits] of [[false, '', LIMITS], [false, `big.example.org,${'x'.repeat(4000)}`, { ...LIMITS, maxObjectBytes: 2000 }], [true, `big.example.org,${'x'.repeat(4000)}`, { ...LIMITS, maxObjectBytes: 2000 }]] as const) {
+      const { objects, ...whole } = await runParse(csv(late), { format: 'csv', lenient, limits }, validator);
+      const streamed = await drain(p.parseStream(csv(late), { format: 'csv', lenient, limits }, 500));
+      expect(streamed.head).toEqual(whole);
+      if (!lenient && late) {
+        expect(whole.summary?.rejected_all).toBe(true);
+        expect(streamed.n).toBeLessThan(20);
+      } else {
+        expect(streamed.ids).toEqual(objects.map((o) => o.id));
+        expect(streamed.n).toBeGreaterThan(15);
+      }
+    }
+  });
+
+  it('a caller that stops taking slices stops the parse; the next body parses', async () => {
+    const p = pool();
+    const slices = p.parseStream(csv(), { format: 'csv', lenient: false, limits: LIMITS }, 100);
+    expect((await slices.next()).done).toBe(false);
+    await slices.return(undefined as never);
+    expect(p.stats.busy).toBe(0);
+    const next = await drain(p.parseStream(csv(), { format: 'csv', lenient: false, limits: LIMITS }, 100));
+    expect(next.ids.length).toBe(9000);
   });
 });

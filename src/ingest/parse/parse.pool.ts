@@ -234,14 +234,23 @@ export class ParsePool {
     if (queued !== -1) this.#queue.splice(queued, 1);
     const slot = task.slot;
     if (!slot || slot.task !== task) return;
+    this.#retire(slot);
     this.#finish(slot);
     void slot.worker.terminate();
+    this.#dispatch();
+  }
+
+  // A worker being stopped takes no new body (its exit comes later).
+  #retire(slot: Slot): void {
+    const i = this.#slots.indexOf(slot);
+    if (i !== -1) this.#slots.splice(i, 1);
   }
 
   #arm(slot: Slot, task: Task): void {
     if (slot.timer) clearTimeout(slot.timer);
     task.since = Date.now();
     slot.timer = setTimeout(() => {
+      this.#retire(slot);
       const t = this.#finish(slot);
       t?.reject(new AppError('unprocessable', `parsing the file took longer than ${Math.round(this.#opts.timeoutMs / 1000)} s (KESSETSU_PARSE_TIMEOUT_SECONDS): split it`, { limit: 'KESSETSU_PARSE_TIMEOUT_SECONDS' }));
       void slot.worker.terminate();

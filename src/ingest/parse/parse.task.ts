@@ -4,6 +4,8 @@ import type { StixObject } from '../../stix/stix.types.ts';
 import { checkLines, enforceObjectLimits, objectBytes, oversizeIssue, tooManyObjects, type ObjectLimits } from '../ingest.limits.ts';
 import { sniffFormat } from '../parsers/format.sniffer.ts';
 import { csvSlices } from '../parsers/csv.parser.ts';
+import { textSlices } from '../parsers/text.parser.ts';
+import type { Tlp } from '../../db/schema.ts';
 import { ParseError, type IngestFormat, type ParseIssue, type ParseResult } from '../parsers/parse-result.ts';
 import { parseBody, refuseNul } from '../parsers/registry.ts';
 
@@ -30,7 +32,7 @@ export async function runParse(body: Buffer, req: ParseRequest, validator: StixV
 }
 
 /** Formats parsed and stored slice by slice (issue 17): every check of theirs holds per object or per row. */
-export const STREAMED_FORMATS: ReadonlySet<IngestFormat> = new Set<IngestFormat>(['csv']);
+export const STREAMED_FORMATS: ReadonlySet<IngestFormat> = new Set<IngestFormat>(['csv', 'text']);
 
 /** Slices a worker sends ahead of the main thread before it waits for one to be taken. */
 export const STREAM_WINDOW = 2;
@@ -39,6 +41,8 @@ export const STREAM_WINDOW = 2;
 export interface ParseSlice {
   readonly objects: StixObject[];
   readonly progress: number;
+  /** The TLP the whole file states (a text's "TLP:AMBER"), known from the first slice on. */
+  readonly tlp?: Tlp | undefined;
 }
 
 /** What a streamed parse says once its slices are out: the parse result without its objects. */
@@ -59,8 +63,8 @@ export function* runParseStream(body: Buffer, req: ParseRequest & { readonly for
   // Set once the file is to be refused whole: nothing more is given out.
   let refused = false;
   const oversize: ParseIssue[] = [];
-  const slices = csvSlices(body, {}, sliceObjects);
-  let r: IteratorResult<{ objects: StixObject[]; progress: number }, ParseHead>;
+  const slices: Generator<ParseSlice, ParseHead> = format === 'csv' ? csvSlices(body, {}, sliceObjects) : textSlices(body, {}, sliceObjects);
+  let r: IteratorResult<ParseSlice, ParseHead>;
   try {
     for (r = slices.next(); !r.done; r = slices.next()) {
       const out: StixObject[] = [];
@@ -77,7 +81,7 @@ export function* runParseStream(body: Buffer, req: ParseRequest & { readonly for
         }
         out.push(o);
       }
-      if (!refused && out.length > 0) yield { objects: out, progress: r.value.progress };
+      if (!refused && out.length > 0) yield { objects: out, progress: r.value.progress, tlp: r.value.tlp };
     }
   } catch (err) {
     if (err instanceof ParseError) throw new AppError('unprocessable', `${format}: ${err.message}`, { format, where: err.where });

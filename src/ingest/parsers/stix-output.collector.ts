@@ -18,16 +18,22 @@ export class StixCollector {
   private readonly objects = new Map<string, StixObject>();
   private readonly tlps = new Map<string, Tlp>();
   private droppedIssues = 0;
+  // Objects added since the last takeFresh, when the importer gives them out in slices (issue 17).
+  private fresh: StixObject[] | null = null;
 
   /** Adds an object (or merges its TLP into the one already there) and answers its id. */
   add(obj: StixObject, tlp?: Tlp): string {
-    if (!this.objects.has(obj.id)) this.objects.set(obj.id, obj);
+    if (!this.objects.has(obj.id)) {
+      this.objects.set(obj.id, obj);
+      this.fresh?.push(obj);
+    }
     if (tlp) this.tlps.set(obj.id, stricter(tlp, this.tlps.get(obj.id)));
     return obj.id;
   }
 
   /** Replaces an object already added (to set valid_until, a description, ...). */
   update(id: string, change: (obj: StixObject) => StixObject): void {
+    if (this.fresh) throw new Error('an importer giving objects out in slices cannot replace one');
     const obj = this.objects.get(id);
     if (obj) this.objects.set(id, change(obj));
   }
@@ -68,6 +74,23 @@ export class StixCollector {
   private issue(list: ParseIssue[], where: string, reason: string): void {
     if (this.errors.length + this.warnings.length >= MAX_ISSUES) this.droppedIssues++;
     else list.push({ where, reason });
+  }
+
+  /** From now on, keeps the objects added for takeFresh. */
+  sliced(): void {
+    this.fresh ??= [];
+  }
+
+  /**
+   * The objects added since the last call, as finish() would give them: only for importers that set no TLP per
+   * object and replace nothing (both change an object after it may have been given out).
+   */
+  takeFresh(): StixObject[] {
+    if (!this.fresh) throw new Error('takeFresh needs sliced()');
+    if (this.tlps.size > 0) throw new Error('objects with a TLP of their own are given out by finish()');
+    const out = this.fresh;
+    this.fresh = [];
+    return out;
   }
 
   /** The objects with their TLP markings set, followed by the marking definitions they use. */
