@@ -5,9 +5,9 @@ import { describeStorage } from '../support/storage.ts';
 import { as, makeMember, startHub, type TestHub, type TestMember } from '../support/app.ts';
 
 // A CSV file (or a plain feed) is parsed on a worker, checked and written in slices, slice i+1 parsed while slice i is on the server
-// (issue 17). Slices of 300 objects here (KESSETSU_INGEST_SLICE_OBJECTS; 5,000 in production) against a hub that
+// (issue 17). Slices of 150 objects here (KESSETSU_INGEST_SLICE_OBJECTS; 5,000 in production) against a hub that
 // takes files whole (0): the same report, the same stored objects, the same refusals; one transaction throughout.
-const ROWS = 1200; // about 3 objects a row: a dozen slices
+const ROWS = 700; // about 3 objects a row: a dozen slices
 const LIMITS = { KESSETSU_PARSE_INLINE_BELOW: '0', KESSETSU_MAX_OBJECT_BYTES: '4096' };
 
 function feed(opts: { late?: string } = {}): string {
@@ -27,7 +27,7 @@ describeStorage('a CSV import in slices overlapped with its writes', (backend) =
   let a: TestMember;
   let b: TestMember;
   beforeAll(async () => {
-    streamed = await startHub(backend, { ...LIMITS, KESSETSU_INGEST_SLICE_OBJECTS: '300' });
+    streamed = await startHub(backend, { ...LIMITS, KESSETSU_INGEST_SLICE_OBJECTS: '150' });
     whole = await startHub(backend, { ...LIMITS, KESSETSU_INGEST_SLICE_OBJECTS: '0' });
     a = await makeMember(streamed);
     b = await makeMember(whole);
@@ -79,14 +79,14 @@ describeStorage('a CSV import in slices overlapped with its writes', (backend) =
     expect(w.statusCode, w.body.slice(0, 300)).toBe(200);
     expect(report(s.body)).toEqual(report(w.body));
     const r = s.json() as { counts: { objects: number; created: number }; errors: { where: string }[]; warnings: { where: string }[] };
-    expect(r.counts.objects).toBeGreaterThan(3000);
+    expect(r.counts.objects).toBeGreaterThan(2000);
     expect(r.counts.created).toBe(r.counts.objects);
     expect(r.errors.map((e) => e.where)).toEqual(['line 43', `line ${ROWS - 27}`]);
     expect(r.warnings.some((x) => x.where.includes('1.0.0.0/8') || /too broad|range/.test(JSON.stringify(x)))).toBe(true);
     const objects = await stored(streamed, a);
     expect(objects).toEqual(await stored(whole, b));
     expect(objects.length).toBe(r.counts.objects);
-    expect(objects.filter((o) => o.endsWith('|amber')).length).toBeGreaterThan(300);
+    expect(objects.filter((o) => o.endsWith('|amber')).length).toBeGreaterThan(250);
 
     const again = await post(streamed, a, feed());
     expect(again.json().counts).toEqual({ ...r.counts, created: 0, unchanged: r.counts.objects });
@@ -152,14 +152,14 @@ describeStorage('a CSV import in slices overlapped with its writes', (backend) =
     expect(sr).toEqual(wr);
     const names = (p: unknown) => ((p as { items: { name: string; type: string }[] }).items ?? []).map((i) => `${i.type} ${i.name}`);
     expect(names(ps)).toEqual(names(pw));
-    expect(s.json().counts.objects).toBeGreaterThan(3000);
+    expect(s.json().counts.objects).toBeGreaterThan(2000);
     expect(await stored(streamed, m)).toEqual([]);
   });
 
   it('a plain feed (text) in slices: the same report, objects and stated TLP as whole', { timeout: 300_000 }, async () => {
     const m = await makeMember(streamed);
     const n = await makeMember(whole);
-    const lines = ['# TLP:AMBER blocklist', ...Array.from({ length: 1500 }, (_, i) => (i % 2 ? `198.51.${(i >> 8) & 255}.${i & 255}` : `feed-${i}.example.net`)), '10.1.2.3', '1.0.0.0/8', 'feed-2.example.net', ''];
+    const lines = ['# TLP:AMBER blocklist', ...Array.from({ length: 800 }, (_, i) => (i % 2 ? `198.51.${(i >> 8) & 255}.${i & 255}` : `feed-${i}.example.net`)), '10.1.2.3', '1.0.0.0/8', 'feed-2.example.net', ''];
     const send = (hub: TestHub, who: TestMember) => hub.server.inject({ method: 'POST', url: '/api/v1/ingest?format=text', headers: { ...as(who.key), 'content-type': 'text/plain' }, payload: lines.join('\n') });
     const spy = vi.spyOn(ParsePool.prototype, 'parseStream');
     const s = await send(streamed, m);
@@ -172,6 +172,6 @@ describeStorage('a CSV import in slices overlapped with its writes', (backend) =
     const objects = await stored(streamed, m);
     expect(objects).toEqual(await stored(whole, n));
     expect(objects.length).toBe(s.json().counts.objects);
-    expect(objects.length).toBeGreaterThan(4000);
+    expect(objects.length).toBeGreaterThan(2000);
   });
 });

@@ -126,4 +126,17 @@ describe('parse pool: bodies parsed on worker threads', () => {
     const next = await drain(p.parseStream(csv(), { format: 'csv', lenient: false, limits: LIMITS }, 100));
     expect(next.ids.length).toBe(9000);
   });
+
+  it('a streamed parse waiting for its writer does not hold up another body', async () => {
+    const p = pool();
+    const slices = p.parseStream(csv(), { format: 'csv', lenient: false, limits: LIMITS }, 100);
+    const first = await slices.next();
+    if (first.done) throw new Error('no slice');
+    // The worker is two slices ahead and waits; a STIX bundle gets a worker of its own meanwhile.
+    await expect.poll(() => p.stats.workers === 1 && p.stats.busy === 1).toBe(true);
+    const other = await p.parse(bundle([indicator(1), indicator(2)]), { format: 'stix', lenient: false, limits: LIMITS });
+    expect(other.objects).toHaveLength(2);
+    expect(p.stats.workers).toBe(2);
+    expect((await drain(slices)).ids.length).toBe(9000 - first.value.objects.length);
+  });
 });

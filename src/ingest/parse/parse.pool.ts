@@ -269,7 +269,9 @@ export class ParsePool {
   #dispatch(): void {
     while (this.#queue.length) {
       let slot = this.#slots.find((s) => !s.task);
-      if (!slot && this.#slots.length < this.#opts.size) slot = this.#spawn();
+      // A streamed parse waiting for its writer does not count (issue 17): a long import written slice by slice
+      // must not hold up other members' parses for as long as it writes.
+      if (!slot && this.#slots.filter((s) => !waitingForWriter(s.task)).length < this.#opts.size) slot = this.#spawn();
       if (!slot) return;
       this.#start(slot, this.#queue.shift()!);
     }
@@ -353,8 +355,11 @@ export class ParsePool {
         return;
       case 'slice':
         // The worker waits once STREAM_WINDOW slices are untaken: that wait is the writer's, not the parse's.
-        if (++task.pending >= STREAM_WINDOW) this.#pause(slot, task);
         task.onSlice?.(m.slice);
+        if (++task.pending >= STREAM_WINDOW) {
+          this.#pause(slot, task);
+          this.#dispatch();
+        }
         return;
       case 'done':
         this.#finish(slot);
@@ -394,4 +399,9 @@ function inlineInto(task: Task): void {
   } catch (err) {
     task.reject(err instanceof Error ? err : new Error(String(err)));
   }
+}
+
+// A streamed parse whose worker waits for the caller to take its slices.
+function waitingForWriter(task: Task | null): boolean {
+  return task !== null && task.sliceObjects !== undefined && task.since === 0;
 }
