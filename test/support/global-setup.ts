@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -11,6 +11,7 @@ declare module 'vitest' {
     pgliteTemplate: string;
     pgTemplateUrl: string | null;
     pgTemplateName: string;
+    testTmp: string;
   }
 }
 
@@ -50,13 +51,25 @@ async function pgTemplate(pgUrl: string): Promise<void> {
   await t.close();
 }
 
+// Every folder the run's tests make (PGlite copies of the template, served hubs' data) lives in one run folder that
+// the teardown removes whole: a worker killed on a timeout cannot leave its folders behind (523 of them, ~60 GB,
+// once filled this machine's disk). Run folders of earlier runs whose process is gone are removed first.
+function runFolder(): string {
+  for (const name of readdirSync(os.tmpdir())) {
+    const pid = Number(/^kessetsu-run-p(\d+)-/.exec(name)?.[1]);
+    if (pid && !alive(pid)) rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
+  }
+  return mkdtempSync(path.join(os.tmpdir(), `kessetsu-run-${RUN}-`));
+}
+
 // One migrated PGlite folder and one migrated PostgreSQL template for the whole run; each test file copies them.
 // The two are made at once (the PGlite one is this process's CPU, the PostgreSQL one mostly the server's): no test
 // file starts before both are ready (test speed, issue 11.7).
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const pgUrl = process.env.KESSETSU_TEST_PG_URL;
   if (!pgUrl && process.env.CI === 'true') throw new Error('CI=true but KESSETSU_TEST_PG_URL is not set: the PostgreSQL half of the suite must run in CI');
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'kessetsu-template-'));
+  const runDir = runFolder();
+  const dir = path.join(runDir, 'template');
   const pglite = (async () => {
     const template = await openPglite(dir);
     await migrateToLatest(template.db);
@@ -67,11 +80,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const [a, b] = await Promise.allSettled([pglite, postgres]);
   for (const r of [a, b]) {
     if (r.status === 'rejected') {
-      await dropTemplates(dir, pgUrl).catch(() => undefined);
+      await dropTemplates(runDir, pgUrl).catch(() => undefined);
       throw r.reason;
     }
   }
   project.provide('pgliteTemplate', dir);
+  project.provide('testTmp', runDir);
   if (!pgUrl) {
     console.log('kessetsu tests: KESSETSU_TEST_PG_URL not set, the PostgreSQL half of the storage tests is skipped (PGlite half runs)');
     project.provide('pgTemplateUrl', null);
@@ -81,10 +95,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('pgTemplateName', PG_TEMPLATE);
   }
 
-  return () => dropTemplates(dir, pgUrl);
+  return () => dropTemplates(runDir, pgUrl);
 }
 
-/** Removes this run's PGlite template folder and its PostgreSQL databases (the template and those the workers kept). */
+/** Removes this run's folder (the PGlite template and every test's folders) and its PostgreSQL databases (the template and those the workers kept). */
 async function dropTemplates(dir: string, pgUrl: string | undefined): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
   if (!pgUrl) return;

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
@@ -53,7 +52,7 @@ export async function serveHub(backend: Backend, env: Record<string, string> = {
     where = storage.location;
     childEnv.DATABASE_URL = where;
   } else {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'kessetsu-serve-'));
+    dir = mkdtempSync(path.join(inject('testTmp'), 'serve-'));
     cpSync(inject('pgliteTemplate'), dir, { recursive: true });
     where = dir;
   }

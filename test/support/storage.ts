@@ -1,5 +1,4 @@
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -37,7 +36,7 @@ process.once('exit', () => {
 });
 
 async function startPglite(): Promise<Pooled> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'kessetsu-test-'));
+  const dir = mkdtempSync(path.join(inject('testTmp'), 'pglite-'));
   made.add(dir);
   cpSync(inject('pgliteTemplate'), dir, { recursive: true });
   return { pglite: await createPglite(dir), dir };
