@@ -28,6 +28,7 @@ import { DEFAULT_PREFIX_LIMITS, type PrefixLimits } from '../observables/cidr.li
 import { withHoneypotSightings } from '../sightings/honeypot.sightings.ts'; // honeypot logs (sensors, issue 11.2)
 
 const BATCH = 5000;
+const CHECK_PIECE = 500;
 const MAX_ISSUES = 1000;
 const afterIo = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -263,10 +264,19 @@ export class IngestService {
           let r = first;
           for (; !r.done; r = await slices.next()) {
             progress = r.value.progress;
-            const batch = await checks.add(r.value.objects, async () => {
-              await settle(); // a query waits for the write on the connection: nothing else is sent beside it
-              return trx;
-            });
+            const objects = r.value.objects;
+            const batch: PreparedObject[] = [];
+            // In pieces with an I/O turn between them: each answer of the write on the server is taken up (its next
+            // statement sent) within a piece's time, not after the whole slice has been checked and prepared.
+            for (let j = 0; j < objects.length; j += CHECK_PIECE) {
+              const piece = objects.length <= CHECK_PIECE ? objects : objects.slice(j, j + CHECK_PIECE);
+              const done = await checks.add(piece, async () => {
+                await settle(); // a query waits for the write on the connection: nothing else is sent beside it
+                return trx;
+              });
+              for (const p of done) batch.push(p);
+              if (writing) await afterIo();
+            }
             for (const p of batch) prepared.push(p);
             for (let i = 0; i < batch.length; i += BATCH) {
               const built = buildBatch(batch.length <= BATCH ? batch : batch.slice(i, i + BATCH), expectNew);
