@@ -91,6 +91,16 @@ function hubOverride(viewer: Viewer, params: IngestParams): boolean {
   return params.asHub === true && isHub(viewer);
 }
 
+/** Adds a written batch to the ingest's counts and contributions; answers whether the next batch should expect new rows. */
+function tally(r: { created: number; updated: number; unchanged: number; contributions: readonly StoredContribution[] }, counts: IngestCounts, contributions: StoredContribution[], createdIds: Set<string>): boolean {
+  counts.created += r.created;
+  counts.updated += r.updated;
+  counts.unchanged += r.unchanged;
+  contributions.push(...r.contributions);
+  for (const c of r.contributions) if (c.inserted) createdIds.add(c.object_id);
+  return r.created + r.updated > r.unchanged;
+}
+
 function capped(issues: readonly ParseIssue[]): ParseIssue[] {
   if (issues.length <= MAX_ISSUES) return issues.map(storableIssue);
   return [...issues.slice(0, MAX_ISSUES).map(storableIssue), { where: '…', reason: `${issues.length - MAX_ISSUES} more not shown` }];
@@ -250,12 +260,7 @@ export class IngestService {
           if (!writing) return;
           const r = await writing;
           writing = undefined;
-          expectNew = r.created + r.updated > r.unchanged;
-          counts.created += r.created;
-          counts.updated += r.updated;
-          counts.unchanged += r.unchanged;
-          contributions.push(...r.contributions);
-          for (const c of r.contributions) if (c.inserted) createdIds.add(c.object_id);
+          expectNew = tally(r, counts, contributions, createdIds);
           written += r.size;
           // The total is known at the end only: until then, what the parse's progress through the file promises.
           params.onProgress?.(written, Math.max(written, progress > 0 ? Math.round(prepared.length / progress) : written));
@@ -397,12 +402,7 @@ export class IngestService {
         if (b.status === 'rejected') throw b.reason;
         const r = w.value;
         next = b.value;
-        expectNew = r.created + r.updated > r.unchanged;
-        counts.created += r.created;
-        counts.updated += r.updated;
-        counts.unchanged += r.unchanged;
-        contributions.push(...r.contributions);
-        for (const c of r.contributions) if (c.inserted) createdIds.add(c.object_id);
+        expectNew = tally(r, counts, contributions, createdIds);
         params.onProgress?.(Math.min(i + BATCH, prepared.length), prepared.length);
       }
       return this.#committing(trx, { ingestId: id, viewer, org, objects: prepared, contributions, createdIds }, params, parsed.format, counts, errors);
