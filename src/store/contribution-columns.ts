@@ -14,61 +14,61 @@ export interface ContributionRow {
 
 const arr = (xs: readonly string[]) => `{${xs.join(',')}}`;
 
+type Content = Pick<ContributionRow, 'contribution' | 'record'>;
+
+// The columns of contributions that do not depend on the id registry's answer (all but owner rank, keep and
+// known), once for both ways a batch travels: array literals (the general statement) and COPY lines.
+const CONTENT = {
+  object_id: (w: Content) => w.contribution.objectId,
+  org_id: (w: Content) => w.contribution.orgId,
+  user_id: (w: Content) => w.contribution.userId,
+  ingest_id: (w: Content) => w.contribution.ingestId,
+  tlp: (w: Content) => w.contribution.tlp,
+  tlp_rank: (w: Content) => tlpRank(w.contribution.tlp),
+  pap: (w: Content) => w.contribution.pap,
+  anonymous: (w: Content) => w.contribution.anonymous,
+  allow_count: (w: Content) => w.contribution.allowCount,
+  confidence: (w: Content) => w.contribution.confidence,
+  recipient_orgs: (w: Content) => arr(w.contribution.recipientOrgs),
+  recipient_groups: (w: Content) => arr(w.contribution.recipientGroups),
+  recipient_users: (w: Content) => arr(w.contribution.recipientUsers),
+  scope_key: (w: Content) => scopeKey(w.contribution),
+  first_seen: (w: Content) => w.contribution.firstSeen,
+  last_seen: (w: Content) => w.contribution.lastSeen,
+  data: (w: Content) => JSON.stringify(w.record.data),
+  modified: (w: Content) => w.record.modified,
+  revoked: (w: Content) => w.record.revoked,
+  name: (w: Content) => w.record.name,
+  valid_until: (w: Content) => w.record.validUntil,
+  pattern_usable: (w: Content) => w.record.patternUsable,
+  content_hash: (w: Content) => w.record.contentHash,
+};
+
 /**
- * The columns of contributions that do not depend on the id registry's answer (all but owner rank, keep and
- * known), one array literal each: the costly part of a batch's statement (its JSON contents above all).
+ * The content columns of rows, one array literal each: the costly part of a batch's statement (its JSON contents
+ * above all).
  */
-export function contentColumns(rows: readonly Pick<ContributionRow, 'contribution' | 'record'>[]) {
-  return columns(rows, {
-    object_id: (w) => w.contribution.objectId,
-    org_id: (w) => w.contribution.orgId,
-    user_id: (w) => w.contribution.userId,
-    ingest_id: (w) => w.contribution.ingestId,
-    tlp: (w) => w.contribution.tlp,
-    tlp_rank: (w) => tlpRank(w.contribution.tlp),
-    pap: (w) => w.contribution.pap,
-    anonymous: (w) => w.contribution.anonymous,
-    allow_count: (w) => w.contribution.allowCount,
-    confidence: (w) => w.contribution.confidence,
-    recipient_orgs: (w) => arr(w.contribution.recipientOrgs),
-    recipient_groups: (w) => arr(w.contribution.recipientGroups),
-    recipient_users: (w) => arr(w.contribution.recipientUsers),
-    scope_key: (w) => scopeKey(w.contribution),
-    first_seen: (w) => w.contribution.firstSeen,
-    last_seen: (w) => w.contribution.lastSeen,
-    data: (w) => JSON.stringify(w.record.data),
-    modified: (w) => w.record.modified,
-    revoked: (w) => w.record.revoked,
-    name: (w) => w.record.name,
-    valid_until: (w) => w.record.validUntil,
-    pattern_usable: (w) => w.record.patternUsable,
-    content_hash: (w) => w.record.contentHash,
-  });
+export function contentColumns(rows: readonly Content[]) {
+  return columns(rows, CONTENT);
 }
 
+// COPY writes `modified` twice: as the timestamp, and as the text the contributor sent (the general statement
+// casts one column for both).
+const COPY_CONTENT = Object.entries(CONTENT).flatMap(([column, pick]) => (column === 'modified' ? [['modified', pick], ['modified_text', pick]] as const : [[column, pick]] as const));
+
 /** The columns a contribution is copied with (COPY, contributions of objects a batch registered), in order. */
-export const COPY_COLUMNS = [
-  'id', 'seq', 'object_id', 'org_id', 'user_id', 'ingest_id', 'tlp', 'tlp_rank', 'pap', 'anonymous', 'allow_count', 'confidence',
-  'recipient_orgs', 'recipient_groups', 'recipient_users', 'scope_key', 'first_seen', 'last_seen', 'data', 'modified', 'modified_text',
-  'revoked', 'name', 'valid_until', 'pattern_usable', 'content_hash', 'owner_rank',
-] as const;
+export const COPY_COLUMNS: readonly string[] = ['id', 'seq', ...COPY_CONTENT.map(([column]) => column), 'owner_rank'];
 
 /** The content fields of one row in COPY's text format (COPY_COLUMNS from object_id to content_hash). */
-export function contentLine(w: Pick<ContributionRow, 'contribution' | 'record'>): string {
-  const c = w.contribution;
-  const r = w.record;
-  return [
-    c.objectId, c.orgId, c.userId, c.ingestId, c.tlp, tlpRank(c.tlp), c.pap, c.anonymous, c.allowCount, c.confidence,
-    arr(c.recipientOrgs), arr(c.recipientGroups), arr(c.recipientUsers), scopeKey(c), c.firstSeen, c.lastSeen,
-    JSON.stringify(r.data), r.modified, r.modified, r.revoked, r.name, r.validUntil, r.patternUsable, r.contentHash,
-  ].map(copyField).join('\t');
+export function contentLine(w: Content): string {
+  return COPY_CONTENT.map(([, pick]) => copyField(pick(w))).join('\t');
 }
 
 /** Content lines built ahead of time (while the previous batch is on the server), by contribution. */
 export type PrebuiltContent = ReadonlyMap<ContributionRecord, { readonly record: ObjectRecord; readonly line: string }>;
 
 /** Builds the content lines of rows ahead of their write. */
-export function prebuildContent(rows: readonly Pick<ContributionRow, 'contribution' | 'record'>[]): PrebuiltContent {
+export function prebuildContent(rows: readonly Content[]): PrebuiltContent {
   return new Map(rows.map((w) => [w.contribution, { record: w.record, line: contentLine(w) }]));
 }
 
