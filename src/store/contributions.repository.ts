@@ -51,6 +51,9 @@ export function lastSeen(alias: string): RawBuilder<Date> {
   return sql<Date>`greatest(${sql.ref(`${alias}.last_seen`)}, (select s.last_seen from contribution_seen s where s.contribution_id = ${c}.id))`;
 }
 
+/** A contribution to keep if it is unchanged: its owner rank, when null, is read from the id registry where it matters. */
+export type KeepCandidate = Omit<ContributionWrite, 'ownerRank' | 'known'> & { readonly ownerRank: number | null };
+
 /**
  * Adds contributions with their content, or, for one the organisation already made to the same audience,
  * moves last_seen (and first_seen back) and takes a newer version (by `modified`; SCOs by content), keeping
@@ -59,17 +62,29 @@ export function lastSeen(alias: string): RawBuilder<Date> {
  * that finds it: a later last_seen goes to the narrow contribution_seen row; only when first_seen,
  * confidence, PAP or owner rank move is the contribution row itself updated (issue 17).
  */
-export async function upsertContributions(db: Kysely<Database>, writes: readonly ContributionWrite[], pre?: PrebuiltContent): Promise<StoredContribution[]> {
+export async function upsertContributions(db: Kysely<Database>, writes: readonly ContributionWrite[], pre?: PrebuiltContent, opts: { readonly unchangedChecked?: boolean } = {}): Promise<StoredContribution[]> {
   if (writes.length === 0) return [];
   const known = writes.filter((w) => w.known !== false);
   const added = await insertContributions(db, known.length === writes.length ? [] : known.length === 0 ? writes : writes.filter((w) => w.known === false), pre);
   if (known.length === 0) return added;
+  if (opts.unchangedChecked) return [...added, ...(await writeContributions(db, known))];
+  const { kept, rest } = await keepUnchanged(db, known);
+  return [...added, ...kept, ...(await writeContributions(db, rest))];
+}
+
+/**
+ * Finds which of these contributions exist and stay as they are, and touches them (see upsertContributions);
+ * the others are given back to be written. One statement, a probe of the contributions' key per row.
+ */
+export async function keepUnchanged<W extends KeepCandidate>(db: Kysely<Database>, known: readonly W[]): Promise<{ kept: StoredContribution[]; rest: W[] }> {
+  if (known.length === 0) return { kept: [], rest: [] };
   const k = columns(known, {
     object_id: (w) => w.contribution.objectId,
     org_id: (w) => w.contribution.orgId,
     scope_key: (w) => scopeKey(w.contribution),
     modified: (w) => w.record.modified,
-    content_hash: (w) => w.record.contentHash,
+    // Versions are told apart by `modified` (see newer): only objects without one are hashed to compare.
+    content_hash: (w) => (w.record.modified === null ? w.record.contentHash : null),
     keep: (w) => w.keepContent,
     first_seen: (w) => w.contribution.firstSeen,
     last_seen: (w) => w.contribution.lastSeen,
@@ -79,18 +94,22 @@ export async function upsertContributions(db: Kysely<Database>, writes: readonly
   });
   // Which of them exist and stay as they are (the same check the full write makes, on the same rows), and
   // their touch: rows whose values would not move are not written at all (no new tuple, no index entries).
+  // An owner rank not given is the registry's (the owner's contribution, or one without owner, ranks 1), read only
+  // where it could raise the stored one.
+  const rank = sql`coalesce(x.owner_rank, case when p.owner_rank >= 1 then p.owner_rank
+    else (select case when o.owner_org_id is null or o.owner_org_id = x.org_id then 1 else 0 end from stix_objects o where o.id = x.object_id) end)`;
   const same = await sql<Omit<StoredContribution, 'inserted' | 'changed'> & { i: number }>`
     with m as (
-      select x.i, x.first_seen as x_first_seen, x.last_seen as x_last_seen, x.confidence as x_confidence, x.pap as x_pap, x.owner_rank as x_owner_rank,
+      select x.i, x.first_seen as x_first_seen, x.last_seen as x_last_seen, x.confidence as x_confidence, x.pap as x_pap, ${rank} as x_owner_rank,
         p.id, p.object_id, p.org_id, p.user_id, p.tlp, p.anonymous, p.allow_count, p.recipient_orgs, p.recipient_groups, p.recipient_users, p.scope_key,
         p.last_seen < x.last_seen as later,
         (p.first_seen > x.first_seen or (x.confidence is not null and x.confidence is distinct from p.confidence)
-          or (x.pap is not null and x.pap is distinct from p.pap) or x.owner_rank > p.owner_rank) as moves
+          or (x.pap is not null and x.pap is distinct from p.pap) or ${rank} > p.owner_rank) as moves
       from unnest(cast(${k.object_id} as text[]), cast(${k.org_id} as uuid[]), cast(${k.scope_key} as text[]), cast(${k.modified} as text[]),
         cast(${k.content_hash} as text[]), cast(${k.keep} as boolean[]), cast(${k.first_seen} as timestamptz[]), cast(${k.last_seen} as timestamptz[]),
         cast(${k.confidence} as smallint[]), cast(${k.pap} as text[]), cast(${k.owner_rank} as smallint[]))
         with ordinality as x(object_id, org_id, scope_key, modified, content_hash, keep, first_seen, last_seen, confidence, pap, owner_rank, i)
-      join contributions p on p.object_id = x.object_id and p.org_id = x.org_id and p.scope_key = x.scope_key
+      cross join lateral (select * from contributions p where p.object_id = x.object_id and p.org_id = x.org_id and p.scope_key = x.scope_key limit 1) p
       where not coalesce(${newer}, false)
     ), touched as (
       update contributions c set
@@ -106,11 +125,10 @@ export async function upsertContributions(db: Kysely<Database>, writes: readonly
     )
     select m.i, m.id, m.object_id, m.org_id, m.user_id, m.tlp, m.anonymous, m.allow_count, m.recipient_orgs, m.recipient_groups, m.recipient_users, m.scope_key
     from m`.execute(db);
-  if (same.rows.length === 0) return [...added, ...(await writeContributions(db, known))];
+  if (same.rows.length === 0) return { kept: [], rest: [...known] };
   const touched = new Set(same.rows.map((r) => known[Number(r.i) - 1]!));
-  const rest = await writeContributions(db, known.filter((w) => !touched.has(w)));
   const kept = same.rows.map(({ i: _i, ...r }) => ({ ...r, id: Number(r.id), inserted: false, changed: false }) as StoredContribution);
-  return [...added, ...kept, ...rest];
+  return { kept, rest: known.filter((w) => !touched.has(w)) };
 }
 
 /**
@@ -160,7 +178,7 @@ async function writeContributions(db: Kysely<Database>, writes: readonly Contrib
     ), p as (
       -- Objects registered by this very batch have no contributions yet: only the others are looked up.
       select c.id, c.object_id, c.org_id, c.scope_key, c.modified, c.modified_text, c.data, c.content_hash, c.seq, c.updated_at
-      from contributions c join x on c.object_id = x.object_id and c.org_id = x.org_id and c.scope_key = x.scope_key
+      from x cross join lateral (select * from contributions c where c.object_id = x.object_id and c.org_id = x.org_id and c.scope_key = x.scope_key limit 1) c
       where x.known
     ), y as (
       select x.*, p.id as prev_id, coalesce(${newer}, false) as is_newer from x left join p on p.object_id = x.object_id and p.org_id = x.org_id and p.scope_key = x.scope_key

@@ -31,7 +31,8 @@ export async function registerObjects(db: Kysely<Database>, records: readonly Ob
       select * from unnest(cast(${a.id} as text[]), cast(${a.type} as text[]), cast(${a.spec} as text[]), cast(${a.created} as timestamptz[]),
         cast(${a.value} as text[]), cast(${a.display} as text[])) as x(id, type, spec_version, created, value, display)
     ), known as (
-      select o.id, o.owner_org_id from stix_objects o join x on o.id = x.id
+      -- One probe of the primary key per id (the limit keeps the planner from hashing the whole registry per batch).
+      select o.id, o.owner_org_id from x cross join lateral (select o.id, o.owner_org_id from stix_objects o where o.id = x.id limit 1) o
     ), ins as (
       -- Only ids not registered yet take a sequence number (a re-import registers nothing).
       insert into stix_objects (id, type, spec_version, created, value, display, owner_org_id, seq)
