@@ -215,7 +215,8 @@ export class IngestService {
       const limits = params.source === 'api' ? this.#opts.limits.api : this.#opts.limits.other;
       const req: ParseRequest = { format: params.format, lenient: params.lenient, filename: params.filename, limits };
       const streamed = this.#streamedFormat(body, params);
-      if (streamed) return await this.#commitStreamed(id, viewer, org, this.#opts.parser.parseStream(body, { ...req, format: streamed }, this.#opts.sliceObjects!), params);
+      const prefixLimits = this.#opts.prefixLimits ?? DEFAULT_PREFIX_LIMITS;
+      if (streamed) return await this.#commitStreamed(id, viewer, org, this.#opts.parser.parseStream(body, { ...req, format: streamed, prefixLimits }, this.#opts.sliceObjects!), params);
       const parsed = await this.#opts.parser.parse(body, req);
       return await this.#commit(id, viewer, org, parsed, params);
     } catch (err) {
@@ -248,7 +249,7 @@ export class IngestService {
       const event = await this.#db.transaction().execute(async (trx) => {
         await lockKnowledgeWrites(trx);
         const opts = { orgId: org.id, hubOverride: hubOverride(viewer, params) };
-        const checks = new StreamChecks({ params, viewer, org, ingestId: id, now: new Date(), prefixLimits: this.#opts.prefixLimits ?? DEFAULT_PREFIX_LIMITS, speakers: opts.hubOverride ? null : await loadSpeakers(trx), fileTlp: first.done ? undefined : first.value.tlp });
+        const checks = new StreamChecks({ params, viewer, org, ingestId: id, now: new Date(), prefixLimits: this.#opts.prefixLimits ?? DEFAULT_PREFIX_LIMITS, speakers: opts.hubOverride ? null : await loadSpeakers(trx), fileTlp: first.done ? undefined : first.value.tlp, parseChecked: !first.done && first.value.checked === true });
         const prepared: PreparedObject[] = [];
         const contributions: StoredContribution[] = [];
         const createdIds = new Set<string>();

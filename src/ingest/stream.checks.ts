@@ -45,6 +45,8 @@ export interface StreamCheckContext {
   readonly speakers: Speakers | null;
   /** The TLP the whole file states (the first slice says it). */
   readonly fileTlp: Tlp | undefined;
+  /** The parse checked storable text and broad CIDRs itself (a STIX bundle: the first slice says it). */
+  readonly parseChecked?: boolean | undefined;
 }
 
 /**
@@ -53,9 +55,10 @@ export interface StreamCheckContext {
  * (the numbering of issues, the refused ids, the references out of the file) is carried from slice to slice, so
  * the errors, warnings and counts are those of the whole file. A strict refusal stops what is given to write and
  * is reported at the end (the caller rolls back what was written).
- * Not for STIX bundles (strict ones are all or nothing at parse time), MISP (removals need the whole event),
- * cowrie (sightings need the whole log) nor anonymous ingests (the contributor's identities are looked for in the
- * whole file): those are checked whole.
+ * A STIX bundle's slices come checked for storable text and broad CIDRs by its parse (stixSlices, which sees the
+ * whole bundle: a relationship may precede the address it points at); a strict bundle's invalid object is refused
+ * there too. Not for MISP (removals need the whole event), cowrie (sightings need the whole log) nor anonymous
+ * ingests (the contributor's identities are looked for in the whole file): those are checked whole.
  * @example const checks = new StreamChecks(ctx); for (const s of slices) write(await checks.add(s, query)); const o = checks.finish(head)
  */
 export class StreamChecks {
@@ -87,26 +90,8 @@ export class StreamChecks {
    */
   async add(slice: readonly StixObject[], query: () => Promise<Kysely<Database>>): Promise<PreparedObject[]> {
     const { params } = this.#c;
-    const storable: StixObject[] = [];
-    for (const o of slice) {
-      const issue = unstorableIssue(o, this.#parsedIndex++);
-      if (!issue) storable.push(o);
-      else {
-        this.#unstorable.push(issue);
-        if (!params.lenient) this.#unstorableRefusal = true;
-      }
-    }
-    // A strict file with unstorable text is refused whole before any other check (withoutUnstorable empties it).
+    const kept = this.#c.parseChecked ? slice : this.#checkText(slice);
     if (this.#unstorableRefusal) return [];
-    const kept: StixObject[] = [];
-    for (const o of storable) {
-      const what = broadIn(o, this.#c.prefixLimits);
-      const index = this.#keptIndex++;
-      if (what) {
-        this.#refusedIds.add(o.id);
-        this.#broad.push(broadIssue(o, index, what, this.#c.prefixLimits));
-      } else if (!REFS.some((r) => typeof o[r] === 'string' && this.#refusedIds.has(o[r]))) kept.push(o);
-    }
     const offset = this.#checkedIndex;
     this.#checkedIndex += kept.length;
     this.#dangling.add(kept);
@@ -130,6 +115,32 @@ export class StreamChecks {
     if (this.#forgedRefusal) return [];
     this.#prepared += prepared.length;
     return prepared;
+  }
+
+  // Unstorable text and broad CIDRs (withoutUnstorable and withoutBroadCidrs of the whole path), for a parse that
+  // did not check them: what is left to prepare.
+  #checkText(slice: readonly StixObject[]): readonly StixObject[] {
+    const storable: StixObject[] = [];
+    for (const o of slice) {
+      const issue = unstorableIssue(o, this.#parsedIndex++);
+      if (!issue) storable.push(o);
+      else {
+        this.#unstorable.push(issue);
+        if (!this.#c.params.lenient) this.#unstorableRefusal = true;
+      }
+    }
+    // A strict file with unstorable text is refused whole before any other check (withoutUnstorable empties it).
+    if (this.#unstorableRefusal) return [];
+    const kept: StixObject[] = [];
+    for (const o of storable) {
+      const what = broadIn(o, this.#c.prefixLimits);
+      const index = this.#keptIndex++;
+      if (what) {
+        this.#refusedIds.add(o.id);
+        this.#broad.push(broadIssue(o, index, what, this.#c.prefixLimits));
+      } else if (!REFS.some((r) => typeof o[r] === 'string' && this.#refusedIds.has(o[r]))) kept.push(o);
+    }
+    return kept;
   }
 
   /** The outcome, once the parse's head (its errors, warnings and summary) is in. */

@@ -98,8 +98,8 @@ class SliceFeed {
   }
 }
 
-async function* inlineStream(body: Buffer, req: StreamRequest, sliceObjects: number): AsyncGenerator<ParseSlice, ParseHead> {
-  const slices = runParseStream(body, req, sliceObjects);
+async function* inlineStream(body: Buffer, req: StreamRequest, sliceObjects: number, validator: StixValidator): AsyncGenerator<ParseSlice, ParseHead> {
+  const slices = runParseStream(body, req, sliceObjects, validator);
   for (let r = slices.next(); ; r = slices.next()) {
     if (r.done) return r.value;
     yield r.value;
@@ -179,7 +179,7 @@ export class ParsePool {
    */
   parseStream(body: Buffer, req: StreamRequest, sliceObjects: number): AsyncGenerator<ParseSlice, ParseHead> {
     if (this.#closed) throw new AppError('unavailable', 'the hub is shutting down; try again shortly', { retry_after: 5 });
-    if (this.#opts.size === 0 || this.#broken || body.length < this.#opts.inlineBelow) return inlineStream(body, req, sliceObjects);
+    if (this.#opts.size === 0 || this.#broken || body.length < this.#opts.inlineBelow) return inlineStream(body, req, sliceObjects, this.#validator);
     const feed = new SliceFeed();
     const task: Task = {
       id: this.#nextId++,
@@ -301,7 +301,7 @@ export class ParsePool {
         // The worker could not even load: parse in place from now on, and say so once.
         this.#broken = true;
         this.#opts.log?.('parse workers cannot start; parsing on the main thread', { err: err.message });
-        if (task.sliceObjects) inlineInto(task);
+        if (task.sliceObjects) inlineInto(task, this.#validator);
         else runParse(task.body, task.req, this.#validator).then(task.resolve, task.reject);
       } else task.reject(new Error(`parse worker failed: ${err.message}`));
     });
@@ -389,9 +389,9 @@ export class ParsePool {
 }
 
 // A streamed parse whose worker could not start runs in place, its slices fed as they come.
-function inlineInto(task: Task): void {
+function inlineInto(task: Task, validator: StixValidator): void {
   try {
-    const slices = runParseStream(task.body, task.req as StreamRequest, task.sliceObjects!);
+    const slices = runParseStream(task.body, task.req as StreamRequest, task.sliceObjects!, validator);
     for (let r = slices.next(); ; r = slices.next()) {
       if (r.done) return task.resolve({ ...r.value, objects: [] });
       task.onSlice!(r.value);

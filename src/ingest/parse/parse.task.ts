@@ -5,6 +5,8 @@ import { checkLines, enforceObjectLimits, objectBytes, oversizeIssue, tooManyObj
 import { sniffFormat } from '../parsers/format.sniffer.ts';
 import { csvSlices } from '../parsers/csv.parser.ts';
 import { textSlices } from '../parsers/text.parser.ts';
+import { stixSlices } from '../parsers/stix.parser.ts';
+import { DEFAULT_PREFIX_LIMITS, type PrefixLimits } from '../../observables/cidr.limit.ts';
 import type { Tlp } from '../../db/schema.ts';
 import { ParseError, type IngestFormat, type ParseIssue, type ParseResult } from '../parsers/parse-result.ts';
 import { parseBody, refuseNul } from '../parsers/registry.ts';
@@ -15,6 +17,8 @@ export interface ParseRequest {
   readonly lenient: boolean;
   readonly filename?: string | undefined;
   readonly limits: ObjectLimits;
+  /** CIDRs broader than these are refused (issue 11.3): a STIX bundle given in slices is held to them as it is parsed. */
+  readonly prefixLimits?: PrefixLimits | undefined;
 }
 
 /**
@@ -31,8 +35,12 @@ export async function runParse(body: Buffer, req: ParseRequest, validator: StixV
   return enforceObjectLimits(parsed, req.limits, req.lenient);
 }
 
-/** Formats parsed and stored slice by slice (issue 17): every check of theirs holds per object or per row. */
-export const STREAMED_FORMATS: ReadonlySet<IngestFormat> = new Set<IngestFormat>(['csv', 'text']);
+/**
+ * Formats parsed and stored slice by slice (issue 17): CSV and plain feeds, whose checks hold per row; STIX 2.1
+ * bundles, parsed whole on the worker and validated and given out in slices, what needs the whole bundle decided
+ * there (stixSlices). An upgraded STIX 2.0 bundle sniffed as such stays whole (it is upgraded whole).
+ */
+export const STREAMED_FORMATS: ReadonlySet<IngestFormat> = new Set<IngestFormat>(['csv', 'text', 'stix']);
 
 /** Slices a worker sends ahead of the main thread before it waits for one to be taken. */
 export const STREAM_WINDOW = 2;
@@ -43,6 +51,8 @@ export interface ParseSlice {
   readonly progress: number;
   /** The TLP the whole file states (a text's "TLP:AMBER"), known from the first slice on. */
   readonly tlp?: Tlp | undefined;
+  /** The parse held the objects to the storable text and the CIDR prefixes already (a STIX bundle, issue 17). */
+  readonly checked?: boolean | undefined;
 }
 
 /** What a streamed parse says once its slices are out: the parse result without its objects. */
@@ -54,11 +64,13 @@ export type ParseHead = Omit<ParseResult, 'objects'>;
  * large, gives no more slices from there on (it is refused whole) and says so at the end, as runParse would.
  * @example for (let r = runParseStream(body, { ...req, format: 'csv' }, 5000).next(); !r.done; ) store(r.value.objects)
  */
-export function* runParseStream(body: Buffer, req: ParseRequest & { readonly format: IngestFormat }, sliceObjects: number): Generator<ParseSlice, ParseHead> {
+export function* runParseStream(body: Buffer, req: ParseRequest & { readonly format: IngestFormat }, sliceObjects: number, validator: StixValidator): Generator<ParseSlice, ParseHead> {
   const { format, limits } = req;
   if (!STREAMED_FORMATS.has(format)) throw new Error(`${format} is not parsed in slices`);
   checkLines(body, format, limits);
   refuseNul(body, format);
+  // A bundle is held to the object limits as it is validated (the limits come before the CIDR check there).
+  if (format === 'stix') return yield* appError(format, stixSlices(body, validator, { lenient: req.lenient, limits, prefixLimits: req.prefixLimits ?? DEFAULT_PREFIX_LIMITS }, sliceObjects));
   let total = 0;
   // Set once the file is to be refused whole: nothing more is given out.
   let refused = false;
@@ -93,6 +105,16 @@ export function* runParseStream(body: Buffer, req: ParseRequest & { readonly for
   const errors = [...tail.errors, ...oversize];
   if (!req.lenient) return { ...tail, errors, summary: { ...tail.summary, objects: tail.summary?.objects ?? total, rejected_all: true } };
   return { ...tail, errors };
+}
+
+// A parse that cannot read the file at all says so as parseBody does (422 naming the format and where).
+function* appError<T, R>(format: IngestFormat, g: Generator<T, R>): Generator<T, R> {
+  try {
+    return yield* g;
+  } catch (err) {
+    if (err instanceof ParseError) throw new AppError('unprocessable', `${format}: ${err.message}`, { format, where: err.where });
+    throw err;
+  }
 }
 
 /** An error as it crosses from a worker: enough to rebuild an AppError, or to report another failure. */

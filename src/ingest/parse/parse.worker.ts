@@ -42,7 +42,7 @@ async function handle(id: number, body: Buffer, req: ParseRequest): Promise<void
 async function stream(id: number, body: Buffer, req: ParseRequest & { format: IngestFormat }, sliceObjects: number): Promise<void> {
   unacked = 0;
   try {
-    const slices = runParseStream(body, req, sliceObjects);
+    const slices = runParseStream(body, req, sliceObjects, validator);
     for (let r = slices.next(); ; r = slices.next()) {
       if (r.done) {
         send({ id, kind: 'head', result: r.value, total: 0 });

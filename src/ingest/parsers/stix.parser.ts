@@ -4,6 +4,11 @@ import { isStix20Bundle, upgradeStix20Bundle } from '../../stix/stix20.upgrade.t
 import { parseJsonText } from './json-text.ts';
 import { ParseError, type ParseIssue, type ParseResult } from './parse-result.ts';
 import { findUnstorable } from '../../shared/unstorable.ts';
+import { objectBytes, oversizeIssue, tooManyObjects, type ObjectLimits } from '../ingest.limits.ts';
+import { broadIn, broadIssue, REFS } from '../broad-cidr.check.ts';
+import type { PrefixLimits } from '../../observables/cidr.limit.ts';
+import { tlpOfMarkingId, tlpOfMarkingObject } from '../../trust/tlp.ts';
+import { generatedIndicatorId } from './stable-id.factory.ts';
 
 /** Options of the STIX importer. */
 export interface StixParseOptions {
@@ -18,12 +23,8 @@ function asBundle(json: unknown): { bundle: unknown; wrapped: boolean } {
   return { bundle: json, wrapped: false };
 }
 
-/**
- * Reads a STIX 2.1 bundle (or a single object, or an array of objects); STIX 2.0 is upgraded first.
- * Errors name the object index and property; in strict mode any error rejects the whole file.
- * @example const result = parseStix(buf, validator)
- */
-export function parseStix(input: Buffer | string | unknown, validator: StixValidator, opts: StixParseOptions = {}): ParseResult {
+// The bundle to validate (a lone object or a list wrapped, STIX 2.0 upgraded), its format, and the upgrade's warnings.
+function bundleSource(input: unknown): { source: unknown; format: 'stix' | 'stix20'; warnings: ParseIssue[] } {
   const json = Buffer.isBuffer(input) || typeof input === 'string' ? parseJsonText(input, 'bundle') : input;
   if (!json || typeof json !== 'object') throw new ParseError('bundle', 'expected a STIX bundle object, got ' + (json === null ? 'null' : typeof json));
   const { bundle } = asBundle(json);
@@ -31,14 +32,19 @@ export function parseStix(input: Buffer | string | unknown, validator: StixValid
   if ((bundle as { type?: unknown }).type !== 'bundle') throw new ParseError('bundle.type', 'expected "bundle"');
   if (objectsField !== undefined && !Array.isArray(objectsField)) throw new ParseError('bundle.objects', 'must be an array');
   const warnings: ParseIssue[] = [];
-  let format: ParseResult['format'] = 'stix';
-  let source = bundle;
-  if (isStix20Bundle(bundle)) {
-    const up = upgradeStix20Bundle(bundle);
-    warnings.push(...up.warnings, { where: 'bundle', reason: 'STIX 2.0 content upgraded to 2.1' });
-    source = { type: 'bundle', id: (bundle as { id?: string }).id ?? 'bundle--00000000-0000-4000-8000-000000000000', objects: up.objects };
-    format = 'stix20';
-  }
+  if (!isStix20Bundle(bundle)) return { source: bundle, format: 'stix', warnings };
+  const up = upgradeStix20Bundle(bundle);
+  warnings.push(...up.warnings, { where: 'bundle', reason: 'STIX 2.0 content upgraded to 2.1' });
+  return { source: { type: 'bundle', id: (bundle as { id?: string }).id ?? 'bundle--00000000-0000-4000-8000-000000000000', objects: up.objects }, format: 'stix20', warnings };
+}
+
+/**
+ * Reads a STIX 2.1 bundle (or a single object, or an array of objects); STIX 2.0 is upgraded first.
+ * Errors name the object index and property; in strict mode any error rejects the whole file.
+ * @example const result = parseStix(buf, validator)
+ */
+export function parseStix(input: Buffer | string | unknown, validator: StixValidator, opts: StixParseOptions = {}): ParseResult {
+  const { source, format, warnings } = bundleSource(input);
   // Text the database cannot hold (NUL, lone surrogates) is an error of its object, like any invalid field (issue 10.8).
   const unstorable = new Set<unknown>();
   const textErrors: ParseIssue[] = [];
@@ -57,4 +63,137 @@ export function parseStix(input: Buffer | string | unknown, validator: StixValid
     return { format, objects: [], errors, warnings, summary: { objects: total, rejected_all: true }, textChecked: true };
   }
   return { format, objects, errors, warnings, summary: { objects: total }, textChecked: true };
+}
+
+/** What a bundle given out in slices is held to: strictness, the object limits, the broadest CIDRs taken. */
+export interface StixSliceOptions extends StixParseOptions {
+  readonly limits: ObjectLimits;
+  readonly prefixLimits: PrefixLimits;
+}
+
+/** One slice of a bundle: objects valid, storable, within the limits and the CIDR prefixes (`checked`). */
+export interface StixSlice {
+  readonly objects: StixObject[];
+  readonly progress: number;
+  readonly checked: true;
+}
+
+// Ids the importers make are version-5 UUIDs (the 22nd character from the end), as prepare.ts tells them.
+const mayBeDerived = (id: string): boolean => id.length >= 36 && id.charCodeAt(id.length - 22) === 0x35;
+
+// broadIn on an object not yet validated: what is not an object, or a pattern the key reader chokes on, is not broad
+// (validation refuses it anyway).
+function rawBroadIn(o: unknown, limits: PrefixLimits): string | null {
+  if (!o || typeof o !== 'object' || Array.isArray(o)) return null;
+  const { type } = o as { type?: unknown };
+  if (type !== 'ipv4-addr' && type !== 'ipv6-addr' && type !== 'indicator') return null;
+  try {
+    return broadIn(o as StixObject, limits);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * parseStix, enforceObjectLimits and withoutBroadCidrs of a bundle, given out in slices of about `sliceObjects`
+ * objects as they are validated (issue 17): the body is parsed whole (JSON.parse), each object is checked once, in
+ * order, and the end (the head) carries the errors, warnings and summary the whole-file path makes, in its order.
+ * What the whole path decides over the whole file is decided before the first slice, from a look over the raw
+ * objects: which ids are refused as broad ranges (a relationship may come before the address it points at), and
+ * so whether a strict bundle is refused for one. A strict bundle with an invalid object gives no slice from there on
+ * and says rejected_all at the end (the caller rolls back what it wrote). Slices are never cut between two versions
+ * of one id (written in one batch, as a whole bundle's are), nor before the last local TLP marking definition or
+ * importer-made indicator id (the preparation needs those before the objects that use them).
+ * @example for (let r = slices.next(); !r.done; r = slices.next()) write(r.value.objects)
+ */
+export function* stixSlices(input: Buffer, validator: StixValidator, opts: StixSliceOptions, sliceObjects: number): Generator<StixSlice, Omit<ParseResult, 'objects'>> {
+  const { source, format, warnings } = bundleSource(input);
+  const { limits, prefixLimits } = opts;
+  const lenient = opts.lenient === true;
+  const list = ((source as { objects?: unknown[] }).objects ?? []);
+  const shell = validator.validateBundle({ ...(source as object), objects: [] });
+  const errors: ParseIssue[] = [...shell.errors];
+  warnings.push(...shell.warnings);
+  // The look over the raw objects: the last place of each id, where the first slice must reach, broad candidates.
+  const last = new Map<string, number>();
+  let reach = -1;
+  const candidates: number[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const o = list[i] as { id?: unknown; type?: unknown; pattern?: unknown } | null;
+    if (!o || typeof o !== 'object') continue;
+    const id = o.id;
+    if (typeof id !== 'string') continue;
+    last.set(id, i);
+    if (o.type === 'marking-definition' && !tlpOfMarkingId(id) && tlpOfMarkingObject(o as StixObject)) reach = i;
+    else if (o.type === 'indicator' && typeof o.pattern === 'string' && mayBeDerived(id) && id === generatedIndicatorId(o.pattern)) reach = i;
+    if (rawBroadIn(o, prefixLimits)) candidates.push(i);
+  }
+  // Ids refused as broad ranges: those of the objects the whole path would have kept up to that check.
+  const broadIds = new Set<string>();
+  for (const i of candidates) {
+    const o = list[i] as StixObject;
+    if (findUnstorable(o) || validator.checkObject(o, `objects[${i}]`).errors.length) continue;
+    if (limits.maxObjectBytes !== null && objectBytes(o) > limits.maxObjectBytes) continue;
+    broadIds.add(o.id);
+  }
+  const textErrors: ParseIssue[] = [];
+  const oversize: ParseIssue[] = [];
+  const broad: ParseIssue[] = [];
+  const versions = new Set<string>();
+  // Set once nothing more is to be given out: the bundle is refused whole (or over the object count).
+  let refused = !lenient && (errors.length > 0 || (format === 'stix' && broadIds.size > 0));
+  let kept = 0;
+  let limited = 0;
+  let out: StixObject[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const raw = list[i];
+    const where = `objects[${i}]`;
+    const id = (raw as { id?: unknown } | null)?.id;
+    if (typeof id === 'string') reach = Math.max(reach, last.get(id)!);
+    const bad = findUnstorable(raw);
+    if (bad) textErrors.push({ where: `${where}${bad.path}`, reason: bad.reason });
+    const r = validator.checkObject(raw, where);
+    for (const e of r.errors) errors.push(e);
+    for (const w of r.warnings) warnings.push(w);
+    if (r.errors.length === 0) {
+      // One id may appear in several versions (different modified); the same version twice is noise (validateBundle).
+      const o = raw as StixObject;
+      const version = `${o.id}|${String(o.modified ?? o.created ?? '')}`;
+      if (versions.has(version)) warnings.push({ where, reason: `duplicate of an earlier object (same id ${o.id} and modified)` });
+      versions.add(version);
+    }
+    if (r.errors.length > 0 || bad) {
+      if (!lenient) refused = true;
+    } else {
+      const o = raw as StixObject;
+      const index = kept++;
+      if (limits.maxObjects !== null && kept > limits.maxObjects) refused = true;
+      const size = limits.maxObjectBytes === null ? 0 : objectBytes(o);
+      if (limits.maxObjectBytes !== null && size > limits.maxObjectBytes) {
+        oversize.push(oversizeIssue(index, o, size, limits.maxObjectBytes));
+        if (!lenient) refused = true;
+      } else {
+        const at = limited++;
+        if (broadIds.size > 0 && broadIds.has(o.id)) {
+          const what = broadIn(o, prefixLimits);
+          if (what) broad.push(broadIssue(o, at, what, prefixLimits));
+        } else if (!(broadIds.size > 0 && REFS.some((k) => typeof o[k] === 'string' && broadIds.has(o[k])))) out.push(o);
+      }
+    }
+    if (refused) out = [];
+    else if (out.length >= sliceObjects && i >= reach) {
+      yield { objects: out, progress: (i + 1) / list.length, checked: true };
+      out = [];
+    }
+  }
+  if (!refused && out.length > 0) yield { objects: out, progress: 1, checked: true };
+  const total = list.length;
+  const parseErrors = [...textErrors, ...errors];
+  if (parseErrors.length > 0 && !lenient) return { format, errors: parseErrors, warnings, summary: { objects: total, rejected_all: true }, textChecked: true };
+  if (limits.maxObjects !== null && kept > limits.maxObjects) throw tooManyObjects(kept, limits.maxObjects);
+  if (oversize.length > 0 && !lenient) return { format, errors: [...parseErrors, ...oversize], warnings, summary: { objects: total, rejected_all: true }, textChecked: true };
+  const held = [...parseErrors, ...oversize];
+  // withoutBroadCidrs: errors for STIX 2.1 and lenient ingests, warnings for an upgraded STIX 2.0 bundle taken strictly.
+  if (broad.length === 0 || lenient || format === 'stix') return { format, errors: [...held, ...broad], warnings, summary: { objects: total }, textChecked: true };
+  return { format, errors: held, warnings: [...warnings, ...broad], summary: { objects: total }, textChecked: true };
 }
