@@ -151,10 +151,11 @@ async function insertContributions(db: Kysely<Database>, writes: readonly Contri
   });
 }
 
-/** Contribution ids and sequence numbers for n new rows, both in increasing order. */
+/** Contribution ids and sequence numbers for n new rows, both in increasing order (the identity's sequence looked up once, not per row). */
 async function takeIds(db: Kysely<Database>, n: number): Promise<{ ids: number[]; seqs: number[] }> {
   const r = await sql<{ id: number | string; seq: number | string }>`
-    select nextval(pg_get_serial_sequence('contributions', 'id')) as id, nextval('change_seq') as seq from generate_series(1, ${n})`.execute(db);
+    with s as materialized (select cast(pg_get_serial_sequence('contributions', 'id') as regclass) as ids)
+    select nextval(s.ids) as id, nextval('change_seq') as seq from s, generate_series(1, ${n})`.execute(db);
   const ids = r.rows.map((x) => Number(x.id)).sort((a, b) => a - b);
   const seqs = r.rows.map((x) => Number(x.seq)).sort((a, b) => a - b);
   return { ids, seqs };
