@@ -85,9 +85,9 @@ export function buildBatch(batch: readonly PreparedObject[], expectNew: boolean)
     } else if (p.record.modified !== null && p.record.contentHash !== prev.record.contentHash) older.push(p);
   }
   const items = [...byScope.values()];
-  // Contents are hashed here (objectRecord hashes on first use), so that an ingest hashes beside the server's work.
-  // A batch expected unchanged needs no hash of versioned objects (their `modified` says whether they are newer).
-  if (expectNew) for (const p of items) void p.record.contentHash;
+  // Contents are hashed here (objectRecord hashes on first use; prebuildContent hashes what it serialises), so that
+  // an ingest hashes beside the server's work. A batch expected unchanged needs no hash of versioned objects (their
+  // `modified` says whether they are newer).
   const firstById = new Map<string, ObjectRecord>();
   for (const p of items) if (!firstById.has(p.record.id)) firstById.set(p.record.id, p.record);
   const records = [...firstById.values()];
