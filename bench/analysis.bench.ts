@@ -17,6 +17,7 @@ import { openPglite, openPostgres, type Storage } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrator.ts';
 import { EXT_IDS } from '../src/stix/extensions.ts';
 import type { IngestCommitted } from '../src/ingest/ingest.service.ts';
+import type { IngestValues } from '../src/analysis/correlation.service.ts';
 import { freshPgDatabase, median, report } from './support.ts';
 
 const CORR_ROWS = Number(process.env.BENCH_CORR_ROWS ?? 100_000);
@@ -67,8 +68,21 @@ async function correlationOverhead(storage: Storage, label: string): Promise<voi
   // The base organisation reports the first CORR_ROWS values: later chunks re-report 10% of them.
   await app.ingest.ingest(base, csv(0, CORR_ROWS, () => false), p);
   const times: Record<'on' | 'off', number[]> = { on: [], off: [] };
-  let last: IngestCommitted | null = null;
-  app.ingest.addHooks({ afterCommit: (ev) => void (last = ev) });
+  let last: (IngestCommitted & IngestValues) | null = null;
+  app.ingest.addHooks({
+    begin: () => {
+      const values: IngestValues = { keys: new Set(), own: new Set() };
+      return {
+        slice: async (_trx, s) => {
+          for (const p of s.objects) {
+            values.own.add(p.record.id);
+            for (const k of p.record.keys) values.keys.add(k);
+          }
+        },
+        committed: (ev) => void (last = { ...ev, ...values }),
+      };
+    },
+  });
   let chunk = 1;
   // ABBA order, so that a database growing from chunk to chunk favours neither side.
   for (const mode of ['on', 'off', 'off', 'on'] as const) {

@@ -112,7 +112,7 @@ export async function createApp(config: Config, opts: { storage?: Storage; migra
   const ingest = new IngestService(db, index, { jobThreshold: 10 * 1024 * 1024, ...guards.serviceOptions, prefixLimits: config.minCidrPrefix }); // prefixLimits: parsing (issue 11.3)
   ingest.addHooks({
     afterCommit: (ev) => {
-      metrics.inc('kessetsu_ingested_objects_total', 'Objects ingested, by format.', { source: 'ingest' }, ev.objects.length, { data: true });
+      metrics.inc('kessetsu_ingested_objects_total', 'Objects ingested, by format.', { source: 'ingest' }, ev.objects, { data: true });
       sql`select pg_notify(${INGEST_CHANNEL}, ${ev.ingestId})`.execute(db).catch(() => {});
     },
   });

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import type { IngestCommitted, IngestHooks } from '../ingest/ingest.service.ts';
+import type { IngestHooks, IngestSlice, IngestStart } from '../ingest/ingest.service.ts';
 import { writeDirectAlerts } from '../cases/notice.writer.ts';
 
 const CHUNK = 5000;
@@ -9,22 +9,21 @@ const CHUNK = 5000;
  * The ingest hook that reopens actions: a value taken down (status done) that appears again in
  * later data — in the same transaction as that data — becomes `reappeared`, with the ingest named
  * in its history and an alert to the organisation that opened it. Data posted by the police of
- * the action's own case (a seized C2 list) is not a reappearance.
+ * the action's own case (a seized C2 list) is not a reappearance. Slice by slice (issue 17): an action reopened by
+ * one slice is no longer done when a later slice holds its value again.
  */
 export function reappearanceHook(): IngestHooks {
   return {
-    async inTransaction(trx, ev) {
-      await reopenReappeared(trx, ev);
-    },
+    begin: (_trx, ingest) => ({ slice: async (trx, slice) => void (await reopenReappeared(trx, ingest, slice)) }),
   };
 }
 
-/** Reopens the done actions whose target is among the ingest's values; answers their ids. */
-export async function reopenReappeared(trx: Kysely<Database>, ev: Pick<IngestCommitted, 'ingestId' | 'org' | 'objects'>): Promise<string[]> {
+/** Reopens the done actions whose target is among a slice's values; answers their ids. */
+export async function reopenReappeared(trx: Kysely<Database>, ev: Pick<IngestStart, 'ingestId' | 'org'>, slice: Pick<IngestSlice, 'objects'>): Promise<string[]> {
   // Cheap test first: most ingests arrive while nothing is taken down.
   const any = await trx.selectFrom('actions').select('id').where('status', '=', 'done').limit(1).executeTakeFirst();
   if (!any) return [];
-  const keys = [...new Set(ev.objects.flatMap((p) => p.record.keys))];
+  const keys = [...new Set(slice.objects.flatMap((p) => p.record.keys))];
   const reopened: { id: string; created_by: string | null; target_key: string; org: string | null }[] = [];
   for (let i = 0; i < keys.length; i += CHUNK) {
     const part = keys.slice(i, i + CHUNK);

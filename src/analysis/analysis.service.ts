@@ -7,11 +7,11 @@ import type { EnrichmentService } from '../enrichment/enrichment.service.ts';
 import { applySetting, mergeSettings, type AnalysisSettings } from './analysis.settings.ts';
 import { latestRuns, loadSettingOverrides, saveSettingOverrides, storedKeys } from './analysis.repository.ts';
 import { AnalysisViews } from './analysis.views.ts';
-import { CorrelationService, type IngestCorrelationSummary } from './correlation.service.ts';
+import { CorrelationService, type IngestCorrelationSummary, type IngestValues } from './correlation.service.ts';
 import { runAnalysis, type RunReport } from './job/analysis.job.ts';
 import type { StoredCluster } from './job/clusters.persist.ts';
 import { activeIndicatorSql, isActiveIndicator, type IndicatorFacts } from './lifecycle.ts';
-import { ingestWarnings, keysOfPrepared } from './warninglists/ingest.warnings.ts';
+import { WarninglistReview } from './warninglists/ingest.warnings.ts';
 import type { WarninglistsService } from './warninglists/warninglists.service.ts';
 
 /** What the analysis needs from the composition root. */
@@ -145,20 +145,33 @@ export class AnalysisService {
   ingestHooks(): IngestHooks {
     return {
       // The submitter learns which values warninglists silence or flag, and why (dry runs too).
-      review: (objects) => ingestWarnings((k) => this.#d.warninglists.matchAll(k), objects),
-      afterCommit: (ev: IngestCommitted) => {
-        if (this.#closed) return;
-        // Recorded so that the hub can list what was suppressed (nothing is deleted).
-        this.#track(this.#d.warninglists.recordHitsOf(keysOfPrepared(ev.objects)));
+      review: () => new WarninglistReview((k) => this.#d.warninglists.matchAll(k)),
+      // Of each slice, the values (and, for correlation, the ids) are kept: not the objects (issue 17).
+      begin: () => {
+        const values: IngestValues = { keys: new Set<string>(), own: new Set<string>() };
         // A process without the index (a CLI import) cannot correlate; the server's next run will.
-        if (this.#settings.correlateOnIngest && this.#d.index.active) this.#track(this.correlateIngest(ev));
-        this.schedule();
+        const ids = this.#d.index.active;
+        return {
+          slice: async (_trx, slice) => {
+            for (const p of slice.objects) {
+              if (ids) values.own.add(p.record.id);
+              for (const k of p.record.keys) values.keys.add(k);
+            }
+          },
+          committed: (ev) => {
+            if (this.#closed) return;
+            // Recorded so that the hub can list what was suppressed (nothing is deleted).
+            this.#track(this.#d.warninglists.recordHitsOf(values.keys));
+            if (this.#settings.correlateOnIngest && this.#d.index.active) this.#track(this.correlateIngest({ ...ev, ...values }));
+            this.schedule();
+          },
+        };
       },
     };
   }
 
   /** Correlates one committed ingest and tells the listeners (the hook calls this; benchmarks too). */
-  async correlateIngest(ev: IngestCommitted): Promise<IngestCorrelationSummary> {
+  async correlateIngest(ev: IngestCommitted & IngestValues): Promise<IngestCorrelationSummary> {
     const summary = await this.correlation.onIngest(ev);
     for (const l of this.#listeners) {
       try {

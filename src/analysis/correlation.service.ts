@@ -4,6 +4,14 @@ import { isHub, type AnyViewer, type Viewer } from '../access/viewer.ts';
 import { contributionPredicate, countablePredicate } from '../access/visibility.policy.ts';
 import type { ObservableIndex } from '../lookup/observable.index.ts';
 import type { IngestCommitted } from '../ingest/ingest.service.ts';
+
+/** What correlation needs of an ingest, kept slice by slice (issue 17): its distinct values and its objects' ids. */
+export interface IngestValues {
+  /** The distinct observable keys of the ingest's objects, in order. */
+  readonly keys: Set<string>;
+  /** The ids of the ingest's objects (empty when the process has no index to correlate with). */
+  readonly own: Set<string>;
+}
 import { guessKind } from '../lookup/guess-kind.ts';
 import { AppError, notFound } from '../shared/errors.ts';
 import { auditShownObjects } from '../audit/sensitive-reads.ts';
@@ -159,14 +167,12 @@ export class CorrelationService {
    * Correlates the values of a committed ingest within its contributor's view: which values other
    * organisations also reported and what they connect to. Stores and returns the summary.
    */
-  async onIngest(ev: IngestCommitted): Promise<IngestCorrelationSummary> {
+  async onIngest(ev: IngestCommitted & IngestValues): Promise<IngestCorrelationSummary> {
     const s = this.#d.settings();
     const viewer: Viewer = ev.viewer;
     const visible = contributionPredicate(viewer);
     const countable = countablePredicate(viewer);
-    const own = new Set(ev.objects.map((o) => o.record.id));
-    const keys = new Set<string>();
-    for (const o of ev.objects) for (const k of o.record.keys) keys.add(k);
+    const { own, keys } = ev;
     let warninglisted = 0;
     const correlated: { key: string; orgs: number; sectors: string[]; holders: string[] }[] = [];
     for (const key of keys) {

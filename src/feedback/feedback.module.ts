@@ -101,10 +101,12 @@ export async function createFeedback(storage: Storage, ingest: IngestService, op
   ingest.addHooks(advisories.hooks());
   // New blocklist values get their stable signature id with the data that introduced them.
   ingest.addHooks({
-    inTransaction: async (trx, ev) => {
-      const keys = ev.objects.filter((p) => p.record.type === 'indicator' && ev.createdIds.has(p.record.id)).flatMap((p) => p.record.keys.filter((k) => DESTINATION.test(k)));
-      if (keys.length) await assignSids(trx, keys);
-    },
+    begin: () => ({
+      slice: async (trx, slice) => {
+        const keys = slice.objects.filter((p) => p.record.type === 'indicator' && slice.createdIds.has(p.record.id)).flatMap((p) => p.record.keys.filter((k) => DESTINATION.test(k)));
+        if (keys.length) await assignSids(trx, keys);
+      },
+    }),
   });
   const unlisten = [
     await storage.listen(ALERTS_CHANNEL, () => stream.notify()),

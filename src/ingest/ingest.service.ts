@@ -32,21 +32,55 @@ const CHECK_PIECE = 500;
 const MAX_ISSUES = 1000;
 const afterIo = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/** What listeners learn of a committed ingest. */
-export interface IngestCommitted {
+/** The ingest a hook is told of when its transaction opens. */
+export interface IngestStart {
   readonly ingestId: string;
   readonly viewer: Viewer;
   readonly org: OrgRow;
+}
+
+/**
+ * One written part of an ingest (a batch of a slice, issue 17): every object of the ingest comes in exactly one,
+ * with its contributions as written. Hooks keep what they need of it, not the objects.
+ */
+export interface IngestSlice {
   readonly objects: readonly PreparedObject[];
   readonly contributions: readonly StoredContribution[];
+  /** The objects this part registered (new to the store). */
   readonly createdIds: ReadonlySet<string>;
 }
 
-/** Hooks other areas add to ingests: inside the transaction (outbox) and after commit (index, streams). */
+/** What listeners learn of a committed ingest: compact facts (what a hook needs of its objects it kept per slice). */
+export interface IngestCommitted extends IngestStart {
+  /** How many objects the ingest stored (created, updated or unchanged). */
+  readonly objects: number;
+}
+
+/** One hook's part in one ingest: told of every written slice inside the transaction, then of the end. */
+export interface IngestRun {
+  /** A written slice, in the ingest's transaction (a later failure rolls back what this wrote too). */
+  slice?(trx: Kysely<Database>, slice: IngestSlice): Promise<void>;
+  /** After the last slice, still in the transaction. */
+  finish?(trx: Kysely<Database>): Promise<void>;
+  /** After the commit; a failure undoes nothing. */
+  committed?(event: IngestCommitted): void;
+}
+
+/** Warnings for the submitter, given the prepared objects slice by slice (dry runs too). */
+export interface IngestReview {
+  add(objects: readonly PreparedObject[]): void;
+  warnings(): ParseIssue[];
+}
+
+/**
+ * Hooks other areas add to ingests. Memory of a streamed ingest stays bounded by its slice (issue 17): the hooks
+ * see each slice once as it is written, never the whole file at the end.
+ */
 export interface IngestHooks {
-  /** Warnings for the submitter about prepared objects, dry runs included (warninglists, issue 11.1). */
-  review?(objects: readonly PreparedObject[]): ParseIssue[];
-  inTransaction?(trx: Kysely<Database>, event: IngestCommitted): Promise<void>;
+  /** A review of the prepared objects (warninglists, issue 11.1), one per ingest. */
+  review?(): IngestReview;
+  /** Opens the hook's run for an ingest, inside its transaction (outbox, alerts, reappearances); none: not interested. */
+  begin?(trx: Kysely<Database>, ingest: IngestStart): Promise<IngestRun | undefined> | IngestRun | undefined;
   afterCommit?(event: IngestCommitted): void;
   /** Dry runs only: extra fields for the report (the web interface's share preview, issue 13). */
   dryRun?(viewer: Viewer, prepared: readonly PreparedObject[]): Promise<Record<string, unknown>> | Record<string, unknown>;
@@ -91,14 +125,14 @@ function hubOverride(viewer: Viewer, params: IngestParams): boolean {
   return params.asHub === true && isHub(viewer);
 }
 
-/** Adds a written batch to the ingest's counts and contributions; answers whether the next batch should expect new rows. */
-function tally(r: { created: number; updated: number; unchanged: number; contributions: readonly StoredContribution[] }, counts: IngestCounts, contributions: StoredContribution[], createdIds: Set<string>): boolean {
+/** Adds a written batch to the ingest's counts; answers its created ids and whether the next batch should expect new rows. */
+function tally(r: { created: number; updated: number; unchanged: number; contributions: readonly StoredContribution[] }, counts: IngestCounts): { expectNew: boolean; createdIds: Set<string> } {
   counts.created += r.created;
   counts.updated += r.updated;
   counts.unchanged += r.unchanged;
-  contributions.push(...r.contributions);
+  const createdIds = new Set<string>();
   for (const c of r.contributions) if (c.inserted) createdIds.add(c.object_id);
-  return r.created + r.updated > r.unchanged;
+  return { expectNew: r.created + r.updated > r.unchanged, createdIds };
 }
 
 function capped(issues: readonly ParseIssue[]): ParseIssue[] {
@@ -250,21 +284,26 @@ export class IngestService {
         await lockKnowledgeWrites(trx);
         const opts = { orgId: org.id, hubOverride: hubOverride(viewer, params) };
         const checks = new StreamChecks({ params, viewer, org, ingestId: id, now: new Date(), prefixLimits: this.#opts.prefixLimits ?? DEFAULT_PREFIX_LIMITS, speakers: opts.hubOverride ? null : await loadSpeakers(trx), fileTlp: first.done ? undefined : first.value.tlp, parseChecked: !first.done && first.value.checked === true });
-        const prepared: PreparedObject[] = [];
-        const contributions: StoredContribution[] = [];
-        const createdIds = new Set<string>();
+        // Nothing of the file is kept beyond its slice (issue 17): the hooks see each written batch once, the reviews
+        // each prepared slice.
+        const runs = await this.#begin(trx, { ingestId: id, viewer, org });
+        const reviews = this.#reviews();
+        let preparedCount = 0;
         let expectNew = true;
-        let writing: Promise<Awaited<ReturnType<typeof writeBuilt>> & { size: number }> | undefined;
+        let writing: Promise<Awaited<ReturnType<typeof writeBuilt>> & { size: number; objects: readonly PreparedObject[] }> | undefined;
         let written = 0;
         let progress = 0;
         const settle = async (): Promise<void> => {
           if (!writing) return;
           const r = await writing;
           writing = undefined;
-          expectNew = tally(r, counts, contributions, createdIds);
+          const t = tally(r, counts);
+          expectNew = t.expectNew;
+          // Before the next statement is sent: a hook's queries never run beside the write on the connection.
+          await this.#slice(trx, runs, { objects: r.objects, contributions: r.contributions, createdIds: t.createdIds });
           written += r.size;
           // The total is known at the end only: until then, what the parse's progress through the file promises.
-          params.onProgress?.(written, Math.max(written, progress > 0 ? Math.round(prepared.length / progress) : written));
+          params.onProgress?.(written, Math.max(written, progress > 0 ? Math.round(preparedCount / progress) : written));
         };
         try {
           let r = first;
@@ -283,11 +322,13 @@ export class IngestService {
               for (const p of done) batch.push(p);
               if (writing) await afterIo();
             }
-            for (const p of batch) prepared.push(p);
+            preparedCount += batch.length;
+            for (const v of reviews) v.add(batch);
             for (let i = 0; i < batch.length; i += BATCH) {
-              const built = buildBatch(batch.length <= BATCH ? batch : batch.slice(i, i + BATCH), expectNew);
+              const part = batch.length <= BATCH ? batch : batch.slice(i, i + BATCH);
+              const built = buildBatch(part, expectNew);
               await settle();
-              const w = writeBuilt(trx, built, opts).then((res) => ({ ...res, size: built.size }));
+              const w = writeBuilt(trx, built, opts).then((res) => ({ ...res, size: built.size, objects: part }));
               w.catch(() => {}); // awaited by settle; a failure must not be unhandled meanwhile
               writing = w;
               // After an I/O turn: the batch's first statement is on its way before the next slice is checked.
@@ -303,15 +344,15 @@ export class IngestService {
         }
         outcome = checks.finish(head);
         allWarnings = [...outcome.warnings, ...(outcome.danglingRefs ? await outcome.danglingRefs.finish(trx, viewer) : [])];
-        for (const h of this.#hooks) if (h.review) allWarnings.push(...h.review(outcome.preparedStand ? prepared : [])); // warninglists (issue 11.1)
+        if (outcome.preparedStand) for (const v of reviews) allWarnings.push(...v.warnings()); // warninglists (issue 11.1)
         if (outcome.nothing) allWarnings.push(outcome.nothing);
         if (outcome.rejectedAll) throw new RefusedWhole(outcome, allWarnings, head);
         counts.objects = outcome.objects;
         counts.rejected = outcome.rejected;
         params.onProgress?.(written, written);
-        return this.#committing(trx, { ingestId: id, viewer, org, objects: prepared, contributions, createdIds }, params, head.format, counts, outcome.errors);
+        return this.#committing(trx, runs, { ingestId: id, viewer, org, objects: preparedCount }, params, head.format, counts, outcome.errors);
       });
-      await this.#committed(event);
+      await this.#committed(event.runs, event.event);
       return { ...(await this.report(viewer, id)), warnings: capped(allWarnings), tlp: outcome!.tlp, summary: head!.summary ?? {} };
     } catch (err) {
       if (!(err instanceof RefusedWhole)) throw err;
@@ -324,24 +365,41 @@ export class IngestService {
     }
   }
 
-  // The end of a written ingest inside its transaction: the hooks, the audit of a hub override, the ingest's row.
-  async #committing(trx: Kysely<Database>, ev: IngestCommitted, params: IngestParams, format: IngestFormat, counts: IngestCounts, errors: readonly ParseIssue[]): Promise<IngestCommitted> {
-    for (const h of this.#hooks) await h.inTransaction?.(trx, ev);
-    if (hubOverride(ev.viewer, params)) await appendAudit(trx, [{ actorUserId: ev.viewer.userId, actorOrgId: ev.viewer.orgId, action: 'ingest.hub_override', targetType: 'ingest', targetId: ev.ingestId, via: params.source, details: { objects: ev.objects.length } }]);
+  // Every hook's run for an ingest, opened in its transaction (one entry per hook, in their order).
+  async #begin(trx: Kysely<Database>, start: IngestStart): Promise<(IngestRun | undefined)[]> {
+    const runs: (IngestRun | undefined)[] = [];
+    for (const h of this.#hooks) runs.push(await h.begin?.(trx, start));
+    return runs;
+  }
+
+  async #slice(trx: Kysely<Database>, runs: readonly (IngestRun | undefined)[], slice: IngestSlice): Promise<void> {
+    for (const r of runs) await r?.slice?.(trx, slice);
+  }
+
+  #reviews(): IngestReview[] {
+    return this.#hooks.flatMap((h) => (h.review ? [h.review()] : []));
+  }
+
+  // The end of a written ingest inside its transaction: the runs' ends, the audit of a hub override, the ingest's row.
+  async #committing(trx: Kysely<Database>, runs: readonly (IngestRun | undefined)[], ev: IngestCommitted, params: IngestParams, format: IngestFormat, counts: IngestCounts, errors: readonly ParseIssue[]): Promise<{ runs: readonly (IngestRun | undefined)[]; event: IngestCommitted }> {
+    for (const r of runs) await r?.finish?.(trx);
+    if (hubOverride(ev.viewer, params)) await appendAudit(trx, [{ actorUserId: ev.viewer.userId, actorOrgId: ev.viewer.orgId, action: 'ingest.hub_override', targetType: 'ingest', targetId: ev.ingestId, via: params.source, details: { objects: ev.objects } }]);
     await finishIngest(trx, ev.ingestId, { status: 'done', format, counts: { ...counts }, errors: capped(errors) });
-    return ev;
+    return { runs, event: ev };
   }
 
   // After the commit: the index catches up, then the listeners (whose failures undo nothing).
-  async #committed(event: IngestCommitted): Promise<void> {
+  async #committed(runs: readonly (IngestRun | undefined)[], event: IngestCommitted): Promise<void> {
     await catchUpIndex(this.#db, this.#index);
-    for (const h of this.#hooks) {
-      try {
-        h.afterCommit?.(event);
-      } catch {
-        // A listener's failure must not undo or fail a committed ingest.
+    this.#hooks.forEach((h, i) => {
+      for (const listen of [runs[i]?.committed?.bind(runs[i]), h.afterCommit?.bind(h)]) {
+        try {
+          listen?.(event);
+        } catch {
+          // A listener's failure must not undo or fail a committed ingest.
+        }
       }
-    }
+    });
   }
 
   async #commit(id: string, viewer: Viewer, org: OrgRow, parsedFile: ParseResult, params: IngestParams): Promise<IngestReport> {
@@ -363,7 +421,10 @@ export class IngestService {
     // A MISP event sent again is the whole event: indicators it no longer holds are revoked.
     if ((parsed.format === 'misp' || parsed.format === 'misp-feed') && prepared.length) prepared = [...prepared, ...(await mispRemovals(this.#db, org.id, id, prepared))];
     const allWarnings = [...parsed.warnings, ...warnings, ...(await danglingReferences(this.#db, viewer, parsed.objects))];
-    for (const h of this.#hooks) if (h.review) allWarnings.push(...h.review(prepared)); // warninglists (issue 11.1)
+    for (const v of this.#reviews()) {
+      v.add(prepared);
+      allWarnings.push(...v.warnings()); // warninglists (issue 11.1)
+    }
     const meaningful = parsed.objects.some((o) => o.type !== 'marking-definition');
     if (prepared.length === 0 && errors.length === 0) {
       const markingsOnly = parsed.objects.length > 0 && parsed.objects.every((o) => o.type === 'marking-definition');
@@ -384,8 +445,7 @@ export class IngestService {
     }
     const event = await this.#db.transaction().execute(async (trx) => {
       await lockKnowledgeWrites(trx);
-      const contributions: StoredContribution[] = [];
-      const createdIds = new Set<string>();
+      const runs = await this.#begin(trx, { ingestId: id, viewer, org });
       const opts = { orgId: org.id, hubOverride: hubOverride(viewer, params) };
       // Batch i+1 is built (deduplicated, its array literals made) while batch i is on the server: on PostgreSQL the
       // importer's CPU overlaps the server's instead of following it (issue 17). Contents are built ahead only while
@@ -403,12 +463,15 @@ export class IngestService {
         if (b.status === 'rejected') throw b.reason;
         const r = w.value;
         next = b.value;
-        expectNew = tally(r, counts, contributions, createdIds);
+        const t = tally(r, counts);
+        expectNew = t.expectNew;
+        // The next batch is built but not sent yet: the hooks' queries have the connection.
+        await this.#slice(trx, runs, { objects: prepared.slice(i, i + BATCH), contributions: r.contributions, createdIds: t.createdIds });
         params.onProgress?.(Math.min(i + BATCH, prepared.length), prepared.length);
       }
-      return this.#committing(trx, { ingestId: id, viewer, org, objects: prepared, contributions, createdIds }, params, parsed.format, counts, errors);
+      return this.#committing(trx, runs, { ingestId: id, viewer, org, objects: prepared.length }, params, parsed.format, counts, errors);
     });
-    await this.#committed(event);
+    await this.#committed(event.runs, event.event);
     return { ...(await this.report(viewer, id)), warnings: capped(allWarnings), tlp: tlpCounts, summary: parsed.summary ?? {} };
   }
 

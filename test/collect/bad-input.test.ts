@@ -63,9 +63,11 @@ describeStorage('ingest refuses bad input clearly and writes nothing half', (bac
       const mm = await makeMember(other);
       let armed = true;
       other.app.ingest.addHooks({
-        inTransaction: async () => {
-          if (armed) throw new Error('simulated crash after the objects were written');
-        },
+        begin: () => ({
+          finish: async () => {
+            if (armed) throw new Error('simulated crash after the objects were written');
+          },
+        }),
       });
       const objs = Array.from({ length: 3000 }, () => goodIndicator());
       const r = await other.server.inject({ method: 'POST', url: '/api/v1/ingest?format=stix', headers: { ...as(mm.key), 'content-type': 'application/json' }, payload: bundleOf(objs) });

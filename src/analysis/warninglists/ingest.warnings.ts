@@ -26,19 +26,42 @@ export function keysOfPrepared(objects: readonly PreparedObject[]): string[] {
  * @example ingestWarnings((k) => app.warninglists.matchAll(k), prepared) // [{ where: 'ipv4-addr 8.8.8.8', reason: 'on warninglist kessetsu-public-resolvers …' }]
  */
 export function ingestWarnings(matchAll: (key: string) => readonly WarninglistHit[], objects: readonly PreparedObject[]): ParseIssue[] {
-  const out: ParseIssue[] = [];
-  let more = 0;
-  for (const key of keysOfPrepared(objects)) {
-    const hits = matchAll(key);
-    if (!hits.length) continue;
-    if (out.length >= MAX_LISTED) {
-      more++;
-      continue;
-    }
-    const p = splitKey(key);
-    const where = p ? `${p.type}${p.sub ? ` ${p.sub}` : ''} ${p.value}` : key;
-    out.push({ where: where.slice(0, 300), reason: hits.map(hitReason).join(' | ') });
+  const review = new WarninglistReview(matchAll);
+  review.add(objects);
+  return review.warnings();
+}
+
+/**
+ * ingestWarnings for an ingest given slice by slice (issue 17): the same warnings, keeping only the values found
+ * on warninglists (to count each once), not the file's.
+ * @example const r = new WarninglistReview(matchAll); r.add(slice1); r.add(slice2); r.warnings()
+ */
+export class WarninglistReview {
+  readonly #matchAll: (key: string) => readonly WarninglistHit[];
+  readonly #listed: ParseIssue[] = [];
+  readonly #hit = new Set<string>();
+
+  constructor(matchAll: (key: string) => readonly WarninglistHit[]) {
+    this.#matchAll = matchAll;
   }
-  if (more) out.push({ where: 'warninglists', reason: `${more} more value(s) on warninglists (GET /api/v1/warninglists/suppressed lists them all)` });
-  return out;
+
+  /** The next prepared objects of the ingest. */
+  add(objects: readonly PreparedObject[]): void {
+    for (const key of keysOfPrepared(objects)) {
+      if (this.#hit.has(key)) continue;
+      const hits = this.#matchAll(key);
+      if (!hits.length) continue;
+      this.#hit.add(key);
+      if (this.#listed.length >= MAX_LISTED) continue;
+      const p = splitKey(key);
+      const where = p ? `${p.type}${p.sub ? ` ${p.sub}` : ''} ${p.value}` : key;
+      this.#listed.push({ where: where.slice(0, 300), reason: hits.map(hitReason).join(' | ') });
+    }
+  }
+
+  /** The warnings: the first MAX_LISTED values listed, the rest counted. */
+  warnings(): ParseIssue[] {
+    const more = this.#hit.size - this.#listed.length;
+    return more ? [...this.#listed, { where: 'warninglists', reason: `${more} more value(s) on warninglists (GET /api/v1/warninglists/suppressed lists them all)` }] : [...this.#listed];
+  }
 }

@@ -75,21 +75,27 @@ export class AdvisoriesService {
   /** Marks the advisory published and alerts its subscribers, in the transaction that stores its report. */
   hooks(): IngestHooks {
     return {
-      inTransaction: async (trx, ev) => {
-        for (const p of ev.objects) {
-          const id = p.record.data.x_kessetsu_advisory_id;
-          if (p.record.type !== 'report' || typeof id !== 'string' || this.#publishing.get(id) !== ev.viewer.userId) continue;
-          const a = await markPublished(trx, id, p.record.id, ev.viewer.userId);
-          if (!a) continue;
-          await this.#alerts.raise(trx, 'advisory', (sub) => {
-            const m = new MatchCollector();
-            m.add({ value: a.title_en || a.title_ja, type: 'advisory', reason: 'published', object_ids: [p.record.id], tlp: 'clear' });
-            return draftOf(sub, m, { advisory: a.id }, null, { advisory_id: a.id, title_ja: a.title_ja, title_en: a.title_en, url: `/advisories/${a.id}` });
-          });
-        }
-      },
-      afterCommit: (ev) => {
-        if (ev.objects.some((p) => typeof p.record.data.x_kessetsu_advisory_id === 'string')) this.#alerts.announce();
+      begin: (_trx, ev) => {
+        let advisory = false;
+        return {
+          slice: async (trx, slice) => {
+            for (const p of slice.objects) {
+              const id = p.record.data.x_kessetsu_advisory_id;
+              if (typeof id === 'string') advisory = true;
+              if (p.record.type !== 'report' || typeof id !== 'string' || this.#publishing.get(id) !== ev.viewer.userId) continue;
+              const a = await markPublished(trx, id, p.record.id, ev.viewer.userId);
+              if (!a) continue;
+              await this.#alerts.raise(trx, 'advisory', (sub) => {
+                const m = new MatchCollector();
+                m.add({ value: a.title_en || a.title_ja, type: 'advisory', reason: 'published', object_ids: [p.record.id], tlp: 'clear' });
+                return draftOf(sub, m, { advisory: a.id }, null, { advisory_id: a.id, title_ja: a.title_ja, title_en: a.title_en, url: `/advisories/${a.id}` });
+              });
+            }
+          },
+          committed: () => {
+            if (advisory) this.#alerts.announce();
+          },
+        };
       },
     };
   }

@@ -2,10 +2,10 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import type { Viewer } from '../../access/viewer.ts';
 import { visibleObject } from '../../access/visibility.policy.ts';
-import type { IngestCommitted, IngestHooks } from '../../ingest/ingest.service.ts';
+import type { IngestHooks } from '../../ingest/ingest.service.ts';
 import { writeAlerts } from '../outbox/alerts.writer.ts';
 import { MatchCollector, draftOf, type AlertDraft } from './alert.draft.ts';
-import { matchIngest } from './ingest.matcher.ts';
+import { IngestMatcher } from './ingest.matcher.ts';
 import type { CompiledSubscription } from './match.plan.ts';
 import { storeLookups } from './store.lookups.ts';
 import type { SubscriptionRegistry } from './subscription.registry.ts';
@@ -36,7 +36,6 @@ export class AlertsEngine {
   readonly #db: Kysely<Database>;
   readonly #registry: SubscriptionRegistry;
   readonly #onAlerts: () => void;
-  readonly #written = new WeakSet<IngestCommitted>();
   /** Ingests whose matching failed; the data is kept, the failure is counted (metrics) and logged by the caller. */
   failures = 0;
 
@@ -46,23 +45,35 @@ export class AlertsEngine {
     this.#onAlerts = onAlerts;
   }
 
-  /** The ingest hooks: match and write in the transaction, announce after commit. */
+  /** The ingest hooks: match slice by slice and write at the end of the transaction, announce after commit. */
   hooks(): IngestHooks {
     return {
-      inTransaction: async (trx, ev) => {
-        const plan = await this.#registry.plan(trx);
-        let drafts: AlertDraft[];
-        try {
-          drafts = await matchIngest(plan, ev, storeLookups(trx));
-        } catch {
-          // A matching bug must not refuse members' data: the ingest commits without alerts.
-          this.failures++;
-          return;
-        }
-        if ((await writeAlerts(trx, drafts)).length) this.#written.add(ev);
-      },
-      afterCommit: (ev) => {
-        if (this.#written.has(ev)) this.#onAlerts();
+      begin: async (trx, ingest) => {
+        const matcher = new IngestMatcher(await this.#registry.plan(trx), ingest);
+        if (matcher.idle) return undefined;
+        let failed = false;
+        let written = false;
+        // A matching bug must not refuse members' data: the ingest commits without alerts.
+        const guarded = async (fn: () => unknown): Promise<void> => {
+          if (failed) return;
+          try {
+            await fn();
+          } catch {
+            failed = true;
+            this.failures++;
+          }
+        };
+        return {
+          slice: (_t, slice) => guarded(() => matcher.add(slice)),
+          finish: async (t) => {
+            let drafts: AlertDraft[] = [];
+            await guarded(async () => (drafts = await matcher.drafts(storeLookups(t))));
+            if (!failed && (await writeAlerts(t, drafts)).length) written = true;
+          },
+          committed: () => {
+            if (written) this.#onAlerts();
+          },
+        };
       },
     };
   }
