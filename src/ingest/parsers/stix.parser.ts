@@ -110,7 +110,7 @@ export function* stixSlices(input: Buffer, validator: StixValidator, opts: StixS
   const { source, format, warnings } = bundleSource(input);
   const { limits, prefixLimits } = opts;
   const lenient = opts.lenient === true;
-  const list = ((source as { objects?: unknown[] }).objects ?? []);
+  const list = (source as { objects?: unknown[] }).objects ?? [];
   const shell = validator.validateBundle({ ...(source as object), objects: [] });
   const errors: ParseIssue[] = [...shell.errors];
   warnings.push(...shell.warnings);
@@ -147,6 +147,8 @@ export function* stixSlices(input: Buffer, validator: StixValidator, opts: StixS
   let out: StixObject[] = [];
   for (let i = 0; i < list.length; i++) {
     const raw = list[i];
+    // The bundle was parsed here: an object given out (or refused) is not held by the parse until its end.
+    list[i] = undefined;
     const where = `objects[${i}]`;
     const id = (raw as { id?: unknown } | null)?.id;
     if (typeof id === 'string') reach = Math.max(reach, last.get(id)!);
