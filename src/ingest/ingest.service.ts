@@ -291,6 +291,8 @@ export class IngestService {
         let preparedCount = 0;
         let expectNew = true;
         let writing: Promise<Awaited<ReturnType<typeof writeBuilt>> & { size: number; objects: readonly PreparedObject[] }> | undefined;
+        // The write on its way has answered: its counts can say what the next batch should expect before it is built.
+        let answered = false;
         let written = 0;
         let progress = 0;
         const settle = async (): Promise<void> => {
@@ -326,9 +328,12 @@ export class IngestService {
             for (const v of reviews) v.add(batch);
             for (let i = 0; i < batch.length; i += BATCH) {
               const part = batch.length <= BATCH ? batch : batch.slice(i, i + BATCH);
+              // An unchanged re-import's second batch is built expecting no new rows (no contents made for nothing).
+              if (answered) await settle();
               const built = buildBatch(part, expectNew);
               await settle();
-              const w = writeBuilt(trx, built, opts).then((res) => ({ ...res, size: built.size, objects: part }));
+              answered = false;
+              const w = writeBuilt(trx, built, opts).then((res) => ((answered = true), { ...res, size: built.size, objects: part }));
               w.catch(() => {}); // awaited by settle; a failure must not be unhandled meanwhile
               writing = w;
               // After an I/O turn: the batch's first statement is on its way before the next slice is checked.
