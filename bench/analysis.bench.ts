@@ -18,6 +18,7 @@ import { migrateToLatest } from '../src/db/migrator.ts';
 import { EXT_IDS } from '../src/stix/extensions.ts';
 import type { IngestCommitted } from '../src/ingest/ingest.service.ts';
 import type { IngestValues } from '../src/analysis/correlation.service.ts';
+import { IdSet } from '../src/ingest/id.set.ts';
 import { freshPgDatabase, median, report } from './support.ts';
 
 const CORR_ROWS = Number(process.env.BENCH_CORR_ROWS ?? 100_000);
@@ -71,7 +72,7 @@ async function correlationOverhead(storage: Storage, label: string): Promise<voi
   let last: (IngestCommitted & IngestValues) | null = null;
   app.ingest.addHooks({
     begin: () => {
-      const values: IngestValues = { keys: new Set(), own: new Set() };
+      const values: IngestValues = { keys: new Set(), own: new IdSet() };
       return {
         slice: async (_trx, s) => {
           for (const p of s.objects) {

@@ -12,6 +12,7 @@ import { runAnalysis, type RunReport } from './job/analysis.job.ts';
 import type { StoredCluster } from './job/clusters.persist.ts';
 import { activeIndicatorSql, isActiveIndicator, type IndicatorFacts } from './lifecycle.ts';
 import { WarninglistReview } from './warninglists/ingest.warnings.ts';
+import { IdSet } from '../ingest/id.set.ts';
 import type { WarninglistsService } from './warninglists/warninglists.service.ts';
 
 /** What the analysis needs from the composition root. */
@@ -148,20 +149,22 @@ export class AnalysisService {
       review: () => new WarninglistReview((k) => this.#d.warninglists.matchAll(k)),
       // Of each slice, the values (and, for correlation, the ids) are kept: not the objects (issue 17).
       begin: () => {
-        const values: IngestValues = { keys: new Set<string>(), own: new Set<string>() };
-        // A process without the index (a CLI import) cannot correlate; the server's next run will.
-        const ids = this.#d.index.active;
+        const values: IngestValues = { keys: new Set<string>(), own: new IdSet() };
+        // A process without the index (a CLI import) cannot correlate (the server's next run will): it keeps only
+        // the values found on warninglists.
+        const correlating = this.#d.index.active;
+        const warninglists = this.#d.warninglists;
         return {
           slice: async (_trx, slice) => {
             for (const p of slice.objects) {
-              if (ids) values.own.add(p.record.id);
-              for (const k of p.record.keys) values.keys.add(k);
+              if (correlating) values.own.add(p.record.id);
+              for (const k of p.record.keys) if (correlating || (!values.keys.has(k) && warninglists.matchAll(k).length)) values.keys.add(k);
             }
           },
           committed: (ev) => {
             if (this.#closed) return;
             // Recorded so that the hub can list what was suppressed (nothing is deleted).
-            this.#track(this.#d.warninglists.recordHitsOf(values.keys));
+            this.#track(warninglists.recordHitsOf(values.keys));
             if (this.#settings.correlateOnIngest && this.#d.index.active) this.#track(this.correlateIngest({ ...ev, ...values }));
             this.schedule();
           },

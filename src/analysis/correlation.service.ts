@@ -4,13 +4,14 @@ import { isHub, type AnyViewer, type Viewer } from '../access/viewer.ts';
 import { contributionPredicate, countablePredicate } from '../access/visibility.policy.ts';
 import type { ObservableIndex } from '../lookup/observable.index.ts';
 import type { IngestCommitted } from '../ingest/ingest.service.ts';
+import type { IdSet } from '../ingest/id.set.ts';
 
 /** What correlation needs of an ingest, kept slice by slice (issue 17): its distinct values and its objects' ids. */
 export interface IngestValues {
   /** The distinct observable keys of the ingest's objects, in order. */
   readonly keys: Set<string>;
   /** The ids of the ingest's objects (empty when the process has no index to correlate with). */
-  readonly own: Set<string>;
+  readonly own: IdSet;
 }
 import { guessKind } from '../lookup/guess-kind.ts';
 import { AppError, notFound } from '../shared/errors.ts';

@@ -4,6 +4,7 @@ import type { AnyViewer } from '../access/viewer.ts';
 import { visibleObject } from '../access/visibility.policy.ts';
 import type { StixObject } from '../stix/stix.types.ts';
 import { tlpOfMarkingId } from '../trust/tlp.ts';
+import { IdSet } from './id.set.ts';
 import type { ParseIssue } from './parsers/parse-result.ts';
 
 const MAX_REPORTED = 200;
@@ -26,7 +27,7 @@ export async function danglingReferences(db: Kysely<Database>, viewer: AnyViewer
  * @example const refs = new DanglingRefs(); refs.add(slice1); refs.add(slice2); const warnings = await refs.finish(db, viewer)
  */
 export class DanglingRefs {
-  readonly #inFile = new Set<string>();
+  readonly #inFile = new IdSet(); // every id of the file, compactly: a whole file's at 1,000,000 rows
   readonly #wanted = new Map<string, { index: number; field: string }[]>();
   #offset = 0;
 
