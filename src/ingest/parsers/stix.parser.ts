@@ -115,7 +115,10 @@ export function* stixSlices(input: Buffer, validator: StixValidator, opts: StixS
   const errors: ParseIssue[] = [...shell.errors];
   warnings.push(...shell.warnings);
   // The look over the raw objects: the last place of each id, where the first slice must reach, broad candidates.
-  const last = new Map<string, number>();
+  let last: Map<string, number> | null = new Map<string, number>();
+  // Ids the bundle holds more than once: only their places are kept (a slice must not end between two of them), and
+  // only they can be the same version twice.
+  const repeated = new Map<string, number>();
   let reach = -1;
   const candidates: number[] = [];
   for (let i = 0; i < list.length; i++) {
@@ -123,11 +126,14 @@ export function* stixSlices(input: Buffer, validator: StixValidator, opts: StixS
     if (!o || typeof o !== 'object') continue;
     const id = o.id;
     if (typeof id !== 'string') continue;
-    last.set(id, i);
+    const size = last.size;
+    if (last.set(id, i).size === size) repeated.set(id, i);
     if (o.type === 'marking-definition' && !tlpOfMarkingId(id) && tlpOfMarkingObject(o as StixObject)) reach = i;
     else if (o.type === 'indicator' && typeof o.pattern === 'string' && mayBeDerived(id) && id === generatedIndicatorId(o.pattern)) reach = i;
     if (rawBroadIn(o, prefixLimits)) candidates.push(i);
   }
+  for (const id of repeated.keys()) repeated.set(id, last.get(id)!);
+  last = null;
   // Ids refused as broad ranges: those of the objects the whole path would have kept up to that check.
   const broadIds = new Set<string>();
   for (const i of candidates) {
@@ -150,14 +156,15 @@ export function* stixSlices(input: Buffer, validator: StixValidator, opts: StixS
     // The bundle was parsed here: an object given out (or refused) is not held by the parse until its end.
     list[i] = undefined;
     const where = `objects[${i}]`;
-    const id = (raw as { id?: unknown } | null)?.id;
-    if (typeof id === 'string') reach = Math.max(reach, last.get(id)!);
+    const id = repeated.size > 0 ? (raw as { id?: unknown } | null)?.id : undefined;
+    const again = typeof id === 'string' ? repeated.get(id) : undefined;
+    if (again !== undefined) reach = Math.max(reach, again);
     const bad = findUnstorable(raw);
     if (bad) textErrors.push({ where: `${where}${bad.path}`, reason: bad.reason });
     const r = validator.checkObject(raw, where);
     for (const e of r.errors) errors.push(e);
     for (const w of r.warnings) warnings.push(w);
-    if (r.errors.length === 0) {
+    if (r.errors.length === 0 && again !== undefined) {
       // One id may appear in several versions (different modified); the same version twice is noise (validateBundle).
       const o = raw as StixObject;
       const version = `${o.id}|${String(o.modified ?? o.created ?? '')}`;
