@@ -4,6 +4,7 @@ import { CsvRecordSplitter, guessDelimiter, type CsvRecord, type CsvRecordError 
 import { CsvRowMapper, type MappedRow } from '../extract/csv-row.mapper.ts';
 import { decodeAs, detectEncoding, type TextEncoding } from '../extract/text.decode.ts';
 import { ParseError, type ParseIssue, type ParseResult } from './parse-result.ts';
+import { IdSet } from '../id.set.ts';
 
 /** Options of the CSV importer. */
 export interface CsvOptions {
@@ -146,8 +147,8 @@ export function* csvSlices(buf: Buffer, opts: CsvOptions, sliceObjects: number):
   const text = decodeAs(buf, encoding);
   const session = new CsvSession(opts);
   session.summary.encoding = encoding;
-  // Ids already given out: objects are deduplicated across the whole file, not per slice.
-  const seen = new Set<string>();
+  // Ids already given out: objects are deduplicated across the whole file, not per slice (20 bytes an id, not a string).
+  const seen = new IdSet();
   let slice: StixObject[] = [];
   const errors: ParseIssue[] = [];
   const warnings: ParseIssue[] = [];
