@@ -15,19 +15,21 @@ import { call, memberOf, serveHub, type ServedHub } from '../support/serve.ts';
 // restart reaches the other node's lookup index, which only a notification brings.
 
 const BIN = '/usr/lib/postgresql/15/bin';
-const usable = existsSync(path.join(BIN, 'pg_ctl')) && existsSync(path.join(BIN, 'initdb')) && (process.getuid?.() !== 0 || existsSync('/usr/sbin/runuser'));
+// By its path: a PATH without /usr/sbin (a minimal shell) must not make the test fail where it found the tool.
+const RUNUSER = '/usr/sbin/runuser';
+const usable = existsSync(path.join(BIN, 'pg_ctl')) && existsSync(path.join(BIN, 'initdb')) && (process.getuid?.() !== 0 || existsSync(RUNUSER));
 if (!usable) console.log('pg-restart: PostgreSQL 15 server binaries not found; skipped');
 
 /** Runs a PostgreSQL tool as the postgres user (it refuses to run as root). */
 function asPostgres(tool: string, args: string[]): string {
   const cmd = path.join(BIN, tool);
-  return process.getuid?.() === 0 ? execFileSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) : execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return process.getuid?.() === 0 ? execFileSync(RUNUSER, ['-u', 'postgres', '--', cmd, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) : execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** The same, without blocking this process: the load keeps running while the tool works. */
 function asPostgresAsync(tool: string, args: string[]): Promise<string> {
   const cmd = path.join(BIN, tool);
-  const [file, argv] = process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args];
+  const [file, argv] = process.getuid?.() === 0 ? [RUNUSER, ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args];
   return new Promise((resolve, reject) => execFile(file, argv, { encoding: 'utf8', timeout: 180_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${tool}: ${err.message} ${stderr}`)) : resolve(stdout))));
 }
 
