@@ -13,12 +13,18 @@ import type { PreparedObject } from '../store/knowledge.writer.ts';
 import type { ParseIssue, ParseResult } from './parsers/parse-result.ts';
 import { derivedId, generatedIndicatorId } from './parsers/stable-id.factory.ts';
 import { defaultAllowCount, type IngestParams } from './ingest.params.ts';
+import { carriedKeys } from './parse/carried-keys.ts';
 
-/** The observable keys of an object and whether an indicator's pattern could be used for matching. */
-export function keysOf(obj: StixObject): { keys: string[]; patternUsable: boolean | null } {
+/**
+ * The observable keys of an object and whether an indicator's pattern could be used for matching. An indicator's
+ * keys come with it from the parse worker when it derived them (carried-keys.ts): its pattern is not parsed again.
+ */
+export function keysOf(obj: StixObject): { keys: readonly string[]; patternUsable: boolean | null } {
   if (isSco(obj.type)) return { keys: observableKeys(obj), patternUsable: null };
   if (obj.type === 'indicator') {
     if (obj.pattern_type !== 'stix' || typeof obj.pattern !== 'string') return { keys: [], patternUsable: false };
+    const known = carriedKeys(obj.pattern);
+    if (known) return { keys: known, patternUsable: known.length > 0 };
     const r = patternKeys(obj.pattern);
     return { keys: r.usable ? r.keys : [], patternUsable: r.usable };
   }

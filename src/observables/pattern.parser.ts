@@ -295,6 +295,19 @@ class Parser {
 export function parsePattern(text: string): PatternParse {
   if (typeof text !== 'string') return { ok: false, error: `a pattern is a string, not ${text === null ? 'null' : typeof text}`, position: 0 };
   if (text.length > MAX_LENGTH) return { ok: false, error: `pattern is longer than ${MAX_LENGTH} characters`, position: MAX_LENGTH };
+  if (text === lastText) return lastParse!;
+  const r = parseText(text);
+  lastText = text;
+  lastParse = r;
+  return r;
+}
+
+// The last pattern parsed and its outcome (issue 17): an ingest validates a pattern and derives its keys right after,
+// both from one parse. The tree is never changed by its readers.
+let lastText: string | undefined;
+let lastParse: PatternParse | undefined;
+
+function parseText(text: string): PatternParse {
   try {
     const ast = new Parser(tokenize(text)).pattern();
     const problem = checkHashLiterals(ast);

@@ -5,6 +5,7 @@ import { AppError } from '../../shared/errors.ts';
 import type { StixObject } from '../../stix/stix.types.ts';
 import type { StixValidator } from '../../stix/stix.validator.ts';
 import type { IngestFormat, ParseResult } from '../parsers/parse-result.ts';
+import { carryKeys } from './carried-keys.ts';
 import { deserializeError, runParse, runParseStream, STREAM_WINDOW, type ParseHead, type ParseRequest, type ParseSlice, type SerializedError } from './parse.task.ts';
 
 /** A body sent to a worker (its memory is transferred, not copied); with sliceObjects, parsed and sent in slices. */
@@ -102,6 +103,7 @@ async function* inlineStream(body: Buffer, req: StreamRequest, sliceObjects: num
   const slices = runParseStream(body, req, sliceObjects, validator);
   for (let r = slices.next(); ; r = slices.next()) {
     if (r.done) return r.value;
+    carryKeys(r.value.objects, r.value.patternKeys);
     yield r.value;
   }
 }
@@ -209,6 +211,7 @@ export class ParsePool {
           return s.head;
         }
         this.#took(task);
+        carryKeys(s.objects, s.patternKeys);
         yield s;
       }
     } catch (err) {

@@ -53,6 +53,8 @@ export interface ParseSlice {
   readonly tlp?: Tlp | undefined;
   /** The parse held the objects to the storable text and the CIDR prefixes already (a STIX bundle, issue 17). */
   readonly checked?: boolean | undefined;
+  /** The indicators' keys the parse derived, object by object (a STIX bundle; see carried-keys.ts). */
+  readonly patternKeys?: readonly (readonly string[] | null)[] | undefined;
 }
 
 /** What a streamed parse says once its slices are out: the parse result without its objects. */

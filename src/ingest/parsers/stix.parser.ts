@@ -9,6 +9,7 @@ import { broadIn, broadIssue, REFS } from '../broad-cidr.check.ts';
 import type { PrefixLimits } from '../../observables/cidr.limit.ts';
 import { tlpOfMarkingId, tlpOfMarkingObject } from '../../trust/tlp.ts';
 import { generatedIndicatorId } from './stable-id.factory.ts';
+import { indicatorKeys } from '../parse/carried-keys.ts';
 
 /** Options of the STIX importer. */
 export interface StixParseOptions {
@@ -76,6 +77,8 @@ export interface StixSlice {
   readonly objects: StixObject[];
   readonly progress: number;
   readonly checked: true;
+  /** Each object's indicatorKeys (null for an object that is not an indicator with a STIX pattern): see carried-keys.ts. */
+  readonly patternKeys: (string[] | null)[];
 }
 
 // Ids the importers make are version-5 UUIDs (the 22nd character from the end), as prepare.ts tells them.
@@ -151,6 +154,7 @@ export function* stixSlices(input: Buffer, validator: StixValidator, opts: StixS
   let kept = 0;
   let limited = 0;
   let out: StixObject[] = [];
+  let keys: (string[] | null)[] = [];
   for (let i = 0; i < list.length; i++) {
     const raw = list[i];
     // The bundle was parsed here: an object given out (or refused) is not held by the parse until its end.
@@ -186,16 +190,23 @@ export function* stixSlices(input: Buffer, validator: StixValidator, opts: StixS
         if (broadIds.size > 0 && broadIds.has(o.id)) {
           const what = broadIn(o, prefixLimits);
           if (what) broad.push(broadIssue(o, at, what, prefixLimits));
-        } else if (!(broadIds.size > 0 && REFS.some((k) => typeof o[k] === 'string' && broadIds.has(o[k])))) out.push(o);
+        } else if (!(broadIds.size > 0 && REFS.some((k) => typeof o[k] === 'string' && broadIds.has(o[k])))) {
+          out.push(o);
+          // Validation parsed the pattern just now: the keys come from that parse (parsePattern remembers the last).
+          keys.push(indicatorKeys(o));
+        }
       }
     }
-    if (refused) out = [];
-    else if (out.length >= sliceObjects && i >= reach) {
-      yield { objects: out, progress: (i + 1) / list.length, checked: true };
+    if (refused) {
       out = [];
+      keys = [];
+    } else if (out.length >= sliceObjects && i >= reach) {
+      yield { objects: out, progress: (i + 1) / list.length, checked: true, patternKeys: keys };
+      out = [];
+      keys = [];
     }
   }
-  if (!refused && out.length > 0) yield { objects: out, progress: 1, checked: true };
+  if (!refused && out.length > 0) yield { objects: out, progress: 1, checked: true, patternKeys: keys };
   const total = list.length;
   const parseErrors = [...textErrors, ...errors];
   if (parseErrors.length > 0 && !lenient) return { format, errors: parseErrors, warnings, summary: { objects: total, rejected_all: true }, textChecked: true };
