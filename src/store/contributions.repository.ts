@@ -3,6 +3,7 @@ import type { Database } from '../db/schema.ts';
 import { columns, pgArray } from './pg-array.ts';
 import { COPY_COLUMNS, contributionColumns, contributionLines, type PrebuiltContent } from './contribution-columns.ts';
 import { copyRows, copyText } from '../db/copy.ts';
+import { unnestRows } from './unnest-rows.ts';
 import { scopeKey, type ContributionRecord, type EdgeRecord, type ObjectRecord } from './object-row.ts';
 
 /** A stored contribution as the index, hooks and presenters need it. */
@@ -78,38 +79,44 @@ export async function upsertContributions(db: Kysely<Database>, writes: readonly
  */
 export async function keepUnchanged<W extends KeepCandidate>(db: Kysely<Database>, known: readonly W[]): Promise<{ kept: StoredContribution[]; rest: W[] }> {
   if (known.length === 0) return { kept: [], rest: [] };
-  const k = columns(known, {
-    object_id: (w) => w.contribution.objectId,
-    org_id: (w) => w.contribution.orgId,
-    scope_key: (w) => scopeKey(w.contribution),
-    modified: (w) => w.record.modified,
-    // Versions are told apart by `modified` (see newer): only objects without one are hashed to compare.
-    content_hash: (w) => (w.record.modified === null ? w.record.contentHash : null),
-    keep: (w) => w.keepContent,
-    first_seen: (w) => w.contribution.firstSeen,
-    last_seen: (w) => w.contribution.lastSeen,
-    confidence: (w) => w.contribution.confidence,
-    pap: (w) => w.contribution.pap,
-    owner_rank: (w) => w.ownerRank,
-  });
+  // What the rows of an ingest share (organisation, audience, times, options) goes once (unnestRows).
+  const x = unnestRows(
+    known,
+    {
+      object_id: { type: 'text', pick: (w) => w.contribution.objectId },
+      org_id: { type: 'uuid', pick: (w) => w.contribution.orgId },
+      scope_key: { type: 'text', pick: (w) => scopeKey(w.contribution) },
+      modified: { type: 'text', pick: (w) => w.record.modified },
+      // Versions are told apart by `modified` (see newer): only objects without one are hashed to compare.
+      content_hash: { type: 'text', pick: (w) => (w.record.modified === null ? w.record.contentHash : null) },
+      keep: { type: 'boolean', pick: (w) => w.keepContent },
+      first_seen: { type: 'timestamptz', pick: (w) => w.contribution.firstSeen },
+      last_seen: { type: 'timestamptz', pick: (w) => w.contribution.lastSeen },
+      confidence: { type: 'smallint', pick: (w) => w.contribution.confidence },
+      pap: { type: 'text', pick: (w) => w.contribution.pap },
+      owner_rank: { type: 'smallint', pick: (w) => w.ownerRank },
+    },
+    'x',
+  );
   // Which of them exist and stay as they are (the same check the full write makes, on the same rows), and
   // their touch: rows whose values would not move are not written at all (no new tuple, no index entries).
   // An owner rank not given is the registry's (the owner's contribution, or one without owner, ranks 1), read only
   // where it could raise the stored one.
   const rank = sql`coalesce(x.owner_rank, case when p.owner_rank >= 1 then p.owner_rank
     else (select case when o.owner_org_id is null or o.owner_org_id = x.org_id then 1 else 0 end from stix_objects o where o.id = x.object_id) end)`;
-  const same = await sql<Omit<StoredContribution, 'inserted' | 'changed'> & { i: number }>`
+  // Only what the caller cannot know is read back: the contribution's id, who first made it and whether it counts
+  // (the rest of the key, the audience, is the candidate's own: same object, organisation and scope key).
+  const same = await sql<{ i: number | string; id: number | string; user_id: string | null; allow_count: boolean }>`
     with m as (
       select x.i, x.first_seen as x_first_seen, x.last_seen as x_last_seen, x.confidence as x_confidence, x.pap as x_pap, ${rank} as x_owner_rank,
-        p.id, p.object_id, p.org_id, p.user_id, p.tlp, p.anonymous, p.allow_count, p.recipient_orgs, p.recipient_groups, p.recipient_users, p.scope_key,
+        p.id, p.user_id, p.allow_count,
         p.last_seen < x.last_seen as later,
         (p.first_seen > x.first_seen or (x.confidence is not null and x.confidence is distinct from p.confidence)
           or (x.pap is not null and x.pap is distinct from p.pap) or ${rank} > p.owner_rank) as moves
-      from unnest(cast(${k.object_id} as text[]), cast(${k.org_id} as uuid[]), cast(${k.scope_key} as text[]), cast(${k.modified} as text[]),
-        cast(${k.content_hash} as text[]), cast(${k.keep} as boolean[]), cast(${k.first_seen} as timestamptz[]), cast(${k.last_seen} as timestamptz[]),
-        cast(${k.confidence} as smallint[]), cast(${k.pap} as text[]), cast(${k.owner_rank} as smallint[]))
-        with ordinality as x(object_id, org_id, scope_key, modified, content_hash, keep, first_seen, last_seen, confidence, pap, owner_rank, i)
-      cross join lateral (select * from contributions p where p.object_id = x.object_id and p.org_id = x.org_id and p.scope_key = x.scope_key limit 1) p
+      from ${x}
+      cross join lateral (
+        select p.id, p.user_id, p.allow_count, p.modified, p.content_hash, p.owner_rank, p.first_seen, p.last_seen, p.confidence, p.pap
+        from contributions p where p.object_id = x.object_id and p.org_id = x.org_id and p.scope_key = x.scope_key limit 1) p
       where not coalesce(${newer}, false)
     ), touched as (
       update contributions c set
@@ -123,11 +130,19 @@ export async function keepUnchanged<W extends KeepCandidate>(db: Kysely<Database
       on conflict (contribution_id) do update set last_seen = excluded.last_seen where s.last_seen < excluded.last_seen
       returning s.contribution_id
     )
-    select m.i, m.id, m.object_id, m.org_id, m.user_id, m.tlp, m.anonymous, m.allow_count, m.recipient_orgs, m.recipient_groups, m.recipient_users, m.scope_key
-    from m`.execute(db);
+    select m.i, m.id, m.user_id, m.allow_count from m`.execute(db);
   if (same.rows.length === 0) return { kept: [], rest: [...known] };
-  const touched = new Set(same.rows.map((r) => known[Number(r.i) - 1]!));
-  const kept = same.rows.map(({ i: _i, ...r }) => ({ ...r, id: Number(r.id), inserted: false, changed: false }) as StoredContribution);
+  const touched = new Set<W>();
+  const kept = same.rows.map((r): StoredContribution => {
+    const w = known[Number(r.i) - 1]!;
+    touched.add(w);
+    const c = w.contribution;
+    return {
+      id: Number(r.id), object_id: c.objectId, org_id: c.orgId, user_id: r.user_id, tlp: c.tlp, anonymous: c.anonymous, allow_count: r.allow_count,
+      recipient_orgs: c.recipientOrgs, recipient_groups: c.recipientGroups, recipient_users: c.recipientUsers, scope_key: scopeKey(c),
+      inserted: false, changed: false,
+    };
+  });
   return { kept, rest: known.filter((w) => !touched.has(w)) };
 }
 
