@@ -28,6 +28,7 @@ import * as feedEntries from './migrations/2026-12-04T11-01-feed-entries.ts'; //
 import * as ingestIndexEntries from './migrations/2026-12-05T09-00-ingest-index-entries.ts'; // ingest write path (issue 17.1): fewer index entries per row
 import * as contributionsCopy from './migrations/2026-12-05T11-30-contributions-copy.ts'; // ingest write path (issue 17.1): contributions by COPY
 import * as writePathKeysSetWise from './migrations/2026-12-05T11-00-write-path-keys-set-wise.ts'; // ingest write path (issue 17.1): foreign keys checked per statement
+import * as idsCollateC from './migrations/2026-12-05T17-00-ids-collate-c.ts'; // ingest write path (issue 17.1): ids compared byte for byte
 
 // Listed statically so the migrations ship inside any bundle and run in a stable order.
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -59,6 +60,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-12-05T09-00-ingest-index-entries': ingestIndexEntries, // ingest write path (issue 17.1): index entries no reader uses
   '2026-12-05T11-30-contributions-copy': contributionsCopy, // ingest write path (issue 17.1): ids given by the writer for COPY
   '2026-12-05T11-00-write-path-keys-set-wise': writePathKeysSetWise, // ingest write path (issue 17.1): foreign keys checked once per statement
+  '2026-12-05T17-00-ids-collate-c': idsCollateC, // ingest write path (issue 17.1): ids compared byte for byte whatever the database's locale
 };
 
 class StaticProvider implements MigrationProvider {
