@@ -5,6 +5,7 @@
 //   BENCH_INGEST_ROWS (default 1,000,000)  BENCH_INGEST_OBJECTS (default 1,000,000)  BENCH_RUNS (default 3)
 //   BENCH_INGEST_CASES (default all: csv,stix,reingest)  BENCH_INGEST_BACKENDS (default pglite,postgres)
 //   BENCH_DB_PREFIX (default kessetsu_bench): PostgreSQL database names, so that two developers' runs on one server do not drop each other's
+//   BENCH_PG_LOCALE (default: the server's): the PostgreSQL databases' locale, e.g. en_US.utf8 (most installations) or C
 // With PostgreSQL, the CPU seconds of the import's server backends (read from /proc) are reported beside the
 // importer's: on a shared machine they, not the wall clock, say what the write path costs.
 import { spawn } from 'node:child_process';
@@ -23,6 +24,8 @@ const BACKENDS = new Set((process.env.BENCH_INGEST_BACKENDS ?? 'pglite,postgres'
 const root = path.resolve(import.meta.dirname, '..');
 const baseline = process.env.BENCH_BASELINE ? path.resolve(process.env.BENCH_BASELINE) : null;
 const DB_PREFIX = process.env.BENCH_DB_PREFIX ?? 'kessetsu_bench';
+const PG_LOCALE = process.env.BENCH_PG_LOCALE;
+if (PG_LOCALE !== undefined && !/^[\w.@-]+$/.test(PG_LOCALE)) throw new Error(`BENCH_PG_LOCALE ${PG_LOCALE}: not a locale name`);
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'kessetsu-ingest-volume-'));
 
 interface Code {
@@ -175,7 +178,7 @@ const postgres: Target = {
     if (!templates.has(key)) {
       await admin(async (c) => {
         await c.query(`drop database if exists "${key}" with (force)`);
-        await c.query(`create database "${key}"`);
+        await c.query(`create database "${key}"${PG_LOCALE ? ` template template0 locale '${PG_LOCALE}'` : ''}`);
       });
       await firstStart(code, { DATABASE_URL: dbUrl(key) }, path.join(tmp, 'unused'));
       templates.set(key, key);
@@ -227,7 +230,7 @@ async function measure(c: Case, t: Target): Promise<void> {
     ? `; baseline ${Math.round(rate('baseline')).toLocaleString('en')} ${c.unit}/s, peak RSS ${rss('baseline')} MiB, importer CPU ${cpu('baseline').toFixed(1)} s${serverText('baseline')}; ratio ${(rate('new') / rate('baseline')).toFixed(2)}× (importer CPU ${(cpu('baseline') / cpu('new')).toFixed(2)}×${onPg ? `, server CPU ${(server('baseline') / server('new')).toFixed(2)}×` : ''})`
     : '';
   report({
-    bench: `${c.name} → ${t.backend}`,
+    bench: `${c.name} → ${t.backend}${onPg && PG_LOCALE ? ` (database locale ${PG_LOCALE})` : ''}`,
     figure: `${Math.round(rate('new')).toLocaleString('en')} ${c.unit}/s median of ${RUNS} (import time, process start excluded), peak RSS ${rss('new')} MiB, importer CPU ${cpu('new').toFixed(1)} s${serverText('new')}${ratio}; load average ${os.loadavg()[0]!.toFixed(1)}; commit ${commit()}`,
     target: c.target,
     data: `${c.n.toLocaleString('en')} ${c.unit}`,
