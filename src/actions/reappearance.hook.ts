@@ -14,15 +14,18 @@ const CHUNK = 5000;
  */
 export function reappearanceHook(): IngestHooks {
   return {
-    begin: (_trx, ingest) => ({ slice: async (trx, slice) => void (await reopenReappeared(trx, ingest, slice)) }),
+    // Asked once per ingest, not per slice (issue 17): most ingests arrive while nothing is taken down. An action
+    // marked done by another transaction while this ingest runs is not reopened by it (its data was sent before).
+    begin: async (trx, ingest) => ((await anyDone(trx)) ? { slice: async (t, slice) => void (await reopenReappeared(t, ingest, slice)) } : undefined),
   };
+}
+
+async function anyDone(trx: Kysely<Database>): Promise<boolean> {
+  return (await trx.selectFrom('actions').select('id').where('status', '=', 'done').limit(1).executeTakeFirst()) !== undefined;
 }
 
 /** Reopens the done actions whose target is among a slice's values; answers their ids. */
 export async function reopenReappeared(trx: Kysely<Database>, ev: Pick<IngestStart, 'ingestId' | 'org'>, slice: Pick<IngestSlice, 'objects'>): Promise<string[]> {
-  // Cheap test first: most ingests arrive while nothing is taken down.
-  const any = await trx.selectFrom('actions').select('id').where('status', '=', 'done').limit(1).executeTakeFirst();
-  if (!any) return [];
   const keys = [...new Set(slice.objects.flatMap((p) => p.record.keys))];
   const reopened: { id: string; created_by: string | null; target_key: string; org: string | null }[] = [];
   for (let i = 0; i < keys.length; i += CHUNK) {

@@ -101,12 +101,17 @@ export async function createFeedback(storage: Storage, ingest: IngestService, op
   ingest.addHooks(advisories.hooks());
   // New blocklist values get their stable signature id with the data that introduced them.
   ingest.addHooks({
-    begin: () => ({
-      slice: async (trx, slice) => {
-        const keys = slice.objects.filter((p) => p.record.type === 'indicator' && slice.createdIds.has(p.record.id)).flatMap((p) => p.record.keys.filter((k) => DESTINATION.test(k)));
-        if (keys.length) await assignSids(trx, keys);
-      },
-    }),
+    begin: () => {
+      let locked = false; // the sid lock, once taken, is held until the ingest's transaction ends
+      return {
+        slice: async (trx, slice) => {
+          const keys = slice.objects.filter((p) => p.record.type === 'indicator' && slice.createdIds.has(p.record.id)).flatMap((p) => p.record.keys.filter((k) => DESTINATION.test(k)));
+          if (!keys.length) return;
+          await assignSids(trx, keys, { locked });
+          locked = true;
+        },
+      };
+    },
   });
   const unlisten = [
     await storage.listen(ALERTS_CHANNEL, () => stream.notify()),

@@ -55,6 +55,14 @@ export function lastSeen(alias: string): RawBuilder<Date> {
 /** A contribution to keep if it is unchanged: its owner rank, when null, is read from the id registry where it matters. */
 export type KeepCandidate = Omit<ContributionWrite, 'ownerRank' | 'known'> & { readonly ownerRank: number | null };
 
+/** How upsertContributions writes. */
+export interface UpsertOptions {
+  /** The caller found the unchanged ones already (keepUnchanged): the known rest is written without looking again. */
+  readonly unchangedChecked?: boolean;
+  /** Contribution ids and sequence numbers taken already (in increasing order), used for new contributions when enough. */
+  readonly reserved?: { readonly ids: readonly number[]; readonly seqs: readonly number[] };
+}
+
 /**
  * Adds contributions with their content, or, for one the organisation already made to the same audience,
  * moves last_seen (and first_seen back) and takes a newer version (by `modified`; SCOs by content), keeping
@@ -63,10 +71,10 @@ export type KeepCandidate = Omit<ContributionWrite, 'ownerRank' | 'known'> & { r
  * that finds it: a later last_seen goes to the narrow contribution_seen row; only when first_seen,
  * confidence, PAP or owner rank move is the contribution row itself updated (issue 17).
  */
-export async function upsertContributions(db: Kysely<Database>, writes: readonly ContributionWrite[], pre?: PrebuiltContent, opts: { readonly unchangedChecked?: boolean } = {}): Promise<StoredContribution[]> {
+export async function upsertContributions(db: Kysely<Database>, writes: readonly ContributionWrite[], pre?: PrebuiltContent, opts: UpsertOptions = {}): Promise<StoredContribution[]> {
   if (writes.length === 0) return [];
   const known = writes.filter((w) => w.known !== false);
-  const added = await insertContributions(db, known.length === writes.length ? [] : known.length === 0 ? writes : writes.filter((w) => w.known === false), pre);
+  const added = await insertContributions(db, known.length === writes.length ? [] : known.length === 0 ? writes : writes.filter((w) => w.known === false), pre, opts.reserved);
   if (known.length === 0) return added;
   if (opts.unchangedChecked) return [...added, ...(await writeContributions(db, known))];
   const { kept, rest } = await keepUnchanged(db, known);
@@ -152,9 +160,9 @@ export async function keepUnchanged<W extends KeepCandidate>(db: Kysely<Database
  * contributions, no speculative insert and no array literals (a third less of its CPU than an insert from
  * unnest in psql, 90,000 rows; issue 17).
  */
-async function insertContributions(db: Kysely<Database>, writes: readonly ContributionWrite[], pre?: PrebuiltContent): Promise<StoredContribution[]> {
+async function insertContributions(db: Kysely<Database>, writes: readonly ContributionWrite[], pre?: PrebuiltContent, reserved?: UpsertOptions['reserved']): Promise<StoredContribution[]> {
   if (writes.length === 0) return [];
-  const { ids, seqs } = await takeIds(db, writes.length);
+  const { ids, seqs } = reserved && reserved.ids.length >= writes.length ? reserved : await takeIds(db, writes.length);
   await copyRows(db, 'contributions', COPY_COLUMNS, contributionLines(writes, ids, seqs, pre));
   return writes.map((w, i) => {
     const c = w.contribution;

@@ -17,17 +17,36 @@ export function registryColumns(records: readonly ObjectRecord[]) {
   return columns(records, { id: (r) => r.id, type: (r) => r.type, spec: (r) => r.specVersion, created: (r) => r.created, value: (r) => r.value, display: (r) => r.display });
 }
 
+/** What registerObjects answers: every id's registration, and the contribution ids and sequence numbers it reserved. */
+export interface Registration {
+  readonly owners: Map<string, RegisteredObject>;
+  /** Contribution ids and sequence numbers, each in increasing order, for new contributions (see registerObjects). */
+  readonly reserved: { readonly ids: number[]; readonly seqs: number[] };
+}
+
 /**
  * Registers ids not seen before (their owner: the contributing organisation) and answers every id's owner.
- * The registry holds only what all versions share; contents live with contributions.
- * @example const owners = await registerObjects(trx, records, org.id)
+ * The registry holds only what all versions share; contents live with contributions. `reserve` contribution ids
+ * and sequence numbers are taken in the same statement (a first import's contributions are copied with them: no
+ * round trip of their own, issue 17); those left unused are gaps, as a rolled-back insert leaves.
+ * @example const { owners } = await registerObjects(trx, records, org.id)
  */
-export async function registerObjects(db: Kysely<Database>, records: readonly ObjectRecord[], orgId: string, prebuilt?: ReturnType<typeof registryColumns>): Promise<Map<string, RegisteredObject>> {
-  const out = new Map<string, RegisteredObject>();
-  if (records.length === 0) return out;
+export async function registerObjects(db: Kysely<Database>, records: readonly ObjectRecord[], orgId: string, prebuilt?: ReturnType<typeof registryColumns>, reserve = 0): Promise<Registration> {
+  const owners = new Map<string, RegisteredObject>();
+  const reserved = { ids: [] as number[], seqs: [] as number[] };
+  if (records.length === 0) return { owners, reserved };
   const a = prebuilt ?? registryColumns(records);
-  const rows = await sql<{ id: string; owner: string | null; created: boolean }>`
-    with x as (
+  // The reserved numbers come as rows without an id, after the registry's (one statement, one answer).
+  const reserving = reserve > 0
+    ? sql`union all
+    select null, null, null, nextval(s.ids), nextval('change_seq')
+    from s, generate_series(1, ${reserve})`
+    : sql``;
+  const rows = await sql<{ id: string | null; owner: string | null; created: boolean | null; cid: number | string | null; cseq: number | string | null }>`
+    with s as materialized (
+      -- The identity's sequence of contributions, looked up once (not per reserved row).
+      select cast(pg_get_serial_sequence('contributions', 'id') as regclass) as ids
+    ), x as (
       select * from unnest(cast(${a.id} as text[]), cast(${a.type} as text[]), cast(${a.spec} as text[]), cast(${a.created} as timestamptz[]),
         cast(${a.value} as text[]), cast(${a.display} as text[])) as x(id, type, spec_version, created, value, display)
     ), known as (
@@ -41,8 +60,17 @@ export async function registerObjects(db: Kysely<Database>, records: readonly Ob
       on conflict (id) do nothing
       returning id, owner_org_id
     )
-    select x.id, coalesce(ins.owner_org_id, k.owner_org_id) as owner, ins.id is not null as created
-    from x left join ins on ins.id = x.id left join known k on k.id = x.id`.execute(db);
-  for (const r of rows.rows) out.set(r.id, { id: r.id, ownerOrgId: r.owner, created: r.created });
-  return out;
+    select x.id, coalesce(ins.owner_org_id, k.owner_org_id) as owner, ins.id is not null as created, cast(null as bigint) as cid, cast(null as bigint) as cseq
+    from x left join ins on ins.id = x.id left join known k on k.id = x.id
+    ${reserving}`.execute(db);
+  for (const r of rows.rows) {
+    if (r.id !== null) owners.set(r.id, { id: r.id, ownerOrgId: r.owner, created: r.created === true });
+    else {
+      reserved.ids.push(Number(r.cid));
+      reserved.seqs.push(Number(r.cseq));
+    }
+  }
+  reserved.ids.sort((x, y) => x - y);
+  reserved.seqs.sort((x, y) => x - y);
+  return { owners, reserved };
 }

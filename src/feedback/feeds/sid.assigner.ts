@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
+import { pgArray } from '../../store/pg-array.ts';
 
 /** Signature ids Kessetsu rules use: [SID_BASE, SID_BASE + SID_RANGE), clear of the ranges rule vendors use. */
 export const SID_BASE = 3_000_000_000;
@@ -21,29 +22,27 @@ export function derivedSid(key: string, probe = 0): number {
 
 /**
  * Gives every key without a signature id its id (derived, probing past collisions), under a lock
- * so that nodes agree. Runs inside the caller's transaction or in its own.
+ * so that nodes agree. Runs inside the caller's transaction or in its own (`locked`: the caller's transaction took
+ * the lock in an earlier call). One statement per probe (issue 17):
+ * the keys go as two arrays, and the statement answers the keys still without an id (their derived id was taken).
  * @example await assignSids(trx, ['domain-name:evil.example'])
  */
-export async function assignSids(db: Kysely<Database>, keys: readonly string[]): Promise<void> {
+export async function assignSids(db: Kysely<Database>, keys: readonly string[], opts: { readonly locked?: boolean } = {}): Promise<void> {
   if (!keys.length) return;
   const run = async (trx: Kysely<Database>): Promise<void> => {
-    await sql`select pg_advisory_xact_lock(${SID_LOCK})`.execute(trx);
+    // A caller that assigned ids earlier in this transaction holds the lock already (an ingest's later slices).
+    if (!opts.locked) await sql`select pg_advisory_xact_lock(${SID_LOCK})`.execute(trx);
     let missing = [...new Set(keys)];
     for (let probe = 0; probe < MAX_PROBES && missing.length; probe++) {
-      for (let i = 0; i < missing.length; i += 5000) {
-        const part = missing.slice(i, i + 5000);
-        await trx
-          .insertInto('feed_sids')
-          .values(part.map((key) => ({ key, sid: derivedSid(key, probe) })))
-          .onConflict((oc) => oc.doNothing())
-          .execute();
-      }
-      const have = new Set<string>();
-      for (let i = 0; i < missing.length; i += 5000) {
-        const rows = await trx.selectFrom('feed_sids').select('key').where('key', 'in', missing.slice(i, i + 5000)).execute();
-        for (const r of rows) have.add(r.key);
-      }
-      missing = missing.filter((k) => !have.has(k));
+      const sids = missing.map((key) => String(derivedSid(key, probe)));
+      // The statement's snapshot does not see the rows its own insert adds: a key left out of `ins` and absent
+      // before had its id taken (by another key, before or in this very insert).
+      const r = await sql<{ key: string }>`
+        with x as (select * from unnest(cast(${pgArray(missing)} as text[]), cast(${pgArray(sids)} as bigint[])) as x(key, sid)),
+        ins as (insert into feed_sids (key, sid) select key, sid from x on conflict do nothing returning key)
+        select x.key from x
+        where not exists (select 1 from ins where ins.key = x.key) and not exists (select 1 from feed_sids s where s.key = x.key)`.execute(trx);
+      missing = r.rows.map((row) => row.key);
     }
   };
   if (db.isTransaction) await run(db);
