@@ -13,24 +13,27 @@ const row = (i: number, ownerRank: number, known: boolean): ContributionRow => {
   return { contribution: contribution(data.id, i % 2 ? 'green' : 'amber'), record: objectRecord(data), ownerRank, keepContent: i % 3 === 0, known };
 };
 
+// The COPY text as a string (contributionLines writes it into a buffer).
+const linesOf = (...a: Parameters<typeof contributionLines>): string => contributionLines(...a).toString('utf8');
+
 describe('contributionLines with content built ahead', () => {
   it('takes the prebuilt content only for the very rows it was built for, and ids, sequence numbers and rank always anew', () => {
     const rows = [0, 1, 2, 3].map((i) => row(i, 1, false));
     const pre = prebuildContent(rows);
     // The same rows, ranked after the registry answered: the rank is the new one.
     const ranked = rows.map((r, i) => ({ ...r, ownerRank: i, known: false }));
-    const lines = contributionLines(ranked, [11, 12, 13, 14], [21, 22, 23, 24], pre).split('\n');
+    const lines = linesOf(ranked, [11, 12, 13, 14], [21, 22, 23, 24], pre).split('\n');
     expect(lines).toHaveLength(5);
     expect(lines[4]).toBe('');
     expect(lines[2]).toBe(`13\t23\t${contentLine(rows[2]!)}\t2`);
-    expect(contributionLines(ranked, [1, 2, 3, 4], [5, 6, 7, 8], pre)).toBe(contributionLines(ranked, [1, 2, 3, 4], [5, 6, 7, 8]));
+    expect(linesOf(ranked, [1, 2, 3, 4], [5, 6, 7, 8], pre)).toBe(linesOf(ranked, [1, 2, 3, 4], [5, 6, 7, 8]));
     // Another record for the same contribution, or other objects of equal content: built from the rows given.
     const copies = [0, 1, 2, 3].map((i) => row(i, 1, false));
     copies[2] = row(5, 1, false);
-    expect(contributionLines(copies, [1, 2, 3, 4], [5, 6, 7, 8], pre)).toBe(contributionLines(copies, [1, 2, 3, 4], [5, 6, 7, 8]));
-    expect(contributionLines(copies, [1, 2, 3, 4], [5, 6, 7, 8], pre)).toContain('198.51.100.5');
+    expect(linesOf(copies, [1, 2, 3, 4], [5, 6, 7, 8], pre)).toBe(linesOf(copies, [1, 2, 3, 4], [5, 6, 7, 8]));
+    expect(linesOf(copies, [1, 2, 3, 4], [5, 6, 7, 8], pre)).toContain('198.51.100.5');
     const swapped = [{ ...rows[0]!, record: rows[1]!.record }];
-    expect(contributionLines(swapped, [1], [2], pre)).toContain('198.51.100.1');
+    expect(linesOf(swapped, [1], [2], pre)).toContain('198.51.100.1');
   });
 
   it('writes quotes, tabs, newlines and backslashes of contents so that COPY reads them back', () => {

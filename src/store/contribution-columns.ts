@@ -1,6 +1,6 @@
 import { tlpRank } from '../trust/tlp.ts';
 import { columns } from './pg-array.ts';
-import { copyField } from '../db/copy.ts';
+import { copyBuffer, copyField } from '../db/copy.ts';
 import { scopeKey, type ContributionRecord, type ObjectRecord } from './object-row.ts';
 
 /** A contribution's row as the writers take it: what it says, the content it carries, and how it ranks. */
@@ -76,14 +76,17 @@ export function prebuildContent(rows: readonly Content[]): PrebuiltContent {
  * The COPY text of contributions with the ids and sequence numbers given: a prebuilt content line is taken only
  * for the very contribution and record it was built for, any other row is built now.
  */
-export function contributionLines(rows: readonly ContributionRow[], ids: readonly number[], seqs: readonly number[], pre?: PrebuiltContent): string {
-  let out = '';
+export function contributionLines(rows: readonly ContributionRow[], ids: readonly number[], seqs: readonly number[], pre?: PrebuiltContent): Buffer {
+  // Written piece by piece into one buffer (copyBuffer): the content lines are never joined into one string.
+  const pieces = new Array<string>(rows.length * 3);
   for (let i = 0; i < rows.length; i++) {
     const w = rows[i]!;
     const hit = pre?.get(w.contribution);
-    out += `${ids[i]}\t${seqs[i]}\t${hit && hit.record === w.record ? hit.line : contentLine(w)}\t${w.ownerRank}\n`;
+    pieces[3 * i] = `${ids[i]}\t${seqs[i]}\t`;
+    pieces[3 * i + 1] = hit && hit.record === w.record ? hit.line : contentLine(w);
+    pieces[3 * i + 2] = `\t${w.ownerRank}\n`;
   }
-  return out;
+  return copyBuffer(pieces);
 }
 
 /** Every column a contribution is written with by the general statement, one array literal each. */

@@ -2,7 +2,7 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { columns, pgArray } from './pg-array.ts';
 import { COPY_COLUMNS, contributionColumns, contributionLines, type PrebuiltContent } from './contribution-columns.ts';
-import { copyRows, copyText } from '../db/copy.ts';
+import { copyBuffer, copyLine, copyRows } from '../db/copy.ts';
 import { unnestRows } from './unnest-rows.ts';
 import { scopeKey, type ContributionRecord, type EdgeRecord, type ObjectRecord } from './object-row.ts';
 
@@ -249,9 +249,13 @@ export async function replaceKeys(db: Kysely<Database>, items: readonly { contri
   const replaced = items.filter((i) => i.replace).map((i) => i.contributionId);
   if (replaced.length) await db.deleteFrom('object_keys').where('contribution_id', 'in', replaced).execute();
   // Keys of new contributions cannot exist yet: they are copied (issue 17).
-  const rows: (string | number)[][] = [];
-  for (const i of items) if (!i.replace) for (const k of new Set(i.keys)) rows.push([i.contributionId, i.objectId, k]);
-  await copyRows(db, 'object_keys', ['contribution_id', 'object_id', 'key'], copyText(rows));
+  const lines: string[] = [];
+  for (const i of items) {
+    if (i.replace) continue;
+    const keys = i.keys.length > 1 ? new Set(i.keys) : i.keys;
+    for (const k of keys) lines.push(copyLine([i.contributionId, i.objectId, k]));
+  }
+  await copyRows(db, 'object_keys', ['contribution_id', 'object_id', 'key'], copyBuffer(lines));
   const triples = items.filter((i) => i.replace).flatMap((i) => [...new Set(i.keys)].map((k) => ({ c: i.contributionId, o: i.objectId, k })));
   if (triples.length === 0) return;
   const a = columns(triples, { c: (t) => t.c, o: (t) => t.o, k: (t) => t.k });
@@ -265,18 +269,20 @@ export async function replaceEdges(db: Kysely<Database>, items: readonly { contr
   const replaced = items.filter((i) => i.replace).map((i) => i.contributionId);
   if (replaced.length) await db.deleteFrom('object_edges').where('contribution_id', 'in', replaced).execute();
   // Edges of new contributions cannot exist yet: they are copied, once per (source, target, label) as the key wants.
-  const fresh: string[][] = [];
+  const fresh: string[] = [];
   for (const i of items) {
     if (i.replace) continue;
-    const seen = new Set<string>();
+    const seen = i.edges.length > 1 ? new Set<string>() : undefined;
     for (const e of i.edges) {
-      const k = `${e.sourceId}\u0000${e.targetId}\u0000${e.label}`;
-      if (seen.has(k)) continue;
-      seen.add(k);
-      fresh.push([String(i.contributionId), e.sourceId, e.targetId, e.viaId, e.kind, e.label]);
+      if (seen) {
+        const k = `${e.sourceId}\u0000${e.targetId}\u0000${e.label}`;
+        if (seen.has(k)) continue;
+        seen.add(k);
+      }
+      fresh.push(copyLine([i.contributionId, e.sourceId, e.targetId, e.viaId, e.kind, e.label]));
     }
   }
-  await copyRows(db, 'object_edges', ['contribution_id', 'source_id', 'target_id', 'via_id', 'kind', 'label'], copyText(fresh));
+  await copyRows(db, 'object_edges', ['contribution_id', 'source_id', 'target_id', 'via_id', 'kind', 'label'], copyBuffer(fresh));
   const rows = items.filter((i) => i.replace).flatMap((i) => i.edges.map((e) => ({ c: i.contributionId, s: e.sourceId, t: e.targetId, v: e.viaId, k: e.kind, l: e.label })));
   if (rows.length === 0) return;
   const a = columns(rows, { c: (r) => r.c, s: (r) => r.s, t: (r) => r.t, v: (r) => r.v, k: (r) => r.k, l: (r) => r.l });

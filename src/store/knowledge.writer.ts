@@ -130,12 +130,13 @@ export async function writeBuilt(trx: Kysely<Database>, built: BuiltBatch, opts:
   // Their stamps are taken first, so that they come before the version that replaced them (TAXII order).
   const stamps = built.older.length ? await takeStamps(trx, built.older.length) : [];
   // A batch expected new reserves its contributions' ids with the registry (one round trip less, issue 17).
-  const { owners, reserved } = await registerObjects(trx, records, opts.orgId, registry, built.expectNew && !checked ? items.length : 0);
+  const { known, reserved } = await registerObjects(trx, records, opts.orgId, registry, built.expectNew && !checked ? items.length : 0);
   const writes: ContributionWrite[] = items.map((p) => {
-    const reg = owners.get(p.record.id);
-    const owner = reg?.ownerOrgId;
-    const ownerRank = opts.hubOverride ? 2 : owner === null || owner === undefined || owner === p.contribution.orgId ? 1 : 0;
-    return { contribution: p.contribution, record: p.record, ownerRank, keepContent: p.generated === true, known: reg?.created !== true };
+    // Not known before: this batch registered it, owned by the writer.
+    const reg = known.get(p.record.id);
+    const owner = reg ? reg.ownerOrgId : opts.orgId;
+    const ownerRank = opts.hubOverride ? 2 : owner === null || owner === p.contribution.orgId ? 1 : 0;
+    return { contribution: p.contribution, record: p.record, ownerRank, keepContent: p.generated === true, known: reg !== undefined };
   });
   const stored = [...kept, ...(await upsertContributions(trx, writes, built.content, { unchangedChecked: checked, reserved }))];
   if (built.older.length) {
@@ -147,13 +148,15 @@ export async function writeBuilt(trx: Kysely<Database>, built: BuiltBatch, opts:
     );
   }
   const fresh = stored.filter((c) => c.inserted || c.changed);
-  const freshItems = fresh.map((c) => ({ c, p: byKey.get(`${c.object_id}|${c.scope_key}`)! }));
+  // Every item new (a first import): the stored contributions are the items', in their order (no look-up by key).
+  const allNew = kept.length === 0 && writes.every((w) => w.known === false);
+  const freshItems = allNew ? stored.map((c, i) => ({ c, p: items[i]! })) : fresh.map((c) => ({ c, p: byKey.get(`${c.object_id}|${c.scope_key}`)! }));
   await replaceKeys(trx, freshItems.map(({ c, p }) => ({ contributionId: c.id, objectId: c.object_id, keys: p.record.keys, replace: c.changed })));
   await replaceEdges(trx, freshItems.map(({ c, p }) => ({ contributionId: c.id, edges: edgesOf(p.record.data), replace: c.changed })));
   // Objects with other contributions (made before, or beside this one in the batch) are ranked anew.
   const perObject = new Map<string, number>();
   for (const c of fresh) perObject.set(c.object_id, (perObject.get(c.object_id) ?? 0) + 1);
-  const rerank = [...perObject.entries()].filter(([id, n]) => n > 1 || !owners.get(id)?.created).map(([id]) => id);
+  const rerank = [...perObject.entries()].filter(([id, n]) => n > 1 || known.has(id)).map(([id]) => id);
   await markSuperseded(trx, rerank);
   const created = stored.filter((c) => c.inserted).length;
   const updated = stored.filter((c) => c.changed).length;

@@ -17,32 +17,35 @@ export function registryColumns(records: readonly ObjectRecord[]) {
   return columns(records, { id: (r) => r.id, type: (r) => r.type, spec: (r) => r.specVersion, created: (r) => r.created, value: (r) => r.value, display: (r) => r.display });
 }
 
-/** What registerObjects answers: every id's registration, and the contribution ids and sequence numbers it reserved. */
+/** What registerObjects answers: the ids this batch did not register, and the contribution ids and sequence numbers it reserved. */
 export interface Registration {
-  readonly owners: Map<string, RegisteredObject>;
+  /** Ids registered before (or beside) this batch, with their owner; every other id of the batch it registered, owned by the writer. */
+  readonly known: ReadonlyMap<string, RegisteredObject>;
   /** Contribution ids and sequence numbers, each in increasing order, for new contributions (see registerObjects). */
   readonly reserved: { readonly ids: number[]; readonly seqs: number[] };
 }
 
 /**
- * Registers ids not seen before (their owner: the contributing organisation) and answers every id's owner.
- * The registry holds only what all versions share; contents live with contributions. `reserve` contribution ids
- * and sequence numbers are taken in the same statement (a first import's contributions are copied with them: no
- * round trip of their own, issue 17); those left unused are gaps, as a rolled-back insert leaves.
- * @example const { owners } = await registerObjects(trx, records, org.id)
+ * Registers ids not seen before (their owner: the contributing organisation) and answers the owner of every id it
+ * did not register. The registry holds only what all versions share; contents live with contributions. `reserve`
+ * contribution ids and sequence numbers are taken in the same statement (a first import's contributions are copied
+ * with them: no round trip of their own, issue 17); those left unused are gaps, as a rolled-back insert leaves. A
+ * first import's answer is one row: the ids it registered are not sent back (the importer parsed 10,000 rows per
+ * batch for nothing).
+ * @example const { known } = await registerObjects(trx, records, org.id)
  */
 export async function registerObjects(db: Kysely<Database>, records: readonly ObjectRecord[], orgId: string, prebuilt?: ReturnType<typeof registryColumns>, reserve = 0): Promise<Registration> {
-  const owners = new Map<string, RegisteredObject>();
+  const known = new Map<string, RegisteredObject>();
   const reserved = { ids: [] as number[], seqs: [] as number[] };
-  if (records.length === 0) return { owners, reserved };
+  if (records.length === 0) return { known, reserved };
   const a = prebuilt ?? registryColumns(records);
-  // The reserved numbers come as rows without an id, after the registry's (one statement, one answer).
+  // The reserved numbers come as one row without an id, after the registry's (one statement, one answer).
   const reserving = reserve > 0
     ? sql`union all
-    select null, null, null, nextval(s.ids), nextval('change_seq')
-    from s, generate_series(1, ${reserve})`
+    select null, null, array_agg(r.id order by r.id), array_agg(r.seq order by r.seq)
+    from (select nextval(s.ids) as id, nextval('change_seq') as seq from s, generate_series(1, ${reserve})) r`
     : sql``;
-  const rows = await sql<{ id: string | null; owner: string | null; created: boolean | null; cid: number | string | null; cseq: number | string | null }>`
+  const rows = await sql<{ id: string | null; owner: string | null; cids: (number | string)[] | null; cseqs: (number | string)[] | null }>`
     with s as materialized (
       -- The identity's sequence of contributions, looked up once (not per reserved row).
       select cast(pg_get_serial_sequence('contributions', 'id') as regclass) as ids
@@ -58,19 +61,18 @@ export async function registerObjects(db: Kysely<Database>, records: readonly Ob
       select x.id, x.type, x.spec_version, x.created, x.value, x.display, cast(${orgId} as uuid), nextval('change_seq')
       from x where not exists (select 1 from known k where k.id = x.id)
       on conflict (id) do nothing
-      returning id, owner_org_id
+      returning id
     )
-    select x.id, coalesce(ins.owner_org_id, k.owner_org_id) as owner, ins.id is not null as created, cast(null as bigint) as cid, cast(null as bigint) as cseq
-    from x left join ins on ins.id = x.id left join known k on k.id = x.id
+    select x.id, k.owner_org_id as owner, cast(null as bigint[]) as cids, cast(null as bigint[]) as cseqs
+    from x left join known k on k.id = x.id
+    where not exists (select 1 from ins where ins.id = x.id)
     ${reserving}`.execute(db);
   for (const r of rows.rows) {
-    if (r.id !== null) owners.set(r.id, { id: r.id, ownerOrgId: r.owner, created: r.created === true });
+    if (r.id !== null) known.set(r.id, { id: r.id, ownerOrgId: r.owner, created: false });
     else {
-      reserved.ids.push(Number(r.cid));
-      reserved.seqs.push(Number(r.cseq));
+      for (const v of r.cids ?? []) reserved.ids.push(Number(v));
+      for (const v of r.cseqs ?? []) reserved.seqs.push(Number(v));
     }
   }
-  reserved.ids.sort((x, y) => x - y);
-  reserved.seqs.sort((x, y) => x - y);
-  return { owners, reserved };
+  return { known, reserved };
 }
