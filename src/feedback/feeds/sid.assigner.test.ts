@@ -1,11 +1,22 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeStorage } from '../../../test/support/storage.ts';
 import type { Storage } from '../../db/database.ts';
-import { assignSids, derivedSid } from './sid.assigner.ts';
+import { assignSids, derivedSid, SID_BASE, SID_RANGE } from './sid.assigner.ts';
 
 // Two values whose derived ids collide (found by search: sha256 taken modulo the range).
 const TWIN_A = 'domain-name:c25702.example';
 const TWIN_B = 'domain-name:c29317.example';
+
+describe('derivedSid', () => {
+  it('is the first 64 bits of the value\'s SHA-256 modulo the range, as it always was (exports on other hubs agree)', () => {
+    const byBigInt = (key: string, probe: number): number =>
+      SID_BASE + ((Number(BigInt(`0x${createHash('sha256').update(key).digest('hex').slice(0, 16)}`) % BigInt(SID_RANGE)) + probe * 7919) % SID_RANGE);
+    const keys = [TWIN_A, TWIN_B, 'domain-name:bad.example', 'ipv4-addr:203.0.113.7', 'url:http://結節.example/😀', ''];
+    for (let i = 0; i < 2000; i++) keys.push(`domain-name:${crypto.randomUUID()}.example`);
+    for (const k of keys) for (const probe of [0, 1, 63]) expect(derivedSid(k, probe)).toBe(byBigInt(k, probe));
+  });
+});
 
 describeStorage('signature ids', (backend) => {
   let storage: Storage;

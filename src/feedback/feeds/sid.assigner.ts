@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import { pgArray } from '../../store/pg-array.ts';
@@ -8,6 +8,9 @@ export const SID_BASE = 3_000_000_000;
 export const SID_RANGE = 1_000_000_000;
 const SID_LOCK = 7_340_041;
 const MAX_PROBES = 64;
+// 2^48 and 2^32 modulo SID_RANGE.
+const TWO_48 = 2 ** 48 % SID_RANGE;
+const TWO_32 = 2 ** 32 % SID_RANGE;
 
 /**
  * The signature id a value is given first: derived from the value alone, so every hub and every
@@ -16,7 +19,11 @@ const MAX_PROBES = 64;
  * @example derivedSid('domain-name:evil.example') // 3xxxxxxxxx, the same on every call
  */
 export function derivedSid(key: string, probe = 0): number {
-  const n = Number(BigInt(`0x${createHash('sha256').update(key).digest('hex').slice(0, 16)}`) % BigInt(SID_RANGE));
+  // The first 64 bits of the digest modulo the range, in exact double arithmetic (each product below 2^47): the
+  // BigInt of a hex string per value was most of an ingest hook's time (issue 17).
+  const d = hash('sha256', key, 'buffer');
+  const hi = d.readUInt32BE(0);
+  const n = (Math.floor(hi / 65536) * TWO_48 + (hi % 65536) * TWO_32 + d.readUInt32BE(4)) % SID_RANGE;
   return SID_BASE + ((n + probe * 7919) % SID_RANGE);
 }
 
