@@ -4,7 +4,7 @@ import { isHub, type Viewer } from '../access/viewer.ts';
 import { AppError, notFound } from '../shared/errors.ts';
 import type { ObservableIndex } from '../lookup/observable.index.ts';
 import { catchUpIndex } from '../lookup/index.loader.ts';
-import { buildBatch, lockKnowledgeWrites, writeBuilt, type PreparedObject } from '../store/knowledge.writer.ts';
+import { buildBatch, buildBatchPaced, lockKnowledgeWrites, writeBuilt, type PreparedObject } from '../store/knowledge.writer.ts';
 import type { StoredContribution } from '../store/contributions.repository.ts';
 import { findOrg } from '../orgs/orgs.repository.ts';
 import type { IngestFormat, ParseIssue, ParseResult } from './parsers/parse-result.ts';
@@ -330,7 +330,8 @@ export class IngestService {
               const part = batch.length <= BATCH ? batch : batch.slice(i, i + BATCH);
               // An unchanged re-import's second batch is built expecting no new rows (no contents made for nothing).
               if (answered) await settle();
-              const built = buildBatch(part, expectNew);
+              // Built in pieces: each answer of the write before is taken up (its next statement sent) within a piece.
+              const built = await buildBatchPaced(part, expectNew, afterIo);
               await settle();
               answered = false;
               const w = writeBuilt(trx, built, opts).then((res) => ((answered = true), { ...res, size: built.size, objects: part }));

@@ -244,18 +244,48 @@ async function writeContributions(db: Kysely<Database>, writes: readonly Contrib
   return rows.rows.map((r) => ({ ...r, id: Number(r.id) }));
 }
 
-/** Replaces the observable keys of contributions whose content is new or changed. */
-export async function replaceKeys(db: Kysely<Database>, items: readonly { contributionId: number; objectId: string; keys: readonly string[]; replace: boolean }[]): Promise<void> {
+/**
+ * The COPY lines of object_keys for a contribution, without its id (each line is the id followed by one of these):
+ * built ahead of the write, while the batch before is on the server (issue 17).
+ */
+export function keyTails(objectId: string, keys: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const k of keys.length > 1 ? new Set(keys) : keys) out.push(copyLine(['', objectId, k]));
+  return out;
+}
+
+/** The COPY lines of object_edges for a contribution, without its id (see keyTails): once per (source, target, label). */
+export function edgeTails(edges: readonly EdgeRecord[]): string[] {
+  const out: string[] = [];
+  const seen = edges.length > 1 ? new Set<string>() : undefined;
+  for (const e of edges) {
+    if (seen) {
+      const k = `${e.sourceId}\u0000${e.targetId}\u0000${e.label}`;
+      if (seen.has(k)) continue;
+      seen.add(k);
+    }
+    out.push(copyLine(['', e.sourceId, e.targetId, e.viaId, e.kind, e.label]));
+  }
+  return out;
+}
+
+// COPY lines of new contributions: each tail (built ahead, or now) after the contribution's id.
+function tailLines(items: readonly { contributionId: number; replace: boolean; tails?: readonly string[] }[], tailsOf: (i: number) => readonly string[]): Buffer {
+  const pieces: string[] = [];
+  items.forEach((item, n) => {
+    if (item.replace) return;
+    const id = String(item.contributionId);
+    for (const t of item.tails ?? tailsOf(n)) pieces.push(id, t);
+  });
+  return copyBuffer(pieces);
+}
+
+/** Replaces the observable keys of contributions whose content is new or changed (`tails`: keyTails built ahead). */
+export async function replaceKeys(db: Kysely<Database>, items: readonly { contributionId: number; objectId: string; keys: readonly string[]; replace: boolean; tails?: readonly string[] }[]): Promise<void> {
   const replaced = items.filter((i) => i.replace).map((i) => i.contributionId);
   if (replaced.length) await db.deleteFrom('object_keys').where('contribution_id', 'in', replaced).execute();
   // Keys of new contributions cannot exist yet: they are copied (issue 17).
-  const lines: string[] = [];
-  for (const i of items) {
-    if (i.replace) continue;
-    const keys = i.keys.length > 1 ? new Set(i.keys) : i.keys;
-    for (const k of keys) lines.push(copyLine([i.contributionId, i.objectId, k]));
-  }
-  await copyRows(db, 'object_keys', ['contribution_id', 'object_id', 'key'], copyBuffer(lines));
+  await copyRows(db, 'object_keys', ['contribution_id', 'object_id', 'key'], tailLines(items, (n) => keyTails(items[n]!.objectId, items[n]!.keys)));
   const triples = items.filter((i) => i.replace).flatMap((i) => [...new Set(i.keys)].map((k) => ({ c: i.contributionId, o: i.objectId, k })));
   if (triples.length === 0) return;
   const a = columns(triples, { c: (t) => t.c, o: (t) => t.o, k: (t) => t.k });
@@ -264,25 +294,12 @@ export async function replaceKeys(db: Kysely<Database>, items: readonly { contri
     on conflict do nothing`.execute(db);
 }
 
-/** Replaces the graph edges of contributions whose content is new or changed. */
-export async function replaceEdges(db: Kysely<Database>, items: readonly { contributionId: number; edges: readonly EdgeRecord[]; replace: boolean }[]): Promise<void> {
+/** Replaces the graph edges of contributions whose content is new or changed (`tails`: edgeTails built ahead). */
+export async function replaceEdges(db: Kysely<Database>, items: readonly { contributionId: number; edges: readonly EdgeRecord[]; replace: boolean; tails?: readonly string[] }[]): Promise<void> {
   const replaced = items.filter((i) => i.replace).map((i) => i.contributionId);
   if (replaced.length) await db.deleteFrom('object_edges').where('contribution_id', 'in', replaced).execute();
   // Edges of new contributions cannot exist yet: they are copied, once per (source, target, label) as the key wants.
-  const fresh: string[] = [];
-  for (const i of items) {
-    if (i.replace) continue;
-    const seen = i.edges.length > 1 ? new Set<string>() : undefined;
-    for (const e of i.edges) {
-      if (seen) {
-        const k = `${e.sourceId}\u0000${e.targetId}\u0000${e.label}`;
-        if (seen.has(k)) continue;
-        seen.add(k);
-      }
-      fresh.push(copyLine([i.contributionId, e.sourceId, e.targetId, e.viaId, e.kind, e.label]));
-    }
-  }
-  await copyRows(db, 'object_edges', ['contribution_id', 'source_id', 'target_id', 'via_id', 'kind', 'label'], copyBuffer(fresh));
+  await copyRows(db, 'object_edges', ['contribution_id', 'source_id', 'target_id', 'via_id', 'kind', 'label'], tailLines(items, (n) => edgeTails(items[n]!.edges)));
   const rows = items.filter((i) => i.replace).flatMap((i) => i.edges.map((e) => ({ c: i.contributionId, s: e.sourceId, t: e.targetId, v: e.viaId, k: e.kind, l: e.label })));
   if (rows.length === 0) return;
   const a = columns(rows, { c: (r) => r.c, s: (r) => r.s, t: (r) => r.t, v: (r) => r.v, k: (r) => r.k, l: (r) => r.l });

@@ -3,8 +3,8 @@ import type { Database } from '../db/schema.ts';
 import type { ContributionRecord, ObjectRecord } from './object-row.ts';
 import { edgesOf, scopeKey } from './object-row.ts';
 import { registerObjects, registryColumns } from './objects.repository.ts';
-import { prebuildContent, type PrebuiltContent } from './contribution-columns.ts';
-import { insertHistory, keepUnchanged, markSuperseded, replaceEdges, replaceKeys, takeStamps, upsertContributions, type ContributionWrite, type StoredContribution } from './contributions.repository.ts';
+import { contentLine, prebuildContent, type PrebuiltContent } from './contribution-columns.ts';
+import { edgeTails, insertHistory, keepUnchanged, keyTails, markSuperseded, replaceEdges, replaceKeys, takeStamps, upsertContributions, type ContributionWrite, type StoredContribution } from './contributions.repository.ts';
 
 // Every writer of contributions takes this lock inside its transaction, so sequence numbers are
 // committed in order and the index's catch-up (seq > last) never skips a late commit.
@@ -62,6 +62,8 @@ export interface BuiltBatch {
   readonly registry?: ReturnType<typeof registryColumns>;
   /** Contents of every item, built when the batch is expected to add contributions (else built on demand). */
   readonly content?: PrebuiltContent;
+  /** The COPY lines of each item's keys and edges but for the contribution id (keyTails, edgeTails), built with the contents. */
+  readonly tails?: readonly { readonly keys: readonly string[]; readonly edges: readonly string[] }[];
   /** Built expecting new contributions; otherwise (a re-import) the unchanged ones are looked for first. */
   readonly expectNew: boolean;
 }
@@ -72,8 +74,41 @@ export interface BuiltBatch {
  * @example const built = buildBatch(prepared.slice(0, 5000), true)
  */
 export function buildBatch(batch: readonly PreparedObject[], expectNew: boolean): BuiltBatch {
-  // One write per (object, audience): the newest version of the batch wins; the older ones of the same
-  // contribution are its history (a bundle or a TAXII post may carry several versions of an object).
+  const d = deduplicated(batch);
+  const content = expectNew && d.items.length ? prebuildContent(d.items) : undefined;
+  const tails = expectNew ? d.items.map(tailsOf) : undefined;
+  return { ...d, registry: expectNew ? registryColumns(d.records) : undefined, content, tails, expectNew };
+}
+
+/**
+ * buildBatch in pieces of `piece` items with `pause()` between them (an I/O turn): the answers of the write on the
+ * server are taken up while a batch expected new is built, not after its contents are all made (issue 17).
+ * @example const built = await buildBatchPaced(part, true, () => new Promise((r) => setImmediate(r)))
+ */
+export async function buildBatchPaced(batch: readonly PreparedObject[], expectNew: boolean, pause: () => Promise<void>, piece = 1000): Promise<BuiltBatch> {
+  if (!expectNew) return buildBatch(batch, false);
+  const d = deduplicated(batch);
+  const content = new Map<ContributionRecord, { readonly record: ObjectRecord; readonly line: string }>();
+  const tails: { keys: string[]; edges: string[] }[] = [];
+  for (let i = 0; i < d.items.length; i += piece) {
+    await pause();
+    for (const p of d.items.slice(i, i + piece)) {
+      content.set(p.contribution, { record: p.record, line: contentLine(p) });
+      tails.push(tailsOf(p));
+    }
+  }
+  await pause();
+  return { ...d, registry: registryColumns(d.records), content: d.items.length ? content : undefined, tails, expectNew };
+}
+
+// The key and edge lines of an item but for its contribution id.
+function tailsOf(p: PreparedObject): { keys: string[]; edges: string[] } {
+  return { keys: keyTails(p.record.id, p.record.keys), edges: edgeTails(edgesOf(p.record.data)) };
+}
+
+// One write per (object, audience): the newest version of the batch wins; the older ones of the same contribution
+// are its history (a bundle or a TAXII post may carry several versions of an object).
+function deduplicated(batch: readonly PreparedObject[]): Pick<BuiltBatch, 'size' | 'items' | 'byKey' | 'older' | 'records'> {
   const byScope = new Map<string, PreparedObject>();
   const older: PreparedObject[] = [];
   for (const p of batch) {
@@ -85,14 +120,12 @@ export function buildBatch(batch: readonly PreparedObject[], expectNew: boolean)
     } else if (p.record.modified !== null && p.record.contentHash !== prev.record.contentHash) older.push(p);
   }
   const items = [...byScope.values()];
-  // Contents are hashed here (objectRecord hashes on first use; prebuildContent hashes what it serialises), so that
-  // an ingest hashes beside the server's work. A batch expected unchanged needs no hash of versioned objects (their
-  // `modified` says whether they are newer).
+  // Contents are hashed while they are serialised (prebuildContent, contentLine), so that an ingest hashes beside the
+  // server's work. A batch expected unchanged needs no hash of versioned objects (their `modified` says whether they
+  // are newer).
   const firstById = new Map<string, ObjectRecord>();
   for (const p of items) if (!firstById.has(p.record.id)) firstById.set(p.record.id, p.record);
-  const records = [...firstById.values()];
-  const content = expectNew && items.length ? prebuildContent(items) : undefined;
-  return { size: batch.length, items, byKey: byScope, older, records, registry: expectNew ? registryColumns(records) : undefined, content, expectNew };
+  return { size: batch.length, items, byKey: byScope, older, records: [...firstById.values()] };
 }
 
 /**
@@ -150,9 +183,16 @@ export async function writeBuilt(trx: Kysely<Database>, built: BuiltBatch, opts:
   const fresh = stored.filter((c) => c.inserted || c.changed);
   // Every item new (a first import): the stored contributions are the items', in their order (no look-up by key).
   const allNew = kept.length === 0 && writes.every((w) => w.known === false);
-  const freshItems = allNew ? stored.map((c, i) => ({ c, p: items[i]! })) : fresh.map((c) => ({ c, p: byKey.get(`${c.object_id}|${c.scope_key}`)! }));
-  await replaceKeys(trx, freshItems.map(({ c, p }) => ({ contributionId: c.id, objectId: c.object_id, keys: p.record.keys, replace: c.changed })));
-  await replaceEdges(trx, freshItems.map(({ c, p }) => ({ contributionId: c.id, edges: edgesOf(p.record.data), replace: c.changed })));
+  if (allNew && built.tails && items === built.items) {
+    // Their key and edge lines were built with the batch: only the ids are put before them now.
+    const tails = built.tails;
+    await replaceKeys(trx, stored.map((c, i) => ({ contributionId: c.id, objectId: c.object_id, keys: [], replace: false, tails: tails[i]!.keys })));
+    await replaceEdges(trx, stored.map((c, i) => ({ contributionId: c.id, edges: [], replace: false, tails: tails[i]!.edges })));
+  } else {
+    const freshItems = allNew ? stored.map((c, i) => ({ c, p: items[i]! })) : fresh.map((c) => ({ c, p: byKey.get(`${c.object_id}|${c.scope_key}`)! }));
+    await replaceKeys(trx, freshItems.map(({ c, p }) => ({ contributionId: c.id, objectId: c.object_id, keys: p.record.keys, replace: c.changed })));
+    await replaceEdges(trx, freshItems.map(({ c, p }) => ({ contributionId: c.id, edges: edgesOf(p.record.data), replace: c.changed })));
+  }
   // Objects with other contributions (made before, or beside this one in the batch) are ranked anew.
   const perObject = new Map<string, number>();
   for (const c of fresh) perObject.set(c.object_id, (perObject.get(c.object_id) ?? 0) + 1);
