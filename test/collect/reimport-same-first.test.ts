@@ -97,6 +97,26 @@ describeStorage('ingest: a re-import finds unchanged contributions before asking
     expect((await row(ids[1]!, sumire.org.id)).owner_rank).toBe(2);
   });
 
+  it('the contributions it keeps are given back as stored, whatever the batch shares or not', async () => {
+    const ids = Array.from({ length: 120 }, () => `indicator--${randomUUID()}`);
+    // An audience with recipients, a user, no counting; confidence differing per object (an array, not one value).
+    // The re-import comes from another of its users, asking to be counted: what was stored first stays (and is said).
+    const audience = (p: PreparedObject, i: number, first: boolean): PreparedObject => ({
+      ...p,
+      contribution: { ...p.contribution, userId: first ? kaede.userId : null, tlp: 'amber', allowCount: !first, recipientOrgs: [sumire.org.id], confidence: i % 2 ? 50 : null },
+    });
+    await write(ids.map((id, i) => audience(prepared(indicator(id, at(2)), kaede.org.id, at(2)), i, true)), true);
+    const r = await write(ids.map((id, i) => audience(prepared(indicator(id, at(2)), kaede.org.id, at(6)), i, false)), false);
+    expect(r).toMatchObject({ created: 0, updated: 0, unchanged: 120 });
+    const stored = await sql<Record<string, unknown>>`
+      select id, object_id, org_id, user_id, tlp, anonymous, allow_count, recipient_orgs, recipient_groups, recipient_users, scope_key
+      from contributions where object_id = any(cast(${`{${ids.join(',')}}`} as text[])) and org_id = cast(${kaede.org.id} as uuid)`.execute(db);
+    const byId = new Map(stored.rows.map((x) => [x.object_id, { ...x, id: Number(x.id), inserted: false, changed: false }]));
+    expect(r.contributions.map((c) => ({ ...c }))).toEqual(r.contributions.map((c) => byId.get(c.object_id)));
+    expect(r.contributions[0]).toMatchObject({ user_id: kaede.userId, allow_count: false, recipient_orgs: [sumire.org.id] });
+    expect((await row(ids[0]!, kaede.org.id)).seen?.toISOString()).toBe(at(6));
+  });
+
   it('a batch expected unchanged that is all new is written whole', async () => {
     const ids = Array.from({ length: 110 }, () => `indicator--${randomUUID()}`);
     const r = await write(ids.map((id) => prepared(indicator(id, at(2)), kaede.org.id, at(2))), false);
