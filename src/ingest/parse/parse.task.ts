@@ -6,6 +6,7 @@ import { sniffFormat } from '../parsers/format.sniffer.ts';
 import { csvSlices } from '../parsers/csv.parser.ts';
 import { textSlices } from '../parsers/text.parser.ts';
 import { stixSlices } from '../parsers/stix.parser.ts';
+import { indicatorKeys } from './carried-keys.ts';
 import { DEFAULT_PREFIX_LIMITS, type PrefixLimits } from '../../observables/cidr.limit.ts';
 import type { Tlp } from '../../db/schema.ts';
 import { ParseError, type IngestFormat, type ParseIssue, type ParseResult } from '../parsers/parse-result.ts';
@@ -53,7 +54,7 @@ export interface ParseSlice {
   readonly tlp?: Tlp | undefined;
   /** The parse held the objects to the storable text and the CIDR prefixes already (a STIX bundle, issue 17). */
   readonly checked?: boolean | undefined;
-  /** The indicators' keys the parse derived, object by object (a STIX bundle; see carried-keys.ts). */
+  /** The indicators' keys the parse derived, object by object (see carried-keys.ts). */
   readonly patternKeys?: readonly (readonly string[] | null)[] | undefined;
 }
 
@@ -95,7 +96,9 @@ export function* runParseStream(body: Buffer, req: ParseRequest & { readonly for
         }
         out.push(o);
       }
-      if (!refused && out.length > 0) yield { objects: out, progress: r.value.progress, tlp: r.value.tlp };
+      // The indicators' keys are derived here, beside the main thread's work (carried-keys.ts): feed lines' patterns are
+      // parsed on the worker only.
+      if (!refused && out.length > 0) yield { objects: out, progress: r.value.progress, tlp: r.value.tlp, patternKeys: out.map(indicatorKeys) };
     }
   } catch (err) {
     if (err instanceof ParseError) throw new AppError('unprocessable', `${format}: ${err.message}`, { format, where: err.where });
