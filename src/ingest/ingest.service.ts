@@ -326,8 +326,11 @@ export class IngestService {
             }
             preparedCount += batch.length;
             for (const v of reviews) v.add(batch);
-            for (let i = 0; i < batch.length; i += BATCH) {
-              const part = batch.length <= BATCH ? batch : batch.slice(i, i + BATCH);
+            // Parts of about BATCH: a slice a little over it (a CSV slice is cut at a row's end: 5,001 objects) is one
+            // part, not a full batch and a batch of one object with a round of statements of its own.
+            const size = Math.ceil(batch.length / Math.max(1, Math.ceil(batch.length / (BATCH * 1.1))));
+            for (let i = 0; i < batch.length; i += size) {
+              const part = batch.length <= size ? batch : batch.slice(i, i + size);
               // An unchanged re-import's second batch is built expecting no new rows (no contents made for nothing).
               if (answered) await settle();
               // Built in pieces: each answer of the write before is taken up (its next statement sent) within a piece.
