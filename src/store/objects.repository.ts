@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { ObjectRecord } from './object-row.ts';
-import { columns } from './pg-array.ts';
+import { columns, pgArray } from './pg-array.ts';
 
 /** One registered id: who owns it and whether this batch made it. */
 export interface RegisteredObject {
@@ -75,4 +75,18 @@ export async function registerObjects(db: Kysely<Database>, records: readonly Ob
     }
   }
   return { known, reserved };
+}
+
+/**
+ * Whether most of a sample of these ids (at most 64, spread over them) are registered already: a streamed ingest asks
+ * it of its first batch, to build it as a re-import (its unchanged contributions looked for first) or as new rows
+ * (contents and contribution ids made ahead). One statement of at most 64 key probes (issue 17).
+ * @example if (await mostlyRegistered(trx, part.map((p) => p.record.id))) …
+ */
+export async function mostlyRegistered(db: Kysely<Database>, ids: readonly string[]): Promise<boolean> {
+  const n = Math.min(64, ids.length);
+  if (n === 0) return false;
+  const sample = Array.from({ length: n }, (_, i) => ids[Math.floor((i * ids.length) / n)]!);
+  const r = await sql<{ n: number }>`select count(*)::int as n from stix_objects where id = any(cast(${pgArray(sample)} as text[]))`.execute(db);
+  return Number(r.rows[0]!.n) * 2 > n;
 }
