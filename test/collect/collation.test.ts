@@ -1,8 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { describeBackend, type Backend } from '../support/storage.ts';
+import { describeBackend, onDatabase, type Backend } from '../support/storage.ts';
 import { as, makeMember, startHub, type TestHub, type TestMember } from '../support/app.ts';
 import { openPostgres } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrator.ts';
@@ -15,23 +14,13 @@ import { C_COLUMNS, down, up } from '../../src/db/migrations/2026-12-05T17-00-id
 // other locale) and checks that the columns say C, that they order like bytes while the database's default does not,
 // that every probe and join of the write path and the readers still finds its index, and that the hub works on it.
 
-async function onAdmin<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
-
 // A fresh database whose default collation is ICU's en-US, migrated.
 function languageLocaleBackend(adminUrl: string): Backend {
   return {
     name: 'postgres',
     async open() {
       const name = `kt_icu_${randomBytes(6).toString('hex')}`;
-      await onAdmin(adminUrl, (a) => a.query(`create database "${name}" template template0 encoding 'UTF8' locale_provider icu icu_locale 'en-US'`));
+      await onDatabase(adminUrl, (a) => a.query(`create database "${name}" template template0 encoding 'UTF8' locale_provider icu icu_locale 'en-US'`));
       const url = Object.assign(new URL(adminUrl), { pathname: `/${name}` }).toString();
       const storage = await openPostgres(url, 5);
       await migrateToLatest(storage.db);
@@ -39,7 +28,7 @@ function languageLocaleBackend(adminUrl: string): Backend {
         ...storage,
         async close() {
           await storage.close();
-          await onAdmin(adminUrl, (a) => a.query(`drop database if exists "${name}" with (force)`));
+          await onDatabase(adminUrl, (a) => a.query(`drop database if exists "${name}" with (force)`));
         },
       };
     },

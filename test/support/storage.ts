@@ -130,7 +130,8 @@ const pgliteBackend: Backend = {
 const idleDatabases: string[] = [];
 let pgTemplateState: Promise<string> | null = null;
 
-async function onDatabase<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+/** Runs fn on a client of its own connected to url (an admin connection, or one to a test database). */
+export async function onDatabase<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
