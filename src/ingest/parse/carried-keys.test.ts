@@ -85,7 +85,7 @@ describe('keys carried from the parse worker', () => {
 
   it('are those the main thread derives, for every pattern of the pattern tests and the real data', async () => {
     const patterns = [...new Set([...testPatterns(), ...(await realPatterns())])];
-    expect(patterns.length).toBeGreaterThan(hasSharedData() ? 400 : 100);
+    expect(patterns.length).toBeGreaterThan(hasSharedData() ? 400 : 25); // without ../shared: the pattern tests' own
     // Indicators of every pattern, with an SDO and an SCO between them (their keys are not carried).
     const objects: unknown[] = patterns.map((p, i) => indicator(i, p));
     objects.push({ type: 'ipv4-addr', spec_version: '2.1', id: `ipv4-addr--${crypto.randomUUID()}`, value: '198.51.100.7' });
@@ -110,7 +110,7 @@ describe('keys carried from the parse worker', () => {
     }
     // The invalid patterns of the tests are refused by validation; the others all came through.
     expect(indicators).toBeGreaterThan(patterns.length / 2);
-    expect(usable).toBeGreaterThan(50);
+    expect(usable).toBeGreaterThan(hasSharedData() ? 50 : 5);
   });
   it('come with the slices of a feed file too: the same keys for every line the CSV importer reads', async () => {
     const lines = ['value,type,comment', '198.51.100.7,ipv4-addr,scan', '2001:db8::1,ipv6-addr,', '198.51.100.0/24,ipv4-addr,net', 'Evil.Example.COM,domain-name,', 'http://evil.example/Login.php?a=1&b=2,url,kit',
