@@ -174,11 +174,19 @@ async function insertContributions(db: Kysely<Database>, writes: readonly Contri
   });
 }
 
-/** Contribution ids and sequence numbers for n new rows, both in increasing order (the identity's sequence looked up once, not per row). */
+/**
+ * A query of n new contributions' ids and sequence numbers (columns id, seq), for takeIds and the id registry's
+ * reservation. The identity's sequence is looked up once (an uncorrelated subquery), not per row.
+ * @example sql`select array_agg(r.id) from (${newContributionIds(5000)}) r`
+ */
+export function newContributionIds(n: number): RawBuilder<unknown> {
+  return sql`select nextval((select cast(pg_get_serial_sequence('contributions', 'id') as regclass))) as id, nextval('change_seq') as seq
+    from generate_series(1, ${n})`;
+}
+
+/** Contribution ids and sequence numbers for n new rows, both in increasing order. */
 async function takeIds(db: Kysely<Database>, n: number): Promise<{ ids: number[]; seqs: number[] }> {
-  const r = await sql<{ id: number | string; seq: number | string }>`
-    with s as materialized (select cast(pg_get_serial_sequence('contributions', 'id') as regclass) as ids)
-    select nextval(s.ids) as id, nextval('change_seq') as seq from s, generate_series(1, ${n})`.execute(db);
+  const r = await sql<{ id: number | string; seq: number | string }>`${newContributionIds(n)}`.execute(db);
   const ids = r.rows.map((x) => Number(x.id)).sort((a, b) => a - b);
   const seqs = r.rows.map((x) => Number(x.seq)).sort((a, b) => a - b);
   return { ids, seqs };

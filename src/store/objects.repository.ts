@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { ObjectRecord } from './object-row.ts';
 import { columns, pgArray } from './pg-array.ts';
+import { newContributionIds } from './contributions.repository.ts';
 
 /** One registered id: who owns it and whether this batch made it. */
 export interface RegisteredObject {
@@ -43,13 +44,10 @@ export async function registerObjects(db: Kysely<Database>, records: readonly Ob
   const reserving = reserve > 0
     ? sql`union all
     select null, null, array_agg(r.id order by r.id), array_agg(r.seq order by r.seq)
-    from (select nextval(s.ids) as id, nextval('change_seq') as seq from s, generate_series(1, ${reserve})) r`
+    from (${newContributionIds(reserve)}) r`
     : sql``;
   const rows = await sql<{ id: string | null; owner: string | null; cids: (number | string)[] | null; cseqs: (number | string)[] | null }>`
-    with s as materialized (
-      -- The identity's sequence of contributions, looked up once (not per reserved row).
-      select cast(pg_get_serial_sequence('contributions', 'id') as regclass) as ids
-    ), x as (
+    with x as (
       select * from unnest(cast(${a.id} as text[]), cast(${a.type} as text[]), cast(${a.spec} as text[]), cast(${a.created} as timestamptz[]),
         cast(${a.value} as text[]), cast(${a.display} as text[])) as x(id, type, spec_version, created, value, display)
     ), known as (
