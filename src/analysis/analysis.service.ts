@@ -148,14 +148,17 @@ export class AnalysisService {
       // The submitter learns which values warninglists silence or flag, and why (dry runs too).
       review: () => new WarninglistReview((k) => this.#d.warninglists.matchAll(k)),
       // Of each slice, the values (and, for correlation, the ids) are kept: not the objects (issue 17).
-      begin: () => {
+      begin: (_trx, _ingest, review) => {
         const values: IngestValues = { keys: new Set<string>(), own: new IdSet() };
         // A process without the index (a CLI import) cannot correlate (the server's next run will): it keeps only
-        // the values found on warninglists.
+        // the values found on warninglists. This ingest's review has matched every value before a slice comes here:
+        // its hits are those values (issue 17: each value was matched twice).
         const correlating = this.#d.index.active;
         const warninglists = this.#d.warninglists;
+        const reviewed = !correlating && review instanceof WarninglistReview ? review : null;
         return {
           slice: async (_trx, slice) => {
+            if (reviewed) return;
             for (const p of slice.objects) {
               if (correlating) values.own.add(p.record.id);
               for (const k of p.record.keys) if (correlating || (!values.keys.has(k) && warninglists.matchAll(k).length)) values.keys.add(k);
@@ -164,7 +167,7 @@ export class AnalysisService {
           committed: (ev) => {
             if (this.#closed) return;
             // Recorded so that the hub can list what was suppressed (nothing is deleted).
-            this.#track(warninglists.recordHitsOf(values.keys));
+            this.#track(warninglists.recordHitsOf(reviewed ? reviewed.hitKeys : values.keys));
             if (this.#settings.correlateOnIngest && this.#d.index.active) this.#track(this.correlateIngest({ ...ev, ...values }));
             this.schedule();
           },

@@ -29,16 +29,27 @@ export async function danglingReferences(db: Kysely<Database>, viewer: AnyViewer
 export class DanglingRefs {
   readonly #inFile = new IdSet(); // every id of the file, compactly: a whole file's at 1,000,000 rows
   readonly #wanted = new Map<string, { index: number; field: string }[]>();
+  readonly #shown = new Map<string, string>();
   #offset = 0;
+
+  /**
+   * A reference to `id` (an importer-made object dropped before storing) is named `shown`, the id a whole-file
+   * parse gives it (placeholderId), and looked for by it: the warnings are those of the file taken whole.
+   */
+  rename(id: string, shown: string): void {
+    if (id !== shown) this.#shown.set(id, shown);
+  }
 
   /** The next objects of the file, in order. */
   add(objects: readonly StixObject[]): void {
     const inFile = this.#inFile;
     for (const o of objects) inFile.add(o.id);
     const wanted = this.#wanted;
+    const shown = this.#shown;
     // A reference out of the file so far, by object index and property (`position` of a list's element, else -1).
-    const want = (ref: string, index: number, key: string, position: number): void => {
-      if (inFile.has(ref) || tlpOfMarkingId(ref)) return;
+    const want = (to: string, index: number, key: string, position: number): void => {
+      if (inFile.has(to) || tlpOfMarkingId(to)) return;
+      const ref = shown.size ? (shown.get(to) ?? to) : to;
       const list = wanted.get(ref) ?? [];
       list.push({ index, field: position < 0 ? key : `${key}[${position}]` });
       wanted.set(ref, list);
@@ -58,6 +69,15 @@ export class DanglingRefs {
       }
     });
     this.#offset += objects.length;
+  }
+
+  /**
+   * The next objects of the file, whose references are all to objects of the file given out so far or in these, or
+   * to TLP markings (a feed line's objects, ParseSlice.refsWithin): nothing to look for, their ids are not kept.
+   * Only for a file whose later objects never point at these (a feed's lines point within themselves).
+   */
+  skip(count: number): void {
+    this.#offset += count;
   }
 
   /** The warnings: references neither in the file nor visible to the viewer. */

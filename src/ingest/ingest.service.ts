@@ -80,8 +80,12 @@ export interface IngestReview {
 export interface IngestHooks {
   /** A review of the prepared objects (warninglists, issue 11.1), one per ingest. */
   review?(): IngestReview;
-  /** Opens the hook's run for an ingest, inside its transaction (outbox, alerts, reappearances); none: not interested. */
-  begin?(trx: Kysely<Database>, ingest: IngestStart): Promise<IngestRun | undefined> | IngestRun | undefined;
+  /**
+   * Opens the hook's run for an ingest, inside its transaction (outbox, alerts, reappearances); none: not interested.
+   * `review`: the review this hook made for the same ingest (review()), which is given every object before the run's
+   * slice sees it (what it found need not be worked out again).
+   */
+  begin?(trx: Kysely<Database>, ingest: IngestStart, review?: IngestReview): Promise<IngestRun | undefined> | IngestRun | undefined;
   afterCommit?(event: IngestCommitted): void;
   /** Dry runs only: extra fields for the report (the web interface's share preview, issue 13). */
   dryRun?(viewer: Viewer, prepared: readonly PreparedObject[]): Promise<Record<string, unknown>> | Record<string, unknown>;
@@ -251,7 +255,9 @@ export class IngestService {
       const req: ParseRequest = { format: params.format, lenient: params.lenient, filename: params.filename, limits };
       const streamed = this.#streamedFormat(body, params);
       const prefixLimits = this.#opts.prefixLimits ?? DEFAULT_PREFIX_LIMITS;
-      if (streamed) return await this.#commitStreamed(id, viewer, org, this.#opts.parser.parseStream(body, { ...req, format: streamed, prefixLimits }, this.#opts.sliceObjects!), params);
+      // A CSV feed's importer-made indicators get the organisation's ids on the parse worker (issue 17).
+      const idSalt = streamed === 'csv' ? org.id_salt : undefined;
+      if (streamed) return await this.#commitStreamed(id, viewer, org, this.#opts.parser.parseStream(body, { ...req, format: streamed, prefixLimits, idSalt }, this.#opts.sliceObjects!), params);
       const parsed = await this.#opts.parser.parse(body, req);
       return await this.#commit(id, viewer, org, parsed, params);
     } catch (err) {
@@ -287,8 +293,8 @@ export class IngestService {
         const checks = new StreamChecks({ params, viewer, org, ingestId: id, now: new Date(), prefixLimits: this.#opts.prefixLimits ?? DEFAULT_PREFIX_LIMITS, speakers: opts.hubOverride ? null : await loadSpeakers(trx), fileTlp: first.done ? undefined : first.value.tlp, parseChecked: !first.done && first.value.checked === true });
         // Nothing of the file is kept beyond its slice (issue 17): the hooks see each written batch once, the reviews
         // each prepared slice.
-        const runs = await this.#begin(trx, { ingestId: id, viewer, org });
         const reviews = this.#reviews();
+        const runs = await this.#begin(trx, { ingestId: id, viewer, org }, reviews);
         let preparedCount = 0;
         // Unknown until the first batch: a sample of its ids says whether the file is a re-import (a first batch built
         // as new rows reserved contribution ids and made contents a re-import never uses: server CPU +29 %, issue 17).
@@ -315,6 +321,7 @@ export class IngestService {
           for (; !r.done; r = await slices.next()) {
             progress = r.value.progress;
             const objects = r.value.objects;
+            const facts = { generated: r.value.generated && new Set(r.value.generated), refsWithin: r.value.refsWithin, placeholders: r.value.placeholders };
             const batch: PreparedObject[] = [];
             // In pieces with an I/O turn between them: each answer of the write on the server is taken up (its next
             // statement sent) within a piece's time, not after the whole slice has been checked and prepared.
@@ -323,12 +330,12 @@ export class IngestService {
               const done = await checks.add(piece, async () => {
                 await settle(); // a query waits for the write on the connection: nothing else is sent beside it
                 return trx;
-              });
+              }, facts);
               for (const p of done) batch.push(p);
               if (writing) await afterIo();
             }
             preparedCount += batch.length;
-            for (const v of reviews) v.add(batch);
+            for (const v of reviews) v?.add(batch);
             // Parts of about BATCH: a slice a little over it (a CSV slice is cut at a row's end: 5,001 objects) is one
             // part, not a full batch and a batch of one object with a round of statements of its own.
             const size = Math.ceil(batch.length / Math.max(1, Math.ceil(batch.length / (BATCH * 1.1))));
@@ -358,7 +365,7 @@ export class IngestService {
         }
         outcome = checks.finish(head);
         allWarnings = [...outcome.warnings, ...(outcome.danglingRefs ? await outcome.danglingRefs.finish(trx, viewer) : [])];
-        if (outcome.preparedStand) for (const v of reviews) allWarnings.push(...v.warnings()); // warninglists (issue 11.1)
+        if (outcome.preparedStand) for (const v of reviews) if (v) allWarnings.push(...v.warnings()); // warninglists (issue 11.1)
         if (outcome.nothing) allWarnings.push(outcome.nothing);
         if (outcome.rejectedAll) throw new RefusedWhole(outcome, allWarnings, head);
         counts.objects = outcome.objects;
@@ -379,10 +386,10 @@ export class IngestService {
     }
   }
 
-  // Every hook's run for an ingest, opened in its transaction (one entry per hook, in their order).
-  async #begin(trx: Kysely<Database>, start: IngestStart): Promise<(IngestRun | undefined)[]> {
+  // Every hook's run for an ingest, opened in its transaction (one entry per hook, in their order), given its review.
+  async #begin(trx: Kysely<Database>, start: IngestStart, reviews: readonly (IngestReview | undefined)[]): Promise<(IngestRun | undefined)[]> {
     const runs: (IngestRun | undefined)[] = [];
-    for (const h of this.#hooks) runs.push(await h.begin?.(trx, start));
+    for (const [i, h] of this.#hooks.entries()) runs.push(await h.begin?.(trx, start, reviews[i]));
     return runs;
   }
 
@@ -390,8 +397,9 @@ export class IngestService {
     for (const r of runs) await r?.slice?.(trx, slice);
   }
 
-  #reviews(): IngestReview[] {
-    return this.#hooks.flatMap((h) => (h.review ? [h.review()] : []));
+  // Each hook's review for an ingest (by hook, as #begin takes them).
+  #reviews(): (IngestReview | undefined)[] {
+    return this.#hooks.map((h) => h.review?.());
   }
 
   // The end of a written ingest inside its transaction: the runs' ends, the audit of a hub override, the ingest's row.
@@ -435,7 +443,9 @@ export class IngestService {
     // A MISP event sent again is the whole event: indicators it no longer holds are revoked.
     if ((parsed.format === 'misp' || parsed.format === 'misp-feed') && prepared.length) prepared = [...prepared, ...(await mispRemovals(this.#db, org.id, id, prepared))];
     const allWarnings = [...parsed.warnings, ...warnings, ...(await danglingReferences(this.#db, viewer, parsed.objects))];
-    for (const v of this.#reviews()) {
+    const reviews = this.#reviews();
+    for (const v of reviews) {
+      if (!v) continue;
       v.add(prepared);
       allWarnings.push(...v.warnings()); // warninglists (issue 11.1)
     }
@@ -459,7 +469,7 @@ export class IngestService {
     }
     const event = await this.#db.transaction().execute(async (trx) => {
       await lockKnowledgeWrites(trx);
-      const runs = await this.#begin(trx, { ingestId: id, viewer, org });
+      const runs = await this.#begin(trx, { ingestId: id, viewer, org }, reviews);
       const opts = { orgId: org.id, hubOverride: hubOverride(viewer, params) };
       // Batch i+1 is built (deduplicated, its array literals made) while batch i is on the server: on PostgreSQL the
       // importer's CPU overlaps the server's instead of following it (issue 17). Contents are built ahead only while

@@ -4,7 +4,11 @@ import type { Viewer } from '../access/viewer.ts';
 import type { StixObject } from '../stix/stix.types.ts';
 import { derivedId, generatedIndicatorId } from './parsers/stable-id.factory.ts';
 import type { IngestParams } from './ingest.params.ts';
-import { prepareObjects } from './prepare.ts';
+import { prepareObjects, SlicePreparer } from './prepare.ts';
+import { csvSlices, parseCsv } from './parsers/csv.parser.ts';
+import { runParseStream } from './parse/parse.task.ts';
+import { createStixValidator } from '../stix/stix.validator.ts';
+import { NO_LIMITS } from './ingest.limits.ts';
 
 const org = { id: '00000000-0000-4000-8000-000000000001', id_salt: 'salt-of-org', name: 'Org', default_tlp: 'green', sector: 'finance', kind: 'member' } as unknown as OrgRow;
 const viewer = { kind: 'user', userId: '00000000-0000-4000-8000-000000000002', orgId: org.id, role: 'admin' } as unknown as Viewer;
@@ -35,5 +39,38 @@ describe('prepareObjects: importer-made ids', () => {
     expect(prepared.map((p) => p.generated)).toEqual([false, true, true, false, false, false]);
     // The same file again gives the same ids (idempotent re-import).
     expect(prepareObjects(parsed, params, { viewer, org, ingestId: null }, new Date(t)).prepared.map((p) => p.record.id)).toEqual(ids);
+  });
+});
+
+describe('SlicePreparer: ids the parse made the organisation’s (issue 17)', () => {
+  const now = new Date(t);
+  const who = { viewer, org, ingestId: null };
+  const csv = Buffer.from(['value,type,tags', '198.51.100.7,ipv4-addr,tlp:amber', 'bad.example.com,domain-name,', 'http://x.example.net/a?b=1,url,', '198.51.100.7,ipv4-addr,', 'd41d8cd98f00b204e9800998ecf8427e,md5,', 'CVE-2024-3094,,', ''].join('\n'));
+
+  it('a CSV parsed in slices with the organisation’s salt prepares to the same records, ids and flags as the whole file', () => {
+    const whole = prepareObjects(parseCsv(csv, { now }), params, who, now).prepared;
+    const preparer = new SlicePreparer(params, who, now, undefined);
+    const sliced = [];
+    const slices = csvSlices(csv, { now, idSalt: org.id_salt }, 2);
+    for (let r = slices.next(); !r.done; r = slices.next()) sliced.push(...preparer.add(r.value.objects, new Set(r.value.generated)));
+    expect(sliced).toEqual(whole);
+    // Four values with an indicator each (the CVE has none): indicator and based-on relationship.
+    expect(sliced.filter((p) => p.generated).map((p) => p.record.type)).toEqual(Array(4).fill(['indicator', 'relationship']).flat());
+  });
+
+  it('an object the parse drops (too large) is named by the id a whole-file parse gives it', () => {
+    const big = Buffer.from(['value,comment', `big.example.org,${'x'.repeat(3000)}`, 'small.example.org,fine', ''].join('\n'));
+    const limits = { ...NO_LIMITS, maxObjectBytes: 2048 };
+    const req = { format: 'csv' as const, lenient: true, limits };
+    const g = runParseStream(big, { ...req, idSalt: org.id_salt }, 100, createStixValidator(undefined));
+    let r = g.next();
+    const slice = r.value as { objects: { id: string }[]; placeholders?: Record<string, string>; refsWithin?: boolean };
+    for (; !r.done; r = g.next());
+    const whole = parseCsv(big);
+    const placeholder = whole.objects.find((o) => o.type === 'indicator' && String(o.description).startsWith('xxx'))!.id;
+    expect(r.value.errors.map((e) => e.where)).toEqual([`objects[1] (${placeholder})`]);
+    expect(Object.values(slice.placeholders!)).toEqual([placeholder]);
+    expect(slice.refsWithin).toBeUndefined();
+    expect(slice.objects.some((o) => o.id === placeholder)).toBe(false);
   });
 });

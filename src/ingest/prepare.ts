@@ -1,9 +1,8 @@
-import { uuidv5 } from '../shared/uuid5.ts';
 import type { OrgRow, Tlp } from '../db/schema.ts';
 import type { Viewer } from '../access/viewer.ts';
 import type { StixObject } from '../stix/stix.types.ts';
 import { isSco } from '../stix/stix.types.ts';
-import { KESSETSU_NAMESPACE, sectorIdentity } from '../stix/extensions.ts';
+import { sectorIdentity } from '../stix/extensions.ts';
 import { orgIdentity, stixSectorOf } from '../orgs/org-identity.ts';
 import { observableKeys } from '../observables/observable.factory.ts';
 import { patternKeys } from '../observables/pattern.parser.ts';
@@ -11,7 +10,7 @@ import { stricter, TLP2_MARKING_IDS, tlpOfMarkingId, tlpOfMarkingObject, tlpOfMa
 import { objectRecord } from '../store/object-row.ts';
 import type { PreparedObject } from '../store/knowledge.writer.ts';
 import type { ParseIssue, ParseResult } from './parsers/parse-result.ts';
-import { derivedId, generatedIndicatorId } from './parsers/stable-id.factory.ts';
+import { derivedId, generatedIndicatorId, ownIndicatorId } from './parsers/stable-id.factory.ts';
 import { defaultAllowCount, type IngestParams } from './ingest.params.ts';
 import { carriedKeys } from './parse/carried-keys.ts';
 
@@ -83,8 +82,11 @@ export class SlicePreparer {
     return this.#c.tlpCounts;
   }
 
-  /** The next slice's objects, prepared. */
-  add(slice: readonly StixObject[]): PreparedObject[] {
+  /**
+   * The next slice's objects, prepared. `generated`: the ids of its importer-made objects when the parse made them
+   * the organisation's already (ParseSlice.generated): they are not derived again.
+   */
+  add(slice: readonly StixObject[], generated?: ReadonlySet<string>): PreparedObject[] {
     const local = this.#local;
     for (const o of slice) {
       if (o.type !== 'marking-definition') continue;
@@ -92,8 +94,13 @@ export class SlicePreparer {
       if (t) local.set(o.id, t);
     }
     const objects = slice.filter((o) => !(o.type === 'marking-definition' && (tlpOfMarkingId(o.id) || local.has(o.id))));
-    const { objects: owned, generated } = ownGeneratedIds(objects, this.#c.who.org, this.#remap);
-    const c = { ...this.#c, generated };
+    // Ids the parse made the organisation's (issue 17): nothing to derive, no placeholder of an earlier slice to follow.
+    if (generated && this.#remap.size === 0) {
+      const c = { ...this.#c, generated };
+      return objects.map((o) => prepareOne(o, c));
+    }
+    const { objects: owned, generated: made } = ownGeneratedIds(objects, this.#c.who.org, this.#remap);
+    const c = { ...this.#c, generated: made };
     return owned.map((o) => prepareOne(o, c));
   }
 }
@@ -178,7 +185,7 @@ function ownGeneratedIds(objects: readonly StixObject[], org: OrgRow, remap = ne
   for (const o of objects) {
     if (o.type !== 'indicator' || typeof o.pattern !== 'string') continue;
     if (mayBeDerived(o.id) && o.id === generatedIndicatorId(o.pattern)) {
-      const own = `indicator--${uuidv5(`${org.id_salt}|${o.pattern}`, KESSETSU_NAMESPACE)}`;
+      const own = ownIndicatorId(org.id_salt, o.pattern);
       remap.set(o.id, own);
       generated.add(own);
     }

@@ -12,6 +12,7 @@ import { DanglingRefs } from './dangling-refs.ts';
 import { authorshipSuspects, refusedSuspects, type Speakers } from './authorship.check.ts';
 import { unstorableIssue } from './unstorable.check.ts';
 import { broadIn, broadIssue, REFS } from './broad-cidr.check.ts';
+import { placeholderId } from './parsers/stable-id.factory.ts';
 
 /** What a streamed file came to once its last slice is in: the same facts #commit derives from a whole file. */
 export interface StreamOutcome {
@@ -31,6 +32,13 @@ export interface StreamOutcome {
   readonly preparedStand: boolean;
   /** The last warning when nothing was found and nothing refused (after the reviews', as #commit orders them). */
   readonly nothing: ParseIssue | null;
+}
+
+/** What the parse says of a slice (ParseSlice): ids it made the organisation's, references kept within the file. */
+export interface SliceFacts {
+  readonly generated?: ReadonlySet<string> | undefined;
+  readonly refsWithin?: boolean | undefined;
+  readonly placeholders?: Readonly<Record<string, string>> | undefined;
 }
 
 /** Who ingests, how, and against which limits. */
@@ -87,20 +95,25 @@ export class StreamChecks {
   /**
    * The next slice, checked and prepared: what may be written now (nothing once a strict refusal is certain).
    * `query` gives the database connection, for the rare slice with objects speaking as another organisation.
+   * `facts`: what the parse says of the slice (ParseSlice.generated and refsWithin).
    */
-  async add(slice: readonly StixObject[], query: () => Promise<Kysely<Database>>): Promise<PreparedObject[]> {
+  async add(slice: readonly StixObject[], query: () => Promise<Kysely<Database>>, facts: SliceFacts = {}): Promise<PreparedObject[]> {
     const { params } = this.#c;
-    const kept = this.#c.parseChecked ? slice : this.#checkText(slice);
+    const kept = this.#c.parseChecked ? slice : this.#checkText(slice, facts.generated);
+    if (facts.placeholders) for (const [id, shown] of Object.entries(facts.placeholders)) this.#dangling.rename(id, shown);
     if (this.#unstorableRefusal) return [];
     const offset = this.#checkedIndex;
     this.#checkedIndex += kept.length;
-    this.#dangling.add(kept);
+    // A feed's lines point within themselves: nothing can dangle unless the checks above dropped an object the
+    // line's others point at (issue 17: every id of the file was kept for nothing).
+    if (facts.refsWithin && kept.length === slice.length) this.#dangling.skip(kept.length);
+    else this.#dangling.add(kept);
     for (const o of kept) {
       const marking = o.type === 'marking-definition';
       this.#meaningful ||= !marking;
       this.#markingsOnly &&= marking;
     }
-    let prepared = this.#preparer.add(kept);
+    let prepared = this.#preparer.add(kept, facts.generated);
     if (this.#c.speakers) {
       const at = new Map(kept.map((o, i) => [o.id, offset + i]));
       const suspects = authorshipSuspects(prepared, this.#c.org.id, (id) => at.get(id) ?? -1, this.#c.speakers);
@@ -119,10 +132,18 @@ export class StreamChecks {
 
   // Unstorable text and broad CIDRs (withoutUnstorable and withoutBroadCidrs of the whole path), for a parse that
   // did not check them: what is left to prepare.
-  #checkText(slice: readonly StixObject[]): readonly StixObject[] {
+  // Objects are named as a whole-file parse names them: an importer-made one the parse made the organisation's
+  // (`generated`) by its placeholder id.
+  #checkText(slice: readonly StixObject[], generated: ReadonlySet<string> | undefined): readonly StixObject[] {
     const storable: StixObject[] = [];
+    const shown = (o: StixObject): StixObject => {
+      const id = generated?.has(o.id) ? placeholderId(o) : o.id;
+      this.#dangling.rename(o.id, id);
+      return id === o.id ? o : { ...o, id };
+    };
     for (const o of slice) {
-      const issue = unstorableIssue(o, this.#parsedIndex++);
+      const index = this.#parsedIndex++;
+      const issue = unstorableIssue(o, index) && unstorableIssue(shown(o), index);
       if (!issue) storable.push(o);
       else {
         this.#unstorable.push(issue);
@@ -137,7 +158,7 @@ export class StreamChecks {
       const index = this.#keptIndex++;
       if (what) {
         this.#refusedIds.add(o.id);
-        this.#broad.push(broadIssue(o, index, what, this.#c.prefixLimits));
+        this.#broad.push(broadIssue(shown(o), index, what, this.#c.prefixLimits));
       } else if (!REFS.some((r) => typeof o[r] === 'string' && this.#refusedIds.has(o[r]))) kept.push(o);
     }
     return kept;

@@ -111,6 +111,8 @@ describeStorage('a CSV import in slices overlapped with its writes', (backend) =
     const lenient = await post(streamed, m, big, '&lenient=true');
     expect(report(lenient.body)).toEqual(report((await post(whole, n, big, '&lenient=true')).body));
     expect(lenient.json().status).toBe('done');
+    // The big row's relationship points at its dropped indicator, named by the id the whole-file hub names it by.
+    expect((lenient.json() as { warnings: { reason: string }[] }).warnings.filter((x) => /^dangling reference: indicator--/.test(x.reason))).toHaveLength(1);
     expect((await stored(streamed, m)).length).toBe(lenient.json().counts.objects);
   });
 

@@ -59,6 +59,11 @@ export class WarninglistReview {
     }
   }
 
+  /** The values found on warninglists so far, each once, in the order they came (the analysis hook records them). */
+  get hitKeys(): ReadonlySet<string> {
+    return this.#hit;
+  }
+
   /** The warnings: the first MAX_LISTED values listed, the rest counted. */
   warnings(): ParseIssue[] {
     const more = this.#hit.size - this.#listed.length;

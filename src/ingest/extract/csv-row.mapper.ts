@@ -19,6 +19,8 @@ export interface MappedRow {
   readonly types: string[];
   readonly duplicate: boolean;
   readonly tlp?: Tlp | undefined;
+  /** With an id salt: the ids of the importer-made objects (indicators, their based-on relationships) of the row. */
+  readonly generated?: string[] | undefined;
 }
 
 const TAG_SPLIT = /\s*[,;|]\s*/;
@@ -42,13 +44,15 @@ export class CsvRowMapper {
   private readonly plan: ColumnPlan;
   private readonly now: string;
   private readonly utcOffset: string;
+  private readonly idSalt: string | undefined;
   private readonly seen = new Set<string>();
   private readonly markings = new Set<Tlp>();
 
-  constructor(plan: ColumnPlan, opts: { now: string; utcOffset: string }) {
+  constructor(plan: ColumnPlan, opts: { now: string; utcOffset: string; idSalt?: string | undefined }) {
     this.plan = plan;
     this.now = opts.now;
     this.utcOffset = opts.utcOffset;
+    this.idSalt = opts.idSalt;
   }
 
   /** Maps one record; never throws for bad content, which becomes an error naming the line. */
@@ -90,6 +94,7 @@ export class CsvRowMapper {
     const ctx = this.context(cell, tlp, where, warnings);
     const objects: StixObject[] = [];
     const types: string[] = [];
+    const generated: string[] | undefined = this.idSalt === undefined ? undefined : [];
     for (const m of observables) {
       if (this.seen.has(m.key)) continue;
       this.seen.add(m.key);
@@ -99,12 +104,13 @@ export class CsvRowMapper {
       if (!indicator) continue;
       const rel = { type: 'relationship', spec_version: '2.1', id: derivedId('relationship', [indicator.id, 'based-on', m.object.id]), created: this.now, modified: this.now, relationship_type: 'based-on', source_ref: indicator.id, target_ref: m.object.id };
       objects.push(marked(indicator, tlp), marked(rel, tlp));
+      generated?.push(indicator.id, rel.id);
     }
     if (tlp && objects.length > 0 && !this.markings.has(tlp)) {
       this.markings.add(tlp);
       objects.push(tlpMarking(tlp));
     }
-    return { objects, errors, warnings, types, duplicate: objects.length === 0, tlp };
+    return { objects, errors, warnings, types, duplicate: objects.length === 0, tlp, generated };
   }
 
   private rowTlp(tlpCell: string, tagsCell: string, where: string, warnings: ParseIssue[]): Tlp | undefined {
@@ -137,6 +143,7 @@ export class CsvRowMapper {
       indicatorTypes: phishing ? ['malicious-activity'] : undefined,
       labels,
       tlp,
+      idSalt: this.idSalt,
     };
   }
 }

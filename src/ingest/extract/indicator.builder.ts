@@ -3,7 +3,7 @@ import { makeBankAccount, makeObservable, ObservableError, type MadeObservable }
 import type { StixObject } from '../../stix/stix.types.ts';
 import { scoPattern } from '../parsers/ioc-pattern.builder.ts';
 import { indicatorObject } from '../parsers/stix-indicator.factory.ts';
-import { generatedIndicatorId } from '../parsers/stable-id.factory.ts';
+import { generatedIndicatorId, ownIndicatorId } from '../parsers/stable-id.factory.ts';
 import type { StixCollector } from '../parsers/stix-output.collector.ts';
 import type { ExtractedKind } from './indicator.extractor.ts';
 
@@ -19,6 +19,11 @@ export interface IndicatorContext {
   readonly indicatorTypes?: readonly string[] | undefined;
   readonly labels?: readonly string[] | undefined;
   readonly tlp?: Tlp | undefined;
+  /**
+   * The contributing organisation's id salt, when known where the indicator is made (a feed parsed in slices, issue
+   * 17): the indicator gets its id of the organisation at once (ownIndicatorId), not the placeholder.
+   */
+  readonly idSalt?: string | undefined;
 }
 
 const BANK_FIELDS = ['bank_code', 'branch_code', 'account_type', 'account_number'] as const;
@@ -56,7 +61,7 @@ export function indicatorFor(made: MadeObservable, ctx: IndicatorContext): StixO
   const pattern = scoPattern([made.object]);
   if (!pattern) return undefined;
   return indicatorObject({
-    id: generatedIndicatorId(pattern),
+    id: ctx.idSalt === undefined ? generatedIndicatorId(pattern) : ownIndicatorId(ctx.idSalt, pattern),
     pattern,
     patternType: 'stix',
     validFrom: ctx.validFrom ?? ctx.now,

@@ -7,6 +7,7 @@ import { csvSlices } from '../parsers/csv.parser.ts';
 import { textSlices } from '../parsers/text.parser.ts';
 import { stixSlices } from '../parsers/stix.parser.ts';
 import { indicatorKeys } from './carried-keys.ts';
+import { placeholderId } from '../parsers/stable-id.factory.ts';
 import { DEFAULT_PREFIX_LIMITS, type PrefixLimits } from '../../observables/cidr.limit.ts';
 import type { Tlp } from '../../db/schema.ts';
 import { ParseError, type IngestFormat, type ParseIssue, type ParseResult } from '../parsers/parse-result.ts';
@@ -20,6 +21,11 @@ export interface ParseRequest {
   readonly limits: ObjectLimits;
   /** CIDRs broader than these are refused (issue 11.3): a STIX bundle given in slices is held to them as it is parsed. */
   readonly prefixLimits?: PrefixLimits | undefined;
+  /**
+   * The contributing organisation's id salt, for a CSV feed parsed in slices: its importer-made indicators get their
+   * ids of the organisation on the worker (ParseSlice.generated; issue 17). A secret: never in a message or a log.
+   */
+  readonly idSalt?: string | undefined;
 }
 
 /**
@@ -56,6 +62,19 @@ export interface ParseSlice {
   readonly checked?: boolean | undefined;
   /** The indicators' keys the parse derived, object by object (see carried-keys.ts). */
   readonly patternKeys?: readonly (readonly string[] | null)[] | undefined;
+  /**
+   * The ids of the slice's importer-made objects (indicators and their based-on relationships), made with the
+   * request's idSalt: already the organisation's, the preparation takes them as they are. Absent: no id was made so.
+   */
+  readonly generated?: readonly string[] | undefined;
+  /**
+   * Every reference of the slice's objects is to an object given out by the parse (in this slice or one before) or
+   * to a TLP marking: a feed line's objects point at each other only. The dangling-reference check has nothing to
+   * look for in such a slice unless objects of it are dropped before storing.
+   */
+  readonly refsWithin?: boolean | undefined;
+  /** Importer-made objects of the slice dropped by the parse (too large), by id: the id a whole-file parse gives them. */
+  readonly placeholders?: Readonly<Record<string, string>> | undefined;
 }
 
 /** What a streamed parse says once its slices are out: the parse result without its objects. */
@@ -78,18 +97,24 @@ export function* runParseStream(body: Buffer, req: ParseRequest & { readonly for
   // Set once the file is to be refused whole: nothing more is given out.
   let refused = false;
   const oversize: ParseIssue[] = [];
-  const slices: Generator<ParseSlice, ParseHead> = format === 'csv' ? csvSlices(body, {}, sliceObjects) : textSlices(body, {}, sliceObjects);
+  const csv = format === 'csv';
+  const slices: Generator<ParseSlice, ParseHead> = csv ? csvSlices(body, { idSalt: req.idSalt }, sliceObjects) : textSlices(body, {}, sliceObjects);
   let r: IteratorResult<ParseSlice, ParseHead>;
   try {
     for (r = slices.next(); !r.done; r = slices.next()) {
       const out: StixObject[] = [];
+      const generated = r.value.generated;
+      let placeholders: Record<string, string> | undefined;
       for (const o of r.value.objects) {
         const index = total++;
         if (limits.maxObjects !== null && total > limits.maxObjects) refused = true;
         if (limits.maxObjectBytes !== null) {
           const size = objectBytes(o);
           if (size > limits.maxObjectBytes) {
-            oversize.push(oversizeIssue(index, o, size, limits.maxObjectBytes));
+            // Named as a whole-file parse names it (its placeholder id, not the organisation's).
+            const shown = generated?.includes(o.id) ? placeholderId(o) : o.id;
+            if (shown !== o.id) (placeholders ??= {})[o.id] = shown;
+            oversize.push(oversizeIssue(index, shown === o.id ? o : { ...o, id: shown }, size, limits.maxObjectBytes));
             if (!req.lenient) refused = true;
             continue;
           }
@@ -97,8 +122,9 @@ export function* runParseStream(body: Buffer, req: ParseRequest & { readonly for
         out.push(o);
       }
       // The indicators' keys are derived here, beside the main thread's work (carried-keys.ts): feed lines' patterns are
-      // parsed on the worker only.
-      if (!refused && out.length > 0) yield { objects: out, progress: r.value.progress, tlp: r.value.tlp, patternKeys: out.map(indicatorKeys) };
+      // parsed on the worker only. A CSV slice's references stay within its rows unless an object too large was
+      // dropped here (the others of its row point at it: a dangling reference).
+      if (!refused && out.length > 0) yield { objects: out, progress: r.value.progress, tlp: r.value.tlp, patternKeys: out.map(indicatorKeys), generated, placeholders, refsWithin: (csv && out.length === r.value.objects.length) || undefined };
     }
   } catch (err) {
     if (err instanceof ParseError) throw new AppError('unprocessable', `${format}: ${err.message}`, { format, where: err.where });

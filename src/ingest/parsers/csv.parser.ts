@@ -11,6 +11,11 @@ export interface CsvOptions {
   readonly now?: Date;
   /** Offset at which times without a zone are read; default "+09:00" (Japanese feeds, JPCERT/CC's lists). */
   readonly utcOffset?: string;
+  /**
+   * The contributing organisation's id salt: importer-made indicators get their ids of the organisation here, and
+   * the slices list them (CsvSlice.generated), so that the preparation does not derive them again (issue 17).
+   */
+  readonly idSalt?: string | undefined;
 }
 
 /** What one row of a streamed CSV import became; rows that add nothing and say nothing are not yielded. */
@@ -19,6 +24,8 @@ export interface CsvRowEvent {
   readonly objects: StixObject[];
   readonly errors: ParseIssue[];
   readonly warnings: ParseIssue[];
+  /** With an id salt: the row's importer-made objects' ids. */
+  readonly generated?: readonly string[] | undefined;
 }
 
 /** Totals of a CSV import. */
@@ -50,11 +57,11 @@ function describePlan(plan: ColumnPlan, header: readonly string[]): Record<strin
 class CsvSession {
   readonly summary: CsvSummary = { rows: 0, rows_taken: 0, rows_failed: 0, duplicates: 0, counts: {} };
   private mapper: CsvRowMapper | undefined;
-  private readonly opts: { now: string; utcOffset: string };
+  private readonly opts: { now: string; utcOffset: string; idSalt: string | undefined };
   readonly headerWarnings: ParseIssue[] = [];
 
   constructor(opts: CsvOptions) {
-    this.opts = { now: (opts.now ?? new Date()).toISOString(), utcOffset: opts.utcOffset ?? '+09:00' };
+    this.opts = { now: (opts.now ?? new Date()).toISOString(), utcOffset: opts.utcOffset ?? '+09:00', idSalt: opts.idSalt };
   }
 
   feed(r: CsvRecord | CsvRecordError): CsvRowEvent | undefined {
@@ -93,7 +100,7 @@ class CsvSession {
     if (mapped.duplicate && mapped.errors.length === 0) this.summary.duplicates++;
     for (const t of mapped.types) this.summary.counts[t] = (this.summary.counts[t] ?? 0) + 1;
     if (mapped.objects.length === 0 && mapped.errors.length === 0 && mapped.warnings.length === 0) return undefined;
-    return { line: r.line, objects: mapped.objects, errors: mapped.errors, warnings: mapped.warnings };
+    return { line: r.line, objects: mapped.objects, errors: mapped.errors, warnings: mapped.warnings, generated: mapped.generated };
   }
 
   get started(): boolean {
@@ -115,6 +122,8 @@ function delimiterOf(firstLine: string): string {
 export interface CsvSlice {
   readonly objects: StixObject[];
   readonly progress: number;
+  /** With an id salt (CsvOptions.idSalt): the ids of the slice's importer-made objects, already the organisation's. */
+  readonly generated?: string[] | undefined;
 }
 
 /** What a sliced CSV import says once all its slices are out. */
@@ -150,6 +159,8 @@ export function* csvSlices(buf: Buffer, opts: CsvOptions, sliceObjects: number):
   // Ids already given out: objects are deduplicated across the whole file, not per slice (20 bytes an id, not a string).
   const seen = new IdSet();
   let slice: StixObject[] = [];
+  const owning = opts.idSalt !== undefined;
+  let generated: string[] = [];
   const errors: ParseIssue[] = [];
   const warnings: ParseIssue[] = [];
   let splitter: CsvRecordSplitter | undefined;
@@ -163,6 +174,7 @@ export function* csvSlices(buf: Buffer, opts: CsvOptions, sliceObjects: number):
         if (!seen.has(o.id)) {
           seen.add(o.id);
           slice.push(o);
+          if (e.generated?.includes(o.id)) generated.push(o.id);
         }
       // A million bad rows must not make a million issues: past MAX_ISSUES they are only counted.
       for (const [list, issues] of [[errors, e.errors], [warnings, e.warnings]] as const)
@@ -181,13 +193,14 @@ export function* csvSlices(buf: Buffer, opts: CsvOptions, sliceObjects: number):
     splitter ??= new CsvRecordSplitter(delimiterOf(line));
     take(splitter.push(line, lineNo));
     if (slice.length >= sliceObjects) {
-      yield { objects: slice, progress: Math.min(1, start / text.length) };
+      yield { objects: slice, progress: Math.min(1, start / text.length), generated: owning ? generated : undefined };
       slice = [];
+      generated = [];
     }
   }
   if (splitter) take(splitter.end());
   if (!session.started) throw new ParseError('line 1', `empty file: ${HEADER_HELP}`);
-  if (slice.length > 0) yield { objects: slice, progress: 1 };
+  if (slice.length > 0) yield { objects: slice, progress: 1, generated: owning ? generated : undefined };
   if (dropped > 0) warnings.push({ where: '(input)', reason: `${dropped} further issue(s) not listed` });
   return { format: 'csv', errors, warnings: [...session.headerWarnings, ...warnings], summary: { ...session.summary } };
 }
