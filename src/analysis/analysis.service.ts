@@ -146,7 +146,7 @@ export class AnalysisService {
   ingestHooks(): IngestHooks {
     return {
       // The submitter learns which values warninglists silence or flag, and why (dry runs too).
-      review: () => new WarninglistReview((k) => this.#d.warninglists.matchAll(k)),
+      review: () => new WarninglistReview((k) => this.#d.warninglists.matchAll(k), (k) => this.#d.warninglists.listsOf(k)),
       // Of each slice, the values (and, for correlation, the ids) are kept: not the objects (issue 17).
       begin: (_trx, _ingest, review) => {
         const values: IngestValues = { keys: new Set<string>(), own: new IdSet() };
@@ -167,7 +167,7 @@ export class AnalysisService {
           committed: (ev) => {
             if (this.#closed) return;
             // Recorded so that the hub can list what was suppressed (nothing is deleted).
-            this.#track(warninglists.recordHitsOf(reviewed ? reviewed.hitKeys : values.keys));
+            this.#track(reviewed ? warninglists.recordListed(reviewed.hits) : warninglists.recordHitsOf(values.keys));
             if (this.#settings.correlateOnIngest && this.#d.index.active) this.#track(this.correlateIngest({ ...ev, ...values }));
             this.schedule();
           },

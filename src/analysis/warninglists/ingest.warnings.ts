@@ -13,13 +13,6 @@ export function hitReason(h: WarninglistHit): string {
   return `on warninglist ${h.list} (${h.name}): ${effects}${h.scopes.includes('warn') ? '' : ' (kept in the store)'}`;
 }
 
-/** The distinct observable keys of prepared objects, in order. */
-export function keysOfPrepared(objects: readonly PreparedObject[]): string[] {
-  const keys = new Set<string>();
-  for (const o of objects) for (const k of o.record.keys) keys.add(k);
-  return [...keys];
-}
-
 /**
  * The ingest report's word on warninglisted values: one warning per value on an enabled list (which
  * list, what it suppresses), the first MAX_LISTED listed and the rest counted.
@@ -38,29 +31,40 @@ export function ingestWarnings(matchAll: (key: string) => readonly WarninglistHi
  */
 export class WarninglistReview {
   readonly #matchAll: (key: string) => readonly WarninglistHit[];
+  readonly #listsOf: (key: string) => readonly string[];
   readonly #listed: ParseIssue[] = [];
-  readonly #hit = new Set<string>();
+  readonly #hit = new Map<string, readonly string[]>();
 
-  constructor(matchAll: (key: string) => readonly WarninglistHit[]) {
+  /** `listsOf`: the slugs of the lists a key is on (matchAll's, without the rest of each hit). */
+  constructor(matchAll: (key: string) => readonly WarninglistHit[], listsOf: (key: string) => readonly string[] = (k) => matchAll(k).map((h) => h.list)) {
     this.#matchAll = matchAll;
+    this.#listsOf = listsOf;
   }
 
   /** The next prepared objects of the ingest. */
   add(objects: readonly PreparedObject[]): void {
-    for (const key of keysOfPrepared(objects)) {
-      if (this.#hit.has(key)) continue;
-      const hits = this.#matchAll(key);
-      if (!hits.length) continue;
-      this.#hit.add(key);
-      if (this.#listed.length >= MAX_LISTED) continue;
-      const p = splitKey(key);
-      const where = p ? `${p.type}${p.sub ? ` ${p.sub}` : ''} ${p.value}` : key;
-      this.#listed.push({ where: where.slice(0, 300), reason: hits.map(hitReason).join(' | ') });
-    }
+    // Each value once: the listed ones are remembered for the ingest, the others for the slice (an indicator and its
+    // observable share their key).
+    const missed = new Set<string>();
+    for (const o of objects)
+      for (const key of o.record.keys) {
+        if (this.#hit.has(key) || missed.has(key)) continue;
+        const lists = this.#listsOf(key);
+        if (!lists.length) {
+          missed.add(key);
+          continue;
+        }
+        this.#hit.set(key, lists);
+        if (this.#listed.length >= MAX_LISTED) continue;
+        const hits = this.#matchAll(key);
+        const p = splitKey(key);
+        const where = p ? `${p.type}${p.sub ? ` ${p.sub}` : ''} ${p.value}` : key;
+        this.#listed.push({ where: where.slice(0, 300), reason: hits.map(hitReason).join(' | ') });
+      }
   }
 
-  /** The values found on warninglists so far, each once, in the order they came (the analysis hook records them). */
-  get hitKeys(): ReadonlySet<string> {
+  /** The values found on warninglists so far, each once, in the order they came, with the slugs of their lists. */
+  get hits(): ReadonlyMap<string, readonly string[]> {
     return this.#hit;
   }
 

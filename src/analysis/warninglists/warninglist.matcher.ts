@@ -6,6 +6,7 @@ import type { WarninglistSpec } from './warninglist.parser.ts';
 import { isPrecise, SUPPRESS, type WarninglistScope } from './warninglist.scopes.ts';
 
 const NO_HITS: number[] = [];
+const NO_SLUGS: readonly string[] = Object.freeze([]);
 
 /** Which list a value is on: the list's slug, its human name, what it suppresses. */
 export interface WarninglistHit {
@@ -93,6 +94,7 @@ export class WarninglistMatcher {
   readonly #lists: CompiledList[] = [];
   readonly #hostnames = new Map<string, number[]>();
   readonly #cache = new Map<string, number[]>();
+  readonly #slugs = new Map<string, readonly string[]>();
   readonly #applicable = new Map<string, number[]>();
   readonly #urlSieves = new Map<WarninglistScope, UrlSieve>();
   readonly issues: MatcherIssue[] = [];
@@ -165,6 +167,19 @@ export class WarninglistMatcher {
   /** Every list a key is on. */
   matchAll(key: string): WarninglistHit[] {
     return this.#hits(key).map((h) => this.#hitOf(h));
+  }
+
+  /**
+   * The slugs of the lists a key is on, in matchAll's order: one shared, frozen array per distinct answer (an ingest's
+   * review keeps one per listed value, issue 17).
+   */
+  listsOf(key: string): readonly string[] {
+    const hits = this.#hits(key);
+    if (hits.length === 0) return NO_SLUGS;
+    const id = hits.join(',');
+    let slugs = this.#slugs.get(id);
+    if (!slugs) this.#slugs.set(id, (slugs = Object.freeze(hits.map((h) => this.#lists[h >> 1]!.slug))));
+    return slugs;
   }
 
   /** The first list a key is on whose scopes include `scope`, or null. Synchronous and cached: for hot paths. */

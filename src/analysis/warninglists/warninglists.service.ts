@@ -121,6 +121,11 @@ export class WarninglistsService {
     return this.#matcher.matchAll(key);
   }
 
+  /** The slugs of the enabled lists a key is on (a shared array: not to be changed). */
+  listsOf(key: string): readonly string[] {
+    return this.#matcher.listsOf(key);
+  }
+
   /** The first enabled list that takes a key out of correlation (never_correlate) or out of blocklists (never_blocklist), or null. */
   silenced(key: string, scope: 'never_correlate' | 'never_blocklist'): WarninglistHit | null {
     return this.#matcher.matchScope(key, scope);
@@ -272,6 +277,13 @@ export class WarninglistsService {
   async recordHitsOf(keys: Iterable<string>): Promise<void> {
     const rows: HitRow[] = [];
     for (const key of keys) for (const h of this.#matcher.matchAll(key)) rows.push({ key, list: h.list });
+    if (rows.length) await recordHits(this.#db, rows);
+  }
+
+  /** Records hits found at ingest by its review (key → the lists it is on), without matching the keys again. */
+  async recordListed(listed: ReadonlyMap<string, readonly string[]>): Promise<void> {
+    const rows: HitRow[] = [];
+    for (const [key, lists] of listed) for (const list of lists) rows.push({ key, list });
     if (rows.length) await recordHits(this.#db, rows);
   }
 

@@ -124,10 +124,18 @@ export class CsvRowMapper {
     return tlp;
   }
 
+  // A feed's rows mostly share their date: the last one read is remembered (parseDate was a tenth of a row's mapping).
+  private lastDate: { text: string; iso: string | undefined } | undefined;
+
+  private dateOf(text: string): string | undefined {
+    if (this.lastDate?.text !== text) this.lastDate = { text, iso: parseDate(text, this.utcOffset) };
+    return this.lastDate.iso;
+  }
+
   private context(cell: (i: number | undefined) => string, tlp: Tlp | undefined, where: string, warnings: ParseIssue[]): IndicatorContext {
     const p = this.plan;
     const dateText = cell(p.date);
-    const validFrom = dateText ? parseDate(dateText, this.utcOffset) : undefined;
+    const validFrom = dateText ? this.dateOf(dateText) : undefined;
     if (dateText && !validFrom) warnings.push({ where, reason: `date "${dateText.slice(0, 40)}" not understood; valid_from set to the import time` });
     const brand = cell(p.brand);
     const labels = cell(p.tags).split(TAG_SPLIT).filter((t) => t !== '' && !/^tlp\s*:/i.test(t));
