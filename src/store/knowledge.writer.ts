@@ -163,7 +163,7 @@ export async function writeBuilt(trx: Kysely<Database>, built: BuiltBatch, opts:
   // Their stamps are taken first, so that they come before the version that replaced them (TAXII order).
   const stamps = built.older.length ? await takeStamps(trx, built.older.length) : [];
   // A batch expected new reserves its contributions' ids with the registry (one round trip less, issue 17).
-  const { known, reserved } = await registerObjects(trx, records, opts.orgId, registry, built.expectNew && !checked ? items.length : 0);
+  const { known, reserved } = await registerObjects(trx, records, opts.orgId, registry, built.expectNew && !checked ? items.length : 0, built.expectNew);
   const writes: ContributionWrite[] = items.map((p) => {
     // Not known before: this batch registered it, owned by the writer.
     const reg = known.get(p.record.id);

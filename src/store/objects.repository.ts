@@ -32,10 +32,19 @@ export interface Registration {
  * contribution ids and sequence numbers are taken in the same statement (a first import's contributions are copied
  * with them: no round trip of their own, issue 17); those left unused are gaps, as a rolled-back insert leaves. A
  * first import's answer is one row: the ids it registered are not sent back (the importer parsed 10,000 rows per
- * batch for nothing).
+ * batch for nothing). A batch expected new (`expectNew`: a first import's) is inserted first and only the ids the insert
+ * skipped are probed (one descent of the primary key per new id instead of two, issue 17); another batch is probed
+ * first, so that ids registered before take no sequence number.
  * @example const { known } = await registerObjects(trx, records, org.id)
  */
-export async function registerObjects(db: Kysely<Database>, records: readonly ObjectRecord[], orgId: string, prebuilt?: ReturnType<typeof registryColumns>, reserve = 0): Promise<Registration> {
+export async function registerObjects(
+  db: Kysely<Database>,
+  records: readonly ObjectRecord[],
+  orgId: string,
+  prebuilt?: ReturnType<typeof registryColumns>,
+  reserve = 0,
+  expectNew = false,
+): Promise<Registration> {
   const known = new Map<string, RegisteredObject>();
   const reserved = { ids: [] as number[], seqs: [] as number[] };
   if (records.length === 0) return { known, reserved };
@@ -46,18 +55,30 @@ export async function registerObjects(db: Kysely<Database>, records: readonly Ob
     select null, null, array_agg(r.id order by r.id), array_agg(r.seq order by r.seq)
     from (${newContributionIds(reserve)}) r`
     : sql``;
-  const rows = await sql<{ id: string | null; owner: string | null; cids: (number | string)[] | null; cseqs: (number | string)[] | null }>`
-    with x as (
-      select * from unnest(cast(${a.id} as text[]), cast(${a.type} as text[]), cast(${a.spec} as text[]), cast(${a.created} as timestamptz[]),
-        cast(${a.value} as text[]), cast(${a.display} as text[])) as x(id, type, spec_version, created, value, display)
-    ), known as (
+  const x = sql`select * from unnest(cast(${a.id} as text[]), cast(${a.type} as text[]), cast(${a.spec} as text[]), cast(${a.created} as timestamptz[]),
+        cast(${a.value} as text[]), cast(${a.display} as text[])) as x(id, type, spec_version, created, value, display)`;
+  const insert = sql`insert into stix_objects (id, type, spec_version, created, value, display, owner_org_id, seq)
+      select x.id, x.type, x.spec_version, x.created, x.value, x.display, cast(${orgId} as uuid), nextval('change_seq')`;
+  type Row = { id: string | null; owner: string | null; cids: (number | string)[] | null; cseqs: (number | string)[] | null };
+  const rows = expectNew
+    ? // The statement's snapshot does not see the rows its own insert adds: the probe finds only ids registered before.
+      await sql<Row>`
+    with x as (${x}), ins as (
+      ${insert} from x
+      on conflict (id) do nothing
+      returning id
+    )
+    select x.id, o.owner_org_id as owner, cast(null as bigint[]) as cids, cast(null as bigint[]) as cseqs
+    from x left join lateral (select o.owner_org_id from stix_objects o where o.id = x.id limit 1) o on true
+    where not exists (select 1 from ins where ins.id = x.id)
+    ${reserving}`.execute(db)
+    : await sql<Row>`
+    with x as (${x}), known as (
       -- One probe of the primary key per id (the limit keeps the planner from hashing the whole registry per batch).
       select o.id, o.owner_org_id from x cross join lateral (select o.id, o.owner_org_id from stix_objects o where o.id = x.id limit 1) o
     ), ins as (
       -- Only ids not registered yet take a sequence number (a re-import registers nothing).
-      insert into stix_objects (id, type, spec_version, created, value, display, owner_org_id, seq)
-      select x.id, x.type, x.spec_version, x.created, x.value, x.display, cast(${orgId} as uuid), nextval('change_seq')
-      from x where not exists (select 1 from known k where k.id = x.id)
+      ${insert} from x where not exists (select 1 from known k where k.id = x.id)
       on conflict (id) do nothing
       returning id
     )
