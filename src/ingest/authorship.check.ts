@@ -54,13 +54,13 @@ export function authorshipSuspects(prepared: readonly PreparedObject[], orgId: s
   prepared.forEach((p) => {
     // The hub's sector identities ("a financial institution") stand in for anonymous contributors: anyone's.
     if (isSectorIdentity(p.record.data)) return;
-    const index = indexOf(p.record.id);
     const byId = speaker.get(p.record.id);
     // An organisation's own identity (which the hub authored for it) is its to share.
     if (byId === orgId) return;
     const byRef = typeof p.record.data.created_by_ref === 'string' ? speaker.get(p.record.data.created_by_ref) : undefined;
-    if (byId && byId !== orgId) suspects.push({ index, p, as: byId, field: 'id' });
-    else if (byRef && byRef !== orgId) suspects.push({ index, p, as: byRef, field: 'created_by_ref' });
+    // The index is looked for only for a suspect (most objects speak for their contributor).
+    if (byId && byId !== orgId) suspects.push({ index: indexOf(p.record.id), p, as: byId, field: 'id' });
+    else if (byRef && byRef !== orgId) suspects.push({ index: indexOf(p.record.id), p, as: byRef, field: 'created_by_ref' });
   });
   return suspects;
 }

@@ -39,6 +39,7 @@ export interface SliceFacts {
   readonly generated?: ReadonlySet<string> | undefined;
   readonly refsWithin?: boolean | undefined;
   readonly placeholders?: Readonly<Record<string, string>> | undefined;
+  readonly textChecked?: boolean | undefined;
 }
 
 /** Who ingests, how, and against which limits. */
@@ -99,7 +100,7 @@ export class StreamChecks {
    */
   async add(slice: readonly StixObject[], query: () => Promise<Kysely<Database>>, facts: SliceFacts = {}): Promise<PreparedObject[]> {
     const { params } = this.#c;
-    const kept = this.#c.parseChecked ? slice : this.#checkText(slice, facts.generated);
+    const kept = this.#c.parseChecked ? slice : this.#checkText(slice, facts);
     if (facts.placeholders) for (const [id, shown] of Object.entries(facts.placeholders)) this.#dangling.rename(id, shown);
     if (this.#unstorableRefusal) return [];
     const offset = this.#checkedIndex;
@@ -115,8 +116,10 @@ export class StreamChecks {
     }
     let prepared = this.#preparer.add(kept, facts.generated);
     if (this.#c.speakers) {
-      const at = new Map(kept.map((o, i) => [o.id, offset + i]));
-      const suspects = authorshipSuspects(prepared, this.#c.org.id, (id) => at.get(id) ?? -1, this.#c.speakers);
+      // The file's index of an object, made for the rare suspect only (a Map of every id of the file was built for it).
+      let at: Map<string, number> | undefined;
+      const indexOf = (id: string): number => (at ??= new Map(kept.map((o, i) => [o.id, offset + i]))).get(id) ?? -1;
+      const suspects = authorshipSuspects(prepared, this.#c.org.id, indexOf, this.#c.speakers);
       const forged = suspects.length ? await refusedSuspects(await query(), suspects) : [];
       if (forged.length) {
         this.#forged.push(...forged);
@@ -134,7 +137,7 @@ export class StreamChecks {
   // did not check them: what is left to prepare.
   // Objects are named as a whole-file parse names them: an importer-made one the parse made the organisation's
   // (`generated`) by its placeholder id.
-  #checkText(slice: readonly StixObject[], generated: ReadonlySet<string> | undefined): readonly StixObject[] {
+  #checkText(slice: readonly StixObject[], { generated, textChecked }: SliceFacts): readonly StixObject[] {
     const storable: StixObject[] = [];
     const shown = (o: StixObject): StixObject => {
       const id = generated?.has(o.id) ? placeholderId(o) : o.id;
@@ -143,7 +146,8 @@ export class StreamChecks {
     };
     for (const o of slice) {
       const index = this.#parsedIndex++;
-      const issue = unstorableIssue(o, index) && unstorableIssue(shown(o), index);
+      // The parse found each object's text storable already (ParseSlice.textChecked): not walked again.
+      const issue = !textChecked && unstorableIssue(o, index) && unstorableIssue(shown(o), index);
       if (!issue) storable.push(o);
       else {
         this.#unstorable.push(issue);

@@ -1,4 +1,4 @@
-import { findUnstorable, scrubText } from '../shared/unstorable.ts';
+import { findUnstorable, MAX_NESTING, scrubText } from '../shared/unstorable.ts';
 import type { ParseIssue, ParseResult } from './parsers/parse-result.ts';
 
 /**
@@ -31,4 +31,22 @@ export function unstorableIssue(o: ParseResult['objects'][number], index: number
   if (!bad) return null;
   const id = typeof o.id === 'string' ? ` (${scrubText(o.id.slice(0, 120))})` : '';
   return { where: `objects[${index}]${id}${bad.path}`, reason: bad.reason };
+}
+
+/**
+ * Whether the JSON text of a value (JSON.stringify's) shows it holds nothing unstorableIssue refuses: JSON.stringify
+ * writes a NUL and a lone surrogate as a backslash-u escape, and nesting deeper than MAX_NESTING needs more opening brackets
+ * than that. False when unsure (any backslash-u, many brackets): the value is then checked itself. A parse that serializes
+ * each object for its size anyway answers for it at the cost of a scan (issue 17).
+ * @example storableJson(JSON.stringify({ name: 'a' })) // true
+ */
+export function storableJson(json: string): boolean {
+  if (json.includes('\\u')) return false;
+  if (json.length <= 2 * MAX_NESTING) return true;
+  let open = 0;
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if ((c === 0x7b || c === 0x5b) && ++open >= MAX_NESTING) return false;
+  }
+  return true;
 }

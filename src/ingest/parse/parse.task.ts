@@ -1,7 +1,8 @@
 import { AppError } from '../../shared/errors.ts';
 import type { StixValidator } from '../../stix/stix.validator.ts';
 import type { StixObject } from '../../stix/stix.types.ts';
-import { checkLines, enforceObjectLimits, objectBytes, oversizeIssue, tooManyObjects, type ObjectLimits } from '../ingest.limits.ts';
+import { checkLines, enforceObjectLimits, oversizeIssue, tooManyObjects, type ObjectLimits } from '../ingest.limits.ts';
+import { storableJson } from '../unstorable.check.ts';
 import { sniffFormat } from '../parsers/format.sniffer.ts';
 import { csvSlices } from '../parsers/csv.parser.ts';
 import { textSlices } from '../parsers/text.parser.ts';
@@ -73,6 +74,8 @@ export interface ParseSlice {
    * look for in such a slice unless objects of it are dropped before storing.
    */
   readonly refsWithin?: boolean | undefined;
+  /** No object of the slice holds text the database cannot store, nor nests too deep (unstorableIssue finds nothing). */
+  readonly textChecked?: boolean | undefined;
   /** Importer-made objects of the slice dropped by the parse (too large), by id: the id a whole-file parse gives them. */
   readonly placeholders?: Readonly<Record<string, string>> | undefined;
 }
@@ -105,11 +108,15 @@ export function* runParseStream(body: Buffer, req: ParseRequest & { readonly for
       const out: StixObject[] = [];
       const generated = r.value.generated;
       let placeholders: Record<string, string> | undefined;
+      // Each object is serialized for its size: its JSON text says whether it holds text that cannot be stored.
+      let textChecked = limits.maxObjectBytes !== null;
       for (const o of r.value.objects) {
         const index = total++;
         if (limits.maxObjects !== null && total > limits.maxObjects) refused = true;
         if (limits.maxObjectBytes !== null) {
-          const size = objectBytes(o);
+          const json = JSON.stringify(o);
+          const size = Buffer.byteLength(json, 'utf8'); // objectBytes(o)
+          if (textChecked && !storableJson(json)) textChecked = false;
           if (size > limits.maxObjectBytes) {
             // Named as a whole-file parse names it (its placeholder id, not the organisation's).
             const shown = generated?.includes(o.id) ? placeholderId(o) : o.id;
@@ -124,7 +131,7 @@ export function* runParseStream(body: Buffer, req: ParseRequest & { readonly for
       // The indicators' keys are derived here, beside the main thread's work (carried-keys.ts): feed lines' patterns are
       // parsed on the worker only. A CSV slice's references stay within its rows unless an object too large was
       // dropped here (the others of its row point at it: a dangling reference).
-      if (!refused && out.length > 0) yield { objects: out, progress: r.value.progress, tlp: r.value.tlp, patternKeys: out.map(indicatorKeys), generated, placeholders, refsWithin: (csv && out.length === r.value.objects.length) || undefined };
+      if (!refused && out.length > 0) yield { objects: out, progress: r.value.progress, tlp: r.value.tlp, patternKeys: out.map(indicatorKeys), generated, placeholders, refsWithin: (csv && out.length === r.value.objects.length) || undefined, textChecked: textChecked || undefined };
     }
   } catch (err) {
     if (err instanceof ParseError) throw new AppError('unprocessable', `${format}: ${err.message}`, { format, where: err.where });
