@@ -6,6 +6,7 @@ import { as, makeMember, startHub, type TestHub, type TestMember } from '../supp
 import type { Database } from '../../src/db/schema.ts';
 import { copyRows, copyText } from '../../src/db/copy.ts';
 import { down, up } from '../../src/db/migrations/2026-12-05T11-00-write-path-keys-set-wise.ts';
+import * as seenKey from '../../src/db/migrations/2026-12-05T20-00-contribution-seen-key-set-wise.ts';
 
 // Ingest write path (issue 17.1): migration T11-00 checks the five foreign keys an ingest writes through once per
 // statement (triggers over the statement's rows) instead of once per row. Every promise of the constraints holds
@@ -202,9 +203,10 @@ describeStorage('ingest: foreign keys of the write path checked per statement', 
     const constraints = async () => (await sql<{ conname: string }>`select conname from pg_constraint where contype = 'f' and conname in (${sql.join(CONSTRAINTS)}) order by 1`.execute(db)).rows.map((r) => r.conname);
     const triggers = async () => (await sql<{ tgname: string }>`select tgname from pg_trigger where not tgisinternal and tgname like '%fk%' order by 1`.execute(db)).rows.length;
     expect(await constraints()).toEqual([]);
-    expect(await triggers()).toBe(18);
+    expect(await triggers()).toBe(20); // and contribution_seen's two (T20-00, which goes down first and up last)
     const before = await counts();
 
+    await seenKey.down(db);
     await down(db);
     try {
       expect(await constraints()).toEqual([...CONSTRAINTS].sort());
@@ -213,9 +215,10 @@ describeStorage('ingest: foreign keys of the write path checked per statement', 
       expect((await csv(['10.7.6.200,ipv4-addr,after down'])).statusCode).toBe(200);
     } finally {
       await up(db);
+      await seenKey.up(db);
     }
     expect(await constraints()).toEqual([]);
-    expect(await triggers()).toBe(18);
+    expect(await triggers()).toBe(20);
     const after = await counts();
     expect(after.contributions).toBe(before.contributions + 3); // observable, indicator, based-on
     expect((await csv(['10.7.6.201,ipv4-addr,after up'])).statusCode).toBe(200);
