@@ -12,6 +12,8 @@ export interface Config {
   readonly databaseUrl: string | undefined;
   /** PGlite's shared_buffers in MiB (start time, issue 17.3: PostgreSQL zeroes them at every start, ~9 ms a MiB in WebAssembly). */
   readonly pgliteSharedBuffersMb: number;
+  /** Which thread PGlite runs on: its own worker (default, issue 17) or the main thread. */
+  readonly pgliteThread: 'worker' | 'main';
   readonly bootstrapKey: string | undefined;
   readonly logLevel: string;
   /** Largest request body accepted by the API, in bytes. */
@@ -165,6 +167,13 @@ function pgliteSharedBuffers(env: NodeJS.ProcessEnv): number {
   return mb;
 }
 
+/** Issue 17: PGlite in a worker thread unless KESSETSU_PGLITE_THREAD=main. */
+function pgliteThread(env: NodeJS.ProcessEnv): 'worker' | 'main' {
+  const v = env.KESSETSU_PGLITE_THREAD ?? 'worker';
+  if (v !== 'worker' && v !== 'main') throw new ConfigError(`KESSETSU_PGLITE_THREAD must be worker or main, got "${v}"`);
+  return v;
+}
+
 function findStixSchemas(env: NodeJS.ProcessEnv): string | undefined {
   const explicit = env.KESSETSU_STIX_SCHEMAS;
   if (explicit) return path.resolve(explicit);
@@ -186,6 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     dataDir,
     databaseUrl: overrides.databaseUrl ?? (env.DATABASE_URL || undefined),
     pgliteSharedBuffersMb: pgliteSharedBuffers(env), // start time (issue 17.3)
+    pgliteThread: pgliteThread(env), // issue 17: PostgreSQL's work on the other core
     bootstrapKey: env.KESSETSU_BOOTSTRAP_KEY || undefined,
     logLevel: overrides.logLevel ?? env.KESSETSU_LOG_LEVEL ?? 'info',
     bodyLimit: intFrom(env, 'KESSETSU_BODY_LIMIT', 1024 * 1024),

@@ -1,14 +1,17 @@
 import { mkdirSync } from 'node:fs';
-import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
-import { PGlite } from '@electric-sql/pglite';
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'; // web interface (issue 13): word search index
+import { Kysely, PGliteDialect, PostgresDialect, type PGliteDialectConfig } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
 import { yielding } from './pglite.yielding.ts';
+import { NUMBER_OIDS, parseInt8, PGLITE_SHARED_BUFFERS_MB } from './db.settings.ts';
+import { PgliteWorker } from './pglite-worker.client.ts';
+import { unclosable, type PgliteHandle, type PgliteThread } from './pglite.handle.ts';
 import { copying } from './copy.ts';
 import { checkPgliteFolder, openFailed } from './pglite.folder.ts';
 import { PgListener, type StorageLog } from './pg.listener.ts';
 import { NO_RETRY, StorageFaults, withFaults } from './storage.faults.ts';
+
+type KyselyPglite = Exclude<PGliteDialectConfig['pglite'], (...args: never[]) => unknown>;
 
 /** Which engine backs a Kysely instance. */
 export type StorageKind = 'pglite' | 'postgres';
@@ -31,11 +34,8 @@ export interface Storage {
   close(): Promise<void>;
 }
 
-const INT8_OID = 20;
-const NUMERIC_OID = 1700;
-
 /** bigint columns hold sequence numbers and counters far below 2^53. */
-const parseInt8 = (value: string): number => Number(value);
+const isNumberOid = (oid: number): boolean => NUMBER_OIDS.includes(oid);
 
 /** Hides the password of a connection string for logs and messages. */
 export function redactUrl(url: string): string {
@@ -59,21 +59,19 @@ const faultLog = (log: StorageLog) => (kind: string, message: string) =>
 const recoveryLog = (log: StorageLog) => (kind: string, since: Date) =>
   log('info', kind === 'disk_full' ? 'the database has room again; writes are accepted' : 'the database is reachable again', { since: since.toISOString(), seconds: Math.round((Date.now() - since.getTime()) / 100) / 10 });
 
-/** Start time (issue 17.3): PGlite's shared_buffers unless told otherwise (PostgreSQL's 128 MB cost ~1 CPU-s per start). */
-export const PGLITE_SHARED_BUFFERS_MB = 16;
+export { PGLITE_SHARED_BUFFERS_MB };
 
 /**
- * Starts PGlite on a folder with the parsers and extensions the store needs (no folder checks).
- * Start time (issue 17.3): PostgreSQL zeroes its shared buffers at every start, and in WebAssembly that costs
- * ~9 ms a MiB (PGlite's data files stay in the operating system's page cache, so fewer buffers cost little).
+ * Starts PGlite on a folder with the parsers and extensions the store needs (no folder checks): in a worker thread
+ * of its own by default (issue 17: PostgreSQL's work on the other core, the event loop free meanwhile), or on this
+ * thread with `thread: 'main'`.
+ * @example const pglite = await createPglite('./data'); await pglite.query('select 1')
  */
-export async function createPglite(dataDir: string, sharedBuffersMb = PGLITE_SHARED_BUFFERS_MB): Promise<PGlite> {
-  return PGlite.create({
-    dataDir,
-    parsers: { [INT8_OID]: parseInt8, [NUMERIC_OID]: parseInt8 },
-    extensions: { pg_trgm }, // web interface (issue 13): word search index
-    startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffersMb}MB`], // start time (issue 17.3)
-  });
+export async function createPglite(dataDir: string, sharedBuffersMb = PGLITE_SHARED_BUFFERS_MB, thread: PgliteThread = 'worker'): Promise<PgliteHandle> {
+  if (thread === 'worker') return PgliteWorker.start(dataDir, sharedBuffersMb);
+  // PGlite's own modules load on this thread only when it runs here.
+  const { startPglite } = await import('./pglite.start.ts');
+  return yielding(await startPglite(dataDir, sharedBuffersMb));
 }
 
 /**
@@ -82,31 +80,27 @@ export async function createPglite(dataDir: string, sharedBuffersMb = PGLITE_SHA
  * With `shared`, an instance already running on that folder is used and close() leaves it running
  * (the test harness resets and reuses one per worker instead of starting PGlite for every test hub).
  */
-export async function openPglite(dataDir: string, shared?: PGlite, opts: { sharedBuffersMb?: number } = {}): Promise<Storage> {
-  let pglite: PGlite;
+export async function openPglite(dataDir: string, shared?: PgliteHandle, opts: { sharedBuffersMb?: number; thread?: PgliteThread } = {}): Promise<Storage> {
+  let pglite: PgliteHandle;
   if (shared) pglite = shared;
   else {
     const state = checkPgliteFolder(dataDir);
     mkdirSync(dataDir, { recursive: true });
     try {
-      pglite = await createPglite(dataDir, opts.sharedBuffersMb); // start time (issue 17.3): shared buffers
+      pglite = await createPglite(dataDir, opts.sharedBuffersMb, opts.thread); // start time (issue 17.3): shared buffers
     } catch (err) {
       throw state === 'existing' ? openFailed(dataDir, err) : err;
     }
   }
   const faults = new StorageFaults(faultLog(stderrLog), recoveryLog(stderrLog));
-  const handle = yielding(pglite);
-  if (shared) handle.close = async () => {};
-  const db = new Kysely<Database>({ dialect: withFaults(new PGliteDialect({ pglite: handle }), faults, NO_RETRY) });
+  const handle = shared ? unclosable(pglite) : pglite;
+  const db = new Kysely<Database>({ dialect: withFaults(new PGliteDialect({ pglite: handle as unknown as KyselyPglite }), faults, NO_RETRY) });
   return {
     db,
     kind: 'pglite',
     location: dataDir,
     faults,
-    async listen(channel, onMessage) {
-      const unsub = await pglite.listen(channel, onMessage);
-      return unsub;
-    },
+    listen: (channel, onMessage) => pglite.listen(channel, onMessage),
     async close() {
       await db.destroy();
       if (!shared && !pglite.closed) await pglite.close();
@@ -125,7 +119,7 @@ export async function openPostgres(url: string, poolSize = 10, log: StorageLog =
     max: poolSize,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === INT8_OID || oid === NUMERIC_OID ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+        isNumberOid(oid) ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
   // An idle client that loses its server must not crash the process.
@@ -154,6 +148,6 @@ export async function openPostgres(url: string, poolSize = 10, log: StorageLog =
 }
 
 /** Opens PostgreSQL when a URL is given, PGlite in dataDir otherwise. */
-export function openStorage(opts: { databaseUrl?: string | undefined; dataDir: string; pgliteSharedBuffersMb?: number }): Promise<Storage> {
-  return opts.databaseUrl ? openPostgres(opts.databaseUrl) : openPglite(opts.dataDir, undefined, { sharedBuffersMb: opts.pgliteSharedBuffersMb });
+export function openStorage(opts: { databaseUrl?: string | undefined; dataDir: string; pgliteSharedBuffersMb?: number; pgliteThread?: PgliteThread }): Promise<Storage> {
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl) : openPglite(opts.dataDir, undefined, { sharedBuffersMb: opts.pgliteSharedBuffersMb, thread: opts.pgliteThread });
 }

@@ -1,9 +1,8 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { PGlite, Transaction } from '@electric-sql/pglite';
-import type { PGliteDialectConfig } from 'kysely';
 import { copyOf } from './copy.ts';
+import type { PgliteHandle, PgliteResults, PgliteTx } from './pglite.handle.ts';
 
-type KyselyPglite = Exclude<PGliteDialectConfig['pglite'], (...args: never[]) => unknown>;
 type Query = PGlite['query'];
 
 // A CopyPayload query (copy.ts) becomes PGlite's COPY from a blob: the same rows, one statement.
@@ -16,20 +15,25 @@ function copying(query: Query): Query {
 }
 
 /**
- * PGlite as Kysely sees it, but letting the event loop turn before every statement (issue 10.5).
- * PGlite runs PostgreSQL on this thread: without a turn between statements, a long write (an
- * ingest's batches, one after the other) holds health checks and every other request until it ends.
+ * PGlite on the main thread (`KESSETSU_PGLITE_THREAD=main`) as the hub sees it, letting the event loop turn before
+ * every statement (issue 10.5). PGlite then runs PostgreSQL on this thread: without a turn between statements, a
+ * long write (an ingest's batches, one after the other) holds health checks and every other request until it ends.
  * @example new Kysely({ dialect: new PGliteDialect({ pglite: yielding(pglite) }) })
  */
-export function yielding(pglite: PGlite): KyselyPglite {
-  const wrapTx = (tx: Transaction): Transaction => {
+export function yielding(pglite: PGlite): PgliteHandle {
+  const wrapTx = (tx: Transaction): PgliteTx => {
     const query = copying(tx.query.bind(tx) as Query);
-    return Object.assign(Object.create(tx) as Transaction, {
-      query: async (...args: Parameters<Transaction['query']>) => {
+    return {
+      query: async <T>(...args: Parameters<PgliteTx['query']>) => {
         await yieldToEventLoop();
-        return query(...args);
+        return (await query(...args)) as PgliteResults<T>;
       },
-    });
+      exec: (sql) => tx.exec(sql),
+      rollback: () => tx.rollback(),
+      get closed() {
+        return tx.closed;
+      },
+    };
   };
   const query = copying(pglite.query.bind(pglite) as Query);
   return {
@@ -43,10 +47,12 @@ export function yielding(pglite: PGlite): KyselyPglite {
       return pglite.waitReady;
     },
     close: () => pglite.close(),
-    query: async (...args: Parameters<PGlite['query']>) => {
+    query: async <T>(...args: Parameters<PgliteTx['query']>) => {
       await yieldToEventLoop();
-      return query(...args);
+      return (await query(...args)) as PgliteResults<T>;
     },
+    exec: (sql) => pglite.exec(sql),
     transaction: (cb) => pglite.transaction((tx) => cb(wrapTx(tx))),
-  } as KyselyPglite;
+    listen: (channel, onMessage) => pglite.listen(channel, onMessage),
+  };
 }

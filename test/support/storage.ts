@@ -3,7 +3,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { describe, inject, it } from 'vitest';
-import type { PGlite } from '@electric-sql/pglite';
+import type { PgliteHandle } from '../../src/db/pglite.handle.ts';
 import { createPglite, openPglite, openPostgres, type Storage, type StorageKind } from '../../src/db/database.ts';
 
 /** A way to get a fresh, migrated, empty database. */
@@ -23,7 +23,7 @@ function withDatabase(url: string, name: string): string {
 // emptied, its seed rows and sequence values restored, tables made since dropped). An instance that was
 // closed, or that cannot be reset, is thrown away and a new one started.
 interface Pooled {
-  readonly pglite: PGlite;
+  readonly pglite: PgliteHandle;
   readonly dir: string;
 }
 const idle: Pooled[] = [];
