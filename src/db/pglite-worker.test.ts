@@ -122,6 +122,13 @@ describe('PGlite in a worker thread', () => {
     await sql`notify w_chan, 'none'`.execute(storage.db);
     await worker.query('select 1');
     expect(got).toEqual(['a:in tx', 'b:in tx', 'a:plain', 'b:plain', 'b:after']);
+    // Listening again after everyone left: each notification once.
+    const again: string[] = [];
+    const off3 = await storage.listen('w_chan', (p) => again.push(p));
+    await sql`notify w_chan, 'once'`.execute(storage.db);
+    await worker.query('select 1');
+    expect(again).toEqual(['once']);
+    await off3();
   });
 
   it('refuses a parameter that cannot cross, and goes on', async () => {

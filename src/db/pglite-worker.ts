@@ -17,6 +17,7 @@ interface OpenTx {
 }
 
 const txs = new Map<number, OpenTx>();
+const listening = new Map<string, () => Promise<void>>();
 let nextTx = 1;
 
 function results(r: Awaited<ReturnType<PGlite['query']>>): WireResults {
@@ -73,11 +74,16 @@ async function serve(pglite: PGlite, m: WorkerRequest): Promise<unknown> {
       return null;
     }
     case 'listen':
-      await pglite.listen(m.channel, (payload) => post({ kind: 'notify', channel: m.channel, payload }));
+      if (!listening.has(m.channel)) listening.set(m.channel, await pglite.listen(m.channel, (payload) => post({ kind: 'notify', channel: m.channel, payload })));
       return null;
-    case 'unlisten':
-      await pglite.unlisten(m.channel);
+    case 'unlisten': {
+      // With its own callback: PGlite's unlisten(channel) alone stops listening but keeps the callback, so a later
+      // listen would add a second one and every notification would arrive twice.
+      const off = listening.get(m.channel);
+      listening.delete(m.channel);
+      await off?.();
       return null;
+    }
     case 'close':
       for (const open of txs.values()) open.finish(false);
       txs.clear();

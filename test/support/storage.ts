@@ -27,6 +27,9 @@ interface Pooled {
   readonly dir: string;
 }
 const idle: Pooled[] = [];
+// PGlite in its worker thread as the product runs it; KESSETSU_TEST_PGLITE_THREAD=main runs the suite with PGlite on the
+// test's own thread (the product's KESSETSU_PGLITE_THREAD=main).
+const THREAD = process.env.KESSETSU_TEST_PGLITE_THREAD === 'main' ? 'main' : 'worker';
 const KEEP_IDLE = 2;
 const made = new Set<string>();
 let templateState: Promise<string> | null = null;
@@ -39,7 +42,7 @@ async function startPglite(): Promise<Pooled> {
   const dir = mkdtempSync(path.join(inject('testTmp'), 'pglite-'));
   made.add(dir);
   cpSync(inject('pgliteTemplate'), dir, { recursive: true });
-  return { pglite: await createPglite(dir), dir };
+  return { pglite: await createPglite(dir, undefined, THREAD), dir };
 }
 
 function discard(p: Pooled): void {
