@@ -2,7 +2,7 @@
 // of one bootstrapped PGlite folder, alternately with KESSETSU_PGLITE_THREAD=main and =worker, while the hub's event
 // loop is probed: the event-loop delay (perf_hooks, 10 ms resolution) and /healthz answered by the hub's own server
 // to a client in this process, every 50 ms. CPU seconds are the process's (both threads).
-//   BENCH_THREAD_ROWS (default 30,000)  BENCH_RUNS (default 3)
+//   BENCH_THREAD_ROWS (default 30,000)  BENCH_RUNS (default 3)  BENCH_THREADS (default main,worker: one of them for a profile)
 import { cpSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -98,7 +98,9 @@ async function once(thread: string, i: number): Promise<Run> {
 }
 
 const runs: Record<string, Run[]> = { main: [], worker: [] };
-for (let i = 0; i < RUNS; i++) for (const thread of i % 2 ? ['worker', 'main'] : ['main', 'worker']) runs[thread]!.push(await once(thread, i));
+const THREADS = (process.env.BENCH_THREADS ?? 'main,worker').split(',');
+for (let i = 0; i < RUNS; i++) for (const thread of i % 2 ? ['worker', 'main'] : ['main', 'worker']) if (THREADS.includes(thread)) runs[thread]!.push(await once(thread, i));
+if (THREADS.length < 2) process.exit(0);
 
 const m = (t: string, k: keyof Run) => median(runs[t]!.map((r) => r[k]));
 const load = os.loadavg()[0]!.toFixed(1);
