@@ -3,6 +3,7 @@
 //  2. webhook deliveries per second to one loopback receiver (outbox drained by the dispatcher);
 //  3. a 1,000,000-entry blocklist streamed over HTTP: time, and memory of the process while it streams.
 // BENCH_FEEDBACK_PART=latency|throughput|blocklist runs one part; BENCH_BLOCKLIST_SIZE changes the 1,000,000;
+// PGlite runs on the thread KESSETSU_PGLITE_THREAD names (its own worker unless "main"), as in the product.
 // BENCH_SKIP_PGLITE=1 runs PostgreSQL only. The blocklist part also reads the feed in process (the query layer,
 // feedPages) with this checkout's code and, when a baseline checkout exists (BENCH_FEED_BASELINE, default
 // /tmp/kessetsu-baseline-feed, e.g. `git archive <commit> src | tar -x -C …` and a node_modules link), with the
@@ -323,9 +324,9 @@ async function blocklist(storage: Storage, label: string): Promise<void> {
   console.error(`${label} blocklist: ${lines} entries, ${mb(bytes)} MiB in ${secs.toFixed(2)} s (${cpuText}); RSS +${mb(peakRss - rss0)} MiB, JS heap +${mb(peakHeap - heap0)} MiB at most (from ${mb(heap0)} MiB)`);
   report({
     bench: `feedback: ${BLOCKLIST.toLocaleString('en')}-entry plain blocklist streamed over HTTP (${label})`,
-    figure: `${secs.toFixed(2)} s wall, ${cpuText} (${mb(bytes)} MiB); while streaming the JS heap grew at most ${mb(peakHeap - heap0)} MiB, process RSS ${mb(peakRss - rss0)} MiB (${label === 'PGlite' ? 'the database runs in this process' : 'client and server in one process'})`,
+    figure: `${secs.toFixed(2)} s wall, ${cpuText} (${mb(bytes)} MiB); while streaming the JS heap grew at most ${mb(peakHeap - heap0)} MiB, process RSS ${mb(peakRss - rss0)} MiB (${label.startsWith('PGlite') ? 'the database runs in this process' : 'client and server in one process'})`,
     target: '< 5 s, not held in memory',
-    data: `${BLOCKLIST.toLocaleString('en')} GREEN URL indicators, access policy in the query; one scan of feed_entries (the policy as column comparisons, no join), chunks of 5,000 entries as JSON arrays; ${label === 'PGlite' ? 'a held cursor' : 'a server-side cursor'}`,
+    data: `${BLOCKLIST.toLocaleString('en')} GREEN URL indicators, access policy in the query; one scan of feed_entries (the policy as column comparisons, no join), chunks of 5,000 entries as JSON arrays; ${label.startsWith('PGlite') ? 'a held cursor' : 'a server-side cursor'}`,
     command: CMD,
   });
   // The query layer alone, this code and the old one over the same data (A/B in one run).
@@ -355,7 +356,9 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'kessetsu-feedback-bench-'));
 try {
   for (const [name, fn] of parts) {
     if (only && only !== name) continue;
-    if (!process.env.BENCH_SKIP_PGLITE) await fn(await openPglite(name === 'blocklist' && FEED_DATA ? FEED_DATA : path.join(dir, name)), 'PGlite');
+    // PGlite on the thread the product's KESSETSU_PGLITE_THREAD names (its own worker unless "main").
+    const thread = loadConfig(process.env).pgliteThread;
+    if (!process.env.BENCH_SKIP_PGLITE) await fn(await openPglite(name === 'blocklist' && FEED_DATA ? FEED_DATA : path.join(dir, name), undefined, { thread }), `PGlite (${thread} thread)`);
     const pg = process.env.KESSETSU_BENCH_PG_URL;
     if (pg) await fn(await openPostgres(await freshPgDatabase(pg, `kessetsu_bench_feedback_${name}`)), 'PostgreSQL');
     else console.error(`feedback bench: KESSETSU_BENCH_PG_URL not set, PostgreSQL run of ${name} skipped`);
