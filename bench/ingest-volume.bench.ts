@@ -13,7 +13,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, wri
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { commit, median, report } from './support.ts';
+import { commit, feedCsv, median, report } from './support.ts';
 
 const ROWS = Number(process.env.BENCH_INGEST_ROWS ?? 1_000_000);
 const OBJECTS = Number(process.env.BENCH_INGEST_OBJECTS ?? 1_000_000);
@@ -36,17 +36,6 @@ const codes: Code[] = [{ label: 'new', dir: root }];
 if (baseline) {
   if (!existsSync(path.join(baseline, 'src/cli/main.ts'))) throw new Error(`BENCH_BASELINE ${baseline}: no src/cli/main.ts there`);
   codes.push({ label: 'baseline', dir: baseline });
-}
-
-function csvFeed(file: string, n: number): void {
-  const lines = ['value,type,first_seen,tags,comment'];
-  for (let i = 0; i < n; i++) {
-    const a = (i >> 16) & 255, b = (i >> 8) & 255, c = i & 255;
-    if (i % 3 === 0) lines.push(`10.${a}.${b}.${c},ipv4-addr,2026-11-01,scanner,feed`);
-    else if (i % 3 === 1) lines.push(`bad-${i}.example.com,domain-name,2026-11-01,phishing,feed`);
-    else lines.push(`http://evil-${i}.example.net/login.php?id=${i},url,2026-11-01,kit,feed`);
-  }
-  writeFileSync(file, lines.join('\n') + '\n');
 }
 
 function stixBundle(file: string, n: number): void {
@@ -245,7 +234,7 @@ if (CASES.has('csv')) cases.push({ name: 'import CSV feed', file: csv, n: ROWS, 
 if (CASES.has('stix')) cases.push({ name: 'import STIX 2.1 bundle', file: stix, n: OBJECTS, unit: 'objects', target: '≥ 10,000 objects/s', again: false });
 if (CASES.has('reingest')) cases.push({ name: 're-import of the same STIX bundle (unchanged)', file: stix, n: OBJECTS, unit: 'objects', target: '≥ 50,000 objects/s', again: true });
 if (CASES.has('csv-reingest')) cases.push({ name: 're-import of the same CSV feed (unchanged)', file: csv, n: ROWS, unit: 'indicators', target: 'none of its own (a daily feed sent again; STIX re-import ≥ 50,000 objects/s)', again: true });
-if (CASES.has('csv') || CASES.has('csv-reingest')) csvFeed(csv, ROWS);
+if (CASES.has('csv') || CASES.has('csv-reingest')) writeFileSync(csv, feedCsv(ROWS));
 if (CASES.has('stix') || CASES.has('reingest')) stixBundle(stix, OBJECTS);
 const targets = [...(BACKENDS.has('pglite') ? [pglite] : []), ...(PG_URL && BACKENDS.has('postgres') ? [postgres] : [])];
 if (!PG_URL) console.error('ingest-volume bench: KESSETSU_BENCH_PG_URL not set, PostgreSQL runs skipped');

@@ -5,23 +5,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { extractIndicators } from '../src/ingest/extract/indicator.extractor.ts';
-import { freshPgDatabase, median, report } from './support.ts';
+import { feedCsv, freshPgDatabase, median, report } from './support.ts';
 
 const ROWS = Number(process.env.BENCH_CSV_ROWS ?? 1_000_000);
 const STIX_OBJECTS = Number(process.env.BENCH_STIX_OBJECTS ?? 200_000);
 const root = path.resolve(import.meta.dirname, '..');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'kessetsu-ingest-bench-'));
-
-function csvFeed(n: number): string {
-  const lines = ['value,type,first_seen,tags,comment'];
-  for (let i = 0; i < n; i++) {
-    const a = (i >> 16) & 255, b = (i >> 8) & 255, c = i & 255;
-    if (i % 3 === 0) lines.push(`10.${a}.${b}.${c},ipv4-addr,2026-11-01,scanner,feed`);
-    else if (i % 3 === 1) lines.push(`bad-${i}.example.com,domain-name,2026-11-01,phishing,feed`);
-    else lines.push(`http://evil-${i}.example.net/login.php?id=${i},url,2026-11-01,kit,feed`);
-  }
-  return lines.join('\n') + '\n';
-}
 
 function stixBundle(n: number): string {
   const t = '2026-11-01T00:00:00.000Z';
@@ -59,7 +48,7 @@ async function importOnce(label: string, env: Record<string, string>, file: stri
 }
 
 const csvFile = path.join(tmp, 'feed.csv');
-writeFileSync(csvFile, csvFeed(ROWS));
+writeFileSync(csvFile, feedCsv(ROWS));
 const stixFile = path.join(tmp, 'bundle.json');
 writeFileSync(stixFile, stixBundle(STIX_OBJECTS));
 

@@ -12,23 +12,12 @@ import { loadConfig } from '../src/config/config.ts';
 import { buildServer } from '../src/http/server.ts';
 import { bootstrap } from '../src/orgs/bootstrap.ts';
 import type { Viewer } from '../src/access/viewer.ts';
-import { median, report } from './support.ts';
+import { feedCsv, median, report } from './support.ts';
 
 const ROWS = Number(process.env.BENCH_THREAD_ROWS ?? 30_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'kessetsu-pglite-thread-'));
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
-
-function csvFeed(n: number): Buffer {
-  const lines = ['value,type,first_seen,tags,comment'];
-  for (let i = 0; i < n; i++) {
-    const a = (i >> 16) & 255, b = (i >> 8) & 255, c = i & 255;
-    if (i % 3 === 0) lines.push(`10.${a}.${b}.${c},ipv4-addr,2026-11-01,scanner,feed`);
-    else if (i % 3 === 1) lines.push(`bad-${i}.example.com,domain-name,2026-11-01,phishing,feed`);
-    else lines.push(`http://evil-${i}.example.net/login.php?id=${i},url,2026-11-01,kit,feed`);
-  }
-  return Buffer.from(lines.join('\n') + '\n');
-}
 
 const config = (thread: string, dataDir: string) => loadConfig({ KESSETSU_RATE_LIMIT: '100000000', KESSETSU_LOG_LEVEL: 'warn', KESSETSU_PGLITE_THREAD: thread }, { dataDir });
 
@@ -39,7 +28,7 @@ const template = path.join(tmp, 'template');
   await bootstrap(app.storage.db, app.orgs, undefined);
   await app.close();
 }
-const feed = csvFeed(ROWS);
+const feed = Buffer.from(feedCsv(ROWS));
 writeFileSync(path.join(tmp, 'feed.csv'), feed);
 
 interface Run {

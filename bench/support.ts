@@ -45,3 +45,19 @@ export async function freshPgDatabase(adminUrl: string, name: string): Promise<s
   u.pathname = `/${name}`;
   return u.toString();
 }
+
+/**
+ * The benches' CSV feed of n rows: a third each IPv4 addresses, domain names and URLs, one per row, with a date, tags
+ * and a comment (the shape of the public blocklists a fusion center takes in).
+ * @example writeFileSync(file, feedCsv(100_000))
+ */
+export function feedCsv(n: number): string {
+  const lines = ['value,type,first_seen,tags,comment'];
+  for (let i = 0; i < n; i++) {
+    const a = (i >> 16) & 255, b = (i >> 8) & 255, c = i & 255;
+    if (i % 3 === 0) lines.push(`10.${a}.${b}.${c},ipv4-addr,2026-11-01,scanner,feed`);
+    else if (i % 3 === 1) lines.push(`bad-${i}.example.com,domain-name,2026-11-01,phishing,feed`);
+    else lines.push(`http://evil-${i}.example.net/login.php?id=${i},url,2026-11-01,kit,feed`);
+  }
+  return lines.join('\n') + '\n';
+}

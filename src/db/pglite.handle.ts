@@ -36,26 +36,32 @@ export interface PgliteHandle {
 /** Which thread PGlite runs on: its own worker (the default) or the hub's main thread. */
 export type PgliteThread = 'worker' | 'main';
 
+/** What a handle tells of its instance's state: read from the instance each time, never copied. */
+type HandleState = Pick<PgliteHandle, 'closed' | 'ready' | 'waitReady'>;
+
+/**
+ * A handle made of `methods` whose state (closed, ready, waitReady) is the source instance's, read when asked.
+ * @example const handle = withStateOf(pglite, { query, exec, transaction, listen, close })
+ */
+export function withStateOf(source: HandleState, methods: Omit<PgliteHandle, keyof HandleState>): PgliteHandle {
+  return Object.defineProperties(methods, {
+    closed: { get: () => source.closed, enumerable: true },
+    ready: { get: () => source.ready, enumerable: true },
+    waitReady: { get: () => source.waitReady, enumerable: true },
+  }) as PgliteHandle;
+}
+
 /**
  * The same instance, but close() leaves it running: Kysely closes the instance it was given when destroyed, and a
  * shared one (the test harness') is closed by its owner.
  * @example new PGliteDialect({ pglite: unclosable(shared) })
  */
 export function unclosable(pglite: PgliteHandle): PgliteHandle {
-  return {
-    get closed() {
-      return pglite.closed;
-    },
-    get ready() {
-      return pglite.ready;
-    },
-    get waitReady() {
-      return pglite.waitReady;
-    },
+  return withStateOf(pglite, {
     query: (sql, params, options) => pglite.query(sql, params, options),
     exec: (sql) => pglite.exec(sql),
     transaction: (cb) => pglite.transaction(cb),
     listen: (channel, onMessage) => pglite.listen(channel, onMessage),
     close: async () => {},
-  };
+  });
 }

@@ -1,7 +1,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import { copyOf } from './copy.ts';
-import type { PgliteHandle, PgliteResults, PgliteTx } from './pglite.handle.ts';
+import { withStateOf, type PgliteHandle, type PgliteResults, type PgliteTx } from './pglite.handle.ts';
 
 type Query = PGlite['query'];
 
@@ -36,16 +36,7 @@ export function yielding(pglite: PGlite): PgliteHandle {
     };
   };
   const query = copying(pglite.query.bind(pglite) as Query);
-  return {
-    get closed() {
-      return pglite.closed;
-    },
-    get ready() {
-      return pglite.ready;
-    },
-    get waitReady() {
-      return pglite.waitReady;
-    },
+  return withStateOf(pglite, {
     close: () => pglite.close(),
     query: async <T>(...args: Parameters<PgliteTx['query']>) => {
       await yieldToEventLoop();
@@ -54,5 +45,5 @@ export function yielding(pglite: PGlite): PgliteHandle {
     exec: (sql) => pglite.exec(sql),
     transaction: (cb) => pglite.transaction((tx) => cb(wrapTx(tx))),
     listen: (channel, onMessage) => pglite.listen(channel, onMessage),
-  };
+  });
 }
