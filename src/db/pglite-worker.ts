@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import { startPglite } from './pglite.start.ts';
+import { fromBlob } from './pglite.handle.ts';
 import { toWire, type WorkerReply, type WorkerRequest, type WorkerStart, type WireResults } from './pglite-worker.protocol.ts';
 
 // The thread PGlite runs on (issue 17): PostgreSQL's work happens here, on the machine's other core, while the main
@@ -56,7 +57,7 @@ async function serve(pglite: PGlite, m: WorkerRequest): Promise<unknown> {
     case 'query':
       return results(await on(m.tx).query(m.sql, m.params as unknown[] | undefined, m.rowMode ? { rowMode: m.rowMode } : undefined));
     case 'copy':
-      return results(await on(m.tx).query(m.sql.replace(/from stdin$/i, "from '/dev/blob'"), [], { blob: new Blob([m.data as Uint8Array<ArrayBuffer> | string]) }));
+      return results(await on(m.tx).query(fromBlob(m.sql), [], { blob: new Blob([m.data as Uint8Array<ArrayBuffer> | string]) }));
     case 'exec':
       return (await on(m.tx).exec(m.sql)).map(results);
     case 'begin':

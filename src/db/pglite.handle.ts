@@ -65,3 +65,11 @@ export function unclosable(pglite: PgliteHandle): PgliteHandle {
     close: async () => {},
   });
 }
+
+/**
+ * A COPY … FROM STDIN statement (copy.ts) as PGlite runs it: from the blob given with the query.
+ * @example fromBlob('copy t (a) from stdin') // "copy t (a) from '/dev/blob'"
+ */
+export function fromBlob(statement: string): string {
+  return statement.replace(/from stdin$/i, "from '/dev/blob'");
+}

@@ -1,7 +1,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import { copyOf } from './copy.ts';
-import { withStateOf, type PgliteHandle, type PgliteResults, type PgliteTx } from './pglite.handle.ts';
+import { fromBlob, withStateOf, type PgliteHandle, type PgliteResults, type PgliteTx } from './pglite.handle.ts';
 
 type Query = PGlite['query'];
 
@@ -10,7 +10,7 @@ function copying(query: Query): Query {
   return ((text: string, params?: unknown[], options?: Parameters<Query>[2]) => {
     const copy = copyOf(text, params);
     if (!copy) return query(text, params, options);
-    return query(copy.statement.replace(/from stdin$/i, "from '/dev/blob'"), [], { ...options, blob: new Blob([copy.payload.text]) });
+    return query(fromBlob(copy.statement), [], { ...options, blob: new Blob([copy.payload.text]) });
   }) as Query;
 }
 
