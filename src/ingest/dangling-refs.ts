@@ -40,10 +40,14 @@ export class DanglingRefs {
     if (id !== shown) this.#shown.set(id, shown);
   }
 
-  /** The next objects of the file, in order. */
-  add(objects: readonly StixObject[]): void {
+  /**
+   * The next objects of the file, in order. `targets`: the ids of these objects that a reference of the file names
+   * (ParseSlice.targets), when the parse knows them: only those are remembered.
+   */
+  add(objects: readonly StixObject[], targets?: readonly string[]): void {
     const inFile = this.#inFile;
-    for (const o of objects) inFile.add(o.id);
+    if (targets) for (const id of targets) inFile.add(id);
+    else for (const o of objects) inFile.add(o.id);
     const wanted = this.#wanted;
     const shown = this.#shown;
     // A reference out of the file so far, by object index and property (`position` of a list's element, else -1).

@@ -321,7 +321,7 @@ export class IngestService {
           for (; !r.done; r = await slices.next()) {
             progress = r.value.progress;
             const objects = r.value.objects;
-            const facts = { generated: r.value.generated && new Set(r.value.generated), refsWithin: r.value.refsWithin, placeholders: r.value.placeholders, textChecked: r.value.textChecked };
+            const facts = { generated: r.value.generated && new Set(r.value.generated), refsWithin: r.value.refsWithin, placeholders: r.value.placeholders, textChecked: r.value.textChecked, targets: r.value.targets };
             const batch: PreparedObject[] = [];
             // In pieces with an I/O turn between them: each answer of the write on the server is taken up (its next
             // statement sent) within a piece's time, not after the whole slice has been checked and prepared.

@@ -40,6 +40,7 @@ export interface SliceFacts {
   readonly refsWithin?: boolean | undefined;
   readonly placeholders?: Readonly<Record<string, string>> | undefined;
   readonly textChecked?: boolean | undefined;
+  readonly targets?: readonly string[] | undefined;
 }
 
 /** Who ingests, how, and against which limits. */
@@ -108,7 +109,7 @@ export class StreamChecks {
     // A feed's lines point within themselves: nothing can dangle unless the checks above dropped an object the
     // line's others point at (issue 17: every id of the file was kept for nothing).
     if (facts.refsWithin && kept.length === slice.length) this.#dangling.skip(kept.length);
-    else this.#dangling.add(kept);
+    else this.#dangling.add(kept, kept.length === slice.length ? facts.targets : undefined);
     for (const o of kept) {
       const marking = o.type === 'marking-definition';
       this.#meaningful ||= !marking;

@@ -77,23 +77,28 @@ function skipSpaceAndComments(text: string, at: number): number {
 }
 
 // A string literal admits exactly two escapes, \' and \\; anything else after a backslash is an error.
+// Runs without an escape are taken whole (a character at a time made a string per character; issue 17). Linear in
+// the text whatever it holds: each character is looked at once, each quote searched for once.
 function readString(text: string, start: number): Token {
   let content = '';
   let i = start + 1;
-  while (i < text.length) {
-    const c = text[i]!;
-    if (c === "'") return { type: 'string', text: text.slice(start, i + 1), position: start, content };
-    if (c === '\\') {
-      const next = text[i + 1];
-      if (next !== "'" && next !== '\\') throw new PatternSyntaxError(`invalid escape '\\${next ?? ''}' in string literal (only \\' and \\\\ are allowed)`, i);
-      content += next;
-      i += 2;
-    } else {
-      content += c;
-      i++;
+  let quote = text.indexOf("'", i);
+  for (;;) {
+    // An escaped quote was taken: the literal ends at a later one.
+    if (quote >= 0 && quote < i) quote = text.indexOf("'", i);
+    const end = quote < 0 ? text.length : quote;
+    let slash = i;
+    while (slash < end && text.charCodeAt(slash) !== 0x5c) slash++;
+    if (slash === end) {
+      if (quote < 0) throw new PatternSyntaxError('unterminated string literal', start);
+      content += text.slice(i, quote);
+      return { type: 'string', text: text.slice(start, quote + 1), position: start, content };
     }
+    const next = text[slash + 1];
+    if (next !== "'" && next !== '\\') throw new PatternSyntaxError(`invalid escape '\\${next ?? ''}' in string literal (only \\' and \\\\ are allowed)`, slash);
+    content += text.slice(i, slash) + next;
+    i = slash + 2;
   }
-  throw new PatternSyntaxError('unterminated string literal', start);
 }
 
 function readPrefixedLiteral(text: string, at: number): Token | undefined {

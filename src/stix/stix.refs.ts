@@ -114,16 +114,22 @@ function walk(node: Readonly<Record<string, unknown>>, context: string, where: s
     out.push({ where, reason: `nested deeper than ${MAX_DEPTH} levels` });
     return;
   }
-  for (const [key, value] of Object.entries(node)) {
-    const at = `${where}.${clip(key, 60)}`;
-    const rule = own(RULES, `${context}.${key}`) ?? own(RULES, key);
+  // Keys, not entries, and a property's path and rule made only for a reference or a nested value: this runs over
+  // every property of every object of an ingest, and most are plain values (issue 17).
+  for (const key of Object.keys(node)) {
+    const value = node[key];
+    const ref = key.endsWith('_ref');
+    const refs = !ref && key.endsWith('_refs');
+    if (!ref && !refs && (!value || typeof value !== 'object')) continue;
     if (depth === 0 && SKIPPED.has(`${context}.${key}`)) continue;
-    if (key.endsWith('_refs')) {
+    const at = `${where}.${clip(key, 60)}`;
+    const rule = ref || refs ? (own(RULES, `${context}.${key}`) ?? own(RULES, key)) : undefined;
+    if (refs) {
       if (!Array.isArray(value)) out.push({ where: at, reason: 'must be a list of STIX identifiers' });
       else value.forEach((v, i) => checkOne(v, `${at}[${i}]`, rule, out));
       continue;
     }
-    if (key.endsWith('_ref')) {
+    if (ref) {
       checkOne(value, at, rule, out);
       continue;
     }

@@ -76,6 +76,12 @@ export interface ParseSlice {
   readonly refsWithin?: boolean | undefined;
   /** No object of the slice holds text the database cannot store, nor nests too deep (unstorableIssue finds nothing). */
   readonly textChecked?: boolean | undefined;
+  /**
+   * The ids of the slice's objects that an object of the file refers to (a STIX bundle, whose references the parse
+   * reads over the whole file first): only these need to be known to the dangling-reference check, which asks whether
+   * a reference points into the file. Absent: any object's id may be a reference's target.
+   */
+  readonly targets?: readonly string[] | undefined;
   /** Importer-made objects of the slice dropped by the parse (too large), by id: the id a whole-file parse gives them. */
   readonly placeholders?: Readonly<Record<string, string>> | undefined;
 }

@@ -4,6 +4,7 @@ import { isStix20Bundle, upgradeStix20Bundle } from '../../stix/stix20.upgrade.t
 import { parseJsonText } from './json-text.ts';
 import { ParseError, type ParseIssue, type ParseResult } from './parse-result.ts';
 import { findUnstorable } from '../../shared/unstorable.ts';
+import { storableJson } from '../unstorable.check.ts';
 import { objectBytes, oversizeIssue, tooManyObjects, type ObjectLimits } from '../ingest.limits.ts';
 import { broadIn, broadIssue, REFS } from '../broad-cidr.check.ts';
 import type { PrefixLimits } from '../../observables/cidr.limit.ts';
@@ -79,6 +80,8 @@ export interface StixSlice {
   readonly checked: true;
   /** Each object's indicatorKeys (null for an object that is not an indicator with a STIX pattern): see carried-keys.ts. */
   readonly patternKeys: (string[] | null)[];
+  /** The ids of the slice's objects that an object of the bundle refers to (ParseSlice.targets). */
+  readonly targets: string[];
 }
 
 // Ids the importers make are version-5 UUIDs (the 22nd character from the end), as prepare.ts tells them.
@@ -124,9 +127,13 @@ export function* stixSlices(input: Buffer, validator: StixValidator, opts: StixS
   const repeated = new Map<string, number>();
   let reach = -1;
   const candidates: number[] = [];
+  // Every id a reference of the bundle names (as the dangling-reference check reads them): only those of the objects
+  // given out need to be remembered by that check (issue 17: most objects of a bundle are no reference's target).
+  const referenced = new Set<string>();
   for (let i = 0; i < list.length; i++) {
     const o = list[i] as { id?: unknown; type?: unknown; pattern?: unknown } | null;
     if (!o || typeof o !== 'object') continue;
+    refsOf(o as Record<string, unknown>, referenced);
     const id = o.id;
     if (typeof id !== 'string') continue;
     const size = last.size;
@@ -155,6 +162,7 @@ export function* stixSlices(input: Buffer, validator: StixValidator, opts: StixS
   let limited = 0;
   let out: StixObject[] = [];
   let keys: (string[] | null)[] = [];
+  let targets: string[] = [];
   for (let i = 0; i < list.length; i++) {
     const raw = list[i];
     // The bundle was parsed here: an object given out (or refused) is not held by the parse until its end.
@@ -163,7 +171,10 @@ export function* stixSlices(input: Buffer, validator: StixValidator, opts: StixS
     const id = repeated.size > 0 ? (raw as { id?: unknown } | null)?.id : undefined;
     const again = typeof id === 'string' ? repeated.get(id) : undefined;
     if (again !== undefined) reach = Math.max(reach, again);
-    const bad = findUnstorable(raw);
+    // The JSON an object is measured by says whether it holds unstorable text (storableJson): most objects are not
+    // walked again for it (issue 17). A value JSON.stringify cannot write (nested past its stack) is walked.
+    const json = limits.maxObjectBytes === null ? undefined : jsonOf(raw);
+    const bad = json !== undefined && storableJson(json) ? null : findUnstorable(raw);
     if (bad) textErrors.push({ where: `${where}${bad.path}`, reason: bad.reason });
     const r = validator.checkObject(raw, where);
     for (const e of r.errors) errors.push(e);
@@ -181,7 +192,8 @@ export function* stixSlices(input: Buffer, validator: StixValidator, opts: StixS
       const o = raw as StixObject;
       const index = kept++;
       if (limits.maxObjects !== null && kept > limits.maxObjects) refused = true;
-      const size = limits.maxObjectBytes === null ? 0 : objectBytes(o);
+      // objectBytes(o): the validation changes nothing of the object.
+      const size = limits.maxObjectBytes === null ? 0 : json !== undefined ? Buffer.byteLength(json, 'utf8') : objectBytes(o);
       if (limits.maxObjectBytes !== null && size > limits.maxObjectBytes) {
         oversize.push(oversizeIssue(index, o, size, limits.maxObjectBytes));
         if (!lenient) refused = true;
@@ -194,19 +206,22 @@ export function* stixSlices(input: Buffer, validator: StixValidator, opts: StixS
           out.push(o);
           // Validation parsed the pattern just now: the keys come from that parse (parsePattern remembers the last).
           keys.push(indicatorKeys(o));
+          if (referenced.size > 0 && referenced.has(o.id)) targets.push(o.id);
         }
       }
     }
     if (refused) {
       out = [];
       keys = [];
+      targets = [];
     } else if (out.length >= sliceObjects && i >= reach) {
-      yield { objects: out, progress: (i + 1) / list.length, checked: true, patternKeys: keys };
+      yield { objects: out, progress: (i + 1) / list.length, checked: true, patternKeys: keys, targets };
       out = [];
       keys = [];
+      targets = [];
     }
   }
-  if (!refused && out.length > 0) yield { objects: out, progress: 1, checked: true, patternKeys: keys };
+  if (!refused && out.length > 0) yield { objects: out, progress: 1, checked: true, patternKeys: keys, targets };
   const total = list.length;
   const parseErrors = [...textErrors, ...errors];
   if (parseErrors.length > 0 && !lenient) return { format, errors: parseErrors, warnings, summary: { objects: total, rejected_all: true }, textChecked: true };
@@ -216,4 +231,26 @@ export function* stixSlices(input: Buffer, validator: StixValidator, opts: StixS
   // withoutBroadCidrs: errors for STIX 2.1 and lenient ingests, warnings for an upgraded STIX 2.0 bundle taken strictly.
   if (broad.length === 0 || lenient || format === 'stix') return { format, errors: [...held, ...broad], warnings, summary: { objects: total }, textChecked: true };
   return { format, errors: held, warnings: [...warnings, ...broad], summary: { objects: total }, textChecked: true };
+}
+
+// An object's JSON text, or undefined when JSON.stringify cannot write it (a value nested past its stack).
+function jsonOf(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return undefined;
+  }
+}
+
+// The ids an object's references name, as DanglingRefs reads them (its own `*_ref` and `*_refs` properties).
+function refsOf(o: Readonly<Record<string, unknown>>, into: Set<string>): void {
+  for (const k of Object.keys(o)) {
+    if (k.endsWith('_ref')) {
+      const v = o[k];
+      if (typeof v === 'string') into.add(v);
+    } else if (k.endsWith('_refs')) {
+      const v = o[k];
+      if (Array.isArray(v)) for (const r of v) if (typeof r === 'string') into.add(r);
+    }
+  }
 }
