@@ -13,9 +13,14 @@ const WRITE_LOCK_KEY = 7_340_002;
 // Batches smaller than this (an API post, a hub edit) ask the registry first: they are mostly new objects.
 const SAME_FIRST_MIN = 100;
 
-/** Takes the knowledge-store write lock for the rest of the transaction. */
+/**
+ * Takes the knowledge-store write lock for the rest of the transaction, and turns PostgreSQL's JIT compilation off
+ * for it: a write's batch statements (5,000 rows, one index probe each) pass jit_above_cost by their estimate alone,
+ * and LLVM then spent 40–60 ms compiling a re-import's look-up statement that runs in ~30 (auto_explain), every batch
+ * (issue 17). PGlite has no JIT: the setting changes nothing there.
+ */
 export async function lockKnowledgeWrites(trx: Kysely<Database>): Promise<void> {
-  await sql`select pg_advisory_xact_lock(${WRITE_LOCK_KEY})`.execute(trx);
+  await sql`select pg_advisory_xact_lock(${WRITE_LOCK_KEY}), set_config('jit', 'off', true)`.execute(trx);
 }
 
 /** Counts of one written batch, per contribution of the writing organisation (never about others' data). */
