@@ -113,8 +113,9 @@ export async function keepUnchanged<W extends KeepCandidate>(db: Kysely<Database
   const rank = sql`coalesce(x.owner_rank, case when p.owner_rank >= 1 then p.owner_rank
     else (select case when o.owner_org_id is null or o.owner_org_id = x.org_id then 1 else 0 end from stix_objects o where o.id = x.object_id) end)`;
   // Only what the caller cannot know is read back: the contribution's id, who first made it and whether it counts
-  // (the rest of the key, the audience, is the candidate's own: same object, organisation and scope key).
-  const same = await sql<{ i: number | string; id: number | string; user_id: string | null; allow_count: boolean }>`
+  // (the rest of the key, the audience, is the candidate's own: same object, organisation and scope key). As one row
+  // of array texts, not a row per contribution (issue 17: a re-import's 5,000 result rows were parsed one by one).
+  const same = await sql<{ i: string | null; id: string | null; user_id: string | null; allow_count: string | null }>`
     with m as (
       select x.i, x.first_seen as x_first_seen, x.last_seen as x_last_seen, x.confidence as x_confidence, x.pap as x_pap, ${rank} as x_owner_rank,
         p.id, p.user_id, p.allow_count,
@@ -138,20 +139,27 @@ export async function keepUnchanged<W extends KeepCandidate>(db: Kysely<Database
       on conflict (contribution_id) do update set last_seen = excluded.last_seen where s.last_seen < excluded.last_seen
       returning s.contribution_id
     )
-    select m.i, m.id, m.user_id, m.allow_count from m`.execute(db);
-  if (same.rows.length === 0) return { kept: [], rest: [...known] };
+    select cast(array_agg(m.i) as text) as i, cast(array_agg(m.id) as text) as id, cast(array_agg(m.user_id) as text) as user_id,
+      cast(array_agg(m.allow_count) as text) as allow_count
+    from m`.execute(db);
+  const r = same.rows[0];
+  if (!r || r.i === null) return { kept: [], rest: [...known] };
+  // Array texts of numbers, uuids (or NULL) and booleans: none is quoted.
+  const items = (text: string | null): string[] => (text === null || text === '{}' ? [] : text.slice(1, -1).split(','));
+  const [places, ids, users, counts] = [items(r.i), items(r.id), items(r.user_id), items(r.allow_count)];
   const touched = new Set<W>();
-  const kept = same.rows.map((r): StoredContribution => {
-    const w = known[Number(r.i) - 1]!;
+  const kept = places.map((place, k): StoredContribution => {
+    const w = known[Number(place) - 1]!;
     touched.add(w);
     const c = w.contribution;
+    const user = users[k]!;
     return {
-      id: Number(r.id), object_id: c.objectId, org_id: c.orgId, user_id: r.user_id, tlp: c.tlp, anonymous: c.anonymous, allow_count: r.allow_count,
+      id: Number(ids[k]), object_id: c.objectId, org_id: c.orgId, user_id: user === 'NULL' ? null : user, tlp: c.tlp, anonymous: c.anonymous, allow_count: counts[k] === 't',
       recipient_orgs: c.recipientOrgs, recipient_groups: c.recipientGroups, recipient_users: c.recipientUsers, scope_key: scopeKey(c),
       inserted: false, changed: false,
     };
   });
-  return { kept, rest: known.filter((w) => !touched.has(w)) };
+  return { kept, rest: touched.size === known.length ? [] : known.filter((w) => !touched.has(w)) };
 }
 
 /**
