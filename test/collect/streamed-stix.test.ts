@@ -166,4 +166,24 @@ describeStorage('a STIX bundle in slices overlapped with its writes', (backend) 
     expect(same(lenient.body, victimS)).toEqual(same((await post(whole, n, forged(victimW), '&lenient=true')).body, victimW));
     expect((await stored(streamed, m)).length).toBe(719);
   });
+
+  it('a reference to an object of the bundle refused for its authorship is no dangling one, as whole (lenient)', { timeout: 300_000 }, async () => {
+    const m = await makeMember(streamed);
+    const n = await makeMember(whole);
+    const victimS = await makeMember(streamed);
+    const victimW = await makeMember(whole);
+    // Indicator 0 speaks as another organisation: refused, not stored; relationship 0, two slices later, points at it.
+    // The dangling-reference check keeps only the ids a reference of the bundle names (ParseSlice.targets): this one.
+    const forged = (victim: TestMember) => bundleOf(5, (o) => ((o[0] as Record<string, unknown>).created_by_ref = orgIdentity(victim.org).id));
+    const same = (body: string, victim: TestMember) => report(body.replaceAll(orgIdentity(victim.org).id, 'VICTIM'));
+    const s = await post(streamed, m, forged(victimS), '&lenient=true');
+    const w = await post(whole, n, forged(victimW), '&lenient=true');
+    expect(s.statusCode, s.body.slice(0, 300)).toBe(200);
+    expect(same(s.body, victimS)).toEqual(same(w.body, victimW));
+    const r = s.json() as { warnings: { where: string; reason: string }[]; errors: { where: string }[] };
+    expect(r.errors.map((e) => e.where)).toEqual(['objects[0].created_by_ref']);
+    // The victim's identity is out of the file (dangling); relationship 0's source (objects[300]) is not.
+    expect(r.warnings.filter((x) => /dangling/.test(x.reason)).map((x) => x.where)).toEqual(['objects[0].created_by_ref', 'objects[350].target_ref']);
+    expect(await stored(streamed, m)).toEqual(await stored(whole, n));
+  });
 });
