@@ -11,6 +11,7 @@ import type { PrefixLimits } from '../../observables/cidr.limit.ts';
 import { tlpOfMarkingId, tlpOfMarkingObject } from '../../trust/tlp.ts';
 import { generatedIndicatorId } from './stable-id.factory.ts';
 import { indicatorKeys } from '../parse/carried-keys.ts';
+import { IdSet } from '../id.set.ts';
 
 /** Options of the STIX importer. */
 export interface StixParseOptions {
@@ -129,7 +130,8 @@ export function* stixSlices(input: Buffer, validator: StixValidator, opts: StixS
   const candidates: number[] = [];
   // Every id a reference of the bundle names (as the dangling-reference check reads them): only those of the objects
   // given out need to be remembered by that check (issue 17: most objects of a bundle are no reference's target).
-  const referenced = new Set<string>();
+  // Kept compactly (IdSet): a bundle of relationships names two ids an object.
+  const referenced = new IdSet();
   for (let i = 0; i < list.length; i++) {
     const o = list[i] as { id?: unknown; type?: unknown; pattern?: unknown } | null;
     if (!o || typeof o !== 'object') continue;
@@ -243,7 +245,7 @@ function jsonOf(value: unknown): string | undefined {
 }
 
 // The ids an object's references name, as DanglingRefs reads them (its own `*_ref` and `*_refs` properties).
-function refsOf(o: Readonly<Record<string, unknown>>, into: Set<string>): void {
+function refsOf(o: Readonly<Record<string, unknown>>, into: IdSet): void {
   for (const k of Object.keys(o)) {
     if (k.endsWith('_ref')) {
       const v = o[k];
