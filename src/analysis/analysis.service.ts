@@ -150,24 +150,29 @@ export class AnalysisService {
       // Of each slice, the values (and, for correlation, the ids) are kept: not the objects (issue 17).
       begin: (_trx, _ingest, review) => {
         const values: IngestValues = { keys: new Set<string>(), own: new IdSet() };
-        // A process without the index (a CLI import) cannot correlate (the server's next run will): it keeps only
-        // the values found on warninglists. This ingest's review has matched every value before a slice comes here:
-        // its hits are those values (issue 17: each value was matched twice).
+        // A process without the index (a CLI import) cannot correlate (the server's next run will). The ingest's
+        // review has matched every value before a slice comes here: the values it found listed are recorded from
+        // it, slice by slice in the ingest's transaction (issue 17: not matched twice, and not held to the end).
         const correlating = this.#d.index.active;
         const warninglists = this.#d.warninglists;
-        const reviewed = !correlating && review instanceof WarninglistReview ? review : null;
+        const reviewed = review instanceof WarninglistReview ? review : null;
+        const record = async (trx: Kysely<Database>): Promise<void> => {
+          if (reviewed) await warninglists.recordListed(reviewed.takeListed(), trx);
+        };
         return {
-          slice: async (_trx, slice) => {
-            if (reviewed) return;
+          slice: async (trx, slice) => {
+            await record(trx);
+            if (!correlating && reviewed) return;
             for (const p of slice.objects) {
               if (correlating) values.own.add(p.record.id);
               for (const k of p.record.keys) if (correlating || (!values.keys.has(k) && warninglists.matchAll(k).length)) values.keys.add(k);
             }
           },
+          finish: record,
           committed: (ev) => {
             if (this.#closed) return;
             // Recorded so that the hub can list what was suppressed (nothing is deleted).
-            this.#track(reviewed ? warninglists.recordListed(reviewed.hits) : warninglists.recordHitsOf(values.keys));
+            if (!reviewed) this.#track(warninglists.recordHitsOf(values.keys));
             if (this.#settings.correlateOnIngest && this.#d.index.active) this.#track(this.correlateIngest({ ...ev, ...values }));
             this.schedule();
           },

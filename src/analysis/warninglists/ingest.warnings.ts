@@ -2,6 +2,7 @@ import type { ParseIssue } from '../../ingest/parsers/parse-result.ts';
 import type { PreparedObject } from '../../store/knowledge.writer.ts';
 import { splitKey } from '../value-key.ts';
 import type { WarninglistHit } from './warninglist.matcher.ts';
+import { KeyDigestSet } from './key-digest.set.ts';
 import { SCOPE_MEANING } from './warninglist.scopes.ts';
 
 /** Warnings listed one by one; the rest are counted in one line. */
@@ -26,14 +27,17 @@ export function ingestWarnings(matchAll: (key: string) => readonly WarninglistHi
 
 /**
  * ingestWarnings for an ingest given slice by slice (issue 17): the same warnings, keeping only the values found
- * on warninglists (to count each once), not the file's.
+ * on warninglists (to count each once), not the file's. The values found since the last takeListed() are kept with
+ * their lists until taken; the others only as 64-bit digests (KeyDigestSet), so that a feed of a million listed
+ * values does not hold a million strings until its end (memory flat).
  * @example const r = new WarninglistReview(matchAll); r.add(slice1); r.add(slice2); r.warnings()
  */
 export class WarninglistReview {
   readonly #matchAll: (key: string) => readonly WarninglistHit[];
   readonly #listsOf: (key: string) => readonly string[];
   readonly #listed: ParseIssue[] = [];
-  readonly #hit = new Map<string, readonly string[]>();
+  readonly #seen = new KeyDigestSet();
+  #fresh = new Map<string, readonly string[]>();
 
   /** `listsOf`: the slugs of the lists a key is on (matchAll's, without the rest of each hit). */
   constructor(matchAll: (key: string) => readonly WarninglistHit[], listsOf: (key: string) => readonly string[] = (k) => matchAll(k).map((h) => h.list)) {
@@ -48,13 +52,14 @@ export class WarninglistReview {
     const missed = new Set<string>();
     for (const o of objects)
       for (const key of o.record.keys) {
-        if (this.#hit.has(key) || missed.has(key)) continue;
+        if (missed.has(key) || this.#seen.has(key)) continue;
         const lists = this.#listsOf(key);
         if (!lists.length) {
           missed.add(key);
           continue;
         }
-        this.#hit.set(key, lists);
+        this.#seen.add(key);
+        this.#fresh.set(key, lists);
         if (this.#listed.length >= MAX_LISTED) continue;
         const hits = this.#matchAll(key);
         const p = splitKey(key);
@@ -63,14 +68,19 @@ export class WarninglistReview {
       }
   }
 
-  /** The values found on warninglists so far, each once, in the order they came, with the slugs of their lists. */
-  get hits(): ReadonlyMap<string, readonly string[]> {
-    return this.#hit;
+  /**
+   * The values found on warninglists since the last call (each value of the ingest once, in the order they came),
+   * with the slugs of their lists; the review forgets them (it still counts them and never gives one again).
+   */
+  takeListed(): ReadonlyMap<string, readonly string[]> {
+    const taken = this.#fresh;
+    this.#fresh = new Map();
+    return taken;
   }
 
   /** The warnings: the first MAX_LISTED values listed, the rest counted. */
   warnings(): ParseIssue[] {
-    const more = this.#hit.size - this.#listed.length;
+    const more = this.#seen.size - this.#listed.length;
     return more ? [...this.#listed, { where: 'warninglists', reason: `${more} more value(s) on warninglists (GET /api/v1/warninglists/suppressed lists them all)` }] : [...this.#listed];
   }
 }

@@ -280,11 +280,14 @@ export class WarninglistsService {
     if (rows.length) await recordHits(this.#db, rows);
   }
 
-  /** Records hits found at ingest by its review (key → the lists it is on), without matching the keys again. */
-  async recordListed(listed: ReadonlyMap<string, readonly string[]>): Promise<void> {
+  /**
+   * Records hits found at ingest by its review (key → the lists it is on), without matching the keys again; `db`:
+   * the ingest's transaction, so that they stand or fall with it.
+   */
+  async recordListed(listed: ReadonlyMap<string, readonly string[]>, db: Kysely<Database> = this.#db): Promise<void> {
     const rows: HitRow[] = [];
     for (const [key, lists] of listed) for (const list of lists) rows.push({ key, list });
-    if (rows.length) await recordHits(this.#db, rows);
+    if (rows.length) await recordHits(db, rows);
   }
 
   /** Recomputes the recorded hits over every key of the store (an analysis run holds them all). */
