@@ -2,6 +2,7 @@ import path from 'node:path';
 import os from 'node:os';
 import { existsSync, readFileSync } from 'node:fs';
 import { Secret } from './secret.ts'; // neutralise (issue 12): the S3 secret never printed
+import { PGLITE_SHARED_BUFFERS_MB } from '../db/db.settings.ts';
 
 /** Everything the process needs from its environment, parsed once at start-up. */
 export interface Config {
@@ -10,7 +11,7 @@ export interface Config {
   readonly dataDir: string;
   /** PostgreSQL connection string; PGlite in dataDir when absent. */
   readonly databaseUrl: string | undefined;
-  /** PGlite's shared_buffers in MiB (start time, issue 17.3: PostgreSQL zeroes them at every start, ~9 ms a MiB in WebAssembly). */
+  /** PGlite's shared_buffers in MiB (issue 17: an import's index pages stay in them; each MiB costs memory and start time). */
   readonly pgliteSharedBuffersMb: number;
   /** Which thread PGlite runs on: its own worker (default, issue 17) or the main thread. */
   readonly pgliteThread: 'worker' | 'main';
@@ -160,9 +161,9 @@ function prefixFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, max:
   return n;
 }
 
-/** Start time (issue 17.3): PGlite's shared_buffers, 16 MiB unless KESSETSU_PGLITE_SHARED_BUFFERS_MB says otherwise. */
+/** PGlite's shared_buffers, 128 MiB unless KESSETSU_PGLITE_SHARED_BUFFERS_MB says otherwise (db.settings.ts). */
 function pgliteSharedBuffers(env: NodeJS.ProcessEnv): number {
-  const mb = intFrom(env, 'KESSETSU_PGLITE_SHARED_BUFFERS_MB', 16);
+  const mb = intFrom(env, 'KESSETSU_PGLITE_SHARED_BUFFERS_MB', PGLITE_SHARED_BUFFERS_MB);
   if (mb < 1 || mb > 4096) throw new ConfigError(`KESSETSU_PGLITE_SHARED_BUFFERS_MB must be 1 to 4096 (MiB), got "${env.KESSETSU_PGLITE_SHARED_BUFFERS_MB}"`);
   return mb;
 }
@@ -194,7 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     port,
     dataDir,
     databaseUrl: overrides.databaseUrl ?? (env.DATABASE_URL || undefined),
-    pgliteSharedBuffersMb: pgliteSharedBuffers(env), // start time (issue 17.3)
+    pgliteSharedBuffersMb: pgliteSharedBuffers(env),
     pgliteThread: pgliteThread(env), // issue 17: PostgreSQL's work on the other core
     bootstrapKey: env.KESSETSU_BOOTSTRAP_KEY || undefined,
     logLevel: overrides.logLevel ?? env.KESSETSU_LOG_LEVEL ?? 'info',

@@ -10,5 +10,19 @@ export const parseInt8 = (value: string): number => Number(value);
 /** The type oids parsed as numbers (parseInt8): int8 and numeric. */
 export const NUMBER_OIDS: readonly number[] = [INT8_OID, NUMERIC_OID];
 
-/** Start time (issue 17.3): PGlite's shared_buffers unless told otherwise (PostgreSQL's 128 MB cost ~1 CPU-s per start). */
-export const PGLITE_SHARED_BUFFERS_MB = 16;
+/**
+ * PGlite's shared_buffers unless told otherwise (issue 17): PostgreSQL's default. With 16 MB an import evicted and
+ * read back index pages all along (30,000 CSV rows: 860 MB written, 550 MB read back through the file system, for a
+ * 200 MB database); at 128 MB PGlite's worker spends ~20 % less CPU on a 100,000-row import. A start costs
+ * ~60-100 ms CPU and ~110 MiB more memory than with 16 MB (bench/RESULTS.md, pglite, thirteenth session).
+ */
+export const PGLITE_SHARED_BUFFERS_MB = 128;
+
+/**
+ * PostgreSQL settings PGlite starts with beside its own (`-F`, fsync off; `io_method=sync`), as `-c` pairs.
+ * wal_init_zero=off: single-user PostgreSQL never checkpoints before it closes (max_wal_size is not honoured), so
+ * every 16 MB of WAL is a new segment, which PostgreSQL otherwise writes full of zeros first: twice the WAL bytes
+ * written. Recovery does not need the zeros (each WAL page and record is checked); the space of a segment is
+ * then taken as it is written, so a full disk stops a write later in the segment instead of at its creation.
+ */
+export const PGLITE_SETTINGS: readonly (readonly [string, string])[] = [['wal_init_zero', 'off']];
