@@ -116,6 +116,8 @@ export async function createApp(config: Config, opts: { storage?: Storage; migra
       sql`select pg_notify(${INGEST_CHANNEL}, ${ev.ingestId})`.execute(db).catch(() => {});
     },
   });
+  // PGlite never checkpoints by itself: a long ingest does, between its slices, once its WAL passes the bound.
+  if (storage.walCheck) ingest.addHooks({ begin: () => ({ slice: (trx) => storage.walCheck!(trx) }) });
   // Another node's ingest: bring this node's index up to date.
   const unlistenIngest = await storage.listen(INGEST_CHANNEL, () => void catchUpIndex(db, index).catch(() => {}));
   const objects = new ObjectsService(db);

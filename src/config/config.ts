@@ -2,7 +2,7 @@ import path from 'node:path';
 import os from 'node:os';
 import { existsSync, readFileSync } from 'node:fs';
 import { Secret } from './secret.ts'; // neutralise (issue 12): the S3 secret never printed
-import { PGLITE_SHARED_BUFFERS_MB } from '../db/db.settings.ts';
+import { PGLITE_MAX_WAL_MB, PGLITE_SHARED_BUFFERS_MB } from '../db/db.settings.ts';
 
 /** Everything the process needs from its environment, parsed once at start-up. */
 export interface Config {
@@ -15,6 +15,8 @@ export interface Config {
   readonly pgliteSharedBuffersMb: number;
   /** Which thread PGlite runs on: its own worker (default, issue 17) or the main thread. */
   readonly pgliteThread: 'worker' | 'main';
+  /** PGlite checkpoints once this many MiB of WAL were written since its last checkpoint (it never does by itself). */
+  readonly pgliteMaxWalMb: number;
   readonly bootstrapKey: string | undefined;
   readonly logLevel: string;
   /** Largest request body accepted by the API, in bytes. */
@@ -168,6 +170,13 @@ function pgliteSharedBuffers(env: NodeJS.ProcessEnv): number {
   return mb;
 }
 
+/** Issue 17: the WAL PGlite may write before the hub checkpoints it, KESSETSU_PGLITE_MAX_WAL_MB (default 1024). */
+function pgliteMaxWal(env: NodeJS.ProcessEnv): number {
+  const mb = intFrom(env, 'KESSETSU_PGLITE_MAX_WAL_MB', PGLITE_MAX_WAL_MB);
+  if (mb < 16 || mb > 1_048_576) throw new ConfigError(`KESSETSU_PGLITE_MAX_WAL_MB must be 16 to 1048576 (MiB), got "${env.KESSETSU_PGLITE_MAX_WAL_MB}"`);
+  return mb;
+}
+
 /** Issue 17: PGlite in a worker thread unless KESSETSU_PGLITE_THREAD=main. */
 function pgliteThread(env: NodeJS.ProcessEnv): 'worker' | 'main' {
   const v = env.KESSETSU_PGLITE_THREAD ?? 'worker';
@@ -197,6 +206,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     databaseUrl: overrides.databaseUrl ?? (env.DATABASE_URL || undefined),
     pgliteSharedBuffersMb: pgliteSharedBuffers(env),
     pgliteThread: pgliteThread(env), // issue 17: PostgreSQL's work on the other core
+    pgliteMaxWalMb: pgliteMaxWal(env), // issue 17: single-user PostgreSQL's WAL kept bounded
     bootstrapKey: env.KESSETSU_BOOTSTRAP_KEY || undefined,
     logLevel: overrides.logLevel ?? env.KESSETSU_LOG_LEVEL ?? 'info',
     bodyLimit: intFrom(env, 'KESSETSU_BODY_LIMIT', 1024 * 1024),

@@ -4,6 +4,7 @@ import pg from 'pg';
 import type { Database } from './schema.ts';
 import { yielding } from './pglite.yielding.ts';
 import { NUMBER_OIDS, parseInt8, PGLITE_SHARED_BUFFERS_MB } from './db.settings.ts';
+import { keepWalBounded } from './pglite.wal.ts';
 import { PgliteWorker } from './pglite-worker.client.ts';
 import { unclosable, type PgliteHandle, type PgliteThread } from './pglite.handle.ts';
 import { copying } from './copy.ts';
@@ -31,6 +32,11 @@ export interface Storage {
   listening?(): { connected: boolean; channels: number; reconnects: number };
   /** The fault the database is in now (unreachable, disk full), for readiness (issue 10.6). */
   readonly faults?: StorageFaults;
+  /**
+   * PGlite only: checkpoints through this connection (an ingest's transaction, between slices) once the WAL since
+   * the last checkpoint passes its bound (pglite.wal.ts: single-user PostgreSQL never checkpoints by itself).
+   */
+  walCheck?(db: Kysely<Database>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -80,7 +86,7 @@ export async function createPglite(dataDir: string, sharedBuffersMb = PGLITE_SHA
  * With `shared`, an instance already running on that folder is used and close() leaves it running
  * (the test harness resets and reuses one per worker instead of starting PGlite for every test hub).
  */
-export async function openPglite(dataDir: string, shared?: PgliteHandle, opts: { sharedBuffersMb?: number; thread?: PgliteThread } = {}): Promise<Storage> {
+export async function openPglite(dataDir: string, shared?: PgliteHandle, opts: { sharedBuffersMb?: number; thread?: PgliteThread; maxWalMb?: number } = {}): Promise<Storage> {
   let pglite: PgliteHandle;
   if (shared) pglite = shared;
   else {
@@ -95,13 +101,16 @@ export async function openPglite(dataDir: string, shared?: PgliteHandle, opts: {
   const faults = new StorageFaults(faultLog(stderrLog), recoveryLog(stderrLog));
   const handle = shared ? unclosable(pglite) : pglite;
   const db = new Kysely<Database>({ dialect: withFaults(new PGliteDialect({ pglite: handle as unknown as KyselyPglite }), faults, NO_RETRY) });
+  const wal = keepWalBounded(db, opts.maxWalMb);
   return {
     db,
     kind: 'pglite',
     location: dataDir,
     faults,
     listen: (channel, onMessage) => pglite.listen(channel, onMessage),
+    walCheck: (conn) => wal.check(conn),
     async close() {
+      wal.stop();
       await db.destroy();
       if (!shared && !pglite.closed) await pglite.close();
     },
@@ -148,6 +157,6 @@ export async function openPostgres(url: string, poolSize = 10, log: StorageLog =
 }
 
 /** Opens PostgreSQL when a URL is given, PGlite in dataDir otherwise. */
-export function openStorage(opts: { databaseUrl?: string | undefined; dataDir: string; pgliteSharedBuffersMb?: number; pgliteThread?: PgliteThread }): Promise<Storage> {
-  return opts.databaseUrl ? openPostgres(opts.databaseUrl) : openPglite(opts.dataDir, undefined, { sharedBuffersMb: opts.pgliteSharedBuffersMb, thread: opts.pgliteThread });
+export function openStorage(opts: { databaseUrl?: string | undefined; dataDir: string; pgliteSharedBuffersMb?: number; pgliteThread?: PgliteThread; pgliteMaxWalMb?: number }): Promise<Storage> {
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl) : openPglite(opts.dataDir, undefined, { sharedBuffersMb: opts.pgliteSharedBuffersMb, thread: opts.pgliteThread, maxWalMb: opts.pgliteMaxWalMb });
 }

@@ -26,3 +26,6 @@ export const PGLITE_SHARED_BUFFERS_MB = 128;
  * then taken as it is written, so a full disk stops a write later in the segment instead of at its creation.
  */
 export const PGLITE_SETTINGS: readonly (readonly [string, string])[] = [['wal_init_zero', 'off']];
+
+/** The WAL PGlite may write before the hub checkpoints it (pglite.wal.ts): PostgreSQL's own default max_wal_size. */
+export const PGLITE_MAX_WAL_MB = 1024;
