@@ -6,6 +6,10 @@
 //   BENCH_INGEST_CASES (default csv,stix,reingest; also csv-reingest: the CSV feed sent again unchanged)  BENCH_INGEST_BACKENDS (default pglite,postgres)
 //   BENCH_DB_PREFIX (default kessetsu_bench): PostgreSQL database names, so that two developers' runs on one server do not drop each other's
 //   BENCH_PG_LOCALE (default: the server's): the PostgreSQL databases' locale, e.g. en_US.utf8 (most installations) or C
+//   KESSETSU_STIX_SCHEMAS (default: the folder this checkout's hub finds, ../shared/data/stix/schemas or shared/…): given to
+//   both codes. A hub finds the schemas from its working folder: a baseline unpacked elsewhere (a `git archive` in /tmp)
+//   found none and skipped the JSON Schema validation of every object (a third of the parse worker's time), so an A/B
+//   from a worktree against such a baseline compared validation against none (reingest2 helper, thirteenth session).
 // With PostgreSQL, the CPU seconds of the import's server backends (read from /proc) are reported beside the
 // importer's: on a shared machine they, not the wall clock, say what the write path costs.
 import { spawn } from 'node:child_process';
@@ -26,6 +30,11 @@ const baseline = process.env.BENCH_BASELINE ? path.resolve(process.env.BENCH_BAS
 const DB_PREFIX = process.env.BENCH_DB_PREFIX ?? 'kessetsu_bench';
 const PG_LOCALE = process.env.BENCH_PG_LOCALE;
 if (PG_LOCALE !== undefined && !/^[\w.@-]+$/.test(PG_LOCALE)) throw new Error(`BENCH_PG_LOCALE ${PG_LOCALE}: not a locale name`);
+// The OASIS schemas as the hub finds them (src/config/config.ts findStixSchemas), from this checkout: the same for every code.
+const SCHEMAS = process.env.KESSETSU_STIX_SCHEMAS
+  ? path.resolve(process.env.KESSETSU_STIX_SCHEMAS)
+  : [path.resolve(root, '../shared/data/stix/schemas'), path.resolve(root, 'shared/data/stix/schemas')].find((dir) => existsSync(path.join(dir, 'common', 'core.json')));
+const childEnv = (env: Record<string, string>): NodeJS.ProcessEnv => ({ ...process.env, ...(SCHEMAS ? { KESSETSU_STIX_SCHEMAS: SCHEMAS } : {}), ...env });
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'kessetsu-ingest-volume-'));
 
 interface Code {
@@ -81,7 +90,7 @@ function backendCpu(db: string, seen: Map<number, number>): void {
 function cli(code: Code, args: string[], env: Record<string, string>): Promise<Run> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--max-old-space-size=8192', path.join(code.dir, 'src/cli/main.ts'), ...args], { cwd: code.dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--max-old-space-size=8192', path.join(code.dir, 'src/cli/main.ts'), ...args], { cwd: code.dir, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let hwm = 0;
     let cpu = 0;
@@ -114,7 +123,7 @@ function cli(code: Code, args: string[], env: Record<string, string>): Promise<R
 
 // Starts a hub of the code once on an empty database so that it has its first admin (the import's user).
 async function firstStart(code: Code, env: Record<string, string>, data: string): Promise<void> {
-  const child = spawn(process.execPath, [path.join(code.dir, 'src/cli/main.ts'), 'serve', '--port', '0', '--quiet', '--data', data], { cwd: code.dir, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(code.dir, 'src/cli/main.ts'), 'serve', '--port', '0', '--quiet', '--data', data], { cwd: code.dir, env: childEnv(env), stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   await new Promise<void>((resolve, reject) => {
     child.stderr.on('data', (d: Buffer) => {
@@ -220,7 +229,7 @@ async function measure(c: Case, t: Target): Promise<void> {
     : '';
   report({
     bench: `${c.name} → ${t.backend}${onPg && PG_LOCALE ? ` (database locale ${PG_LOCALE})` : ''}`,
-    figure: `${Math.round(rate('new')).toLocaleString('en')} ${c.unit}/s median of ${RUNS} (import time, process start excluded), peak RSS ${rss('new')} MiB, importer CPU ${cpu('new').toFixed(1)} s${serverText('new')}${ratio}; load average ${os.loadavg()[0]!.toFixed(1)}; commit ${commit()}`,
+    figure: `${Math.round(rate('new')).toLocaleString('en')} ${c.unit}/s median of ${RUNS} (import time, process start excluded), peak RSS ${rss('new')} MiB, importer CPU ${cpu('new').toFixed(1)} s${serverText('new')}${ratio}; STIX schemas ${SCHEMAS ? 'validated' : 'not found: not validated'}; load average ${os.loadavg()[0]!.toFixed(1)}; commit ${commit()}`,
     target: c.target,
     data: `${c.n.toLocaleString('en')} ${c.unit}`,
     command: `${baseline ? 'BENCH_BASELINE=… ' : ''}BENCH_INGEST_ROWS=${ROWS} BENCH_INGEST_OBJECTS=${OBJECTS} npm run bench -- ingest-volume`,
