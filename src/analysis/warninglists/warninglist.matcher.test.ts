@@ -27,6 +27,23 @@ describe('warninglist parser', () => {
 });
 
 describe('warninglist matcher', () => {
+  it("gives listsOf matchAll's slugs in its order, the same before and after matchAll cached the key", () => {
+    const m = new WarninglistMatcher([
+      spec({ slug: 'rfc1918', name: 'RFC 1918', type: 'cidr', entries: ['10.0.0.0/8'] }),
+      spec({ slug: 'docs', name: 'Documentation', type: 'hostname', entries: ['example.org'] }),
+      spec({ slug: 'resolvers', name: 'Resolvers', type: 'string', entries: ['dns.example.org', '10.0.0.1'] }),
+    ]);
+    const keys = ['ipv4-addr:10.0.0.1', 'ipv4-addr:11.0.0.1', 'domain-name:dns.example.org', 'domain-name:x.example.org', 'url:http://dns.example.org/q', 'domain-name:free.test'];
+    const slugs = (k: string) => m.matchAll(k).map((h) => h.list);
+    const first = keys.map((k) => [...m.listsOf(k)]);
+    expect(first).toEqual(keys.map(slugs));
+    expect(first[0]).toEqual(['resolvers', 'rfc1918']); // by slug
+    expect(first[5]).toEqual([]);
+    expect(keys.map((k) => [...m.listsOf(k)])).toEqual(first);
+    // One shared array per distinct answer.
+    expect(m.listsOf('domain-name:a.example.org')).toBe(m.listsOf('domain-name:b.example.org'));
+  });
+
   it('matches CIDR lists by containment, whole CIDRs included, and honours matching attributes', () => {
     const m = new WarninglistMatcher([
       spec({ slug: 'rfc1918', name: 'RFC 1918', type: 'cidr', matchingAttributes: ['ip-src', 'ip-dst'], entries: ['10.0.0.0/8', '192.168.0.0/16', 'bogus', 'FE80::/10'] }),

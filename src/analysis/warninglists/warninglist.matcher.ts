@@ -171,10 +171,11 @@ export class WarninglistMatcher {
 
   /**
    * The slugs of the lists a key is on, in matchAll's order: one shared, frozen array per distinct answer (an ingest's
-   * review keeps one per listed value, issue 17).
+   * review keeps one per listed value, issue 17). The answer is not cached: its caller (an ingest's review) asks once
+   * per value, and a feed of listed values would only churn the cache of hot values (a third of the review's time).
    */
   listsOf(key: string): readonly string[] {
-    const hits = this.#hits(key);
+    const hits = this.#cache.get(key) ?? (this.#lists.length ? this.#compute(key) : NO_HITS);
     if (hits.length === 0) return NO_SLUGS;
     const id = hits.join(',');
     let slugs = this.#slugs.get(id);
