@@ -54,6 +54,14 @@ describeStorage('a STIX bundle in slices overlapped with its writes', (backend) 
       .execute();
     return rows.map((r) => `${r.object_id}|${r.modified ?? ''}|${r.name ?? ''}|${r.tlp}`).sort();
   };
+  // A member on each hub and a victim on each, whose identity object `at` of a bundle of `slices` claims as its author;
+  // the two victims' identities differ, so reports are compared with the victim's id replaced (`same`).
+  const forgery = async (slices: number, at: number) => {
+    const [m, n, victimS, victimW] = [await makeMember(streamed), await makeMember(whole), await makeMember(streamed), await makeMember(whole)];
+    const forged = (victim: TestMember) => bundleOf(slices, (o) => ((o[at] as Record<string, unknown>).created_by_ref = orgIdentity(victim.org).id));
+    const same = (body: string, victim: TestMember) => report(body.replaceAll(orgIdentity(victim.org).id, 'VICTIM'));
+    return { m, n, victimS, victimW, forged, same };
+  };
   const status = async (hub: TestHub, m: TestMember) => (await hub.app.storage.db.selectFrom('ingests').select('status').where('org_id', '=', m.org.id).orderBy('created_at', 'desc').executeTakeFirstOrThrow()).status;
   // Counts the slices the streamed hub's ingests take from their parse worker.
   const countSlices = () => {
@@ -145,13 +153,7 @@ describeStorage('a STIX bundle in slices overlapped with its writes', (backend) 
   });
 
   it("another organisation's created_by_ref in a late slice is refused as whole: strict stores nothing", { timeout: 300_000 }, async () => {
-    const m = await makeMember(streamed);
-    const n = await makeMember(whole);
-    const victimS = await makeMember(streamed);
-    const victimW = await makeMember(whole);
-    const forged = (victim: TestMember) => bundleOf(4, (o) => ((o[700] as Record<string, unknown>).created_by_ref = orgIdentity(victim.org).id));
-    // The two hubs' victims have identities of their own: their ids are told apart in the reports' dangling warnings.
-    const same = (body: string, victim: TestMember) => report(body.replaceAll(orgIdentity(victim.org).id, 'VICTIM'));
+    const { m, n, victimS, victimW, forged, same } = await forgery(4, 700);
     const s = await post(streamed, m, forged(victimS));
     const w = await post(whole, n, forged(victimW));
     expect(same(s.body, victimS)).toEqual(same(w.body, victimW));
@@ -168,14 +170,9 @@ describeStorage('a STIX bundle in slices overlapped with its writes', (backend) 
   });
 
   it('a reference to an object of the bundle refused for its authorship is no dangling one, as whole (lenient)', { timeout: 300_000 }, async () => {
-    const m = await makeMember(streamed);
-    const n = await makeMember(whole);
-    const victimS = await makeMember(streamed);
-    const victimW = await makeMember(whole);
     // Indicator 0 speaks as another organisation: refused, not stored; relationship 0, two slices later, points at it.
     // The dangling-reference check keeps only the ids a reference of the bundle names (ParseSlice.targets): this one.
-    const forged = (victim: TestMember) => bundleOf(5, (o) => ((o[0] as Record<string, unknown>).created_by_ref = orgIdentity(victim.org).id));
-    const same = (body: string, victim: TestMember) => report(body.replaceAll(orgIdentity(victim.org).id, 'VICTIM'));
+    const { m, n, victimS, victimW, forged, same } = await forgery(5, 0);
     const s = await post(streamed, m, forged(victimS), '&lenient=true');
     const w = await post(whole, n, forged(victimW), '&lenient=true');
     expect(s.statusCode, s.body.slice(0, 300)).toBe(200);
