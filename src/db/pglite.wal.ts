@@ -11,8 +11,6 @@ import type { Database } from './schema.ts';
  * the commit) and on a timer for the other writes.
  */
 
-export { PGLITE_MAX_WAL_MB };
-
 /** How often the timer looks at the WAL (a query of two numbers). */
 const CHECK_EVERY_MS = 60_000;
 
