@@ -1,5 +1,6 @@
 import { loadConfig, type Config } from '../config/config.ts';
 import { createApp, type App } from '../app.ts';
+import { PGLITE_BULK_SHARED_BUFFERS_MB } from '../db/db.settings.ts';
 import { holdDataDir } from './data-lock.ts';
 
 /** Options every command that touches storage accepts. */
@@ -35,9 +36,13 @@ export function cliConfig(flags: StorageFlags & { host?: string; port?: string }
   return loadConfig(cliEnv, { dataDir: flags.data, databaseUrl: flags.databaseUrl, host: flags.host, port });
 }
 
-/** Opens the app on the database directly, holding a PGlite folder while it runs. */
-export async function withDirectApp<T>(flags: StorageFlags, fn: (app: App) => Promise<T>, opts: { index?: boolean } = {}): Promise<T> {
-  const config = cliConfig(flags);
+/**
+ * Opens the app on the database directly, holding a PGlite folder while it runs. `bulk` (an import): PGlite gets the
+ * bulk load's shared buffers unless KESSETSU_PGLITE_SHARED_BUFFERS_MB names its own.
+ */
+export async function withDirectApp<T>(flags: StorageFlags, fn: (app: App) => Promise<T>, opts: { index?: boolean; bulk?: boolean } = {}): Promise<T> {
+  const loaded = cliConfig(flags);
+  const config = opts.bulk && cliEnv.KESSETSU_PGLITE_SHARED_BUFFERS_MB === undefined ? { ...loaded, pgliteSharedBuffersMb: PGLITE_BULK_SHARED_BUFFERS_MB } : loaded;
   let release = (): void => {};
   if (!config.databaseUrl) {
     try {

@@ -19,6 +19,15 @@ export const NUMBER_OIDS: readonly number[] = [INT8_OID, NUMERIC_OID];
 export const PGLITE_SHARED_BUFFERS_MB = 128;
 
 /**
+ * PGlite's shared_buffers for `kessetsu import` unless told otherwise (issue 17): a bulk load in a process of its own,
+ * where the indexes a large import writes into (~1 GB at 1,000,000 STIX objects) outgrow 128 MB and each insert at a
+ * random position evicts and reads back a page through the file system. The hub keeps 128 MB: its buffers are
+ * allocated at start (512 MB: ~420 MiB more resident memory from the first second). Figures: bench/RESULTS.md, the
+ * lead's, fourteenth session.
+ */
+export const PGLITE_BULK_SHARED_BUFFERS_MB = 512;
+
+/**
  * PostgreSQL settings PGlite starts with beside its own (`-F`, fsync off; `io_method=sync`), as `-c` pairs.
  * wal_init_zero=off: single-user PostgreSQL never checkpoints before it closes (max_wal_size is not honoured), so
  * every 16 MB of WAL is a new segment, which PostgreSQL otherwise writes full of zeros first: twice the WAL bytes

@@ -1,13 +1,16 @@
 // PGlite's shared buffers (issue 17: an import's index pages; issue 17.3: each MiB costs start time) sized by
 // KESSETSU_PGLITE_SHARED_BUFFERS_MB, and its settings (db.settings.ts), reach PGlite on either thread; a bad value is a
 // clear configuration error.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, expect, it } from 'vitest';
 import { openStorage, PGLITE_SHARED_BUFFERS_MB } from '../../src/db/database.ts';
 import { ConfigError, loadConfig } from '../../src/config/config.ts';
+import { useCliEnv, withDirectApp } from '../../src/cli/cli-context.ts';
+import { BULK_MIN_BYTES, inputBytes } from '../../src/cli/import.command.ts';
+import { PGLITE_BULK_SHARED_BUFFERS_MB } from '../../src/db/db.settings.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'kessetsu-pglite-start-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -36,4 +39,29 @@ it('a bad KESSETSU_PGLITE_SHARED_BUFFERS_MB is a configuration error naming it',
     expect(() => loadConfig({ KESSETSU_PGLITE_SHARED_BUFFERS_MB: bad })).toThrow(/KESSETSU_PGLITE_SHARED_BUFFERS_MB/);
   }
   expect(loadConfig({ KESSETSU_PGLITE_SHARED_BUFFERS_MB: '128' }).pgliteSharedBuffersMb).toBe(128);
+});
+
+it('`kessetsu import` (a bulk load) gives PGlite the bulk shared buffers unless KESSETSU_PGLITE_SHARED_BUFFERS_MB names its own; other commands keep the default', async () => {
+  const buffers = async (env: Record<string, string>, bulk: boolean): Promise<string> => {
+    const undo = useCliEnv(env);
+    try {
+      return await withDirectApp({ data: dir }, async (app) => (await sql<{ v: string }>`select current_setting('shared_buffers') as v`.execute(app.storage.db)).rows[0]!.v, { bulk });
+    } finally {
+      undo();
+    }
+  };
+  expect(PGLITE_BULK_SHARED_BUFFERS_MB).toBe(512);
+  expect(await buffers({}, true)).toBe('512MB');
+  expect(await buffers({ KESSETSU_PGLITE_SHARED_BUFFERS_MB: '64' }, true)).toBe('64MB');
+  expect(await buffers({}, false)).toBe('128MB');
+}, 300_000);
+
+it('an import is a bulk load by the bytes of its files and feed folders', () => {
+  const f = path.join(dir, 'in');
+  mkdirSync(path.join(f, 'nested'), { recursive: true });
+  writeFileSync(path.join(f, 'a.json'), 'x'.repeat(1000));
+  writeFileSync(path.join(f, 'nested', 'b.json'), 'x'.repeat(5000));
+  writeFileSync(path.join(dir, 'c.csv'), 'x'.repeat(300));
+  expect(inputBytes([f, path.join(dir, 'c.csv')])).toBe(1300); // the folder's files, not nested folders
+  expect(BULK_MIN_BYTES).toBe(16 * 1024 * 1024);
 });
