@@ -53,14 +53,47 @@ function idnHostname(text: string): boolean {
   return text.split('.').every((label) => label.length > 0 && label.length <= 63 && !/[\s\p{Cc}/\\@:?#]/u.test(label));
 }
 
+// Issue 17: Ajv2019 and Ajv2020 keep account of the properties and items each subschema evaluated, for these two
+// keywords, and so run every branch of an anyOf even after one passed. OASIS's properties.json checks the value of
+// every property against six types in an anyOf: a string made five error objects (two replace() each) that the
+// passing branch then threw away, half of an indicator's validation time. Without the two keywords the account
+// decides nothing (an anyOf passes or fails alike, with the same errors when it fails): an Ajv for schemas that do
+// not use them keeps none, and refuses to compile them rather than judge them without it.
+const EVALUATED_KEYWORDS = ['unevaluatedProperties', 'unevaluatedItems'] as const;
+
+/** True when a schema (or any schema inside it) uses unevaluatedProperties or unevaluatedItems. */
+export function usesEvaluatedKeywords(node: unknown): boolean {
+  if (Array.isArray(node)) return node.some(usesEvaluatedKeywords);
+  if (!node || typeof node !== 'object') return false;
+  for (const [key, value] of Object.entries(node)) {
+    if ((EVALUATED_KEYWORDS as readonly string[]).includes(key) || usesEvaluatedKeywords(value)) return true;
+  }
+  return false;
+}
+
 /**
  * A new Ajv for STIX schemas of a JSON Schema draft (2020-12 unless told): formats, first error
- * only (fast), non-unicode regexps as the OASIS patterns need.
+ * only (fast), non-unicode regexps as the OASIS patterns need. Unless `evaluatedKeywords` is true, it
+ * keeps no account of evaluated properties and refuses schemas that use unevaluatedProperties/Items.
+ * @example newStixAjv().compile({ type: 'string', format: 'uri' })('https://example.org/') // true
  */
-export function newStixAjv(draft = 'https://json-schema.org/draft/2020-12/schema'): AnyAjv {
+export function newStixAjv(draft = 'https://json-schema.org/draft/2020-12/schema', evaluatedKeywords = false): AnyAjv {
   const AjvClass = own(AJV_BY_DRAFT, draft);
   if (!AjvClass) throw new Error(`JSON Schema draft ${draft} is not supported (2020-12, 2019-09, draft-07 or draft-06 are)`);
   const ajv = new AjvClass({ allErrors: false, strict: false, unicodeRegExp: false, validateSchema: false });
+  if (!evaluatedKeywords && ajv.opts.unevaluated) {
+    // Ajv2019/2020 force the option in their constructor; the compiler reads it at each compile.
+    (ajv.opts as { unevaluated?: boolean }).unevaluated = false;
+    for (const keyword of EVALUATED_KEYWORDS) {
+      ajv.removeKeyword(keyword);
+      ajv.addKeyword({
+        keyword,
+        compile: () => {
+          throw new Error(`${keyword} needs an Ajv made with evaluatedKeywords (newStixAjv)`);
+        },
+      });
+    }
+  }
   (addFormats as unknown as (a: AnyAjv, o: object) => void)(ajv, { mode: 'fast' });
   ajv.addFormat('idn-hostname', idnHostname);
   return ajv;
@@ -76,9 +109,10 @@ export interface StixSchemaSet {
 
 /**
  * Reads every schema file under `dir` (common/, sdos/, sros/, observables/) and prepares Ajv.
- * Throws when the folder is not the OASIS schema set, naming the file and the reason.
+ * Throws when the folder is not the OASIS schema set, naming the file and the reason. Ajv keeps an
+ * account of evaluated properties only when a file uses unevaluatedProperties/Items (or when told).
  */
-export function loadStixSchemas(dir: string): StixSchemaSet {
+export function loadStixSchemas(dir: string, opts: { readonly evaluatedKeywords?: boolean } = {}): StixSchemaSet {
   const byType = new Map<string, string>();
   const loaded: object[] = [];
   const drafts = new Set<string>();
@@ -111,7 +145,7 @@ export function loadStixSchemas(dir: string): StixSchemaSet {
   }
   if (!coreId || !scoCoreId) throw new Error(`STIX schemas in ${dir}: common/core.json or common/cyber-observable-core.json missing`);
   if (drafts.size > 1) throw new Error(`STIX schemas in ${dir} mix JSON Schema drafts: ${[...drafts].join(', ')}`);
-  const ajv = newStixAjv([...drafts][0]);
+  const ajv = newStixAjv([...drafts][0], opts.evaluatedKeywords ?? loaded.some(usesEvaluatedKeywords));
   for (const schema of loaded) ajv.addSchema(schema);
   const cache = new Map<string, ValidateFunction>();
   const compiled = (id: string): ValidateFunction => {
