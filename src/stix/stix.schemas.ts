@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Ajv } from 'ajv';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { RegExpEngine, RegExpLike } from 'ajv/dist/types/index.js';
 import addFormats from 'ajv-formats';
 import type { ParseIssue } from '../ingest/parsers/parse-result.ts';
 import { clip } from './stix.timestamp.ts';
@@ -71,17 +72,68 @@ export function usesEvaluatedKeywords(node: unknown): boolean {
   return false;
 }
 
+/** The patterns of property names (patternProperties' keys) a schema uses, added to `into`. */
+function namePatternsOf(node: unknown, into: Set<string>): Set<string> {
+  if (Array.isArray(node)) for (const n of node) namePatternsOf(n, into);
+  else if (node && typeof node === 'object') {
+    for (const [key, value] of Object.entries(node)) {
+      if (key === 'patternProperties' && value && typeof value === 'object') for (const p of Object.keys(value)) into.add(p);
+      namePatternsOf(value, into);
+    }
+  }
+  return into;
+}
+
+// Issue 17: OASIS's properties.json matches every property name of every object against three patterns, twice (one
+// pass for additionalProperties, one per pattern), and the names repeat from object to object: a pattern of property
+// names remembers its verdict on the last texts it saw (a RegExp without the g or y flag is a function of the text).
+const REMEMBERED = 1_000;
+const REMEMBERED_LENGTH = 250;
+
+/** Ajv's RegExp engine: a plain RegExp, or for a pattern of property names one that remembers its last verdicts. */
+function regExpEngine(namePatterns: ReadonlySet<string>): RegExpEngine {
+  const engine = (pattern: string, flags: string): RegExpLike => {
+    const rx = new RegExp(pattern, flags);
+    if (!namePatterns.has(pattern)) return rx;
+    let seen = new Map<string, boolean>();
+    const remembering: RegExpLike & { toString(): string } = {
+      test(text: string): boolean {
+        if (text.length > REMEMBERED_LENGTH) return rx.test(text);
+        let verdict = seen.get(text);
+        if (verdict === undefined) {
+          if (seen.size >= REMEMBERED) seen = new Map();
+          seen.set(text, (verdict = rx.test(text)));
+        }
+        return verdict;
+      },
+      // Ajv keys its scope values by the text of the RegExp.
+      toString: () => rx.toString(),
+    };
+    return remembering;
+  };
+  return Object.assign(engine, { code: 'new RegExp' });
+}
+
+/** How newStixAjv's Ajv is made. */
+export interface StixAjvOptions {
+  /** Keep the account of evaluated properties, for schemas that use unevaluatedProperties/Items. */
+  readonly evaluatedKeywords?: boolean;
+  /** Patterns of property names (patternProperties' keys): their verdicts are remembered per name. */
+  readonly namePatterns?: ReadonlySet<string>;
+}
+
 /**
  * A new Ajv for STIX schemas of a JSON Schema draft (2020-12 unless told): formats, first error
  * only (fast), non-unicode regexps as the OASIS patterns need. Unless `evaluatedKeywords` is true, it
  * keeps no account of evaluated properties and refuses schemas that use unevaluatedProperties/Items.
  * @example newStixAjv().compile({ type: 'string', format: 'uri' })('https://example.org/') // true
  */
-export function newStixAjv(draft = 'https://json-schema.org/draft/2020-12/schema', evaluatedKeywords = false): AnyAjv {
+export function newStixAjv(draft = 'https://json-schema.org/draft/2020-12/schema', opts: StixAjvOptions = {}): AnyAjv {
   const AjvClass = own(AJV_BY_DRAFT, draft);
   if (!AjvClass) throw new Error(`JSON Schema draft ${draft} is not supported (2020-12, 2019-09, draft-07 or draft-06 are)`);
-  const ajv = new AjvClass({ allErrors: false, strict: false, unicodeRegExp: false, validateSchema: false });
-  if (!evaluatedKeywords && ajv.opts.unevaluated) {
+  const code = opts.namePatterns && opts.namePatterns.size > 0 ? { regExp: regExpEngine(opts.namePatterns) } : {};
+  const ajv = new AjvClass({ allErrors: false, strict: false, unicodeRegExp: false, validateSchema: false, code });
+  if (opts.evaluatedKeywords !== true && ajv.opts.unevaluated) {
     // Ajv2019/2020 force the option in their constructor; the compiler reads it at each compile.
     (ajv.opts as { unevaluated?: boolean }).unevaluated = false;
     for (const keyword of EVALUATED_KEYWORDS) {
@@ -110,9 +162,10 @@ export interface StixSchemaSet {
 /**
  * Reads every schema file under `dir` (common/, sdos/, sros/, observables/) and prepares Ajv.
  * Throws when the folder is not the OASIS schema set, naming the file and the reason. Ajv keeps an
- * account of evaluated properties only when a file uses unevaluatedProperties/Items (or when told).
+ * account of evaluated properties only when a file uses unevaluatedProperties/Items (or when told); its
+ * patterns of property names remember their verdicts unless `rememberNames` is false.
  */
-export function loadStixSchemas(dir: string, opts: { readonly evaluatedKeywords?: boolean } = {}): StixSchemaSet {
+export function loadStixSchemas(dir: string, opts: { readonly evaluatedKeywords?: boolean; readonly rememberNames?: boolean } = {}): StixSchemaSet {
   const byType = new Map<string, string>();
   const loaded: object[] = [];
   const drafts = new Set<string>();
@@ -145,7 +198,8 @@ export function loadStixSchemas(dir: string, opts: { readonly evaluatedKeywords?
   }
   if (!coreId || !scoCoreId) throw new Error(`STIX schemas in ${dir}: common/core.json or common/cyber-observable-core.json missing`);
   if (drafts.size > 1) throw new Error(`STIX schemas in ${dir} mix JSON Schema drafts: ${[...drafts].join(', ')}`);
-  const ajv = newStixAjv([...drafts][0], opts.evaluatedKeywords ?? loaded.some(usesEvaluatedKeywords));
+  const namePatterns = opts.rememberNames === false ? undefined : namePatternsOf(loaded, new Set());
+  const ajv = newStixAjv([...drafts][0], { evaluatedKeywords: opts.evaluatedKeywords ?? loaded.some(usesEvaluatedKeywords), namePatterns });
   for (const schema of loaded) ajv.addSchema(schema);
   const cache = new Map<string, ValidateFunction>();
   const compiled = (id: string): ValidateFunction => {
