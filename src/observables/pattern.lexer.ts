@@ -49,7 +49,6 @@ export class PatternSyntaxError extends Error {
 const KEYWORDS = new Set(['AND', 'OR', 'NOT', 'FOLLOWEDBY', 'LIKE', 'MATCHES', 'ISSUPERSET', 'ISSUBSET', 'EXISTS', 'LAST', 'IN', 'START', 'STOP', 'SECONDS', 'WITHIN', 'REPEATS', 'TIMES']);
 // The grammar's WS rule: ASCII and Unicode spaces, line and paragraph separators.
 const SPACE = /[ \t\r\n\v\f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/y;
-const IDENT = /[A-Za-z_][A-Za-z0-9_-]*/y;
 const FLOAT = /[+-]?[0-9]*\.[0-9]+/y;
 const INT = /[+-]?(?:0|[1-9][0-9]*)/y;
 const TIMESTAMP = /t'([0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:(?:[0-5][0-9]|60)(?:\.[0-9]+)?Z)'/y;
@@ -62,9 +61,19 @@ function sticky(re: RegExp, text: string, at: number): RegExpExecArray | null {
   return re.exec(text);
 }
 
+// Issue 17: the lexer read every character class with a RegExp; the ASCII classes are read from the character code
+// (the same sets: SPACE's ASCII members are tab to carriage return and space).
+const isAsciiSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d);
+const isLetter = (c: number): boolean => (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f; // [A-Za-z_]
+const isWordPart = (c: number): boolean => isLetter(c) || (c >= 0x30 && c <= 0x39) || c === 0x2d; // [A-Za-z0-9_-]
+const isNumberStart = (c: number): boolean => (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d || c === 0x2e; // [0-9+\-.]
+
 function skipSpaceAndComments(text: string, at: number): number {
   for (;;) {
-    if (sticky(SPACE, text, at)) at++;
+    const c = text.charCodeAt(at);
+    // Most tokens follow no space: an ASCII character that is neither a space nor a slash starts one.
+    if (c < 0x80 && c !== 0x2f && !isAsciiSpace(c)) return at;
+    if (isAsciiSpace(c) || sticky(SPACE, text, at)) at++;
     else if (text.startsWith('/*', at)) {
       const end = text.indexOf('*/', at + 2);
       if (end < 0) throw new PatternSyntaxError('unterminated comment', at);
@@ -137,13 +146,16 @@ function nextToken(text: string, from: number): Token {
   if (c === "'") return readString(text, at);
   const prefixed = readPrefixedLiteral(text, at);
   if (prefixed) return prefixed;
-  if (/[A-Za-z_]/.test(c)) {
-    const word = sticky(IDENT, text, at)![0];
+  const code = text.charCodeAt(at);
+  if (isLetter(code)) {
+    let end = at + 1;
+    while (end < text.length && isWordPart(text.charCodeAt(end))) end++;
+    const word = text.slice(at, end);
     if (KEYWORDS.has(word)) return { type: 'keyword', text: word, position: at };
     if (word === 'true' || word === 'false') return { type: 'bool', text: word, position: at };
     return { type: 'ident', text: word, position: at, hyphen: word.includes('-') };
   }
-  if (/[0-9+\-.]/.test(c)) {
+  if (isNumberStart(code)) {
     const number = readNumber(text, at);
     if (number) return number;
     if (c === '.') return { type: 'dot', text: c, position: at };
