@@ -12,6 +12,8 @@
 //   BENCH_FLV_BASE (default 100,000)  BENCH_FLV_LINES (default 1,000,000)  BENCH_FLV_ROWS (default 100,000)
 //   BENCH_RUNS (default 3)  BENCH_FLV_READS (default 300 timed reads a query)  BENCH_DB_PREFIX (default "bench")
 //   BENCH_FLV_KEEP=1 keeps the databases (for psql)   BENCH_FLV_EXPLAIN=<file> writes the EXPLAIN (ANALYZE, BUFFERS)
+//   BENCH_FLV_CID=1 adds the three contribution-id expression indexes (and times the reads that join by contribution id)
+//   BENCH_FLV_SQL=<file> only writes the prototype's DDL
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import pg from 'pg';
@@ -26,6 +28,8 @@ const READS = Number(process.env.BENCH_FLV_READS ?? 300);
 const PREFIX = process.env.BENCH_DB_PREFIX ?? 'bench';
 const KEEP = process.env.BENCH_FLV_KEEP === '1';
 const EXPLAIN_FILE = process.env.BENCH_FLV_EXPLAIN;
+// With the line-derived contribution ids index-searchable (one expression index a kind; section 2.3 of the design).
+const CID_INDEXES = process.env.BENCH_FLV_CID === '1';
 
 const ORG_A = '0a0a0a0a-0000-4000-8000-00000000000a'; // the feed's organisation
 const ORG_B = '0b0b0b0b-0000-4000-8000-00000000000b'; // the base's organisation (reports the same values)
@@ -110,13 +114,13 @@ function storedSql(from: number, n: number, org: string): string[] {
 }
 
 // ---- the flat form -------------------------------------------------------------------------------------------------
-// One row a line. `seq` is the first of three consecutive change_seq numbers (indicator, observable, relationship);
-// `sco_obj`: the observable's id when the line presents its organisation's contribution to it (none stored for the
-// same organisation and audience), else null; `sco_reg_id`: the observable's id when the line presents its registry
-// row (no stored one, no other line), else null; `sco_sup`: that contribution is not the observable's highest-ranked
-// (headContribution's `superseded`, kept by the writers). Nullable columns rather than WHERE clauses in the views'
-// branches: PostgreSQL pulls a UNION ALL branch up into the query (index scans parameterised by a join, Merge Append)
-// only when it has no WHERE of its own; the views drop the null ids with one WHERE above the union.
+// One row a line. `seq` is the first of three consecutive change_seq numbers (indicator, observable, relationship).
+// A line always presents its three contributions (a line whose observable has a stored contribution of the same
+// organisation and audience is written the stored way). `sco_reg_id`: the observable's id when the line presents its
+// registry row (no stored one, no other line), else null; `sco_sup`: the observable contribution is not the
+// observable's highest-ranked (headContribution's `superseded`, kept by the writers). A nullable column rather than a
+// WHERE clause in the view's branch: PostgreSQL pulls a UNION ALL branch up into the query (index scans parameterised
+// by a join, Merge Append) only when it has no WHERE of its own; the views drop the null ids with one WHERE above.
 const SCO_TYPES = "'ipv4-addr', 'ipv6-addr', 'domain-name', 'url', 'email-addr'";
 const LINES_TABLE = `create table feed_lines (
   id bigint primary key, seq bigint not null, org_id uuid not null, user_id uuid, ingest_id uuid, feed text collate "C",
@@ -125,24 +129,31 @@ const LINES_TABLE = `create table feed_lines (
   recipient_users uuid[] not null default '{}', scope_key text collate "C" not null,
   sco_type text collate "C" not null, value text not null,
   sco_id text collate "C" not null, ind_id text collate "C" not null, rel_id text collate "C" not null,
-  sco_obj text collate "C", sco_reg_id text collate "C", sco_sup boolean not null default false,
+  sco_reg_id text collate "C", sco_sup boolean not null default false,
   created timestamptz not null, valid_from timestamptz not null, labels text[] not null default '{}', description text,
   first_seen timestamptz not null, last_seen timestamptz not null, updated_at timestamptz not null,
   check (split_part(ind_id, '--', 1) = 'indicator'), check (split_part(rel_id, '--', 1) = 'relationship'),
-  check (split_part(sco_obj, '--', 1) in (${SCO_TYPES})), check (split_part(sco_reg_id, '--', 1) in (${SCO_TYPES})))`;
-const LINE_INDEXES: readonly { readonly name: string; readonly sql: string; readonly minimal: boolean }[] = [
+  check (split_part(sco_id, '--', 1) in (${SCO_TYPES})), check (split_part(sco_reg_id, '--', 1) in (${SCO_TYPES})))`;
+const LINE_INDEXES_ALL: readonly { readonly name: string; readonly sql: string; readonly minimal: boolean; readonly cid?: boolean }[] = [
   { name: 'identity: (ind_id, scope_key) unique', sql: 'create unique index fl_ind on feed_lines (ind_id, scope_key)', minimal: true },
-  { name: 'sco_obj (partial)', sql: 'create index fl_sco on feed_lines (sco_obj) where sco_obj is not null', minimal: true },
+  { name: 'sco_id', sql: 'create index fl_sco on feed_lines (sco_id)', minimal: true },
   { name: 'sco_reg_id (partial)', sql: 'create index fl_screg on feed_lines (sco_reg_id) where sco_reg_id is not null', minimal: true },
   { name: 'rel_id', sql: 'create index fl_rel on feed_lines (rel_id)', minimal: true },
   { name: '(updated_at, seq)', sql: 'create index fl_upd0 on feed_lines (updated_at, seq)', minimal: true },
   { name: 'value (partial: registry rows)', sql: 'create index fl_value on feed_lines (value) where sco_reg_id is not null', minimal: false },
-  { name: '(updated_at, seq + 1) (partial)', sql: 'create index fl_upd1 on feed_lines (updated_at, (seq + 1)) where sco_obj is not null', minimal: false },
+  { name: '(updated_at, seq + 1)', sql: 'create index fl_upd1 on feed_lines (updated_at, (seq + 1))', minimal: false },
   { name: '(updated_at, seq + 2)', sql: 'create index fl_upd2 on feed_lines (updated_at, (seq + 2))', minimal: false },
-  { name: '(seq), (seq + 1), (seq + 2)', sql: 'create index fl_seq0 on feed_lines (seq); create index fl_seq1 on feed_lines ((seq + 1)) where sco_obj is not null; create index fl_seq2 on feed_lines ((seq + 2))', minimal: false },
+  { name: '(seq), (seq + 1), (seq + 2)', sql: 'create index fl_seq0 on feed_lines (seq); create index fl_seq1 on feed_lines ((seq + 1)); create index fl_seq2 on feed_lines ((seq + 2))', minimal: false },
   { name: '(org_id, seq)', sql: 'create index fl_org on feed_lines (org_id, seq)', minimal: false },
   { name: "observable key (sco_type || ':' || value)", sql: "create index fl_key on feed_lines ((sco_type || ':' || value))", minimal: false },
+  {
+    name: 'contribution ids CID(0), CID(1), CID(2)',
+    sql: 'create index fl_cid0 on feed_lines ((1125899906842624 + id * 4 + 0)); create index fl_cid1 on feed_lines ((1125899906842624 + id * 4 + 1)); create index fl_cid2 on feed_lines ((1125899906842624 + id * 4 + 2))',
+    minimal: false,
+    cid: true,
+  },
 ];
+const LINE_INDEXES = LINE_INDEXES_ALL.filter((x) => CID_INDEXES || !x.cid);
 
 // Contribution ids of lines: 2^50 + 4 × line id + kind (0 indicator, 1 observable, 2 relationship): no stored id
 // reaches it, JavaScript numbers hold it exactly, and the line and kind come back by arithmetic.
@@ -151,28 +162,29 @@ const CID = (k: number) => `(1125899906842624 + l.id * 4 + ${k})`;
 function linesSql(from: number, n: number, org: string, into = 'feed_lines'): string {
   const i = 'g.i';
   const d = ids(i, org);
-  return `insert into ${into} (id, seq, org_id, feed, tlp, tlp_rank, recipient_orgs, scope_key, sco_type, value, sco_id, ind_id, rel_id, sco_obj, sco_reg_id,
+  return `insert into ${into} (id, seq, org_id, feed, tlp, tlp_rank, recipient_orgs, scope_key, sco_type, value, sco_id, ind_id, rel_id, sco_reg_id,
       created, valid_from, labels, description, first_seen, last_seen, updated_at)
     select ${i}, 0, '${org}', 'feed-a', ${V.tlp(i)}, case ${V.tlp(i)} when 'green' then 1 else 2 end, ${V.orgs(i)}, ${scopeKey(i)}, ${V.type(i)}, ${V.value(i)},
-      ${d.sco}, ${d.ind}, ${d.rel}, ${d.sco}, null, timestamptz '${NOW}', timestamptz '2026-11-01', array['scanner'], 'feed',
+      ${d.sco}, ${d.ind}, ${d.rel}, null, timestamptz '${NOW}', timestamptz '2026-11-01', array['scanner'], 'feed',
       timestamptz '2026-11-01', timestamptz '${NOW}', timestamptz '${NOW}'
     from generate_series(${from}, ${from + n - 1}) as g(i)`;
 }
 
 // The merge of a staged slice into feed_lines (a first import's or a re-import's): new lines take three sequence
-// numbers and decide sco_obj / sco_reg_id by probing the stored tables and the other lines; known lines get a later
+// numbers, check for a stored contribution of the observable by the same organisation and audience, and decide
+// sco_reg_id by probing the stored registry and the other lines; known lines get a later
 // last_seen only. Under the ingest's write lock, so the three numbers of a line are consecutive.
 const MERGE = `with s as (
     select x.*, not exists (select 1 from stix_objects o where o.id = x.sco_id)
         and not exists (select 1 from feed_lines f where f.sco_reg_id = x.sco_id) as reg,
       not exists (select 1 from contributions c where c.object_id = x.sco_id and c.org_id = x.org_id and c.scope_key = x.scope_key) as here
     from fl_stage x)
-  insert into feed_lines as f (id, seq, org_id, feed, tlp, tlp_rank, recipient_orgs, scope_key, sco_type, value, sco_id, ind_id, rel_id, sco_obj, sco_reg_id,
+  insert into feed_lines as f (id, seq, org_id, feed, tlp, tlp_rank, recipient_orgs, scope_key, sco_type, value, sco_id, ind_id, rel_id, sco_reg_id,
       created, valid_from, labels, description, first_seen, last_seen, updated_at)
   select s.id, greatest(nextval('change_seq'), nextval('change_seq'), nextval('change_seq')) - 2, s.org_id, s.feed, s.tlp, s.tlp_rank, s.recipient_orgs,
-    s.scope_key, s.sco_type, s.value, s.sco_id, s.ind_id, s.rel_id, case when s.here then s.sco_id end, case when s.reg then s.sco_id end, s.created, s.valid_from, s.labels, s.description,
+    s.scope_key, s.sco_type, s.value, s.sco_id, s.ind_id, s.rel_id, case when s.reg then s.sco_id end, s.created, s.valid_from, s.labels, s.description,
     s.first_seen, s.last_seen, s.updated_at
-  from s
+  from s where s.here -- the others are written the stored way (none in this bench)
   on conflict (ind_id, scope_key) do update set last_seen = excluded.last_seen where f.last_seen < excluded.last_seen`;
 
 const CONTRIB_COLS = `id, object_id, org_id, user_id, ingest_id, tlp, tlp_rank, pap, anonymous, allow_count, confidence, recipient_orgs, recipient_groups,
@@ -183,7 +195,7 @@ const CONTRIB_COLS = `id, object_id, org_id, user_id, ingest_id, tlp, tlp_rank, 
 // A type filter written as today (split_part of the id) prunes the branches of other types through feed_lines' CHECK
 // constraints (constraint_exclusion = partition, PostgreSQL's default, applies to UNION ALL branches).
 const VIEWS = [
-  `create view contributions_v as select * from (
+  `create view contributions_v as
     select ${CONTRIB_COLS} from contributions
     union all
     select ${CID(0)}, l.ind_id, l.org_id, l.user_id, l.ingest_id, l.tlp, l.tlp_rank, null::text, l.anonymous, l.allow_count, l.confidence, l.recipient_orgs,
@@ -192,7 +204,7 @@ const VIEWS = [
       l.created, ${ts('l.created')}, false, l.value, null::timestamptz, true, md5(l.ind_id), 1::smallint, false
     from feed_lines l
     union all
-    select ${CID(1)}, l.sco_obj, l.org_id, l.user_id, l.ingest_id, l.tlp, l.tlp_rank, null::text, l.anonymous, l.allow_count, l.confidence, l.recipient_orgs,
+    select ${CID(1)}, l.sco_id, l.org_id, l.user_id, l.ingest_id, l.tlp, l.tlp_rank, null::text, l.anonymous, l.allow_count, l.confidence, l.recipient_orgs,
       l.recipient_groups, l.recipient_users, l.scope_key, l.first_seen, l.last_seen, l.seq + 1, l.created, l.updated_at,
       ${json.sco('l.sco_type', 'l.sco_id', 'l.value', 'l.tlp')},
       null::timestamptz, null::text, false, null::text, null::timestamptz, null::boolean, md5(l.sco_id), 0::smallint, l.sco_sup
@@ -202,7 +214,7 @@ const VIEWS = [
       l.recipient_groups, l.recipient_users, l.scope_key, l.first_seen, l.last_seen, l.seq + 2, l.created, l.updated_at,
       ${json.rel('l.rel_id', 'l.ind_id', 'l.sco_id', 'l.created', 'l.tlp')},
       l.created, ${ts('l.created')}, false, null::text, null::timestamptz, null::boolean, md5(l.rel_id), 1::smallint, false
-    from feed_lines l) u where u.object_id is not null`,
+    from feed_lines l`,
   `create view stix_objects_v as select * from (
     select id, type, spec_version, created, value, display, seq, added_at, owner_org_id from stix_objects
     union all
@@ -211,18 +223,21 @@ const VIEWS = [
     select l.sco_reg_id, l.sco_type, '2.1', null::timestamptz, l.value, l.value, l.seq + 1, l.created, null::uuid from feed_lines l
     union all
     select l.rel_id, split_part(l.rel_id, '--', 1), '2.1', l.created, null::text, null::text, l.seq + 2, l.created, l.org_id from feed_lines l) u where u.id is not null`,
-  `create view object_keys_v as select * from (
+  `create view object_keys_v as
     select contribution_id, object_id, key from object_keys
     union all select ${CID(0)}, l.ind_id, l.sco_type || ':' || l.value from feed_lines l
-    union all select ${CID(1)}, l.sco_obj, l.sco_type || ':' || l.value from feed_lines l) u where u.object_id is not null`,
+    union all select ${CID(1)}, l.sco_id, l.sco_type || ':' || l.value from feed_lines l`,
+  `create view object_edges_v as
+    select contribution_id, source_id, target_id, via_id, kind, label from object_edges
+    union all select ${CID(2)}, l.ind_id, l.sco_id, l.rel_id, 'relationship', 'based-on' from feed_lines l`,
   // What readers that join object_keys to contributions by contribution id would read instead (a code change): the
   // stored join, and the lines' keys with their policy columns at hand (no join by a computed id).
   `create view keyed_contributions_v as select * from (
     select k.key, c.id, c.object_id, c.org_id, c.user_id, c.tlp, c.tlp_rank, c.recipient_orgs, c.recipient_groups, c.recipient_users
       from object_keys k join contributions c on c.id = k.contribution_id
     union all select l.sco_type || ':' || l.value, ${CID(0)}, l.ind_id, l.org_id, l.user_id, l.tlp, l.tlp_rank, l.recipient_orgs, l.recipient_groups, l.recipient_users from feed_lines l
-    union all select l.sco_type || ':' || l.value, ${CID(1)}, l.sco_obj, l.org_id, l.user_id, l.tlp, l.tlp_rank, l.recipient_orgs, l.recipient_groups, l.recipient_users from feed_lines l
-    ) u where u.object_id is not null`,
+    union all select l.sco_type || ':' || l.value, ${CID(1)}, l.sco_id, l.org_id, l.user_id, l.tlp, l.tlp_rank, l.recipient_orgs, l.recipient_groups, l.recipient_users from feed_lines l
+    ) u`,
 ];
 
 // ---- the access policy, as visibility.policy.ts writes it for a member of C with an NDA, on a table or view `t` ----
@@ -282,7 +297,21 @@ const QUERIES: readonly Query[] = [
     name: "contributions by observable key, today's join (object_keys → contributions by contribution id; priorities, warninglist hits, clusters)",
     sql: (c) => `select k.object_id, c.org_id, c.tlp from ${c === 'contributions' ? 'object_keys' : 'object_keys_v'} k join ${c} c on c.id = k.contribution_id where k.key = $1 and ${visible('c')}`,
     param: (i) => `key:${i}`,
-    explainOnly: true,
+    explainOnly: !CID_INDEXES,
+  },
+  {
+    name: "one own contribution by id (history's findOwnContribution: contributions ⨝ stix_objects where c.id = $1)",
+    sql: (c, o) => `select c.id, c.object_id, o.type, c.name, o.value, c.tlp, c.first_seen from ${c} c join ${o} o on o.id = c.object_id
+      where c.id = $1 and c.org_id = '${ORG_A}' and ${visible('c')}`,
+    param: (i) => `cid:${i}`,
+    explainOnly: !CID_INDEXES,
+  },
+  {
+    name: "neighbours of an observable (visibleNeighbours: object_edges by target ⨝ contributions by e.contribution_id)",
+    sql: (c, o) => `select e.via_id, e.source_id, far.id, far.type from ${c === 'contributions' ? 'object_edges' : 'object_edges_v'} e join ${c} ec on ec.id = e.contribution_id
+      join ${o} far on far.id = e.source_id where e.target_id = $1 and ${visible('ec')} limit 500`,
+    param: (i) => `sco:${i}`,
+    explainOnly: !CID_INDEXES,
   },
   {
     name: 'contributions by observable key, through keyed_contributions_v (the stored join ∪ the lines with their policy columns)',
@@ -331,7 +360,11 @@ async function params(c: Client, form: 'stored' | 'lines', q: Query, picks: read
   for (const i of picks) {
     const [kind, n] = q.param(i).split(':') as [string, string];
     const d = ids(n, ORG_A);
-    if (kind === 'cursor' || kind === 'seq') {
+    if (kind === 'cid') {
+      // Line n's indicator contribution: its stored id, or CID(0) of its line.
+      const r = (await c.query(form === 'stored' ? `select id from contributions where object_id = ${d.ind}` : `select 1125899906842624 + id * 4 as id from feed_lines where ind_id = ${d.ind}`)).rows[0];
+      out.push([Number(r.id)]);
+    } else if (kind === 'cursor' || kind === 'seq') {
       // The position of line n's indicator in the stream, in each database's own numbering.
       const r = (await c.query(form === 'stored' ? `select updated_at, seq from contributions where object_id = ${d.ind}` : `select updated_at, seq from feed_lines where ind_id = ${d.ind}`)).rows[0];
       out.push(kind === 'cursor' ? [r.updated_at, Number(r.seq)] : [Number(r.seq)]);
@@ -444,7 +477,7 @@ async function main(): Promise<void> {
 
   // -- (a) writes: ROWS more lines, each way, in one transaction each, with the tables' triggers on
   let next = 10_000_000;
-  const results: Record<string, number[]> = { stored: [], copy: [], merge: [], reimport: [], minimal: [] };
+  const results: Record<string, number[]> = { stored: [], copy: [], merge: [], reimport: [], noCid: [], minimal: [] };
   log(`load: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
   for (let r = 0; r < RUNS; r++) {
     const from = next;
@@ -474,20 +507,31 @@ async function main(): Promise<void> {
     await lines.c.query('commit');
     results.copy!.push(((cpu(lines.c) - c0) / ROWS) * 1e6);
   }
-  // the minimal index set (identity, observable and relationship ids, one stream index): the same merge
-  for (const x of LINE_INDEXES.filter((x) => !x.minimal)) for (const s of x.sql.split(';')) await lines.c.query(`drop index if exists ${/create index (\w+)/.exec(s)![1]}`);
-  await lines.c.query('drop view keyed_contributions_v, object_keys_v, stix_objects_v, contributions_v');
-  for (let r = 0; r < RUNS; r++) {
-    const from = next;
-    next += ROWS;
-    await lines.c.query('begin');
-    const c0 = cpu(lines.c);
-    await inSlices(lines.c, from, ROWS, (f, n) => [linesSql(f, n, ORG_A, 'fl_stage'), MERGE, 'truncate fl_stage']);
-    await lines.c.query('commit');
-    results.minimal!.push(((cpu(lines.c) - c0) / ROWS) * 1e6);
+  const dropIndexes = async (which: (x: (typeof LINE_INDEXES)[number]) => boolean) => {
+    for (const x of LINE_INDEXES.filter(which)) for (const s of x.sql.split(';')) await lines.c.query(`drop index if exists ${/create index (\w+)/.exec(s)![1]}`);
+  };
+  const mergeRuns = async (into: number[]) => {
+    for (let r = 0; r < RUNS; r++) {
+      const from = next;
+      next += ROWS;
+      await lines.c.query('begin');
+      const c0 = cpu(lines.c);
+      await inSlices(lines.c, from, ROWS, (f, n) => [linesSql(f, n, ORG_A, 'fl_stage'), MERGE, 'truncate fl_stage']);
+      await lines.c.query('commit');
+      into.push(((cpu(lines.c) - c0) / ROWS) * 1e6);
+    }
+  };
+  await lines.c.query('drop view keyed_contributions_v, object_edges_v, object_keys_v, stix_objects_v, contributions_v');
+  // the same merge without the contribution-id indexes, then with the minimal set (identity, observable and
+  // relationship ids, the registry's, one stream index)
+  if (CID_INDEXES) {
+    await dropIndexes((x) => x.cid === true);
+    await mergeRuns(results.noCid!);
   }
+  await dropIndexes((x) => !x.minimal);
+  await mergeRuns(results.minimal!);
   const f = (xs: number[]) => `${median(xs).toFixed(1)} µs (${xs.map((x) => x.toFixed(1)).join(' / ')})`;
-  log(`write a line: stored ${f(results.stored!)}; lines merge ${f(results.merge!)}; re-import ${f(results.reimport!)}; generation alone ${f(results.copy!)}; minimal indexes ${f(results.minimal!)}`);
+  log(`write a line: stored ${f(results.stored!)}; lines merge ${f(results.merge!)}; re-import ${f(results.reimport!)}; generation alone ${f(results.copy!)}; no CID indexes ${results.noCid!.length ? f(results.noCid!) : '-'}; minimal indexes ${f(results.minimal!)}`);
   const write = (what: string, xs: number[]) =>
     report({
       bench: `feed lines as views, write: ${what}`,
@@ -497,9 +541,10 @@ async function main(): Promise<void> {
       command: 'KESSETSU_BENCH_PG_URL=… npm run bench -- feed-line-view',
     });
   write('the current model (3 registry rows, 3 contributions, 2 keys, an edge a line, triggers on), set-wise insert … select', results.stored!);
-  write(`one feed_lines row a line, merged from a staging table (${LINE_INDEXES.length + 2} indexes)`, results.merge!);
+  write(`one feed_lines row a line, merged from a staging table (${LINE_INDEXES.map((x) => x.sql.split(';').length).reduce((a, b) => a + b, 0) + 1} indexes${CID_INDEXES ? ', the contribution-id ones included' : ''})`, results.merge!);
   write('the same lines again (unchanged re-import: last_seen later)', results.reimport!);
-  write('one feed_lines row a line, minimal indexes (pkey, identity, observable id, relationship id, (updated_at, seq))', results.minimal!);
+  if (CID_INDEXES) write('one feed_lines row a line, merged, all indexes but the contribution-id ones', results.noCid!);
+  write(`one feed_lines row a line, merged, minimal indexes (${LINE_INDEXES.filter((x) => x.minimal).map((x) => x.name).join(', ')}, pkey)`, results.minimal!);
   log(`load: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
   await stored.c.end();
   await lines.c.end();
