@@ -187,6 +187,13 @@ const MERGE = `with s as (
   from s where s.here -- the others are written the stored way (none in this bench)
   on conflict (ind_id, scope_key) do update set last_seen = excluded.last_seen where f.last_seen < excluded.last_seen`;
 
+// The rows alone, without the merge's probes and conflict handling: what the indexes cost.
+const PLAIN_INSERT = `insert into feed_lines (id, seq, org_id, feed, tlp, tlp_rank, recipient_orgs, scope_key, sco_type, value, sco_id, ind_id, rel_id, sco_reg_id,
+      created, valid_from, labels, description, first_seen, last_seen, updated_at)
+  select s.id, greatest(nextval('change_seq'), nextval('change_seq'), nextval('change_seq')) - 2, s.org_id, s.feed, s.tlp, s.tlp_rank, s.recipient_orgs,
+    s.scope_key, s.sco_type, s.value, s.sco_id, s.ind_id, s.rel_id, s.sco_reg_id, s.created, s.valid_from, s.labels, s.description, s.first_seen, s.last_seen, s.updated_at
+  from fl_stage s`;
+
 const CONTRIB_COLS = `id, object_id, org_id, user_id, ingest_id, tlp, tlp_rank, pap, anonymous, allow_count, confidence, recipient_orgs, recipient_groups,
   recipient_users, scope_key, first_seen, last_seen, seq, created_at, updated_at, data, modified, modified_text, revoked, name, valid_until,
   pattern_usable, content_hash, owner_rank, superseded`;
@@ -477,7 +484,7 @@ async function main(): Promise<void> {
 
   // -- (a) writes: ROWS more lines, each way, in one transaction each, with the tables' triggers on
   let next = 10_000_000;
-  const results: Record<string, number[]> = { stored: [], copy: [], merge: [], reimport: [], noCid: [], minimal: [] };
+  const results: Record<string, number[]> = { stored: [], copy: [], merge: [], reimport: [], plain: [], noCid: [], minimal: [] };
   log(`load: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
   for (let r = 0; r < RUNS; r++) {
     const from = next;
@@ -506,6 +513,12 @@ async function main(): Promise<void> {
     await inSlices(lines.c, from + 50_000_000, ROWS, (f, n) => [linesSql(f, n, ORG_A, 'fl_stage'), 'truncate fl_stage']);
     await lines.c.query('commit');
     results.copy!.push(((cpu(lines.c) - c0) / ROWS) * 1e6);
+    // new lines inserted as they are (no probes, no conflict handling): the rows and their index entries
+    await lines.c.query('begin');
+    c0 = cpu(lines.c);
+    await inSlices(lines.c, from + 20_000_000, ROWS, (f, n) => [linesSql(f, n, ORG_A, 'fl_stage'), PLAIN_INSERT, 'truncate fl_stage']);
+    await lines.c.query('commit');
+    results.plain!.push(((cpu(lines.c) - c0) / ROWS) * 1e6);
   }
   const dropIndexes = async (which: (x: (typeof LINE_INDEXES)[number]) => boolean) => {
     for (const x of LINE_INDEXES.filter(which)) for (const s of x.sql.split(';')) await lines.c.query(`drop index if exists ${/create index (\w+)/.exec(s)![1]}`);
@@ -531,7 +544,7 @@ async function main(): Promise<void> {
   await dropIndexes((x) => !x.minimal);
   await mergeRuns(results.minimal!);
   const f = (xs: number[]) => `${median(xs).toFixed(1)} µs (${xs.map((x) => x.toFixed(1)).join(' / ')})`;
-  log(`write a line: stored ${f(results.stored!)}; lines merge ${f(results.merge!)}; re-import ${f(results.reimport!)}; generation alone ${f(results.copy!)}; no CID indexes ${results.noCid!.length ? f(results.noCid!) : '-'}; minimal indexes ${f(results.minimal!)}`);
+  log(`write a line: stored ${f(results.stored!)}; lines merge ${f(results.merge!)}; re-import ${f(results.reimport!)}; generation alone ${f(results.copy!)}; plain insert ${f(results.plain!)}; no CID indexes ${results.noCid!.length ? f(results.noCid!) : '-'}; minimal indexes ${f(results.minimal!)}`);
   const write = (what: string, xs: number[]) =>
     report({
       bench: `feed lines as views, write: ${what}`,
@@ -543,6 +556,7 @@ async function main(): Promise<void> {
   write('the current model (3 registry rows, 3 contributions, 2 keys, an edge a line, triggers on), set-wise insert … select', results.stored!);
   write(`one feed_lines row a line, merged from a staging table (${LINE_INDEXES.map((x) => x.sql.split(';').length).reduce((a, b) => a + b, 0) + 1} indexes${CID_INDEXES ? ', the contribution-id ones included' : ''})`, results.merge!);
   write('the same lines again (unchanged re-import: last_seen later)', results.reimport!);
+  write('one feed_lines row a line, inserted as staged (no probes, no conflict handling), same indexes', results.plain!);
   if (CID_INDEXES) write('one feed_lines row a line, merged, all indexes but the contribution-id ones', results.noCid!);
   write(`one feed_lines row a line, merged, minimal indexes (${LINE_INDEXES.filter((x) => x.minimal).map((x) => x.name).join(', ')}, pkey)`, results.minimal!);
   log(`load: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
