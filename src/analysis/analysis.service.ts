@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { RawBuilder } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { ObservableIndex } from '../lookup/observable.index.ts';
-import type { IngestCommitted, IngestHooks } from '../ingest/ingest.service.ts';
+import type { IngestCommitted, IngestHooks, IngestSlice } from '../ingest/ingest.service.ts';
 import type { EnrichmentService } from '../enrichment/enrichment.service.ts';
 import { applySetting, mergeSettings, type AnalysisSettings } from './analysis.settings.ts';
 import { latestRuns, loadSettingOverrides, saveSettingOverrides, storedKeys } from './analysis.repository.ts';
@@ -156,12 +156,12 @@ export class AnalysisService {
         const correlating = this.#d.index.active;
         const warninglists = this.#d.warninglists;
         const reviewed = review instanceof WarninglistReview ? review : null;
-        const record = async (trx: Kysely<Database>): Promise<void> => {
-          if (reviewed) await warninglists.recordListed(reviewed.takeListed(), trx);
+        const record = async (trx: Kysely<Database>, written?: IngestSlice): Promise<void> => {
+          if (reviewed) await warninglists.recordListed(reviewed.takeListed(written), trx);
         };
         return {
           slice: async (trx, slice) => {
-            await record(trx);
+            await record(trx, slice);
             if (!correlating && reviewed) return;
             for (const p of slice.objects) {
               if (correlating) values.own.add(p.record.id);

@@ -107,4 +107,17 @@ describeStorage('ingest hooks of a file written in slices', (backend) => {
     expect(await hookedHits(streamed, 'failing')).toBe(0);
     armed = false;
   });
+
+  it('a re-import records the hits of what it writes new, and keeps those of what it leaves as stored', { timeout: 300_000 }, async () => {
+    const m = await makeMember(streamed);
+    const first = await post(streamed, m, 'again');
+    expect(first.statusCode, first.body.slice(0, 300)).toBe(200);
+    expect(await hookedHits(streamed, 'again')).toBe(ROWS);
+    // The same rows again and 50 new ones (issue 17: the unchanged rows' hits are not inserted again).
+    const more = ['value,comment', ...Array.from({ length: ROWS + 50 }, (_, i) => `again-${i}.example.org,row ${i}`), ''].join('\n');
+    const r = await streamed.server.inject({ method: 'POST', url: '/api/v1/ingest?format=csv&tlp=green', headers: { ...as(m.key), 'content-type': 'text/csv' }, payload: more });
+    expect(r.statusCode, r.body.slice(0, 300)).toBe(200);
+    expect(r.json().counts.unchanged).toBe(first.json().counts.objects);
+    expect(await hookedHits(streamed, 'again')).toBe(ROWS + 50);
+  });
 });

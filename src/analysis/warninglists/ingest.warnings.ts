@@ -5,6 +5,12 @@ import type { WarninglistHit } from './warninglist.matcher.ts';
 import { KeyDigestSet } from './key-digest.set.ts';
 import { SCOPE_MEANING } from './warninglist.scopes.ts';
 
+/** What takeListed reads of a written slice: its objects and what the write did with their contributions. */
+export interface WrittenSlice {
+  readonly objects: readonly PreparedObject[];
+  readonly contributions: readonly { readonly object_id: string; readonly inserted: boolean; readonly changed: boolean }[];
+}
+
 /** Warnings listed one by one; the rest are counted in one line. */
 export const MAX_LISTED = 200;
 
@@ -71,10 +77,32 @@ export class WarninglistReview {
   /**
    * The values found on warninglists since the last call (each value of the ingest once, in the order they came),
    * with the slugs of their lists; the review forgets them (it still counts them and never gives one again).
+   * Given a written slice, only that slice's values are taken, and of them only those of objects the write made new or
+   * changed: a value of an object kept exactly as it was stored had its hits recorded when it was stored (in that
+   * ingest's transaction), and every stored value's hits are brought up to date when a list changes and at each
+   * analysis run (issue 17: an unchanged re-import of a listed feed inserted every hit again, about a fifth of the
+   * server's work). The values of later slices stay until theirs.
    */
-  takeListed(): ReadonlyMap<string, readonly string[]> {
-    const taken = this.#fresh;
-    this.#fresh = new Map();
+  takeListed(written?: WrittenSlice): ReadonlyMap<string, readonly string[]> {
+    if (!written) {
+      const taken = this.#fresh;
+      this.#fresh = new Map();
+      return taken;
+    }
+    const changed = new Set<string>();
+    for (const c of written.contributions) if (c.inserted || c.changed) changed.add(c.object_id);
+    const taken = new Map<string, readonly string[]>();
+    if (this.#fresh.size === 0) return taken;
+    // A value of both a changed and a kept object is taken for the changed one.
+    for (const o of written.objects)
+      if (changed.has(o.record.id))
+        for (const key of o.record.keys) {
+          const lists = this.#fresh.get(key);
+          if (lists === undefined) continue;
+          taken.set(key, lists);
+          this.#fresh.delete(key);
+        }
+    if (changed.size < written.contributions.length) for (const o of written.objects) if (!changed.has(o.record.id)) for (const key of o.record.keys) this.#fresh.delete(key);
     return taken;
   }
 
