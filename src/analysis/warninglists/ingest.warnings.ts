@@ -89,20 +89,20 @@ export class WarninglistReview {
       this.#fresh = new Map();
       return taken;
     }
-    const changed = new Set<string>();
-    for (const c of written.contributions) if (c.inserted || c.changed) changed.add(c.object_id);
     const taken = new Map<string, readonly string[]>();
     if (this.#fresh.size === 0) return taken;
-    // A value of both a changed and a kept object is taken for the changed one.
-    for (const o of written.objects)
-      if (changed.has(o.record.id))
-        for (const key of o.record.keys) {
-          const lists = this.#fresh.get(key);
-          if (lists === undefined) continue;
-          taken.set(key, lists);
-          this.#fresh.delete(key);
-        }
-    if (changed.size < written.contributions.length) for (const o of written.objects) if (!changed.has(o.record.id)) for (const key of o.record.keys) this.#fresh.delete(key);
+    const changed = new Set<string>();
+    for (const c of written.contributions) if (c.inserted || c.changed) changed.add(c.object_id);
+    // The changed objects' values first (a value of both a changed and a kept object is taken), then the slice's
+    // values are forgotten.
+    for (const o of written.objects) {
+      if (!changed.has(o.record.id)) continue;
+      for (const key of o.record.keys) {
+        const lists = this.#fresh.get(key);
+        if (lists !== undefined) taken.set(key, lists);
+      }
+    }
+    for (const o of written.objects) for (const key of o.record.keys) this.#fresh.delete(key);
     return taken;
   }
 
