@@ -43,6 +43,22 @@ export function contributionPredicate(v: AnyViewer): (c: ContributionScope) => b
   };
 }
 
+/**
+ * The columns of a contributions row that the policy's SQL conditions read (visibleContribution,
+ * countableContribution, headContribution and the TAXII conditions built on them), under their table names: a query
+ * whose rows carry these can apply the policy to its own rows instead of joining back to `contributions` by id.
+ * @example sql`select ${policyColumns('c')}, c.data from contributions c`
+ */
+export const POLICY_COLUMNS = ['id', 'object_id', 'org_id', 'user_id', 'tlp', 'tlp_rank', 'recipient_orgs', 'recipient_groups', 'recipient_users', 'allow_count', 'owner_rank', 'modified', 'superseded'] as const;
+
+/**
+ * POLICY_COLUMNS of the contributions row `alias`, as a select list.
+ * @example sql`select ${policyColumns('c')} from contributions c`
+ */
+export function policyColumns(alias: string): RawBuilder<unknown> {
+  return sql.join(POLICY_COLUMNS.map((n) => sql.ref(`${alias}.${n}`)));
+}
+
 function uuidArray(ids: readonly string[]): RawBuilder<unknown> {
   return sql`cast(${sql.val(`{${ids.join(',')}}`)} as uuid[])`;
 }

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import { headContribution } from '../access/visibility.policy.ts';
+import { headContribution, policyColumns } from '../access/visibility.policy.ts';
 import type { AnyViewer } from '../access/viewer.ts';
 import type { PageCursor, TaxiiFilter } from './taxii.query.ts';
 
@@ -11,7 +11,8 @@ import type { PageCursor, TaxiiFilter } from './taxii.query.ts';
 // contribution row; "last" is the version the viewer is shown (the ranking of headContribution, within the
 // collection). Entries are served exactly as stored: one version, one content, whoever reads it.
 // The stream is read in windows (a plain ORDER BY … LIMIT on the (updated_at, seq) and (added_at, seq) indexes,
-// with the request's id and type filters), and the collection's condition is checked per entry of the window.
+// with the request's id and type filters), and the collection's condition is checked per entry of the window, on the
+// policy columns the window carries.
 
 /** One entry of a page. */
 export interface EntryRow {
@@ -75,17 +76,22 @@ function legConds(q: EntryQuery, after: PageCursor | undefined, added: string, s
   return conds.length ? sql.join(conds, sql` and `) : sql`true`;
 }
 
-// The window: the next entries of the stream after a position.
+// The window: the next entries of the stream after a position. Each entry carries the policy's columns of the
+// contribution that carries it (POLICY_COLUMNS: `id` is that contribution's id, `object_id` the entry's object;
+// `entry_modified` is the entry's own `modified`), so the collection's condition and the ranking read the window's
+// rows: the current leg reads each contribution once, with no join back by contribution id. The versions leg takes
+// them from the version's contribution (a version is only ever carried by a stored contribution).
 function windowSql(q: EntryQuery, after: PageCursor | undefined, size: number): RawBuilder<unknown> {
-  const current = sql`select c.updated_at as added, c.seq, c.object_id as id, coalesce(c.modified_text, to_char(c.updated_at at time zone 'UTC', ${UTC_TEXT})) as version,
-      c.data, c.id as cid, c.modified, true as current
+  const current = sql`select c.updated_at as added, c.seq, coalesce(c.modified_text, to_char(c.updated_at at time zone 'UTC', ${UTC_TEXT})) as version,
+      c.data, c.modified as entry_modified, true as current, ${policyColumns('c')}
     from contributions c where ${legConds(q, after, 'c.updated_at', 'c.seq', 'c.object_id')} order by c.updated_at, c.seq limit ${size}`;
   if (currentOnly(q)) return current;
   return sql`select * from (
       (${current})
       union all
-      (select v.added_at, v.seq, v.object_id, coalesce(v.modified_text, to_char(v.added_at at time zone 'UTC', ${UTC_TEXT})), v.data, v.contribution_id, v.modified, false
-        from stix_versions v where ${legConds(q, after, 'v.added_at', 'v.seq', 'v.object_id')} order by v.added_at, v.seq limit ${size})
+      (select v.added_at, v.seq, coalesce(v.modified_text, to_char(v.added_at at time zone 'UTC', ${UTC_TEXT})), v.data, v.modified, false, ${policyColumns('vc')}
+        from stix_versions v join contributions vc on vc.id = v.contribution_id
+        where ${legConds(q, after, 'v.added_at', 'v.seq', 'v.object_id')} order by v.added_at, v.seq limit ${size})
     ) u order by u.added, u.seq limit ${size}`;
 }
 
@@ -93,20 +99,20 @@ function windowSql(q: EntryQuery, after: PageCursor | undefined, size: number): 
 // asked for, and it matches the filters.
 function matches(q: EntryQuery): RawBuilder<boolean> {
   const f = q.filter;
-  const conds: RawBuilder<unknown>[] = [q.inCollection('ec')];
+  const conds: RawBuilder<unknown>[] = [q.inCollection('w')];
   if (f.specVersions) conds.push(f.specVersions.length ? sql`coalesce(w.data->>'spec_version', '2.1') in (${list(f.specVersions)})` : sql`false`);
-  const last = sql`(w.current and ${headContribution(q.viewer, 'ec', q.inCollection)})`;
+  const last = sql`(w.current and ${headContribution(q.viewer, 'w', q.inCollection)})`;
   const v = f.versions;
   if (currentOnly(q)) conds.push(last);
   else if (!v.all) {
     const any: RawBuilder<unknown>[] = [];
     if (v.last) any.push(last);
     if (v.first)
-      any.push(sql`(w.modified is null or not exists (
-          select 1 from contributions c2 where c2.object_id = w.id and c2.modified < w.modified and ${q.inCollection('c2')}
+      any.push(sql`(w.entry_modified is null or not exists (
+          select 1 from contributions c2 where c2.object_id = w.object_id and c2.modified < w.entry_modified and ${q.inCollection('c2')}
           union all
-          select 1 from stix_versions v2 join contributions c3 on c3.id = v2.contribution_id where v2.object_id = w.id and v2.modified < w.modified and ${q.inCollection('c3')}))`);
-    if (v.timestamps.length) any.push(sql`coalesce(w.modified, w.added) in (${tsList(v.timestamps)})`);
+          select 1 from stix_versions v2 join contributions c3 on c3.id = v2.contribution_id where v2.object_id = w.object_id and v2.modified < w.entry_modified and ${q.inCollection('c3')}))`);
+    if (v.timestamps.length) any.push(sql`coalesce(w.entry_modified, w.added) in (${tsList(v.timestamps)})`);
     conds.push(any.length ? sql`(${sql.join(any, sql` or `)})` : sql`false`);
   }
   return sql<boolean>`(${sql.join(conds, sql` and `)})`;
@@ -129,9 +135,8 @@ async function readWindow(db: Kysely<Database>, q: EntryQuery, after: PageCursor
     from (
       select e.*, count(*) filter (where e.ok) over (order by e.added, e.seq rows between unbounded preceding and current row) as taken
       from (
-        select w.added, w.seq, w.id, w.version, w.data, ec.tlp_rank as rank, ${matches(q)} as ok
+        select w.added, w.seq, w.object_id as id, w.version, w.data, w.tlp_rank as rank, ${matches(q)} as ok
         from (${windowSql(q, after, size)}) w
-        cross join lateral (select * from contributions x where x.id = w.cid offset 0) ec
       ) e
     ) m`.execute(db);
   return res.rows[0] ?? { meta: null, json: null };
