@@ -4,6 +4,7 @@ import { isHub, type Viewer } from '../access/viewer.ts';
 import { appendAudit } from '../audit/audit.repository.ts';
 import type { EnrichmentService } from '../enrichment/enrichment.service.ts';
 import { guessKind } from '../lookup/guess-kind.ts';
+import { keyedContributions } from '../store/keyed-contributions.query.ts';
 import { AppError, invalid, notFound } from '../shared/errors.ts';
 import { requireCase } from '../cases/case.access.ts';
 import { insertCaseEvent } from '../cases/cases.repository.ts';
@@ -117,10 +118,9 @@ export class ActionsService {
 
   async #reporters(key: string): Promise<number> {
     const r = await this.#db
-      .selectFrom('object_keys as k')
-      .innerJoin('contributions as c', 'c.id', 'k.contribution_id')
-      .select((eb) => eb.fn.count<number>('c.org_id').distinct().as('n'))
-      .where('k.key', '=', key)
+      .selectFrom(keyedContributions(this.#db).as('kc'))
+      .select((eb) => eb.fn.count<number>('kc.org_id').distinct().as('n'))
+      .where('kc.key', '=', key)
       .executeTakeFirst();
     return Number(r?.n ?? 0);
   }

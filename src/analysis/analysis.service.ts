@@ -217,7 +217,7 @@ export class AnalysisService {
 
   /** SQL condition on a contributions row `alias` (an indicator's version): it belongs in blocklists now. */
   activeIndicatorCondition(alias = 'c', now = new Date()): RawBuilder<boolean> {
-    return activeIndicatorSql(this.#settings, now, alias);
+    return activeIndicatorSql(this.#d.db, this.#settings, now, alias);
   }
 
   /** Registers cleanup to run on close (listeners of the composition). */

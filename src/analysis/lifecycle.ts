@@ -1,4 +1,6 @@
-import { sql, type RawBuilder } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import { keyedContributions } from '../store/keyed-contributions.query.ts';
 import type { AnalysisSettings } from './analysis.settings.ts';
 
 // The lifecycle of an indicator: its confidence decays with the time since it was last seen (its
@@ -77,13 +79,13 @@ function halfLifeCase(kindExpr: RawBuilder<unknown>, s: AnalysisSettings): RawBu
 
 /**
  * SQL condition on a contributions row `alias` of an indicator (the version in question): the same rule as
- * isActiveIndicator. For blocklist exports: `.where(activeIndicatorSql(settings, new Date(), 'c'))`.
- * @example db.selectFrom('contributions as c').where(activeIndicatorSql(s, new Date(), 'c'))
+ * isActiveIndicator. For blocklist exports: `.where(activeIndicatorSql(db, settings, new Date(), 'c'))`.
+ * @example db.selectFrom('contributions as c').where(activeIndicatorSql(db, s, new Date(), 'c'))
  */
-export function activeIndicatorSql(s: AnalysisSettings, now: Date, alias = 'c'): RawBuilder<boolean> {
+export function activeIndicatorSql(db: Kysely<Database>, s: AnalysisSettings, now: Date, alias = 'c'): RawBuilder<boolean> {
   const o = (c: string) => sql.ref(`${alias}.${c}`);
   const at = sql`cast(${now.toISOString()} as timestamptz)`;
-  const kind = sql`(select min(split_part(lk.key, ':', 1)) from object_keys lk where lk.contribution_id = ${o('id')})`;
+  const kind = sql`(select min(split_part(lk.key, ':', 1)) from ${keyedContributions(db).as('lk')} where lk.id = ${o('id')})`;
   const sightings = sql`(select count(*) from object_edges le where le.target_id = ${o('object_id')} and le.label = 'sighting_of_ref')`;
   const lastSighting = sql`(select max(ls.modified) from object_edges le join contributions ls on ls.id = le.contribution_id where le.target_id = ${o('object_id')} and le.label = 'sighting_of_ref')`;
   const lastSeen = sql`greatest(coalesce(${o('modified')}, ${o('created_at')}), ${lastSighting})`;

@@ -3,6 +3,7 @@ import type { Database } from '../../db/schema.ts';
 import type { AnyViewer } from '../../access/viewer.ts';
 import { headContribution, visibleContribution, visibleObject } from '../../access/visibility.policy.ts';
 import type { ContributionView } from '../../objects/objects.repository.ts';
+import { keyedContributions } from '../../store/keyed-contributions.query.ts';
 import '../analysis.tables.ts';
 
 // Clusters as one viewer may see them: only clusters with a member the viewer may see, only those
@@ -82,7 +83,7 @@ export async function visibleLinks(db: Kysely<Database>, viewer: AnyViewer, id: 
   const rows = await sql<{ kind: 'key' | 'edge'; ref: string; weight: number; members: number }>`
     select l.kind, l.ref, l.weight, l.members from analysis_cluster_links l
     where l.cluster_id = ${id} and (
-      (l.kind = 'key' and exists (select 1 from object_keys k join contributions c on c.id = k.contribution_id where k.key = l.ref and ${visibleContribution(viewer, 'c')}))
+      (l.kind = 'key' and exists (select 1 from ${keyedContributions(db).as('kc')} where kc.key = l.ref and ${visibleContribution(viewer, 'kc')}))
       or (l.kind = 'edge' and ${visibleObject(viewer, 'l.ref')}))
     order by l.members desc, l.weight desc, l.ref limit ${limit}`.execute(db);
   return rows.rows;

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import type { AnalysisSettings } from '../analysis.settings.ts';
+import { keyedContributions } from '../../store/keyed-contributions.query.ts';
 import { halfLifeOf, indicatorKind, isActiveIndicator, type IndicatorFacts } from '../lifecycle.ts';
 
 /** Where an indicator stands: in blocklists or not, and why not. */
@@ -21,7 +22,7 @@ export async function indicatorFacts(db: Kysely<Database>, ids: readonly string[
   if (ids.length === 0) return out;
   const rows = await sql<{ id: string; revoked: boolean; valid_until: Date | null; confidence: number | null; modified: Date | null; added_at: Date; keys: string[] | null; sightings: number; last_sighting: Date | null }>`
     select c.object_id as id, c.revoked, c.valid_until, c.confidence, c.modified, c.created_at as added_at,
-      (select array_agg(k.key) from object_keys k where k.contribution_id = c.id) as keys,
+      (select array_agg(k.key) from ${keyedContributions(db).as('k')} where k.id = c.id) as keys,
       (select count(*) from object_edges e where e.target_id = c.object_id and e.label = 'sighting_of_ref') as sightings,
       (select max(s.modified) from object_edges e join contributions s on s.id = e.contribution_id where e.target_id = c.object_id and e.label = 'sighting_of_ref') as last_sighting
     from contributions c

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import type { AnyViewer } from '../../access/viewer.ts';
 import { countableContribution, visibleContribution } from '../../access/visibility.policy.ts';
+import { keyedContributions } from '../../store/keyed-contributions.query.ts';
 import '../analysis.tables.ts';
 import { corroborate, priorityScore, type Explained } from '../scoring.ts';
 import { clusterName } from '../clusters/cluster.name.ts';
@@ -14,7 +15,7 @@ async function visibleNameValues(db: Kysely<Database>, viewer: AnyViewer, ids: r
     cross join lateral (
       select l.ref, l.weight, l.members from analysis_cluster_links l
       where l.cluster_id = c.id and l.kind = 'key'
-        and exists (select 1 from object_keys k join contributions v on v.id = k.contribution_id where k.key = l.ref and ${visibleContribution(viewer, 'v')})
+        and exists (select 1 from ${keyedContributions(db).as('v')} where v.key = l.ref and ${visibleContribution(viewer, 'v')})
       order by l.members desc, l.weight desc, l.ref limit 2) l`.execute(db);
   const out = new Map<number, { kind: 'key'; ref: string; weight: number; members: number }[]>();
   for (const r of rows.rows) {

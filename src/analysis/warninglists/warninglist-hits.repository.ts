@@ -3,6 +3,7 @@ import type { Database } from '../../db/schema.ts';
 import type { AnyViewer } from '../../access/viewer.ts';
 import { isHub } from '../../access/viewer.ts';
 import { visibleContribution } from '../../access/visibility.policy.ts';
+import { keyedContributions } from '../../store/keyed-contributions.query.ts';
 import '../analysis.tables.ts';
 import type { WarninglistScope } from './warninglist.scopes.ts';
 
@@ -72,7 +73,7 @@ export async function listSuppressed(
     where true
       ${o.after !== undefined ? sql`and h.key > ${o.after}` : sql``}
       ${o.list !== undefined ? sql`and h.key in (select key from analysis_warninglist_hits where list = ${o.list})` : sql``}
-      ${isHub(viewer) ? sql`` : sql`and exists (select 1 from object_keys k join contributions c on c.id = k.contribution_id where k.key = h.key and ${visibleContribution(viewer, 'c')})`}
+      ${isHub(viewer) ? sql`` : sql`and exists (select 1 from ${keyedContributions(db).as('kc')} where kc.key = h.key and ${visibleContribution(viewer, 'kc')})`}
     group by h.key
     ${o.scope !== undefined ? sql`having bool_or(${o.scope} = any(w.scopes))` : sql``}
     order by h.key

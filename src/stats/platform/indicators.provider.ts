@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { visibleContribution } from '../../access/visibility.policy.ts';
+import { keyedContributions } from '../../store/keyed-contributions.query.ts';
 import { bucketOf, withinRange } from './buckets.ts';
 import { TYPE_KEYS, typeLabel } from './labels.ts';
 import type { PlatformProvider } from './provider.ts';
@@ -33,7 +34,7 @@ export const indicatorsByType: PlatformProvider = {
       .selectFrom(firsts.as('f'))
       .where(withinRange('f.first_at', range))
       .select([
-        sql<string>`coalesce((select min(split_part(k.key, ':', 1)) from object_keys k join contributions kc on kc.id = k.contribution_id where k.object_id = f.object_id and ${visibleContribution(viewer, 'kc')}), 'other')`.as('category'),
+        sql<string>`coalesce((select min(split_part(kc.key, ':', 1)) from ${keyedContributions(db).as('kc')} where kc.object_id = f.object_id and ${visibleContribution(viewer, 'kc')}), 'other')`.as('category'),
         bucketOf('f.first_at', 'month').as('period'),
         sql<number>`count(*)`.as('value'),
       ])

@@ -1,0 +1,40 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.ts';
+
+// The readers that find contributions by an observable key (priorities, warninglist hits, clusters' evidence,
+// actions, lifecycle, stats) read this one shape: a key, its object, and the policy columns of the contribution
+// that holds it (POLICY_COLUMNS of access/visibility.policy.ts, under the same names), so that the policy applies to
+// its rows as to a contributions row. It is the "keyed view" of docs/design/feed-lines.md: rows that will also come
+// from flat feed lines, with no join by contribution id for the reader to make.
+//
+// A left join: every key has its contribution (the foreign key, with cascade), so the rows are the inner join's;
+// a reader that reads none of the contribution's columns (lifecycle's key kinds) pays no join, since PostgreSQL
+// drops a left join to a unique key whose columns are unused, and a reader that applies the policy (a strict
+// condition on them) gets the inner join's plan.
+
+/**
+ * One row per observable key of a contribution: `key`, `object_id`, `id` (the contribution's) and the contribution's
+ * other policy columns. Filter by key (or by object id) and apply the policy on the alias, as on a contributions row.
+ * @example db.selectFrom(keyedContributions(db).as('kc')).select('kc.org_id').where('kc.key', '=', 'ipv4-addr:203.0.113.7').where(visibleContribution(viewer, 'kc'))
+ */
+export function keyedContributions(db: Kysely<Database>) {
+  return db
+    .selectFrom('object_keys as k')
+    .leftJoin('contributions as c', 'c.id', 'k.contribution_id')
+    .select([
+      'k.key',
+      'k.object_id',
+      'k.contribution_id as id',
+      'c.org_id',
+      'c.user_id',
+      'c.tlp',
+      'c.tlp_rank',
+      'c.recipient_orgs',
+      'c.recipient_groups',
+      'c.recipient_users',
+      'c.allow_count',
+      'c.owner_rank',
+      'c.modified',
+      'c.superseded',
+    ]);
+}
