@@ -177,6 +177,11 @@ describeStorage('feed back: council feeds', (backend) => {
     expect(res.body).toContain('import "pe"');
   });
 
+  it('YARA: the stored YARA indicators are not usable STIX patterns (the export tests that column before their JSON)', async () => {
+    const rows = await sql<{ pattern_usable: boolean | null }>`select c.pattern_usable from contributions c where c.data->>'pattern_type' = 'yara'`.execute(hub.app.storage.db);
+    expect(rows.rows.map((r) => r.pattern_usable)).toEqual([false, false, false, false, false]);
+  });
+
   it('ETag and If-None-Match make polling cheap; since= gives what changed', async () => {
     const first = await get(hub, b.key, '/api/v1/export?format=plain');
     const etag = first.headers.etag as string;

@@ -28,6 +28,9 @@ export async function buildYaraFile(db: Kysely<Database>, v: AnyViewer, compile:
     .innerJoin('stix_objects as o', 'o.id', 'c.object_id')
     .select(['o.id', sql<string>`c.data->>'pattern'`.as('pattern')])
     .where('o.type', '=', 'indicator')
+    // pattern_usable is false for every indicator whose pattern_type is not "stix" (ingest/prepare.ts keysOf): a test on
+    // a column, which rows that can only hold usable STIX patterns (flat feed lines) fail without building their JSON.
+    .where(sql<boolean>`c.pattern_usable is not true`)
     .where(sql<boolean>`c.data->>'pattern_type' = 'yara'`)
     .where('c.revoked', '=', false)
     .where((eb) => eb.or([eb('c.valid_until', 'is', null), eb('c.valid_until', '>', now)]))
