@@ -1,0 +1,236 @@
+import { hash } from 'node:crypto';
+import type { Tlp } from '../db/schema.ts';
+import { copyLine } from '../db/copy.ts';
+import type { StixObject } from '../stix/stix.types.ts';
+import { TLP2_MARKING_IDS, tlpRank } from '../trust/tlp.ts';
+import { pgArray } from './pg-array.ts';
+import { scopeKey, type ContributionRecord } from './object-row.ts';
+import type { PreparedObject } from './knowledge.writer.ts';
+
+/**
+ * The observable types a flat feed line holds (docs/design/feed-lines.md 2.1): one value, and an object key that is
+ * `type:value` as written. Anything else a feed row makes (merged file hashes, bank accounts) keeps the stored path.
+ */
+export const LINE_SCO_TYPES: ReadonlySet<string> = new Set(['ipv4-addr', 'ipv6-addr', 'domain-name', 'url', 'email-addr']);
+
+/** The contribution columns a line's three contributions share: all of ContributionRecord but the object. */
+export type LineAudience = Omit<ContributionRecord, 'objectId'>;
+
+/**
+ * One organisation's feed line for one audience: an observable, the indicator made from it and the based-on
+ * relationship between them, as the columns a `feed_lines` row holds. `objectsOfLine` gives back the three objects
+ * exactly as the stored path writes them (same JSON, same content hashes).
+ */
+export interface FeedLine {
+  readonly audience: LineAudience;
+  readonly scoType: string;
+  readonly value: string;
+  /** The observable's display text when it differs from its value (a defanged or decoded form), else null. */
+  readonly display: string | null;
+  readonly scoId: string;
+  readonly indicatorId: string;
+  readonly relationshipId: string;
+  /** created of the indicator and of the relationship, as written. */
+  readonly created: string;
+  /** modified of both: created, or a millisecond later when the stored content took its TLP marking (prepare.ts). */
+  readonly modified: string;
+  readonly validFrom: string;
+  readonly name: string | null;
+  readonly description: string | null;
+  readonly indicatorTypes: readonly string[];
+  readonly labels: readonly string[];
+  /** The three contents' hashes (object-row.ts: SHA-1 of the canonical JSON, base64url). */
+  readonly hashes: { readonly indicator: string; readonly observable: string; readonly relationship: string };
+}
+
+// The properties each of a line's objects may carry: an object with any other is not a flat line.
+const SCO_PROPS = new Set(['type', 'spec_version', 'id', 'value', 'object_marking_refs']);
+const INDICATOR_PROPS = new Set(['type', 'spec_version', 'id', 'created', 'modified', 'name', 'description', 'indicator_types', 'pattern', 'pattern_type', 'pattern_version', 'valid_from', 'labels', 'object_marking_refs']);
+const RELATIONSHIP_PROPS = new Set(['type', 'spec_version', 'id', 'created', 'modified', 'relationship_type', 'source_ref', 'target_ref', 'object_marking_refs']);
+
+/**
+ * The STIX pattern of a line's indicator: the observable's value as a pattern string literal (backslashes and quotes
+ * escaped, as ioc-pattern.builder.ts writes it).
+ * @example linePattern('domain-name', "it's.example") // "[domain-name:value = 'it\\'s.example']"
+ */
+export function linePattern(scoType: string, value: string): string {
+  return `[${scoType}:value = '${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}']`;
+}
+
+/**
+ * A feed row's three prepared objects (observable, indicator, based-on relationship, in the mapper's order) as one
+ * line, or undefined when they are not exactly what a line holds: each content must come back from the line's
+ * columns byte for byte (objectsOfLine), the three contributions must share their audience, and the keys must be the
+ * observable's `type:value`.
+ * @example const line = feedLineOf([sco, indicator, relationship]) // FeedLine | undefined
+ */
+export function feedLineOf(triple: readonly [PreparedObject, PreparedObject, PreparedObject]): FeedLine | undefined {
+  const [s, i, r] = triple;
+  const sco = s.record.data;
+  const ind = i.record.data;
+  const rel = r.record.data;
+  if (!LINE_SCO_TYPES.has(sco.type) || ind.type !== 'indicator' || rel.type !== 'relationship') return undefined;
+  if (!only(sco, SCO_PROPS) || !only(ind, INDICATOR_PROPS) || !only(rel, RELATIONSHIP_PROPS)) return undefined;
+  const tlp = s.contribution.tlp;
+  const value = sco.value;
+  if (typeof value !== 'string' || sco.spec_version !== '2.1' || !marked(sco, tlp)) return undefined;
+  const key = `${sco.type}:${value}`;
+  if (!sameKeys(s.record.keys, key) || !sameKeys(i.record.keys, key) || r.record.keys.length !== 0) return undefined;
+  // The indicator: a STIX pattern on the value, every optional text a string, every list a non-empty list of strings.
+  if (ind.spec_version !== '2.1' || ind.pattern !== linePattern(sco.type, value) || ind.pattern_type !== 'stix' || ind.pattern_version !== '2.1') return undefined;
+  if (!marked(ind, tlp) || !marked(rel, tlp)) return undefined;
+  const created = ind.created;
+  const modified = ind.modified;
+  const validFrom = ind.valid_from;
+  if (typeof created !== 'string' || typeof modified !== 'string' || typeof validFrom !== 'string') return undefined;
+  if (!optionalText(ind.name) || !optionalText(ind.description) || !optionalList(ind.indicator_types) || !optionalList(ind.labels)) return undefined;
+  // The relationship: based-on, from this indicator to this observable, at the indicator's times.
+  if (rel.spec_version !== '2.1' || rel.relationship_type !== 'based-on' || rel.source_ref !== ind.id || rel.target_ref !== sco.id) return undefined;
+  if (rel.created !== created || rel.modified !== modified) return undefined;
+  const audience = sharedAudience(s.contribution, i.contribution, r.contribution);
+  if (!audience) return undefined;
+  const line: Omit<FeedLine, 'hashes'> = {
+    audience,
+    scoType: sco.type,
+    value,
+    display: s.record.display === value ? null : s.record.display,
+    scoId: sco.id,
+    indicatorId: ind.id,
+    relationshipId: rel.id,
+    created,
+    modified,
+    validFrom,
+    name: (ind.name as string | undefined) ?? null,
+    description: (ind.description as string | undefined) ?? null,
+    indicatorTypes: (ind.indicator_types as string[] | undefined) ?? [],
+    labels: (ind.labels as string[] | undefined) ?? [],
+  };
+  // Hashed from the line's own texts (lineContents): the records' generic canonical JSON is never made for a line.
+  return { ...line, hashes: lineHashes(line) };
+}
+
+/**
+ * The three objects a line stands for, as the stored path writes their contents (the JavaScript twin of the
+ * `feed_lines` views): observable, indicator, relationship.
+ * @example const [sco, indicator, relationship] = objectsOfLine(line)
+ */
+export function objectsOfLine(line: Omit<FeedLine, 'hashes'>): readonly [StixObject, StixObject, StixObject] {
+  const marking = [TLP2_MARKING_IDS[line.audience.tlp]];
+  const sco: StixObject = { type: line.scoType, spec_version: '2.1', id: line.scoId, value: line.value, object_marking_refs: marking };
+  const indicator: Record<string, unknown> = { type: 'indicator', spec_version: '2.1', id: line.indicatorId, created: line.created, modified: line.modified };
+  if (line.name !== null) indicator.name = line.name;
+  if (line.description !== null) indicator.description = line.description;
+  if (line.indicatorTypes.length > 0) indicator.indicator_types = [...line.indicatorTypes];
+  indicator.pattern = linePattern(line.scoType, line.value);
+  indicator.pattern_type = 'stix';
+  indicator.pattern_version = '2.1';
+  indicator.valid_from = line.validFrom;
+  if (line.labels.length > 0) indicator.labels = [...line.labels];
+  indicator.object_marking_refs = marking;
+  const relationship: StixObject = {
+    type: 'relationship',
+    spec_version: '2.1',
+    id: line.relationshipId,
+    created: line.created,
+    modified: line.modified,
+    relationship_type: 'based-on',
+    source_ref: line.indicatorId,
+    target_ref: line.scoId,
+    object_marking_refs: marking,
+  };
+  return [sco, indicator as StixObject, relationship];
+}
+
+/**
+ * The canonical JSON (RFC 8785, as canonical-json.ts writes it) of a line's three contents, written from the
+ * columns with the properties in their sorted order: no object is built and no key sorted per line.
+ * @example const { indicator } = lineContents(line); hash('sha1', indicator, 'base64url') === line.hashes.indicator
+ */
+export function lineContents(line: Omit<FeedLine, 'hashes'>): { readonly observable: string; readonly indicator: string; readonly relationship: string } {
+  const j = JSON.stringify;
+  const marking = `"object_marking_refs":[${j(TLP2_MARKING_IDS[line.audience.tlp])}]`;
+  const observable = `{"id":${j(line.scoId)},${marking},"spec_version":"2.1","type":${j(line.scoType)},"value":${j(line.value)}}`;
+  // Sorted by code unit: created, description, id, indicator_types, labels, modified, name, object_marking_refs,
+  // pattern, pattern_type, pattern_version, spec_version, type, valid_from.
+  let indicator = `{"created":${j(line.created)}`;
+  if (line.description !== null) indicator += `,"description":${j(line.description)}`;
+  indicator += `,"id":${j(line.indicatorId)}`;
+  if (line.indicatorTypes.length > 0) indicator += `,"indicator_types":${j(line.indicatorTypes)}`;
+  if (line.labels.length > 0) indicator += `,"labels":${j(line.labels)}`;
+  indicator += `,"modified":${j(line.modified)}`;
+  if (line.name !== null) indicator += `,"name":${j(line.name)}`;
+  indicator += `,${marking},"pattern":${j(linePattern(line.scoType, line.value))},"pattern_type":"stix","pattern_version":"2.1","spec_version":"2.1","type":"indicator","valid_from":${j(line.validFrom)}}`;
+  const relationship = `{"created":${j(line.created)},"id":${j(line.relationshipId)},"modified":${j(line.modified)},${marking},"relationship_type":"based-on","source_ref":${j(line.indicatorId)},"spec_version":"2.1","target_ref":${j(line.scoId)},"type":"relationship"}`;
+  return { observable, indicator, relationship };
+}
+
+/**
+ * The content hashes of a line's three objects from its columns (the stored path's: object-row.ts).
+ * @example lineHashes(line).observable === line.hashes.observable
+ */
+export function lineHashes(line: Omit<FeedLine, 'hashes'>): FeedLine['hashes'] {
+  const c = lineContents(line);
+  const sha1 = (text: string) => hash('sha1', text, 'base64url');
+  return { indicator: sha1(c.indicator), observable: sha1(c.observable), relationship: sha1(c.relationship) };
+}
+
+/**
+ * The columns of `feed_lines` a line is copied into, in order: what the importer knows of it. The merge gives the
+ * rest (the line's id, its sequence numbers, updated_at, and whether it presents the observable's registry row).
+ */
+export const LINE_COPY_COLUMNS: readonly string[] = [
+  'org_id', 'user_id', 'ingest_id', 'tlp', 'tlp_rank', 'pap', 'anonymous', 'allow_count', 'confidence', 'recipient_orgs', 'recipient_groups', 'recipient_users', 'scope_key',
+  'first_seen', 'last_seen', 'sco_type', 'value', 'display', 'sco_id', 'ind_id', 'rel_id', 'created_text', 'modified_text', 'valid_from_text', 'name', 'description',
+  'indicator_types', 'labels', 'ind_hash', 'sco_hash', 'rel_hash',
+];
+
+/**
+ * A line as one row of COPY's text format (LINE_COPY_COLUMNS), with its line end.
+ * @example copyRows(trx, 'feed_lines_staging', LINE_COPY_COLUMNS, lines.map(lineCopyRow).join(''))
+ */
+export function lineCopyRow(line: FeedLine): string {
+  const a = line.audience;
+  return copyLine([
+    a.orgId, a.userId, a.ingestId, a.tlp, tlpRank(a.tlp), a.pap, a.anonymous, a.allowCount, a.confidence,
+    pgArray(a.recipientOrgs), pgArray(a.recipientGroups), pgArray(a.recipientUsers), scopeKey(a),
+    a.firstSeen, a.lastSeen, line.scoType, line.value, line.display, line.scoId, line.indicatorId, line.relationshipId,
+    line.created, line.modified, line.validFrom, line.name, line.description,
+    pgArray(line.indicatorTypes), pgArray(line.labels), line.hashes.indicator, line.hashes.observable, line.hashes.relationship,
+  ]);
+}
+
+function only(obj: StixObject, allowed: ReadonlySet<string>): boolean {
+  for (const k in obj) if (!allowed.has(k) || obj[k] === undefined) return false;
+  return true;
+}
+
+function marked(obj: StixObject, tlp: Tlp): boolean {
+  const refs = obj.object_marking_refs;
+  return Array.isArray(refs) && refs.length === 1 && refs[0] === TLP2_MARKING_IDS[tlp];
+}
+
+function sameKeys(keys: readonly string[], key: string): boolean {
+  return keys.length === 1 && keys[0] === key;
+}
+
+// JSON.stringify writes an empty name or list as it is; objectsOfLine leaves an empty one out (indicatorObject does too).
+function optionalText(v: unknown): boolean {
+  return v === undefined || (typeof v === 'string' && v !== '');
+}
+
+function optionalList(v: unknown): boolean {
+  return v === undefined || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string'));
+}
+
+const sameList = (a: readonly string[], b: readonly string[]): boolean => a === b || (a.length === b.length && a.every((x, k) => x === b[k]));
+
+// The three contributions of a line are one organisation's, to one audience, with one provenance.
+function sharedAudience(a: ContributionRecord, b: ContributionRecord, c: ContributionRecord): LineAudience | undefined {
+  for (const o of [b, c]) {
+    if (o.orgId !== a.orgId || o.userId !== a.userId || o.ingestId !== a.ingestId || o.tlp !== a.tlp || o.pap !== a.pap || o.anonymous !== a.anonymous) return undefined;
+    if (o.allowCount !== a.allowCount || o.confidence !== a.confidence || o.firstSeen !== a.firstSeen || o.lastSeen !== a.lastSeen) return undefined;
+    if (!sameList(o.recipientOrgs, a.recipientOrgs) || !sameList(o.recipientGroups, a.recipientGroups) || !sameList(o.recipientUsers, a.recipientUsers)) return undefined;
+  }
+  const { objectId: _, ...audience } = a;
+  return audience;
+}
