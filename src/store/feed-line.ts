@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto';
 import type { Tlp } from '../db/schema.ts';
 import { copyLine } from '../db/copy.ts';
+import { patternString } from '../stix/pattern-string.ts';
 import type { StixObject } from '../stix/stix.types.ts';
 import { TLP2_MARKING_IDS, tlpRank } from '../trust/tlp.ts';
 import { pgArray } from './pg-array.ts';
@@ -49,12 +50,12 @@ const INDICATOR_PROPS = new Set(['type', 'spec_version', 'id', 'created', 'modif
 const RELATIONSHIP_PROPS = new Set(['type', 'spec_version', 'id', 'created', 'modified', 'relationship_type', 'source_ref', 'target_ref', 'object_marking_refs']);
 
 /**
- * The STIX pattern of a line's indicator: the observable's value as a pattern string literal (backslashes and quotes
- * escaped, as ioc-pattern.builder.ts writes it).
+ * The STIX pattern of a line's indicator: the observable's value as a pattern string literal, as ioc-pattern.builder.ts
+ * writes it.
  * @example linePattern('domain-name', "it's.example") // "[domain-name:value = 'it\\'s.example']"
  */
 export function linePattern(scoType: string, value: string): string {
-  return `[${scoType}:value = '${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}']`;
+  return `[${scoType}:value = ${patternString(value)}]`;
 }
 
 /**

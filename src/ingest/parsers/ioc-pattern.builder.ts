@@ -1,4 +1,5 @@
 import type { StixObject } from '../../stix/stix.types.ts';
+import { patternString } from '../../stix/pattern-string.ts';
 import { idProperties } from '../../stix/deterministic-id.ts';
 
 /** One STIX pattern comparison: `<objectType>:<path> [NOT] <op> <value>`. */
@@ -15,14 +16,6 @@ export interface Comparison {
 export type PatternNode =
   | { readonly kind: 'cmp'; readonly cmp: Comparison }
   | { readonly kind: 'and' | 'or'; readonly children: readonly PatternNode[] };
-
-/**
- * A string literal for a STIX pattern: backslashes and quotes escaped.
- * @example patternString("it's") // "'it\\'s'"
- */
-export function patternString(text: string): string {
-  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
 
 /** A path step for a property name: bare when it is an identifier, quoted otherwise (`hashes.'SHA-256'`). */
 export function pathStep(name: string): string {
