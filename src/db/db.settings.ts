@@ -36,5 +36,15 @@ export const PGLITE_BULK_SHARED_BUFFERS_MB = 512;
  */
 export const PGLITE_SETTINGS: readonly (readonly [string, string])[] = [['wal_init_zero', 'off']];
 
+/**
+ * PGlite's wal_buffers for its shared buffers (PostgreSQL's own default: 1/32 of them, at most 16 MB): an eighth, 1 to
+ * 64 MB (16 MB for the hub's 128, 64 MB for a bulk load's 512). Large enough for a slice's WAL (~20 MB for 5,000 STIX
+ * objects), which the check between slices then writes in a few large writes instead of one write per 8 kB page
+ * (pglite.wal.ts).
+ */
+export function pgliteWalBuffersMb(sharedBuffersMb: number): number {
+  return Math.min(64, Math.max(1, Math.round(sharedBuffersMb / 8)));
+}
+
 /** The WAL PGlite may write before the hub checkpoints it (pglite.wal.ts): PostgreSQL's own default max_wal_size. */
 export const PGLITE_MAX_WAL_MB = 1024;

@@ -1,11 +1,11 @@
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'; // web interface (issue 13): word search index
 
-import { NUMBER_OIDS, parseInt8, PGLITE_SETTINGS, PGLITE_SHARED_BUFFERS_MB } from './db.settings.ts';
+import { NUMBER_OIDS, parseInt8, PGLITE_SETTINGS, PGLITE_SHARED_BUFFERS_MB, pgliteWalBuffersMb } from './db.settings.ts';
 
 /**
  * Starts PGlite on a folder, on this thread, with the parsers and extensions the store needs (no folder checks), its
- * shared buffers and settings (db.settings.ts).
+ * shared buffers, WAL buffers and settings (db.settings.ts).
  * Used by the main thread (`KESSETSU_PGLITE_THREAD=main`) and by the PGlite worker (pglite-worker.ts).
  * @example const pglite = await startPglite('./data')
  */
@@ -14,6 +14,6 @@ export async function startPglite(dataDir: string, sharedBuffersMb = PGLITE_SHAR
     dataDir,
     parsers: Object.fromEntries(NUMBER_OIDS.map((oid) => [oid, parseInt8])),
     extensions: { pg_trgm },
-    startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffersMb}MB`, ...PGLITE_SETTINGS.flatMap(([k, v]) => ['-c', `${k}=${v}`])],
+    startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffersMb}MB`, '-c', `wal_buffers=${pgliteWalBuffersMb(sharedBuffersMb)}MB`, ...PGLITE_SETTINGS.flatMap(([k, v]) => ['-c', `${k}=${v}`])],
   });
 }

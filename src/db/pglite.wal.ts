@@ -11,28 +11,37 @@ import type { Database } from './schema.ts';
  * the commit) and on a timer for the other writes.
  */
 
+// Single-user PostgreSQL has no WAL writer either: a transaction's WAL leaves the WAL buffers only when they are full,
+// one 8 kB page per write (~480,000 writes through PGlite's file system for 1,000,000 STIX objects, issue 17), or at a
+// flush, which writes all of it in a few large writes. So the check between an ingest's slices flushes, with a
+// logical message (no other SQL function flushes the WAL without committing): PGlite's WAL buffers hold a slice's WAL
+// (db.settings.ts pgliteWalBuffersMb), so nearly all of it is written that way. The message is an empty record of
+// ~60 bytes that recovery skips.
+const FLUSH = sql`pg_logical_emit_message(false, 'kessetsu', ''::bytea, true)`;
+
 /** How often the timer looks at the WAL (a query of two numbers). */
 const CHECK_EVERY_MS = 60_000;
 
-/** Bytes of WAL written since the last checkpoint's redo point: what a recovery would replay. */
-export async function walSinceCheckpoint(db: Kysely<Database>): Promise<number> {
-  const r = await sql<{ bytes: string | number }>`select (pg_current_wal_insert_lsn() - redo_lsn)::bigint as bytes from pg_control_checkpoint()`.execute(db);
+/** Bytes of WAL written since the last checkpoint's redo point: what a recovery would replay. `flush`: writes it out first. */
+export async function walSinceCheckpoint(db: Kysely<Database>, flush = false): Promise<number> {
+  const r = await sql<{ bytes: string | number }>`select (pg_current_wal_insert_lsn() - redo_lsn)::bigint as bytes from pg_control_checkpoint()${flush ? sql`, ${FLUSH}` : sql``}`.execute(db);
   return Number(r.rows[0]!.bytes);
 }
 
 /**
- * Checkpoints when more than `maxBytes` of WAL were written since the last checkpoint; true when it did.
+ * Writes out the WAL held in PostgreSQL's buffers, and checkpoints when more than `maxBytes` of WAL were written since
+ * the last checkpoint; true when it checkpointed.
  * @example await checkpointIfDue(trx, 1024 * 2 ** 20)
  */
 export async function checkpointIfDue(db: Kysely<Database>, maxBytes: number): Promise<boolean> {
-  if ((await walSinceCheckpoint(db)) <= maxBytes) return false;
+  if ((await walSinceCheckpoint(db, true)) <= maxBytes) return false;
   await sql`checkpoint`.execute(db);
   return true;
 }
 
-/** The WAL bound of one PGlite store: its check for an ingest's slices and a timer for everything else. */
+/** The WAL bound of one PGlite store: its check (and WAL flush) for an ingest's slices and a timer for everything else. */
 export interface WalKeeper {
-  /** Checkpoints through this connection (an ingest's transaction) when the WAL is past the bound. */
+  /** Writes the WAL out and checkpoints through this connection (an ingest's transaction) when it is past the bound. */
   check(db: Kysely<Database>): Promise<void>;
   stop(): void;
 }

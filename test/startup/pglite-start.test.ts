@@ -15,10 +15,11 @@ import { PGLITE_BULK_SHARED_BUFFERS_MB } from '../../src/db/db.settings.ts';
 const dir = mkdtempSync(path.join(os.tmpdir(), 'kessetsu-pglite-start-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function settings(env: Record<string, string>): Promise<{ shared_buffers: string; wal_init_zero: string }> {
+async function settings(env: Record<string, string>): Promise<{ shared_buffers: string; wal_buffers: string; wal_init_zero: string }> {
   const storage = await openStorage(loadConfig(env, { dataDir: dir }));
   try {
-    const r = await sql<{ shared_buffers: string; wal_init_zero: string }>`select current_setting('shared_buffers') as shared_buffers, current_setting('wal_init_zero') as wal_init_zero`.execute(storage.db);
+    const r = await sql<{ shared_buffers: string; wal_buffers: string; wal_init_zero: string }>`select current_setting('shared_buffers') as shared_buffers,
+      current_setting('wal_buffers') as wal_buffers, current_setting('wal_init_zero') as wal_init_zero`.execute(storage.db);
     return r.rows[0]!;
   } finally {
     await storage.close();
@@ -28,9 +29,10 @@ async function settings(env: Record<string, string>): Promise<{ shared_buffers: 
 it('PGlite runs with the configured shared buffers, 128 MB by default, and its settings, on a new and on an existing folder, on either thread', async () => {
   expect(PGLITE_SHARED_BUFFERS_MB).toBe(128);
   // wal_init_zero off: single-user PostgreSQL starts a new WAL segment every 16 MB, which it would first fill with zeros
-  expect(await settings({})).toEqual({ shared_buffers: '128MB', wal_init_zero: 'off' }); // a new folder (initdb), in PGlite's worker …
-  expect(await settings({ KESSETSU_PGLITE_SHARED_BUFFERS_MB: '8' })).toEqual({ shared_buffers: '8MB', wal_init_zero: 'off' }); // … the same folder again …
-  expect(await settings({ KESSETSU_PGLITE_THREAD: 'main' })).toEqual({ shared_buffers: '128MB', wal_init_zero: 'off' }); // … and on the main thread
+  // wal_buffers an eighth of the shared buffers (PostgreSQL's default would be 4 MB of 128): a slice's WAL, written out at once between slices
+  expect(await settings({})).toEqual({ shared_buffers: '128MB', wal_buffers: '16MB', wal_init_zero: 'off' }); // a new folder (initdb), in PGlite's worker …
+  expect(await settings({ KESSETSU_PGLITE_SHARED_BUFFERS_MB: '8' })).toEqual({ shared_buffers: '8MB', wal_buffers: '1MB', wal_init_zero: 'off' }); // … the same folder again …
+  expect(await settings({ KESSETSU_PGLITE_THREAD: 'main' })).toEqual({ shared_buffers: '128MB', wal_buffers: '16MB', wal_init_zero: 'off' }); // … and on the main thread
 }, 300_000); // three PGlite starts, one of them initdb, on a loaded machine
 
 it('a bad KESSETSU_PGLITE_SHARED_BUFFERS_MB is a configuration error naming it', () => {
@@ -45,15 +47,16 @@ it('`kessetsu import` (a bulk load) gives PGlite the bulk shared buffers unless 
   const buffers = async (env: Record<string, string>, bulk: boolean): Promise<string> => {
     const undo = useCliEnv(env);
     try {
-      return await withDirectApp({ data: dir }, async (app) => (await sql<{ v: string }>`select current_setting('shared_buffers') as v`.execute(app.storage.db)).rows[0]!.v, { bulk });
+      const q = sql<{ v: string }>`select current_setting('shared_buffers') || ' ' || current_setting('wal_buffers') as v`;
+      return await withDirectApp({ data: dir }, async (app) => (await q.execute(app.storage.db)).rows[0]!.v, { bulk });
     } finally {
       undo();
     }
   };
   expect(PGLITE_BULK_SHARED_BUFFERS_MB).toBe(512);
-  expect(await buffers({}, true)).toBe('512MB');
-  expect(await buffers({ KESSETSU_PGLITE_SHARED_BUFFERS_MB: '64' }, true)).toBe('64MB');
-  expect(await buffers({}, false)).toBe('128MB');
+  expect(await buffers({}, true)).toBe('512MB 64MB');
+  expect(await buffers({ KESSETSU_PGLITE_SHARED_BUFFERS_MB: '64' }, true)).toBe('64MB 8MB');
+  expect(await buffers({}, false)).toBe('128MB 16MB');
 }, 300_000);
 
 it('an import is a bulk load by the bytes of its files and feed folders', () => {

@@ -43,6 +43,26 @@ it('a checkpoint through an open transaction brings the WAL since the last one u
   }
 }, 120_000);
 
+it('the check between slices writes out the WAL PostgreSQL holds in its buffers (one flush, not a write per 8 kB page), under the bound too', async () => {
+  const storage = await openPglite(migratedFolder(path.join(tmp, 'flush')));
+  try {
+    const lsns = sql<{ insert: string; flush: string }>`select (pg_current_wal_insert_lsn() - '0/0')::bigint as insert, (pg_current_wal_flush_lsn() - '0/0')::bigint as flush`;
+    await sql`create table wal_flush_probe (n int, pad text)`.execute(storage.db);
+    await storage.db.transaction().execute(async (trx) => {
+      await sql`insert into wal_flush_probe select g, repeat('x', 200) from generate_series(1, 20000) g`.execute(trx); // ~5 MB of WAL, in the 16 MB of buffers
+      const before = (await lsns.execute(trx)).rows[0]!;
+      expect(Number(before.insert) - Number(before.flush)).toBeGreaterThan(2 * MB); // held in the buffers: nothing commits, and single-user PostgreSQL has no WAL writer
+      await storage.walCheck!(trx);
+      const after = (await lsns.execute(trx)).rows[0]!;
+      expect(Number(after.flush)).toBeGreaterThanOrEqual(Number(before.insert)); // all of it written, and no checkpoint (under the bound)
+      expect(await walSinceCheckpoint(trx)).toBeGreaterThan(2 * MB);
+    });
+    expect((await sql<{ n: number }>`select count(*)::int as n from wal_flush_probe`.execute(storage.db)).rows[0]!.n).toBe(20_000);
+  } finally {
+    await storage.close();
+  }
+}, 120_000);
+
 it('an ingest of a large CSV feed checkpoints between its slices: what a crash would replay stays near the bound', async () => {
   const hub = await startHub(
     { name: 'pglite', open: () => openPglite(migratedFolder(path.join(tmp, 'hub')), undefined, { maxWalMb: 16 }) },
