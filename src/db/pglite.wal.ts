@@ -29,12 +29,12 @@ export async function walSinceCheckpoint(db: Kysely<Database>, flush = false): P
 }
 
 /**
- * Writes out the WAL held in PostgreSQL's buffers, and checkpoints when more than `maxBytes` of WAL were written since
- * the last checkpoint; true when it checkpointed.
- * @example await checkpointIfDue(trx, 1024 * 2 ** 20)
+ * Checkpoints when more than `maxBytes` of WAL were written since the last checkpoint; true when it did. `flush`
+ * (between an ingest's slices): writes out the WAL held in PostgreSQL's buffers first.
+ * @example await checkpointIfDue(trx, 1024 * 2 ** 20, true)
  */
-export async function checkpointIfDue(db: Kysely<Database>, maxBytes: number): Promise<boolean> {
-  if ((await walSinceCheckpoint(db, true)) <= maxBytes) return false;
+export async function checkpointIfDue(db: Kysely<Database>, maxBytes: number, flush = false): Promise<boolean> {
+  if ((await walSinceCheckpoint(db, flush)) <= maxBytes) return false;
   await sql`checkpoint`.execute(db);
   return true;
 }
@@ -54,16 +54,19 @@ export interface WalKeeper {
 export function keepWalBounded(db: Kysely<Database>, maxMb = PGLITE_MAX_WAL_MB, everyMs = CHECK_EVERY_MS): WalKeeper {
   const maxBytes = maxMb * 2 ** 20;
   let running = false;
-  const check = async (conn: Kysely<Database>): Promise<void> => {
-    await checkpointIfDue(conn, maxBytes);
-  };
   const timer = setInterval(() => {
     if (running) return; // behind an ingest's transaction on PGlite's one connection: one check waits, not many
     running = true;
-    check(db)
+    // Outside an ingest nothing is flushed: every commit flushes, and an idle hub writes no record a minute.
+    checkpointIfDue(db, maxBytes)
       .catch(() => {})
       .finally(() => (running = false));
   }, everyMs);
   timer.unref();
-  return { check, stop: () => clearInterval(timer) };
+  return {
+    check: async (conn) => {
+      await checkpointIfDue(conn, maxBytes, true);
+    },
+    stop: () => clearInterval(timer),
+  };
 }
