@@ -195,6 +195,64 @@ export interface Database {
   object_keys: ObjectKeysTable;
 }
 
+// Flat feed lines (issue 17.1, docs/design/feed-lines.md): `stix_objects`, `contributions`, `object_keys`,
+// `object_edges` and `feed_entries` are views (readers keep their names and columns) over the `*_stored` tables and
+// `feed_lines`. Writers name the stored tables.
+
+/** One line of a flat feed: an observable, the organisation's indicator of it and their based-on relationship. */
+export interface FeedLinesTable {
+  id: Generated<number>;
+  /** The indicator's sequence number; the relationship's is seq + 2, the observable registry row's seq + 1. */
+  seq: number;
+  /** The observable contribution's sequence number (seq + 1 until a ranking change renumbers it). */
+  sco_seq: number;
+  updated_at: Date;
+  /** The importer's timestamp: created (and modified) of the indicator and the relationship. */
+  created_text: string;
+  org_id: string;
+  user_id: string | null;
+  ingest_id: string | null;
+  anonymous: Generated<boolean>;
+  allow_count: Generated<boolean>;
+  confidence: number | null;
+  tlp: Tlp;
+  tlp_rank: number;
+  recipient_orgs: Generated<string[]>;
+  recipient_groups: Generated<string[]>;
+  recipient_users: Generated<string[]>;
+  scope_key: string;
+  first_seen: Timestamp;
+  last_seen: Timestamp;
+  sco_type: string;
+  value: string;
+  display: string | null;
+  sco_id: string;
+  ind_id: string;
+  rel_id: string;
+  /** The observable's id when this line presents its registry row (no stored row, no other line does). */
+  sco_reg_id: string | null;
+  /** The observable contribution is not the highest-ranked of the observable. */
+  sco_sup: Generated<boolean>;
+  valid_from_text: string;
+  name: string | null;
+  description: string | null;
+  labels: Generated<string[]>;
+  indicator_types: Generated<string[]>;
+  ind_hash: string;
+  sco_hash: string;
+  rel_hash: string;
+}
+
+/** The stored knowledge tables and the feed lines, merged into the Database type. */
+export interface Database {
+  stix_objects_stored: StixObjectsTable;
+  contributions_stored: ContributionsTable;
+  object_edges_stored: ObjectEdgesTable;
+  object_keys_stored: ObjectKeysTable;
+  feed_entries_stored: FeedEntriesTable;
+  feed_lines: FeedLinesTable;
+}
+
 export type OrgRow = Selectable<OrgsTable>;
 export type NewOrg = Insertable<OrgsTable>;
 export type OrgUpdate = Updateable<OrgsTable>;

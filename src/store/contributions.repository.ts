@@ -111,7 +111,7 @@ export async function keepUnchanged<W extends KeepCandidate>(db: Kysely<Database
   // An owner rank not given is the registry's (the owner's contribution, or one without owner, ranks 1), read only
   // where it could raise the stored one.
   const rank = sql`coalesce(x.owner_rank, case when p.owner_rank >= 1 then p.owner_rank
-    else (select case when o.owner_org_id is null or o.owner_org_id = x.org_id then 1 else 0 end from stix_objects o where o.id = x.object_id) end)`;
+    else (select case when o.owner_org_id is null or o.owner_org_id = x.org_id then 1 else 0 end from stix_objects_stored o where o.id = x.object_id) end)`;
   // Only what the caller cannot know is read back: the contribution's id, who first made it and whether it counts
   // (the rest of the key, the audience, is the candidate's own: same object, organisation and scope key). As one row
   // of array texts, not a row per contribution (issue 17: a re-import's 5,000 result rows were parsed one by one).
@@ -125,10 +125,10 @@ export async function keepUnchanged<W extends KeepCandidate>(db: Kysely<Database
       from ${x}
       cross join lateral (
         select p.id, p.user_id, p.allow_count, p.modified, p.content_hash, p.owner_rank, p.first_seen, p.last_seen, p.confidence, p.pap
-        from contributions p where p.object_id = x.object_id and p.org_id = x.org_id and p.scope_key = x.scope_key limit 1) p
+        from contributions_stored p where p.object_id = x.object_id and p.org_id = x.org_id and p.scope_key = x.scope_key limit 1) p
       where not coalesce(${newer}, false)
     ), touched as (
-      update contributions c set
+      update contributions_stored c set
         last_seen = greatest(c.last_seen, m.x_last_seen), first_seen = least(c.first_seen, m.x_first_seen),
         confidence = coalesce(m.x_confidence, c.confidence), pap = coalesce(m.x_pap, c.pap), owner_rank = greatest(c.owner_rank, m.x_owner_rank)
       from m where c.id = m.id and m.moves
@@ -171,7 +171,7 @@ export async function keepUnchanged<W extends KeepCandidate>(db: Kysely<Database
 async function insertContributions(db: Kysely<Database>, writes: readonly ContributionWrite[], pre?: PrebuiltContent, reserved?: UpsertOptions['reserved']): Promise<StoredContribution[]> {
   if (writes.length === 0) return [];
   const { ids, seqs } = reserved && reserved.ids.length >= writes.length ? reserved : await takeIds(db, writes.length);
-  await copyRows(db, 'contributions', COPY_COLUMNS, contributionLines(writes, ids, seqs, pre));
+  await copyRows(db, 'contributions_stored', COPY_COLUMNS, contributionLines(writes, ids, seqs, pre));
   return writes.map((w, i) => {
     const c = w.contribution;
     return {
@@ -188,7 +188,7 @@ async function insertContributions(db: Kysely<Database>, writes: readonly Contri
  * @example sql`select array_agg(r.id) from (${newContributionIds(5000)}) r`
  */
 export function newContributionIds(n: number): RawBuilder<unknown> {
-  return sql`select nextval((select cast(pg_get_serial_sequence('contributions', 'id') as regclass))) as id, nextval('change_seq') as seq
+  return sql`select nextval((select cast(pg_get_serial_sequence('contributions_stored', 'id') as regclass))) as id, nextval('change_seq') as seq
     from generate_series(1, ${n})`;
 }
 
@@ -218,12 +218,12 @@ async function writeContributions(db: Kysely<Database>, writes: readonly Contrib
     ), p as (
       -- Objects registered by this very batch have no contributions yet: only the others are looked up.
       select c.id, c.object_id, c.org_id, c.scope_key, c.modified, c.modified_text, c.data, c.content_hash, c.seq, c.updated_at
-      from x cross join lateral (select * from contributions c where c.object_id = x.object_id and c.org_id = x.org_id and c.scope_key = x.scope_key limit 1) c
+      from x cross join lateral (select * from contributions_stored c where c.object_id = x.object_id and c.org_id = x.org_id and c.scope_key = x.scope_key limit 1) c
       where x.known
     ), y as (
       select x.*, p.id as prev_id, coalesce(${newer}, false) as is_newer from x left join p on p.object_id = x.object_id and p.org_id = x.org_id and p.scope_key = x.scope_key
     ), up as (
-      insert into contributions as c (object_id, org_id, user_id, ingest_id, tlp, tlp_rank, pap, anonymous, allow_count, confidence,
+      insert into contributions_stored as c (object_id, org_id, user_id, ingest_id, tlp, tlp_rank, pap, anonymous, allow_count, confidence,
         recipient_orgs, recipient_groups, recipient_users, scope_key, first_seen, last_seen, seq,
         data, modified, modified_text, revoked, name, valid_until, pattern_usable, content_hash, owner_rank)
       select y.object_id, y.org_id, y.user_id, y.ingest_id, y.tlp, y.tlp_rank, y.pap, y.anonymous, y.allow_count, y.confidence,
@@ -299,13 +299,13 @@ function tailLines(items: readonly { contributionId: number; replace: boolean; t
 /** Replaces the observable keys of contributions whose content is new or changed (`tails`: keyTails built ahead). */
 export async function replaceKeys(db: Kysely<Database>, items: readonly { contributionId: number; objectId: string; keys: readonly string[]; replace: boolean; tails?: readonly string[] }[]): Promise<void> {
   const replaced = items.filter((i) => i.replace).map((i) => i.contributionId);
-  if (replaced.length) await db.deleteFrom('object_keys').where('contribution_id', 'in', replaced).execute();
+  if (replaced.length) await db.deleteFrom('object_keys_stored').where('contribution_id', 'in', replaced).execute();
   // Keys of new contributions cannot exist yet: they are copied (issue 17).
-  await copyRows(db, 'object_keys', ['contribution_id', 'object_id', 'key'], tailLines(items, (n) => keyTails(items[n]!.objectId, items[n]!.keys)));
+  await copyRows(db, 'object_keys_stored', ['contribution_id', 'object_id', 'key'], tailLines(items, (n) => keyTails(items[n]!.objectId, items[n]!.keys)));
   const triples = items.filter((i) => i.replace).flatMap((i) => [...new Set(i.keys)].map((k) => ({ c: i.contributionId, o: i.objectId, k })));
   if (triples.length === 0) return;
   const a = columns(triples, { c: (t) => t.c, o: (t) => t.o, k: (t) => t.k });
-  await sql`insert into object_keys (contribution_id, object_id, key)
+  await sql`insert into object_keys_stored (contribution_id, object_id, key)
     select x.c, x.o, x.k from unnest(cast(${a.c} as bigint[]), cast(${a.o} as text[]), cast(${a.k} as text[])) as x(c, o, k)
     on conflict do nothing`.execute(db);
 }
@@ -313,13 +313,13 @@ export async function replaceKeys(db: Kysely<Database>, items: readonly { contri
 /** Replaces the graph edges of contributions whose content is new or changed (`tails`: edgeTails built ahead). */
 export async function replaceEdges(db: Kysely<Database>, items: readonly { contributionId: number; edges: readonly EdgeRecord[]; replace: boolean; tails?: readonly string[] }[]): Promise<void> {
   const replaced = items.filter((i) => i.replace).map((i) => i.contributionId);
-  if (replaced.length) await db.deleteFrom('object_edges').where('contribution_id', 'in', replaced).execute();
+  if (replaced.length) await db.deleteFrom('object_edges_stored').where('contribution_id', 'in', replaced).execute();
   // Edges of new contributions cannot exist yet: they are copied, once per (source, target, label) as the key wants.
-  await copyRows(db, 'object_edges', ['contribution_id', 'source_id', 'target_id', 'via_id', 'kind', 'label'], tailLines(items, (n) => edgeTails(items[n]!.edges)));
+  await copyRows(db, 'object_edges_stored', ['contribution_id', 'source_id', 'target_id', 'via_id', 'kind', 'label'], tailLines(items, (n) => edgeTails(items[n]!.edges)));
   const rows = items.filter((i) => i.replace).flatMap((i) => i.edges.map((e) => ({ c: i.contributionId, s: e.sourceId, t: e.targetId, v: e.viaId, k: e.kind, l: e.label })));
   if (rows.length === 0) return;
   const a = columns(rows, { c: (r) => r.c, s: (r) => r.s, t: (r) => r.t, v: (r) => r.v, k: (r) => r.k, l: (r) => r.l });
-  await sql`insert into object_edges (contribution_id, source_id, target_id, via_id, kind, label)
+  await sql`insert into object_edges_stored (contribution_id, source_id, target_id, via_id, kind, label)
     select x.c, x.s, x.t, x.v, x.k, x.l
     from unnest(cast(${a.c} as bigint[]), cast(${a.s} as text[]), cast(${a.t} as text[]), cast(${a.v} as text[]), cast(${a.k} as text[]), cast(${a.l} as text[])) as x(c, s, t, v, k, l)
     on conflict do nothing`.execute(db);
@@ -336,9 +336,9 @@ export async function markSuperseded(db: Kysely<Database>, objectIds: readonly s
     with r as (
       select id, object_id, superseded,
         row_number() over (partition by object_id order by owner_rank desc, modified desc nulls last, tlp_rank asc, id asc) > 1 as sup
-      from contributions where object_id = any(cast(${pgArray(objectIds)} as text[]))
+      from contributions_stored where object_id = any(cast(${pgArray(objectIds)} as text[]))
     ), moved as (select distinct object_id from r where superseded <> sup)
-    update contributions c set superseded = r.sup, seq = nextval('change_seq')
+    update contributions_stored c set superseded = r.sup, seq = nextval('change_seq')
     from r join moved m on m.object_id = r.object_id
     where r.id = c.id`.execute(db);
   return Number(res.numAffectedRows ?? 0);
@@ -360,5 +360,5 @@ export async function insertHistory(db: Kysely<Database>, rows: readonly { contr
     select x.c, x.o, cast(x.m as timestamptz), x.m, x.d, x.h, x.s, x.a
     from jsonb_to_recordset(cast(${payload} as jsonb)) as x(c bigint, o text, m text, d jsonb, h text, s bigint, a timestamptz)
     where not exists (select 1 from stix_versions v where v.contribution_id = x.c and v.content_hash = x.h)
-      and not exists (select 1 from contributions c where c.id = x.c and c.content_hash = x.h)`.execute(db);
+      and not exists (select 1 from contributions_stored c where c.id = x.c and c.content_hash = x.h)`.execute(db);
 }

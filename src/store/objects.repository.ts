@@ -57,7 +57,7 @@ export async function registerObjects(
     : sql``;
   const x = sql`select * from unnest(cast(${a.id} as text[]), cast(${a.type} as text[]), cast(${a.spec} as text[]), cast(${a.created} as timestamptz[]),
         cast(${a.value} as text[]), cast(${a.display} as text[])) as x(id, type, spec_version, created, value, display)`;
-  const insert = sql`insert into stix_objects (id, type, spec_version, created, value, display, owner_org_id, seq)
+  const insert = sql`insert into stix_objects_stored (id, type, spec_version, created, value, display, owner_org_id, seq)
       select x.id, x.type, x.spec_version, x.created, x.value, x.display, cast(${orgId} as uuid), nextval('change_seq')`;
   type Row = { id: string | null; owner: string | null; cids: (number | string)[] | null; cseqs: (number | string)[] | null };
   const rows = expectNew
@@ -69,13 +69,13 @@ export async function registerObjects(
       returning id
     )
     select x.id, o.owner_org_id as owner, cast(null as bigint[]) as cids, cast(null as bigint[]) as cseqs
-    from x left join lateral (select o.owner_org_id from stix_objects o where o.id = x.id limit 1) o on true
+    from x left join lateral (select o.owner_org_id from stix_objects_stored o where o.id = x.id limit 1) o on true
     where not exists (select 1 from ins where ins.id = x.id)
     ${reserving}`.execute(db)
     : await sql<Row>`
     with x as (${x}), known as (
       -- One probe of the primary key per id (the limit keeps the planner from hashing the whole registry per batch).
-      select o.id, o.owner_org_id from x cross join lateral (select o.id, o.owner_org_id from stix_objects o where o.id = x.id limit 1) o
+      select o.id, o.owner_org_id from x cross join lateral (select o.id, o.owner_org_id from stix_objects_stored o where o.id = x.id limit 1) o
     ), ins as (
       -- Only ids not registered yet take a sequence number (a re-import registers nothing).
       ${insert} from x where not exists (select 1 from known k where k.id = x.id)
@@ -106,6 +106,6 @@ export async function mostlyRegistered(db: Kysely<Database>, ids: readonly strin
   const n = Math.min(64, ids.length);
   if (n === 0) return false;
   const sample = Array.from({ length: n }, (_, i) => ids[Math.floor((i * ids.length) / n)]!);
-  const r = await sql<{ n: number }>`select count(*)::int as n from stix_objects where id = any(cast(${pgArray(sample)} as text[]))`.execute(db);
+  const r = await sql<{ n: number }>`select count(*)::int as n from stix_objects_stored where id = any(cast(${pgArray(sample)} as text[]))`.execute(db);
   return Number(r.rows[0]!.n) * 2 > n;
 }

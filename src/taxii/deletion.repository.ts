@@ -22,16 +22,16 @@ export interface DeletionOutcome {
 export async function withdrawContributions(db: Kysely<Database>, which: RawBuilder<boolean>, objectId: string): Promise<DeletionOutcome> {
   return db.transaction().execute(async (trx) => {
     await lockKnowledgeWrites(trx);
-    const removed = await trx.deleteFrom('contributions as c').where('c.object_id', '=', objectId).where(which).returning('c.id').execute();
+    const removed = await trx.deleteFrom('contributions_stored as c').where('c.object_id', '=', objectId).where(which).returning('c.id').execute();
     if (removed.length === 0) return { contributions: 0, removed: [], objectDeleted: false };
-    const left = await trx.selectFrom('contributions').select('id').where('object_id', '=', objectId).limit(1).execute();
+    const left = await trx.selectFrom('contributions_stored').select('id').where('object_id', '=', objectId).limit(1).execute();
     if (left.length > 0) {
       // Another contribution may now lead.
       await markSuperseded(trx, [objectId]);
       return { contributions: removed.length, removed: removed.map((r) => r.id), objectDeleted: false };
     }
     // Versions, observable keys and edges went with the contributions (cascade).
-    await trx.deleteFrom('stix_objects').where('id', '=', objectId).execute();
+    await trx.deleteFrom('stix_objects_stored').where('id', '=', objectId).execute();
     return { contributions: removed.length, removed: removed.map((r) => r.id), objectDeleted: true };
   });
 }
