@@ -127,16 +127,16 @@ async function generate(storage: Storage): Promise<void> {
     when j % 10 < 9 then 'b' || j || '.bench-example.com' else 'http://u' || j || '.bench-example.net/x' end)`;
   const own = OBSERVABLES - OBSERVABLES / 10;
   // The id registry first; contents, keys and edges belong to contributions (one per object here, its owner's).
-  await sql`insert into stix_objects (id, type, value, seq)
+  await sql`insert into stix_objects_stored (id, type, value, seq)
     select ${obs} || '--' || ${uuidOf(`md5('o' || j)`)}, ${obs}, ${value}, nextval('change_seq')
     from generate_series(0, ${OBSERVABLES - 1}) j`.execute(db);
-  await sql`insert into stix_objects (id, type, created, seq)
+  await sql`insert into stix_objects_stored (id, type, created, seq)
     select 'incident--' || ${uuidOf(`md5('i' || i)`)}, 'incident', now() - (i % 90) * interval '1 day', nextval('change_seq')
     from generate_series(0, ${INCIDENTS - 1}) i`.execute(db);
   const incidentData = sql`jsonb_build_object('type', 'incident', 'name', 'incident ' || g, 'extensions', jsonb_build_object(${EXT_IDS.incidentDamage}::text,
         jsonb_build_object('extension_type', 'property-extension', 'amount_jpy', (g * 7919 % 1000) * 10000, 'victim_count', 1 + g % 50)))`;
   const contrib = (idExpr: ReturnType<typeof sql>, orgExpr: ReturnType<typeof sql>, tlpExpr: ReturnType<typeof sql>, dataExpr: ReturnType<typeof sql>, nameExpr: ReturnType<typeof sql>, series: ReturnType<typeof sql>) => sql`
-    insert into contributions (object_id, org_id, tlp, tlp_rank, scope_key, first_seen, last_seen, seq, data, modified, name, content_hash, owner_rank)
+    insert into contributions_stored (object_id, org_id, tlp, tlp_rank, scope_key, first_seen, last_seen, seq, data, modified, name, content_hash, owner_rank)
     select ${idExpr}, o.id, ${tlpExpr}, (case ${tlpExpr} when 'clear' then 0 when 'green' then 1 else 2 end), 'bench', now(), now(), nextval('change_seq'),
       ${dataExpr}, now() - (g % 90) * interval '1 day', ${nameExpr}, md5(${dataExpr}::text), 1
     from ${series} join bench_orgs o on o.n = ${orgExpr}`;
@@ -151,11 +151,11 @@ async function generate(storage: Storage): Promise<void> {
     sql`null`,
     sql`generate_series(0, ${OBSERVABLES - 1}) g`,
   ).execute(db);
-  await sql`update stix_objects s set owner_org_id = c.org_id from contributions c where c.object_id = s.id`.execute(db);
-  await sql`insert into object_keys (contribution_id, object_id, key)
+  await sql`update stix_objects_stored s set owner_org_id = c.org_id from contributions c where c.object_id = s.id`.execute(db);
+  await sql`insert into object_keys_stored (contribution_id, object_id, key)
     select c.id, c.object_id, s.type || ':' || s.value from contributions c join stix_objects s on s.id = c.object_id where s.value is not null`.execute(db);
   // Nine observables of its own, one from the shared pool (the last tenth), with a cubic popularity.
-  await sql`insert into object_edges (contribution_id, source_id, target_id, via_id, kind, label)
+  await sql`insert into object_edges_stored (contribution_id, source_id, target_id, via_id, kind, label)
     select c.id, x.src, x.dst, x.src, 'ref', 'object_refs'
     from (select 'incident--' || ${uuidOf(`md5('i' || i)`)} as src, ${obs} || '--' || ${uuidOf(`md5('o' || j)`)} as dst
           from (select i, i * 9 + k as j from generate_series(0, ${INCIDENTS - 1}) i, generate_series(0, 8) k where i * 9 + k < ${own}

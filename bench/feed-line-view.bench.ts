@@ -16,7 +16,9 @@
 //   BENCH_FLV_SQL=<file> only writes the prototype's DDL
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { down as downFeedLinesViews } from '../src/db/migrations/2026-12-06T03-00-feed-lines-views.ts';
 import { freshPgDatabase, median, report } from './support.ts';
 
 const PG_URL = process.env.KESSETSU_BENCH_PG_URL;
@@ -358,6 +360,11 @@ async function inSlices(c: Client, from: number, n: number, make: (from: number,
 async function database(name: string): Promise<{ url: string; c: Client }> {
   const url = await freshPgDatabase(PG_URL!, `${PREFIX}_flv_${name}`);
   execFileSync(process.execPath, ['src/cli/main.ts', 'migrate'], { env: { ...process.env, DATABASE_URL: url }, stdio: ['ignore', 'ignore', 'inherit'] });
+  // The prototype builds its own feed_lines and views beside the tables as they were before the product's (phase 2).
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations are typed against Kysely<any>
+  const k = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) }) });
+  await downFeedLinesViews(k);
+  await k.destroy();
   const c = await connect(url);
   await c.query(`insert into orgs (id, name, kind, sector, nda_accepted_at) values ('${ORG_A}', 'feed', 'industry', 'finance', now()),
     ('${ORG_B}', 'base', 'industry', 'telecom', now()), ('${ORG_C}', 'reader', 'industry', 'finance', now()), ('${ORG_D}', 'other', 'academia', null, now())`);

@@ -239,14 +239,14 @@ async function writeBlocklist(app: App, a: Viewer, label: string): Promise<void>
         and not exists (select 1 from pg_constraint c where c.conindid = (quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass)`.execute(db)
   ).rows;
   for (const i of indexes) await sql`drop index ${sql.id(i.name)}`.execute(db);
-  await sql`insert into stix_objects (id, type, owner_org_id, seq)
+  await sql`insert into stix_objects_stored (id, type, owner_org_id, seq)
     select 'indicator--' || md5('bench' || g)::uuid, 'indicator', ${a.orgId}, nextval('change_seq') from generate_series(1, ${BLOCKLIST}) g`.execute(db);
-  await sql`insert into contributions (object_id, org_id, tlp, tlp_rank, scope_key, first_seen, last_seen, seq, data, name, confidence, pattern_usable, content_hash, owner_rank)
+  await sql`insert into contributions_stored (object_id, org_id, tlp, tlp_rank, scope_key, first_seen, last_seen, seq, data, name, confidence, pattern_usable, content_hash, owner_rank)
     select 'indicator--' || md5('bench' || g)::uuid, ${a.orgId}, 'green', 1, 'green|o:|g:|u:|a:0', now(), now(), nextval('change_seq'),
       jsonb_build_object('type', 'indicator', 'spec_version', '2.1', 'id', 'indicator--' || md5('bench' || g)::uuid, 'pattern_type', 'stix',
         'pattern', '[url:value = ''http://bench-' || g || '.example/login'']'), 'u' || g, 80, true, md5('bench' || g), 1
     from generate_series(1, ${BLOCKLIST}) g`.execute(db);
-  await sql`insert into object_keys (contribution_id, object_id, key)
+  await sql`insert into object_keys_stored (contribution_id, object_id, key)
     select c.id, c.object_id, 'url:http://bench-' || substr(c.name, 2) || '.example/login' from contributions c where c.org_id = ${a.orgId} and c.object_id like 'indicator--%'`.execute(db);
   const tLoad = performance.now();
   await db.transaction().execute(async (trx) => {

@@ -41,7 +41,7 @@ async function measure(storage: Storage, label: string, indicators: number): Pro
   }
   const ingestS = (performance.now() - t0) / 1000;
   // Spread over two years: the series read twelve months and their year-before twins.
-  await sql`update contributions set created_at = now() - (id % 730) * interval '1 day'`.execute(storage.db);
+  await sql`update contributions_stored set created_at = now() - (id % 730) * interval '1 day'`.execute(storage.db);
   await sql`analyze`.execute(storage.db);
   const hub = await hubViewer(storage.db);
   const member = viewers[4]!;

@@ -62,9 +62,9 @@ async function fill(storage: Storage, orgId: string): Promise<void> {
         select g, 'indicator--' || substr(h, 1, 8) || '-' || substr(h, 9, 4) || '-4' || substr(h, 14, 3) || '-8' || substr(h, 18, 3) || '-' || substr(h, 21, 12) as id,
                timestamptz '2026-01-01T00:00:00Z' + make_interval(secs => g) as ts
         from (select g, md5(g::text) as h from generate_series(${from}::int, ${to}::int) g) s`.execute(trx);
-      await sql`insert into stix_objects (id, type, spec_version, created, owner_org_id, seq)
+      await sql`insert into stix_objects_stored (id, type, spec_version, created, owner_org_id, seq)
         select id, 'indicator', '2.1', ts, ${orgId}::uuid, nextval('change_seq') from bench_rows order by g`.execute(trx);
-      await sql`insert into contributions (object_id, org_id, tlp, tlp_rank, scope_key, first_seen, last_seen, seq, updated_at, data, modified, modified_text, name, content_hash, owner_rank)
+      await sql`insert into contributions_stored (object_id, org_id, tlp, tlp_rank, scope_key, first_seen, last_seen, seq, updated_at, data, modified, modified_text, name, content_hash, owner_rank)
         select id, ${orgId}::uuid, 'green', 1, 'green|o:|g:|u:|a:0', ts, ts, nextval('change_seq'), ts, d, ts, d->>'modified', 'bench indicator ' || g, md5(d::text), 1
         from (select g, id, ts, jsonb_build_object('type', 'indicator', 'spec_version', '2.1', 'id', id, 'created', to_char(ts at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
             'modified', to_char(ts at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'name', 'bench indicator ' || g,

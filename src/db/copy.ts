@@ -44,7 +44,7 @@ export function copyOf(text: string, params: readonly unknown[] | undefined): { 
 
 /**
  * Copies rows into a table's columns inside the caller's transaction (or on its own connection).
- * @example await copyRows(trx, 'object_keys', ['contribution_id', 'object_id', 'key'], copyText([[1, 'ipv4-addr--…', 'ip:1.2.3.4']]))
+ * @example await copyRows(trx, 'object_keys_stored', ['contribution_id', 'object_id', 'key'], copyText([[1, 'ipv4-addr--…', 'ip:1.2.3.4']]))
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any database: the table is named at run time
 export async function copyRows(db: Kysely<any>, table: string, columns: readonly string[], text: string | Buffer): Promise<void> {

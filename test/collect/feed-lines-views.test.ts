@@ -142,8 +142,9 @@ describeStorage('feed lines: the knowledge tables read through views', (backend)
   });
 
   it('a write into a view is refused: writers name the stored tables', async () => {
-    await expect(sql`update contributions set confidence = 1 where object_id = ${line.ind_id}`.execute(db)).rejects.toThrow();
-    await expect(sql`delete from stix_objects where id = ${line.ind_id}`.execute(db)).rejects.toThrow();
+    await expect(sql`update contributions set confidence = 1 where object_id = ${line.ind_id}`.execute(db)).rejects.toThrow(/cannot update view "contributions"/);
+    await expect(sql`delete from stix_objects where id = ${line.ind_id}`.execute(db)).rejects.toThrow(/cannot delete from view "stix_objects"/);
+    await expect(sql`insert into object_keys (contribution_id, object_id, key) values (1, ${line.ind_id}, 'k')`.execute(db)).rejects.toThrow(/cannot insert into view "object_keys"/);
   });
 
   it('an organisation with feed lines cannot be deleted', async () => {

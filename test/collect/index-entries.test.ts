@@ -4,6 +4,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeStorage } from '../support/storage.ts';
 import { as, makeMember, startHub, type TestHub, type TestMember } from '../support/app.ts';
 import { down, up } from '../../src/db/migrations/2026-12-05T09-00-ingest-index-entries.ts';
+import * as feedLinesViews from '../../src/db/migrations/2026-12-06T03-00-feed-lines-views.ts';
 
 // Ingest write path (issue 17.1): migration T09-00 takes the index entries no reader uses out of every written
 // row (NULLs in the trigram indexes, an object-id hash index the unique index covers, two sequence indexes
@@ -28,7 +29,7 @@ describeStorage('ingest: index entries per written row', (backend) => {
   const answers = async () => [...(await Promise.all(words.map((w) => search(w)))), await search('10.9.8.3', 'value')];
   const indexes = async () =>
     new Map(
-      (await sql<{ indexname: string; indexdef: string }>`select indexname, indexdef from pg_indexes where tablename in ('contributions', 'stix_objects')`.execute(hub.app.storage.db)).rows.map((r) => [r.indexname, r.indexdef]),
+      (await sql<{ indexname: string; indexdef: string }>`select indexname, indexdef from pg_indexes where tablename in ('contributions', 'stix_objects', 'contributions_stored', 'stix_objects_stored')`.execute(hub.app.storage.db)).rows.map((r) => [r.indexname, r.indexdef]),
     );
 
   beforeAll(async () => {
@@ -56,7 +57,9 @@ describeStorage('ingest: index entries per written row', (backend) => {
     for (const name of DROPPED) expect(now.has(name), name).toBe(false);
     for (const name of PARTIAL) expect(now.get(name), name).toMatch(/ WHERE .* IS NOT NULL/);
 
-    // The indexes of the previous version, over the same rows: the same answers; then the migration again.
+    // The indexes of the previous version, over the same rows: the same answers; then the migration again (the later
+    // migration that renamed the tables goes down first and up last).
+    await feedLinesViews.down(db);
     await down(db);
     try {
       const previous = await indexes();
@@ -65,6 +68,7 @@ describeStorage('ingest: index entries per written row', (backend) => {
       expect(await answers()).toEqual(current);
     } finally {
       await up(db);
+      await feedLinesViews.up(db);
     }
     expect(await indexes()).toEqual(now);
     expect(await answers()).toEqual(current);

@@ -86,7 +86,7 @@ describeStorage('ingest: a re-import finds unchanged contributions before asking
     expect((await row(ids[0]!, kaede.org.id)).owner_rank).toBe(1);
 
     // The registry forgets the owner of one object (its organisation left): Sumire's next import ranks 1 there.
-    await sql`update stix_objects set owner_org_id = null where id = ${ids[0]!}`.execute(db);
+    await sql`update stix_objects_stored set owner_org_id = null where id = ${ids[0]!}`.execute(db);
     const r = await write(ids.map((id) => prepared(indicator(id, at(2)), sumire.org.id, at(3))), false);
     expect(r).toMatchObject({ created: 0, updated: 0, unchanged: 120 });
     expect((await row(ids[0]!, sumire.org.id)).owner_rank).toBe(1);

@@ -7,6 +7,7 @@ import type { Database } from '../../src/db/schema.ts';
 import { copyRows, copyText } from '../../src/db/copy.ts';
 import { down, up } from '../../src/db/migrations/2026-12-05T11-00-write-path-keys-set-wise.ts';
 import * as seenKey from '../../src/db/migrations/2026-12-05T20-00-contribution-seen-key-set-wise.ts';
+import * as feedLinesViews from '../../src/db/migrations/2026-12-06T03-00-feed-lines-views.ts';
 
 // Ingest write path (issue 17.1): migration T11-00 checks the five foreign keys an ingest writes through once per
 // statement (triggers over the statement's rows) instead of once per row. Every promise of the constraints holds
@@ -40,7 +41,7 @@ describeStorage('ingest: foreign keys of the write path checked per statement', 
   const contribution = (objectId: string, orgId: string) =>
     sql`(${objectId}, cast(${orgId} as uuid), 'green', 1, 'test', now(), now(), nextval('change_seq'), '{}'::jsonb, 'h')`;
   const insertContributions = (...rows: ReturnType<typeof contribution>[]) =>
-    sql`insert into contributions (object_id, org_id, tlp, tlp_rank, scope_key, first_seen, last_seen, seq, data, content_hash) values ${sql.join(rows)}`.execute(db);
+    sql`insert into contributions_stored (object_id, org_id, tlp, tlp_rank, scope_key, first_seen, last_seen, seq, data, content_hash) values ${sql.join(rows)}`.execute(db);
   const aContribution = async (like: string) => (await sql<{ id: string; object_id: string }>`select id, object_id from contributions where object_id like ${like} order by id limit 1`.execute(db)).rows[0]!;
 
   beforeAll(async () => {
@@ -56,52 +57,52 @@ describeStorage('ingest: foreign keys of the write path checked per statement', 
     const before = await counts();
     const known = await aContribution('indicator--%');
     const fresh = `indicator--${randomUUID()}`;
-    await sql`insert into stix_objects (id, type, seq, owner_org_id) values (${fresh}, 'indicator', nextval('change_seq'), cast(${sakura.org.id} as uuid))`.execute(db);
+    await sql`insert into stix_objects_stored (id, type, seq, owner_org_id) values (${fresh}, 'indicator', nextval('change_seq'), cast(${sakura.org.id} as uuid))`.execute(db);
 
     // One good row and one bad row in a statement: the statement goes whole.
     await refused(insertContributions(contribution(fresh, sakura.org.id), contribution(`indicator--${randomUUID()}`, sakura.org.id)), 'contributions_object_id_fkey');
     await refused(insertContributions(contribution(fresh, sakura.org.id), contribution(fresh, nobody)), 'contributions_org_id_fkey');
-    await refused(sql`insert into stix_objects (id, type, seq, owner_org_id) values (${`malware--${randomUUID()}`}, 'malware', 1, cast(${sakura.org.id} as uuid)), (${`malware--${randomUUID()}`}, 'malware', 2, cast(${nobody} as uuid))`.execute(db), 'stix_objects_owner_org_id_fkey');
-    await refused(sql`insert into object_keys (contribution_id, object_id, key) values (${known.id}, ${known.object_id}, 'ipv4-addr:203.0.113.9'), (987654321, ${known.object_id}, 'ipv4-addr:203.0.113.10')`.execute(db), 'object_keys_contribution_id_fkey');
-    await refused(sql`insert into object_edges (contribution_id, source_id, target_id, via_id, kind, label) values (987654321, ${known.object_id}, ${fresh}, ${fresh}, 'relationship', 'based-on')`.execute(db), 'object_edges_contribution_id_fkey');
+    await refused(sql`insert into stix_objects_stored (id, type, seq, owner_org_id) values (${`malware--${randomUUID()}`}, 'malware', 1, cast(${sakura.org.id} as uuid)), (${`malware--${randomUUID()}`}, 'malware', 2, cast(${nobody} as uuid))`.execute(db), 'stix_objects_owner_org_id_fkey');
+    await refused(sql`insert into object_keys_stored (contribution_id, object_id, key) values (${known.id}, ${known.object_id}, 'ipv4-addr:203.0.113.9'), (987654321, ${known.object_id}, 'ipv4-addr:203.0.113.10')`.execute(db), 'object_keys_contribution_id_fkey');
+    await refused(sql`insert into object_edges_stored (contribution_id, source_id, target_id, via_id, kind, label) values (987654321, ${known.object_id}, ${fresh}, ${fresh}, 'relationship', 'based-on')`.execute(db), 'object_edges_contribution_id_fkey');
     // COPY (the importer's way in for new contributions, keys and edges) is checked the same.
-    await refused(copyRows(db, 'object_keys', ['contribution_id', 'object_id', 'key'], copyText([[Number(known.id), known.object_id, 'ipv4-addr:203.0.113.11'], [987654321, known.object_id, 'ipv4-addr:203.0.113.12']])), 'object_keys_contribution_id_fkey');
-    await refused(copyRows(db, 'contributions', ['object_id', 'org_id', 'tlp', 'tlp_rank', 'scope_key', 'first_seen', 'last_seen', 'seq', 'data', 'content_hash'], copyText([[fresh, nobody, 'green', 1, 'test', '2026-12-05T12:00:00Z', '2026-12-05T12:00:00Z', 1, '{}', 'h']])), 'contributions_org_id_fkey');
+    await refused(copyRows(db, 'object_keys_stored', ['contribution_id', 'object_id', 'key'], copyText([[Number(known.id), known.object_id, 'ipv4-addr:203.0.113.11'], [987654321, known.object_id, 'ipv4-addr:203.0.113.12']])), 'object_keys_contribution_id_fkey');
+    await refused(copyRows(db, 'contributions_stored', ['object_id', 'org_id', 'tlp', 'tlp_rank', 'scope_key', 'first_seen', 'last_seen', 'seq', 'data', 'content_hash'], copyText([[fresh, nobody, 'green', 1, 'test', '2026-12-05T12:00:00Z', '2026-12-05T12:00:00Z', 1, '{}', 'h']])), 'contributions_org_id_fkey');
     // A key changed by an update is checked as well; updates of anything else are not refused.
-    await refused(sql`update contributions set org_id = cast(${nobody} as uuid) where id = ${known.id}`.execute(db), 'contributions_org_id_fkey');
-    await refused(sql`update contributions set object_id = ${`indicator--${randomUUID()}`} where id = ${known.id}`.execute(db), 'contributions_object_id_fkey');
-    await refused(sql`update object_keys set contribution_id = 987654321 where contribution_id = ${known.id}`.execute(db), 'object_keys_contribution_id_fkey');
-    await refused(sql`update stix_objects set owner_org_id = cast(${nobody} as uuid) where id = ${fresh}`.execute(db), 'stix_objects_owner_org_id_fkey');
-    await sql`update contributions set last_seen = now() where id = ${known.id}`.execute(db);
+    await refused(sql`update contributions_stored set org_id = cast(${nobody} as uuid) where id = ${known.id}`.execute(db), 'contributions_org_id_fkey');
+    await refused(sql`update contributions_stored set object_id = ${`indicator--${randomUUID()}`} where id = ${known.id}`.execute(db), 'contributions_object_id_fkey');
+    await refused(sql`update object_keys_stored set contribution_id = 987654321 where contribution_id = ${known.id}`.execute(db), 'object_keys_contribution_id_fkey');
+    await refused(sql`update stix_objects_stored set owner_org_id = cast(${nobody} as uuid) where id = ${fresh}`.execute(db), 'stix_objects_owner_org_id_fkey');
+    await sql`update contributions_stored set last_seen = now() where id = ${known.id}`.execute(db);
     // A parent's key cannot move away from its children; an organisation still referenced cannot go.
-    await refused(sql`update stix_objects set id = ${`indicator--${randomUUID()}`} where id = ${known.object_id}`.execute(db), 'contributions_object_id_fkey');
+    await refused(sql`update stix_objects_stored set id = ${`indicator--${randomUUID()}`} where id = ${known.object_id}`.execute(db), 'contributions_object_id_fkey');
     // An organisation referenced only by what it contributed (no users, keys or other rows) cannot go either.
     const lone = randomUUID();
     const owned = `indicator--${randomUUID()}`;
     await sql`insert into orgs (id, name, kind) values (cast(${lone} as uuid), ${`lone-${lone}`}, 'industry')`.execute(db);
-    await sql`insert into stix_objects (id, type, seq, owner_org_id) values (${owned}, 'indicator', nextval('change_seq'), cast(${lone} as uuid))`.execute(db);
+    await sql`insert into stix_objects_stored (id, type, seq, owner_org_id) values (${owned}, 'indicator', nextval('change_seq'), cast(${lone} as uuid))`.execute(db);
     await refused(sql`delete from orgs where id = ${lone}`.execute(db), 'stix_objects_owner_org_id_fkey');
-    await sql`update stix_objects set owner_org_id = null where id = ${owned}`.execute(db);
+    await sql`update stix_objects_stored set owner_org_id = null where id = ${owned}`.execute(db);
     await insertContributions(contribution(owned, lone));
     await refused(sql`delete from orgs where id = ${lone}`.execute(db), 'contributions_org_id_fkey');
-    await sql`delete from stix_objects where id = ${owned}`.execute(db);
+    await sql`delete from stix_objects_stored where id = ${owned}`.execute(db);
     await sql`delete from orgs where id = ${lone}`.execute(db);
 
     // Inside a transaction the failed statement takes the transaction with it (one transaction per ingest).
     await expect(
       db.transaction().execute(async (trx) => {
-        await sql`insert into contributions (object_id, org_id, tlp, tlp_rank, scope_key, first_seen, last_seen, seq, data, content_hash)
+        await sql`insert into contributions_stored (object_id, org_id, tlp, tlp_rank, scope_key, first_seen, last_seen, seq, data, content_hash)
           values (${fresh}, cast(${sakura.org.id} as uuid), 'green', 1, 'test', now(), now(), nextval('change_seq'), '{}'::jsonb, 'h')`.execute(trx);
-        await sql`insert into object_keys (contribution_id, object_id, key) values (987654321, ${fresh}, 'k')`.execute(trx);
+        await sql`insert into object_keys_stored (contribution_id, object_id, key) values (987654321, ${fresh}, 'k')`.execute(trx);
       }),
     ).rejects.toMatchObject({ code: '23503' });
 
-    await sql`delete from stix_objects where id = ${fresh}`.execute(db);
+    await sql`delete from stix_objects_stored where id = ${fresh}`.execute(db);
     expect(await counts()).toEqual(before);
     // Good rows of the same shapes go in.
-    await sql`insert into stix_objects (id, type, seq, owner_org_id) values (${fresh}, 'indicator', nextval('change_seq'), null)`.execute(db);
+    await sql`insert into stix_objects_stored (id, type, seq, owner_org_id) values (${fresh}, 'indicator', nextval('change_seq'), null)`.execute(db);
     await insertContributions(contribution(fresh, sakura.org.id));
-    await sql`delete from stix_objects where id = ${fresh}`.execute(db);
+    await sql`delete from stix_objects_stored where id = ${fresh}`.execute(db);
     expect(await counts()).toEqual(before);
   });
 
@@ -114,7 +115,7 @@ describeStorage('ingest: foreign keys of the write path checked per statement', 
     expect(await count('object_edges', sql`contribution_id = ${relationship.id}`)).toBeGreaterThan(0);
     const before = await counts();
 
-    await sql`delete from stix_objects where id in (${indicator.object_id}, ${relationship.object_id})`.execute(db);
+    await sql`delete from stix_objects_stored where id in (${indicator.object_id}, ${relationship.object_id})`.execute(db);
     for (const c of [indicator, relationship]) {
       expect(await count('contributions', sql`object_id = ${c.object_id}`)).toBe(0);
       expect(await count('object_keys', sql`contribution_id = ${c.id}`)).toBe(0);
@@ -129,10 +130,10 @@ describeStorage('ingest: foreign keys of the write path checked per statement', 
 
     // Contributions deleted directly (a withdrawal) take their keys and edges.
     const other = await aContribution('relationship--%');
-    await sql`delete from contributions where id = ${other.id}`.execute(db);
+    await sql`delete from contributions_stored where id = ${other.id}`.execute(db);
     expect(await count('object_edges', sql`contribution_id = ${other.id}`)).toBe(0);
     // Truncating a parent alone is refused while children exist.
-    await expect(sql`truncate stix_objects`.execute(db)).rejects.toThrow(/cannot truncate a table referenced in a foreign key constraint/);
+    await expect(sql`truncate stix_objects_stored`.execute(db)).rejects.toThrow(/cannot truncate a table referenced in a foreign key constraint/);
     expect(await count('stix_objects')).toBe(after.stix_objects);
   });
 
@@ -171,31 +172,31 @@ describeStorage('ingest: foreign keys of the write path checked per statement', 
     };
     const object = async () => {
       const id = `indicator--${randomUUID()}`;
-      await sql`insert into stix_objects (id, type, seq) values (${id}, 'indicator', nextval('change_seq'))`.execute(db);
+      await sql`insert into stix_objects_stored (id, type, seq) values (${id}, 'indicator', nextval('change_seq'))`.execute(db);
       return id;
     };
 
     // The parent is deleted first: the insert waits for that transaction, then finds no parent.
     const gone = await object();
-    const err = (await interleave((trx) => sql`delete from stix_objects where id = ${gone}`.execute(trx), () => insertContributions(contribution(gone, sakura.org.id)), 'insert into contributions%')) as { code?: string } | null;
+    const err = (await interleave((trx) => sql`delete from stix_objects_stored where id = ${gone}`.execute(trx), () => insertContributions(contribution(gone, sakura.org.id)), 'insert into contributions_stored%')) as { code?: string } | null;
     expect(err?.code).toBe('23503');
     expect(await count('contributions', sql`object_id = ${gone}`)).toBe(0);
 
     // The child is inserted first: the delete waits, then cascades to the child it now sees.
     const kept = await object();
-    expect(await interleave((trx) => sql`insert into contributions (object_id, org_id, tlp, tlp_rank, scope_key, first_seen, last_seen, seq, data, content_hash)
-      values (${kept}, cast(${sakura.org.id} as uuid), 'green', 1, 'test', now(), now(), nextval('change_seq'), '{}'::jsonb, 'h')`.execute(trx), () => sql`delete from stix_objects where id = ${kept}`.execute(db), 'delete from stix_objects%')).toBeNull();
+    expect(await interleave((trx) => sql`insert into contributions_stored (object_id, org_id, tlp, tlp_rank, scope_key, first_seen, last_seen, seq, data, content_hash)
+      values (${kept}, cast(${sakura.org.id} as uuid), 'green', 1, 'test', now(), now(), nextval('change_seq'), '{}'::jsonb, 'h')`.execute(trx), () => sql`delete from stix_objects_stored where id = ${kept}`.execute(db), 'delete from stix_objects_stored%')).toBeNull();
     expect(await count('contributions', sql`object_id = ${kept}`)).toBe(0);
 
     // An organisation deleted while its first contribution is being written: the delete waits, then is refused.
     const lone = randomUUID();
     await sql`insert into orgs (id, name, kind) values (cast(${lone} as uuid), ${`lone-${lone}`}, 'industry')`.execute(db);
     const target = await object();
-    const refusal = (await interleave((trx) => sql`insert into contributions (object_id, org_id, tlp, tlp_rank, scope_key, first_seen, last_seen, seq, data, content_hash)
+    const refusal = (await interleave((trx) => sql`insert into contributions_stored (object_id, org_id, tlp, tlp_rank, scope_key, first_seen, last_seen, seq, data, content_hash)
       values (${target}, cast(${lone} as uuid), 'green', 1, 'test', now(), now(), nextval('change_seq'), '{}'::jsonb, 'h')`.execute(trx), () => sql`delete from orgs where id = ${lone}`.execute(db), 'delete from orgs%')) as { code?: string; message?: string } | null;
     expect(refusal?.code).toBe('23503');
     expect(refusal?.message).toContain('contributions_org_id_fkey');
-    await sql`delete from stix_objects where id = ${target}`.execute(db);
+    await sql`delete from stix_objects_stored where id = ${target}`.execute(db);
     await sql`delete from orgs where id = ${lone}`.execute(db);
   });
 
@@ -203,24 +204,27 @@ describeStorage('ingest: foreign keys of the write path checked per statement', 
     const constraints = async () => (await sql<{ conname: string }>`select conname from pg_constraint where contype = 'f' and conname in (${sql.join(CONSTRAINTS)}) order by 1`.execute(db)).rows.map((r) => r.conname);
     const triggers = async () => (await sql<{ tgname: string }>`select tgname from pg_trigger where not tgisinternal and tgname like '%fk%' order by 1`.execute(db)).rows.length;
     expect(await constraints()).toEqual([]);
-    expect(await triggers()).toBe(20); // and contribution_seen's two (T20-00, which goes down first and up last)
+    expect(await triggers()).toBe(22); // and contribution_seen's two (T20-00), feed_lines' two (T03-00 of 12-06; both go down first and up last)
     const before = await counts();
 
+    await feedLinesViews.down(db);
     await seenKey.down(db);
     await down(db);
     try {
       expect(await constraints()).toEqual([...CONSTRAINTS].sort());
       expect(await triggers()).toBe(0);
-      await refused(insertContributions(contribution((await aContribution('indicator--%')).object_id, nobody)), 'contributions_org_id_fkey');
-      expect((await csv(['10.7.6.200,ipv4-addr,after down'])).statusCode).toBe(200);
+      // The tables under their names of that version (the code writes the renamed ones: it ingests after up only).
+      await refused(sql`insert into contributions (object_id, org_id, tlp, tlp_rank, scope_key, first_seen, last_seen, seq, data, content_hash)
+        values ${contribution((await aContribution('indicator--%')).object_id, nobody)}`.execute(db), 'contributions_org_id_fkey');
     } finally {
       await up(db);
       await seenKey.up(db);
+      await feedLinesViews.up(db);
     }
     expect(await constraints()).toEqual([]);
-    expect(await triggers()).toBe(20);
+    expect(await triggers()).toBe(22);
     const after = await counts();
-    expect(after.contributions).toBe(before.contributions + 3); // observable, indicator, based-on
+    expect(after.contributions).toBe(before.contributions);
     expect((await csv(['10.7.6.201,ipv4-addr,after up'])).statusCode).toBe(200);
     await refused(insertContributions(contribution((await aContribution('indicator--%')).object_id, nobody)), 'contributions_org_id_fkey');
   });

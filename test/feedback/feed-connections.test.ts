@@ -40,11 +40,11 @@ describeStorage('feed back: feed reads and their database connection', (backend)
     // Sorts before the bulk entries: the first page of the domain feed has an audited entry.
     await ingestStix(hub, a.key, strictIndicator('aaa-strict.example'), `tlp=amber%2Bstrict&orgs=${b.org.id}`);
     const db = hub.app.storage.db;
-    await sql`insert into stix_objects (id, type, owner_org_id, seq) select 'indicator--' || md5('conn' || g)::uuid, 'indicator', ${a.org.id}, nextval('change_seq') from generate_series(1, ${BULK}) g`.execute(db);
-    await sql`insert into contributions (object_id, org_id, tlp, tlp_rank, scope_key, first_seen, last_seen, seq, data, content_hash, owner_rank)
+    await sql`insert into stix_objects_stored (id, type, owner_org_id, seq) select 'indicator--' || md5('conn' || g)::uuid, 'indicator', ${a.org.id}, nextval('change_seq') from generate_series(1, ${BULK}) g`.execute(db);
+    await sql`insert into contributions_stored (object_id, org_id, tlp, tlp_rank, scope_key, first_seen, last_seen, seq, data, content_hash, owner_rank)
       select 'indicator--' || md5('conn' || g)::uuid, ${a.org.id}, 'green', 1, 'green|o:|g:|u:|a:0', now(), now(), nextval('change_seq'), jsonb_build_object('conn', g), md5('conn' || g), 1
       from generate_series(1, ${BULK}) g`.execute(db);
-    await sql`insert into object_keys (contribution_id, object_id, key)
+    await sql`insert into object_keys_stored (contribution_id, object_id, key)
       select c.id, c.object_id, 'domain-name:bulk-' || (c.data->>'conn') || '.example' from contributions c where c.data ? 'conn'`.execute(db);
     viewer = await hub.app.auth.authenticate(b.key);
     // PostgreSQL: a pool of one connection on the hub's database. PGlite has one connection anyway.

@@ -66,7 +66,7 @@ describeStorage('feed back: feed entries kept by triggers', (backend) => {
     await ingestStix(hub, b.key, bundle([indicator(two, "[ipv4-addr:value = '198.51.100.10']", '2026-03-01T00:00:00.000Z')]), `tlp=amber&orgs=${a.org.id}`);
     // Revoked, then expired.
     await ingestStix(hub, a.key, bundle([indicator(one, "[url:value = 'http://one.example/b']", '2026-04-01T00:00:00.000Z', { revoked: true })]));
-    await sql`update contributions set valid_until = '2021-01-01T00:00:00.000Z' where object_id = ${two}`.execute(hub.app.storage.db);
+    await sql`update contributions_stored set valid_until = '2021-01-01T00:00:00.000Z' where object_id = ${two}`.execute(hub.app.storage.db);
     const later = await projection();
     expect(later).toEqual(await truth());
     expect(later.map((r) => (r as { key: string }).key).sort()).toEqual(['ipv4-addr:198.51.100.10', 'ipv4-addr:198.51.100.9', 'url:http://one.example/b']);
@@ -74,9 +74,9 @@ describeStorage('feed back: feed entries kept by triggers', (backend) => {
     expect(later.find((r) => (r as { key: string }).key === 'ipv4-addr:198.51.100.9')).toMatchObject({ confidence: 95, tlp: 'green' });
 
     // A key rewritten in place and a contribution deleted (its keys go by cascade).
-    await sql`update object_keys set key = 'ipv4-addr:198.51.100.11' where key = 'ipv4-addr:198.51.100.10'`.execute(hub.app.storage.db);
+    await sql`update object_keys_stored set key = 'ipv4-addr:198.51.100.11' where key = 'ipv4-addr:198.51.100.10'`.execute(hub.app.storage.db);
     expect(await projection()).toEqual(await truth());
-    await sql`delete from contributions where object_id = ${one}`.execute(hub.app.storage.db);
+    await sql`delete from contributions_stored where object_id = ${one}`.execute(hub.app.storage.db);
     const last = await projection();
     expect(last).toEqual(await truth());
     expect(last.map((r) => (r as { key: string }).key).sort()).toEqual(['ipv4-addr:198.51.100.11', 'ipv4-addr:198.51.100.9']);
@@ -93,13 +93,13 @@ describeStorage('feed back: feed entries kept by triggers', (backend) => {
     const owner = a.org.id;
     const hostile = ['enable_indexscan', 'enable_bitmapscan', 'enable_hashjoin', 'enable_mergejoin'];
     const statements = (prefix: string, count: number) => [
-      sql`insert into stix_objects (id, type, owner_org_id, seq)
+      sql`insert into stix_objects_stored (id, type, owner_org_id, seq)
         select 'indicator--' || md5(${prefix} || g)::uuid, 'indicator', ${owner}, nextval('change_seq') from generate_series(1, ${count}::int) g`,
-      sql`insert into contributions (object_id, org_id, tlp, tlp_rank, scope_key, first_seen, last_seen, seq, data, content_hash, owner_rank)
+      sql`insert into contributions_stored (object_id, org_id, tlp, tlp_rank, scope_key, first_seen, last_seen, seq, data, content_hash, owner_rank)
         select 'indicator--' || md5(${prefix} || g)::uuid, ${owner}, 'green', 1, 'green|o:|g:|u:|a:0', now(), now(), nextval('change_seq'), jsonb_build_object(${prefix}::text, g), md5(${prefix} || g), 1
         from generate_series(1, ${count}::int) g`,
     ];
-    const keys = (prefix: string) => sql`insert into object_keys (contribution_id, object_id, key)
+    const keys = (prefix: string) => sql`insert into object_keys_stored (contribution_id, object_id, key)
         select c.id, c.object_id, 'domain-name:' || ${prefix} || '-' || (c.data->>${prefix}::text) || '.example' from contributions c where c.data ? ${prefix}::text`;
     const before = Number((await sql<{ n: number }>`select count(*) as n from feed_entries`.execute(hub.app.storage.db)).rows[0]!.n);
     if (backend.name === 'postgres') {
@@ -127,7 +127,7 @@ describeStorage('feed back: feed entries kept by triggers', (backend) => {
       } finally {
         await client.end();
       }
-      const plans = notices.filter((m) => m.includes('insert into feed_entries'));
+      const plans = notices.filter((m) => m.includes('insert into feed_entries_stored'));
       expect(plans, notices.join('\n---\n')).toHaveLength(1);
       expect(plans[0], plans[0]).toMatch(/Index Scan|Index Only Scan|Hash Join|Merge Join/);
     } else {

@@ -230,12 +230,12 @@ describeStorage('feed back: council feeds', (backend) => {
     loop.enable();
     const trace = async () => `[${backend.name}] ${phases.join(', ')}; event loop delay max ${Math.round(loop.max / 1e6)} ms\n${await databaseActivity()}`;
     const watchdog = setTimeout(() => void trace().then((t) => console.error(`mid-feed test still running after 45 s: ${t}`)), 45_000);
-    await sql`insert into stix_objects (id, type, owner_org_id, seq) select 'indicator--' || md5('abort' || g)::uuid, 'indicator', ${a.org.id}, nextval('change_seq') from generate_series(1, 30000) g`.execute(db);
-    await sql`insert into contributions (object_id, org_id, tlp, tlp_rank, scope_key, first_seen, last_seen, seq, data, content_hash, owner_rank)
+    await sql`insert into stix_objects_stored (id, type, owner_org_id, seq) select 'indicator--' || md5('abort' || g)::uuid, 'indicator', ${a.org.id}, nextval('change_seq') from generate_series(1, 30000) g`.execute(db);
+    await sql`insert into contributions_stored (object_id, org_id, tlp, tlp_rank, scope_key, first_seen, last_seen, seq, data, content_hash, owner_rank)
       select 'indicator--' || md5('abort' || g)::uuid, ${a.org.id}, 'green', 1, 'green|o:|g:|u:|a:0', now(), now(), nextval('change_seq'), jsonb_build_object('abort', g), md5('abort' || g), 1
       from generate_series(1, 30000) g`.execute(db);
     phase('objects and contributions inserted');
-    await sql`insert into object_keys (contribution_id, object_id, key)
+    await sql`insert into object_keys_stored (contribution_id, object_id, key)
       select c.id, c.object_id, 'domain-name:abort-' || (c.data->>'abort') || '.example' from contributions c where c.data ? 'abort'`.execute(db);
     phase('keys inserted');
     const base = await hub.server.listen({ host: '127.0.0.1', port: 0 });

@@ -108,7 +108,7 @@ describeStorage('statistics: platform series within the policy', (backend) => {
       expect(res.statusCode, res.body).toBe(200);
       const ingestId = res.json().id as string;
       // The contributions this ingest made are exactly its indicators (nothing else is counted).
-      const made = await db.updateTable('contributions').set({ created_at: new Date(s.at) }).where('ingest_id', '=', ingestId).executeTakeFirst();
+      const made = await db.updateTable('contributions_stored').set({ created_at: new Date(s.at) }).where('ingest_id', '=', ingestId).executeTakeFirst();
       expect(Number(made.numUpdatedRows)).toBe(s.indicators.length);
     }
   });

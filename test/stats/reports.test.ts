@@ -85,7 +85,7 @@ describeStorage('statistics: periodic reports', (backend) => {
       }));
       const res = await hub.server.inject({ method: 'POST', url: `/api/v1/ingest?format=stix&tlp=${s.tlp}`, headers: { ...as(key), 'content-type': 'application/json' }, payload: JSON.stringify({ type: 'bundle', id: `bundle--${randomUUID()}`, objects }) });
       expect(res.statusCode, res.body).toBe(200);
-      await hub.app.storage.db.updateTable('contributions').set({ created_at: new Date(s.at) }).where('ingest_id', '=', res.json().id).execute();
+      await hub.app.storage.db.updateTable('contributions_stored').set({ created_at: new Date(s.at) }).where('ingest_id', '=', res.json().id).execute();
     }
     for (const t of TAKEDOWNS) await addAction(hub.app.storage.db, bank, 'takedown', t.at, t);
     await addAction(hub.app.storage.db, bank, 'account_freeze', '2026-10-11T00:00:00Z', { status: 'done', doneHours: 3, frozen: 1_200_000, recovered: 400_000 });
