@@ -32,7 +32,7 @@ describeStorage('an ingest written in overlapped batches is still one transactio
           return new;
         end $$`)
       .execute(db);
-    await sql`create trigger batched_write_fail before insert on contributions for each row execute function batched_write_fail()`.execute(db);
+    await sql`create trigger batched_write_fail before insert on contributions_stored for each row execute function batched_write_fail()`.execute(db);
     try {
       const failed = await post();
       expect(failed.statusCode, failed.body.slice(0, 300)).toBe(500);
@@ -42,7 +42,7 @@ describeStorage('an ingest written in overlapped batches is still one transactio
       const row = await db.selectFrom('ingests').select(['status']).where('org_id', '=', member.org.id).executeTakeFirstOrThrow();
       expect(row.status).toBe('failed');
     } finally {
-      await sql`drop trigger batched_write_fail on contributions`.execute(db);
+      await sql`drop trigger batched_write_fail on contributions_stored`.execute(db);
       await sql`drop function batched_write_fail()`.execute(db);
     }
     const ok = await post();

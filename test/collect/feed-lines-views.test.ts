@@ -77,10 +77,12 @@ describeStorage('feed lines: the knowledge tables read through views', (backend)
 
   const plans = async (queries: readonly CompiledQuery[]) => {
     const out: { sql: string; plan: string }[] = [];
-    for (const q of queries.filter((x) => READS.test(x.sql) && /^\s*(select|with)\b/i.test(x.sql))) {
-      const r = await db.executeQuery<{ 'QUERY PLAN': string }>({ ...q, sql: `explain ${q.sql}` } as CompiledQuery<{ 'QUERY PLAN': string }>);
+    for (const q of queries.filter((x) => READS.test(x.sql) && /^\s*(select|with|declare)\b/i.test(x.sql))) {
+      // A held cursor's query (the council feed) is explained as the query it runs.
+      const text = q.sql.replace(/^\s*declare \S+ no scroll cursor with hold for /i, '');
+      const r = await db.executeQuery<{ 'QUERY PLAN': string }>({ ...q, sql: `explain ${text}` } as CompiledQuery<{ 'QUERY PLAN': string }>);
       out.push({ sql: q.sql, plan: r.rows.map((x) => x['QUERY PLAN']).join('\n') });
-      if (process.env.VIEWS_PLANS_OUT) appendFileSync(`${process.env.VIEWS_PLANS_OUT}-${backend.name}.txt`, `\n=====\n${q.sql}\n${JSON.stringify(q.parameters)}\n---\n${out.at(-1)!.plan}\n`);
+      if (process.env.VIEWS_PLANS_OUT) appendFileSync(`${process.env.VIEWS_PLANS_OUT}-${backend.name}.jsonl`, JSON.stringify({ what: expect.getState().currentTestName, sql: q.sql, parameters: q.parameters, plan: out.at(-1)!.plan }) + '\n');
     }
     return out;
   };
@@ -116,14 +118,14 @@ describeStorage('feed lines: the knowledge tables read through views', (backend)
     const queries = await captured(db, () => catchUpIndex(db, index));
     const explained = await plans(queries);
     expect(explained.length).toBeGreaterThan(0);
-    for (const e of explained) expect(e.plan, e.sql).not.toMatch(/Seq Scan on feed_lines/);
+    for (const e of explained) expect(e.plan, e.sql).not.toMatch(/Seq Scan on feed_lines|JIT:/);
   });
 
-  it('the council feed reads feed_lines once, not once per entry', async () => {
+  it('the council feed keeps its index plans through the views', async () => {
     const queries = await captured(db, async () => expect((await get('/api/v1/export?format=plain&type=domain-name')).statusCode).toBe(200));
     const explained = await plans(queries);
-    expect(explained.length).toBeGreaterThan(0);
-    for (const e of explained) expect(e.plan, e.sql).not.toMatch(/SubPlan[\s\S]*Seq Scan on feed_lines/);
+    expect(explained.some((e) => /cursor/.test(e.sql))).toBe(true);
+    for (const e of explained) expect(e.plan, e.sql).not.toMatch(/Seq Scan on feed_lines|JIT:/);
   });
 
   it('the views present the lines: ids, sequence numbers and contents', async () => {

@@ -99,8 +99,8 @@ describeStorage('issue 11.4: re-ingest is idempotent for every format', (backend
     const bundle = (o: object) => JSON.stringify({ type: 'bundle', id: 'bundle--6f4f5d0a-91c1-4b7e-8f55-0c3c4a1b2d33', objects: [o] });
     const row = () =>
       hub.app.storage.db
-        .selectFrom('contributions as c')
-        // xmin: the transaction that wrote the row's current tuple (a touch must not rewrite the wide row).
+        .selectFrom('contributions_stored as c')
+        // xmin: the transaction that wrote the row's current tuple (a touch must not rewrite the wide row); the stored table's (a view has none).
         .select(['c.id', 'c.seq', 'c.confidence', lastSeen('c').as('last_seen'), 'c.modified_text', sql<string>`c.xmin::text`.as('xmin')])
         .where('c.org_id', '=', member.org.id)
         .where('c.object_id', '=', ind.id)

@@ -127,14 +127,14 @@ describeStorage('a CSV import in slices overlapped with its writes', (backend) =
           return new;
         end $$`)
       .execute(db);
-    await sql`create trigger streamed_ingest_fail before insert on contributions for each row execute function streamed_ingest_fail()`.execute(db);
+    await sql`create trigger streamed_ingest_fail before insert on contributions_stored for each row execute function streamed_ingest_fail()`.execute(db);
     try {
       const failed = await post(streamed, m, feed());
       expect(failed.statusCode, failed.body.slice(0, 300)).toBe(500);
       expect(await stored(streamed, m)).toEqual([]);
       expect(await status(streamed, m)).toBe('failed');
     } finally {
-      await sql`drop trigger streamed_ingest_fail on contributions`.execute(db);
+      await sql`drop trigger streamed_ingest_fail on contributions_stored`.execute(db);
       await sql`drop function streamed_ingest_fail()`.execute(db);
     }
     const ok = await post(streamed, m, feed());

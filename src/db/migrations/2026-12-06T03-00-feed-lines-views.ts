@@ -106,7 +106,9 @@ const LINE_STATISTICS = ['ind', 'sco', 'rel'].map((k) => `create statistics feed
 // The indicator's STIX pattern of a line's value (quote and backslash escaped, as scoPattern writes it).
 const PATTERN = `'[' || l.sco_type || ':value = ''' || replace(replace(l.value, '\\', '\\\\'), '''', '\\''') || ''']'`;
 const CREATED = 'cast(l.created_text as timestamptz)';
-// The contents, as the CSV importer builds them (optional members left out when empty).
+// The contents, as the CSV importer builds them (optional members left out when empty). Not yet compared with what the
+// stored path writes for the same line (phase 3's test); a row with a TLP of its own (object_marking_refs) has no
+// column here and stays a stored row.
 const IND_DATA = `jsonb_strip_nulls(jsonb_build_object('type', 'indicator', 'spec_version', '2.1', 'id', l.ind_id, 'created', l.created_text,
     'modified', l.created_text, 'name', l.name, 'description', l.description,
     'indicator_types', case when cardinality(l.indicator_types) > 0 then to_jsonb(l.indicator_types) end,
@@ -134,6 +136,7 @@ const VIEWS = [
     union all
     select ${cid(1)}, l.sco_id, ${AUDIENCE}, l.sco_seq, ${CREATED}, l.updated_at, ${SCO_DATA},
       null::timestamptz, null::text, false, null::text, null::timestamptz, null::boolean, l.sco_hash,
+      -- the owner's rank when the line presents the observable's registry row (it registered it), as the writer ranks it
       case when l.sco_reg_id is null then 0 else 1 end::smallint, l.sco_sup
     from feed_lines l
     union all
