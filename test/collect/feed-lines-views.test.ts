@@ -158,6 +158,7 @@ describeStorage('feed lines: the knowledge tables read through views', (backend)
     const all = await count();
     const stored = Number((await sql<{ n: string }>`select count(*) as n from contributions_stored`.execute(db)).rows[0]!.n);
     expect(all).toBe(stored + 3 * LINES);
+    await expect(down(db)).rejects.toThrow(/feed_lines has rows/);
     await db.transaction().execute(async (trx) => {
       await sql`delete from feed_lines`.execute(trx);
       await down(trx);

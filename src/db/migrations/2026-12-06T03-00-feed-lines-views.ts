@@ -257,6 +257,9 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  // Lines would be lost with their table: a database that has any goes back only after they are stored as rows.
+  const lines = await sql<{ n: string }>`select count(*) as n from (select 1 from feed_lines limit 1) x`.execute(db);
+  if (Number(lines.rows[0]!.n) > 0) throw new Error('feed_lines has rows: store them as contributions before going back to the tables');
   for (const t of [...STORED].reverse()) await sql`drop view if exists ${raw(t)}`.execute(db);
   await orgTriggers(db, false);
   await sql`drop table feed_lines`.execute(db);
