@@ -1,4 +1,3 @@
-import { appendFileSync } from 'node:fs';
 import { sql, type CompiledQuery, type Kysely } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeStorage } from '../support/storage.ts';
@@ -14,6 +13,7 @@ import { down, up } from '../../src/db/migrations/2026-12-06T03-00-feed-lines-vi
 // enough of them that a sequential scan of feed_lines is the planner's choice only where a view loses its index
 // paths. The hot reads are made as the product makes them (HTTP requests, the lookup index's catch-up), their SQL
 // captured, and each statement's plan (EXPLAIN, no ANALYZE, with its parameters) must not scan feed_lines whole.
+// (Main's object page failed here on PostgreSQL 15: its neighbours' joins hashed every line.)
 const LINES = 20_000;
 
 // Line i of an organisation as the CSV importer would present it: an IPv4 address, a domain name or a URL, the
@@ -70,6 +70,8 @@ describeStorage('feed lines: the knowledge tables read through views', (backend)
     const res = await hub.server.inject({ method: 'POST', url: '/api/v1/ingest?format=csv&tlp=green', headers: { ...as(member.key), 'content-type': 'text/csv' }, payload: csv });
     expect(res.statusCode).toBe(200);
     for (let from = 0; from < LINES; from += 10_000) await linesSql(feed.org.id, from, Math.min(10_000, LINES - from)).execute(db);
+    // With statistics, as PostgreSQL's autovacuum keeps them: without any (PGlite has no autovacuum and the product never
+    // analyzes), a join into the views is estimated at defaults and several of these reads scan feed_lines (bench/RESULTS.md).
     await sql`analyze`.execute(db);
     line = (await sql<typeof line>`select ind_id, sco_id, rel_id, value from feed_lines where id = ${Math.floor(LINES / 2)}`.execute(db)).rows[0]!;
   }, 180_000);
@@ -82,7 +84,6 @@ describeStorage('feed lines: the knowledge tables read through views', (backend)
       const text = q.sql.replace(/^\s*declare \S+ no scroll cursor with hold for /i, '');
       const r = await db.executeQuery<{ 'QUERY PLAN': string }>({ ...q, sql: `explain ${text}` } as CompiledQuery<{ 'QUERY PLAN': string }>);
       out.push({ sql: q.sql, plan: r.rows.map((x) => x['QUERY PLAN']).join('\n') });
-      if (process.env.VIEWS_PLANS_OUT) appendFileSync(`${process.env.VIEWS_PLANS_OUT}-${backend.name}.jsonl`, JSON.stringify({ what: expect.getState().currentTestName, sql: q.sql, parameters: q.parameters, plan: out.at(-1)!.plan }) + '\n');
     }
     return out;
   };
@@ -93,7 +94,7 @@ describeStorage('feed lines: the knowledge tables read through views', (backend)
     ['the object page of a line observable', () => `/api/v1/objects/${line.sco_id}`],
     ['the object page of a line relationship', () => `/api/v1/objects/${line.rel_id}`],
     ['the objects list', () => '/api/v1/objects?limit=50'],
-    ['the objects list by value', () => `/api/v1/objects?type=domain-name&value=${encodeURIComponent(line.value)}`],
+    ['the objects list by value', () => `/api/v1/objects?type=${line.sco_id.split('--')[0]}&value=${encodeURIComponent(line.value)}`],
     ['the objects list by type', () => '/api/v1/objects?type=indicator&limit=50'],
     ['a TAXII page of indicators', () => `/taxii2/api/collections/${MEMBERS_COLLECTION_ID}/objects/?limit=100&match[type]=indicator`],
     ['a TAXII page by id', () => `/taxii2/api/collections/${MEMBERS_COLLECTION_ID}/objects/?match[id]=${line.ind_id}`],
@@ -106,9 +107,9 @@ describeStorage('feed lines: the knowledge tables read through views', (backend)
     expect(status).toBe(200);
     const explained = await plans(queries);
     expect(explained.length).toBeGreaterThan(0);
-    for (const e of explained) expect(e.plan, e.sql).not.toMatch(/Seq Scan on feed_lines/);
-    // PostgreSQL compiles a statement estimated dear (jit_above_cost): a join estimated without statistics does it.
-    for (const e of explained) expect(e.plan, e.sql).not.toMatch(/JIT:/);
+    // No scan of every line; and no JIT: PostgreSQL compiles a statement estimated dear (jit_above_cost), which a join
+    // into the views estimated without column statistics (1/200 of the product) was, at ~100 ms a read.
+    for (const e of explained) expect(e.plan, e.sql).not.toMatch(/Seq Scan on feed_lines|JIT:/);
   });
 
   it('the lookup index catch-up keeps its index plans through the views', async () => {
