@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { TLP2_MARKING_IDS } from '../../trust/tlp.ts';
 import { createKeyFunctions } from './2026-12-04T11-01-feed-entries.ts';
 
 // Flat feed lines, phase 2 (issue 17 point 1; docs/design/feed-lines.md): the knowledge tables renamed to
@@ -37,9 +38,11 @@ const LINES_TABLE = `create table feed_lines (
   sco_seq bigint not null,
   updated_at timestamptz not null,
   created_text text not null,
+  modified_text text not null,
   org_id uuid not null,
   user_id uuid,
   ingest_id uuid,
+  pap text,
   anonymous boolean not null default false,
   allow_count boolean not null default true,
   confidence smallint,
@@ -106,18 +109,21 @@ const LINE_STATISTICS = ['ind', 'sco', 'rel'].map((k) => `create statistics feed
 // The indicator's STIX pattern of a line's value (quote and backslash escaped, as scoPattern writes it).
 const PATTERN = `'[' || l.sco_type || ':value = ''' || replace(replace(l.value, '\\', '\\\\'), '''', '\\''') || ''']'`;
 const CREATED = 'cast(l.created_text as timestamptz)';
-// The contents, as the CSV importer builds them (optional members left out when empty). Not yet compared with what the
-// stored path writes for the same line (phase 3's test); a row with a TLP of its own (object_marking_refs) has no
-// column here and stays a stored row.
+const MODIFIED = 'cast(l.modified_text as timestamptz)';
+// The stored content carries the TLP marking of its contribution (prepare.ts): the marking-definition id of the line's TLP.
+const MARKING = `jsonb_build_array(case l.tlp ${Object.entries(TLP2_MARKING_IDS).map(([t, id]) => `when '${t}' then '${id}'`).join(' ')} end)`;
+// The contents as the stored path writes them for the same CSV row (optional members left out when empty, the TLP
+// marking of the line's audience: a row that states its own TLP has it as the line's TLP). Compared row by row with
+// the stored path's in test/collect/feed-lines-equivalence.test.ts.
 const IND_DATA = `jsonb_strip_nulls(jsonb_build_object('type', 'indicator', 'spec_version', '2.1', 'id', l.ind_id, 'created', l.created_text,
-    'modified', l.created_text, 'name', l.name, 'description', l.description,
+    'modified', l.modified_text, 'name', l.name, 'description', l.description,
     'indicator_types', case when cardinality(l.indicator_types) > 0 then to_jsonb(l.indicator_types) end,
     'pattern', ${PATTERN}, 'pattern_type', 'stix', 'pattern_version', '2.1', 'valid_from', l.valid_from_text,
-    'labels', case when cardinality(l.labels) > 0 then to_jsonb(l.labels) end))`;
-const SCO_DATA = `jsonb_build_object('type', l.sco_type, 'spec_version', '2.1', 'id', l.sco_id, 'value', l.value)`;
-const REL_DATA = `jsonb_build_object('type', 'relationship', 'spec_version', '2.1', 'id', l.rel_id, 'created', l.created_text, 'modified', l.created_text,
-    'relationship_type', 'based-on', 'source_ref', l.ind_id, 'target_ref', l.sco_id)`;
-const AUDIENCE = 'l.org_id, l.user_id, l.ingest_id, l.tlp, l.tlp_rank, null::text, l.anonymous, l.allow_count, l.confidence, l.recipient_orgs, l.recipient_groups, l.recipient_users, l.scope_key, l.first_seen, l.last_seen';
+    'labels', case when cardinality(l.labels) > 0 then to_jsonb(l.labels) end, 'object_marking_refs', ${MARKING}))`;
+const SCO_DATA = `jsonb_build_object('type', l.sco_type, 'spec_version', '2.1', 'id', l.sco_id, 'value', l.value, 'object_marking_refs', ${MARKING})`;
+const REL_DATA = `jsonb_build_object('type', 'relationship', 'spec_version', '2.1', 'id', l.rel_id, 'created', l.created_text, 'modified', l.modified_text,
+    'relationship_type', 'based-on', 'source_ref', l.ind_id, 'target_ref', l.sco_id, 'object_marking_refs', ${MARKING})`;
+const AUDIENCE = 'l.org_id, l.user_id, l.ingest_id, l.tlp, l.tlp_rank, l.pap, l.anonymous, l.allow_count, l.confidence, l.recipient_orgs, l.recipient_groups, l.recipient_users, l.scope_key, l.first_seen, l.last_seen';
 
 const CONTRIBUTION_COLUMNS = `id, object_id, org_id, user_id, ingest_id, tlp, tlp_rank, pap, anonymous, allow_count, confidence, recipient_orgs,
   recipient_groups, recipient_users, scope_key, first_seen, last_seen, seq, created_at, updated_at, data, modified, modified_text, revoked, name,
@@ -131,7 +137,7 @@ const VIEWS = [
     select ${CONTRIBUTION_COLUMNS} from contributions_stored
     union all
     select ${cid(0)}, l.ind_id, ${AUDIENCE}, l.seq, ${CREATED}, l.updated_at, ${IND_DATA},
-      ${CREATED}, l.created_text, false, l.name, null::timestamptz, true, l.ind_hash, 1::smallint, false
+      ${MODIFIED}, l.modified_text, false, l.name, null::timestamptz, true, l.ind_hash, 1::smallint, false
     from feed_lines l
     union all
     select ${cid(1)}, l.sco_id, ${AUDIENCE}, l.sco_seq, ${CREATED}, l.updated_at, ${SCO_DATA},
@@ -141,17 +147,17 @@ const VIEWS = [
     from feed_lines l
     union all
     select ${cid(2)}, l.rel_id, ${AUDIENCE}, l.seq + 2, ${CREATED}, l.updated_at, ${REL_DATA},
-      ${CREATED}, l.created_text, false, null::text, null::timestamptz, null::boolean, l.rel_hash, 1::smallint, false
+      ${MODIFIED}, l.modified_text, false, null::text, null::timestamptz, null::boolean, l.rel_hash, 1::smallint, false
     from feed_lines l`,
   // The observable's registry row comes from the one line that presents it (sco_reg_id), if no stored row does.
   `create view stix_objects as select * from (
     select id, type, spec_version, created, value, display, seq, added_at, owner_org_id from stix_objects_stored
     union all
-    select l.ind_id, split_part(l.ind_id, '--', 1), '2.1', ${CREATED}, null::text, null::text, l.seq, ${CREATED}, l.org_id from feed_lines l
+    select l.ind_id, split_part(l.ind_id, '--', 1), '2.1', ${CREATED}, null::text, null::text, l.seq, l.updated_at, l.org_id from feed_lines l
     union all
-    select l.sco_reg_id, l.sco_type, '2.1', null::timestamptz, l.value, l.display, l.seq + 1, ${CREATED}, l.org_id from feed_lines l
+    select l.sco_reg_id, l.sco_type, '2.1', null::timestamptz, l.value, coalesce(l.display, l.value), l.seq + 1, l.updated_at, l.org_id from feed_lines l
     union all
-    select l.rel_id, split_part(l.rel_id, '--', 1), '2.1', ${CREATED}, null::text, null::text, l.seq + 2, ${CREATED}, l.org_id from feed_lines l
+    select l.rel_id, split_part(l.rel_id, '--', 1), '2.1', ${CREATED}, null::text, null::text, l.seq + 2, l.updated_at, l.org_id from feed_lines l
     ) u where u.id is not null`,
   `create view object_keys as
     select contribution_id, object_id, key from object_keys_stored
@@ -164,7 +170,7 @@ const VIEWS = [
     select ${FEED_COLUMNS} from feed_entries_stored
     union all
     select ${cid(0)}, l.sco_type || ':' || l.value, l.ind_id, l.tlp, l.tlp_rank, l.org_id, l.user_id, l.recipient_orgs, l.recipient_groups,
-      l.recipient_users, false, false, 1::smallint, ${CREATED}, null::timestamptz, l.confidence, l.updated_at
+      l.recipient_users, false, false, 1::smallint, ${MODIFIED}, null::timestamptz, l.confidence, l.updated_at
     from feed_lines l`,
 ];
 
