@@ -19,8 +19,10 @@ export async function insertNewLines(trx: Kysely<Database>, lines: readonly Feed
   // One statement: the write's time, 3 × n numbers in order, and which observables something presents already.
   const r = await sql<{ at: Date | null; seqs: (string | number)[] | null; registered: string[] | null }>`
     select now() as at, (select array_agg(s order by s) from (select nextval('change_seq') as s from generate_series(1, ${3 * lines.length})) n) as seqs,
-      (select array_agg(id) from (select o.id from stix_objects_stored o where o.id = any(cast(${pgArray(scoIds)} as text[]))
-        union all select l.sco_reg_id from feed_lines l where l.sco_reg_id = any(cast(${pgArray(scoIds)} as text[]))) r) as registered`.execute(trx);
+      (select array_agg(x.id) from unnest(cast(${pgArray(scoIds)} as text[])) as x(id)
+        -- One index probe per id (the limit keeps the planner from a semi-join that reads every line once a batch).
+        where exists (select 1 from stix_objects_stored o where o.id = x.id limit 1)
+          or exists (select 1 from feed_lines l where l.sco_reg_id = x.id limit 1)) as registered`.execute(trx);
   const row = r.rows[0]!;
   const seqs = (row.seqs ?? []).map(Number);
   // The write lock keeps every other writer from taking numbers meanwhile: each line's three are consecutive.
