@@ -5,7 +5,7 @@ import { TLP_LEVELS } from '../trust/tlp.ts';
 import { GrowableInt32, Interner } from './growable.ts';
 import { ContributionRecords } from './contribution.records.ts';
 import { KeyTable } from './key.table.ts';
-import { IntTable } from './int.table.ts';
+import { ContributionIdTable } from './contribution-id.table.ts';
 import { Ipv4Table } from './ipv4.table.ts';
 import { dottedQuad, ipv4OfKey } from './dotted-quad.ts';
 import { guessKind } from './guess-kind.ts';
@@ -89,8 +89,8 @@ export class ObservableIndex {
   readonly #users = new Interner();
   readonly #orgSector: (string | null)[] = [];
   readonly #orgLawEnforcement: boolean[] = [];
-  /** Contribution database id → its live entry (a newer content replaces the entry). */
-  readonly #byDb = new IntTable(1 << 16);
+  /** Contribution database id (stored, or a flat feed line's) → its live entry (a newer content replaces the entry). */
+  readonly #byDb = new ContributionIdTable();
   /** Object id → the ranking facts of its contributions, for objects with several. */
   readonly #rivals = new Map<string, Rival[]>();
   /** The highest contribution sequence number seen; catch-up reads from here. */

@@ -8,6 +8,7 @@ import { csvSlices } from '../../src/ingest/parsers/csv.parser.ts';
 import { SlicePreparer } from '../../src/ingest/prepare.ts';
 import { feedLineOf, type FeedLine } from '../../src/store/feed-line.ts';
 import { insertNewLines } from '../../src/store/feed-lines.repository.ts';
+import { catchUpIndex } from '../../src/lookup/index.loader.ts';
 import type { PreparedObject } from '../../src/store/knowledge.writer.ts';
 import { as, makeMember, startHub, type TestHub, type TestMember } from '../support/app.ts';
 import { hasSharedData, sharedData } from '../support/shared-data.ts';
@@ -121,6 +122,24 @@ describeStorage('feed lines: a line reads as the stored path writes it', (backen
       return { ...body, id: body.type === 'bundle' ? 'BUNDLE' : body.id, objects: body.objects && byId(body.objects), items: body.items && byId(body.items) };
     };
     expect(norm(rl.body, b, lined)).toEqual(norm(rs.body, a, stored));
+  });
+
+  it('the lookup index answers the same once it has caught up with the lines', async () => {
+    await catchUpIndex(lined.app.storage.db, lined.app.index);
+    const values = [...lines.slice(0, 20).map((l) => l.value), 'not-there.example.com'];
+    const look = (hub: TestHub, key: string) => hub.server.inject({ method: 'POST', url: '/api/v1/lookup', headers: as(key), payload: { values } });
+    const [rs, rl] = await Promise.all([look(stored, a.key), look(lined, b.key)]);
+    expect(rs.statusCode, rs.body).toBe(200);
+    expect(rl.statusCode, rl.body).toBe(200);
+    // Matches are listed in the order the index took them (by sequence number: a line numbers its indicator before its
+    // observable, the stored path the other way round): compared as sets.
+    const byId = (v: unknown): unknown =>
+      Array.isArray(v) ? v.map(byId).sort((x, y) => (String((x as { id?: string }).id) < String((y as { id?: string }).id) ? -1 : 1))
+      : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, byId(x)])) : v;
+    const norm = (text: string, m: TestMember) => byId(JSON.parse(text.replaceAll(m.org.id, 'ORG')));
+    const answer = norm(rl.body, b);
+    expect(answer).toEqual(norm(rs.body, a));
+    expect(JSON.stringify(answer)).toContain(lines[0]!.indicatorId);
   });
 
   it('the object API answers the same for a line’s indicator, observable and relationship', async () => {
