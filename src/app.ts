@@ -9,6 +9,7 @@ import { Metrics } from './http/metrics.ts';
 import { createStixValidator, type StixValidator } from './stix/stix.validator.ts';
 import { ObservableIndex } from './lookup/observable.index.ts';
 import { catchUpIndex } from './lookup/index.loader.ts';
+import { analyzeAfterBulk } from './ingest/bulk-statistics.hook.ts';
 import { LookupService } from './lookup/lookup.service.ts';
 import { IngestService } from './ingest/ingest.service.ts';
 import { failInterruptedIngests } from './ingest/ingests.repository.ts';
@@ -31,6 +32,9 @@ import { createHotline, type Hotline, type HotlineOptions } from './hotline/hotl
 import { createSensors, type Sensors, type SensorsOptions } from './sensors/sensors.module.ts'; // sense (issue 14)
 import { ingestGuards, type IngestGuards } from './ingest/ingest.guards.ts'; // robustness (issue 10.5)
 import { clusterAlerts } from './analysis/cluster-alerts.ts'; // analyse (issue 11.5)
+
+/** Contributions an ingest writes before PGlite's knowledge tables get fresh planner statistics at its end. */
+const BULK_ANALYZE_CONTRIBUTIONS = 10_000;
 
 const AUTH_CHANNEL = 'kessetsu_auth';
 const INGEST_CHANNEL = 'kessetsu_ingest';
@@ -116,6 +120,9 @@ export async function createApp(config: Config, opts: { storage?: Storage; migra
       sql`select pg_notify(${INGEST_CHANNEL}, ${ev.ingestId})`.execute(db).catch(() => {});
     },
   });
+  // PGlite has no autovacuum: a bulk load gathers the planner's statistics itself, or reads through the knowledge views
+  // plan blind. (PostgreSQL's autovacuum analyzes the tables after a bulk load by itself.)
+  if (storage.kind === 'pglite') ingest.addHooks(analyzeAfterBulk(BULK_ANALYZE_CONTRIBUTIONS));
   // PGlite never checkpoints by itself: a long ingest does, between its slices, once its WAL passes the bound.
   if (storage.walCheck) ingest.addHooks({ begin: () => ({ slice: (trx) => storage.walCheck!(trx) }) });
   // Another node's ingest: bring this node's index up to date.
