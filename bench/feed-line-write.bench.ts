@@ -11,6 +11,7 @@ import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sql, type Kysely } from 'kysely';
+import pg from 'pg';
 import type { Viewer } from '../src/access/viewer.ts';
 import { openPglite, openPostgres, type Storage } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrator.ts';
@@ -121,7 +122,10 @@ if (BACKENDS.has('postgres') && PG_URL)
         pid,
         drop: async () => {
           await storage.close();
-          await freshPgDatabase(PG_URL, name);
+          const admin = new pg.Client({ connectionString: PG_URL });
+          await admin.connect();
+          await admin.query(`drop database if exists "${name}" with (force)`);
+          await admin.end();
         },
       };
     },
