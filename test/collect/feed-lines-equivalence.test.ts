@@ -124,6 +124,13 @@ describeStorage('feed lines: a line reads as the stored path writes it', (backen
     expect(norm(rl.body, b, lined)).toEqual(norm(rs.body, a, stored));
   });
 
+  it('refuses a second line of one indicator (another audience): its registry rows would be presented twice', async () => {
+    const other = { ...lines[0]!, audience: { ...lines[0]!.audience, tlp: 'amber' as const } };
+    await expect(lined.app.storage.db.transaction().execute((trx) => insertNewLines(trx, [other]))).rejects.toThrow(/feed_lines_line_uq/);
+    const r = await sql<{ n: number }>`select count(*)::int as n from stix_objects where id = ${lines[0]!.indicatorId}`.execute(lined.app.storage.db);
+    expect(r.rows[0]!.n).toBe(1);
+  });
+
   it('the lookup index answers the same once it has caught up with the lines', async () => {
     await catchUpIndex(lined.app.storage.db, lined.app.index);
     const values = [...lines.slice(0, 20).map((l) => l.value), 'not-there.example.com'];

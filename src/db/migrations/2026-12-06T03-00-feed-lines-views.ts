@@ -82,7 +82,10 @@ const LINES_TABLE = `create table feed_lines (
 // branch projects, the registry's value, the observable key, and each order readers page by, per branch (TAXII's
 // (date_added, seq), the exports' and the lookup index's seq), and the line-derived contribution ids.
 const LINE_INDEXES = [
-  'create unique index feed_lines_line_uq on feed_lines (ind_id, scope_key)',
+  // One line per indicator: a line presents its indicator's and relationship's registry rows, so a second audience of
+  // the same organisation and value as a second line would present them twice (the registry view would answer two
+  // rows for one id). A second audience is the stored path's, after the line is promoted.
+  'create unique index feed_lines_line_uq on feed_lines (ind_id)',
   'create index feed_lines_sco_idx on feed_lines (sco_id)',
   'create index feed_lines_sco_reg_idx on feed_lines (sco_reg_id) where sco_reg_id is not null',
   'create index feed_lines_rel_idx on feed_lines (rel_id)',
