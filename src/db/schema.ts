@@ -207,11 +207,14 @@ export interface FeedLinesTable {
   /** The observable contribution's sequence number (seq + 1 until a ranking change renumbers it). */
   sco_seq: number;
   updated_at: Date;
-  /** The importer's timestamp: created (and modified) of the indicator and the relationship. */
+  /** The importer's timestamp: created of the indicator and the relationship. */
   created_text: string;
+  /** modified of the indicator and the relationship (created, or a millisecond later when the content took its TLP marking). */
+  modified_text: string;
   org_id: string;
   user_id: string | null;
   ingest_id: string | null;
+  pap: string | null;
   anonymous: Generated<boolean>;
   allow_count: Generated<boolean>;
   confidence: number | null;
@@ -231,6 +234,8 @@ export interface FeedLinesTable {
   rel_id: string;
   /** The observable's id when this line presents its registry row (no stored row, no other line does). */
   sco_reg_id: string | null;
+  /** This line's organisation owns the observable's registry row (it registered it first), presented or handed over. */
+  sco_owner: Generated<boolean>;
   /** The observable contribution is not the highest-ranked of the observable. */
   sco_sup: Generated<boolean>;
   valid_from_text: string;

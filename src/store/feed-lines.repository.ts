@@ -32,7 +32,54 @@ export async function insertNewLines(trx: Kysely<Database>, lines: readonly Feed
   const text = lines.map((l, i) => {
     const presents = !taken.has(l.scoId);
     if (presents) taken.add(l.scoId);
-    return `${seqs[3 * i]}\t${seqs[3 * i]! + 1}\t${at}\t${presents ? copyField(l.scoId) : '\\N'}\t${lineCopyRow(l)}`;
+    return `${seqs[3 * i]}\t${seqs[3 * i]! + 1}\t${at}\t${presents ? copyField(l.scoId) : '\\N'}\t${presents ? 't' : 'f'}\t${lineCopyRow(l)}`;
   });
-  await copyRows(trx, 'feed_lines', ['seq', 'sco_seq', 'updated_at', 'sco_reg_id', ...LINE_COPY_COLUMNS], text.join(''));
+  await copyRows(trx, 'feed_lines', ['seq', 'sco_seq', 'updated_at', 'sco_reg_id', 'sco_owner', ...LINE_COPY_COLUMNS], text.join(''));
+}
+
+// The columns of the stored tables, as the views name them (migration 2026-12-06T03-00).
+const CONTRIBUTION_COLUMNS = sql.raw(`id, object_id, org_id, user_id, ingest_id, tlp, tlp_rank, pap, anonymous, allow_count, confidence, recipient_orgs,
+  recipient_groups, recipient_users, scope_key, first_seen, last_seen, seq, created_at, updated_at, data, modified, modified_text, revoked, name,
+  valid_until, pattern_usable, content_hash, owner_rank, superseded`);
+const REGISTRY_COLUMNS = sql.raw('id, type, spec_version, created, value, display, seq, added_at, owner_org_id');
+
+/** The contribution ids a line presents: 2^50 + 4 × its id + 0 (indicator), 1 (observable), 2 (relationship). */
+export function lineContributionIds(lineId: number): [number, number, number] {
+  const base = 2 ** 50 + 4 * lineId;
+  return [base, base + 1, base + 2];
+}
+
+/**
+ * Turns lines into the stored rows they present (docs/design/feed-lines.md section 3), in the caller's transaction
+ * under the write lock: the registry rows (the observable's moved from whichever line presented it), contributions,
+ * keys and edge are copied from the views — same ids, sequence numbers, contents and hashes, so a promoted line reads
+ * exactly as it did — the feed entries follow from the keys (their triggers), and the lines are deleted. A stored write
+ * that must change one of a line's objects promotes the line first.
+ * @example await promoteLines(trx, [line.id])
+ */
+export async function promoteLines(trx: Kysely<Database>, lineIds: readonly number[]): Promise<void> {
+  if (lineIds.length === 0) return;
+  await lockKnowledgeWrites(trx);
+  const ids = pgArray(lineIds);
+  const cids = pgArray(lineIds.flatMap(lineContributionIds));
+  // The observables' registry rows first (a stored contribution needs its object stored), from whichever line
+  // presents each.
+  await sql`with scos as (select distinct sco_id from feed_lines where id = any(cast(${ids} as bigint[])))
+    insert into stix_objects_stored (${REGISTRY_COLUMNS})
+    select ${REGISTRY_COLUMNS} from stix_objects o
+    where o.id in (select sco_id from scos) and not exists (select 1 from stix_objects_stored s where s.id = o.id)`.execute(trx);
+  await sql`insert into stix_objects_stored (${REGISTRY_COLUMNS})
+    select ${REGISTRY_COLUMNS} from stix_objects o
+    where o.id in (select ind_id from feed_lines where id = any(cast(${ids} as bigint[])) union all select rel_id from feed_lines where id = any(cast(${ids} as bigint[])))`.execute(trx);
+  await sql`insert into contributions_stored (${CONTRIBUTION_COLUMNS})
+    select ${CONTRIBUTION_COLUMNS} from contributions where id = any(cast(${cids} as bigint[]))`.execute(trx);
+  await sql`insert into object_keys_stored (contribution_id, object_id, key)
+    select contribution_id, object_id, key from object_keys where contribution_id = any(cast(${cids} as bigint[]))`.execute(trx);
+  await sql`insert into object_edges_stored (contribution_id, source_id, target_id, via_id, kind, label)
+    select contribution_id, source_id, target_id, via_id, kind, label from object_edges where contribution_id = any(cast(${cids} as bigint[]))`.execute(trx);
+  // The stored registry row of each observable takes over from the line that presented it (which keeps its
+  // ownership: sco_owner), then the lines go.
+  await sql`update feed_lines set sco_reg_id = null
+    where sco_reg_id in (select sco_id from feed_lines where id = any(cast(${ids} as bigint[])))`.execute(trx);
+  await sql`delete from feed_lines where id = any(cast(${ids} as bigint[]))`.execute(trx);
 }

@@ -7,7 +7,7 @@ import type { IngestParams } from '../../src/ingest/ingest.params.ts';
 import { csvSlices } from '../../src/ingest/parsers/csv.parser.ts';
 import { SlicePreparer } from '../../src/ingest/prepare.ts';
 import { feedLineOf, type FeedLine } from '../../src/store/feed-line.ts';
-import { insertNewLines } from '../../src/store/feed-lines.repository.ts';
+import { insertNewLines, promoteLines } from '../../src/store/feed-lines.repository.ts';
 import { catchUpIndex } from '../../src/lookup/index.loader.ts';
 import type { PreparedObject } from '../../src/store/knowledge.writer.ts';
 import { as, makeMember, startHub, type TestHub, type TestMember } from '../support/app.ts';
@@ -158,5 +158,52 @@ describeStorage('feed lines: a line reads as the stored path writes it', (backen
       expect(rs.statusCode).toBe(200);
       expect(JSON.parse(rl.body).object).toEqual(JSON.parse(rs.body).object);
     }
+  });
+  it('promotion turns lines into the stored rows they presented: every row reads exactly as before, ids and numbers too', async () => {
+    const db = lined.app.storage.db;
+    const exact = async () => ({
+      contributions: (await sql`select *, data::text as data from contributions where org_id = ${b.org.id} order by id`.execute(db)).rows,
+      registry: (await sql`select * from stix_objects where id in (select object_id from contributions where org_id = ${b.org.id}) order by id`.execute(db)).rows,
+      keys: (await sql`select k.* from object_keys k join contributions c on c.id = k.contribution_id where c.org_id = ${b.org.id} order by 1, 3`.execute(db)).rows,
+      edges: (await sql`select e.* from object_edges e join contributions c on c.id = e.contribution_id where c.org_id = ${b.org.id} order by 1`.execute(db)).rows,
+      feed: (await sql`select * from feed_entries where org_id = ${b.org.id} order by id, key`.execute(db)).rows,
+    });
+    const before = await exact();
+    // Another organisation's lines of five of the same values: the observables' registry rows are presented by b's
+    // lines. Promoting them hands those rows over to the stored table; b's lines read as before.
+    const c = await makeMember(lined, { name: 'Other Feed Org' });
+    const cOrg = await db.selectFrom('orgs').selectAll().where('id', '=', c.org.id).executeTakeFirstOrThrow();
+    const cParams = { format: 'csv', orgs: [], groups: [], users: [], anonymous: false, dryRun: false, lenient: false, source: 'api' } as unknown as IngestParams;
+    const cPrep = new SlicePreparer(cParams, { viewer: { kind: 'user', userId: c.userId, orgId: c.org.id, role: 'member' } as unknown as Viewer, org: cOrg, ingestId: null }, now, undefined);
+    const cObjects: PreparedObject[] = [];
+    const cSlices = csvSlices(Buffer.from(['value,type', ...lines.slice(0, 5).map((l) => `${l.value},${l.scoType}`), ''].join('\n')), { now, idSalt: cOrg.id_salt }, 100);
+    for (let r = cSlices.next(); !r.done; r = cSlices.next()) cObjects.push(...cPrep.add(r.value.objects, new Set(r.value.generated)));
+    const cRows = cObjects.filter((p) => p.record.type !== 'marking-definition');
+    const cLines = [0, 3, 6, 9, 12].map((i) => feedLineOf([cRows[i]!, cRows[i + 1]!, cRows[i + 2]!])!);
+    await db.transaction().execute((trx) => insertNewLines(trx, cLines));
+    const cIds = (await sql<{ id: number }>`select id from feed_lines where org_id = ${c.org.id}`.execute(db)).rows.map((r) => Number(r.id));
+    expect(cIds).toHaveLength(5);
+    await db.transaction().execute((trx) => promoteLines(trx, cIds));
+    expect(await exact()).toEqual(before);
+    const handed = await sql<{ stored: number; presented: number; registry: number }>`select
+      (select count(*) from stix_objects_stored where id = any(${cLines.map((l) => l.scoId)}))::int as stored,
+      (select count(*) from feed_lines where sco_reg_id = any(${cLines.map((l) => l.scoId)}))::int as presented,
+      (select count(*) from stix_objects where id = any(${cLines.map((l) => l.scoId)}))::int as registry`.execute(db);
+    expect(handed.rows[0]).toEqual({ stored: 5, presented: 0, registry: 5 });
+    const all = (await sql<{ id: number }>`select id from feed_lines where org_id = ${b.org.id} order by id`.execute(db)).rows.map((r) => Number(r.id));
+    // Half first (the other half's observables stay presented by their lines), then the rest.
+    await db.transaction().execute((trx) => promoteLines(trx, all.filter((_, i) => i % 2 === 0)));
+    expect(await exact()).toEqual(before);
+    await db.transaction().execute((trx) => promoteLines(trx, all.filter((_, i) => i % 2 === 1)));
+    expect(await exact()).toEqual(before);
+    const counts = await sql<{ lines: number; stored: number }>`select (select count(*) from feed_lines)::int as lines,
+      (select count(*) from contributions_stored where org_id = ${b.org.id})::int as stored`.execute(db);
+    expect(counts.rows[0]).toEqual({ lines: 0, stored: 3 * lines.length });
+    expect((await sql<{ n: number }>`select count(*)::int as n from contributions_stored where org_id = ${c.org.id}`.execute(db)).rows[0]!.n).toBe(15);
+    // The stored path takes the promoted rows for its own: the same feed again changes nothing.
+    const res = await lined.server.inject({ method: 'POST', url: '/api/v1/ingest?format=csv&tlp=green&confidence=60', headers: { ...as(b.key), 'content-type': 'text/csv' }, payload: feed() });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(JSON.parse(res.body)).toMatchObject({ counts: { created: 0, updated: 0, unchanged: 3 * lines.length } });
+    expect((await sql<{ n: number }>`select count(*)::int as n from contributions where org_id = ${b.org.id}`.execute(db)).rows[0]!.n).toBe(3 * lines.length);
   });
 });

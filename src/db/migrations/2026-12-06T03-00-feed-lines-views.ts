@@ -61,6 +61,7 @@ const LINES_TABLE = `create table feed_lines (
   ind_id text collate "C" not null,
   rel_id text collate "C" not null,
   sco_reg_id text collate "C",
+  sco_owner boolean not null default false,
   sco_sup boolean not null default false,
   valid_from_text text not null,
   name text,
@@ -146,7 +147,7 @@ const VIEWS = [
     select ${cid(1)}, l.sco_id, ${AUDIENCE}, l.sco_seq, ${CREATED}, l.updated_at, ${SCO_DATA},
       null::timestamptz, null::text, false, null::text, null::timestamptz, null::boolean, l.sco_hash,
       -- the owner's rank when the line presents the observable's registry row (it registered it), as the writer ranks it
-      case when l.sco_reg_id is null then 0 else 1 end::smallint, l.sco_sup
+      case when l.sco_owner then 1 else 0 end::smallint, l.sco_sup
     from feed_lines l
     union all
     select ${cid(2)}, l.rel_id, ${AUDIENCE}, l.seq + 2, ${CREATED}, l.updated_at, ${REL_DATA},
