@@ -332,17 +332,31 @@ export async function replaceEdges(db: Kysely<Database>, items: readonly { contr
  */
 export async function markSuperseded(db: Kysely<Database>, objectIds: readonly string[]): Promise<number> {
   if (objectIds.length === 0) return 0;
-  const res = await sql`
+  // Ranked over the contributions view: an observable's contributions may be feed lines' (docs/design/feed-lines.md
+  // section 3), whose flag and number are the line's sco_sup and sco_seq (their indicators and relationships have no
+  // other contribution: a stored write of one promotes the line first).
+  const res = await sql<{ n: string | number }>`
     with r as (
       select id, object_id, superseded,
         row_number() over (partition by object_id order by owner_rank desc, modified desc nulls last, tlp_rank asc, id asc) > 1 as sup
-      from contributions_stored where object_id = any(cast(${pgArray(objectIds)} as text[]))
-    ), moved as (select distinct object_id from r where superseded <> sup)
-    update contributions_stored c set superseded = r.sup, seq = nextval('change_seq')
-    from r join moved m on m.object_id = r.object_id
-    where r.id = c.id`.execute(db);
-  return Number(res.numAffectedRows ?? 0);
+      from contributions where object_id = any(cast(${pgArray(objectIds)} as text[]))
+    ), flipped as (select distinct object_id from r where superseded <> sup),
+    moved as (select r.id, r.object_id, r.sup from r join flipped f on f.object_id = r.object_id),
+    stored as (
+      update contributions_stored c set superseded = m.sup, seq = nextval('change_seq')
+      from moved m where m.id = c.id
+      returning 1
+    ), lines as (
+      update feed_lines l set sco_sup = m.sup, sco_seq = nextval('change_seq')
+      from moved m where m.id = ${sql.raw(LINE_SCO_CID)} and m.object_id = l.sco_id
+      returning 1
+    )
+    select (select count(*) from stored) + (select count(*) from lines) as n`.execute(db);
+  return Number(res.rows[0]?.n ?? 0);
 }
+
+// A line's observable contribution id (migration 2026-12-06T03-00: the same text as feed_lines_cid1_idx's expression).
+const LINE_SCO_CID = '(1125899906842624 + l.id * 4 + 1)';
 
 /** Sequence numbers and clock readings taken now, in order (for history written later in the transaction). */
 export async function takeStamps(db: Kysely<Database>, n: number): Promise<{ seq: number; at: Date }[]> {

@@ -1,40 +1,81 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { copyField, copyRows } from '../db/copy.ts';
 import { pgArray } from './pg-array.ts';
 import type { Database } from '../db/schema.ts';
-import { LINE_COPY_COLUMNS, lineCopyRow, type FeedLine } from './feed-line.ts';
+import { LINE_COPY_COLUMNS, LINE_SCO_TYPES, lineCopyRow, type FeedLine } from './feed-line.ts';
 import { lockKnowledgeWrites } from './knowledge.writer.ts';
+import { markSuperseded } from './contributions.repository.ts';
+import { scopeKey } from './object-row.ts';
 
 /**
- * Writes lines none of whose indicators the organisation has shared to that audience before (a first import's),
- * inside the caller's transaction, by COPY straight into feed_lines. Each line takes three consecutive sequence numbers
- * under the knowledge write lock (its indicator's, its observable's, its relationship's), and presents the observable's
- * registry row when neither a stored object nor another line does (one probe statement for the batch).
- * @example await insertNewLines(trx, lines)
+ * Writes a first import's lines inside the caller's transaction, by COPY straight into feed_lines, and answers the
+ * lines it refused, for the stored path: a line whose indicator is registered already (stored, or another line's: a
+ * second audience of the same organisation and value), whose observable the organisation contributed already to the
+ * same audience the stored way, or a second line of one indicator in the batch. Each line takes three consecutive
+ * sequence numbers under the knowledge write lock (its indicator's, its observable's, its relationship's) and presents
+ * the observable's registry row when neither a stored object nor another line does; an observable registered before
+ * is ranked anew with the line's contribution (markSuperseded), as the stored path ranks it.
+ * @example const refused = await insertNewLines(trx, lines)
  */
-export async function insertNewLines(trx: Kysely<Database>, lines: readonly FeedLine[]): Promise<void> {
-  if (lines.length === 0) return;
+export async function insertNewLines(trx: Kysely<Database>, lines: readonly FeedLine[]): Promise<FeedLine[]> {
+  if (lines.length === 0) return [];
   await lockKnowledgeWrites(trx);
-  const scoIds = [...new Set(lines.map((l) => l.scoId))];
-  // One statement: the write's time, 3 × n numbers in order, and which observables something presents already.
-  const r = await sql<{ at: Date | null; seqs: (string | number)[] | null; registered: string[] | null }>`
-    select now() as at, (select array_agg(s order by s) from (select nextval('change_seq') as s from generate_series(1, ${3 * lines.length})) n) as seqs,
-      (select array_agg(x.id) from unnest(cast(${pgArray(scoIds)} as text[])) as x(id)
-        -- One index probe per id (the limit keeps the planner from a semi-join that reads every line once a batch).
-        where exists (select 1 from stix_objects_stored o where o.id = x.id limit 1)
-          or exists (select 1 from feed_lines l where l.sco_reg_id = x.id limit 1)) as registered`.execute(trx);
+  // One statement: which lines cannot be lines, and the owners of the observables registered before.
+  const probe = await sql<{ refused: number[] | null; registered: string[] | null; owners: (string | null)[] | null }>`
+    with x as (
+      select * from unnest(cast(${pgArray(lines.map((l) => l.indicatorId))} as text[]), cast(${pgArray(lines.map((l) => l.scoId))} as text[]),
+        cast(${pgArray(lines.map((l) => l.audience.orgId))} as uuid[]), cast(${pgArray(lines.map((l) => scopeKey(l.audience)))} as text[]))
+        with ordinality as x(ind, sco, org, scope, n)
+    )
+    select r.refused, g.registered, g.owners
+    from (
+      -- One index probe per id each (limit 1 keeps the planner from semi-joins that read every line once a batch).
+      select array_agg(x.n) as refused from x where exists (select 1 from stix_objects_stored o where o.id = x.ind limit 1)
+        or exists (select 1 from feed_lines l where l.ind_id = x.ind limit 1)
+        or exists (select 1 from contributions_stored c where c.object_id = x.sco and c.org_id = x.org and c.scope_key = x.scope limit 1)
+    ) r, (
+      select array_agg(s.id) as registered, array_agg(o.owner) as owners
+      from (select distinct sco as id from x) s cross join lateral (
+        select o.owner_org_id as owner from stix_objects_stored o where o.id = s.id
+        union all select l.org_id from feed_lines l where l.sco_reg_id = s.id limit 1) o
+    ) g`.execute(trx);
+  const p = probe.rows[0]!;
+  const refusedAt = new Set((p.refused ?? []).map((n) => Number(n) - 1));
+  const seen = new Set<string>();
+  const refused: FeedLine[] = [];
+  const write: FeedLine[] = [];
+  lines.forEach((l, i) => {
+    if (refusedAt.has(i) || seen.has(l.indicatorId)) refused.push(l);
+    else {
+      seen.add(l.indicatorId);
+      write.push(l);
+    }
+  });
+  if (write.length === 0) return refused;
+  // Registered before: its owner (null: none) ranks the line's contribution, as the stored path's owner rank does.
+  const ownerOf = new Map((p.registered ?? []).map((id, k) => [id, p.owners?.[k] ?? null]));
+  const r = await sql<{ at: Date | null; seqs: (string | number)[] | null }>`
+    select now() as at, (select array_agg(s order by s) from (select nextval('change_seq') as s from generate_series(1, ${3 * write.length})) n) as seqs`.execute(trx);
   const row = r.rows[0]!;
   const seqs = (row.seqs ?? []).map(Number);
   // The write lock keeps every other writer from taking numbers meanwhile: each line's three are consecutive.
-  for (let i = 0; i < lines.length; i++) if (seqs[3 * i + 1] !== seqs[3 * i]! + 1 || seqs[3 * i + 2] !== seqs[3 * i]! + 2) throw new Error('feed lines: sequence numbers taken outside the knowledge write lock');
-  const taken = new Set(row.registered ?? []);
+  for (let i = 0; i < write.length; i++) if (seqs[3 * i + 1] !== seqs[3 * i]! + 1 || seqs[3 * i + 2] !== seqs[3 * i]! + 2) throw new Error('feed lines: sequence numbers taken outside the knowledge write lock');
+  const presenter = new Map<string, string>();
   const at = row.at!.toISOString();
-  const text = lines.map((l, i) => {
-    const presents = !taken.has(l.scoId);
-    if (presents) taken.add(l.scoId);
-    return `${seqs[3 * i]}\t${seqs[3 * i]! + 1}\t${at}\t${presents ? copyField(l.scoId) : '\\N'}\t${presents ? 't' : 'f'}\t${lineCopyRow(l)}`;
+  const text = write.map((l, i) => {
+    const before = ownerOf.has(l.scoId);
+    const presents = !before && !presenter.has(l.scoId);
+    if (presents) presenter.set(l.scoId, l.audience.orgId);
+    const owner = before ? (ownerOf.get(l.scoId) ?? null) : presenter.get(l.scoId)!;
+    const owns = owner === null || owner === l.audience.orgId;
+    return `${seqs[3 * i]}\t${seqs[3 * i]! + 1}\t${at}\t${presents ? copyField(l.scoId) : '\\N'}\t${owns ? 't' : 'f'}\t${lineCopyRow(l)}`;
   });
   await copyRows(trx, 'feed_lines', ['seq', 'sco_seq', 'updated_at', 'sco_reg_id', 'sco_owner', ...LINE_COPY_COLUMNS], text.join(''));
+  // Observables contributed before, or by two lines of the batch, are ranked with every contribution they have.
+  const count = new Map<string, number>();
+  for (const l of write) count.set(l.scoId, (count.get(l.scoId) ?? 0) + 1);
+  await markSuperseded(trx, [...count].filter(([id, n]) => n > 1 || ownerOf.has(id)).map(([id]) => id));
+  return refused;
 }
 
 // The columns of the stored tables, as the views name them (migration 2026-12-06T03-00).
@@ -54,7 +95,7 @@ export function lineContributionIds(lineId: number): [number, number, number] {
  * under the write lock: the registry rows (the observable's moved from whichever line presented it), contributions,
  * keys and edge are copied from the views — same ids, sequence numbers, contents and hashes, so a promoted line reads
  * exactly as it did — the feed entries follow from the keys (their triggers), and the lines are deleted. A stored write
- * that must change one of a line's objects promotes the line first.
+ * that must change one of a line's objects promotes the line first (promoteLinesFor).
  * @example await promoteLines(trx, [line.id])
  */
 export async function promoteLines(trx: Kysely<Database>, lineIds: readonly number[]): Promise<void> {
@@ -64,10 +105,7 @@ export async function promoteLines(trx: Kysely<Database>, lineIds: readonly numb
   const cids = pgArray(lineIds.flatMap(lineContributionIds));
   // The observables' registry rows first (a stored contribution needs its object stored), from whichever line
   // presents each.
-  await sql`with scos as (select distinct sco_id from feed_lines where id = any(cast(${ids} as bigint[])))
-    insert into stix_objects_stored (${REGISTRY_COLUMNS})
-    select ${REGISTRY_COLUMNS} from stix_objects o
-    where o.id in (select sco_id from scos) and not exists (select 1 from stix_objects_stored s where s.id = o.id)`.execute(trx);
+  await handOverRegistry(trx, sql`select distinct sco_id from feed_lines where id = any(cast(${ids} as bigint[]))`);
   await sql`insert into stix_objects_stored (${REGISTRY_COLUMNS})
     select ${REGISTRY_COLUMNS} from stix_objects o
     where o.id in (select ind_id from feed_lines where id = any(cast(${ids} as bigint[])) union all select rel_id from feed_lines where id = any(cast(${ids} as bigint[])))`.execute(trx);
@@ -77,9 +115,61 @@ export async function promoteLines(trx: Kysely<Database>, lineIds: readonly numb
     select contribution_id, object_id, key from object_keys where contribution_id = any(cast(${cids} as bigint[]))`.execute(trx);
   await sql`insert into object_edges_stored (contribution_id, source_id, target_id, via_id, kind, label)
     select contribution_id, source_id, target_id, via_id, kind, label from object_edges where contribution_id = any(cast(${cids} as bigint[]))`.execute(trx);
-  // The stored registry row of each observable takes over from the line that presented it (which keeps its
-  // ownership: sco_owner), then the lines go.
-  await sql`update feed_lines set sco_reg_id = null
-    where sco_reg_id in (select sco_id from feed_lines where id = any(cast(${ids} as bigint[])))`.execute(trx);
   await sql`delete from feed_lines where id = any(cast(${ids} as bigint[]))`.execute(trx);
+}
+
+// The registry rows of these observables (a query of ids) move from the lines that present them to the stored
+// table (same seq, time and owner); the lines keep their contributions and their ownership (sco_owner).
+async function handOverRegistry(trx: Kysely<Database>, scoIds: RawBuilder<unknown>): Promise<void> {
+  await sql`insert into stix_objects_stored (${REGISTRY_COLUMNS})
+    select ${REGISTRY_COLUMNS} from stix_objects o
+    where o.id in (${scoIds}) and not exists (select 1 from stix_objects_stored s where s.id = o.id)`.execute(trx);
+  await sql`update feed_lines set sco_reg_id = null where sco_reg_id in (${scoIds})`.execute(trx);
+}
+
+/** An object a stored write is about to write, and for whom (null: whoever contributed it). */
+export interface StoredWriteTarget {
+  readonly id: string;
+  readonly orgId: string | null;
+}
+
+/**
+ * Makes the stored tables hold what a stored write of these objects must find (docs/design/feed-lines.md section 3),
+ * in the caller's transaction under the write lock: promotes the lines that present one of them as their indicator or
+ * relationship, or as their observable contributed by the same organisation (the stored path looks its contribution
+ * up by organisation and audience); the registry rows of the other observables that lines present are handed over
+ * to the stored table (the stored path registers and ranks against it; the lines' contributions stay lines and are
+ * ranked with the new ones by markSuperseded). One probe statement, no more when no line presents any.
+ * @example await promoteLinesFor(trx, items.map((p) => ({ id: p.record.id, orgId: p.contribution.orgId })))
+ */
+export async function promoteLinesFor(trx: Kysely<Database>, targets: readonly StoredWriteTarget[]): Promise<void> {
+  const ind: string[] = [];
+  const rel: string[] = [];
+  const sco: string[] = [];
+  const scoOrg: (string | null)[] = [];
+  for (const t of targets) {
+    const type = t.id.slice(0, t.id.indexOf('--'));
+    if (type === 'indicator') ind.push(t.id);
+    else if (type === 'relationship') rel.push(t.id);
+    else if (LINE_SCO_TYPES.has(type)) {
+      sco.push(t.id);
+      scoOrg.push(t.orgId);
+    }
+  }
+  if (ind.length + rel.length + sco.length === 0) return;
+  // Per-id probes of feed_lines' indexes (laterals: never a join that reads the lines).
+  const r = await sql<{ lines: (string | number)[] | null; presented: string[] | null }>`
+    with s as (select * from unnest(cast(${pgArray(sco)} as text[]), cast(${pgArray(scoOrg)} as uuid[])) as s(id, org))
+    select
+      (select array_agg(distinct l.id) from (
+        select l.id from unnest(cast(${pgArray(ind)} as text[])) as x(id) cross join lateral (select l.id from feed_lines l where l.ind_id = x.id) l
+        union all
+        select l.id from unnest(cast(${pgArray(rel)} as text[])) as x(id) cross join lateral (select l.id from feed_lines l where l.rel_id = x.id) l
+        union all
+        select l.id from s cross join lateral (select l.id from feed_lines l where l.sco_id = s.id and (s.org is null or l.org_id = s.org)) l
+      ) l) as lines,
+      (select array_agg(distinct s.id) from s where exists (select 1 from feed_lines l where l.sco_reg_id = s.id limit 1)) as presented`.execute(trx);
+  const row = r.rows[0]!;
+  if (row.lines?.length) await promoteLines(trx, row.lines.map(Number));
+  if (row.presented?.length) await handOverRegistry(trx, sql`select unnest(cast(${pgArray(row.presented)} as text[]))`);
 }

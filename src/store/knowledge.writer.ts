@@ -4,6 +4,7 @@ import type { ContributionRecord, ObjectRecord } from './object-row.ts';
 import { edgesOf, scopeKey } from './object-row.ts';
 import { registerObjects, registryColumns } from './objects.repository.ts';
 import { contentLine, prebuildContent, type PrebuiltContent } from './contribution-columns.ts';
+import { promoteLinesFor } from './feed-lines.repository.ts';
 import { edgeTails, insertHistory, keepUnchanged, keyTails, markSuperseded, replaceEdges, replaceKeys, takeStamps, upsertContributions, type ContributionWrite, type StoredContribution } from './contributions.repository.ts';
 
 // Every writer of contributions takes this lock inside its transaction, so sequence numbers are
@@ -149,6 +150,8 @@ export async function writeBatch(trx: Kysely<Database>, batch: readonly Prepared
 export async function writeBuilt(trx: Kysely<Database>, built: BuiltBatch, opts: WriteOptions): Promise<WriteCounts & { contributions: StoredContribution[] }> {
   const { byKey } = built;
   let { items, records, registry } = built;
+  // Objects that feed lines present are stored rows before this batch looks for them (docs/design/feed-lines.md 3).
+  await promoteLinesFor(trx, items.map((p) => ({ id: p.record.id, orgId: p.contribution.orgId })));
   // A re-import (the batch before changed nothing): the contributions that stay as they are are found and touched
   // first, without asking the id registry about them (a probe per object: a third of the server's time, issue 17).
   let kept: StoredContribution[] = [];

@@ -2,6 +2,7 @@ import type { Kysely, RawBuilder } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { lockKnowledgeWrites } from '../store/knowledge.writer.ts';
 import { markSuperseded } from '../store/contributions.repository.ts';
+import { promoteLinesFor } from '../store/feed-lines.repository.ts';
 
 /** What a deletion did. */
 export interface DeletionOutcome {
@@ -22,6 +23,8 @@ export interface DeletionOutcome {
 export async function withdrawContributions(db: Kysely<Database>, which: RawBuilder<boolean>, objectId: string): Promise<DeletionOutcome> {
   return db.transaction().execute(async (trx) => {
     await lockKnowledgeWrites(trx);
+    // Lines that present the object become stored rows first (docs/design/feed-lines.md section 3).
+    await promoteLinesFor(trx, [{ id: objectId, orgId: null }]);
     const removed = await trx.deleteFrom('contributions_stored as c').where('c.object_id', '=', objectId).where(which).returning('c.id').execute();
     if (removed.length === 0) return { contributions: 0, removed: [], objectDeleted: false };
     const left = await trx.selectFrom('contributions_stored').select('id').where('object_id', '=', objectId).limit(1).execute();

@@ -1,16 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Viewer } from '../../src/access/viewer.ts';
 import type { Database } from '../../src/db/schema.ts';
-import type { IngestParams } from '../../src/ingest/ingest.params.ts';
-import { csvSlices } from '../../src/ingest/parsers/csv.parser.ts';
-import { SlicePreparer } from '../../src/ingest/prepare.ts';
-import { feedLineOf, type FeedLine } from '../../src/store/feed-line.ts';
+import type { FeedLine } from '../../src/store/feed-line.ts';
 import { insertNewLines, promoteLines } from '../../src/store/feed-lines.repository.ts';
 import { catchUpIndex } from '../../src/lookup/index.loader.ts';
-import type { PreparedObject } from '../../src/store/knowledge.writer.ts';
 import { as, makeMember, startHub, type TestHub, type TestMember } from '../support/app.ts';
+import { feedLinesOf } from '../support/feed-lines.ts';
 import { hasSharedData, sharedData } from '../support/shared-data.ts';
 import { describeStorage } from '../support/storage.ts';
 import { MEMBERS_COLLECTION_ID } from '../../src/taxii/taxii.collections.ts';
@@ -71,17 +67,9 @@ describeStorage('feed lines: a line reads as the stored path writes it', (backen
     // The import's time, as the stored rows hold it (created of its indicators), is the lines' too.
     const created = (await sql<{ t: string }>`select data->>'created' as t from contributions where org_id = ${a.org.id} and object_id like 'relationship--%' limit 1`.execute(stored.app.storage.db)).rows[0]!.t;
     now = new Date(created);
-    const org = await lined.app.storage.db.selectFrom('orgs').selectAll().where('id', '=', b.org.id).executeTakeFirstOrThrow();
-    const viewer = { kind: 'user', userId: b.userId, orgId: b.org.id, role: 'member' } as unknown as Viewer;
-    const params = { format: 'csv', tlp: 'green', confidence: 60, orgs: [], groups: [], users: [], anonymous: false, dryRun: false, lenient: false, source: 'api' } as unknown as IngestParams;
-    const preparer = new SlicePreparer(params, { viewer, org, ingestId: null }, now, undefined);
-    const prepared: PreparedObject[] = [];
-    const slices = csvSlices(Buffer.from(csv), { now, idSalt: org.id_salt }, 100);
-    for (let r = slices.next(); !r.done; r = slices.next()) prepared.push(...preparer.add(r.value.objects, new Set(r.value.generated)));
-    const byId = new Map(prepared.map((p) => [p.record.id, p]));
-    lines = prepared.filter((p) => p.record.type === 'relationship').map((r) => feedLineOf([byId.get(String(r.record.data.target_ref))!, byId.get(String(r.record.data.source_ref))!, r])!);
-    expect(lines.every((l) => l !== undefined)).toBe(true);
-    await lined.app.storage.db.transaction().execute((trx) => insertNewLines(trx, lines));
+    lines = await feedLinesOf(lined, b, csv, now, { tlp: 'green', confidence: 60 });
+    expect(lines.length).toBeGreaterThan(4);
+    expect(await lined.app.storage.db.transaction().execute((trx) => insertNewLines(trx, lines))).toEqual([]);
   }, 120_000);
   afterAll(async () => Promise.all([stored?.close(), lined?.close()]));
 
@@ -124,9 +112,9 @@ describeStorage('feed lines: a line reads as the stored path writes it', (backen
     expect(norm(rl.body, b, lined)).toEqual(norm(rs.body, a, stored));
   });
 
-  it('refuses a second line of one indicator (another audience): its registry rows would be presented twice', async () => {
+  it('refuses a second line of one indicator (another audience), for the stored path: its registry rows would be presented twice', async () => {
     const other = { ...lines[0]!, audience: { ...lines[0]!.audience, tlp: 'amber' as const } };
-    await expect(lined.app.storage.db.transaction().execute((trx) => insertNewLines(trx, [other]))).rejects.toThrow(/feed_lines_line_uq/);
+    expect(await lined.app.storage.db.transaction().execute((trx) => insertNewLines(trx, [other, lines[1]!]))).toEqual([other, lines[1]!]);
     const r = await sql<{ n: number }>`select count(*)::int as n from stix_objects where id = ${lines[0]!.indicatorId}`.execute(lined.app.storage.db);
     expect(r.rows[0]!.n).toBe(1);
   });
@@ -168,19 +156,16 @@ describeStorage('feed lines: a line reads as the stored path writes it', (backen
       edges: (await sql`select e.* from object_edges e join contributions c on c.id = e.contribution_id where c.org_id = ${b.org.id} order by 1`.execute(db)).rows,
       feed: (await sql`select * from feed_entries where org_id = ${b.org.id} order by id, key`.execute(db)).rows,
     });
-    const before = await exact();
     // Another organisation's lines of five of the same values: the observables' registry rows are presented by b's
-    // lines. Promoting them hands those rows over to the stored table; b's lines read as before.
+    // lines, which own them; c's contributions of them rank below b's (superseded), as the stored path ranks them.
+    // Promoting c's lines hands those rows over to the stored table; b's lines read as before.
     const c = await makeMember(lined, { name: 'Other Feed Org' });
-    const cOrg = await db.selectFrom('orgs').selectAll().where('id', '=', c.org.id).executeTakeFirstOrThrow();
-    const cParams = { format: 'csv', orgs: [], groups: [], users: [], anonymous: false, dryRun: false, lenient: false, source: 'api' } as unknown as IngestParams;
-    const cPrep = new SlicePreparer(cParams, { viewer: { kind: 'user', userId: c.userId, orgId: c.org.id, role: 'member' } as unknown as Viewer, org: cOrg, ingestId: null }, now, undefined);
-    const cObjects: PreparedObject[] = [];
-    const cSlices = csvSlices(Buffer.from(['value,type', ...lines.slice(0, 5).map((l) => `${l.value},${l.scoType}`), ''].join('\n')), { now, idSalt: cOrg.id_salt }, 100);
-    for (let r = cSlices.next(); !r.done; r = cSlices.next()) cObjects.push(...cPrep.add(r.value.objects, new Set(r.value.generated)));
-    const cRows = cObjects.filter((p) => p.record.type !== 'marking-definition');
-    const cLines = [0, 3, 6, 9, 12].map((i) => feedLineOf([cRows[i]!, cRows[i + 1]!, cRows[i + 2]!])!);
-    await db.transaction().execute((trx) => insertNewLines(trx, cLines));
+    const cLines = await feedLinesOf(lined, c, ['value,type', ...lines.slice(0, 5).map((l) => `${l.value},${l.scoType}`), ''].join('\n'), now);
+    expect(await db.transaction().execute((trx) => insertNewLines(trx, cLines))).toEqual([]);
+    const ranks = await sql<{ org: string; owner_rank: number; superseded: boolean }>`select case when org_id = ${b.org.id} then 'b' else 'c' end as org, owner_rank, superseded
+      from contributions where object_id = any(${cLines.map((l) => l.scoId)}) order by 1, object_id`.execute(db);
+    expect(ranks.rows).toEqual([...Array(5).fill({ org: 'b', owner_rank: 1, superseded: false }), ...Array(5).fill({ org: 'c', owner_rank: 0, superseded: true })]);
+    const before = await exact();
     const cIds = (await sql<{ id: number }>`select id from feed_lines where org_id = ${c.org.id}`.execute(db)).rows.map((r) => Number(r.id));
     expect(cIds).toHaveLength(5);
     await db.transaction().execute((trx) => promoteLines(trx, cIds));
