@@ -6,7 +6,7 @@ import type { FeedLine } from '../../src/store/feed-line.ts';
 import { insertNewLines, promoteLines } from '../../src/store/feed-lines.repository.ts';
 import { catchUpIndex } from '../../src/lookup/index.loader.ts';
 import { as, makeMember, startHub, type TestHub, type TestMember } from '../support/app.ts';
-import { feedLinesOf } from '../support/feed-lines.ts';
+import { feedLinesOf, knowledgeRows as read, KNOWLEDGE_ROWS as ROWS } from '../support/feed-lines.ts';
 import { hasSharedData, sharedData } from '../support/shared-data.ts';
 import { describeStorage } from '../support/storage.ts';
 import { MEMBERS_COLLECTION_ID } from '../../src/taxii/taxii.collections.ts';
@@ -27,26 +27,6 @@ function feed(): string {
   // A real phishing list when the shared data is here, and hostile rows either way.
   const real = hasSharedData() ? readFileSync(sharedData('feeds', 'jpcert-phishurl', '202412.csv'), 'utf8').split('\n').slice(1, 301).filter((l) => l.trim() !== '').map((l) => `${l.split(',')[1] ?? ''},url,phishing,,`) : [];
   return ['value,type,tags,comment,date', ...hostile, ...real, ''].join('\n');
-}
-
-const ROWS = {
-  contributions: sql`select object_id, tlp, tlp_rank, pap, anonymous, allow_count, confidence, recipient_orgs, recipient_groups, recipient_users, scope_key,
-      data::text as data, modified, modified_text, revoked, name, valid_until, pattern_usable, content_hash, owner_rank, superseded
-    from contributions where org_id = $ORG order by object_id`,
-  registry: sql`select o.id, o.type, o.spec_version, o.created, o.value, o.display from stix_objects o
-    where o.id in (select object_id from contributions where org_id = $ORG) order by o.id`,
-  keys: sql`select k.object_id, k.key from object_keys k join contributions c on c.id = k.contribution_id where c.org_id = $ORG order by 1, 2`,
-  edges: sql`select e.source_id, e.target_id, e.via_id, e.kind, e.label from object_edges e join contributions c on c.id = e.contribution_id where c.org_id = $ORG order by 1, 2, 3`,
-  feed: sql`select key, object_id, tlp, tlp_rank, revoked, superseded, owner_rank, modified, valid_until, confidence from feed_entries where org_id = $ORG order by key, object_id`,
-};
-
-async function read(db: Kysely<Database>, orgId: string): Promise<Record<string, unknown[]>> {
-  const out: Record<string, unknown[]> = {};
-  for (const [name, q] of Object.entries(ROWS)) {
-    const text = q.compile(db).sql.replaceAll('$ORG', `'${orgId}'::uuid`);
-    out[name] = (await sql.raw(text).execute(db)).rows;
-  }
-  return out;
 }
 
 describeStorage('feed lines: a line reads as the stored path writes it', (backend) => {

@@ -1,4 +1,6 @@
+import { sql, type Kysely } from 'kysely';
 import type { Viewer } from '../../src/access/viewer.ts';
+import type { Database } from '../../src/db/schema.ts';
 import type { IngestParams } from '../../src/ingest/ingest.params.ts';
 import { csvSlices } from '../../src/ingest/parsers/csv.parser.ts';
 import { SlicePreparer } from '../../src/ingest/prepare.ts';
@@ -27,4 +29,29 @@ export async function feedLinesOf(hub: TestHub, m: TestMember, csv: string, now:
       if (!line) throw new Error(`not a feed line: ${r.record.id}`);
       return line;
     });
+}
+
+/** An organisation's rows of each knowledge view, in a fixed order, without the write's own ids, numbers and times. */
+export const KNOWLEDGE_ROWS = {
+  contributions: sql`select object_id, tlp, tlp_rank, pap, anonymous, allow_count, confidence, recipient_orgs, recipient_groups, recipient_users, scope_key,
+      data::text as data, modified, modified_text, revoked, name, valid_until, pattern_usable, content_hash, owner_rank, superseded
+    from contributions where org_id = $ORG order by object_id, scope_key`,
+  registry: sql`select o.id, o.type, o.spec_version, o.created, o.value, o.display from stix_objects o
+    where o.id in (select object_id from contributions where org_id = $ORG) order by o.id`,
+  keys: sql`select k.object_id, k.key from object_keys k join contributions c on c.id = k.contribution_id where c.org_id = $ORG order by 1, 2`,
+  edges: sql`select e.source_id, e.target_id, e.via_id, e.kind, e.label from object_edges e join contributions c on c.id = e.contribution_id where c.org_id = $ORG order by 1, 2, 3`,
+  feed: sql`select key, object_id, tlp, tlp_rank, revoked, superseded, owner_rank, modified, valid_until, confidence from feed_entries where org_id = $ORG order by key, object_id, tlp`,
+};
+
+/**
+ * Every row of an organisation's contributions, registry rows, keys, edges and feed entries (KNOWLEDGE_ROWS).
+ * @example expect(await knowledgeRows(lined.db, b.org.id)).toEqual(await knowledgeRows(stored.db, a.org.id))
+ */
+export async function knowledgeRows(db: Kysely<Database>, orgId: string): Promise<Record<string, unknown[]>> {
+  const out: Record<string, unknown[]> = {};
+  for (const [name, q] of Object.entries(KNOWLEDGE_ROWS)) {
+    const text = q.compile(db).sql.replaceAll('$ORG', `'${orgId}'::uuid`);
+    out[name] = (await sql.raw(text).execute(db)).rows;
+  }
+  return out;
 }
