@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Database } from '../../src/db/schema.ts';
 import type { FeedLine } from '../../src/store/feed-line.ts';
 import { insertNewLines, promoteLines } from '../../src/store/feed-lines.repository.ts';
 import { catchUpIndex } from '../../src/lookup/index.loader.ts';
