@@ -92,6 +92,8 @@ export interface Limits {
   readonly parseTimeoutMs: number;
   /** CSV files are parsed and written in slices of this many objects, overlapped (issue 17); 0 parses them whole first. */
   readonly ingestSliceObjects: number;
+  /** A streamed first import writes flat feed lines, one row an observable, indicator and relationship (issue 17). */
+  readonly ingestFeedLines: boolean;
   /** Ingests an organisation may run at once through the API; more answer 429. */
   readonly ingestsPerOrg: number;
   /** Ingests the node runs at once through the API; more answer 503. */
@@ -141,6 +143,13 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${name} must be a non-negative integer, got "${raw}"`);
   return n;
+}
+
+function trueOrFalse(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw !== 'true' && raw !== 'false') throw new ConfigError(`${name} must be true or false, got "${raw.slice(0, 20)}"`);
+  return raw === 'true';
 }
 
 // Sense (issue 14): "minute=7,hour=90,day=1825" (days); minutes must outlive the 48 h a sensor may lag.
@@ -257,6 +266,7 @@ function loadLimits(env: NodeJS.ProcessEnv): Limits {
     parseWorkerMemoryMb: intFrom(env, 'KESSETSU_PARSE_WORKER_MEMORY_MB', 3072),
     parseTimeoutMs: intFrom(env, 'KESSETSU_PARSE_TIMEOUT_SECONDS', 600) * 1000,
     ingestSliceObjects: intFrom(env, 'KESSETSU_INGEST_SLICE_OBJECTS', 5000),
+    ingestFeedLines: trueOrFalse(env, 'KESSETSU_INGEST_FEED_LINES', false),
     ingestsPerOrg: Math.max(1, intFrom(env, 'KESSETSU_INGESTS_PER_ORG', 2)),
     ingestsTotal: Math.max(1, intFrom(env, 'KESSETSU_INGESTS_TOTAL', 8)),
     ingestBytesPerDay: intFrom(env, 'KESSETSU_INGEST_BYTES_PER_DAY', 4096 * MIB),
@@ -315,12 +325,7 @@ function loadEvidenceS3(env: NodeJS.ProcessEnv): EvidenceS3Config | undefined {
   const accessKeyId = valueOrFile(env, 'KESSETSU_EVIDENCE_S3_ACCESS_KEY_ID');
   const secret = valueOrFile(env, 'KESSETSU_EVIDENCE_S3_SECRET_ACCESS_KEY');
   if (!accessKeyId || !secret) throw new ConfigError('the S3 evidence store needs KESSETSU_EVIDENCE_S3_ACCESS_KEY_ID and KESSETSU_EVIDENCE_S3_SECRET_ACCESS_KEY (or their _FILE forms)');
-  const flag = (name: string, fallback: boolean): boolean => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    if (raw !== 'true' && raw !== 'false') throw new ConfigError(`${name} must be true or false, got "${raw.slice(0, 20)}"`);
-    return raw === 'true';
-  };
+  const flag = (name: string, fallback: boolean): boolean => trueOrFalse(env, name, fallback);
   return {
     endpoint,
     bucket,

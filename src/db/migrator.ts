@@ -31,6 +31,7 @@ import * as writePathKeysSetWise from './migrations/2026-12-05T11-00-write-path-
 import * as idsCollateC from './migrations/2026-12-05T17-00-ids-collate-c.ts'; // ingest write path (issue 17.1): ids compared byte for byte
 import * as contributionSeenKeySetWise from './migrations/2026-12-05T20-00-contribution-seen-key-set-wise.ts'; // re-ingest (issue 17.1): contribution_seen's key checked per statement
 import * as feedLinesViews from './migrations/2026-12-06T03-00-feed-lines-views.ts'; // flat feed lines (issue 17.1): tables renamed, views in their place
+import * as feedLinesSeen from './migrations/2026-12-06T06-00-feed-lines-seen.ts'; // flat feed lines (issue 17.1): contribution_seen holds lines' contributions too
 
 // Listed statically so the migrations ship inside any bundle and run in a stable order.
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -65,6 +66,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-12-05T17-00-ids-collate-c': idsCollateC, // ingest write path (issue 17.1): ids compared byte for byte whatever the database's locale
   '2026-12-05T20-00-contribution-seen-key-set-wise': contributionSeenKeySetWise, // re-ingest (issue 17.1): contribution_seen's foreign key checked once per statement
   '2026-12-06T03-00-feed-lines-views': feedLinesViews, // flat feed lines (issue 17.1): the knowledge tables renamed *_stored, read through views with feed_lines
+  '2026-12-06T06-00-feed-lines-seen': feedLinesSeen, // flat feed lines (issue 17.1): a re-import touches lines' contributions in contribution_seen
 };
 
 class StaticProvider implements MigrationProvider {

@@ -18,7 +18,7 @@ export interface IngestGuards {
   /** Ceilings of a streamed API body before the daily quota narrows them. */
   readonly body: BodyLimits;
   /** What the ingest service takes of these. */
-  readonly serviceOptions: Pick<IngestServiceOptions, 'parser' | 'limits' | 'quota' | 'lease' | 'sliceObjects'>;
+  readonly serviceOptions: Pick<IngestServiceOptions, 'parser' | 'limits' | 'quota' | 'lease' | 'sliceObjects' | 'feedLines'>;
   close(): Promise<void>;
 }
 
@@ -42,7 +42,7 @@ export function ingestGuards(db: Kysely<Database>, config: Config, validator: St
     quota,
     lease,
     body: { maxBytes: config.ingestLimit, maxBytesName: 'KESSETSU_INGEST_LIMIT', maxCompressedBytes: l.ingestCompressedLimit, maxRatio: l.inflateRatio },
-    serviceOptions: { parser: pool, limits: { api, other }, quota, lease, sliceObjects: l.ingestSliceObjects },
+    serviceOptions: { parser: pool, limits: { api, other }, quota, lease, sliceObjects: l.ingestSliceObjects, feedLines: l.ingestFeedLines },
     close: async () => {
       await lease.close();
       await pool.close();

@@ -5,6 +5,9 @@ import { AppError, notFound } from '../shared/errors.ts';
 import type { ObservableIndex } from '../lookup/observable.index.ts';
 import { catchUpIndex } from '../lookup/index.loader.ts';
 import { buildBatch, buildBatchPaced, lockKnowledgeWrites, writeBuilt, type PreparedObject } from '../store/knowledge.writer.ts';
+import { splitLines } from '../store/feed-line.ts';
+import { hasFeedLines } from '../store/feed-lines.repository.ts';
+import { writeWithLines, type LinesBatchResult } from './feed-lines.write.ts';
 import { mostlyRegistered } from '../store/objects.repository.ts';
 import type { StoredContribution } from '../store/contributions.repository.ts';
 import { findOrg } from '../orgs/orgs.repository.ts';
@@ -110,6 +113,11 @@ export interface IngestServiceOptions {
   readonly prefixLimits?: PrefixLimits;
   /** This node's lease on the ingests it runs (issue 10.6). */
   readonly lease?: LeaseHolder;
+  /**
+   * A streamed first import writes flat feed lines (docs/design/feed-lines.md, issue 17): an observable, its indicator
+   * and their based-on relationship as one feed_lines row, read through the knowledge views as the three objects.
+   */
+  readonly feedLines?: boolean;
 }
 
 // Thrown inside an ingest's transaction to roll it back when the file turns out to be refused whole.
@@ -289,7 +297,8 @@ export class IngestService {
       let allWarnings: ParseIssue[] = [];
       const event = await this.#db.transaction().execute(async (trx) => {
         await lockKnowledgeWrites(trx);
-        const opts = { orgId: org.id, hubOverride: hubOverride(viewer, params) };
+        // Lines are written only under the write lock this ingest holds: whether the store may hold any is known now.
+        const opts = { orgId: org.id, hubOverride: hubOverride(viewer, params), lines: this.#opts.feedLines === true || (await hasFeedLines(trx)) };
         const checks = new StreamChecks({ params, viewer, org, ingestId: id, now: new Date(), prefixLimits: this.#opts.prefixLimits ?? DEFAULT_PREFIX_LIMITS, speakers: opts.hubOverride ? null : await loadSpeakers(trx), fileTlp: first.done ? undefined : first.value.tlp, parseChecked: !first.done && first.value.checked === true });
         // Nothing of the file is kept beyond its slice (issue 17): the hooks see each written batch once, the reviews
         // each prepared slice.
@@ -299,7 +308,7 @@ export class IngestService {
         // Unknown until the first batch: a sample of its ids says whether the file is a re-import (a first batch built
         // as new rows reserved contribution ids and made contents a re-import never uses: server CPU +29 %, issue 17).
         let expectNew: boolean | undefined;
-        let writing: Promise<Awaited<ReturnType<typeof writeBuilt>> & { size: number; objects: readonly PreparedObject[] }> | undefined;
+        let writing: Promise<LinesBatchResult & { objects: readonly PreparedObject[] }> | undefined;
         // The write on its way has answered: its counts can say what the next batch should expect before it is built.
         let answered = false;
         let written = 0;
@@ -346,10 +355,13 @@ export class IngestService {
               // Nothing is on its way yet when the first batch is looked at: the sample's statement runs alone.
               expectNew ??= !(await mostlyRegistered(trx, part.map((p) => p.record.id)));
               // Built in pieces: each answer of the write before is taken up (its next statement sent) within a piece.
-              const built = await buildBatchPaced(part, expectNew, afterIo);
+              // A first import's flat lines go to feed_lines, the rest the stored way (docs/design/feed-lines.md).
+              const split = this.#opts.feedLines && expectNew && !opts.hubOverride ? splitLines(part) : undefined;
+              const built = await buildBatchPaced(split ? split.rest : part, expectNew, afterIo);
               await settle();
               answered = false;
-              const w = writeBuilt(trx, built, opts).then((res) => ((answered = true), { ...res, size: built.size, objects: part }));
+              const writes = split?.lines.length ? writeWithLines(trx, split, built, opts) : writeBuilt(trx, built, opts).then((res) => ({ ...res, size: built.size }));
+              const w = writes.then((res) => ((answered = true), { ...res, objects: part }));
               w.catch(() => {}); // awaited by settle; a failure must not be unhandled meanwhile
               writing = w;
               // After an I/O turn: the batch's first statement is on its way before the next slice is checked.
@@ -470,7 +482,7 @@ export class IngestService {
     const event = await this.#db.transaction().execute(async (trx) => {
       await lockKnowledgeWrites(trx);
       const runs = await this.#begin(trx, { ingestId: id, viewer, org }, reviews);
-      const opts = { orgId: org.id, hubOverride: hubOverride(viewer, params) };
+      const opts = { orgId: org.id, hubOverride: hubOverride(viewer, params), lines: await hasFeedLines(trx) };
       // Batch i+1 is built (deduplicated, its array literals made) while batch i is on the server: on PostgreSQL the
       // importer's CPU overlaps the server's instead of following it (issue 17). Contents are built ahead only while
       // batches add contributions (an unchanged re-import does not write them).

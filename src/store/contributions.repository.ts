@@ -6,6 +6,9 @@ import { copyBuffer, copyLine, copyRows } from '../db/copy.ts';
 import { unnestRows } from './unnest-rows.ts';
 import { scopeKey, type ContributionRecord, type EdgeRecord, type ObjectRecord } from './object-row.ts';
 
+
+// Contribution ids from this one on are feed lines' (2^50 + 4 × the line's id + 0, 1 or 2; migration 2026-12-06T03-00).
+const LINE_CID_BASE = '1125899906842624';
 /** A stored contribution as the index, hooks and presenters need it. */
 export interface StoredContribution {
   readonly id: number;
@@ -85,7 +88,7 @@ export async function upsertContributions(db: Kysely<Database>, writes: readonly
  * Finds which of these contributions exist and stay as they are, and touches them (see upsertContributions);
  * the others are given back to be written. One statement, a probe of the contributions' key per row.
  */
-export async function keepUnchanged<W extends KeepCandidate>(db: Kysely<Database>, known: readonly W[]): Promise<{ kept: StoredContribution[]; rest: W[] }> {
+export async function keepUnchanged<W extends KeepCandidate>(db: Kysely<Database>, known: readonly W[], opts: { readonly lines?: boolean } = {}): Promise<{ kept: StoredContribution[]; rest: W[] }> {
   if (known.length === 0) return { kept: [], rest: [] };
   // What the rows of an ingest share (organisation, audience, times, options) goes once (unnestRows).
   const x = unnestRows(
@@ -108,10 +111,15 @@ export async function keepUnchanged<W extends KeepCandidate>(db: Kysely<Database
   );
   // Which of them exist and stay as they are (the same check the full write makes, on the same rows), and
   // their touch: rows whose values would not move are not written at all (no new tuple, no index entries).
+  // Feed lines' contributions (docs/design/feed-lines.md) are found through the views when the hub may have any: a
+  // line seen again is touched like a stored contribution (contribution_seen takes its derived ids), and one whose
+  // first_seen, confidence or PAP moves is updated in place (its three contributions share them); one whose owner
+  // rank would rise is given back, to be promoted and written the stored way.
+  const [contributions, registry] = opts.lines ? [sql`contributions`, sql`stix_objects`] : [sql`contributions_stored`, sql`stix_objects_stored`];
   // An owner rank not given is the registry's (the owner's contribution, or one without owner, ranks 1), read only
   // where it could raise the stored one.
   const rank = sql`coalesce(x.owner_rank, case when p.owner_rank >= 1 then p.owner_rank
-    else (select case when o.owner_org_id is null or o.owner_org_id = x.org_id then 1 else 0 end from stix_objects_stored o where o.id = x.object_id) end)`;
+    else (select case when o.owner_org_id is null or o.owner_org_id = x.org_id then 1 else 0 end from ${registry} o where o.id = x.object_id) end)`;
   // Only what the caller cannot know is read back: the contribution's id, who first made it and whether it counts
   // (the rest of the key, the audience, is the candidate's own: same object, organisation and scope key). As one row
   // of array texts, not a row per contribution (issue 17: a re-import's 5,000 result rows were parsed one by one).
@@ -125,8 +133,14 @@ export async function keepUnchanged<W extends KeepCandidate>(db: Kysely<Database
       from ${x}
       cross join lateral (
         select p.id, p.user_id, p.allow_count, p.modified, p.content_hash, p.owner_rank, p.first_seen, p.last_seen, p.confidence, p.pap
-        from contributions_stored p where p.object_id = x.object_id and p.org_id = x.org_id and p.scope_key = x.scope_key limit 1) p
-      where not coalesce(${newer}, false)
+        from ${contributions} p where p.object_id = x.object_id and p.org_id = x.org_id and p.scope_key = x.scope_key limit 1) p
+      where not coalesce(${newer}, false) and not (p.id >= ${sql.raw(LINE_CID_BASE)} and ${rank} > p.owner_rank)
+    ), touched_lines as (
+      update feed_lines l set
+        last_seen = greatest(l.last_seen, m.x_last_seen), first_seen = least(l.first_seen, m.x_first_seen),
+        confidence = coalesce(m.x_confidence, l.confidence), pap = coalesce(m.x_pap, l.pap)
+      from m where m.moves and m.id >= ${sql.raw(LINE_CID_BASE)} and l.id = (m.id - ${sql.raw(LINE_CID_BASE)}) / 4
+      returning l.id
     ), touched as (
       update contributions_stored c set
         last_seen = greatest(c.last_seen, m.x_last_seen), first_seen = least(c.first_seen, m.x_first_seen),

@@ -235,3 +235,38 @@ function sharedAudience(a: ContributionRecord, b: ContributionRecord, c: Contrib
   const { objectId: _, ...audience } = a;
   return audience;
 }
+
+/** A batch's prepared objects as lines (each with the three objects it stands for) and the rest. */
+export interface LineSplit {
+  readonly lines: readonly FeedLine[];
+  /** The objects of each line, in the order of `lines` (the stored way takes them if the line is refused). */
+  readonly objectsOf: ReadonlyMap<FeedLine, readonly PreparedObject[]>;
+  readonly rest: readonly PreparedObject[];
+}
+
+/**
+ * Finds the flat feed lines of a batch: each based-on relationship whose indicator and observable are in the batch
+ * and make a line with it (feedLineOf). An object whose id comes twice in the batch is never part of a line (the
+ * stored way deduplicates versions); everything else stays in `rest`, in its order.
+ * @example const { lines, rest } = splitLines(part)
+ */
+export function splitLines(objects: readonly PreparedObject[]): LineSplit {
+  const byId = new Map<string, PreparedObject | null>();
+  for (const p of objects) byId.set(p.record.id, byId.has(p.record.id) ? null : p);
+  const used = new Set<PreparedObject>();
+  const lines: FeedLine[] = [];
+  const objectsOf = new Map<FeedLine, readonly PreparedObject[]>();
+  for (const r of objects) {
+    const d = r.record.data;
+    if (d.type !== 'relationship' || d.relationship_type !== 'based-on' || byId.get(r.record.id) !== r) continue;
+    const ind = byId.get(String(d.source_ref));
+    const sco = byId.get(String(d.target_ref));
+    if (!ind || !sco || used.has(ind) || used.has(sco)) continue;
+    const line = feedLineOf([sco, ind, r]);
+    if (!line) continue;
+    lines.push(line);
+    objectsOf.set(line, [sco, ind, r]);
+    used.add(sco).add(ind).add(r);
+  }
+  return { lines, objectsOf, rest: used.size === 0 ? objects : objects.filter((p) => !used.has(p)) };
+}

@@ -4,7 +4,7 @@ import { pgArray } from './pg-array.ts';
 import type { Database } from '../db/schema.ts';
 import { LINE_COPY_COLUMNS, LINE_SCO_TYPES, lineCopyRow, type FeedLine } from './feed-line.ts';
 import { lockKnowledgeWrites } from './knowledge.writer.ts';
-import { markSuperseded } from './contributions.repository.ts';
+import { markSuperseded, type StoredContribution } from './contributions.repository.ts';
 import { scopeKey } from './object-row.ts';
 
 /**
@@ -14,11 +14,12 @@ import { scopeKey } from './object-row.ts';
  * same audience the stored way, or a second line of one indicator in the batch. Each line takes three consecutive
  * sequence numbers under the knowledge write lock (its indicator's, its observable's, its relationship's) and presents
  * the observable's registry row when neither a stored object nor another line does; an observable registered before
- * is ranked anew with the line's contribution (markSuperseded), as the stored path ranks it.
- * @example const refused = await insertNewLines(trx, lines)
+ * is ranked anew with the line's contribution (markSuperseded), as the stored path ranks it. Answers the lines written
+ * with their ids (in their order), and the refused ones.
+ * @example const { written, ids, refused } = await insertNewLines(trx, lines)
  */
-export async function insertNewLines(trx: Kysely<Database>, lines: readonly FeedLine[]): Promise<FeedLine[]> {
-  if (lines.length === 0) return [];
+export async function insertNewLines(trx: Kysely<Database>, lines: readonly FeedLine[]): Promise<LinesWritten> {
+  if (lines.length === 0) return { written: [], ids: [], refused: [] };
   await lockKnowledgeWrites(trx);
   // One statement: which lines cannot be lines, and the owners of the observables registered before.
   const probe = await sql<{ refused: number[] | null; registered: string[] | null; owners: (string | null)[] | null }>`
@@ -51,13 +52,16 @@ export async function insertNewLines(trx: Kysely<Database>, lines: readonly Feed
       write.push(l);
     }
   });
-  if (write.length === 0) return refused;
+  if (write.length === 0) return { written: [], ids: [], refused };
   // Registered before: its owner (null: none) ranks the line's contribution, as the stored path's owner rank does.
   const ownerOf = new Map((p.registered ?? []).map((id, k) => [id, p.owners?.[k] ?? null]));
-  const r = await sql<{ at: Date | null; seqs: (string | number)[] | null }>`
-    select now() as at, (select array_agg(s order by s) from (select nextval('change_seq') as s from generate_series(1, ${3 * write.length})) n) as seqs`.execute(trx);
+  const r = await sql<{ at: Date | null; seqs: (string | number)[] | null; ids: (string | number)[] | null }>`
+    select now() as at, (select array_agg(s order by s) from (select nextval('change_seq') as s from generate_series(1, ${3 * write.length})) n) as seqs,
+      (select array_agg(i order by i) from (select nextval((select cast(pg_get_serial_sequence('feed_lines', 'id') as regclass))) as i
+        from generate_series(1, ${write.length})) n) as ids`.execute(trx);
   const row = r.rows[0]!;
   const seqs = (row.seqs ?? []).map(Number);
+  const ids = (row.ids ?? []).map(Number);
   // The write lock keeps every other writer from taking numbers meanwhile: each line's three are consecutive.
   for (let i = 0; i < write.length; i++) if (seqs[3 * i + 1] !== seqs[3 * i]! + 1 || seqs[3 * i + 2] !== seqs[3 * i]! + 2) throw new Error('feed lines: sequence numbers taken outside the knowledge write lock');
   const presenter = new Map<string, string>();
@@ -68,14 +72,44 @@ export async function insertNewLines(trx: Kysely<Database>, lines: readonly Feed
     if (presents) presenter.set(l.scoId, l.audience.orgId);
     const owner = before ? (ownerOf.get(l.scoId) ?? null) : presenter.get(l.scoId)!;
     const owns = owner === null || owner === l.audience.orgId;
-    return `${seqs[3 * i]}\t${seqs[3 * i]! + 1}\t${at}\t${presents ? copyField(l.scoId) : '\\N'}\t${owns ? 't' : 'f'}\t${lineCopyRow(l)}`;
+    return `${ids[i]}\t${seqs[3 * i]}\t${seqs[3 * i]! + 1}\t${at}\t${presents ? copyField(l.scoId) : '\\N'}\t${owns ? 't' : 'f'}\t${lineCopyRow(l)}`;
   });
-  await copyRows(trx, 'feed_lines', ['seq', 'sco_seq', 'updated_at', 'sco_reg_id', 'sco_owner', ...LINE_COPY_COLUMNS], text.join(''));
+  await copyRows(trx, 'feed_lines', ['id', 'seq', 'sco_seq', 'updated_at', 'sco_reg_id', 'sco_owner', ...LINE_COPY_COLUMNS], text.join(''));
   // Observables contributed before, or by two lines of the batch, are ranked with every contribution they have.
   const count = new Map<string, number>();
   for (const l of write) count.set(l.scoId, (count.get(l.scoId) ?? 0) + 1);
   await markSuperseded(trx, [...count].filter(([id, n]) => n > 1 || ownerOf.has(id)).map(([id]) => id));
-  return refused;
+  return { written: write, ids, refused };
+}
+
+/** What insertNewLines wrote and refused. */
+export interface LinesWritten {
+  readonly written: readonly FeedLine[];
+  /** The written lines' ids, in their order. */
+  readonly ids: readonly number[];
+  /** Lines that must go the stored way (see insertNewLines). */
+  readonly refused: readonly FeedLine[];
+}
+
+/**
+ * The three contributions a line just written stands for, as the stored path answers its new contributions (the
+ * ingest hooks' facts): the indicator's, the observable's and the relationship's, with their derived ids.
+ * @example slice.contributions.push(...lineContributions(line, id))
+ */
+export function lineContributions(line: FeedLine, lineId: number): StoredContribution[] {
+  const a = line.audience;
+  const [ind, sco, rel] = lineContributionIds(lineId);
+  const base = {
+    org_id: a.orgId, user_id: a.userId, tlp: a.tlp, anonymous: a.anonymous, allow_count: a.allowCount, recipient_orgs: a.recipientOrgs,
+    recipient_groups: a.recipientGroups, recipient_users: a.recipientUsers, scope_key: scopeKey(a), inserted: true, changed: false,
+  };
+  return [{ ...base, id: ind, object_id: line.indicatorId }, { ...base, id: sco, object_id: line.scoId }, { ...base, id: rel, object_id: line.relationshipId }];
+}
+
+/** Whether the store holds any feed line (a probe of the table's first row). */
+export async function hasFeedLines(db: Kysely<Database>): Promise<boolean> {
+  const r = await sql<{ any: boolean }>`select exists (select 1 from feed_lines) as any`.execute(db);
+  return r.rows[0]!.any === true;
 }
 
 // The columns of the stored tables, as the views name them (migration 2026-12-06T03-00).

@@ -4,7 +4,7 @@ import type { ContributionRecord, ObjectRecord } from './object-row.ts';
 import { edgesOf, scopeKey } from './object-row.ts';
 import { registerObjects, registryColumns } from './objects.repository.ts';
 import { contentLine, prebuildContent, type PrebuiltContent } from './contribution-columns.ts';
-import { promoteLinesFor } from './feed-lines.repository.ts';
+import { hasFeedLines, promoteLinesFor } from './feed-lines.repository.ts';
 import { edgeTails, insertHistory, keepUnchanged, keyTails, markSuperseded, replaceEdges, replaceKeys, takeStamps, upsertContributions, type ContributionWrite, type StoredContribution } from './contributions.repository.ts';
 
 // Every writer of contributions takes this lock inside its transaction, so sequence numbers are
@@ -47,6 +47,12 @@ export interface WriteOptions {
   readonly orgId: string;
   /** A hub analyst's explicit, audited version: it leads over the owner's. */
   readonly hubOverride?: boolean;
+  /**
+   * Whether the store may hold feed lines (docs/design/feed-lines.md): their contributions are looked up through the
+   * views and promoted where this write changes them. Undefined: asked once per batch (an ingest, which holds the
+   * write lock throughout, asks once).
+   */
+  readonly lines?: boolean;
 }
 
 /**
@@ -150,14 +156,13 @@ export async function writeBatch(trx: Kysely<Database>, batch: readonly Prepared
 export async function writeBuilt(trx: Kysely<Database>, built: BuiltBatch, opts: WriteOptions): Promise<WriteCounts & { contributions: StoredContribution[] }> {
   const { byKey } = built;
   let { items, records, registry } = built;
-  // Objects that feed lines present are stored rows before this batch looks for them (docs/design/feed-lines.md 3).
-  await promoteLinesFor(trx, items.map((p) => ({ id: p.record.id, orgId: p.contribution.orgId })));
+  const lines = opts.lines ?? (await hasFeedLines(trx));
   // A re-import (the batch before changed nothing): the contributions that stay as they are are found and touched
   // first, without asking the id registry about them (a probe per object: a third of the server's time, issue 17).
   let kept: StoredContribution[] = [];
   const checked = !built.expectNew && built.older.length === 0 && items.length >= SAME_FIRST_MIN;
   if (checked) {
-    const unchanged = await keepUnchanged(trx, items.map((p) => ({ contribution: p.contribution, record: p.record, ownerRank: opts.hubOverride ? 2 : null, keepContent: p.generated === true })));
+    const unchanged = await keepUnchanged(trx, items.map((p) => ({ contribution: p.contribution, record: p.record, ownerRank: opts.hubOverride ? 2 : null, keepContent: p.generated === true })), { lines });
     kept = unchanged.kept;
     if (kept.length === items.length) return { created: 0, updated: 0, unchanged: built.size, contributions: kept };
     if (kept.length) {
@@ -168,6 +173,8 @@ export async function writeBuilt(trx: Kysely<Database>, built: BuiltBatch, opts:
       registry = undefined;
     }
   }
+  // What lines present of the rest is stored rows before the rest is looked up and written (docs/design/feed-lines.md 3).
+  if (lines) await promoteLinesFor(trx, items.map((p) => ({ id: p.record.id, orgId: p.contribution.orgId })));
   // Their stamps are taken first, so that they come before the version that replaced them (TAXII order).
   const stamps = built.older.length ? await takeStamps(trx, built.older.length) : [];
   // A batch expected new reserves its contributions' ids with the registry (one round trip less, issue 17).

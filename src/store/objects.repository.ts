@@ -106,6 +106,6 @@ export async function mostlyRegistered(db: Kysely<Database>, ids: readonly strin
   const n = Math.min(64, ids.length);
   if (n === 0) return false;
   const sample = Array.from({ length: n }, (_, i) => ids[Math.floor((i * ids.length) / n)]!);
-  const r = await sql<{ n: number }>`select count(*)::int as n from stix_objects_stored where id = any(cast(${pgArray(sample)} as text[]))`.execute(db);
+  const r = await sql<{ n: number }>`select count(*)::int as n from stix_objects where id = any(cast(${pgArray(sample)} as text[]))`.execute(db);
   return Number(r.rows[0]!.n) * 2 > n;
 }

@@ -48,7 +48,7 @@ describeStorage('feed lines: a line reads as the stored path writes it', (backen
     now = new Date(created);
     lines = await feedLinesOf(lined, b, csv, now, { tlp: 'green', confidence: 60 });
     expect(lines.length).toBeGreaterThan(4);
-    expect(await lined.app.storage.db.transaction().execute((trx) => insertNewLines(trx, lines))).toEqual([]);
+    expect((await lined.app.storage.db.transaction().execute((trx) => insertNewLines(trx, lines))).refused).toEqual([]);
   }, 120_000);
   afterAll(async () => Promise.all([stored?.close(), lined?.close()]));
 
@@ -93,7 +93,7 @@ describeStorage('feed lines: a line reads as the stored path writes it', (backen
 
   it('refuses a second line of one indicator (another audience), for the stored path: its registry rows would be presented twice', async () => {
     const other = { ...lines[0]!, audience: { ...lines[0]!.audience, tlp: 'amber' as const } };
-    expect(await lined.app.storage.db.transaction().execute((trx) => insertNewLines(trx, [other, lines[1]!]))).toEqual([other, lines[1]!]);
+    expect((await lined.app.storage.db.transaction().execute((trx) => insertNewLines(trx, [other, lines[1]!]))).refused).toEqual([other, lines[1]!]);
     const r = await sql<{ n: number }>`select count(*)::int as n from stix_objects where id = ${lines[0]!.indicatorId}`.execute(lined.app.storage.db);
     expect(r.rows[0]!.n).toBe(1);
   });
@@ -140,7 +140,7 @@ describeStorage('feed lines: a line reads as the stored path writes it', (backen
     // Promoting c's lines hands those rows over to the stored table; b's lines read as before.
     const c = await makeMember(lined, { name: 'Other Feed Org' });
     const cLines = await feedLinesOf(lined, c, ['value,type', ...lines.slice(0, 5).map((l) => `${l.value},${l.scoType}`), ''].join('\n'), now);
-    expect(await db.transaction().execute((trx) => insertNewLines(trx, cLines))).toEqual([]);
+    expect((await db.transaction().execute((trx) => insertNewLines(trx, cLines))).refused).toEqual([]);
     const ranks = await sql<{ org: string; owner_rank: number; superseded: boolean }>`select case when org_id = ${b.org.id} then 'b' else 'c' end as org, owner_rank, superseded
       from contributions where object_id = any(${cLines.map((l) => l.scoId)}) order by 1, object_id`.execute(db);
     expect(ranks.rows).toEqual([...Array(5).fill({ org: 'b', owner_rank: 1, superseded: false }), ...Array(5).fill({ org: 'c', owner_rank: 0, superseded: true })]);
