@@ -30,10 +30,11 @@ export async function insertNewLines(trx: Kysely<Database>, lines: readonly Feed
     )
     select r.refused, g.registered, g.owners
     from (
-      -- One index probe per id each (limit 1 keeps the planner from semi-joins that read every line once a batch).
-      select array_agg(x.n) as refused from x where exists (select 1 from stix_objects_stored o where o.id = x.ind limit 1)
-        or exists (select 1 from feed_lines l where l.ind_id = x.ind limit 1)
-        or exists (select 1 from contributions_stored c where c.object_id = x.sco and c.org_id = x.org and c.scope_key = x.scope limit 1)
+      -- One index probe per id each: scalar sub-queries, which the planner cannot turn into a hashed sub-plan that reads
+      -- every line once a batch (as it did with EXISTS under OR: 55 ms a batch at 100,000 lines).
+      select array_agg(x.n) as refused from x where (select true from stix_objects_stored o where o.id = x.ind limit 1)
+        or (select true from feed_lines l where l.ind_id = x.ind limit 1)
+        or (select true from contributions_stored c where c.object_id = x.sco and c.org_id = x.org and c.scope_key = x.scope limit 1)
     ) r, (
       select array_agg(s.id) as registered, array_agg(o.owner) as owners
       from (select distinct sco as id from x) s cross join lateral (
