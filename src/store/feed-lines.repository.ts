@@ -192,7 +192,8 @@ export async function promoteLinesFor(trx: Kysely<Database>, targets: readonly S
     }
   }
   if (ind.length + rel.length + sco.length === 0) return;
-  // Per-id probes of feed_lines' indexes (laterals: never a join that reads the lines).
+  // Per-id probes of feed_lines' indexes (laterals and scalar sub-queries: never a join or hashed sub-plan that reads
+  // the lines).
   const r = await sql<{ lines: (string | number)[] | null; presented: string[] | null }>`
     with s as (select * from unnest(cast(${pgArray(sco)} as text[]), cast(${pgArray(scoOrg)} as uuid[])) as s(id, org))
     select
@@ -203,7 +204,7 @@ export async function promoteLinesFor(trx: Kysely<Database>, targets: readonly S
         union all
         select l.id from s cross join lateral (select l.id from feed_lines l where l.sco_id = s.id and (s.org is null or l.org_id = s.org)) l
       ) l) as lines,
-      (select array_agg(distinct s.id) from s where exists (select 1 from feed_lines l where l.sco_reg_id = s.id limit 1)) as presented`.execute(trx);
+      (select array_agg(distinct s.id) from s where (select true from feed_lines l where l.sco_reg_id = s.id limit 1)) as presented`.execute(trx);
   const row = r.rows[0]!;
   if (row.lines?.length) await promoteLines(trx, row.lines.map(Number));
   if (row.presented?.length) await handOverRegistry(trx, sql`select unnest(cast(${pgArray(row.presented)} as text[]))`);
