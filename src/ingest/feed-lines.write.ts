@@ -12,11 +12,11 @@ export type LinesBatchResult = WriteCounts & { contributions: StoredContribution
  * Writes a first import's batch with its flat feed lines (docs/design/feed-lines.md): the lines by COPY into
  * feed_lines, then the rest (`built`, made from split.rest) the stored way, with the objects of the lines that could
  * not be lines (insertNewLines says which) — in the caller's transaction, which holds the write lock. A line's three
- * contributions count as created and reach the hooks like the stored path's.
+ * contributions count as created and reach the hooks like the stored path's. `tails`: the lines' COPY rows, built ahead.
  * @example const r = await writeWithLines(trx, split, buildBatch(split.rest, true), { orgId, lines: true })
  */
-export async function writeWithLines(trx: Kysely<Database>, split: LineSplit, built: BuiltBatch, opts: WriteOptions): Promise<LinesBatchResult> {
-  const { written, ids, refused } = await insertNewLines(trx, split.lines);
+export async function writeWithLines(trx: Kysely<Database>, split: LineSplit, built: BuiltBatch, opts: WriteOptions, tails?: readonly string[]): Promise<LinesBatchResult> {
+  const { written, ids, refused } = await insertNewLines(trx, split.lines, tails);
   const stored = refused.length ? buildBatch([...split.rest, ...refused.flatMap((l) => split.objectsOf.get(l)!)], true) : built;
   const r = await writeBuilt(trx, stored, { ...opts, lines: true });
   const own = written.flatMap((l, i) => lineContributions(l, ids[i]!));

@@ -5,7 +5,7 @@ import { AppError, notFound } from '../shared/errors.ts';
 import type { ObservableIndex } from '../lookup/observable.index.ts';
 import { catchUpIndex } from '../lookup/index.loader.ts';
 import { buildBatch, buildBatchPaced, lockKnowledgeWrites, writeBuilt, type PreparedObject } from '../store/knowledge.writer.ts';
-import { splitLines } from '../store/feed-line.ts';
+import { lineCopyRow, splitLines } from '../store/feed-line.ts';
 import { hasFeedLines } from '../store/feed-lines.repository.ts';
 import { writeWithLines, type LinesBatchResult } from './feed-lines.write.ts';
 import { mostlyRegistered } from '../store/objects.repository.ts';
@@ -357,10 +357,12 @@ export class IngestService {
               // Built in pieces: each answer of the write before is taken up (its next statement sent) within a piece.
               // A first import's flat lines go to feed_lines, the rest the stored way (docs/design/feed-lines.md).
               const split = this.#opts.feedLines && expectNew && !opts.hubOverride ? splitLines(part) : undefined;
+              // Their COPY rows too, while the write before is on the server.
+              const tails = split?.lines.map(lineCopyRow);
               const built = await buildBatchPaced(split ? split.rest : part, expectNew, afterIo);
               await settle();
               answered = false;
-              const writes = split?.lines.length ? writeWithLines(trx, split, built, opts) : writeBuilt(trx, built, opts).then((res) => ({ ...res, size: built.size }));
+              const writes = split?.lines.length ? writeWithLines(trx, split, built, opts, tails) : writeBuilt(trx, built, opts).then((res) => ({ ...res, size: built.size }));
               const w = writes.then((res) => ((answered = true), { ...res, objects: part }));
               w.catch(() => {}); // awaited by settle; a failure must not be unhandled meanwhile
               writing = w;

@@ -15,20 +15,24 @@ import { scopeKey } from './object-row.ts';
  * sequence numbers under the knowledge write lock (its indicator's, its observable's, its relationship's) and presents
  * the observable's registry row when neither a stored object nor another line does; an observable registered before
  * is ranked anew with the line's contribution (markSuperseded), as the stored path ranks it. Answers the lines written
- * with their ids (in their order), and the refused ones.
+ * with their ids (in their order), and the refused ones. `tails`: the lines' COPY rows (lineCopyRow), when built ahead.
  * @example const { written, ids, refused } = await insertNewLines(trx, lines)
  */
-export async function insertNewLines(trx: Kysely<Database>, lines: readonly FeedLine[]): Promise<LinesWritten> {
+export async function insertNewLines(trx: Kysely<Database>, lines: readonly FeedLine[], tails?: readonly string[]): Promise<LinesWritten> {
   if (lines.length === 0) return { written: [], ids: [], refused: [] };
   await lockKnowledgeWrites(trx);
-  // One statement: which lines cannot be lines, and the owners of the observables registered before.
-  const probe = await sql<{ refused: number[] | null; registered: string[] | null; owners: (string | null)[] | null }>`
+  // One statement: which lines cannot be lines, the owners of the observables registered before, the write's time,
+  // and every line's id and three sequence numbers (a refused line's are gaps, as a rolled-back insert leaves).
+  const probe = await sql<{ refused: number[] | null; registered: string[] | null; owners: (string | null)[] | null; at: Date | null; seqs: (string | number)[] | null; ids: (string | number)[] | null }>`
     with x as (
       select * from unnest(cast(${pgArray(lines.map((l) => l.indicatorId))} as text[]), cast(${pgArray(lines.map((l) => l.scoId))} as text[]),
         cast(${pgArray(lines.map((l) => l.audience.orgId))} as uuid[]), cast(${pgArray(lines.map((l) => scopeKey(l.audience)))} as text[]))
         with ordinality as x(ind, sco, org, scope, n)
     )
-    select r.refused, g.registered, g.owners
+    select r.refused, g.registered, g.owners, now() as at,
+      (select array_agg(s order by s) from (select nextval('change_seq') as s from generate_series(1, ${3 * lines.length})) n) as seqs,
+      (select array_agg(i order by i) from (select nextval((select cast(pg_get_serial_sequence('feed_lines', 'id') as regclass))) as i
+        from generate_series(1, ${lines.length})) n) as ids
     from (
       -- One index probe per id each: scalar sub-queries, which the planner cannot turn into a hashed sub-plan that reads
       -- every line once a batch (as it did with EXISTS under OR: 55 ms a batch at 100,000 lines).
@@ -42,45 +46,41 @@ export async function insertNewLines(trx: Kysely<Database>, lines: readonly Feed
         union all select l.org_id from feed_lines l where l.sco_reg_id = s.id limit 1) o
     ) g`.execute(trx);
   const p = probe.rows[0]!;
+  const seqs = (p.seqs ?? []).map(Number);
+  const allIds = (p.ids ?? []).map(Number);
+  // The write lock keeps every other writer from taking numbers meanwhile: each line's three are consecutive.
+  for (let i = 0; i < lines.length; i++) if (seqs[3 * i + 1] !== seqs[3 * i]! + 1 || seqs[3 * i + 2] !== seqs[3 * i]! + 2) throw new Error('feed lines: sequence numbers taken outside the knowledge write lock');
   const refusedAt = new Set((p.refused ?? []).map((n) => Number(n) - 1));
-  const seen = new Set<string>();
-  const refused: FeedLine[] = [];
-  const write: FeedLine[] = [];
-  lines.forEach((l, i) => {
-    if (refusedAt.has(i) || seen.has(l.indicatorId)) refused.push(l);
-    else {
-      seen.add(l.indicatorId);
-      write.push(l);
-    }
-  });
-  if (write.length === 0) return { written: [], ids: [], refused };
   // Registered before: its owner (null: none) ranks the line's contribution, as the stored path's owner rank does.
   const ownerOf = new Map((p.registered ?? []).map((id, k) => [id, p.owners?.[k] ?? null]));
-  const r = await sql<{ at: Date | null; seqs: (string | number)[] | null; ids: (string | number)[] | null }>`
-    select now() as at, (select array_agg(s order by s) from (select nextval('change_seq') as s from generate_series(1, ${3 * write.length})) n) as seqs,
-      (select array_agg(i order by i) from (select nextval((select cast(pg_get_serial_sequence('feed_lines', 'id') as regclass))) as i
-        from generate_series(1, ${write.length})) n) as ids`.execute(trx);
-  const row = r.rows[0]!;
-  const seqs = (row.seqs ?? []).map(Number);
-  const ids = (row.ids ?? []).map(Number);
-  // The write lock keeps every other writer from taking numbers meanwhile: each line's three are consecutive.
-  for (let i = 0; i < write.length; i++) if (seqs[3 * i + 1] !== seqs[3 * i]! + 1 || seqs[3 * i + 2] !== seqs[3 * i]! + 2) throw new Error('feed lines: sequence numbers taken outside the knowledge write lock');
+  const at = p.at!.toISOString();
+  const seen = new Set<string>();
   const presenter = new Map<string, string>();
-  const at = row.at!.toISOString();
-  const text = write.map((l, i) => {
+  const refused: FeedLine[] = [];
+  const written: FeedLine[] = [];
+  const ids: number[] = [];
+  let text = '';
+  lines.forEach((l, i) => {
+    if (refusedAt.has(i) || seen.has(l.indicatorId)) {
+      refused.push(l);
+      return;
+    }
+    seen.add(l.indicatorId);
+    written.push(l);
+    ids.push(allIds[i]!);
     const before = ownerOf.has(l.scoId);
     const presents = !before && !presenter.has(l.scoId);
     if (presents) presenter.set(l.scoId, l.audience.orgId);
     const owner = before ? (ownerOf.get(l.scoId) ?? null) : presenter.get(l.scoId)!;
     const owns = owner === null || owner === l.audience.orgId;
-    return `${ids[i]}\t${seqs[3 * i]}\t${seqs[3 * i]! + 1}\t${at}\t${presents ? copyField(l.scoId) : '\\N'}\t${owns ? 't' : 'f'}\t${lineCopyRow(l)}`;
+    text += `${allIds[i]}\t${seqs[3 * i]}\t${seqs[3 * i]! + 1}\t${at}\t${presents ? copyField(l.scoId) : '\\N'}\t${owns ? 't' : 'f'}\t${tails?.[i] ?? lineCopyRow(l)}`;
   });
-  await copyRows(trx, 'feed_lines', ['id', 'seq', 'sco_seq', 'updated_at', 'sco_reg_id', 'sco_owner', ...LINE_COPY_COLUMNS], text.join(''));
+  await copyRows(trx, 'feed_lines', ['id', 'seq', 'sco_seq', 'updated_at', 'sco_reg_id', 'sco_owner', ...LINE_COPY_COLUMNS], text);
   // Observables contributed before, or by two lines of the batch, are ranked with every contribution they have.
   const count = new Map<string, number>();
-  for (const l of write) count.set(l.scoId, (count.get(l.scoId) ?? 0) + 1);
+  for (const l of written) count.set(l.scoId, (count.get(l.scoId) ?? 0) + 1);
   await markSuperseded(trx, [...count].filter(([id, n]) => n > 1 || ownerOf.has(id)).map(([id]) => id));
-  return { written: write, ids, refused };
+  return { written, ids, refused };
 }
 
 /** What insertNewLines wrote and refused. */
