@@ -6,7 +6,7 @@ import type { IngestParams } from '../../src/ingest/ingest.params.ts';
 import { csvSlices } from '../../src/ingest/parsers/csv.parser.ts';
 import { SlicePreparer } from '../../src/ingest/prepare.ts';
 import { canonicalJson } from '../../src/shared/canonical-json.ts';
-import { feedLineOf, lineContents, lineHashes, objectsOfLine, type FeedLine } from '../../src/store/feed-line.ts';
+import { feedLineOf, lineContents, lineHashes, objectsOfLine, splitLines, type FeedLine } from '../../src/store/feed-line.ts';
 import type { PreparedObject } from '../../src/store/knowledge.writer.ts';
 import { sharedData, sharedDataOrSkip } from '../support/shared-data.ts';
 
@@ -111,6 +111,21 @@ describe('feed lines: a CSV row as one line, and back (issue 17)', () => {
       [withData(s, { type: 'mac-addr' }), i, r],
     ];
     for (const t of refused) expect(feedLineOf(t)).toBeUndefined();
+  });
+
+  it('splitLines takes each row that is a line with its three objects, and leaves everything else in order', () => {
+    const prepared = prepare(Buffer.from('value,type\n198.51.100.7,ipv4-addr\nphish.example.com,domain-name\nhttp://x.example/a,url\n'));
+    const rows = triples(prepared);
+    expect(rows).toHaveLength(3);
+    // An id twice in one batch (the stored way deduplicates it) is never part of a line; nor is an indicator with another property.
+    const odd = { ...rows[2]![1], record: { ...rows[2]![1].record, data: { ...rows[2]![1].record.data, x_extra: 1 } as PreparedObject['record']['data'] } };
+    const batch = [...prepared.map((p) => (p === rows[2]![1] ? odd : p)), rows[0]![0]];
+    const split = splitLines(batch);
+    expect(split.lines.map((l) => l.value)).toEqual(['phish.example.com']);
+    expect(split.objectsOf.get(split.lines[0]!)).toEqual(rows[1]);
+    const taken = new Set(rows[1]);
+    expect(split.rest).toEqual(batch.filter((p) => !taken.has(p)));
+    expect(splitLines(prepared.filter((p) => p.record.type !== 'relationship')).lines).toEqual([]);
   });
 
   describe('on the real feeds (../shared/data)', () => {
