@@ -28,11 +28,12 @@ describeStorage('an ingest written in overlapped batches is still one transactio
     await sql
       .raw(`create function batched_write_fail() returns trigger language plpgsql as $$
         begin
-          if new.data::text like '%${LATE}%' then raise exception 'injected failure in a later batch'; end if;
+          if to_jsonb(new)::text like '%${LATE}%' then raise exception 'injected failure in a later batch'; end if;
           return new;
         end $$`)
       .execute(db);
-    await sql`create trigger batched_write_fail before insert on contributions_stored for each row execute function batched_write_fail()`.execute(db);
+    // On the stored contributions and on feed lines (KESSETSU_INGEST_FEED_LINES): the row as JSON holds the value either way.
+    for (const t of ['contributions_stored', 'feed_lines']) await sql`create trigger batched_write_fail before insert on ${sql.table(t)} for each row execute function batched_write_fail()`.execute(db);
     try {
       const failed = await post();
       expect(failed.statusCode, failed.body.slice(0, 300)).toBe(500);
@@ -42,7 +43,7 @@ describeStorage('an ingest written in overlapped batches is still one transactio
       const row = await db.selectFrom('ingests').select(['status']).where('org_id', '=', member.org.id).executeTakeFirstOrThrow();
       expect(row.status).toBe('failed');
     } finally {
-      await sql`drop trigger batched_write_fail on contributions_stored`.execute(db);
+      for (const t of ['contributions_stored', 'feed_lines']) await sql`drop trigger batched_write_fail on ${sql.table(t)}`.execute(db);
       await sql`drop function batched_write_fail()`.execute(db);
     }
     const ok = await post();

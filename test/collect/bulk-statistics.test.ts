@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { as, makeMember, startHub, type TestHub, type TestMember } from '../support/app.ts';
 import { describeBackend } from '../support/storage.ts';
+import { STORED_ONLY } from '../support/feed-lines.ts';
 
 // PGlite has no autovacuum: a bulk load gathers the knowledge tables' planner statistics at its end (app.ts), a small
 // ingest does not (reads through the knowledge views plan blind without them: docs/design/feed-lines.md section 8).
@@ -9,7 +10,7 @@ describeBackend('pglite', 'planner statistics after a bulk load', (backend) => {
   let hub: TestHub;
   let member: TestMember;
   beforeAll(async () => {
-    hub = await startHub(backend);
+    hub = await startHub(backend, STORED_ONLY);
     member = await makeMember(hub);
   });
   afterAll(async () => hub?.close());

@@ -8,6 +8,7 @@ import { migrateToLatest } from '../../src/db/migrator.ts';
 import { C_COLUMNS, down, up } from '../../src/db/migrations/2026-12-05T17-00-ids-collate-c.ts';
 import * as feedLinesViews from '../../src/db/migrations/2026-12-06T03-00-feed-lines-views.ts';
 import * as feedLinesSeen from '../../src/db/migrations/2026-12-06T06-00-feed-lines-seen.ts';
+import { STORED_ONLY } from '../support/feed-lines.ts';
 
 // Ingest write path (issue 17.1): on a database created with a language locale (most PostgreSQL installations),
 // ids, keys and scope keys are compared byte for byte (COLLATE "C"), not through the locale (strcoll cost the
@@ -51,7 +52,7 @@ describeBackend('postgres', 'ingest: ids compared byte for byte on a database wi
     ).rows;
 
   beforeAll(async () => {
-    hub = await startHub(languageLocaleBackend(inject('pgTemplateUrl')!));
+    hub = await startHub(languageLocaleBackend(inject('pgTemplateUrl')!), STORED_ONLY);
     sakura = await makeMember(hub, { name: 'Sakura Bank' });
     const csv = ['value,type,comment', ...urls.map((u) => `${u},url,kit`), 'hinoki-c2.example.com,domain-name,c2', '198.51.100.7,ipv4-addr,scanner', ''].join('\n');
     const r1 = await hub.server.inject({ method: 'POST', url: '/api/v1/ingest?format=csv&tlp=green', headers: { ...as(sakura.key), 'content-type': 'text/csv' }, payload: csv });

@@ -6,6 +6,7 @@ import { as, makeMember, startHub, type TestHub, type TestMember } from '../supp
 import type { Database } from '../../src/db/schema.ts';
 import { down, up } from '../../src/db/migrations/2026-12-05T20-00-contribution-seen-key-set-wise.ts';
 import * as feedLinesViews from '../../src/db/migrations/2026-12-06T03-00-feed-lines-views.ts';
+import { STORED_ONLY } from '../support/feed-lines.ts';
 
 // Re-ingest (issue 17.1): migration T20-00 checks contribution_seen's foreign key to contributions once per statement
 // (the triggers of T11-00) instead of once per row. Its promises hold for any writer: a row without its contribution is
@@ -30,7 +31,7 @@ describeStorage("ingest: contribution_seen's foreign key checked per statement",
   const constraint = async () => (await sql<{ n: string }>`select count(*) as n from pg_constraint where conname = ${NAME}`.execute(db)).rows[0]!.n;
 
   beforeAll(async () => {
-    hub = await startHub(backend);
+    hub = await startHub(backend, STORED_ONLY);
     db = hub.app.storage.db;
     sakura = await makeMember(hub, { name: 'Sakura Bank' });
     expect((await csv(['10.8.6.1,ipv4-addr,', 'kaede-1.example.com,domain-name,'])).statusCode).toBe(200);

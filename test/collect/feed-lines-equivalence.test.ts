@@ -5,7 +5,7 @@ import type { FeedLine } from '../../src/store/feed-line.ts';
 import { insertNewLines, promoteLines } from '../../src/store/feed-lines.repository.ts';
 import { catchUpIndex } from '../../src/lookup/index.loader.ts';
 import { as, makeMember, startHub, type TestHub, type TestMember } from '../support/app.ts';
-import { feedLinesOf, knowledgeRows as read, KNOWLEDGE_ROWS as ROWS } from '../support/feed-lines.ts';
+import { STORED_ONLY, feedLinesOf, knowledgeRows as read, KNOWLEDGE_ROWS as ROWS } from '../support/feed-lines.ts';
 import { hasSharedData, sharedData } from '../support/shared-data.ts';
 import { describeStorage } from '../support/storage.ts';
 import { MEMBERS_COLLECTION_ID } from '../../src/taxii/taxii.collections.ts';
@@ -37,7 +37,7 @@ describeStorage('feed lines: a line reads as the stored path writes it', (backen
   let now: Date;
 
   beforeAll(async () => {
-    [stored, lined] = await Promise.all([startHub(backend), startHub(backend)]);
+    [stored, lined] = await Promise.all([startHub(backend, STORED_ONLY), startHub(backend, STORED_ONLY)]);
     [a, b] = await Promise.all([makeMember(stored, { name: 'Feed Org' }), makeMember(lined, { name: 'Feed Org' })]);
     await lined.app.storage.db.updateTable('orgs').set({ id_salt: a.org.id_salt, default_tlp: a.org.default_tlp }).where('id', '=', b.org.id).execute();
     const csv = feed();

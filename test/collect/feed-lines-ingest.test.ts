@@ -3,7 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Database } from '../../src/db/schema.ts';
 import { as, makeMember, startHub, type TestHub, type TestMember } from '../support/app.ts';
-import { knowledgeRows, maskedRows } from '../support/feed-lines.ts';
+import { STORED_ONLY, knowledgeRows, maskedRows } from '../support/feed-lines.ts';
 import { hasSharedData, sharedData } from '../support/shared-data.ts';
 import { describeStorage } from '../support/storage.ts';
 
@@ -37,7 +37,7 @@ describeStorage('feed lines: the importer writes a first import as lines', (back
   const rows = new Set(feed().trim().split('\n').slice(1).map((r) => r.split(',')[0])).size;
 
   beforeAll(async () => {
-    [stored, lined] = await Promise.all([startHub(backend), startHub(backend, { KESSETSU_INGEST_FEED_LINES: 'true' })]);
+    [stored, lined] = await Promise.all([startHub(backend, STORED_ONLY), startHub(backend, { KESSETSU_INGEST_FEED_LINES: 'true' })]);
     [a, b] = await Promise.all([makeMember(stored, { name: 'Feed Org' }), makeMember(lined, { name: 'Feed Org' })]);
     await lined.app.storage.db.updateTable('orgs').set({ id_salt: a.org.id_salt, default_tlp: a.org.default_tlp }).where('id', '=', b.org.id).execute();
   });

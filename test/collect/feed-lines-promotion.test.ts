@@ -6,7 +6,7 @@ import type { FeedLine } from '../../src/store/feed-line.ts';
 import { insertNewLines } from '../../src/store/feed-lines.repository.ts';
 import { inboxCollectionId } from '../../src/taxii/taxii.collections.ts';
 import { as, makeMember, startHub, type TestHub, type TestMember } from '../support/app.ts';
-import { feedLinesOf, knowledgeRows, maskedRows } from '../support/feed-lines.ts';
+import { STORED_ONLY, feedLinesOf, knowledgeRows, maskedRows } from '../support/feed-lines.ts';
 import { hasSharedData, sharedData } from '../support/shared-data.ts';
 import { describeStorage } from '../support/storage.ts';
 
@@ -41,7 +41,7 @@ describeStorage('feed lines: stored writes promote the lines they change', (back
   const count = async (db: Kysely<Database>) => (await sql<{ n: number }>`select count(*)::int as n from feed_lines`.execute(db)).rows[0]!.n;
 
   beforeAll(async () => {
-    [stored, lined] = await Promise.all([startHub(backend), startHub(backend)]);
+    [stored, lined] = await Promise.all([startHub(backend, STORED_ONLY), startHub(backend, STORED_ONLY)]);
     [a, b, c1, c2] = await Promise.all([makeMember(stored, { name: 'Feed Org' }), makeMember(lined, { name: 'Feed Org' }), makeMember(stored, { name: 'Other Org' }), makeMember(lined, { name: 'Other Org' })]);
     for (const [from, to] of [[a, b], [c1, c2]] as const) await lined.app.storage.db.updateTable('orgs').set({ id_salt: from.org.id_salt, default_tlp: from.org.default_tlp }).where('id', '=', to.org.id).execute();
     const res = await post(stored, a, csv, 'green');

@@ -7,6 +7,7 @@ import { MEMBERS_COLLECTION_ID } from '../../src/taxii/taxii.collections.ts';
 import { catchUpIndex } from '../../src/lookup/index.loader.ts';
 import type { ObservableIndex } from '../../src/lookup/observable.index.ts';
 import { down, up } from '../../src/db/migrations/2026-12-06T03-00-feed-lines-views.ts';
+import { STORED_ONLY } from '../support/feed-lines.ts';
 
 // Flat feed lines, phase 2 (issue 17.1, docs/design/feed-lines.md): the knowledge tables are `*_stored`, and views
 // with their old names add what `feed_lines` rows present. Nothing writes lines yet: here they are inserted by SQL,
@@ -62,7 +63,7 @@ describeStorage('feed lines: the knowledge tables read through views', (backend)
   let line: { ind_id: string; sco_id: string; rel_id: string; value: string };
 
   beforeAll(async () => {
-    hub = await startHub(backend);
+    hub = await startHub(backend, STORED_ONLY);
     db = hub.app.storage.db;
     member = await makeMember(hub, { name: 'Reader Bank' });
     feed = await makeMember(hub, { name: 'Feed Org' });

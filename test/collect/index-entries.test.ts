@@ -5,6 +5,7 @@ import { describeStorage } from '../support/storage.ts';
 import { as, makeMember, startHub, type TestHub, type TestMember } from '../support/app.ts';
 import { down, up } from '../../src/db/migrations/2026-12-05T09-00-ingest-index-entries.ts';
 import * as feedLinesViews from '../../src/db/migrations/2026-12-06T03-00-feed-lines-views.ts';
+import { STORED_ONLY } from '../support/feed-lines.ts';
 
 // Ingest write path (issue 17.1): migration T09-00 takes the index entries no reader uses out of every written
 // row (NULLs in the trigram indexes, an object-id hash index the unique index covers, two sequence indexes
@@ -33,7 +34,7 @@ describeStorage('ingest: index entries per written row', (backend) => {
     );
 
   beforeAll(async () => {
-    hub = await startHub(backend);
+    hub = await startHub(backend, STORED_ONLY);
     sakura = await makeMember(hub, { name: 'Sakura Bank' });
     kaede = await makeMember(hub, { name: 'Kaede Bank' });
     const rows = Array.from({ length: 30 }, (_, i) => (i % 3 === 0 ? `10.9.8.${i},ipv4-addr,seen in the spam run` : i % 3 === 1 ? `hinoki-${i}.example.com,domain-name,` : `http://evil-${i}.example.net/login.php,url,`));

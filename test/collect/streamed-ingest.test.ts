@@ -123,18 +123,19 @@ describeStorage('a CSV import in slices overlapped with its writes', (backend) =
     await sql
       .raw(`create function streamed_ingest_fail() returns trigger language plpgsql as $$
         begin
-          if new.data::text like '%${late}%' then raise exception 'injected failure in a late slice'; end if;
+          if to_jsonb(new)::text like '%${late}%' then raise exception 'injected failure in a late slice'; end if;
           return new;
         end $$`)
       .execute(db);
-    await sql`create trigger streamed_ingest_fail before insert on contributions_stored for each row execute function streamed_ingest_fail()`.execute(db);
+    // On the stored contributions and on feed lines (KESSETSU_INGEST_FEED_LINES): the row as JSON holds the value either way.
+    for (const t of ['contributions_stored', 'feed_lines']) await sql`create trigger streamed_ingest_fail before insert on ${sql.table(t)} for each row execute function streamed_ingest_fail()`.execute(db);
     try {
       const failed = await post(streamed, m, feed());
       expect(failed.statusCode, failed.body.slice(0, 300)).toBe(500);
       expect(await stored(streamed, m)).toEqual([]);
       expect(await status(streamed, m)).toBe('failed');
     } finally {
-      await sql`drop trigger streamed_ingest_fail on contributions_stored`.execute(db);
+      for (const t of ['contributions_stored', 'feed_lines']) await sql`drop trigger streamed_ingest_fail on ${sql.table(t)}`.execute(db);
       await sql`drop function streamed_ingest_fail()`.execute(db);
     }
     const ok = await post(streamed, m, feed());

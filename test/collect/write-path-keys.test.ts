@@ -8,6 +8,7 @@ import { copyRows, copyText } from '../../src/db/copy.ts';
 import { down, up } from '../../src/db/migrations/2026-12-05T11-00-write-path-keys-set-wise.ts';
 import * as seenKey from '../../src/db/migrations/2026-12-05T20-00-contribution-seen-key-set-wise.ts';
 import * as feedLinesViews from '../../src/db/migrations/2026-12-06T03-00-feed-lines-views.ts';
+import { STORED_ONLY } from '../support/feed-lines.ts';
 
 // Ingest write path (issue 17.1): migration T11-00 checks the five foreign keys an ingest writes through once per
 // statement (triggers over the statement's rows) instead of once per row. Every promise of the constraints holds
@@ -45,7 +46,7 @@ describeStorage('ingest: foreign keys of the write path checked per statement', 
   const aContribution = async (like: string) => (await sql<{ id: string; object_id: string }>`select id, object_id from contributions where object_id like ${like} order by id limit 1`.execute(db)).rows[0]!;
 
   beforeAll(async () => {
-    hub = await startHub(backend);
+    hub = await startHub(backend, STORED_ONLY);
     db = hub.app.storage.db;
     sakura = await makeMember(hub, { name: 'Sakura Bank' });
     const rows = Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? `10.7.6.${i},ipv4-addr,seen in the spam run` : `kaede-${i}.example.com,domain-name,`));

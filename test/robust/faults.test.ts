@@ -148,7 +148,8 @@ describeStorage('a full disk is a clear error and a readiness answer, and the hu
     // The database's own refusal, as PostgreSQL raises it when it cannot extend a file.
     await sql`create function kessetsu_test_disk_full() returns trigger language plpgsql as $$
       begin raise exception 'could not extend file "base/16384/16385": No space left on device' using errcode = 'disk_full'; end $$`.execute(db);
-    await sql`create trigger kessetsu_test_disk_full before insert on contributions_stored for each row execute function kessetsu_test_disk_full()`.execute(db);
+    // Whichever table the ingest writes (feed lines with KESSETSU_INGEST_FEED_LINES).
+    for (const t of ['contributions_stored', 'feed_lines']) await sql`create trigger kessetsu_test_disk_full before insert on ${sql.table(t)} for each row execute function kessetsu_test_disk_full()`.execute(db);
 
     const r = await ingest('198.51.100.77');
     expect(r.statusCode).toBe(507);
@@ -165,7 +166,7 @@ describeStorage('a full disk is a clear error and a readiness answer, and the hu
     const stored = await db.selectFrom('object_keys').select('key').where('key', 'like', '%198.51.100.77%').execute();
     expect(stored).toEqual([]);
 
-    await sql`drop trigger kessetsu_test_disk_full on contributions_stored`.execute(db);
+    for (const t of ['contributions_stored', 'feed_lines']) await sql`drop trigger kessetsu_test_disk_full on ${sql.table(t)}`.execute(db);
     const ok = await ingest('198.51.100.78');
     expect(ok.statusCode).toBe(200);
     expect((await hub.server.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);

@@ -12,6 +12,7 @@ import { walSinceCheckpoint } from '../../src/db/pglite.wal.ts';
 import { ConfigError, loadConfig } from '../../src/config/config.ts';
 import { migratedFolder } from '../support/cli.ts';
 import { as, makeMember, startHub } from '../support/app.ts';
+import { STORED_ONLY } from '../support/feed-lines.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'kessetsu-pglite-wal-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -66,7 +67,7 @@ it('the check between slices writes out the WAL PostgreSQL holds in its buffers 
 it('an ingest of a large CSV feed checkpoints between its slices: what a crash would replay stays near the bound', async () => {
   const hub = await startHub(
     { name: 'pglite', open: () => openPglite(migratedFolder(path.join(tmp, 'hub')), undefined, { maxWalMb: 16 }) },
-    { KESSETSU_PARSE_INLINE_BELOW: '0', KESSETSU_INGEST_SLICE_OBJECTS: '1500' },
+    { KESSETSU_PARSE_INLINE_BELOW: '0', KESSETSU_INGEST_SLICE_OBJECTS: '1500', ...STORED_ONLY },
   );
   try {
     const m = await makeMember(hub);

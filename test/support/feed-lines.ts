@@ -8,6 +8,9 @@ import { feedLineOf, type FeedLine } from '../../src/store/feed-line.ts';
 import type { PreparedObject } from '../../src/store/knowledge.writer.ts';
 import type { TestHub, TestMember } from './app.ts';
 
+/** A hub's settings for tests of the stored tables themselves: every object stored the stored way, never as a feed line. */
+export const STORED_ONLY = { KESSETSU_INGEST_FEED_LINES: 'false' } as const;
+
 /**
  * A CSV feed as the importer prepares it for a member (its organisation's id salt, the given audience and time),
  * turned into feed lines: every row must make one (docs/design/feed-lines.md).
