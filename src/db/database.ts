@@ -8,6 +8,7 @@ import { keepWalBounded } from './pglite.wal.ts';
 import { PgliteWorker } from './pglite-worker.client.ts';
 import { unclosable, type PgliteHandle, type PgliteThread } from './pglite.handle.ts';
 import { copying } from './copy.ts';
+import { preparing } from './pg.statements.ts';
 import { checkPgliteFolder, openFailed } from './pglite.folder.ts';
 import { PgListener, type StorageLog } from './pg.listener.ts';
 import { NO_RETRY, StorageFaults, withFaults } from './storage.faults.ts';
@@ -76,8 +77,9 @@ export { PGLITE_SHARED_BUFFERS_MB };
 export async function createPglite(dataDir: string, sharedBuffersMb = PGLITE_SHARED_BUFFERS_MB, thread: PgliteThread = 'worker'): Promise<PgliteHandle> {
   if (thread === 'worker') return PgliteWorker.start(dataDir, sharedBuffersMb);
   // PGlite's own modules load on this thread only when it runs here.
-  const { startPglite } = await import('./pglite.start.ts');
-  return yielding(await startPglite(dataDir, sharedBuffersMb));
+  const [{ startPglite }, { PgliteStatements }] = await Promise.all([import('./pglite.start.ts'), import('./pglite.statements.ts')]);
+  const pglite = await startPglite(dataDir, sharedBuffersMb);
+  return yielding(pglite, new PgliteStatements(pglite));
 }
 
 /**
@@ -138,6 +140,7 @@ export async function openPostgres(url: string, poolSize = 10, log: StorageLog =
   pool.on('connect', (client) => {
     client.on('error', () => {});
     copying(client); // bulk rows by COPY inside Kysely's transactions (issue 17)
+    preparing(client); // reads as named statements: their plans kept on the connection (issue 17)
   });
   const faults = new StorageFaults(faultLog(log), recoveryLog(log));
   const db = new Kysely<Database>({ dialect: withFaults(new PostgresDialect({ pool }), faults) });

@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import { startPglite } from './pglite.start.ts';
+import { PgliteStatements } from './pglite.statements.ts';
 import { fromBlob } from './pglite.handle.ts';
 import { toWire, type WorkerReply, type WorkerRequest, type WorkerStart, type WireResults } from './pglite-worker.protocol.ts';
 
@@ -46,7 +47,7 @@ function begin(pglite: PGlite): Promise<number> {
 
 class RolledBack extends Error {}
 
-async function serve(pglite: PGlite, m: WorkerRequest): Promise<unknown> {
+async function serve(pglite: PGlite, statements: PgliteStatements, m: WorkerRequest): Promise<unknown> {
   const on = (tx: number | undefined): PGlite | Transaction => {
     if (tx === undefined) return pglite;
     const open = txs.get(tx);
@@ -55,7 +56,7 @@ async function serve(pglite: PGlite, m: WorkerRequest): Promise<unknown> {
   };
   switch (m.op) {
     case 'query':
-      return results(await on(m.tx).query(m.sql, m.params as unknown[] | undefined, m.rowMode ? { rowMode: m.rowMode } : undefined));
+      return results(await statements.query(on(m.tx), m.tx !== undefined, m.sql, m.params as unknown[] | undefined, m.rowMode ? { rowMode: m.rowMode } : undefined));
     case 'copy':
       return results(await on(m.tx).query(fromBlob(m.sql), [], { blob: new Blob([m.data as Uint8Array<ArrayBuffer> | string]) }));
     case 'exec':
@@ -96,8 +97,9 @@ async function serve(pglite: PGlite, m: WorkerRequest): Promise<unknown> {
 const start = workerData as WorkerStart;
 try {
   const pglite = await startPglite(start.dataDir, start.sharedBuffersMb);
+  const statements = new PgliteStatements(pglite); // reads' plans kept (issue 17)
   port.on('message', (m: WorkerRequest) => {
-    serve(pglite, m).then(
+    serve(pglite, statements, m).then(
       (result) => post({ kind: 'ok', id: m.id, result }),
       (err: unknown) => post({ kind: 'error', id: m.id, error: toWire(err) }),
     );
