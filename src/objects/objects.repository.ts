@@ -50,7 +50,10 @@ function headRows(db: Kysely<Database>, viewer: AnyViewer) {
  * @example await listVisibleObjects(db, viewer, { types: ['indicator'], limit: 100 })
  */
 export function listVisibleObjects(db: Kysely<Database>, viewer: AnyViewer, f: ObjectFilter): Promise<VisibleObjectRow[]> {
-  let q = filtered(headRows(db, viewer), viewer, f).orderBy('c.seq', 'desc').limit(f.limit);
+  // The page size and the types are written into the statement (sql.lit: a number, quoted names), not sent as
+  // parameters: PostgreSQL then keeps this statement's generic plan (statement.cache.ts), whose cost it estimates for
+  // this page size and whose view branches the types prune, as for a custom plan (issue 17).
+  let q = filtered(headRows(db, viewer), viewer, f).orderBy('c.seq', 'desc').limit(sql.lit(f.limit));
   if (f.text) {
     // Words match an object's value or its head contribution's name or description. One OR across the two
     // tables could use no index; as two branches, each takes the trigram indexes (rare words) or walks the
@@ -59,7 +62,7 @@ export function listVisibleObjects(db: Kysely<Database>, viewer: AnyViewer, f: O
     const pattern = `%${escapeLike(f.text)}%`;
     const branch = (alias: string, match: (eb: ExpressionBuilder<Database & { c: ContributionsTable; o: StixObjectsTable }, 'c' | 'o'>) => Expression<SqlBool>) =>
       db
-        .selectFrom(filtered(headIds(db, viewer), viewer, f).where(match).orderBy('c.seq', 'desc').limit(f.limit).as(alias))
+        .selectFrom(filtered(headIds(db, viewer), viewer, f).where(match).orderBy('c.seq', 'desc').limit(sql.lit(f.limit)).as(alias))
         .select(`${alias}.id` as 'id');
     const byValue = branch('by_value', (eb) => eb('o.value', 'ilike', pattern));
     const byWords = branch('by_words', (eb) => eb.or([eb('c.name', 'ilike', pattern), eb(sql`c.data->>'description'`, 'ilike', pattern)]));
@@ -76,7 +79,7 @@ function headIds(db: Kysely<Database>, viewer: AnyViewer) {
 // Every filter of the list but the words, on a query over contributions `c` joined to their objects `o`.
 function filtered<Q extends SelectQueryBuilder<Database & { c: ContributionsTable; o: StixObjectsTable }, 'c' | 'o', object>>(q: Q, viewer: AnyViewer, f: ObjectFilter): Q {
   let r = q as SelectQueryBuilder<Database & { c: ContributionsTable; o: StixObjectsTable }, 'c' | 'o', object>;
-  if (f.types?.length) r = r.where('o.type', 'in', f.types);
+  if (f.types?.length) r = r.where('o.type', 'in', f.types.map((t) => sql.lit(t)));
   if (f.value !== undefined) r = r.where('o.value', '=', f.value);
   if (f.beforeSeq !== undefined) r = r.where('c.seq', '<', f.beforeSeq);
   if (f.since) r = r.where('c.updated_at', '>=', f.since);

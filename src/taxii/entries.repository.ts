@@ -72,7 +72,9 @@ function legConds(q: EntryQuery, after: PageCursor | undefined, added: string, s
   if (after) conds.push(sql`(${sql.ref(added)}, ${sql.ref(seq)}) > (cast(${after.t} as timestamptz), ${after.s})`);
   if (q.filter.addedAfter) conds.push(sql`${sql.ref(added)} > cast(${q.filter.addedAfter} as timestamptz)`);
   if (q.filter.ids.length) conds.push(sql`${sql.ref(id)} in (${list(q.filter.ids)})`);
-  if (q.filter.types.length) conds.push(sql`split_part(${sql.ref(id)}, '--', 1) in (${list(q.filter.types)})`);
+  // Types written into the statement (STIX type names, checked by parseFilter; quoted by sql.lit): the CHECK constraints
+  // then prune the knowledge views' branches in a kept generic plan too (statement.cache.ts), as in a custom one.
+  if (q.filter.types.length) conds.push(sql`split_part(${sql.ref(id)}, '--', 1) in (${sql.join(q.filter.types.map((t) => sql.lit(t)))})`);
   return conds.length ? sql.join(conds, sql` and `) : sql`true`;
 }
 
@@ -84,15 +86,15 @@ function legConds(q: EntryQuery, after: PageCursor | undefined, added: string, s
 function windowSql(q: EntryQuery, after: PageCursor | undefined, size: number): RawBuilder<unknown> {
   const current = sql`select c.updated_at as added, c.seq, coalesce(c.modified_text, to_char(c.updated_at at time zone 'UTC', ${UTC_TEXT})) as version,
       c.data, c.modified as entry_modified, true as current, ${policyColumns('c')}
-    from contributions c where ${legConds(q, after, 'c.updated_at', 'c.seq', 'c.object_id')} order by c.updated_at, c.seq limit ${size}`;
+    from contributions c where ${legConds(q, after, 'c.updated_at', 'c.seq', 'c.object_id')} order by c.updated_at, c.seq limit ${sql.lit(size)}`;
   if (currentOnly(q)) return current;
   return sql`select * from (
       (${current})
       union all
       (select v.added_at, v.seq, coalesce(v.modified_text, to_char(v.added_at at time zone 'UTC', ${UTC_TEXT})), v.data, v.modified, false, ${policyColumns('vc')}
         from stix_versions v join contributions vc on vc.id = v.contribution_id
-        where ${legConds(q, after, 'v.added_at', 'v.seq', 'v.object_id')} order by v.added_at, v.seq limit ${size})
-    ) u order by u.added, u.seq limit ${size}`;
+        where ${legConds(q, after, 'v.added_at', 'v.seq', 'v.object_id')} order by v.added_at, v.seq limit ${sql.lit(size)})
+    ) u order by u.added, u.seq limit ${sql.lit(size)}`;
 }
 
 // Whether an entry of the window belongs to the page: its contribution is in the collection, it is the version

@@ -1,4 +1,4 @@
-import { sql, type CompiledQuery, type Kysely } from 'kysely';
+import { CompiledQuery, sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeStorage } from '../support/storage.ts';
 import { as, makeMember, startHub, type TestHub, type TestMember } from '../support/app.ts';
@@ -8,6 +8,7 @@ import { catchUpIndex } from '../../src/lookup/index.loader.ts';
 import type { ObservableIndex } from '../../src/lookup/observable.index.ts';
 import { down, up } from '../../src/db/migrations/2026-12-06T03-00-feed-lines-views.ts';
 import { STORED_ONLY } from '../support/feed-lines.ts';
+import { namedStatement } from '../../src/db/statement.cache.ts';
 
 // Flat feed lines, phase 2 (issue 17.1, docs/design/feed-lines.md): the knowledge tables are `*_stored`, and views
 // with their old names add what `feed_lines` rows present. Nothing writes lines yet: here they are inserted by SQL,
@@ -55,6 +56,14 @@ async function captured(db: Kysely<Database>, fn: () => Promise<unknown>): Promi
 
 const READS = /\b(contributions|stix_objects|object_keys|object_edges|feed_entries)\b/;
 
+// A parameter as an SQL literal of unknown type (the prepared statement's parameter type applies).
+function literal(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (v instanceof Date) return `'${v.toISOString()}'`;
+  if (Array.isArray(v)) return literal(`{${v.map((x) => (x === null ? 'NULL' : `"${String(x).replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`)).join(',')}}`);
+  return `'${String(v).replaceAll("'", "''")}'`;
+}
+
 describeStorage('feed lines: the knowledge tables read through views', (backend) => {
   let hub: TestHub;
   let member: TestMember;
@@ -78,13 +87,30 @@ describeStorage('feed lines: the knowledge tables read through views', (backend)
   }, 180_000);
   afterAll(async () => hub?.close());
 
+  // The plan PostgreSQL keeps for a read the product sends as a named statement (src/db/statement.cache.ts): after five
+  // custom plans, the generic one when it is no dearer. Prepared here in SQL (the same plan cache), with the parameters
+  // written as literals, and explained seven times (each EXPLAIN EXECUTE takes its plan from the cache as an execution
+  // does, without running it): the seventh is the plan the product's seventh request runs.
+  const kept = (q: CompiledQuery, k: number) =>
+    db.connection().execute(async (c) => {
+      const name = `kept_${k}`;
+      const run = (text: string) => c.executeQuery<{ 'QUERY PLAN': string }>(CompiledQuery.raw(text, []));
+      await run(`prepare ${name} as ${q.sql}`);
+      try {
+        const args = q.parameters.length ? `(${q.parameters.map(literal).join(', ')})` : '';
+        for (let i = 0; i < 6; i++) await run(`explain execute ${name}${args}`);
+        return (await run(`explain execute ${name}${args}`)).rows.map((x) => x['QUERY PLAN']).join('\n');
+      } finally {
+        await run(`deallocate ${name}`);
+      }
+    });
   const plans = async (queries: readonly CompiledQuery[]) => {
-    const out: { sql: string; plan: string }[] = [];
+    const out: { sql: string; plan: string; kept?: string }[] = [];
     for (const q of queries.filter((x) => READS.test(x.sql) && /^\s*(select|with|declare)\b/i.test(x.sql))) {
       // A held cursor's query (the council feed) is explained as the query it runs.
       const text = q.sql.replace(/^\s*declare \S+ no scroll cursor with hold for /i, '');
       const r = await db.executeQuery<{ 'QUERY PLAN': string }>({ ...q, sql: `explain ${text}` } as CompiledQuery<{ 'QUERY PLAN': string }>);
-      out.push({ sql: q.sql, plan: r.rows.map((x) => x['QUERY PLAN']).join('\n') });
+      out.push({ sql: q.sql, plan: r.rows.map((x) => x['QUERY PLAN']).join('\n'), kept: namedStatement(q.sql, q.parameters) ? await kept(q, out.length) : undefined });
     }
     return out;
   };
@@ -111,6 +137,9 @@ describeStorage('feed lines: the knowledge tables read through views', (backend)
     // No scan of every line; and no JIT: PostgreSQL compiles a statement estimated dear (jit_above_cost), which a join
     // into the views estimated without column statistics (1/200 of the product) was, at ~100 ms a read.
     for (const e of explained) expect(e.plan, e.sql).not.toMatch(/Seq Scan on feed_lines|JIT:/);
+    for (const e of explained) expect(e.kept ?? '', e.sql).not.toMatch(/Seq Scan on feed_lines|JIT:/);
+    // The reads are planned once, not at every request: each keeps a generic plan (parameters `$n` in it).
+    expect(explained.filter((e) => e.kept && !/\$\d/.test(e.kept)).map((e) => e.sql)).toEqual([]);
   });
 
   it('the lookup index catch-up keeps its index plans through the views', async () => {
@@ -120,14 +149,14 @@ describeStorage('feed lines: the knowledge tables read through views', (backend)
     const queries = await captured(db, () => catchUpIndex(db, index));
     const explained = await plans(queries);
     expect(explained.length).toBeGreaterThan(0);
-    for (const e of explained) expect(e.plan, e.sql).not.toMatch(/Seq Scan on feed_lines|JIT:/);
+    for (const e of explained) expect(`${e.plan}\n${e.kept ?? ''}`, e.sql).not.toMatch(/Seq Scan on feed_lines|JIT:/);
   });
 
   it('the council feed keeps its index plans through the views', async () => {
     const queries = await captured(db, async () => expect((await get('/api/v1/export?format=plain&type=domain-name')).statusCode).toBe(200));
     const explained = await plans(queries);
     expect(explained.some((e) => /cursor/.test(e.sql))).toBe(true);
-    for (const e of explained) expect(e.plan, e.sql).not.toMatch(/Seq Scan on feed_lines|JIT:/);
+    for (const e of explained) expect(`${e.plan}\n${e.kept ?? ''}`, e.sql).not.toMatch(/Seq Scan on feed_lines|JIT:/);
   });
 
   it('the views present the lines: ids, sequence numbers and contents', async () => {

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database, Tlp } from '../../db/schema.ts';
 import type { AnyViewer } from '../../access/viewer.ts';
 import { headContribution } from '../../access/visibility.policy.ts';
@@ -43,8 +43,9 @@ export async function* selectedPages(db: Kysely<Database>, v: AnyViewer, sel: Se
       .where('c.seq', '>', after)
       .where(headContribution(v, 'c'))
       .orderBy('c.seq')
-      .limit(Math.min(pageSize, left));
-    if (sel.types?.length) q = q.where('o.type', 'in', sel.types);
+      // Page size and types written into the statement, not parameters: its generic plan is then kept (objects.repository.ts).
+      .limit(sql.lit(Math.min(pageSize, left)));
+    if (sel.types?.length) q = q.where('o.type', 'in', sel.types.map((t) => sql.lit(t)));
     if (sel.ids?.length) q = q.where('o.id', 'in', sel.ids);
     if (sel.since) q = q.where('c.updated_at', '>=', sel.since);
     if (sel.tlp) q = q.where('c.tlp_rank', '=', ['clear', 'green', 'amber', 'amber+strict', 'red'].indexOf(sel.tlp));
