@@ -114,6 +114,15 @@ async function measure(storage: Storage, label: string): Promise<void> {
       command: 'npm run bench -- view-reads',
     });
   }
+  {
+    // What the kept plans cost the server: the statements and plan-cache memory of the connection that served the reads
+    // (PostgreSQL's pool hands the most recently released connection out first; PGlite is one connection).
+    const [m] = (
+      await sql<{ statements: number; kib: number }>`select (select count(*)::int from pg_prepared_statements) as statements,
+        (select coalesce(sum(total_bytes), 0)::int / 1024 from pg_backend_memory_contexts where name in ('CachedPlan', 'CachedPlanSource', 'CachedPlanQuery')) as kib`.execute(storage.db)
+    ).rows;
+    console.error(`${label}: ${m!.statements} prepared statements on the connection, ${m!.kib} KiB of plan cache`);
+  }
   await server.close();
   await app.close();
   await storage.close().catch(() => {});

@@ -8,7 +8,10 @@
 
 /** How many statements a connection keeps, how long, and which reads are worth a name. */
 export interface StatementCachePolicy {
-  /** Statements kept per connection (least recently used closed first): each holds its plans in the server's memory. */
+  /**
+   * Statements kept per connection (least recently used closed first): each holds its query tree and plans in the
+   * server's memory, ~0.35 MB for a read through the knowledge views (PostgreSQL 15: 13 hot reads, 4.5 MB).
+   */
   readonly capacity: number;
   /**
    * A statement is closed and prepared again after this long: a generic plan is made from the tables' sizes and
@@ -20,8 +23,8 @@ export interface StatementCachePolicy {
   readonly maxParams: number;
 }
 
-/** The hub's policy: 100 reads a connection, for 30 s each, of up to 64 parameters. */
-export const STATEMENT_CACHE: StatementCachePolicy = { capacity: 100, maxAgeMs: 30_000, maxParams: 64 };
+/** The hub's policy: 40 reads a connection (≤ ~14 MB of the server's memory each), for 30 s each, of up to 64 parameters. */
+export const STATEMENT_CACHE: StatementCachePolicy = { capacity: 40, maxAgeMs: 30_000, maxParams: 64 };
 
 const READ = /^\s*(select|with)\b/i;
 
