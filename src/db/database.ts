@@ -9,6 +9,7 @@ import { PgliteWorker } from './pglite-worker.client.ts';
 import { unclosable, type PgliteHandle, type PgliteThread } from './pglite.handle.ts';
 import { copying } from './copy.ts';
 import { preparing } from './pg.statements.ts';
+import { BulkWrites, STATEMENT_CACHE } from './statement.cache.ts';
 import { checkPgliteFolder, openFailed } from './pglite.folder.ts';
 import { PgListener, type StorageLog } from './pg.listener.ts';
 import { NO_RETRY, StorageFaults, withFaults } from './storage.faults.ts';
@@ -135,12 +136,13 @@ export async function openPostgres(url: string, poolSize = 10, log: StorageLog =
   });
   // An idle client that loses its server must not crash the process.
   pool.on('error', (err) => log('warn', 'a PostgreSQL connection was lost; it is replaced on the next query', { err: err.message }));
+  const writes = new BulkWrites(); // the pool's COPYs: every client prepares its statements again after one
   // Nor may a client in use (pg-pool removes its own listener while a client is checked out, and a
   // server restart between two statements of a transaction would then throw out of the process).
   pool.on('connect', (client) => {
     client.on('error', () => {});
     copying(client); // bulk rows by COPY inside Kysely's transactions (issue 17)
-    preparing(client); // reads as named statements: their plans kept on the connection (issue 17)
+    preparing(client, STATEMENT_CACHE, writes); // reads as named statements: their plans kept on the connection (issue 17)
   });
   const faults = new StorageFaults(faultLog(log), recoveryLog(log));
   const db = new Kysely<Database>({ dialect: withFaults(new PostgresDialect({ pool }), faults) });

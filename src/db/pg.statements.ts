@@ -1,5 +1,6 @@
 import type pg from 'pg';
-import { namedStatement, resultTypeChanged, STATEMENT_CACHE, StatementCache, type StatementCachePolicy } from './statement.cache.ts';
+import { copyOf } from './copy.ts';
+import { BulkWrites, namedStatement, resultTypeChanged, STATEMENT_CACHE, StatementCache, type StatementCachePolicy } from './statement.cache.ts';
 
 type Query = (...args: unknown[]) => Promise<unknown>;
 
@@ -11,13 +12,14 @@ function parsedStatements(client: pg.Client): Record<string, string> {
 /**
  * Makes a node-postgres client send the hub's reads as named prepared statements (statement.cache.ts), so that
  * PostgreSQL can keep their plans on this connection; every other query is unchanged. For the pool's `connect` event,
- * after `copying`. A statement closed (least recently used, or too old) is deallocated before the next read; one
- * whose result columns changed under it (a migration) is prepared again, and the read repeated when no transaction
- * was open.
- * @example pool.on('connect', (client) => preparing(client))
+ * after `copying`; `writes` is shared by the pool's clients (a COPY on one makes every client prepare its statements
+ * again). A statement closed (least recently used, too old, older than a COPY) is deallocated before the next read;
+ * one whose result columns changed under it (a migration) is prepared again, and the read repeated when no
+ * transaction was open.
+ * @example const writes = new BulkWrites(); pool.on('connect', (client) => preparing(client, STATEMENT_CACHE, writes))
  */
-export function preparing(client: pg.Client, policy: StatementCachePolicy = STATEMENT_CACHE): void {
-  const cache = new StatementCache<void>(policy);
+export function preparing(client: pg.Client, policy: StatementCachePolicy = STATEMENT_CACHE, writes: BulkWrites = new BulkWrites()): void {
+  const cache = new StatementCache<void>(policy, Date.now, writes);
   const query = client.query.bind(client) as Query;
   const close = async (names: readonly string[]): Promise<void> => {
     for (const name of names) {
@@ -52,6 +54,7 @@ export function preparing(client: pg.Client, policy: StatementCachePolicy = STAT
   };
   client.query = ((...args: unknown[]) => {
     const [text, values] = args;
+    if (typeof text === 'string' && copyOf(text, values as unknown[] | undefined)) writes.count();
     if (args.length !== 2 || typeof text !== 'string' || !Array.isArray(values) || !namedStatement(text, values, policy)) return query(...args);
     return named(text, values, true);
   }) as typeof client.query;

@@ -58,6 +58,7 @@ async function serve(pglite: PGlite, statements: PgliteStatements, m: WorkerRequ
     case 'query':
       return results(await statements.query(on(m.tx), m.tx !== undefined, m.sql, m.params as unknown[] | undefined, m.rowMode ? { rowMode: m.rowMode } : undefined));
     case 'copy':
+      statements.bulkWrite();
       return results(await on(m.tx).query(fromBlob(m.sql), [], { blob: new Blob([m.data as Uint8Array<ArrayBuffer> | string]) }));
     case 'exec':
       return (await on(m.tx).exec(m.sql)).map(results);

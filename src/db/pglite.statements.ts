@@ -1,6 +1,6 @@
 import { parse as results, protocol, type PGlite, type Results, type Transaction } from '@electric-sql/pglite';
 import type { PgliteQueryOptions } from './pglite.handle.ts';
-import { namedStatement, resultTypeChanged, STATEMENT_CACHE, StatementCache, type StatementCachePolicy } from './statement.cache.ts';
+import { BulkWrites, namedStatement, resultTypeChanged, STATEMENT_CACHE, StatementCache, type StatementCachePolicy } from './statement.cache.ts';
 
 type Message = Awaited<ReturnType<PGlite['execProtocolStream']>>[number];
 
@@ -35,11 +35,17 @@ export class PgliteStatements {
   readonly #pglite: PGlite;
   readonly #policy: StatementCachePolicy;
   readonly #cache: StatementCache<Prepared>;
+  readonly #writes = new BulkWrites();
 
   constructor(pglite: PGlite, policy: StatementCachePolicy = STATEMENT_CACHE) {
     this.#pglite = pglite;
     this.#policy = policy;
-    this.#cache = new StatementCache<Prepared>(policy);
+    this.#cache = new StatementCache<Prepared>(policy, Date.now, this.#writes);
+  }
+
+  /** Records a bulk write (a COPY): the statements are prepared again, planned for the tables' new sizes. */
+  bulkWrite(): void {
+    this.#writes.count();
   }
 
   /** How many statements are prepared. */

@@ -8,10 +8,11 @@ type Query = PGlite['query'];
 
 // A CopyPayload query (copy.ts) becomes PGlite's COPY from a blob: the same rows, one statement; a read goes through its
 // named statement when the instance has them (pglite.statements.ts).
-function copying(query: Query, prepared?: Query): Query {
+function copying(query: Query, statements?: PgliteStatements, prepared?: Query): Query {
   return ((text: string, params?: unknown[], options?: Parameters<Query>[2]) => {
     const copy = copyOf(text, params);
     if (!copy) return (prepared ?? query)(text, params, options);
+    statements?.bulkWrite();
     return query(fromBlob(copy.statement), [], { ...options, blob: new Blob([copy.payload.text]) });
   }) as Query;
 }
@@ -26,7 +27,7 @@ export function yielding(pglite: PGlite, statements?: PgliteStatements): PgliteH
   const named = (on: PGlite | Transaction, inTransaction: boolean): Query | undefined =>
     statements && (((text: string, params?: unknown[], options?: Parameters<Query>[2]) => statements.query(on, inTransaction, text, params, options)) as Query);
   const wrapTx = (tx: Transaction): PgliteTx => {
-    const query = copying(tx.query.bind(tx) as Query, named(tx, true));
+    const query = copying(tx.query.bind(tx) as Query, statements, named(tx, true));
     return {
       query: async <T>(...args: Parameters<PgliteTx['query']>) => {
         await yieldToEventLoop();
@@ -39,7 +40,7 @@ export function yielding(pglite: PGlite, statements?: PgliteStatements): PgliteH
       },
     };
   };
-  const query = copying(pglite.query.bind(pglite) as Query, named(pglite, false));
+  const query = copying(pglite.query.bind(pglite) as Query, statements, named(pglite, false));
   return withStateOf(pglite, {
     close: () => pglite.close(),
     query: async <T>(...args: Parameters<PgliteTx['query']>) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { namedStatement, resultTypeChanged, StatementCache } from './statement.cache.ts';
+import { BulkWrites, namedStatement, resultTypeChanged, StatementCache } from './statement.cache.ts';
 
 const policy = { capacity: 3, maxAgeMs: 1_000, maxParams: 2 };
 
@@ -45,6 +45,17 @@ describe("a connection's named statements", () => {
     expect(again.isNew).toBe(true);
     expect(again.close).toEqual([first]);
     expect(again.statement.name).not.toBe(first);
+  });
+
+  it('prepares every statement again after a bulk write on any connection of the database', () => {
+    const writes = new BulkWrites();
+    const c = new StatementCache<string>(policy, () => 0, writes);
+    const first = c.acquire('a').statement.name;
+    expect(c.acquire('a').isNew).toBe(false);
+    writes.count();
+    const again = c.acquire('a');
+    expect(again).toMatchObject({ isNew: true, close: [first] });
+    expect(c.acquire('a').isNew).toBe(false);
   });
 
   it('forgets a statement never prepared without closing it; closes a dropped one and one whose close failed before the next', () => {

@@ -37,10 +37,33 @@ export function namedStatement(text: string, params: readonly unknown[] | undefi
   return READ.test(text) && (params?.length ?? 0) <= policy.maxParams;
 }
 
+/**
+ * The bulk writes (COPY) of one database, counted across its connections: a plan kept from before one may be a plan
+ * for a much smaller table (a generic plan made while feed_lines was empty scans it: 100,000 lines written by COPY and
+ * not yet analyzed, an object page took 125 ms on PostgreSQL and 470-720 ms on PGlite against 7 ms), so every
+ * connection prepares its statements again after one, and its planner sees the tables' sizes of the day.
+ * @example const writes = new BulkWrites(); writes.count(); new StatementCache(STATEMENT_CACHE, Date.now, writes)
+ */
+export class BulkWrites {
+  #n = 0;
+
+  /** How many bulk writes were sent. */
+  get value(): number {
+    return this.#n;
+  }
+
+  /** Records a bulk write. */
+  count(): void {
+    this.#n++;
+  }
+}
+
 /** A statement a connection has prepared (or is preparing), under its name. */
 export interface CachedStatement<T> {
   readonly name: string;
   readonly born: number;
+  /** The bulk writes sent before it was prepared. */
+  readonly writes: number;
   /** What the sender keeps of it once prepared (PGlite: its parameter types and row description). */
   data: T | undefined;
 }
@@ -60,13 +83,15 @@ export interface Acquired<T> {
 export class StatementCache<T> {
   readonly #policy: StatementCachePolicy;
   readonly #now: () => number;
+  readonly #writes: BulkWrites;
   readonly #byText = new Map<string, CachedStatement<T>>();
   #pendingClose: string[] = [];
   #next = 1;
 
-  constructor(policy: StatementCachePolicy = STATEMENT_CACHE, now: () => number = Date.now) {
+  constructor(policy: StatementCachePolicy = STATEMENT_CACHE, now: () => number = Date.now, writes: BulkWrites = new BulkWrites()) {
     this.#policy = policy;
     this.#now = now;
+    this.#writes = writes;
   }
 
   /** How many statements are kept. */
@@ -75,17 +100,19 @@ export class StatementCache<T> {
   }
 
   /**
-   * The statement for a text: the one kept (made the most recent), or a new name when there is none or it is too old;
-   * `close` names what the connection must close first (too old, or the least recently used beyond the capacity).
+   * The statement for a text: the one kept (made the most recent), or a new name when there is none, or it is too old
+   * or older than a bulk write; `close` names what the connection must close first (those, and the least recently used
+   * beyond the capacity).
    */
   acquire(text: string): Acquired<T> {
     const close = this.#pendingClose;
     this.#pendingClose = [];
     const now = this.#now();
+    const writes = this.#writes.value;
     const kept = this.#byText.get(text);
     if (kept) {
       this.#byText.delete(text);
-      if (now - kept.born <= this.#policy.maxAgeMs) {
+      if (now - kept.born <= this.#policy.maxAgeMs && kept.writes === writes) {
         this.#byText.set(text, kept);
         return { statement: kept, isNew: false, close };
       }
@@ -96,7 +123,7 @@ export class StatementCache<T> {
       this.#byText.delete(oldest);
       close.push(s.name);
     }
-    const statement: CachedStatement<T> = { name: `k${this.#next++}`, born: now, data: undefined };
+    const statement: CachedStatement<T> = { name: `k${this.#next++}`, born: now, writes, data: undefined };
     this.#byText.set(text, statement);
     return { statement, isNew: true, close };
   }

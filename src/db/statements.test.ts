@@ -4,6 +4,7 @@ import type { Storage } from './database.ts';
 import type { Database } from './schema.ts';
 import { describeStorage } from '../../test/support/storage.ts';
 import { STATEMENT_CACHE } from './statement.cache.ts';
+import { copyRows, copyText } from './copy.ts';
 
 // The hub's reads are sent as named prepared statements (statement.cache.ts) so that PostgreSQL keeps their plans
 // (issue 17: the knowledge views cost 4-10× their execution in planning). On both drivers a read must answer exactly
@@ -35,6 +36,22 @@ describeStorage('reads as named prepared statements', (backend) => {
       expect(s).toMatchObject({ custom_plans: 5, generic_plans: 3 });
       expect(s!.name).toMatch(/^k\d+$/);
     });
+  });
+
+  it('prepares its reads again after a bulk write (COPY), whichever connection sent it', async () => {
+    const text = 'select t from statements_test where n = $1';
+    const read = (db: Kysely<Database>) => db.executeQuery<{ t: string }>(CompiledQuery.raw(text, [1]));
+    const name = () => onOne(async (db) => {
+      await read(db);
+      return (await held(db, text)).map((s) => s.name);
+    });
+    const before = await name();
+    expect(await name()).toEqual(before);
+    await copyRows(storage.db, 'statements_test', ['n', 't'], copyText([[3, 'three']]));
+    const after = await name();
+    expect(after).toHaveLength(1);
+    expect(after).not.toEqual(before);
+    expect(await name()).toEqual(after);
   });
 
   it('answers with the same values and types as an unnamed statement, prepared and then bound', async () => {
