@@ -6,6 +6,7 @@ import { as, makeMember, startHub, type TestHub, type TestMember } from '../supp
 import type { Database } from '../../src/db/schema.ts';
 import { down, up } from '../../src/db/migrations/2026-12-05T20-00-contribution-seen-key-set-wise.ts';
 import * as feedLinesViews from '../../src/db/migrations/2026-12-06T03-00-feed-lines-views.ts';
+import * as feedLinesSeen from '../../src/db/migrations/2026-12-06T06-00-feed-lines-seen.ts';
 import { STORED_ONLY } from '../support/feed-lines.ts';
 
 // Re-ingest (issue 17.1): migration T20-00 checks contribution_seen's foreign key to contributions once per statement
@@ -68,7 +69,9 @@ describeStorage("ingest: contribution_seen's foreign key checked per statement",
   });
 
   it("the migration's down brings the real constraint back over data, and up again", async () => {
-    await feedLinesViews.down(db); // the later migration first (it renames the tables these triggers name)
+    // The later migrations first (they rename the tables these triggers name, and key contribution_seen to lines).
+    await feedLinesSeen.down(db);
+    await feedLinesViews.down(db);
     await down(db);
     try {
       expect(Number(await constraint())).toBe(1);
@@ -76,6 +79,7 @@ describeStorage("ingest: contribution_seen's foreign key checked per statement",
     } finally {
       await up(db);
       await feedLinesViews.up(db);
+      await feedLinesSeen.up(db);
     }
     // A re-import after up (the code writes the renamed tables: not at that version).
     expect((await csv(['10.8.6.2,ipv4-addr,'])).statusCode).toBe(200);

@@ -5,6 +5,7 @@ import { describeStorage } from '../support/storage.ts';
 import { as, makeMember, startHub, type TestHub, type TestMember } from '../support/app.ts';
 import { down, up } from '../../src/db/migrations/2026-12-05T09-00-ingest-index-entries.ts';
 import * as feedLinesViews from '../../src/db/migrations/2026-12-06T03-00-feed-lines-views.ts';
+import * as feedLinesSeen from '../../src/db/migrations/2026-12-06T06-00-feed-lines-seen.ts';
 import { STORED_ONLY } from '../support/feed-lines.ts';
 
 // Ingest write path (issue 17.1): migration T09-00 takes the index entries no reader uses out of every written
@@ -60,6 +61,7 @@ describeStorage('ingest: index entries per written row', (backend) => {
 
     // The indexes of the previous version, over the same rows: the same answers; then the migration again (the later
     // migration that renamed the tables goes down first and up last).
+    await feedLinesSeen.down(db);
     await feedLinesViews.down(db);
     await down(db);
     try {
@@ -70,6 +72,7 @@ describeStorage('ingest: index entries per written row', (backend) => {
     } finally {
       await up(db);
       await feedLinesViews.up(db);
+      await feedLinesSeen.up(db);
     }
     expect(await indexes()).toEqual(now);
     expect(await answers()).toEqual(current);

@@ -8,6 +8,7 @@ import { copyRows, copyText } from '../../src/db/copy.ts';
 import { down, up } from '../../src/db/migrations/2026-12-05T11-00-write-path-keys-set-wise.ts';
 import * as seenKey from '../../src/db/migrations/2026-12-05T20-00-contribution-seen-key-set-wise.ts';
 import * as feedLinesViews from '../../src/db/migrations/2026-12-06T03-00-feed-lines-views.ts';
+import * as feedLinesSeen from '../../src/db/migrations/2026-12-06T06-00-feed-lines-seen.ts';
 import { STORED_ONLY } from '../support/feed-lines.ts';
 
 // Ingest write path (issue 17.1): migration T11-00 checks the five foreign keys an ingest writes through once per
@@ -208,6 +209,7 @@ describeStorage('ingest: foreign keys of the write path checked per statement', 
     expect(await triggers()).toBe(22); // and contribution_seen's two (T20-00), feed_lines' two (T03-00 of 12-06; both go down first and up last)
     const before = await counts();
 
+    await feedLinesSeen.down(db);
     await feedLinesViews.down(db);
     await seenKey.down(db);
     await down(db);
@@ -221,6 +223,7 @@ describeStorage('ingest: foreign keys of the write path checked per statement', 
       await up(db);
       await seenKey.up(db);
       await feedLinesViews.up(db);
+      await feedLinesSeen.up(db);
     }
     expect(await constraints()).toEqual([]);
     expect(await triggers()).toBe(22);

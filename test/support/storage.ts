@@ -94,10 +94,29 @@ async function resetSql(query: Query): Promise<string> {
   return parts.join('\n');
 }
 
+// The schema's definitions (tables, views, indexes, constraints, triggers, functions) as one digest: a used instance
+// is given out again only when its schema is the template's. The reset restores rows, not definitions, and a test
+// that takes a migration down and not every later one up again (a trigger of the 2026-12-06T06-00 migration was lost
+// so) would leave the next test, in another file, a schema no hub has.
+const SCHEMA_DIGEST = `select md5(coalesce(string_agg(d, E'\\n' order by d), '')) as digest from (
+  select c.relname::text || ':' || c.relkind::text as d from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public' and c.relkind in ('r', 'p', 'v', 'S', 'i')
+  union all select pg_get_constraintdef(o.oid) || ' ' || o.conname from pg_constraint o join pg_namespace n on n.oid = o.connamespace where n.nspname = 'public'
+  union all select pg_get_triggerdef(t.oid) from pg_trigger t join pg_class c on c.oid = t.tgrelid join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public' and not t.tgisinternal
+  union all select pg_get_functiondef(p.oid) from pg_proc p join pg_namespace n on n.oid = p.pronamespace where n.nspname = 'public' and p.prokind = 'f'
+  union all select pg_get_viewdef(c.oid) from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public' and c.relkind = 'v') s`;
+
+async function schemaDigest(query: Query): Promise<string> {
+  return (await query<{ digest: string }>(SCHEMA_DIGEST))[0]!.digest;
+}
+
+let templateDigest: Promise<string> | null = null;
+let pgTemplateDigest: Promise<string> | null = null;
+
 async function takePglite(): Promise<Pooled> {
   for (let p = idle.pop(); p; p = idle.pop()) {
     try {
       await p.pglite.exec(await templateState!);
+      if ((await schemaDigest(async (text) => (await p.pglite.query(text)).rows as never[])) !== (await templateDigest)) throw new Error('schema changed');
       return p;
     } catch {
       discard(p);
@@ -105,7 +124,8 @@ async function takePglite(): Promise<Pooled> {
   }
   const p = await startPglite();
   templateState ??= resetSql(async (text) => (await p.pglite.query(text)).rows as never[]);
-  await templateState;
+  templateDigest ??= schemaDigest(async (text) => (await p.pglite.query(text)).rows as never[]);
+  await Promise.all([templateState, templateDigest]);
   return p;
 }
 
@@ -150,6 +170,7 @@ async function takeDatabase(adminUrl: string): Promise<string> {
       await onDatabase(withDatabase(adminUrl, name), async (c) => {
         await c.query(`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`);
         await c.query(await pgTemplateState!);
+        if ((await schemaDigest(async (text) => (await c.query(text)).rows as never[])) !== (await pgTemplateDigest)) throw new Error('schema changed');
       });
       return name;
     } catch {
@@ -160,7 +181,8 @@ async function takeDatabase(adminUrl: string): Promise<string> {
   const name = `${template.replace(/_template$/, '')}_${randomBytes(6).toString('hex')}`;
   await onDatabase(adminUrl, (a) => a.query(`create database "${name}" template "${template}"`));
   pgTemplateState ??= onDatabase(withDatabase(adminUrl, name), (c) => resetSql(async (text) => (await c.query(text)).rows as never[]));
-  await pgTemplateState;
+  pgTemplateDigest ??= onDatabase(withDatabase(adminUrl, name), (c) => schemaDigest(async (text) => (await c.query(text)).rows as never[]));
+  await Promise.all([pgTemplateState, pgTemplateDigest]);
   return name;
 }
 
