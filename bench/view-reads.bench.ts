@@ -18,6 +18,7 @@ import { buildServer } from '../src/http/server.ts';
 import { bootstrap } from '../src/orgs/bootstrap.ts';
 import { MEMBERS_COLLECTION_ID } from '../src/taxii/taxii.collections.ts';
 import { commit, feedCsv, freshPgDatabase, median, report } from './support.ts';
+import { syntheticLinesSql } from '../test/support/feed-lines.ts';
 
 const ROWS = Number(process.env.BENCH_VIEW_ROWS ?? 3_000);
 const LINES = Number(process.env.BENCH_VIEW_LINES ?? 20_000);
@@ -26,22 +27,8 @@ const REQUESTS = Number(process.env.BENCH_VIEW_REQUESTS ?? 40);
 const BACKENDS = (process.env.BENCH_VIEW_BACKENDS ?? 'pglite,postgres').split(',');
 const PREFIX = process.env.BENCH_DB_PREFIX ?? 'kessetsu_bench';
 
-// Line i as the CSV importer presents it (test/collect/feed-lines-views.test.ts): an IPv4 address, a domain or a URL.
-function linesSql(orgId: string, from: number, n: number) {
-  const org = sql`cast(${orgId} as text)`;
-  const v = `case i % 3 when 0 then '11.' || (i >> 16 & 255) || '.' || (i >> 8 & 255) || '.' || (i & 255)
-    when 1 then 'line-' || i || '.example.com' else 'http://line-' || i || '.example.net/x?id=' || i end`;
-  return sql`insert into feed_lines (seq, sco_seq, updated_at, created_text, modified_text, org_id, tlp, tlp_rank, scope_key, first_seen, last_seen, sco_type, value,
-      display, sco_id, ind_id, rel_id, sco_reg_id, sco_owner, valid_from_text, name, labels, ind_hash, sco_hash, rel_hash)
-    select s.seq, s.seq + 1, now(), s.t, s.t, cast(${orgId} as uuid), 'green', 1, 'green|o:|g:|u:|a:0', now(), now(), s.type, s.value, s.value,
-      s.type || '--' || md5(s.type || ':' || s.value)::uuid, 'indicator--' || md5(${org} || s.type || s.value)::uuid,
-      'relationship--' || md5(${org} || 'rel' || s.type || s.value)::uuid, s.type || '--' || md5(s.type || ':' || s.value)::uuid, true,
-      s.t, s.value, '{scanner}', md5('i' || s.value), md5('s' || s.value), md5('r' || s.value)
-    from (select i, (array['ipv4-addr', 'domain-name', 'url'])[i % 3 + 1] as type, ${sql.raw(v)} as value,
-        greatest(nextval('change_seq'), nextval('change_seq'), nextval('change_seq')) - 2 as seq,
-        to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as t
-      from generate_series(cast(${from} as int), cast(${from + n - 1} as int)) as g(i)) s`;
-}
+// Line i as the CSV importer presents it, in the bench's own address range (11.x.y.z).
+const linesSql = (orgId: string, from: number, n: number) => syntheticLinesSql(orgId, from, n, 11);
 
 // CPU ns of the database's server processes (PostgreSQL on this machine), from their schedstat.
 async function serverNs(storage: Storage): Promise<number> {

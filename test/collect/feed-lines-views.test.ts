@@ -7,7 +7,7 @@ import { MEMBERS_COLLECTION_ID } from '../../src/taxii/taxii.collections.ts';
 import { catchUpIndex } from '../../src/lookup/index.loader.ts';
 import type { ObservableIndex } from '../../src/lookup/observable.index.ts';
 import { down, up } from '../../src/db/migrations/2026-12-06T03-00-feed-lines-views.ts';
-import { STORED_ONLY } from '../support/feed-lines.ts';
+import { STORED_ONLY, syntheticLinesSql as linesSql } from '../support/feed-lines.ts';
 import { namedStatement } from '../../src/db/statement.cache.ts';
 
 // Flat feed lines, phase 2 (issue 17.1, docs/design/feed-lines.md): the knowledge tables are `*_stored`, and views
@@ -18,23 +18,6 @@ import { namedStatement } from '../../src/db/statement.cache.ts';
 // (Main's object page failed here on PostgreSQL 15: its neighbours' joins hashed every line.)
 const LINES = 20_000;
 
-// Line i of an organisation as the CSV importer would present it: an IPv4 address, a domain name or a URL, the
-// organisation's indicator of it and the based-on relationship, three consecutive sequence numbers.
-function linesSql(orgId: string, from: number, n: number) {
-  const org = sql`cast(${orgId} as text)`;
-  const v = `case i % 3 when 0 then '10.' || (i >> 16 & 255) || '.' || (i >> 8 & 255) || '.' || (i & 255)
-    when 1 then 'line-' || i || '.example.com' else 'http://line-' || i || '.example.net/x?id=' || i end`;
-  return sql`insert into feed_lines (seq, sco_seq, updated_at, created_text, modified_text, org_id, tlp, tlp_rank, scope_key, first_seen, last_seen, sco_type, value,
-      display, sco_id, ind_id, rel_id, sco_reg_id, sco_owner, valid_from_text, name, labels, ind_hash, sco_hash, rel_hash)
-    select s.seq, s.seq + 1, now(), s.t, s.t, cast(${orgId} as uuid), 'green', 1, 'green|o:|g:|u:|a:0', now(), now(), s.type, s.value, s.value,
-      s.type || '--' || md5(s.type || ':' || s.value)::uuid, 'indicator--' || md5(${org} || s.type || s.value)::uuid,
-      'relationship--' || md5(${org} || 'rel' || s.type || s.value)::uuid, s.type || '--' || md5(s.type || ':' || s.value)::uuid, true,
-      s.t, s.value, '{scanner}', md5('i' || s.value), md5('s' || s.value), md5('r' || s.value)
-    from (select i, (array['ipv4-addr', 'domain-name', 'url'])[i % 3 + 1] as type, ${sql.raw(v)} as value,
-        greatest(nextval('change_seq'), nextval('change_seq'), nextval('change_seq')) - 2 as seq,
-        to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as t
-      from generate_series(cast(${from} as int), cast(${from + n - 1} as int)) as g(i)) s`;
-}
 
 // Every statement Kysely sends while `fn` runs (the executor's method is wrapped for that time).
 async function captured(db: Kysely<Database>, fn: () => Promise<unknown>): Promise<CompiledQuery[]> {

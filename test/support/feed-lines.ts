@@ -75,3 +75,25 @@ export function maskedRows(rows: Record<string, unknown[]>, keep: ReadonlySet<st
   });
   return out;
 }
+
+/**
+ * Lines `from`…`from + n - 1` of an organisation inserted by SQL as the CSV importer would present them (tests and
+ * benches of the reads): an IPv4 address (`firstOctet`.x.y.z), a domain name or a URL, the organisation's indicator of
+ * it and the based-on relationship, three consecutive sequence numbers.
+ * @example await syntheticLinesSql(org.id, 0, 10_000).execute(db)
+ */
+export function syntheticLinesSql(orgId: string, from: number, n: number, firstOctet = 10) {
+  const org = sql`cast(${orgId} as text)`;
+  const v = `case i % 3 when 0 then '${firstOctet}.' || (i >> 16 & 255) || '.' || (i >> 8 & 255) || '.' || (i & 255)
+    when 1 then 'line-' || i || '.example.com' else 'http://line-' || i || '.example.net/x?id=' || i end`;
+  return sql`insert into feed_lines (seq, sco_seq, updated_at, created_text, modified_text, org_id, tlp, tlp_rank, scope_key, first_seen, last_seen, sco_type, value,
+      display, sco_id, ind_id, rel_id, sco_reg_id, sco_owner, valid_from_text, name, labels, ind_hash, sco_hash, rel_hash)
+    select s.seq, s.seq + 1, now(), s.t, s.t, cast(${orgId} as uuid), 'green', 1, 'green|o:|g:|u:|a:0', now(), now(), s.type, s.value, s.value,
+      s.type || '--' || md5(s.type || ':' || s.value)::uuid, 'indicator--' || md5(${org} || s.type || s.value)::uuid,
+      'relationship--' || md5(${org} || 'rel' || s.type || s.value)::uuid, s.type || '--' || md5(s.type || ':' || s.value)::uuid, true,
+      s.t, s.value, '{scanner}', md5('i' || s.value), md5('s' || s.value), md5('r' || s.value)
+    from (select i, (array['ipv4-addr', 'domain-name', 'url'])[i % 3 + 1] as type, ${sql.raw(v)} as value,
+        greatest(nextval('change_seq'), nextval('change_seq'), nextval('change_seq')) - 2 as seq,
+        to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as t
+      from generate_series(cast(${from} as int), cast(${from + n - 1} as int)) as g(i)) s`;
+}
