@@ -160,7 +160,9 @@ export async function writeBuilt(trx: Kysely<Database>, built: BuiltBatch, opts:
   // A re-import (the batch before changed nothing): the contributions that stay as they are are found and touched
   // first, without asking the id registry about them (a probe per object: a third of the server's time, issue 17).
   let kept: StoredContribution[] = [];
-  const checked = !built.expectNew && built.older.length === 0 && items.length >= SAME_FIRST_MIN;
+  // With feed lines in the store, small batches too: otherwise every line a small re-import names is promoted (the
+  // write below looks its contributions up in the stored table only).
+  const checked = !built.expectNew && built.older.length === 0 && (items.length >= SAME_FIRST_MIN || lines);
   if (checked) {
     const unchanged = await keepUnchanged(trx, items.map((p) => ({ contribution: p.contribution, record: p.record, ownerRank: opts.hubOverride ? 2 : null, keepContent: p.generated === true })), { lines });
     kept = unchanged.kept;
