@@ -1,10 +1,7 @@
+import { LINE_CONTRIBUTION_BASE } from '../store/feed-line.ts';
 import { IntTable } from './int.table.ts';
 
-/**
- * The first contribution id a flat feed line presents: a line's three contributions are 2^50 + 4 × its id + 0, 1, 2
- * (migration 2026-12-06T03-00-feed-lines-views); a stored contribution's id never comes near it.
- */
-export const LINE_CONTRIBUTION_BASE = 2 ** 50;
+export { LINE_CONTRIBUTION_BASE };
 
 /**
  * Contribution ids → a number, for both kinds of contribution: stored ones (ids below 2^31) and those a flat feed line

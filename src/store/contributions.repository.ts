@@ -5,10 +5,11 @@ import { COPY_COLUMNS, contributionColumns, contributionLines, type PrebuiltCont
 import { copyBuffer, copyLine, copyRows } from '../db/copy.ts';
 import { unnestRows } from './unnest-rows.ts';
 import { scopeKey, type ContributionRecord, type EdgeRecord, type ObjectRecord } from './object-row.ts';
+import { LINE_CONTRIBUTION_BASE } from './feed-line.ts';
 
 
-// Contribution ids from this one on are feed lines' (2^50 + 4 × the line's id + 0, 1 or 2; migration 2026-12-06T03-00).
-const LINE_CID_BASE = '1125899906842624';
+// Contribution ids from this one on are feed lines' (feed-line.ts), as SQL text.
+const LINE_CID_BASE = String(LINE_CONTRIBUTION_BASE);
 /** A stored contribution as the index, hooks and presenters need it. */
 export interface StoredContribution {
   readonly id: number;
@@ -370,7 +371,7 @@ export async function markSuperseded(db: Kysely<Database>, objectIds: readonly s
 }
 
 // A line's observable contribution id (migration 2026-12-06T03-00: the same text as feed_lines_cid1_idx's expression).
-const LINE_SCO_CID = '(1125899906842624 + l.id * 4 + 1)';
+const LINE_SCO_CID = `(${LINE_CID_BASE} + l.id * 4 + 1)`;
 
 /** Sequence numbers and clock readings taken now, in order (for history written later in the transaction). */
 export async function takeStamps(db: Kysely<Database>, n: number): Promise<{ seq: number; at: Date }[]> {

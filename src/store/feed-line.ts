@@ -12,6 +12,13 @@ import type { PreparedObject } from './knowledge.writer.ts';
  * The observable types a flat feed line holds (docs/design/feed-lines.md 2.1): one value, and an object key that is
  * `type:value` as written. Anything else a feed row makes (merged file hashes, bank accounts) keeps the stored path.
  */
+/**
+ * The first contribution id a flat feed line presents: a line's three contributions are 2^50 + 4 × its id + 0
+ * (indicator), 1 (observable), 2 (relationship) (migration 2026-12-06T03-00-feed-lines-views); a stored contribution's
+ * id never comes near it.
+ */
+export const LINE_CONTRIBUTION_BASE = 2 ** 50;
+
 export const LINE_SCO_TYPES: ReadonlySet<string> = new Set(['ipv4-addr', 'ipv6-addr', 'domain-name', 'url', 'email-addr']);
 
 /** The contribution columns a line's three contributions share: all of ContributionRecord but the object. */

@@ -2,7 +2,7 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { copyField, copyRows } from '../db/copy.ts';
 import { pgArray } from './pg-array.ts';
 import type { Database } from '../db/schema.ts';
-import { LINE_COPY_COLUMNS, LINE_SCO_TYPES, lineCopyRow, type FeedLine } from './feed-line.ts';
+import { LINE_CONTRIBUTION_BASE, LINE_COPY_COLUMNS, LINE_SCO_TYPES, lineCopyRow, type FeedLine } from './feed-line.ts';
 import { lockKnowledgeWrites } from './knowledge.writer.ts';
 import { markSuperseded, type StoredContribution } from './contributions.repository.ts';
 import { scopeKey } from './object-row.ts';
@@ -121,7 +121,7 @@ const REGISTRY_COLUMNS = sql.raw('id, type, spec_version, created, value, displa
 
 /** The contribution ids a line presents: 2^50 + 4 × its id + 0 (indicator), 1 (observable), 2 (relationship). */
 export function lineContributionIds(lineId: number): [number, number, number] {
-  const base = 2 ** 50 + 4 * lineId;
+  const base = LINE_CONTRIBUTION_BASE + 4 * lineId;
   return [base, base + 1, base + 2];
 }
 
