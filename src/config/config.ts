@@ -266,7 +266,7 @@ function loadLimits(env: NodeJS.ProcessEnv): Limits {
     parseWorkerMemoryMb: intFrom(env, 'KESSETSU_PARSE_WORKER_MEMORY_MB', 3072),
     parseTimeoutMs: intFrom(env, 'KESSETSU_PARSE_TIMEOUT_SECONDS', 600) * 1000,
     ingestSliceObjects: intFrom(env, 'KESSETSU_INGEST_SLICE_OBJECTS', 5000),
-    ingestFeedLines: trueOrFalse(env, 'KESSETSU_INGEST_FEED_LINES', false),
+    ingestFeedLines: trueOrFalse(env, 'KESSETSU_INGEST_FEED_LINES', true),
     ingestsPerOrg: Math.max(1, intFrom(env, 'KESSETSU_INGESTS_PER_ORG', 2)),
     ingestsTotal: Math.max(1, intFrom(env, 'KESSETSU_INGESTS_TOTAL', 8)),
     ingestBytesPerDay: intFrom(env, 'KESSETSU_INGEST_BYTES_PER_DAY', 4096 * MIB),
