@@ -32,6 +32,7 @@ import * as idsCollateC from './migrations/2026-12-05T17-00-ids-collate-c.ts'; /
 import * as contributionSeenKeySetWise from './migrations/2026-12-05T20-00-contribution-seen-key-set-wise.ts'; // re-ingest (issue 17.1): contribution_seen's key checked per statement
 import * as feedLinesViews from './migrations/2026-12-06T03-00-feed-lines-views.ts'; // flat feed lines (issue 17.1): tables renamed, views in their place
 import * as feedLinesSeen from './migrations/2026-12-06T06-00-feed-lines-seen.ts'; // flat feed lines (issue 17.1): contribution_seen holds lines' contributions too
+import * as feedLinesFewerIndexEntries from './migrations/2026-12-06T08-00-feed-lines-fewer-index-entries.ts'; // flat feed lines (issue 17.1)
 
 // Listed statically so the migrations ship inside any bundle and run in a stable order.
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -67,6 +68,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-12-05T20-00-contribution-seen-key-set-wise': contributionSeenKeySetWise, // re-ingest (issue 17.1): contribution_seen's foreign key checked once per statement
   '2026-12-06T03-00-feed-lines-views': feedLinesViews, // flat feed lines (issue 17.1): the knowledge tables renamed *_stored, read through views with feed_lines
   '2026-12-06T06-00-feed-lines-seen': feedLinesSeen, // flat feed lines (issue 17.1): a re-import touches lines' contributions in contribution_seen
+  '2026-12-06T08-00-feed-lines-fewer-index-entries': feedLinesFewerIndexEntries, // flat feed lines (issue 17.1): the registry's observables reached by sco_id, sco_id and rel_id hashed
 };
 
 class StaticProvider implements MigrationProvider {

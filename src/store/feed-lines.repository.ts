@@ -43,7 +43,7 @@ export async function insertNewLines(trx: Kysely<Database>, lines: readonly Feed
       select array_agg(s.id) as registered, array_agg(o.owner) as owners
       from (select distinct sco as id from x) s cross join lateral (
         select o.owner_org_id as owner from stix_objects_stored o where o.id = s.id
-        union all select l.org_id from feed_lines l where l.sco_reg_id = s.id limit 1) o
+        union all select l.org_id from feed_lines l where l.sco_id = s.id and l.sco_reg_id is not null limit 1) o
     ) g`.execute(trx);
   const p = probe.rows[0]!;
   const seqs = (p.seqs ?? []).map(Number);
@@ -159,7 +159,7 @@ async function handOverRegistry(trx: Kysely<Database>, scoIds: RawBuilder<unknow
   await sql`insert into stix_objects_stored (${REGISTRY_COLUMNS})
     select ${REGISTRY_COLUMNS} from stix_objects o
     where o.id in (${scoIds}) and not exists (select 1 from stix_objects_stored s where s.id = o.id)`.execute(trx);
-  await sql`update feed_lines set sco_reg_id = null where sco_reg_id in (${scoIds})`.execute(trx);
+  await sql`update feed_lines set sco_reg_id = null where sco_id in (${scoIds}) and sco_reg_id is not null`.execute(trx);
 }
 
 /** An object a stored write is about to write, and for whom (null: whoever contributed it). */
@@ -204,7 +204,7 @@ export async function promoteLinesFor(trx: Kysely<Database>, targets: readonly S
         union all
         select l.id from s cross join lateral (select l.id from feed_lines l where l.sco_id = s.id and (s.org is null or l.org_id = s.org)) l
       ) l) as lines,
-      (select array_agg(distinct s.id) from s where (select true from feed_lines l where l.sco_reg_id = s.id limit 1)) as presented`.execute(trx);
+      (select array_agg(distinct s.id) from s where (select true from feed_lines l where l.sco_id = s.id and l.sco_reg_id is not null limit 1)) as presented`.execute(trx);
   const row = r.rows[0]!;
   if (row.lines?.length) await promoteLines(trx, row.lines.map(Number));
   if (row.presented?.length) await handOverRegistry(trx, sql`select unnest(cast(${pgArray(row.presented)} as text[]))`);
