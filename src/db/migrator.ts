@@ -33,6 +33,7 @@ import * as contributionSeenKeySetWise from './migrations/2026-12-05T20-00-contr
 import * as feedLinesViews from './migrations/2026-12-06T03-00-feed-lines-views.ts'; // flat feed lines (issue 17.1): tables renamed, views in their place
 import * as feedLinesSeen from './migrations/2026-12-06T06-00-feed-lines-seen.ts'; // flat feed lines (issue 17.1): contribution_seen holds lines' contributions too
 import * as feedLinesFewerIndexEntries from './migrations/2026-12-06T08-00-feed-lines-fewer-index-entries.ts'; // flat feed lines (issue 17.1)
+import * as contributionSeenRuns from './migrations/2026-12-06T09-00-contribution-seen-runs.ts'; // re-ingest (issue 17.1): last_seen moved by runs of contribution ids
 
 // Listed statically so the migrations ship inside any bundle and run in a stable order.
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -69,6 +70,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-12-06T03-00-feed-lines-views': feedLinesViews, // flat feed lines (issue 17.1): the knowledge tables renamed *_stored, read through views with feed_lines
   '2026-12-06T06-00-feed-lines-seen': feedLinesSeen, // flat feed lines (issue 17.1): a re-import touches lines' contributions in contribution_seen
   '2026-12-06T08-00-feed-lines-fewer-index-entries': feedLinesFewerIndexEntries, // flat feed lines (issue 17.1): the registry's observables reached by sco_id, sco_id and rel_id hashed
+  '2026-12-06T09-00-contribution-seen-runs': contributionSeenRuns, // re-ingest (issue 17.1): a re-import's last_seen as a row per run of contribution ids
 };
 
 class StaticProvider implements MigrationProvider {
@@ -79,6 +81,15 @@ class StaticProvider implements MigrationProvider {
 
 /** Names of all migrations this build knows, oldest first. */
 export const migrationNames: readonly string[] = Object.keys(MIGRATIONS).sort();
+
+/**
+ * The migrations this build knows that come after the named one, oldest first (tests take them down around an older one).
+ * @example migrationsAfter('2026-12-06T03-00-feed-lines-views').map(([name]) => name)
+ */
+export function migrationsAfter(name: string): [string, Migration][] {
+  if (!(name in MIGRATIONS)) throw new Error(`unknown migration: ${name}`);
+  return migrationNames.filter((n) => n > name).map((n) => [n, MIGRATIONS[n]!]);
+}
 
 function migratorFor(db: Kysely<any>): Migrator {
   // Areas add migrations in parallel branches; order among them does not matter, so allow any order.

@@ -702,13 +702,22 @@ export interface Database {
   feed_entries: FeedEntriesTable;
 }
 
-// Ingest write path (issue 17.1): the newer last_seen of contributions seen again by a re-ingest.
+// Ingest write path (issue 17.1): the newer last_seen of contributions seen again by a re-ingest, a row per
+// contribution (written until 2026-12-06T09-00, kept empty since for the migrations before it).
 export interface ContributionSeenTable {
   contribution_id: number;
   last_seen: Date;
 }
 
-/** The re-ingest table (issue 17.1), merged into the Database type. */
+// Re-ingest (issue 17.1): the contributions a re-ingest saw again, a row per run of consecutive ids seen at one time
+// (`ids` is an int8range; written through the kessetsu_seen function).
+export interface ContributionSeenRunsTable {
+  ids: string;
+  last_seen: Date;
+}
+
+/** The re-ingest tables (issue 17.1), merged into the Database type. */
 export interface Database {
   contribution_seen: ContributionSeenTable;
+  contribution_seen_runs: ContributionSeenRunsTable;
 }

@@ -48,12 +48,13 @@ const newer = sql`(not x.keep and (
     or (x.modified is null and p.modified is null and x.content_hash <> p.content_hash)))`;
 
 /**
- * The last_seen of a contribution (alias `c`): a re-ingest keeps the newer one in contribution_seen.
+ * The last_seen of a contribution (alias `c`): a re-ingest keeps the newer one in contribution_seen_runs (a row per
+ * run of contribution ids seen at one time).
  * @example db.selectFrom('contributions as c').select(lastSeen('c').as('last_seen'))
  */
 export function lastSeen(alias: string): RawBuilder<Date> {
   const c = sql.ref(alias);
-  return sql<Date>`greatest(${sql.ref(`${alias}.last_seen`)}, (select s.last_seen from contribution_seen s where s.contribution_id = ${c}.id))`;
+  return sql<Date>`greatest(${sql.ref(`${alias}.last_seen`)}, (select max(s.last_seen) from contribution_seen_runs s where s.ids @> ${c}.id))`;
 }
 
 /** A contribution to keep if it is unchanged: its owner rank, when null, is read from the id registry where it matters. */
@@ -72,7 +73,7 @@ export interface UpsertOptions {
  * moves last_seen (and first_seen back) and takes a newer version (by `modified`; SCOs by content), keeping
  * the replaced content in stix_versions. Re-ingesting is idempotent; what changed is reported per row.
  * A contribution that exists and is not replaced (a feed sent again) is only touched, in the same statement
- * that finds it: a later last_seen goes to the narrow contribution_seen row; only when first_seen,
+ * that finds it: a later last_seen goes to a row per run of contribution ids seen at that time (contribution_seen_runs); only when first_seen,
  * confidence, PAP or owner rank move is the contribution row itself updated (issue 17).
  */
 export async function upsertContributions(db: Kysely<Database>, writes: readonly ContributionWrite[], pre?: PrebuiltContent, opts: UpsertOptions = {}): Promise<StoredContribution[]> {
@@ -113,7 +114,7 @@ export async function keepUnchanged<W extends KeepCandidate>(db: Kysely<Database
   // Which of them exist and stay as they are (the same check the full write makes, on the same rows), and
   // their touch: rows whose values would not move are not written at all (no new tuple, no index entries).
   // Feed lines' contributions (docs/design/feed-lines.md) are found through the views when the hub may have any: a
-  // line seen again is touched like a stored contribution (contribution_seen takes its derived ids), and one whose
+  // line seen again is touched like a stored contribution (the runs take its derived ids), and one whose
   // first_seen, confidence or PAP moves is updated in place (its three contributions share them); one whose owner
   // rank would rise is given back, to be promoted and written the stored way.
   const [contributions, registry] = opts.lines ? [sql`contributions`, sql`stix_objects`] : [sql`contributions_stored`, sql`stix_objects_stored`];
@@ -149,13 +150,10 @@ export async function keepUnchanged<W extends KeepCandidate>(db: Kysely<Database
       from m where c.id = m.id and m.moves
       returning c.id
     ), seen as (
-      insert into contribution_seen as s (contribution_id, last_seen)
-      select m.id, m.x_last_seen from m where m.later and not m.moves
-      on conflict (contribution_id) do update set last_seen = excluded.last_seen where s.last_seen < excluded.last_seen
-      returning s.contribution_id
+      select kessetsu_seen(array_agg(m.id), array_agg(m.x_last_seen)) as n from m where m.later and not m.moves
     )
     select cast(array_agg(m.i) as text) as i, cast(array_agg(m.id) as text) as id, cast(array_agg(m.user_id) as text) as user_id,
-      cast(array_agg(m.allow_count) as text) as allow_count
+      cast(array_agg(m.allow_count) as text) as allow_count, (select n from seen) as runs
     from m`.execute(db);
   const r = same.rows[0];
   if (!r || r.i === null) return { kept: [], rest: [...known] };

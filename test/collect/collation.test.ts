@@ -6,9 +6,8 @@ import { as, makeMember, startHub, type TestHub, type TestMember } from '../supp
 import { openPostgres } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrator.ts';
 import { C_COLUMNS, down, up } from '../../src/db/migrations/2026-12-05T17-00-ids-collate-c.ts';
-import * as feedLinesViews from '../../src/db/migrations/2026-12-06T03-00-feed-lines-views.ts';
-import * as feedLinesSeen from '../../src/db/migrations/2026-12-06T06-00-feed-lines-seen.ts';
 import { STORED_ONLY } from '../support/feed-lines.ts';
+import { withLaterMigrationsDown } from '../support/migrations.ts';
 
 // Ingest write path (issue 17.1): on a database created with a language locale (most PostgreSQL installations),
 // ids, keys and scope keys are compared byte for byte (COLLATE "C"), not through the locale (strcoll cost the
@@ -137,17 +136,15 @@ describeBackend('postgres', 'ingest: ids compared byte for byte on a database wi
     const triggers = async () => (await sql<{ n: number }>`select count(*)::int as n from pg_trigger where not tgisinternal`.execute(db)).rows[0]!.n;
     const before = await triggers();
     // The later migrations that renamed the tables (and keyed contribution_seen to lines) go down first and up last.
-    await feedLinesSeen.down(db);
-    await feedLinesViews.down(db);
-    const tables = await triggers();
-    await down(db);
-    expect((await collations()).filter((r) => r.collation_name === 'C')).toEqual([]);
-    expect(await triggers()).toBe(tables);
-    await up(db);
-    expect((await collations()).filter((r) => r.collation_name === 'C').length).toBe(Object.values(C_COLUMNS).flat().length);
-    expect(await triggers()).toBe(tables);
-    await feedLinesViews.up(db);
-    await feedLinesSeen.up(db);
+    await withLaterMigrationsDown(db, '2026-12-05T20-00-contribution-seen-key-set-wise', async () => {
+      const tables = await triggers();
+      await down(db);
+      expect((await collations()).filter((r) => r.collation_name === 'C')).toEqual([]);
+      expect(await triggers()).toBe(tables);
+      await up(db);
+      expect((await collations()).filter((r) => r.collation_name === 'C').length).toBe(Object.values(C_COLUMNS).flat().length);
+      expect(await triggers()).toBe(tables);
+    });
     expect(await triggers()).toBe(before);
   });
 });

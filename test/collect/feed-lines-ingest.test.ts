@@ -60,8 +60,9 @@ describeStorage('feed lines: the importer writes a first import as lines', (back
     expect(await lineCount(lined.app.storage.db)).toBe(rows);
     await same();
     const seen = async (hub: TestHub, m: TestMember) =>
-      (await sql<{ n: number }>`select count(*)::int as n from contribution_seen s join contributions c on c.id = s.contribution_id where c.org_id = ${m.org.id}`.execute(hub.app.storage.db)).rows[0]!.n;
+      (await sql<{ n: number }>`select count(*)::int as n from contributions c where c.org_id = ${m.org.id} and exists (select 1 from contribution_seen_runs r where r.ids @> c.id)`.execute(hub.app.storage.db)).rows[0]!.n;
     expect(await seen(lined, b)).toBe(await seen(stored, a));
+    expect(await seen(lined, b)).toBe(3 * rows);
   });
 
   it('another comment and confidence: generated contents are kept, the lines take the new confidence in place', async () => {

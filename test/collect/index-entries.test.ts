@@ -4,9 +4,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeStorage } from '../support/storage.ts';
 import { as, makeMember, startHub, type TestHub, type TestMember } from '../support/app.ts';
 import { down, up } from '../../src/db/migrations/2026-12-05T09-00-ingest-index-entries.ts';
-import * as feedLinesViews from '../../src/db/migrations/2026-12-06T03-00-feed-lines-views.ts';
-import * as feedLinesSeen from '../../src/db/migrations/2026-12-06T06-00-feed-lines-seen.ts';
 import { STORED_ONLY } from '../support/feed-lines.ts';
+import { withLaterMigrationsDown } from '../support/migrations.ts';
 
 // Ingest write path (issue 17.1): migration T09-00 takes the index entries no reader uses out of every written
 // row (NULLs in the trigram indexes, an object-id hash index the unique index covers, two sequence indexes
@@ -61,19 +60,17 @@ describeStorage('ingest: index entries per written row', (backend) => {
 
     // The indexes of the previous version, over the same rows: the same answers; then the migration again (the later
     // migration that renamed the tables goes down first and up last).
-    await feedLinesSeen.down(db);
-    await feedLinesViews.down(db);
-    await down(db);
-    try {
-      const previous = await indexes();
-      for (const name of DROPPED) expect(previous.has(name), name).toBe(true);
-      for (const name of PARTIAL) expect(previous.get(name), name).not.toMatch(/ WHERE /);
-      expect(await answers()).toEqual(current);
-    } finally {
-      await up(db);
-      await feedLinesViews.up(db);
-      await feedLinesSeen.up(db);
-    }
+    await withLaterMigrationsDown(db, '2026-12-05T20-00-contribution-seen-key-set-wise', async () => {
+      await down(db);
+      try {
+        const previous = await indexes();
+        for (const name of DROPPED) expect(previous.has(name), name).toBe(true);
+        for (const name of PARTIAL) expect(previous.get(name), name).not.toMatch(/ WHERE /);
+        expect(await answers()).toEqual(current);
+      } finally {
+        await up(db);
+      }
+    });
     expect(await indexes()).toEqual(now);
     expect(await answers()).toEqual(current);
 

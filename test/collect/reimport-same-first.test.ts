@@ -35,7 +35,7 @@ describeStorage('ingest: a re-import finds unchanged contributions before asking
     });
   const row = async (objectId: string, orgId: string) =>
     (await sql<{ modified_text: string; owner_rank: number; last_seen: Date; seen: Date | null; name: string }>`
-      select c.modified_text, c.owner_rank, c.last_seen, s.last_seen as seen, c.name from contributions c left join contribution_seen s on s.contribution_id = c.id
+      select c.modified_text, c.owner_rank, c.last_seen, (select max(s.last_seen) from contribution_seen_runs s where s.ids @> c.id) as seen, c.name from contributions c
       where c.object_id = ${objectId} and c.org_id = cast(${orgId} as uuid)`.execute(db)).rows[0]!;
   const count = async (q: ReturnType<typeof sql>) => Number((await sql<{ n: string }>`select count(*) as n from (${q}) q`.execute(db)).rows[0]!.n);
 

@@ -7,9 +7,8 @@ import type { Database } from '../../src/db/schema.ts';
 import { copyRows, copyText } from '../../src/db/copy.ts';
 import { down, up } from '../../src/db/migrations/2026-12-05T11-00-write-path-keys-set-wise.ts';
 import * as seenKey from '../../src/db/migrations/2026-12-05T20-00-contribution-seen-key-set-wise.ts';
-import * as feedLinesViews from '../../src/db/migrations/2026-12-06T03-00-feed-lines-views.ts';
-import * as feedLinesSeen from '../../src/db/migrations/2026-12-06T06-00-feed-lines-seen.ts';
 import { STORED_ONLY } from '../support/feed-lines.ts';
+import { withLaterMigrationsDown } from '../support/migrations.ts';
 
 // Ingest write path (issue 17.1): migration T11-00 checks the five foreign keys an ingest writes through once per
 // statement (triggers over the statement's rows) instead of once per row. Every promise of the constraints holds
@@ -209,22 +208,21 @@ describeStorage('ingest: foreign keys of the write path checked per statement', 
     expect(await triggers()).toBe(22); // and contribution_seen's two (T20-00), feed_lines' two (T03-00 of 12-06; both go down first and up last)
     const before = await counts();
 
-    await feedLinesSeen.down(db);
-    await feedLinesViews.down(db);
-    await seenKey.down(db);
-    await down(db);
-    try {
-      expect(await constraints()).toEqual([...CONSTRAINTS].sort());
-      expect(await triggers()).toBe(0);
-      // The tables under their names of that version (the code writes the renamed ones: it ingests after up only).
-      await refused(sql`insert into contributions (object_id, org_id, tlp, tlp_rank, scope_key, first_seen, last_seen, seq, data, content_hash)
-        values ${contribution((await aContribution('indicator--%')).object_id, nobody)}`.execute(db), 'contributions_org_id_fkey');
-    } finally {
-      await up(db);
-      await seenKey.up(db);
-      await feedLinesViews.up(db);
-      await feedLinesSeen.up(db);
-    }
+    // The migrations after T20-00 go down first and up last (the 12-06 ones renamed the tables these triggers name).
+    await withLaterMigrationsDown(db, '2026-12-05T20-00-contribution-seen-key-set-wise', async () => {
+      await seenKey.down(db);
+      await down(db);
+      try {
+        expect(await constraints()).toEqual([...CONSTRAINTS].sort());
+        expect(await triggers()).toBe(0);
+        // The tables under their names of that version (the code writes the renamed ones: it ingests after up only).
+        await refused(sql`insert into contributions (object_id, org_id, tlp, tlp_rank, scope_key, first_seen, last_seen, seq, data, content_hash)
+          values ${contribution((await aContribution('indicator--%')).object_id, nobody)}`.execute(db), 'contributions_org_id_fkey');
+      } finally {
+        await up(db);
+        await seenKey.up(db);
+      }
+    });
     expect(await constraints()).toEqual([]);
     expect(await triggers()).toBe(22);
     const after = await counts();
