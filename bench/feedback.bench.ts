@@ -14,7 +14,8 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../src/db/schema.ts';
 import { createApp, type App } from '../src/app.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { openPglite, openPostgres, type Storage } from '../src/db/database.ts';
@@ -38,6 +39,9 @@ const FEED_BASELINE = process.env.BENCH_FEED_BASELINE ?? '/tmp/kessetsu-baseline
 const BASELINE_CAP_S = Number(process.env.BENCH_FEED_BASELINE_CAP ?? 120);
 // A PGlite data folder kept between runs of the blocklist part: written by the first run, read by the next ones.
 const FEED_DATA = process.env.BENCH_FEED_DATA;
+// BENCH_BLOCKLIST_LINES=1: the blocklist written as flat feed lines (what a CSV first import writes, the default since
+// the seventeenth session; docs/design/feed-lines.md), read through the knowledge views, instead of stored indicators.
+const AS_LINES = process.env.BENCH_BLOCKLIST_LINES === '1';
 
 /** CPU seconds (user + system) of the PostgreSQL backends serving a database, read from /proc (0 elsewhere). */
 function backendCpu(dbName: string | undefined): number {
@@ -225,7 +229,7 @@ async function readFeed(mod: typeof FeedQueryModule, storage: Storage, viewer: V
   return { entries, finished, wall: (performance.now() - t) / 1000, cpu: cpuSeconds(cpu0), backend: backendCpu(dbName) - be0, first, firstWall };
 }
 
-/** A million current indicators, each naming one URL, contributed at GREEN by `a`. */
+/** A million current indicators, each naming one URL, contributed at GREEN by `a` (as flat feed lines with BENCH_BLOCKLIST_LINES=1). */
 async function writeBlocklist(app: App, a: Viewer, label: string): Promise<void> {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
@@ -233,21 +237,15 @@ async function writeBlocklist(app: App, a: Viewer, label: string): Promise<void>
   // load and built again after it (a sorted build instead of a million insertions into each btree, hash and
   // trigram index: on PGlite, over an hour at load 25 otherwise); indexes behind constraints stay.
   const db = app.storage.db;
+  const tables = AS_LINES ? ['feed_lines'] : ['stix_objects_stored', 'contributions_stored', 'object_keys_stored'];
   const indexes = (
     await sql<{ name: string; def: string }>`select indexname as name, indexdef as def from pg_indexes i
-      where schemaname = current_schema() and tablename in ('stix_objects', 'contributions', 'object_keys')
+      where schemaname = current_schema() and tablename in (${sql.join(tables)})
         and not exists (select 1 from pg_constraint c where c.conindid = (quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass)`.execute(db)
   ).rows;
   for (const i of indexes) await sql`drop index ${sql.id(i.name)}`.execute(db);
-  await sql`insert into stix_objects_stored (id, type, owner_org_id, seq)
-    select 'indicator--' || md5('bench' || g)::uuid, 'indicator', ${a.orgId}, nextval('change_seq') from generate_series(1, ${BLOCKLIST}) g`.execute(db);
-  await sql`insert into contributions_stored (object_id, org_id, tlp, tlp_rank, scope_key, first_seen, last_seen, seq, data, name, confidence, pattern_usable, content_hash, owner_rank)
-    select 'indicator--' || md5('bench' || g)::uuid, ${a.orgId}, 'green', 1, 'green|o:|g:|u:|a:0', now(), now(), nextval('change_seq'),
-      jsonb_build_object('type', 'indicator', 'spec_version', '2.1', 'id', 'indicator--' || md5('bench' || g)::uuid, 'pattern_type', 'stix',
-        'pattern', '[url:value = ''http://bench-' || g || '.example/login'']'), 'u' || g, 80, true, md5('bench' || g), 1
-    from generate_series(1, ${BLOCKLIST}) g`.execute(db);
-  await sql`insert into object_keys_stored (contribution_id, object_id, key)
-    select c.id, c.object_id, 'url:http://bench-' || substr(c.name, 2) || '.example/login' from contributions c where c.org_id = ${a.orgId} and c.object_id like 'indicator--%'`.execute(db);
+  if (AS_LINES) await writeLines(db, a);
+  else await writeStored(db, a);
   const tLoad = performance.now();
   await db.transaction().execute(async (trx) => {
     await sql`set local maintenance_work_mem = '256MB'`.execute(trx);
@@ -257,7 +255,33 @@ async function writeBlocklist(app: App, a: Viewer, label: string): Promise<void>
   const feedRows = Number((await sql<{ n: number }>`select count(*) as n from feed_entries`.execute(db)).rows[0]!.n);
   if (feedRows < BLOCKLIST) throw new Error(`the triggers filled ${feedRows} feed entries, not ${BLOCKLIST}`);
   console.error(`${label} blocklist: rows written in ${((tLoad - t0) / 1000).toFixed(1)} s, ${indexes.length} indexes built again in ${((performance.now() - tLoad) / 1000).toFixed(1)} s`);
-  console.error(`${label} blocklist: ${BLOCKLIST} indicators written in ${((performance.now() - t0) / 1000).toFixed(1)} s, ${cpuSeconds(cpu0).toFixed(1)} CPU s in this process`);
+  console.error(`${label} blocklist: ${BLOCKLIST} indicators written${AS_LINES ? ' as feed lines' : ''} in ${((performance.now() - t0) / 1000).toFixed(1)} s, ${cpuSeconds(cpu0).toFixed(1)} CPU s in this process`);
+}
+
+// The lines a CSV first import of `http://bench-<n>.example/login,url` rows writes: an observable registered by the
+// line, the organisation's indicator and their based-on relationship, ids and hashes made up but unique.
+async function writeLines(db: Kysely<Database>, a: Viewer): Promise<void> {
+  await sql`insert into feed_lines (seq, sco_seq, updated_at, created_text, modified_text, org_id, tlp, tlp_rank, scope_key, first_seen, last_seen, sco_type, value,
+      display, sco_id, ind_id, rel_id, sco_reg_id, sco_owner, valid_from_text, name, labels, ind_hash, sco_hash, rel_hash)
+    select s.seq, s.seq + 1, now(), s.t, s.t, ${a.orgId}, 'green', 1, 'green|o:|g:|u:|a:0', now(), now(), 'url', s.value, s.value,
+      'url--' || md5('url:' || s.value)::uuid, 'indicator--' || md5('bench' || s.g)::uuid, 'relationship--' || md5('rel' || s.g)::uuid,
+      'url--' || md5('url:' || s.value)::uuid, true, s.t, s.value, '{phishing}', md5('i' || s.g), md5('s' || s.g), md5('r' || s.g)
+    from (select g, 'http://bench-' || g || '.example/login' as value,
+        greatest(nextval('change_seq'), nextval('change_seq'), nextval('change_seq')) - 2 as seq,
+        to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as t
+      from generate_series(1, ${BLOCKLIST}) g) s`.execute(db);
+}
+
+async function writeStored(db: Kysely<Database>, a: Viewer): Promise<void> {
+  await sql`insert into stix_objects_stored (id, type, owner_org_id, seq)
+    select 'indicator--' || md5('bench' || g)::uuid, 'indicator', ${a.orgId}, nextval('change_seq') from generate_series(1, ${BLOCKLIST}) g`.execute(db);
+  await sql`insert into contributions_stored (object_id, org_id, tlp, tlp_rank, scope_key, first_seen, last_seen, seq, data, name, confidence, pattern_usable, content_hash, owner_rank)
+    select 'indicator--' || md5('bench' || g)::uuid, ${a.orgId}, 'green', 1, 'green|o:|g:|u:|a:0', now(), now(), nextval('change_seq'),
+      jsonb_build_object('type', 'indicator', 'spec_version', '2.1', 'id', 'indicator--' || md5('bench' || g)::uuid, 'pattern_type', 'stix',
+        'pattern', '[url:value = ''http://bench-' || g || '.example/login'']'), 'u' || g, 80, true, md5('bench' || g), 1
+    from generate_series(1, ${BLOCKLIST}) g`.execute(db);
+  await sql`insert into object_keys_stored (contribution_id, object_id, key)
+    select c.id, c.object_id, 'url:http://bench-' || substr(c.name, 2) || '.example/login' from contributions c where c.org_id = ${a.orgId} and c.object_id like 'indicator--%'`.execute(db);
 }
 
 /** The bench's member of that name: made on a fresh database, found again in a kept one. */
@@ -326,7 +350,7 @@ async function blocklist(storage: Storage, label: string): Promise<void> {
     bench: `feedback: ${BLOCKLIST.toLocaleString('en')}-entry plain blocklist streamed over HTTP (${label})`,
     figure: `${secs.toFixed(2)} s wall, ${cpuText} (${mb(bytes)} MiB); while streaming the JS heap grew at most ${mb(peakHeap - heap0)} MiB, process RSS ${mb(peakRss - rss0)} MiB (${label.startsWith('PGlite') ? 'the database runs in this process' : 'client and server in one process'})`,
     target: '< 5 s, not held in memory',
-    data: `${BLOCKLIST.toLocaleString('en')} GREEN URL indicators, access policy in the query; one scan of feed_entries (the policy as column comparisons, no join), chunks of 5,000 entries as JSON arrays; ${label.startsWith('PGlite') ? 'a held cursor' : 'a server-side cursor'}`,
+    data: `${BLOCKLIST.toLocaleString('en')} GREEN URL indicators${AS_LINES ? ' (flat feed lines)' : ''}, access policy in the query; one scan of feed_entries (the policy as column comparisons, no join), chunks of 5,000 entries as JSON arrays; ${label.startsWith('PGlite') ? 'a held cursor' : 'a server-side cursor'}`,
     command: CMD,
   });
   // The query layer alone, this code and the old one over the same data (A/B in one run).
