@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { Database } from '../../src/db/schema.ts';
 import { migrationsAfter } from '../../src/db/migrator.ts';
 
 /**
@@ -7,7 +8,7 @@ import { migrationsAfter } from '../../src/db/migrator.ts';
  * is whole again afterwards (a reused test database is checked against the template's schema).
  * @example await withLaterMigrationsDown(db, '2026-12-05T20-00-contribution-seen-key-set-wise', async () => { await down(db); await up(db); })
  */
-export async function withLaterMigrationsDown<T>(db: Kysely<any>, name: string, fn: () => Promise<T>): Promise<T> {
+export async function withLaterMigrationsDown<T>(db: Kysely<Database>, name: string, fn: () => Promise<T>): Promise<T> {
   const later = migrationsAfter(name);
   for (const [, m] of [...later].reverse()) await m.down!(db);
   try {
