@@ -5,19 +5,11 @@ import { COPY_COLUMNS, contributionColumns, contributionLines, type PrebuiltCont
 import { copyBuffer, copyLine, copyRows } from '../db/copy.ts';
 import { unnestRows } from './unnest-rows.ts';
 import { scopeKey, type ContributionRecord, type EdgeRecord, type ObjectRecord } from './object-row.ts';
-import { LINE_CONTRIBUTION_BASE, LINE_SCO_TYPES } from './feed-line.ts';
+import { LINE_CONTRIBUTION_BASE } from './feed-line.ts';
 
 
 // Contribution ids from this one on are feed lines' (feed-line.ts), as SQL text.
 const LINE_CID_BASE = String(LINE_CONTRIBUTION_BASE);
-
-// The kinds of ids a feed line presents (docs/design/feed-lines.md), as the type tests the views' CHECK constraints refute.
-const lineTypes = (types: readonly string[]) => sql`(${sql.join(types.map((t) => sql.lit(t)))})`;
-const LINE_KINDS = [lineTypes(['indicator']), lineTypes(['relationship']), lineTypes([...LINE_SCO_TYPES])];
-const NOT_A_LINE_KIND = sql`not in ${lineTypes(['indicator', 'relationship', ...LINE_SCO_TYPES])}`;
-const kindOf = (alias: string, kind: RawBuilder<unknown>) =>
-  sql`split_part(${sql.ref(`${alias}.object_id`)}, '--', 1) ${kind === NOT_A_LINE_KIND ? kind : sql`in ${kind}`}`;
-
 /** A stored contribution as the index, hooks and presenters need it. */
 export interface StoredContribution {
   readonly id: number;
@@ -125,7 +117,7 @@ export async function keepUnchanged<W extends KeepCandidate>(db: Kysely<Database
   // line seen again is touched like a stored contribution (the runs take its derived ids), and one whose
   // first_seen, confidence or PAP moves is updated in place (its three contributions share them); one whose owner
   // rank would rise is given back, to be promoted and written the stored way.
-  const registry = opts.lines ? sql`stix_objects` : sql`stix_objects_stored`;
+  const [contributions, registry] = opts.lines ? [sql`contributions`, sql`stix_objects`] : [sql`contributions_stored`, sql`stix_objects_stored`];
   // An owner rank not given is the registry's (the owner's contribution, or one without owner, ranks 1), read only
   // where it could raise the stored one.
   const rank = sql`coalesce(x.owner_rank, case when p.owner_rank >= 1 then p.owner_rank
@@ -133,25 +125,19 @@ export async function keepUnchanged<W extends KeepCandidate>(db: Kysely<Database
   // Only what the caller cannot know is read back: the contribution's id, who first made it and whether it counts
   // (the rest of the key, the audience, is the candidate's own: same object, organisation and scope key). As one row
   // of array texts, not a row per contribution (issue 17: a re-import's 5,000 result rows were parsed one by one).
-  // The look-up of each candidate's contribution, per kind of id: through the view only for the kinds a line presents,
-  // each group's type written into the statement so that the view's other branches are left out when it is planned
-  // (their CHECK constraints): two index probes a candidate, not four (one per branch).
-  const probe = (from: RawBuilder<unknown>, kind: RawBuilder<unknown> | null) => sql`
+  const same = await sql<{ i: string | null; id: string | null; user_id: string | null; allow_count: string | null }>`
+    with m as (
       select x.i, x.first_seen as x_first_seen, x.last_seen as x_last_seen, x.confidence as x_confidence, x.pap as x_pap, ${rank} as x_owner_rank,
         p.id, p.user_id, p.allow_count,
         p.last_seen < x.last_seen as later,
         (p.first_seen > x.first_seen or (x.confidence is not null and x.confidence is distinct from p.confidence)
           or (x.pap is not null and x.pap is distinct from p.pap) or ${rank} > p.owner_rank) as moves
-      from xs x
+      from ${x}
       cross join lateral (
         select p.id, p.user_id, p.allow_count, p.modified, p.content_hash, p.owner_rank, p.first_seen, p.last_seen, p.confidence, p.pap
-        from ${from} p where p.object_id = x.object_id and p.org_id = x.org_id and p.scope_key = x.scope_key ${kind ? sql`and ${kindOf('p', kind)}` : sql``} limit 1) p
-      where ${kind ? kindOf('x', kind) : sql`true`} and not coalesce(${newer}, false) and not (p.id >= ${sql.raw(LINE_CID_BASE)} and ${rank} > p.owner_rank)`;
-  const probes = opts.lines
-    ? sql.join([...LINE_KINDS.map((k) => probe(sql`contributions`, k)), probe(sql`contributions_stored`, NOT_A_LINE_KIND)], sql` union all `)
-    : probe(sql`contributions_stored`, null);
-  const same = await sql<{ i: string | null; id: string | null; user_id: string | null; allow_count: string | null }>`
-    with xs as materialized (select * from ${x}), m as (${probes}), touched_lines as (
+        from ${contributions} p where p.object_id = x.object_id and p.org_id = x.org_id and p.scope_key = x.scope_key limit 1) p
+      where not coalesce(${newer}, false) and not (p.id >= ${sql.raw(LINE_CID_BASE)} and ${rank} > p.owner_rank)
+    ), touched_lines as (
       update feed_lines l set
         last_seen = greatest(l.last_seen, m.x_last_seen), first_seen = least(l.first_seen, m.x_first_seen),
         confidence = coalesce(m.x_confidence, l.confidence), pap = coalesce(m.x_pap, l.pap)
