@@ -5,6 +5,7 @@ import { makeMember, startHub, type TestHub, type TestMember } from '../support/
 import type { Database } from '../../src/db/schema.ts';
 import { down, up } from '../../src/db/migrations/2026-12-06T08-00-feed-lines-fewer-index-entries.ts';
 import { STORED_ONLY, syntheticLinesSql } from '../support/feed-lines.ts';
+import { withLaterMigrationsDown } from '../support/migrations.ts';
 
 // Migration 2026-12-06T08-00 (issue 17: a line's write price is its index entries): the registry's observable branch
 // is reached by sco_id, whether the line presents the registry row tested above the union; sco_id and rel_id are
@@ -60,14 +61,17 @@ describeStorage('feed lines: fewer index entries a line', (backend) => {
   it("the migration's down brings the btree indexes and the earlier view back, answering the same; up again", async () => {
     const before = await registry(db);
     await db.transaction().execute(async (trx) => {
-      await down(trx);
-      expect(await indexes(trx)).toEqual([
-        { name: 'feed_lines_rel_idx', method: 'btree' },
-        { name: 'feed_lines_sco_idx', method: 'btree' },
-        { name: 'feed_lines_sco_reg_idx', method: 'btree' },
-      ]);
-      expect(await registry(trx)).toEqual(before);
-      await up(trx);
+      // The later migrations go down first and up last.
+      await withLaterMigrationsDown(trx, '2026-12-06T08-00-feed-lines-fewer-index-entries', async () => {
+        await down(trx);
+        expect(await indexes(trx)).toEqual([
+          { name: 'feed_lines_rel_idx', method: 'btree' },
+          { name: 'feed_lines_sco_idx', method: 'btree' },
+          { name: 'feed_lines_sco_reg_idx', method: 'btree' },
+        ]);
+        expect(await registry(trx)).toEqual(before);
+        await up(trx);
+      });
       expect(await registry(trx)).toEqual(before);
       throw new Rollback();
     }).catch((e: unknown) => {
