@@ -11,7 +11,8 @@
 //   found none and skipped the JSON Schema validation of every object (a third of the parse worker's time), so an A/B
 //   from a worktree against such a baseline compared validation against none (reingest2 helper, thirteenth session).
 // With PostgreSQL, the CPU seconds of the import's server backends (read from /proc) are reported beside the
-// importer's: on a shared machine they, not the wall clock, say what the write path costs.
+// importer's: on a shared machine they, not the wall clock, say what the write path costs. The importer's CPU is
+// split by thread (main thread, worker threads, V8's garbage-collection and compiler helpers), medians of each.
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -65,10 +66,48 @@ interface Run {
   readonly cpu: number;
   /** CPU seconds of the PostgreSQL backends serving the import's database (0 on PGlite). */
   readonly serverCpu: number;
+  /**
+   * The import process's CPU seconds by thread, as Linux names them: the main thread (`MainThread`), worker threads
+   * (`WorkerThread`: the parse worker, and PGlite's thread on PGlite), V8's helpers (`V8Worker`: garbage collection,
+   * compilation), the rest. Each thread read until it ended (a thread's last 200 ms before it ends are not seen).
+   */
+  readonly threads: Readonly<Record<string, number>>;
   readonly out: string;
 }
 
 const TICK = 100; // USER_HZ on Linux
+
+// CPU seconds so far of each thread of a process, by thread id (name and seconds).
+function threadCpu(pid: number, seen: Map<string, { name: string; cpu: number }>): void {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return; // the process has ended
+  }
+  for (const tid of tids) {
+    try {
+      const f = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = f.slice(f.indexOf('(') + 1, f.lastIndexOf(')'));
+      const fields = f.slice(f.lastIndexOf(') ') + 2).split(' ');
+      seen.set(tid, { name, cpu: (Number(fields[11]) + Number(fields[12])) / TICK });
+    } catch {
+      // The thread has ended.
+    }
+  }
+}
+
+// Threads' CPU seconds grouped as Run.threads names them.
+function byThreadKind(seen: ReadonlyMap<string, { name: string; cpu: number }>): Record<string, number> {
+  const out: Record<string, number> = { main: 0, workers: 0, v8: 0, other: 0 };
+  for (const { name, cpu } of seen.values()) {
+    const kind = name === 'MainThread' ? 'main' : name === 'WorkerThread' ? 'workers' : name === 'V8Worker' ? 'v8' : 'other';
+    out[kind]! += cpu;
+  }
+  return out;
+}
+
+const threadText = (t: Readonly<Record<string, number>>): string => `main ${t.main!.toFixed(1)}, workers ${t.workers!.toFixed(1)}, V8 helpers ${t.v8!.toFixed(1)}, other ${t.other!.toFixed(1)}`;
 
 // CPU seconds so far of the server processes connected to a database (title `postgres: user db host …`).
 function backendCpu(db: string, seen: Map<number, number>): void {
@@ -97,8 +136,10 @@ function cli(code: Code, args: string[], env: Record<string, string>): Promise<R
     const tick = TICK;
     const dbName = env.DATABASE_URL ? new URL(env.DATABASE_URL).pathname.slice(1) : null;
     const backends = new Map<number, number>();
+    const threads = new Map<string, { name: string; cpu: number }>();
     const poll = setInterval(() => {
       if (dbName) backendCpu(dbName, backends);
+      threadCpu(child.pid!, threads);
       try {
         const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
         if (m) hwm = Math.max(hwm, Number(m[1]) / 1024);
@@ -116,7 +157,7 @@ function cli(code: Code, args: string[], env: Record<string, string>): Promise<R
       if (status !== 0) return reject(new Error(`${code.label} ${args.join(' ')} exited ${status}\n${out.slice(-3000)}`));
       const m = /\n\s+([\d.]+) s, \d+ objects\/s/.exec(out);
       const serverCpu = [...backends.values()].reduce((a, b) => a + b, 0);
-      resolve({ seconds: m ? Number(m[1]) : wall, wall, peakRssMiB: Math.round(hwm), cpu, serverCpu, out });
+      resolve({ seconds: m ? Number(m[1]) : wall, wall, peakRssMiB: Math.round(hwm), cpu, serverCpu, threads: byThreadKind(threads), out });
     });
   });
 }
@@ -211,7 +252,7 @@ async function measure(c: Case, t: Target): Promise<void> {
         if (c.again) await cli(code, ['import', c.file, '--quiet', '--data', db.data], db.env);
         const run = await cli(code, ['import', c.file, '--quiet', '--data', db.data], db.env);
         const load = os.loadavg()[0]!.toFixed(1);
-        console.error(`${c.name} → ${t.backend} [${code.label} run ${r + 1}]: ${run.seconds.toFixed(1)} s (${Math.round(c.n / run.seconds)} ${c.unit}/s), wall ${run.wall.toFixed(1)} s, CPU ${run.cpu.toFixed(1)} s, server CPU ${run.serverCpu.toFixed(1)} s, peak RSS ${run.peakRssMiB} MiB, load ${load}`);
+        console.error(`${c.name} → ${t.backend} [${code.label} run ${r + 1}]: ${run.seconds.toFixed(1)} s (${Math.round(c.n / run.seconds)} ${c.unit}/s), wall ${run.wall.toFixed(1)} s, CPU ${run.cpu.toFixed(1)} s (${threadText(run.threads)}), server CPU ${run.serverCpu.toFixed(1)} s, peak RSS ${run.peakRssMiB} MiB, load ${load}`);
         figures.get(code.label)!.push(run);
       } finally {
         await db.drop();
@@ -222,14 +263,18 @@ async function measure(c: Case, t: Target): Promise<void> {
   const rss = (label: string) => Math.max(...figures.get(label)!.map((x) => x.peakRssMiB));
   const cpu = (label: string) => median(figures.get(label)!.map((x) => x.cpu));
   const server = (label: string) => median(figures.get(label)!.map((x) => x.serverCpu));
+  const threads = (label: string): string => {
+    const runs = figures.get(label)!;
+    return threadText(Object.fromEntries(Object.keys(runs[0]!.threads).map((k) => [k, median(runs.map((x) => x.threads[k]!))])));
+  };
   const onPg = t.backend === 'PostgreSQL';
   const serverText = (label: string) => (onPg ? `, server CPU ${server(label).toFixed(1)} s` : '');
   const ratio = baseline
-    ? `; baseline ${Math.round(rate('baseline')).toLocaleString('en')} ${c.unit}/s, peak RSS ${rss('baseline')} MiB, importer CPU ${cpu('baseline').toFixed(1)} s${serverText('baseline')}; ratio ${(rate('new') / rate('baseline')).toFixed(2)}× (importer CPU ${(cpu('baseline') / cpu('new')).toFixed(2)}×${onPg ? `, server CPU ${(server('baseline') / server('new')).toFixed(2)}×` : ''})`
+    ? `; baseline ${Math.round(rate('baseline')).toLocaleString('en')} ${c.unit}/s, peak RSS ${rss('baseline')} MiB, importer CPU ${cpu('baseline').toFixed(1)} s (${threads('baseline')})${serverText('baseline')}; ratio ${(rate('new') / rate('baseline')).toFixed(2)}× (importer CPU ${(cpu('baseline') / cpu('new')).toFixed(2)}×${onPg ? `, server CPU ${(server('baseline') / server('new')).toFixed(2)}×` : ''})`
     : '';
   report({
     bench: `${c.name} → ${t.backend}${onPg && PG_LOCALE ? ` (database locale ${PG_LOCALE})` : ''}`,
-    figure: `${Math.round(rate('new')).toLocaleString('en')} ${c.unit}/s median of ${RUNS} (import time, process start excluded), peak RSS ${rss('new')} MiB, importer CPU ${cpu('new').toFixed(1)} s${serverText('new')}${ratio}; STIX schemas ${SCHEMAS ? 'validated' : 'not found: not validated'}; load average ${os.loadavg()[0]!.toFixed(1)}; commit ${commit()}`,
+    figure: `${Math.round(rate('new')).toLocaleString('en')} ${c.unit}/s median of ${RUNS} (import time, process start excluded), peak RSS ${rss('new')} MiB, importer CPU ${cpu('new').toFixed(1)} s (${threads('new')})${serverText('new')}${ratio}; STIX schemas ${SCHEMAS ? 'validated' : 'not found: not validated'}; load average ${os.loadavg()[0]!.toFixed(1)}; commit ${commit()}`,
     target: c.target,
     data: `${c.n.toLocaleString('en')} ${c.unit}`,
     command: `${baseline ? 'BENCH_BASELINE=… ' : ''}BENCH_INGEST_ROWS=${ROWS} BENCH_INGEST_OBJECTS=${OBJECTS} npm run bench -- ingest-volume`,
