@@ -13,10 +13,12 @@ describe('IdSet', () => {
       fc.property(fc.array(id, { maxLength: 3000 }), fc.array(id, { maxLength: 200 }), (added, asked) => {
         const ids = new IdSet();
         const ref = new Set<string>();
-        for (const x of added) {
-          ids.add(x);
+        // Half through addNew, which says whether the id is new, as the Set's size does.
+        added.forEach((x, i) => {
+          if (i % 2) ids.add(x);
+          else expect(ids.addNew(x)).toBe(!ref.has(x));
           ref.add(x);
-        }
+        });
         expect(ids.size).toBe(ref.size);
         for (const x of [...added, ...asked]) expect(ids.has(x)).toBe(ref.has(x));
         // The same UUID under another type, or in capitals, is another id.
@@ -33,7 +35,8 @@ describe('IdSet', () => {
   it('grows past many ids', () => {
     const ids = new IdSet();
     const made = Array.from({ length: 50_000 }, () => `indicator--${crypto.randomUUID()}`);
-    for (const x of made) ids.add(x);
+    expect(made.every((x) => ids.addNew(x))).toBe(true);
+    expect(made.some((x) => ids.addNew(x))).toBe(false);
     for (const x of made) ids.add(x);
     expect(ids.size).toBe(50_000);
     expect(made.every((x) => ids.has(x))).toBe(true);

@@ -82,10 +82,10 @@ export function feedLineOf(triple: readonly [PreparedObject, PreparedObject, Pre
   const tlp = s.contribution.tlp;
   const value = sco.value;
   if (typeof value !== 'string' || sco.spec_version !== '2.1' || !marked(sco, tlp)) return undefined;
-  const key = `${sco.type}:${value}`;
-  if (!sameKeys(s.record.keys, key) || !sameKeys(i.record.keys, key) || r.record.keys.length !== 0) return undefined;
+  if (!valueKey(s.record.keys, sco.type, value) || !valueKey(i.record.keys, sco.type, value) || r.record.keys.length !== 0) return undefined;
   // The indicator: a STIX pattern on the value, every optional text a string, every list a non-empty list of strings.
-  if (ind.spec_version !== '2.1' || ind.pattern !== linePattern(sco.type, value) || ind.pattern_type !== 'stix' || ind.pattern_version !== '2.1') return undefined;
+  const pattern = linePattern(sco.type, value);
+  if (ind.spec_version !== '2.1' || ind.pattern !== pattern || ind.pattern_type !== 'stix' || ind.pattern_version !== '2.1') return undefined;
   if (!marked(ind, tlp) || !marked(rel, tlp)) return undefined;
   const created = ind.created;
   const modified = ind.modified;
@@ -97,7 +97,8 @@ export function feedLineOf(triple: readonly [PreparedObject, PreparedObject, Pre
   if (rel.created !== created || rel.modified !== modified) return undefined;
   const audience = sharedAudience(s.contribution, i.contribution, r.contribution);
   if (!audience) return undefined;
-  const line: Omit<FeedLine, 'hashes'> = {
+  // One object a line, hashes set once made (a line with its hashes spread into a second object was garbage a line).
+  const line: { -readonly [K in keyof FeedLine]: FeedLine[K] } = {
     audience,
     scoType: sco.type,
     value,
@@ -112,9 +113,11 @@ export function feedLineOf(triple: readonly [PreparedObject, PreparedObject, Pre
     description: (ind.description as string | undefined) ?? null,
     indicatorTypes: (ind.indicator_types as string[] | undefined) ?? [],
     labels: (ind.labels as string[] | undefined) ?? [],
+    hashes: NO_HASHES,
   };
   // Hashed from the line's own texts (lineContents): the records' generic canonical JSON is never made for a line.
-  return { ...line, hashes: lineHashes(line) };
+  line.hashes = hashesOf(contentsOf(line, pattern));
+  return line;
 }
 
 /**
@@ -154,9 +157,19 @@ export function objectsOfLine(line: Omit<FeedLine, 'hashes'>): readonly [StixObj
  * columns with the properties in their sorted order: no object is built and no key sorted per line.
  * @example const { indicator } = lineContents(line); hash('sha1', indicator, 'base64url') === line.hashes.indicator
  */
-export function lineContents(line: Omit<FeedLine, 'hashes'>): { readonly observable: string; readonly indicator: string; readonly relationship: string } {
+export function lineContents(line: Omit<FeedLine, 'hashes'>): LineContents {
+  return contentsOf(line, linePattern(line.scoType, line.value));
+}
+
+type LineContents = { readonly observable: string; readonly indicator: string; readonly relationship: string };
+
+// The marking property of a line's contents, by TLP: the same text for every line of a level.
+const MARKING_JSON = new Map(Object.entries(TLP2_MARKING_IDS).map(([tlp, id]) => [tlp, `"object_marking_refs":[${JSON.stringify(id)}]`]));
+
+// lineContents with the line's pattern (linePattern) made once: feedLineOf has it already.
+function contentsOf(line: Omit<FeedLine, 'hashes'>, pattern: string): LineContents {
   const j = JSON.stringify;
-  const marking = `"object_marking_refs":[${j(TLP2_MARKING_IDS[line.audience.tlp])}]`;
+  const marking = MARKING_JSON.get(line.audience.tlp)!;
   const observable = `{"id":${j(line.scoId)},${marking},"spec_version":"2.1","type":${j(line.scoType)},"value":${j(line.value)}}`;
   // Sorted by code unit: created, description, id, indicator_types, labels, modified, name, object_marking_refs,
   // pattern, pattern_type, pattern_version, spec_version, type, valid_from.
@@ -167,7 +180,7 @@ export function lineContents(line: Omit<FeedLine, 'hashes'>): { readonly observa
   if (line.labels.length > 0) indicator += `,"labels":${j(line.labels)}`;
   indicator += `,"modified":${j(line.modified)}`;
   if (line.name !== null) indicator += `,"name":${j(line.name)}`;
-  indicator += `,${marking},"pattern":${j(linePattern(line.scoType, line.value))},"pattern_type":"stix","pattern_version":"2.1","spec_version":"2.1","type":"indicator","valid_from":${j(line.validFrom)}}`;
+  indicator += `,${marking},"pattern":${j(pattern)},"pattern_type":"stix","pattern_version":"2.1","spec_version":"2.1","type":"indicator","valid_from":${j(line.validFrom)}}`;
   const relationship = `{"created":${j(line.created)},"id":${j(line.relationshipId)},"modified":${j(line.modified)},${marking},"relationship_type":"based-on","source_ref":${j(line.indicatorId)},"spec_version":"2.1","target_ref":${j(line.scoId)},"type":"relationship"}`;
   return { observable, indicator, relationship };
 }
@@ -177,9 +190,11 @@ export function lineContents(line: Omit<FeedLine, 'hashes'>): { readonly observa
  * @example lineHashes(line).observable === line.hashes.observable
  */
 export function lineHashes(line: Omit<FeedLine, 'hashes'>): FeedLine['hashes'] {
-  const c = lineContents(line);
-  const sha1 = (text: string) => hash('sha1', text, 'base64url');
-  return { indicator: sha1(c.indicator), observable: sha1(c.observable), relationship: sha1(c.relationship) };
+  return hashesOf(lineContents(line));
+}
+
+function hashesOf(c: LineContents): FeedLine['hashes'] {
+  return { indicator: hash('sha1', c.indicator, 'base64url'), observable: hash('sha1', c.observable, 'base64url'), relationship: hash('sha1', c.relationship, 'base64url') };
 }
 
 /**
@@ -217,8 +232,11 @@ function marked(obj: StixObject, tlp: Tlp): boolean {
   return Array.isArray(refs) && refs.length === 1 && refs[0] === TLP2_MARKING_IDS[tlp];
 }
 
-function sameKeys(keys: readonly string[], key: string): boolean {
-  return keys.length === 1 && keys[0] === key;
+// The keys are exactly [`${type}:${value}`], told without making that string for every line.
+function valueKey(keys: readonly string[], type: string, value: string): boolean {
+  if (keys.length !== 1) return false;
+  const k = keys[0]!;
+  return k.length === type.length + 1 + value.length && k.charCodeAt(type.length) === 0x3a && k.startsWith(type) && k.endsWith(value);
 }
 
 // JSON.stringify writes an empty name or list as it is; objectsOfLine leaves an empty one out (indicatorObject does too).
@@ -232,15 +250,24 @@ function optionalList(v: unknown): boolean {
 
 const sameList = (a: readonly string[], b: readonly string[]): boolean => a === b || (a.length === b.length && a.every((x, k) => x === b[k]));
 
+const NO_HASHES: FeedLine['hashes'] = { indicator: '', observable: '', relationship: '' };
+
+// Whether two contributions share every column but the object: one organisation's, to one audience, one provenance.
+function sameAudience(a: LineAudience, o: LineAudience): boolean {
+  if (o.orgId !== a.orgId || o.userId !== a.userId || o.ingestId !== a.ingestId || o.tlp !== a.tlp || o.pap !== a.pap || o.anonymous !== a.anonymous) return false;
+  if (o.allowCount !== a.allowCount || o.confidence !== a.confidence || o.firstSeen !== a.firstSeen || o.lastSeen !== a.lastSeen) return false;
+  return sameList(o.recipientOrgs, a.recipientOrgs) && sameList(o.recipientGroups, a.recipientGroups) && sameList(o.recipientUsers, a.recipientUsers);
+}
+
+// The lines of an ingest share their audience: the last one made is given again while it is the same (read only).
+let lastAudience: LineAudience | undefined;
+
 // The three contributions of a line are one organisation's, to one audience, with one provenance.
 function sharedAudience(a: ContributionRecord, b: ContributionRecord, c: ContributionRecord): LineAudience | undefined {
-  for (const o of [b, c]) {
-    if (o.orgId !== a.orgId || o.userId !== a.userId || o.ingestId !== a.ingestId || o.tlp !== a.tlp || o.pap !== a.pap || o.anonymous !== a.anonymous) return undefined;
-    if (o.allowCount !== a.allowCount || o.confidence !== a.confidence || o.firstSeen !== a.firstSeen || o.lastSeen !== a.lastSeen) return undefined;
-    if (!sameList(o.recipientOrgs, a.recipientOrgs) || !sameList(o.recipientGroups, a.recipientGroups) || !sameList(o.recipientUsers, a.recipientUsers)) return undefined;
-  }
+  if (!sameAudience(a, b) || !sameAudience(a, c)) return undefined;
+  if (lastAudience && sameAudience(a, lastAudience)) return lastAudience;
   const { objectId: _, ...audience } = a;
-  return audience;
+  return (lastAudience = audience);
 }
 
 /** A batch's prepared objects as lines (each with the three objects it stands for) and the rest. */
@@ -269,10 +296,11 @@ export function splitLines(objects: readonly PreparedObject[]): LineSplit {
     const ind = byId.get(String(d.source_ref));
     const sco = byId.get(String(d.target_ref));
     if (!ind || !sco || used.has(ind) || used.has(sco)) continue;
-    const line = feedLineOf([sco, ind, r]);
+    const triple = [sco, ind, r] as const;
+    const line = feedLineOf(triple);
     if (!line) continue;
     lines.push(line);
-    objectsOf.set(line, [sco, ind, r]);
+    objectsOf.set(line, triple);
     used.add(sco).add(ind).add(r);
   }
   return { lines, objectsOf, rest: used.size === 0 ? objects : objects.filter((p) => !used.has(p)) };

@@ -171,8 +171,7 @@ export function* csvSlices(buf: Buffer, opts: CsvOptions, sliceObjects: number):
       const e = session.feed(r);
       if (!e) continue;
       for (const o of e.objects)
-        if (!seen.has(o.id)) {
-          seen.add(o.id);
+        if (seen.addNew(o.id)) {
           slice.push(o);
           if (e.generated?.includes(o.id)) generated.push(o.id);
         }
