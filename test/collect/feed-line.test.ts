@@ -90,6 +90,19 @@ describe('feed lines: a CSV row as one line, and back (issue 17)', () => {
     ]);
   });
 
+  it('each line keeps its own contributions\' audience when lines of other audiences come between (the audience object is shared only while equal)', () => {
+    const csv = Buffer.from(['value,tags', '198.51.100.9,', 'evil.example.com,', 'other.example.net,'].join('\n'));
+    const a = triples(prepare(csv));
+    const b = triples(prepare(csv, { ...base, tlp: 'amber', confidence: 40, orgs: ['00000000-0000-4000-8000-00000000000a'] } as unknown as IngestParams));
+    const c = triples(prepare(csv, { ...base, confidence: 41 } as unknown as IngestParams));
+    const mixed = [a[0]!, a[1]!, b[0]!, c[0]!, c[1]!, a[2]!, b[1]!, b[2]!, c[2]!];
+    for (const t of mixed) {
+      const { objectId: _, ...own } = t[0].contribution;
+      expect(feedLineOf(t)!.audience).toEqual(own);
+    }
+    expect(new Set(mixed.map((t) => feedLineOf(t)!.audience.confidence))).toEqual(new Set([null, 40, 41]));
+  });
+
   it('refuses what a line cannot give back: another property, another marking, another pattern, a split audience, other keys, other types', () => {
     const [triple] = triples(prepare(Buffer.from('value\n198.51.100.7\n')));
     expect(feedLineOf(triple!)).toBeDefined();
