@@ -1,5 +1,5 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import { copyField, copyRows } from '../db/copy.ts';
+import { copyBuffer, copyField, copyRows } from '../db/copy.ts';
 import { pgArray } from './pg-array.ts';
 import type { Database } from '../db/schema.ts';
 import { LINE_CONTRIBUTION_BASE, LINE_COPY_COLUMNS, LINE_SCO_TYPES, lineCopyRow, type FeedLine } from './feed-line.ts';
@@ -59,7 +59,8 @@ export async function insertNewLines(trx: Kysely<Database>, lines: readonly Feed
   const refused: FeedLine[] = [];
   const written: FeedLine[] = [];
   const ids: number[] = [];
-  let text = '';
+  // The COPY text as pieces written once into one buffer (a string built by += is flattened again to be sent).
+  const pieces: string[] = [];
   lines.forEach((l, i) => {
     if (refusedAt.has(i) || seen.has(l.indicatorId)) {
       refused.push(l);
@@ -73,9 +74,9 @@ export async function insertNewLines(trx: Kysely<Database>, lines: readonly Feed
     if (presents) presenter.set(l.scoId, l.audience.orgId);
     const owner = before ? (ownerOf.get(l.scoId) ?? null) : presenter.get(l.scoId)!;
     const owns = owner === null || owner === l.audience.orgId;
-    text += `${allIds[i]}\t${seqs[3 * i]}\t${seqs[3 * i]! + 1}\t${at}\t${presents ? copyField(l.scoId) : '\\N'}\t${owns ? 't' : 'f'}\t${tails?.[i] ?? lineCopyRow(l)}`;
+    pieces.push(`${allIds[i]}\t${seqs[3 * i]}\t${seqs[3 * i]! + 1}\t${at}\t${presents ? copyField(l.scoId) : '\\N'}\t${owns ? 't' : 'f'}\t`, tails?.[i] ?? lineCopyRow(l));
   });
-  await copyRows(trx, 'feed_lines', ['id', 'seq', 'sco_seq', 'updated_at', 'sco_reg_id', 'sco_owner', ...LINE_COPY_COLUMNS], text);
+  if (pieces.length) await copyRows(trx, 'feed_lines', ['id', 'seq', 'sco_seq', 'updated_at', 'sco_reg_id', 'sco_owner', ...LINE_COPY_COLUMNS], copyBuffer(pieces));
   // Observables contributed before, or by two lines of the batch, are ranked with every contribution they have.
   const count = new Map<string, number>();
   for (const l of written) count.set(l.scoId, (count.get(l.scoId) ?? 0) + 1);
