@@ -122,6 +122,8 @@ export async function keepUnchanged<W extends KeepCandidate>(db: Kysely<Database
   // where it could raise the stored one.
   const rank = sql`coalesce(x.owner_rank, case when p.owner_rank >= 1 then p.owner_rank
     else (select case when o.owner_org_id is null or o.owner_org_id = x.org_id then 1 else 0 end from ${registry} o where o.id = x.object_id) end)`;
+  // What was seen again goes to contribution_seen_runs through kessetsu_seen (migration 2026-12-06T09-00); the answer
+  // names its CTE (`runs`), which a statement runs only when something reads it.
   // Only what the caller cannot know is read back: the contribution's id, who first made it and whether it counts
   // (the rest of the key, the audience, is the candidate's own: same object, organisation and scope key). As one row
   // of array texts, not a row per contribution (issue 17: a re-import's 5,000 result rows were parsed one by one).
