@@ -135,6 +135,20 @@ const CONTRIBUTION_COLUMNS = `id, object_id, org_id, user_id, ingest_id, tlp, tl
 const FEED_COLUMNS = `id, key, object_id, tlp, tlp_rank, org_id, user_id, recipient_orgs, recipient_groups, recipient_users, revoked, superseded,
   owner_rank, modified, valid_until, confidence, updated_at`;
 
+/**
+ * The registry view as this migration makes it: the observable's registry row comes from the one line that presents
+ * it (sco_reg_id), if no stored row does. Exported for 2026-12-06T08-00's down, which puts it back.
+ */
+export const REGISTRY_VIEW = `create view stix_objects as select * from (
+    select id, type, spec_version, created, value, display, seq, added_at, owner_org_id from stix_objects_stored
+    union all
+    select l.ind_id, split_part(l.ind_id, '--', 1), '2.1', ${CREATED}, null::text, null::text, l.seq, l.updated_at, l.org_id from feed_lines l
+    union all
+    select l.sco_reg_id, l.sco_type, '2.1', null::timestamptz, l.value, coalesce(l.display, l.value), l.seq + 1, l.updated_at, l.org_id from feed_lines l
+    union all
+    select l.rel_id, split_part(l.rel_id, '--', 1), '2.1', ${CREATED}, null::text, null::text, l.seq + 2, l.updated_at, l.org_id from feed_lines l
+    ) u where u.id is not null`;
+
 // No branch has a WHERE or a COLLATE clause (rules 1 and 2 above).
 const VIEWS = [
   `create view contributions as
@@ -153,16 +167,7 @@ const VIEWS = [
     select ${cid(2)}, l.rel_id, ${AUDIENCE}, l.seq + 2, ${CREATED}, l.updated_at, ${REL_DATA},
       ${MODIFIED}, l.modified_text, false, null::text, null::timestamptz, null::boolean, l.rel_hash, 1::smallint, false
     from feed_lines l`,
-  // The observable's registry row comes from the one line that presents it (sco_reg_id), if no stored row does.
-  `create view stix_objects as select * from (
-    select id, type, spec_version, created, value, display, seq, added_at, owner_org_id from stix_objects_stored
-    union all
-    select l.ind_id, split_part(l.ind_id, '--', 1), '2.1', ${CREATED}, null::text, null::text, l.seq, l.updated_at, l.org_id from feed_lines l
-    union all
-    select l.sco_reg_id, l.sco_type, '2.1', null::timestamptz, l.value, coalesce(l.display, l.value), l.seq + 1, l.updated_at, l.org_id from feed_lines l
-    union all
-    select l.rel_id, split_part(l.rel_id, '--', 1), '2.1', ${CREATED}, null::text, null::text, l.seq + 2, l.updated_at, l.org_id from feed_lines l
-    ) u where u.id is not null`,
+  REGISTRY_VIEW,
   `create view object_keys as
     select contribution_id, object_id, key from object_keys_stored
     union all select ${cid(0)}, l.ind_id, l.sco_type || ':' || l.value from feed_lines l

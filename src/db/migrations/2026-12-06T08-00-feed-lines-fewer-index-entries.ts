@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { REGISTRY_VIEW } from './2026-12-06T03-00-feed-lines-views.ts';
 
 // Flat feed lines (issue 17, docs/design/feed-lines.md section 8, "Not built" 1): the price of writing a line is its
 // index entries (COPY into feed_lines with 18 indexes: ~31 µs of server a line at 300,000 lines, the row alone 4.5 µs;
@@ -29,15 +30,7 @@ const REGISTRY = `create or replace view stix_objects as select ${COLUMNS} from 
     ) u where u.here`;
 
 // 2026-12-06T03-00's registry view, as it was.
-const REGISTRY_BEFORE = `create or replace view stix_objects as select * from (
-    select ${COLUMNS} from stix_objects_stored
-    union all
-    select l.ind_id, split_part(l.ind_id, '--', 1), '2.1', ${CREATED}, null::text, null::text, l.seq, l.updated_at, l.org_id from feed_lines l
-    union all
-    select l.sco_reg_id, l.sco_type, '2.1', null::timestamptz, l.value, coalesce(l.display, l.value), l.seq + 1, l.updated_at, l.org_id from feed_lines l
-    union all
-    select l.rel_id, split_part(l.rel_id, '--', 1), '2.1', ${CREATED}, null::text, null::text, l.seq + 2, l.updated_at, l.org_id from feed_lines l
-    ) u where u.id is not null`;
+const REGISTRY_BEFORE = REGISTRY_VIEW.replace(/^create view/, 'create or replace view');
 
 const HASHED = [['feed_lines_sco_idx', 'sco_id'], ['feed_lines_rel_idx', 'rel_id']] as const;
 
