@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../shared/errors.ts';
 import { createStixValidator } from '../../stix/stix.validator.ts';
@@ -39,6 +40,24 @@ describe('parse pool: bodies parsed on worker threads', () => {
     expect(viaWorker.objects.length).toBe(1651);
     expect(viaWorker).toEqual(inline);
     expect(p.stats.workers).toBe(1);
+  });
+
+  it.skipIf(process.platform !== 'linux')('parses on a thread of lower CPU priority than the main thread (Linux)', async () => {
+    const lowered = Math.min(19, getPriority() + 10);
+    // This process's worker threads at the lowered priority (other files' threads may share the process).
+    const count = (): number =>
+      readdirSync('/proc/self/task').filter((t) => {
+        try {
+          return readFileSync(`/proc/self/task/${t}/comm`, 'utf8').trim() === 'WorkerThread' && getPriority(Number(t)) === lowered;
+        } catch {
+          return false; // the thread has ended
+        }
+      }).length;
+    const before = count();
+    const p = pool();
+    await p.parse(bundle([indicator(1)]), { format: 'stix', lenient: false, limits: NO_LIMITS });
+    expect(p.stats.workers).toBe(1);
+    expect(count()).toBe(before + 1);
   });
 
   it('gives the parser’s own error back (line and column of malformed JSON)', async () => {

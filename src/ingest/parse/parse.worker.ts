@@ -2,11 +2,18 @@
 // member's large or hostile file never holds up health checks and other members' reads.
 import { parentPort, workerData } from 'node:worker_threads';
 import { createStixValidator } from '../../stix/stix.validator.ts';
+import { lowerThreadPriority } from '../../shared/thread-priority.ts';
 import type { IngestFormat } from '../parsers/parse-result.ts';
 import { runParse, runParseStream, serializeError, STREAM_WINDOW, type ParseRequest } from './parse.task.ts';
 import type { WorkerMessage, WorkerReply } from './parse.pool.ts';
 
 const OBJECTS_PER_MESSAGE = 1000;
+// Parsing is background work: on a busy machine the hub's main thread (requests, the ingest's writes) and its database
+// come first. An import keeps every core busy (PGlite's thread or the server, the main thread, this worker, V8's
+// collectors), and PGlite's thread or the server is its bound: parsed slices only need to be ready before they are
+// written, and STREAM_WINDOW lets the parse run ahead. Measured (issue 17, bench/RESULTS.md, eighteenth session).
+const PARSE_NICE_STEP = 10;
+lowerThreadPriority(PARSE_NICE_STEP);
 const validator = createStixValidator((workerData as { schemaDir?: string } | null)?.schemaDir);
 const port = parentPort!;
 const send = (m: WorkerReply): void => port.postMessage(m);
