@@ -5,6 +5,7 @@
 //   BENCH_INGEST_ROWS (default 1,000,000)  BENCH_INGEST_OBJECTS (default 1,000,000)  BENCH_RUNS (default 3)
 //   BENCH_INGEST_CASES (default csv,stix,reingest; also csv-reingest: the CSV feed sent again unchanged)  BENCH_INGEST_BACKENDS (default pglite,postgres)
 //   BENCH_DB_PREFIX (default kessetsu_bench): PostgreSQL database names, so that two developers' runs on one server do not drop each other's
+//   BENCH_VALUES (default listed: every value on a built-in warninglist, the worst case; unlisted: public values, as most of a real feed's; bench/support.ts)
 //   BENCH_PG_LOCALE (default: the server's): the PostgreSQL databases' locale, e.g. en_US.utf8 (most installations) or C
 //   KESSETSU_STIX_SCHEMAS (default: the folder this checkout's hub finds, ../shared/data/stix/schemas or shared/…): given to
 //   both codes. A hub finds the schemas from its working folder: a baseline unpacked elsewhere (a `git archive` in /tmp)
@@ -18,13 +19,14 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, wri
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { commit, feedCsv, median, report } from './support.ts';
+import { benchValues, commit, feedCsv, median, report } from './support.ts';
 
 const ROWS = Number(process.env.BENCH_INGEST_ROWS ?? 1_000_000);
 const OBJECTS = Number(process.env.BENCH_INGEST_OBJECTS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const CASES = new Set((process.env.BENCH_INGEST_CASES ?? 'csv,stix,reingest').split(','));
 const PG_URL = process.env.KESSETSU_BENCH_PG_URL;
+const VALUES = benchValues();
 const BACKENDS = new Set((process.env.BENCH_INGEST_BACKENDS ?? 'pglite,postgres').split(','));
 const root = path.resolve(import.meta.dirname, '..');
 const baseline = process.env.BENCH_BASELINE ? path.resolve(process.env.BENCH_BASELINE) : null;
@@ -53,7 +55,7 @@ function stixBundle(file: string, n: number): void {
   const parts: string[] = [];
   for (let i = 0; i < n; i++) {
     const id = `indicator--${crypto.randomUUID()}`;
-    parts.push(JSON.stringify({ type: 'indicator', spec_version: '2.1', id, created: t, modified: t, name: `ind ${i}`, pattern: `[domain-name:value = 'c2-${i}.example.org']`, pattern_type: 'stix', valid_from: t }));
+    parts.push(JSON.stringify({ type: 'indicator', spec_version: '2.1', id, created: t, modified: t, name: `ind ${i}`, pattern: `[domain-name:value = 'c2-${i}.${VALUES === 'listed' ? 'example.org' : 'kessetsu-bench.org'}']`, pattern_type: 'stix', valid_from: t }));
   }
   writeFileSync(file, `{"type":"bundle","id":"bundle--${crypto.randomUUID()}","objects":[${parts.join(',')}]}`);
 }
@@ -276,8 +278,8 @@ async function measure(c: Case, t: Target): Promise<void> {
     bench: `${c.name} → ${t.backend}${onPg && PG_LOCALE ? ` (database locale ${PG_LOCALE})` : ''}`,
     figure: `${Math.round(rate('new')).toLocaleString('en')} ${c.unit}/s median of ${RUNS} (import time, process start excluded), peak RSS ${rss('new')} MiB, importer CPU ${cpu('new').toFixed(1)} s (${threads('new')})${serverText('new')}${ratio}; STIX schemas ${SCHEMAS ? 'validated' : 'not found: not validated'}; load average ${os.loadavg()[0]!.toFixed(1)}; commit ${commit()}`,
     target: c.target,
-    data: `${c.n.toLocaleString('en')} ${c.unit}`,
-    command: `${baseline ? 'BENCH_BASELINE=… ' : ''}BENCH_INGEST_ROWS=${ROWS} BENCH_INGEST_OBJECTS=${OBJECTS} npm run bench -- ingest-volume`,
+    data: `${c.n.toLocaleString('en')} ${c.unit}, values ${VALUES}`,
+    command: `${baseline ? 'BENCH_BASELINE=… ' : ''}${VALUES === 'listed' ? '' : `BENCH_VALUES=${VALUES} `}BENCH_INGEST_ROWS=${ROWS} BENCH_INGEST_OBJECTS=${OBJECTS} npm run bench -- ingest-volume`,
   });
 }
 
@@ -288,7 +290,7 @@ if (CASES.has('csv')) cases.push({ name: 'import CSV feed', file: csv, n: ROWS, 
 if (CASES.has('stix')) cases.push({ name: 'import STIX 2.1 bundle', file: stix, n: OBJECTS, unit: 'objects', target: '≥ 10,000 objects/s', again: false });
 if (CASES.has('reingest')) cases.push({ name: 're-import of the same STIX bundle (unchanged)', file: stix, n: OBJECTS, unit: 'objects', target: '≥ 50,000 objects/s', again: true });
 if (CASES.has('csv-reingest')) cases.push({ name: 're-import of the same CSV feed (unchanged)', file: csv, n: ROWS, unit: 'indicators', target: 'none of its own (a daily feed sent again; STIX re-import ≥ 50,000 objects/s)', again: true });
-if (CASES.has('csv') || CASES.has('csv-reingest')) writeFileSync(csv, feedCsv(ROWS));
+if (CASES.has('csv') || CASES.has('csv-reingest')) writeFileSync(csv, feedCsv(ROWS, VALUES));
 if (CASES.has('stix') || CASES.has('reingest')) stixBundle(stix, OBJECTS);
 const targets = [...(BACKENDS.has('pglite') ? [pglite] : []), ...(PG_URL && BACKENDS.has('postgres') ? [postgres] : [])];
 if (!PG_URL) console.error('ingest-volume bench: KESSETSU_BENCH_PG_URL not set, PostgreSQL runs skipped');
