@@ -15,7 +15,7 @@ export type LinesBatchResult = WriteCounts & { contributions: StoredContribution
  * contributions count as created and reach the hooks like the stored path's. `tails`: the lines' COPY rows, built ahead.
  * @example const r = await writeWithLines(trx, split, buildBatch(split.rest, true), { orgId, lines: true })
  */
-export async function writeWithLines(trx: Kysely<Database>, split: LineSplit, built: BuiltBatch, opts: WriteOptions, tails?: readonly string[]): Promise<LinesBatchResult> {
+export async function writeWithLines(trx: Kysely<Database>, split: LineSplit, built: BuiltBatch, opts: WriteOptions, tails?: readonly (string | Uint8Array)[]): Promise<LinesBatchResult> {
   const { written, ids, refused } = await insertNewLines(trx, split.lines, tails);
   const stored = refused.length ? buildBatch([...split.rest, ...refused.flatMap((l) => split.objectsOf.get(l)!)], true) : built;
   const r = await writeBuilt(trx, stored, { ...opts, lines: true });

@@ -5,7 +5,7 @@ import { AppError, notFound } from '../shared/errors.ts';
 import type { ObservableIndex } from '../lookup/observable.index.ts';
 import { catchUpIndex } from '../lookup/index.loader.ts';
 import { buildBatch, buildBatchPaced, lockKnowledgeWrites, writeBuilt, type PreparedObject } from '../store/knowledge.writer.ts';
-import { lineCopyRow, splitLines } from '../store/feed-line.ts';
+import { lineCopyRow, splitLinesPaced } from '../store/feed-line.ts';
 import { hasFeedLines } from '../store/feed-lines.repository.ts';
 import { writeWithLines, type LinesBatchResult } from './feed-lines.write.ts';
 import { mostlyRegistered } from '../store/objects.repository.ts';
@@ -35,6 +35,16 @@ const BATCH = 5000;
 const CHECK_PIECE = 500;
 const MAX_ISSUES = 1000;
 const afterIo = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+// items.map(fn) in pieces with pause() between them (see splitLinesPaced).
+async function mapPaced<T, U>(items: readonly T[], fn: (item: T) => U, pause: () => Promise<void>, piece = 500): Promise<U[]> {
+  const out: U[] = new Array<U>(items.length);
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0 && i % piece === 0) await pause();
+    out[i] = fn(items[i]!);
+  }
+  return out;
+}
 
 /** The ingest a hook is told of when its transaction opens. */
 export interface IngestStart {
@@ -358,9 +368,9 @@ export class IngestService {
               expectNew ??= !(await mostlyRegistered(trx, part.map((p) => p.record.id)));
               // Built in pieces: each answer of the write before is taken up (its next statement sent) within a piece.
               // A first import's flat lines go to feed_lines, the rest the stored way (docs/design/feed-lines.md).
-              const split = this.#opts.feedLines && expectNew && !opts.hubOverride ? splitLines(part) : undefined;
-              // Their COPY rows too, while the write before is on the server.
-              const tails = split?.lines.map(lineCopyRow);
+              const split = this.#opts.feedLines && expectNew && !opts.hubOverride ? await splitLinesPaced(part, afterIo) : undefined;
+              // Their COPY rows too, encoded, while the write before is on the server.
+              const tails = split && (await mapPaced(split.lines, (l) => Buffer.from(lineCopyRow(l)), afterIo));
               const built = await buildBatchPaced(split ? split.rest : part, expectNew, afterIo);
               await settle();
               answered = false;

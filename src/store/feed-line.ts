@@ -285,23 +285,60 @@ export interface LineSplit {
  * @example const { lines, rest } = splitLines(part)
  */
 export function splitLines(objects: readonly PreparedObject[]): LineSplit {
-  const byId = new Map<string, PreparedObject | null>();
-  for (const p of objects) byId.set(p.record.id, byId.has(p.record.id) ? null : p);
-  const used = new Set<PreparedObject>();
-  const lines: FeedLine[] = [];
-  const objectsOf = new Map<FeedLine, readonly PreparedObject[]>();
-  for (const r of objects) {
-    const d = r.record.data;
-    if (d.type !== 'relationship' || d.relationship_type !== 'based-on' || byId.get(r.record.id) !== r) continue;
-    const ind = byId.get(String(d.source_ref));
-    const sco = byId.get(String(d.target_ref));
-    if (!ind || !sco || used.has(ind) || used.has(sco)) continue;
-    const triple = [sco, ind, r] as const;
-    const line = feedLineOf(triple);
-    if (!line) continue;
-    lines.push(line);
-    objectsOf.set(line, triple);
-    used.add(sco).add(ind).add(r);
+  const s = new LineSplitter(objects);
+  s.take(0, objects.length);
+  return s.result();
+}
+
+/**
+ * splitLines in pieces of `piece` objects with `pause()` between them: an importer that splits the next batch while
+ * the one before is written takes up each answer of the database within a piece's time (issue 17: a batch split in
+ * one go kept PGlite's thread waiting ~10 ms a batch).
+ * @example const split = await splitLinesPaced(part, () => new Promise((r) => setImmediate(r)))
+ */
+export async function splitLinesPaced(objects: readonly PreparedObject[], pause: () => Promise<void>, piece = 500): Promise<LineSplit> {
+  const s = new LineSplitter(objects);
+  for (let i = 0; i < objects.length; i += piece) {
+    if (i > 0) await pause();
+    s.take(i, Math.min(objects.length, i + piece));
   }
-  return { lines, objectsOf, rest: used.size === 0 ? objects : objects.filter((p) => !used.has(p)) };
+  return s.result();
+}
+
+// splitLines' work, taken a range of the batch at a time.
+class LineSplitter {
+  readonly #objects: readonly PreparedObject[];
+  readonly #byId = new Map<string, PreparedObject | null>();
+  readonly #used = new Set<PreparedObject>();
+  readonly #lines: FeedLine[] = [];
+  readonly #objectsOf = new Map<FeedLine, readonly PreparedObject[]>();
+
+  constructor(objects: readonly PreparedObject[]) {
+    this.#objects = objects;
+    for (const p of objects) this.#byId.set(p.record.id, this.#byId.has(p.record.id) ? null : p);
+  }
+
+  take(from: number, to: number): void {
+    const byId = this.#byId;
+    const used = this.#used;
+    for (let k = from; k < to; k++) {
+      const r = this.#objects[k]!;
+      const d = r.record.data;
+      if (d.type !== 'relationship' || d.relationship_type !== 'based-on' || byId.get(r.record.id) !== r) continue;
+      const ind = byId.get(String(d.source_ref));
+      const sco = byId.get(String(d.target_ref));
+      if (!ind || !sco || used.has(ind) || used.has(sco)) continue;
+      const triple = [sco, ind, r] as const;
+      const line = feedLineOf(triple);
+      if (!line) continue;
+      this.#lines.push(line);
+      this.#objectsOf.set(line, triple);
+      used.add(sco).add(ind).add(r);
+    }
+  }
+
+  result(): LineSplit {
+    const used = this.#used;
+    return { lines: this.#lines, objectsOf: this.#objectsOf, rest: used.size === 0 ? this.#objects : this.#objects.filter((p) => !used.has(p)) };
+  }
 }

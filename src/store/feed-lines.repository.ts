@@ -15,10 +15,11 @@ import { scopeKey } from './object-row.ts';
  * sequence numbers under the knowledge write lock (its indicator's, its observable's, its relationship's) and presents
  * the observable's registry row when neither a stored object nor another line does; an observable registered before
  * is ranked anew with the line's contribution (markSuperseded), as the stored path ranks it. Answers the lines written
- * with their ids (in their order), and the refused ones. `tails`: the lines' COPY rows (lineCopyRow), when built ahead.
+ * with their ids (in their order), and the refused ones. `tails`: the lines' COPY rows (lineCopyRow), when built ahead
+ * (encoded already: the batch waits for nothing but the rows' first columns once the probe has answered).
  * @example const { written, ids, refused } = await insertNewLines(trx, lines)
  */
-export async function insertNewLines(trx: Kysely<Database>, lines: readonly FeedLine[], tails?: readonly string[]): Promise<LinesWritten> {
+export async function insertNewLines(trx: Kysely<Database>, lines: readonly FeedLine[], tails?: readonly (string | Uint8Array)[]): Promise<LinesWritten> {
   if (lines.length === 0) return { written: [], ids: [], refused: [] };
   await lockKnowledgeWrites(trx);
   // One statement: which lines cannot be lines, the owners of the observables registered before, the write's time,
@@ -60,7 +61,7 @@ export async function insertNewLines(trx: Kysely<Database>, lines: readonly Feed
   const written: FeedLine[] = [];
   const ids: number[] = [];
   // The COPY text as pieces written once into one buffer (a string built by += is flattened again to be sent).
-  const pieces: string[] = [];
+  const pieces: (string | Uint8Array)[] = [];
   lines.forEach((l, i) => {
     if (refusedAt.has(i) || seen.has(l.indicatorId)) {
       refused.push(l);

@@ -6,7 +6,7 @@ import type { IngestParams } from '../../src/ingest/ingest.params.ts';
 import { csvSlices } from '../../src/ingest/parsers/csv.parser.ts';
 import { SlicePreparer } from '../../src/ingest/prepare.ts';
 import { canonicalJson } from '../../src/shared/canonical-json.ts';
-import { feedLineOf, lineContents, lineHashes, objectsOfLine, splitLines, type FeedLine } from '../../src/store/feed-line.ts';
+import { feedLineOf, lineContents, lineHashes, objectsOfLine, splitLines, splitLinesPaced, type FeedLine } from '../../src/store/feed-line.ts';
 import type { PreparedObject } from '../../src/store/knowledge.writer.ts';
 import { sharedData, sharedDataOrSkip } from '../support/shared-data.ts';
 
@@ -139,6 +139,21 @@ describe('feed lines: a CSV row as one line, and back (issue 17)', () => {
     const taken = new Set(rows[1]);
     expect(split.rest).toEqual(batch.filter((p) => !taken.has(p)));
     expect(splitLines(prepared.filter((p) => p.record.type !== 'relationship')).lines).toEqual([]);
+  });
+
+  it('splitLinesPaced splits as splitLines does, pausing between pieces (a line whose objects span two pieces included)', async () => {
+    const rows = Array.from({ length: 40 }, (_, i) => `198.51.100.${i},ipv4-addr`);
+    const prepared = prepare(Buffer.from(`value,type\n${rows.join('\n')}\n`));
+    // Relationships first: each line's indicator and observable come in later pieces than its relationship.
+    const batch = [...prepared.filter((p) => p.record.type === 'relationship'), ...prepared.filter((p) => p.record.type !== 'relationship'), prepared[5]!];
+    let pauses = 0;
+    const paced = await splitLinesPaced(batch, async () => void pauses++, 7);
+    const whole = splitLines(batch);
+    expect(pauses).toBe(Math.ceil(batch.length / 7) - 1);
+    expect(paced.lines).toEqual(whole.lines);
+    expect(paced.rest).toEqual(whole.rest);
+    expect(paced.lines.map((l) => [...paced.objectsOf.get(l)!])).toEqual(whole.lines.map((l) => [...whole.objectsOf.get(l)!]));
+    expect(paced.lines.length).toBe(39); // the row whose object comes twice is not a line
   });
 
   describe('on the real feeds (../shared/data)', () => {
