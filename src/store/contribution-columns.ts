@@ -64,8 +64,11 @@ export function contentLine(w: Content): string {
   return COPY_CONTENT.map(([, pick]) => copyField(pick(w))).join('\t');
 }
 
-/** Content lines built ahead of time (while the previous batch is on the server), by contribution. */
-export type PrebuiltContent = ReadonlyMap<ContributionRecord, { readonly record: ObjectRecord; readonly line: string }>;
+/**
+ * Content lines built ahead of time (while the previous batch is on the server), by contribution; encoded already when
+ * built by the importer's paced build (the write then only puts ids before them, issue 17).
+ */
+export type PrebuiltContent = ReadonlyMap<ContributionRecord, { readonly record: ObjectRecord; readonly line: string | Uint8Array }>;
 
 /** Builds the content lines of rows ahead of their write. */
 export function prebuildContent(rows: readonly Content[]): PrebuiltContent {
@@ -78,7 +81,7 @@ export function prebuildContent(rows: readonly Content[]): PrebuiltContent {
  */
 export function contributionLines(rows: readonly ContributionRow[], ids: readonly number[], seqs: readonly number[], pre?: PrebuiltContent): Buffer {
   // Written piece by piece into one buffer (copyBuffer): the content lines are never joined into one string.
-  const pieces = new Array<string>(rows.length * 3);
+  const pieces = new Array<string | Uint8Array>(rows.length * 3);
   for (let i = 0; i < rows.length; i++) {
     const w = rows[i]!;
     const hit = pre?.get(w.contribution);

@@ -300,9 +300,9 @@ export function edgeTails(edges: readonly EdgeRecord[]): string[] {
   return out;
 }
 
-// COPY lines of new contributions: each tail (built ahead, or now) after the contribution's id.
-function tailLines(items: readonly { contributionId: number; replace: boolean; tails?: readonly string[] }[], tailsOf: (i: number) => readonly string[]): Buffer {
-  const pieces: string[] = [];
+// COPY lines of new contributions: each tail (built ahead, perhaps encoded, or now) after the contribution's id.
+function tailLines(items: readonly { contributionId: number; replace: boolean; tails?: readonly (string | Uint8Array)[] }[], tailsOf: (i: number) => readonly string[]): Buffer {
+  const pieces: (string | Uint8Array)[] = [];
   items.forEach((item, n) => {
     if (item.replace) return;
     const id = String(item.contributionId);

@@ -100,12 +100,13 @@ export function buildBatch(batch: readonly PreparedObject[], expectNew: boolean)
 export async function buildBatchPaced(batch: readonly PreparedObject[], expectNew: boolean, pause: () => Promise<void>, piece = 1000): Promise<BuiltBatch> {
   if (!expectNew) return buildBatch(batch, false);
   const d = deduplicated(batch);
-  const content = new Map<ContributionRecord, { readonly record: ObjectRecord; readonly line: string }>();
+  const content = new Map<ContributionRecord, { readonly record: ObjectRecord; readonly line: Uint8Array }>();
   const tails: { keys: string[]; edges: string[] }[] = [];
   for (let i = 0; i < d.items.length; i += piece) {
     await pause();
     for (const p of d.items.slice(i, i + piece)) {
-      content.set(p.contribution, { record: p.record, line: contentLine(p) });
+      // Encoded now: once the registry has answered, the write waits only for the ids put before each line.
+      content.set(p.contribution, { record: p.record, line: Buffer.from(contentLine(p)) });
       tails.push(tailsOf(p));
     }
   }
