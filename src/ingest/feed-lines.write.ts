@@ -16,7 +16,7 @@ export type LinesBatchResult = WriteCounts & { contributions: StoredContribution
  * @example const r = await writeWithLines(trx, split, buildBatch(split.rest, true), { orgId, lines: true })
  */
 export async function writeWithLines(trx: Kysely<Database>, split: LineSplit, built: BuiltBatch, opts: WriteOptions, tails?: readonly (string | Uint8Array)[]): Promise<LinesBatchResult> {
-  const { written, ids, refused } = await insertNewLines(trx, split.lines, tails);
+  const { written, ids, refused } = await insertNewLines(trx, split.lines, tails, { locked: true });
   const stored = refused.length ? buildBatch([...split.rest, ...refused.flatMap((l) => split.objectsOf.get(l)!)], true) : built;
   const r = await writeBuilt(trx, stored, { ...opts, lines: true });
   const own = written.flatMap((l, i) => lineContributions(l, ids[i]!));

@@ -16,12 +16,14 @@ import { scopeKey } from './object-row.ts';
  * the observable's registry row when neither a stored object nor another line does; an observable registered before
  * is ranked anew with the line's contribution (markSuperseded), as the stored path ranks it. Answers the lines written
  * with their ids (in their order), and the refused ones. `tails`: the lines' COPY rows (lineCopyRow), when built ahead
- * (encoded already: the batch waits for nothing but the rows' first columns once the probe has answered).
+ * (encoded already: the batch waits for nothing but the rows' first columns once the probe has answered). `locked`:
+ * the caller's transaction took the knowledge write lock already (an ingest takes it first): one round trip less a
+ * batch, in which PGlite's thread waited for the main thread (issue 17).
  * @example const { written, ids, refused } = await insertNewLines(trx, lines)
  */
-export async function insertNewLines(trx: Kysely<Database>, lines: readonly FeedLine[], tails?: readonly (string | Uint8Array)[]): Promise<LinesWritten> {
+export async function insertNewLines(trx: Kysely<Database>, lines: readonly FeedLine[], tails?: readonly (string | Uint8Array)[], opts: { readonly locked?: boolean } = {}): Promise<LinesWritten> {
   if (lines.length === 0) return { written: [], ids: [], refused: [] };
-  await lockKnowledgeWrites(trx);
+  if (!opts.locked) await lockKnowledgeWrites(trx);
   // One statement: which lines cannot be lines, the owners of the observables registered before, the write's time,
   // and every line's id and three sequence numbers (a refused line's are gaps, as a rolled-back insert leaves).
   const probe = await sql<{ refused: number[] | null; registered: string[] | null; owners: (string | null)[] | null; at: Date | null; seqs: (string | number)[] | null; ids: (string | number)[] | null }>`
