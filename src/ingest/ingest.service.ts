@@ -420,8 +420,12 @@ export class IngestService {
     return runs;
   }
 
+  // The hooks side by side: one hook's work on the importer's thread while another's statement runs (they share the
+  // transaction's connection, which takes their statements one after the other). Each hook's own statements stay in
+  // its order; nothing is thrown before every hook has settled (no statement outlives the transaction).
   async #slice(trx: Kysely<Database>, runs: readonly (IngestRun | undefined)[], slice: IngestSlice): Promise<void> {
-    for (const r of runs) await r?.slice?.(trx, slice);
+    const settled = await Promise.allSettled(runs.map((r) => r?.slice?.(trx, slice)));
+    for (const s of settled) if (s.status === 'rejected') throw s.reason;
   }
 
   // Each hook's review for an ingest (by hook, as #begin takes them).
