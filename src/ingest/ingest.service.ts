@@ -30,21 +30,12 @@ import { storableIssue, withoutUnstorable } from './unstorable.check.ts'; // bad
 import { withoutBroadCidrs } from './broad-cidr.check.ts'; // broad CIDRs (issue 11.3)
 import { DEFAULT_PREFIX_LIMITS, type PrefixLimits } from '../observables/cidr.limit.ts';
 import { withHoneypotSightings } from '../sightings/honeypot.sightings.ts'; // honeypot logs (sensors, issue 11.2)
+import { mapInPieces } from '../shared/pieces.ts';
 
 const BATCH = 5000;
 const CHECK_PIECE = 500;
 const MAX_ISSUES = 1000;
 const afterIo = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-// items.map(fn) in pieces with pause() between them (see splitLinesPaced).
-async function mapPaced<T, U>(items: readonly T[], fn: (item: T) => U, pause: () => Promise<void>, piece = 500): Promise<U[]> {
-  const out: U[] = new Array<U>(items.length);
-  for (let i = 0; i < items.length; i++) {
-    if (i > 0 && i % piece === 0) await pause();
-    out[i] = fn(items[i]!);
-  }
-  return out;
-}
 
 /** The ingest a hook is told of when its transaction opens. */
 export interface IngestStart {
@@ -370,7 +361,7 @@ export class IngestService {
               // A first import's flat lines go to feed_lines, the rest the stored way (docs/design/feed-lines.md).
               const split = this.#opts.feedLines && expectNew && !opts.hubOverride ? await splitLinesPaced(part, afterIo) : undefined;
               // Their COPY rows too, encoded, while the write before is on the server.
-              const tails = split && (await mapPaced(split.lines, (l) => Buffer.from(lineCopyRow(l)), afterIo));
+              const tails = split && (await mapInPieces(split.lines, (l) => Buffer.from(lineCopyRow(l)), afterIo));
               const built = await buildBatchPaced(split ? split.rest : part, expectNew, afterIo);
               await settle();
               answered = false;

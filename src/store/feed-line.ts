@@ -7,6 +7,7 @@ import { TLP2_MARKING_IDS, tlpRank } from '../trust/tlp.ts';
 import { pgArray } from './pg-array.ts';
 import { scopeKey, type ContributionRecord } from './object-row.ts';
 import type { PreparedObject } from './knowledge.writer.ts';
+import { inPieces } from '../shared/pieces.ts';
 
 /**
  * The observable types a flat feed line holds (docs/design/feed-lines.md 2.1): one value, and an object key that is
@@ -298,10 +299,7 @@ export function splitLines(objects: readonly PreparedObject[]): LineSplit {
  */
 export async function splitLinesPaced(objects: readonly PreparedObject[], pause: () => Promise<void>, piece = 500): Promise<LineSplit> {
   const s = new LineSplitter(objects);
-  for (let i = 0; i < objects.length; i += piece) {
-    if (i > 0) await pause();
-    s.take(i, Math.min(objects.length, i + piece));
-  }
+  await inPieces(objects.length, piece, pause, (from, to) => s.take(from, to));
   return s.result();
 }
 
