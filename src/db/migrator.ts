@@ -34,6 +34,7 @@ import * as feedLinesViews from './migrations/2026-12-06T03-00-feed-lines-views.
 import * as feedLinesSeen from './migrations/2026-12-06T06-00-feed-lines-seen.ts'; // flat feed lines (issue 17.1): contribution_seen holds lines' contributions too
 import * as feedLinesFewerIndexEntries from './migrations/2026-12-06T08-00-feed-lines-fewer-index-entries.ts'; // flat feed lines (issue 17.1)
 import * as contributionSeenRuns from './migrations/2026-12-06T09-00-contribution-seen-runs.ts'; // re-ingest (issue 17.1): last_seen moved by runs of contribution ids
+import * as warninglistHitsOneIndex from './migrations/2026-12-06T12-00-warninglist-hits-one-index.ts'; // ingest write path (issue 17.1): a hit is one index entry
 
 // Listed statically so the migrations ship inside any bundle and run in a stable order.
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -71,6 +72,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-12-06T06-00-feed-lines-seen': feedLinesSeen, // flat feed lines (issue 17.1): a re-import touches lines' contributions in contribution_seen
   '2026-12-06T08-00-feed-lines-fewer-index-entries': feedLinesFewerIndexEntries, // flat feed lines (issue 17.1): the registry's observables reached by sco_id, sco_id and rel_id hashed
   '2026-12-06T09-00-contribution-seen-runs': contributionSeenRuns, // re-ingest (issue 17.1): a re-import's last_seen as a row per run of contribution ids
+  '2026-12-06T12-00-warninglist-hits-one-index': warninglistHitsOneIndex, // ingest write path (issue 17.1): warninglist hits keyed (key, list), one index
 };
 
 class StaticProvider implements MigrationProvider {

@@ -114,6 +114,11 @@ describeStorage('warninglists: built in, on by default, scoped', (backend) => {
     const paged = (await get(hubAnalyst.key, '/api/v1/warninglists/suppressed?limit=2&scope=never_blocklist')).json() as { items: { key: string }[]; next: string };
     const next = (await get(hubAnalyst.key, `/api/v1/warninglists/suppressed?limit=2&scope=never_blocklist&cursor=${paged.next}`)).json() as { items: { key: string }[] };
     expect([...paged.items, ...next.items].map((i) => i.key)).toEqual(all.filter((i) => i.effects.includes('never_blocklist')).slice(0, 4).map((i) => i.key));
+    // One list's values, in key order, each with every list it is on.
+    const resolvers = (await get(hubAnalyst.key, '/api/v1/warninglists/suppressed?limit=1000&list=kessetsu-public-resolvers')).json().items as typeof all;
+    expect(resolvers.map((i) => i.key)).toEqual(all.filter((i) => i.lists.some((l) => l.slug === 'kessetsu-public-resolvers')).map((i) => i.key));
+    expect(resolvers.map((i) => i.key)).toContain('ipv4-addr:8.8.8.8');
+    expect(resolvers.map((i) => i.key)).not.toContain('domain-name:api.ipify.org');
     expect((await hub.server.inject({ method: 'GET', url: '/api/v1/warninglists/suppressed' })).statusCode).toBe(401);
     expect((await hub.server.inject({ method: 'GET', url: '/api/v1/warninglists/suppressed?scope=everything', headers: as(hubAnalyst.key) })).statusCode).toBe(400);
   });

@@ -72,7 +72,7 @@ export async function listSuppressed(
     from analysis_warninglist_hits h join analysis_warninglists w on w.slug = h.list and w.enabled
     where true
       ${o.after !== undefined ? sql`and h.key > ${o.after}` : sql``}
-      ${o.list !== undefined ? sql`and h.key in (select key from analysis_warninglist_hits where list = ${o.list})` : sql``}
+      ${o.list !== undefined ? sql`and exists (select 1 from analysis_warninglist_hits l where l.key = h.key and l.list = ${o.list})` : sql``}
       ${isHub(viewer) ? sql`` : sql`and exists (select 1 from ${keyedContributions(db).as('kc')} where kc.key = h.key and ${visibleContribution(viewer, 'kc')})`}
     group by h.key
     ${o.scope !== undefined ? sql`having bool_or(${o.scope} = any(w.scopes))` : sql``}
