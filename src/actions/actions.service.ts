@@ -4,7 +4,7 @@ import { isHub, type Viewer } from '../access/viewer.ts';
 import { appendAudit } from '../audit/audit.repository.ts';
 import type { EnrichmentService } from '../enrichment/enrichment.service.ts';
 import { guessKind } from '../lookup/guess-kind.ts';
-import { keyedContributions } from '../store/keyed-contributions.query.ts';
+import { keyedContributions, keysOfObjects } from '../store/keyed-contributions.query.ts';
 import { AppError, invalid, notFound } from '../shared/errors.ts';
 import { requireCase } from '../cases/case.access.ts';
 import { insertCaseEvent } from '../cases/cases.repository.ts';
@@ -87,7 +87,7 @@ export class ActionsService {
 
   async #targetKey(input: NewAction): Promise<{ key: string; objectId: string | null }> {
     if (input.object_id) {
-      const keys = await this.#db.selectFrom('object_keys').select('key').where('object_id', '=', input.object_id).orderBy('key').execute();
+      const keys = await this.#db.selectFrom(keysOfObjects(this.#db).as('k')).select('k.key').distinct().where('k.object_id', '=', input.object_id).orderBy('k.key').execute();
       const k = keys.find((x) => KEY_PREFIX.test(x.key));
       if (!k) throw invalid('object_id', 'unknown object, or an object without a value to act on');
       return { key: k.key, objectId: input.object_id };

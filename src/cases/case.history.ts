@@ -4,6 +4,7 @@ import { isHub, type Viewer } from '../access/viewer.ts';
 import { actionsOnKeys } from '../actions/actions.repository.ts';
 import { contributorView } from './case.notify.ts';
 import { casesOfObjects } from './cases.repository.ts';
+import { keysOfObjects } from '../store/keyed-contributions.query.ts';
 
 /**
  * Cases and takedowns for "what happened to what I shared": the cases holding the objects (their
@@ -14,7 +15,7 @@ import { casesOfObjects } from './cases.repository.ts';
 export async function casesForHistory(db: Kysely<Database>, viewer: Viewer, objectIds: readonly string[]) {
   const rows = await casesOfObjects(db, objectIds);
   const cases = rows.map((r) => (isHub(viewer) || r.le_org_id === viewer.orgId ? { ...contributorView(r), title: r.title } : contributorView(r)));
-  const keys = objectIds.length ? await db.selectFrom('object_keys').select('key').distinct().where('object_id', 'in', [...objectIds].slice(0, 1000)).execute() : [];
+  const keys = objectIds.length ? await db.selectFrom(keysOfObjects(db).as('k')).select('k.key').distinct().where('k.object_id', 'in', [...objectIds].slice(0, 1000)).execute() : [];
   const actions = await actionsOnKeys(
     db,
     keys.map((k) => k.key),

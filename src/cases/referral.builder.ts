@@ -7,6 +7,7 @@ import type { EvidenceRow } from '../evidence/evidence.repository.ts';
 import { presentEvidence } from '../evidence/evidence.service.ts';
 import '../analysis/analysis.tables.ts';
 import { caseContributors, caseEvents, caseObjects, type CaseContributorRow, type CaseRow } from './cases.repository.ts';
+import { keysOfObjects } from '../store/keyed-contributions.query.ts';
 
 /** One piece of infrastructure of a referral, with its root-source score and what the offline datasets say. */
 export interface InfrastructureItem {
@@ -119,7 +120,7 @@ export async function buildReferral(deps: ReferralDeps, _viewer: Viewer, row: Ca
   const damage = { total, by_sector: [...bySector.values()].sort((a, b) => b.amount_jpy - a.amount_jpy) };
 
   const infraIds = objects.filter((o) => o.role === 'infrastructure').map((o) => o.object_id);
-  const keys = infraIds.length ? await db.selectFrom('object_keys').select('key').distinct().where('object_id', 'in', infraIds).execute() : [];
+  const keys = infraIds.length ? await db.selectFrom(keysOfObjects(db).as('k')).select('k.key').distinct().where('k.object_id', 'in', infraIds).execute() : [];
   const scores = keys.length ? await db.selectFrom('analysis_root_sources').select(['key', 'hub_score', 'too_common']).where('key', 'in', keys.map((k) => k.key)).execute() : [];
   const scoreOf = new Map(scores.map((s) => [s.key, s]));
   const infrastructure: InfrastructureItem[] = keys

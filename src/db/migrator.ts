@@ -35,6 +35,7 @@ import * as feedLinesSeen from './migrations/2026-12-06T06-00-feed-lines-seen.ts
 import * as feedLinesFewerIndexEntries from './migrations/2026-12-06T08-00-feed-lines-fewer-index-entries.ts'; // flat feed lines (issue 17.1)
 import * as contributionSeenRuns from './migrations/2026-12-06T09-00-contribution-seen-runs.ts'; // re-ingest (issue 17.1): last_seen moved by runs of contribution ids
 import * as warninglistHitsOneIndex from './migrations/2026-12-06T12-00-warninglist-hits-one-index.ts'; // ingest write path (issue 17.1): a hit is one index entry
+import * as objectKeysNoObjectIndex from './migrations/2026-12-06T13-00-object-keys-no-object-index.ts'; // ingest write path (issue 17.1): object_keys found by object through contributions
 
 // Listed statically so the migrations ship inside any bundle and run in a stable order.
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -73,6 +74,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-12-06T08-00-feed-lines-fewer-index-entries': feedLinesFewerIndexEntries, // flat feed lines (issue 17.1): the registry's observables reached by sco_id, sco_id and rel_id hashed
   '2026-12-06T09-00-contribution-seen-runs': contributionSeenRuns, // re-ingest (issue 17.1): a re-import's last_seen as a row per run of contribution ids
   '2026-12-06T12-00-warninglist-hits-one-index': warninglistHitsOneIndex, // ingest write path (issue 17.1): warninglist hits keyed (key, list), one index
+  '2026-12-06T13-00-object-keys-no-object-index': objectKeysNoObjectIndex, // ingest write path (issue 17.1): an object's keys found through its contributions
 };
 
 class StaticProvider implements MigrationProvider {

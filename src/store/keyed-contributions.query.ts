@@ -23,7 +23,9 @@ export function keyedContributions(db: Kysely<Database>) {
     .leftJoin('contributions as c', 'c.id', 'k.contribution_id')
     .select([
       'k.key',
-      'k.object_id',
+      // The contribution's: a reader that asks by object is led to the object's contributions (object_keys has no
+      // index by object: migration 2026-12-06T13-00), then to their keys.
+      'c.object_id',
       'k.contribution_id as id',
       'c.org_id',
       'c.user_id',
@@ -37,4 +39,14 @@ export function keyedContributions(db: Kysely<Database>) {
       'c.modified',
       'c.superseded',
     ]);
+}
+
+/**
+ * The observable keys of objects, found through the objects' contributions: `key`, `object_id` and `contribution_id`.
+ * object_keys has no index by object id (each one was a random-position insert of an id for every key an import
+ * wrote; migration 2026-12-06T13-00): filter this by `object_id`, not object_keys itself.
+ * @example db.selectFrom(keysOfObjects(db).as('k')).select('k.key').distinct().where('k.object_id', 'in', ids)
+ */
+export function keysOfObjects(db: Kysely<Database>) {
+  return db.selectFrom('contributions as c').innerJoin('object_keys as k', 'k.contribution_id', 'c.id').select(['k.key', 'c.object_id', 'k.contribution_id']);
 }

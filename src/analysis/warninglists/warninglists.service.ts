@@ -12,6 +12,7 @@ import { parseWarninglist, parseWarninglistJson, slugOfPath, WarninglistError, t
 import { hitReason } from './ingest.warnings.ts';
 import { defaultScopes, parseScopes, type WarninglistScope } from './warninglist.scopes.ts';
 import { enabledWarninglists, listWarninglists, setWarninglistEnabled, setWarninglistScopes, storedVersions, upsertWarninglist, type WarninglistRow } from './warninglists.repository.ts';
+import { keysOfObjects } from '../../store/keyed-contributions.query.ts';
 
 /** What importing one file did. */
 export interface WarninglistImport {
@@ -264,7 +265,7 @@ export class WarninglistsService {
    */
   async ofObjects(objectIds: readonly string[]): Promise<{ key: string; type: string; value: string; lists: { slug: string; name: string; scopes: readonly WarninglistScope[] }[]; reason: string }[]> {
     if (!objectIds.length) return [];
-    const rows = await this.#db.selectFrom('object_keys').select('key').distinct().where('object_id', 'in', objectIds.slice(0, 1000)).orderBy('key').limit(10_000).execute();
+    const rows = await this.#db.selectFrom(keysOfObjects(this.#db).as('k')).select('k.key').distinct().where('k.object_id', 'in', objectIds.slice(0, 1000)).orderBy('k.key').limit(10_000).execute();
     return rows.flatMap(({ key }) => {
       const hits = this.#matcher.matchAll(key);
       if (!hits.length) return [];

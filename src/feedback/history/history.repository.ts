@@ -3,6 +3,7 @@ import type { Database, Tlp } from '../../db/schema.ts';
 import type { Viewer } from '../../access/viewer.ts';
 import { countableContribution, visibleContribution } from '../../access/visibility.policy.ts';
 import { lastSeen } from '../../store/contributions.repository.ts';
+import { keysOfObjects } from '../../store/keyed-contributions.query.ts';
 
 /** One of an organisation's contributions, with the object it is of. */
 export interface OwnContributionRow {
@@ -53,7 +54,7 @@ export async function findOwnContribution(db: Kysely<Database>, v: Viewer, id: n
 /** The object and every object sharing one of its observable keys (the same value reported as another indicator or observable). */
 export async function relatedObjects(db: Kysely<Database>, objectId: string): Promise<string[]> {
   const rows = await db
-    .selectFrom('object_keys as k1')
+    .selectFrom(keysOfObjects(db).as('k1'))
     .innerJoin('object_keys as k2', 'k2.key', 'k1.key')
     .select('k2.object_id')
     .distinct()
