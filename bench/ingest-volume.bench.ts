@@ -3,7 +3,9 @@
 // BENCH_BASELINE=<checkout of older code> (node_modules installed or linked), every case runs on both codes,
 // alternating, in fresh databases, and the ratio of the medians is reported.
 //   BENCH_INGEST_ROWS (default 1,000,000)  BENCH_INGEST_OBJECTS (default 1,000,000)  BENCH_RUNS (default 3)
-//   BENCH_INGEST_CASES (default csv,stix,reingest; also csv-reingest: the CSV feed sent again unchanged)  BENCH_INGEST_BACKENDS (default pglite,postgres)
+//   BENCH_INGEST_CASES (default csv,stix,reingest; also csv-reingest: the CSV feed sent again unchanged; csv-next-day: the
+//     CSV feed sent again with a new row after every ninth, as a daily feed grows — the file the first import read is
+//     imported first, untimed)  BENCH_INGEST_BACKENDS (default pglite,postgres)
 //   BENCH_DB_PREFIX (default kessetsu_bench): PostgreSQL database names, so that two developers' runs on one server do not drop each other's
 //   BENCH_VALUES (default listed: every value on a built-in warninglist, the worst case; unlisted: public values, as most of a real feed's; bench/support.ts)
 //   BENCH_PG_LOCALE (default: the server's): the PostgreSQL databases' locale, e.g. en_US.utf8 (most installations) or C
@@ -241,6 +243,8 @@ interface Case {
   readonly target: string;
   /** Import the file once before the measured import (re-ingest of unchanged data). */
   readonly again: boolean;
+  /** Import this file before the measured import instead (the day before's feed). */
+  readonly before?: string;
 }
 
 async function measure(c: Case, t: Target): Promise<void> {
@@ -251,7 +255,7 @@ async function measure(c: Case, t: Target): Promise<void> {
     for (const code of order) {
       const db = await t.fresh(code, `${code.label}-${r}`);
       try {
-        if (c.again) await cli(code, ['import', c.file, '--quiet', '--data', db.data], db.env);
+        if (c.again || c.before) await cli(code, ['import', c.before ?? c.file, '--quiet', '--data', db.data], db.env);
         const run = await cli(code, ['import', c.file, '--quiet', '--data', db.data], db.env);
         const load = os.loadavg()[0]!.toFixed(1);
         console.error(`${c.name} → ${t.backend} [${code.label} run ${r + 1}]: ${run.seconds.toFixed(1)} s (${Math.round(c.n / run.seconds)} ${c.unit}/s), wall ${run.wall.toFixed(1)} s, CPU ${run.cpu.toFixed(1)} s (${threadText(run.threads)}), server CPU ${run.serverCpu.toFixed(1)} s, peak RSS ${run.peakRssMiB} MiB, load ${load}`);
@@ -290,7 +294,21 @@ if (CASES.has('csv')) cases.push({ name: 'import CSV feed', file: csv, n: ROWS, 
 if (CASES.has('stix')) cases.push({ name: 'import STIX 2.1 bundle', file: stix, n: OBJECTS, unit: 'objects', target: '≥ 10,000 objects/s', again: false });
 if (CASES.has('reingest')) cases.push({ name: 're-import of the same STIX bundle (unchanged)', file: stix, n: OBJECTS, unit: 'objects', target: '≥ 50,000 objects/s', again: true });
 if (CASES.has('csv-reingest')) cases.push({ name: 're-import of the same CSV feed (unchanged)', file: csv, n: ROWS, unit: 'indicators', target: 'none of its own (a daily feed sent again; STIX re-import ≥ 50,000 objects/s)', again: true });
-if (CASES.has('csv') || CASES.has('csv-reingest')) writeFileSync(csv, feedCsv(ROWS, VALUES));
+const nextDayCsv = path.join(tmp, 'feed-next-day.csv');
+// The day before's rows, each as it was, with a new row after every ninth (a domain no earlier row names).
+function nextDay(text: string): { text: string; rows: number } {
+  const [head, ...rows] = text.trimEnd().split('\n');
+  const out = [head!];
+  rows.forEach((r, i) => {
+    out.push(r);
+    if (i % 9 === 8) out.push(`next-day-${i}.${VALUES === 'listed' ? 'example.com' : 'kessetsu-bench.net'},domain-name,2026-11-02,phishing,feed`);
+  });
+  return { text: `${out.join('\n')}\n`, rows: out.length - 1 };
+}
+const nextDayRows = ROWS + Math.floor(ROWS / 9);
+if (CASES.has('csv-next-day')) cases.push({ name: 'next day of the CSV feed (every tenth row new)', file: nextDayCsv, n: nextDayRows, unit: 'indicators', target: 'none of its own (a daily feed; CSV first import ≥ 10,000 / 20,000 rows/s)', again: false, before: csv });
+if (CASES.has('csv') || CASES.has('csv-reingest') || CASES.has('csv-next-day')) writeFileSync(csv, feedCsv(ROWS, VALUES));
+if (CASES.has('csv-next-day')) writeFileSync(nextDayCsv, nextDay(feedCsv(ROWS, VALUES)).text);
 if (CASES.has('stix') || CASES.has('reingest')) stixBundle(stix, OBJECTS);
 const targets = [...(BACKENDS.has('pglite') ? [pglite] : []), ...(PG_URL && BACKENDS.has('postgres') ? [postgres] : [])];
 if (!PG_URL) console.error('ingest-volume bench: KESSETSU_BENCH_PG_URL not set, PostgreSQL runs skipped');

@@ -301,7 +301,7 @@ export class IngestService {
         // Lines are written only under the write lock this ingest holds: whether the store may hold any is known now, and
         // from this ingest's first batch of lines on; until then contributions are looked up in the stored table alone
         // (through the views, three more index probes a row: nothing measurable while feed_lines is empty).
-        const opts = { orgId: org.id, hubOverride: hubOverride(viewer, params), lines: await hasFeedLines(trx) };
+        const opts = { orgId: org.id, hubOverride: hubOverride(viewer, params), lines: await hasFeedLines(trx), newLines: this.#opts.feedLines === true };
         const checks = new StreamChecks({ params, viewer, org, ingestId: id, now: new Date(), prefixLimits: this.#opts.prefixLimits ?? DEFAULT_PREFIX_LIMITS, speakers: opts.hubOverride ? null : await loadSpeakers(trx), fileTlp: first.done ? undefined : first.value.tlp, parseChecked: !first.done && first.value.checked === true });
         // Nothing of the file is kept beyond its slice (issue 17): the hooks see each written batch once, the reviews
         // each prepared slice.

@@ -4,7 +4,8 @@ import type { ContributionRecord, ObjectRecord } from './object-row.ts';
 import { edgesOf, scopeKey } from './object-row.ts';
 import { registerObjects, registryColumns } from './objects.repository.ts';
 import { contentLine, prebuildContent, type PrebuiltContent } from './contribution-columns.ts';
-import { hasFeedLines, promoteLinesFor } from './feed-lines.repository.ts';
+import { hasFeedLines, insertNewLines, lineContributions, promoteLinesFor } from './feed-lines.repository.ts';
+import { splitLines } from './feed-line.ts';
 import { edgeTails, insertHistory, keepUnchanged, keyTails, markSuperseded, replaceEdges, replaceKeys, takeStamps, upsertContributions, type ContributionWrite, type StoredContribution } from './contributions.repository.ts';
 
 // Every writer of contributions takes this lock inside its transaction, so sequence numbers are
@@ -53,6 +54,12 @@ export interface WriteOptions {
    * write lock throughout, asks once).
    */
   readonly lines?: boolean;
+  /**
+   * A re-import's rows that are not kept as they were go to feed_lines where they can (a new row of a daily feed is one
+   * line, not three stored objects), as a first import's do; the rest the stored way. Only where the store holds lines
+   * already (`lines`), and never for a hub override (docs/design/feed-lines.md).
+   */
+  readonly newLines?: boolean;
 }
 
 /**
@@ -176,6 +183,24 @@ export async function writeBuilt(trx: Kysely<Database>, built: BuiltBatch, opts:
       registry = undefined;
     }
   }
+  // A re-import's new rows as lines: the flat ones whose three objects are all new here (a changed row keeps its
+  // unchanged observable, so it is no line and is promoted below, as before).
+  let own: StoredContribution[] = [];
+  if (checked && lines && opts.newLines && !opts.hubOverride) {
+    const split = splitLines(items);
+    if (split.lines.length) {
+      const { written, ids, refused } = await insertNewLines(trx, split.lines, undefined, { locked: true });
+      own = written.flatMap((l, i) => lineContributions(l, ids[i]!));
+      if (written.length) {
+        const left = new Set([...split.rest, ...refused.flatMap((l) => split.objectsOf.get(l)!)]);
+        items = items.filter((p) => left.has(p));
+        const ids = new Set(items.map((p) => p.record.id));
+        records = records.filter((r) => ids.has(r.id));
+        registry = undefined;
+      }
+      if (items.length === 0) return { created: own.length, updated: 0, unchanged: built.size - own.length, contributions: [...kept, ...own] };
+    }
+  }
   // What lines present of the rest is stored rows before the rest is looked up and written (docs/design/feed-lines.md 3).
   if (lines) await promoteLinesFor(trx, items.map((p) => ({ id: p.record.id, orgId: p.contribution.orgId })));
   // Their stamps are taken first, so that they come before the version that replaced them (TAXII order).
@@ -216,7 +241,7 @@ export async function writeBuilt(trx: Kysely<Database>, built: BuiltBatch, opts:
   for (const c of fresh) perObject.set(c.object_id, (perObject.get(c.object_id) ?? 0) + 1);
   const rerank = [...perObject.entries()].filter(([id, n]) => n > 1 || known.has(id)).map(([id]) => id);
   await markSuperseded(trx, rerank);
-  const created = stored.filter((c) => c.inserted).length;
+  const created = stored.filter((c) => c.inserted).length + own.length;
   const updated = stored.filter((c) => c.changed).length;
-  return { created, updated, unchanged: built.size - created - updated, contributions: stored };
+  return { created, updated, unchanged: built.size - created - updated, contributions: own.length ? [...stored, ...own] : stored };
 }

@@ -75,6 +75,21 @@ describeStorage('feed lines: the importer writes a first import as lines', (back
     expect(confidence.rows).toEqual([{ c: 80 }]);
   });
 
+  it("the next day's file: the rows seen before unchanged, the new rows among them written as lines, read as the stored path's", async () => {
+    // New rows between the known ones: every batch is a re-import's (its sample is mostly registered).
+    const known = feed(true).trim().split('\n');
+    const fresh = ['new-phish-1.example.net,domain-name,phishing,,', '203.0.113.99,ipv4-addr,scanner,,', 'http://new-phish-2.example.net/login,url,,,'];
+    const next = [known[0]!, known[1]!, fresh[0]!, ...known.slice(2, 4), fresh[1]!, ...known.slice(4), fresh[2]!, ''].join('\n');
+    const [s, l] = await both(next, 80);
+    expect(l).toEqual(s);
+    expect(s.created).toBe(3 * fresh.length);
+    expect(s.unchanged).toBe(3 * rows);
+    expect(await lineCount(lined.app.storage.db)).toBe(rows + fresh.length);
+    const storedRows = await sql<{ n: number }>`select count(*)::int as n from contributions_stored where org_id = ${b.org.id}`.execute(lined.app.storage.db);
+    expect(storedRows.rows[0]!.n).toBe(0);
+    await same();
+  });
+
   it('the lookup answers the same for the feed’s values', async () => {
     const values = ['phish.example.com', '198.51.100.7', 'someone@example.org', '2001:db8::1', 'not-there.example.com'];
     const look = (hub: TestHub, m: TestMember) => hub.server.inject({ method: 'POST', url: '/api/v1/lookup', headers: as(m.key), payload: { values } });
