@@ -168,6 +168,13 @@ export async function writeBuilt(trx: Kysely<Database>, built: BuiltBatch, opts:
   // A re-import (the batch before changed nothing): the contributions that stay as they are are found and touched
   // first, without asking the id registry about them (a probe per object: a third of the server's time, issue 17).
   let kept: StoredContribution[] = [];
+  // Only these items are left to write the stored way, with their objects' registry records (probed, not prebuilt).
+  const narrow = (keep: (p: PreparedObject) => boolean): void => {
+    items = items.filter(keep);
+    const ids = new Set(items.map((p) => p.record.id));
+    records = records.filter((r) => ids.has(r.id));
+    registry = undefined;
+  };
   // With feed lines in the store, small batches too: otherwise every line a small re-import names is promoted (the
   // write below looks its contributions up in the stored table only).
   const checked = !built.expectNew && built.older.length === 0 && (items.length >= SAME_FIRST_MIN || lines);
@@ -177,10 +184,7 @@ export async function writeBuilt(trx: Kysely<Database>, built: BuiltBatch, opts:
     if (kept.length === items.length) return { created: 0, updated: 0, unchanged: built.size, contributions: kept };
     if (kept.length) {
       const rest = new Set(unchanged.rest.map((w) => w.contribution));
-      items = items.filter((p) => rest.has(p.contribution));
-      const ids = new Set(items.map((p) => p.record.id));
-      records = records.filter((r) => ids.has(r.id));
-      registry = undefined;
+      narrow((p) => rest.has(p.contribution));
     }
   }
   // A re-import's new rows as lines: the flat ones whose three objects are all new here (a changed row keeps its
@@ -193,10 +197,7 @@ export async function writeBuilt(trx: Kysely<Database>, built: BuiltBatch, opts:
       own = written.flatMap((l, i) => lineContributions(l, ids[i]!));
       if (written.length) {
         const left = new Set([...split.rest, ...refused.flatMap((l) => split.objectsOf.get(l)!)]);
-        items = items.filter((p) => left.has(p));
-        const ids = new Set(items.map((p) => p.record.id));
-        records = records.filter((r) => ids.has(r.id));
-        registry = undefined;
+        narrow((p) => left.has(p));
       }
       if (items.length === 0) return { created: own.length, updated: 0, unchanged: built.size - own.length, contributions: [...kept, ...own] };
     }
