@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import type { Tlp } from '../db/schema.ts';
-import { copyLine } from '../db/copy.ts';
+import { copyField } from '../db/copy.ts';
 import { patternString } from '../stix/pattern-string.ts';
 import type { StixObject } from '../stix/stix.types.ts';
 import { TLP2_MARKING_IDS, tlpRank } from '../trust/tlp.ts';
@@ -213,14 +213,20 @@ export const LINE_COPY_COLUMNS: readonly string[] = [
  * @example copyRows(trx, 'feed_lines_staging', LINE_COPY_COLUMNS, lines.map(lineCopyRow).join(''))
  */
 export function lineCopyRow(line: FeedLine): string {
-  const a = line.audience;
-  return copyLine([
-    a.orgId, a.userId, a.ingestId, a.tlp, tlpRank(a.tlp), a.pap, a.anonymous, a.allowCount, a.confidence,
-    pgArray(a.recipientOrgs), pgArray(a.recipientGroups), pgArray(a.recipientUsers), scopeKey(a),
-    a.firstSeen, a.lastSeen, line.scoType, line.value, line.display, line.scoId, line.indicatorId, line.relationshipId,
-    line.created, line.modified, line.validFrom, line.name, line.description,
-    pgArray(line.indicatorTypes), pgArray(line.labels), line.hashes.indicator, line.hashes.observable, line.hashes.relationship,
-  ]);
+  const f = copyField;
+  return `${audienceFields(line.audience)}\t${f(line.scoType)}\t${f(line.value)}\t${f(line.display)}\t${f(line.scoId)}\t${f(line.indicatorId)}\t${f(line.relationshipId)}\t${f(line.created)}\t${f(line.modified)}\t${f(line.validFrom)}\t${f(line.name)}\t${f(line.description)}\t${f(pgArray(line.indicatorTypes))}\t${f(pgArray(line.labels))}\t${line.hashes.indicator}\t${line.hashes.observable}\t${line.hashes.relationship}\n`;
+}
+
+// The audience's columns of a line's COPY row (org_id … last_seen), made once for the lines that share the audience
+// object (an ingest's lines share it while it is the same: sharedAudience): they were a third of a row's text and
+// most of its garbage (issue 17).
+let lastFields: { readonly audience: LineAudience; readonly text: string } | undefined;
+function audienceFields(a: LineAudience): string {
+  if (lastFields?.audience === a) return lastFields.text;
+  const row = [a.orgId, a.userId, a.ingestId, a.tlp, tlpRank(a.tlp), a.pap, a.anonymous, a.allowCount, a.confidence, pgArray(a.recipientOrgs), pgArray(a.recipientGroups), pgArray(a.recipientUsers), scopeKey(a), a.firstSeen, a.lastSeen];
+  const text = row.map(copyField).join('\t');
+  lastFields = { audience: a, text };
+  return text;
 }
 
 function only(obj: StixObject, allowed: ReadonlySet<string>): boolean {

@@ -33,8 +33,8 @@ export async function insertNewLines(trx: Kysely<Database>, lines: readonly Feed
         with ordinality as x(ind, sco, org, scope, n)
     )
     select r.refused, g.registered, g.owners, now() as at,
-      (select array_agg(s order by s) from (select nextval('change_seq') as s from generate_series(1, ${3 * lines.length})) n) as seqs,
-      (select array_agg(i order by i) from (select nextval((select cast(pg_get_serial_sequence('feed_lines', 'id') as regclass))) as i
+      (select ${TAKEN_NUMBERS} from (select nextval('change_seq') as s from generate_series(1, ${3 * lines.length})) n) as seqs,
+      (select ${TAKEN_NUMBERS} from (select nextval((select cast(pg_get_serial_sequence('feed_lines', 'id') as regclass))) as s
         from generate_series(1, ${lines.length})) n) as ids
     from (
       -- One index probe per id each: scalar sub-queries, which the planner cannot turn into a hashed sub-plan that reads
@@ -49,8 +49,8 @@ export async function insertNewLines(trx: Kysely<Database>, lines: readonly Feed
         union all select l.org_id from feed_lines l where l.sco_id = s.id and l.sco_reg_id is not null limit 1) o
     ) g`.execute(trx);
   const p = probe.rows[0]!;
-  const seqs = (p.seqs ?? []).map(Number);
-  const allIds = (p.ids ?? []).map(Number);
+  const seqs = numbersTaken(p.seqs, 3 * lines.length);
+  const allIds = numbersTaken(p.ids, lines.length);
   // The write lock keeps every other writer from taking numbers meanwhile: each line's three are consecutive.
   for (let i = 0; i < lines.length; i++) if (seqs[3 * i + 1] !== seqs[3 * i]! + 1 || seqs[3 * i + 2] !== seqs[3 * i]! + 2) throw new Error('feed lines: sequence numbers taken outside the knowledge write lock');
   const refusedAt = new Set((p.refused ?? []).map((n) => Number(n) - 1));
@@ -85,6 +85,29 @@ export async function insertNewLines(trx: Kysely<Database>, lines: readonly Feed
   for (const l of written) count.set(l.scoId, (count.get(l.scoId) ?? 0) + 1);
   await markSuperseded(trx, [...count].filter(([id, n]) => n > 1 || ownerOf.has(id)).map(([id]) => id));
   return { written, ids, refused };
+}
+
+/**
+ * The aggregate of the numbers a probe took from a sequence (column `s`), in order: their first alone when they are
+ * consecutive (the knowledge write lock keeps every other writer from taking numbers meanwhile; takeStamps' callers
+ * may not hold it), every one of them otherwise. A batch's 20,000 numbers as an array cost the importer ~1.4 KB of
+ * garbage a line, parsed from text (issue 17). numbersTaken reads the answer.
+ * @example sql`select ${TAKEN_NUMBERS} from (select nextval('change_seq') as s from generate_series(1, 3)) n`
+ */
+export const TAKEN_NUMBERS = sql.raw('case when max(s) - min(s) + 1 = count(*) then array[min(s)] else array_agg(s order by s) end');
+
+/**
+ * TAKEN_NUMBERS' answer as the `n` numbers it stands for.
+ * @example numbersTaken(['41'], 3) // [41, 42, 43]
+ */
+export function numbersTaken(answer: readonly (string | number)[] | null, n: number): number[] {
+  const got = answer ?? [];
+  if (got.length === n) return got.map(Number);
+  if (got.length !== 1) throw new Error(`feed lines: ${got.length} sequence numbers answered for ${n}`);
+  const first = Number(got[0]);
+  const out = new Array<number>(n);
+  for (let k = 0; k < n; k++) out[k] = first + k;
+  return out;
 }
 
 /** What insertNewLines wrote and refused. */
