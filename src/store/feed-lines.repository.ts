@@ -27,11 +27,7 @@ export async function insertNewLines(trx: Kysely<Database>, lines: readonly Feed
   // One statement: which lines cannot be lines, the owners of the observables registered before, the write's time,
   // and every line's id and three sequence numbers (a refused line's are gaps, as a rolled-back insert leaves).
   const probe = await sql<{ refused: number[] | null; registered: string[] | null; owners: (string | null)[] | null; at: Date | null; seqs: (string | number)[] | null; ids: (string | number)[] | null }>`
-    with x as (
-      select * from unnest(cast(${pgArray(lines.map((l) => l.indicatorId))} as text[]), cast(${pgArray(lines.map((l) => l.scoId))} as text[]),
-        cast(${pgArray(lines.map((l) => l.audience.orgId))} as uuid[]), cast(${pgArray(lines.map((l) => scopeKey(l.audience)))} as text[]))
-        with ordinality as x(ind, sco, org, scope, n)
-    )
+    with x as (${probedLines(lines)})
     select r.refused, g.registered, g.owners, now() as at,
       (select ${TAKEN_NUMBERS} from (select nextval('change_seq') as s from generate_series(1, ${3 * lines.length})) n) as seqs,
       (select ${TAKEN_NUMBERS} from (select nextval((select cast(pg_get_serial_sequence('feed_lines', 'id') as regclass))) as s
@@ -85,6 +81,21 @@ export async function insertNewLines(trx: Kysely<Database>, lines: readonly Feed
   for (const l of written) count.set(l.scoId, (count.get(l.scoId) ?? 0) + 1);
   await markSuperseded(trx, [...count].filter(([id, n]) => n > 1 || ownerOf.has(id)).map(([id]) => id));
   return { written, ids, refused };
+}
+
+// The lines as the probe's rows (ind, sco, org, scope, n): a batch's lines mostly share one organisation and audience,
+// given then once rather than as two arrays of the same text 1,667 times (~0.7 µs of a line's server time, issue 17).
+function probedLines(lines: readonly FeedLine[]): RawBuilder<unknown> {
+  const ind = pgArray(lines.map((l) => l.indicatorId));
+  const sco = pgArray(lines.map((l) => l.scoId));
+  const first = lines[0]!.audience;
+  const scope = scopeKey(first);
+  if (lines.every((l) => l.audience === first || (l.audience.orgId === first.orgId && scopeKey(l.audience) === scope))) {
+    return sql`select x.ind, x.sco, cast(${first.orgId} as uuid) as org, cast(${scope} as text) as scope, x.n
+      from unnest(cast(${ind} as text[]), cast(${sco} as text[])) with ordinality as x(ind, sco, n)`;
+  }
+  return sql`select * from unnest(cast(${ind} as text[]), cast(${sco} as text[]), cast(${pgArray(lines.map((l) => l.audience.orgId))} as uuid[]),
+      cast(${pgArray(lines.map((l) => scopeKey(l.audience)))} as text[])) with ordinality as x(ind, sco, org, scope, n)`;
 }
 
 /**
