@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { hasSharedData, sharedData } from '../../test/support/shared-data.ts';
+import { patternString } from '../stix/pattern-string.ts';
 import { parsePattern, type ObservationExpression } from './pattern.parser.ts';
 
 const haveData = hasSharedData();
@@ -157,5 +158,33 @@ describe('pattern syntax trees', () => {
       }),
       { numRuns: 5000, seed: 6 },
     );
+  });
+});
+
+// The importers' one-value pattern is read without the tokenizer (issue 17): the tree must be the one the general
+// parser makes of the same pattern. With a second space before "=", the same pattern goes the general way.
+describe('the one-value pattern, read without the tokenizer', () => {
+  const general = (p: string): string => p.replace(':value = ', ':value  = ');
+  const tree = (p: string) => ({ ...parsePattern(p) });
+
+  it('gives the general parser\'s tree, whatever the value holds', () => {
+    const types = fc.constantFrom('ipv4-addr', 'domain-name', 'url', 'email-addr', 'x-custom-2', 't', 'h', 'b', 'true', 'mac-addr');
+    fc.assert(
+      fc.property(types, fc.string({ unit: 'binary', maxLength: 40 }), (type, value) => {
+        const p = `[${type}:value = ${patternString(value)}]`;
+        expect(tree(p)).toEqual(tree(general(p)));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('refuses what the general parser refuses, and leaves other spellings to it', () => {
+    const patterns = [String.raw`[url:value = 'a\b']`, String.raw`[url:value = 'it's']`, String.raw`[url:value = 'open]`, String.raw`[url:value = 'a\']`, String.raw`[URL:value = 'a']`, String.raw`[url_x:value = 'a']`];
+    for (const p of patterns) expect(parsePattern(p).ok, p).toBe(parsePattern(general(p)).ok);
+    expect(parsePattern(patterns[0]!).ok).toBe(false);
+    expect(ast(String.raw`[domain-name:value = 'it\'s.example\\x']`)).toEqual({
+      kind: 'observation', position: 0,
+      comparison: { kind: 'test', position: 1, operator: '=', negated: false, path: { objectType: 'domain-name', steps: [{ kind: 'key', key: 'value' }] }, value: { type: 'string', value: String.raw`it's.example\x`, text: String.raw`'it\'s.example\\x'` } },
+    });
   });
 });

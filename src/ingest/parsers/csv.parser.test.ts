@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { hasSharedData, sharedData } from '../../../test/support/shared-data.ts';
 import { createStixValidator } from '../../stix/stix.validator.ts';
 import type { StixObject } from '../../stix/stix.types.ts';
-import { parseCsv, parseCsvRows, type CsvRowEvent, type CsvSummary } from './csv.parser.ts';
+import { csvSlices, parseCsv, parseCsvRows, type CsvRowEvent, type CsvSummary } from './csv.parser.ts';
 import { ParseError } from './parse-result.ts';
 
 const NOW = new Date('2026-01-02T03:04:05.000Z');
@@ -170,5 +170,36 @@ describe('parseCsv on hand-made files', () => {
     const r = parseCsv(Buffer.from(lines.join('\n')), { now: NOW });
     expect(r.summary).toMatchObject({ rows: 50_000, rows_taken: 50_000, rows_failed: 0 });
     expect(r.objects.filter((o) => o.type === 'ipv4-addr')).toHaveLength(50_000 - (r.summary!.duplicates as number));
+  });
+
+  // A new value of a single-value type is not looked up in the file's id set (issue 17): its ids are new because its
+  // key is. Spellings of one value, values repeated in other columns and rows, hash rows between them, with and
+  // without the organisation's id salt and slices of every size: never an id twice, every value once.
+  it('gives every object once however the rows spell and repeat their values', () => {
+    const rows = [
+      'url,domain,ip,md5,sha1,email,tags',
+      'https://A.example.com/x,Example.COM,10.0.0.1,,,a@Example.org,tlp:amber',
+      'https://a.example.com/x,example.com.,10.0.0.1,d41d8cd98f00b204e9800998ecf8427e,da39a3ee5e6b4b0d3255bfef95601890afd80709,A@example.org,',
+      ',example.com,,d41d8cd98f00b204e9800998ecf8427e,,,tlp:green',
+      'https://a.example.com/y,b.example.com,10.0.0.2,,,b@example.org,',
+      'http://a.example.com/x,,,,da39a3ee5e6b4b0d3255bfef95601890afd80709,,tlp:amber',
+      ',b.example.com,10.0.0.2,,,,',
+    ];
+    const csv = Buffer.from([...rows, ...rows.slice(1)].join('\n'));
+    const whole = parseCsv(csv, { now: NOW }).objects;
+    for (const idSalt of [undefined, 'salt']) {
+      for (const size of [1, 2, 3, 5, 1000]) {
+        const got: StixObject[] = [];
+        const slices = csvSlices(csv, { now: NOW, idSalt }, size);
+        for (let r = slices.next(); !r.done; r = slices.next()) got.push(...r.value.objects);
+        expect(new Set(got.map((o) => o.id)).size, `slices of ${size}`).toBe(got.length);
+        if (idSalt === undefined) expect(got).toEqual(whole);
+        else expect(got.map((o) => o.type)).toEqual(whole.map((o) => o.type));
+      }
+    }
+    expect(new Set(ofType(whole, 'domain-name').map((o) => o.value))).toEqual(new Set(['example.com', 'b.example.com']));
+    expect(ofType(whole, 'domain-name')).toHaveLength(2);
+    expect(ofType(whole, 'url')).toHaveLength(new Set(ofType(whole, 'url').map((o) => o.value)).size);
+    expect(ofType(whole, 'relationship')).toHaveLength(ofType(whole, 'indicator').length);
   });
 });

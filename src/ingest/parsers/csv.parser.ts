@@ -26,6 +26,8 @@ export interface CsvRowEvent {
   readonly warnings: ParseIssue[];
   /** With an id salt: the row's importer-made objects' ids. */
   readonly generated?: readonly string[] | undefined;
+  /** How many of the objects, from the first, are certainly new to the file (MappedRow.fresh). */
+  readonly fresh?: number | undefined;
 }
 
 /** Totals of a CSV import. */
@@ -100,7 +102,7 @@ class CsvSession {
     if (mapped.duplicate && mapped.errors.length === 0) this.summary.duplicates++;
     for (const t of mapped.types) this.summary.counts[t] = (this.summary.counts[t] ?? 0) + 1;
     if (mapped.objects.length === 0 && mapped.errors.length === 0 && mapped.warnings.length === 0) return undefined;
-    return { line: r.line, objects: mapped.objects, errors: mapped.errors, warnings: mapped.warnings, generated: mapped.generated };
+    return { line: r.line, objects: mapped.objects, errors: mapped.errors, warnings: mapped.warnings, generated: mapped.generated, fresh: mapped.fresh };
   }
 
   get started(): boolean {
@@ -170,11 +172,13 @@ export function* csvSlices(buf: Buffer, opts: CsvOptions, sliceObjects: number):
     for (const r of events) {
       const e = session.feed(r);
       if (!e) continue;
-      for (const o of e.objects)
-        if (seen.addNew(o.id)) {
+      const fresh = e.fresh ?? 0;
+      e.objects.forEach((o, i) => {
+        if (i < fresh || seen.addNew(o.id)) {
           slice.push(o);
           if (e.generated?.includes(o.id)) generated.push(o.id);
         }
+      });
       // A million bad rows must not make a million issues: past MAX_ISSUES they are only counted.
       for (const [list, issues] of [[errors, e.errors], [warnings, e.warnings]] as const)
         for (const issue of issues) if (errors.length + warnings.length < MAX_ISSUES) list.push(issue);
