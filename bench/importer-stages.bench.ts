@@ -50,17 +50,25 @@ function cpuMs(): number {
   return (u.user + u.system) / 1000;
 }
 
-async function run(): Promise<{ us: Record<Stage, number>; lines: number }> {
+// Thread CPU by stage from now on: lap(stage) adds the time since the last lap to the stage.
+function stageClock(): { lap: (stage: Stage) => void; perLine: () => Record<Stage, number> } {
   const ms = Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<Stage, number>;
+  let t = cpuMs();
+  return {
+    lap: (stage) => {
+      const now = cpuMs();
+      ms[stage] += now - t;
+      t = now;
+    },
+    perLine: () => Object.fromEntries(STAGES.map((s) => [s, (ms[s] * 1000) / ROWS])) as Record<Stage, number>,
+  };
+}
+
+async function run(): Promise<{ us: Record<Stage, number>; lines: number }> {
   const slices = runParseStream(Buffer.from(csv), { format: 'csv', lenient: false, limits, prefixLimits: DEFAULT_PREFIX_LIMITS, idSalt: org.id_salt }, SLICE, validator);
   const checks = new StreamChecks({ params, viewer, org, ingestId: '00000000-0000-4000-8000-000000000003', now: new Date(), prefixLimits: DEFAULT_PREFIX_LIMITS, speakers: new Map(), fileTlp: undefined, parseChecked: false });
   let lines = 0;
-  let t = cpuMs();
-  const lap = (stage: Stage): void => {
-    const now = cpuMs();
-    ms[stage] += now - t;
-    t = now;
-  };
+  const { lap, perLine } = stageClock();
   for (let r = slices.next(); !r.done; r = slices.next()) {
     lap('parse');
     const s = deserialize(serialize(r.value)) as ParseSlice;
@@ -75,7 +83,7 @@ async function run(): Promise<{ us: Record<Stage, number>; lines: number }> {
     lines += split.lines.map(lineCopyRow).length;
     lap('copyRows');
   }
-  return { us: Object.fromEntries(STAGES.map((s) => [s, (ms[s] * 1000) / ROWS])) as Record<Stage, number>, lines };
+  return { us: perLine(), lines };
 }
 
 // A line as the worker would send it: its texts, no objects.
@@ -88,18 +96,12 @@ function draftOf(sco: StixObject, ind: StixObject, rel: StixObject): Draft {
 }
 
 async function runLane(): Promise<{ us: Record<Stage, number>; lines: number }> {
-  const ms = Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<Stage, number>;
   // The audience prepare.ts gives every object of the feed (the organisation's default TLP, no recipients).
   const audience: LineAudience = { orgId: org.id, userId: viewer.userId, ingestId: '00000000-0000-4000-8000-000000000003', tlp: 'green', pap: null, anonymous: false, allowCount: true, confidence: null, recipientOrgs: [], recipientGroups: [], recipientUsers: [], firstSeen: new Date().toISOString(), lastSeen: new Date().toISOString() };
   let lastModified = '';
   let later = '';
   let lines = 0;
-  let t = cpuMs();
-  const lap = (stage: Stage): void => {
-    const now = cpuMs();
-    ms[stage] += now - t;
-    t = now;
-  };
+  const { lap, perLine } = stageClock();
   const slices = csvSlices(csv, { idSalt: org.id_salt }, SLICE);
   for (let r = slices.next(); !r.done; r = slices.next()) {
     const o = r.value.objects;
@@ -122,7 +124,7 @@ async function runLane(): Promise<{ us: Record<Stage, number>; lines: number }> 
     lines += made.map(lineCopyRow).length;
     lap('copyRows');
   }
-  return { us: Object.fromEntries(STAGES.map((s) => [s, (ms[s] * 1000) / ROWS])) as Record<Stage, number>, lines };
+  return { us: perLine(), lines };
 }
 
 const measured = async (label: string, fn: () => Promise<{ us: Record<Stage, number>; lines: number }>): Promise<Record<Stage, number>> => {
