@@ -178,6 +178,13 @@ describe('the one-value pattern, read without the tokenizer', () => {
     );
   });
 
+  it('reads a value near the pattern length limit, escaped or not, and refuses it unterminated', () => {
+    const long = 'a'.repeat(3_900_000);
+    expect(ast(`[url:value = '${long}']`)).toMatchObject({ comparison: { value: { value: long } } });
+    expect(ast(`[url:value = '${String.raw`\'`.repeat(1_900_000)}']`)).toMatchObject({ comparison: { value: { value: "'".repeat(1_900_000) } } });
+    expect(parsePattern(`[url:value = '${long}'`).ok).toBe(false);
+  });
+
   it('refuses what the general parser refuses, and leaves other spellings to it', () => {
     const patterns = [String.raw`[url:value = 'a\b']`, String.raw`[url:value = 'it's']`, String.raw`[url:value = 'open]`, String.raw`[url:value = 'a\']`, String.raw`[URL:value = 'a']`, String.raw`[url_x:value = 'a']`];
     for (const p of patterns) expect(parsePattern(p).ok, p).toBe(parsePattern(general(p)).ok);
