@@ -92,15 +92,8 @@ export class WarninglistReview {
     const taken = new Map<string, readonly string[]>();
     if (this.#fresh.size === 0) return taken;
     // A slice written wholly new or changed (a first import) takes every value of its objects: no set of their ids.
-    let changed: Set<string> | undefined;
-    for (const c of written.contributions) {
-      if (c.inserted || c.changed) changed?.add(c.object_id);
-      else if (!changed) {
-        changed = new Set();
-        for (const d of written.contributions) if (d.inserted || d.changed) changed.add(d.object_id);
-        break;
-      }
-    }
+    const wrote = (c: WrittenSlice['contributions'][number]): boolean => c.inserted || c.changed;
+    const changed = written.contributions.every(wrote) ? undefined : new Set(written.contributions.filter(wrote).map((c) => c.object_id));
     // The changed objects' values first (a value of both a changed and a kept object is taken), then the slice's
     // values are forgotten.
     for (const o of written.objects) {

@@ -117,6 +117,7 @@ export class CsvRowMapper {
       const rel = { type: 'relationship', spec_version: '2.1', id: derivedId('relationship', [indicator.id, 'based-on', m.object.id]), created: this.now, modified: this.now, relationship_type: 'based-on', source_ref: indicator.id, target_ref: m.object.id };
       objects.push(marked(indicator, tlp), marked(rel, tlp));
       generated?.push(indicator.id, rel.id);
+      // Counted from the first object while every value so far is of such a type and made its three objects.
       if (fresh === objects.length - 3 && FRESH_TYPES.has(m.object.type)) fresh = objects.length;
     }
     if (tlp && objects.length > 0 && !this.markings.has(tlp)) {
