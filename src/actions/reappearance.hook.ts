@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { IngestHooks, IngestSlice, IngestStart } from '../ingest/ingest.service.ts';
 import { writeDirectAlerts } from '../cases/notice.writer.ts';
+import { lineKey } from '../store/feed-line.ts';
 
 const CHUNK = 5000;
 
@@ -25,8 +26,8 @@ async function anyDone(trx: Kysely<Database>): Promise<boolean> {
 }
 
 /** Reopens the done actions whose target is among a slice's values; answers their ids. */
-export async function reopenReappeared(trx: Kysely<Database>, ev: Pick<IngestStart, 'ingestId' | 'org'>, slice: Pick<IngestSlice, 'objects'>): Promise<string[]> {
-  const keys = [...new Set(slice.objects.flatMap((p) => p.record.keys))];
+export async function reopenReappeared(trx: Kysely<Database>, ev: Pick<IngestStart, 'ingestId' | 'org'>, slice: Pick<IngestSlice, 'objects' | 'lines'>): Promise<string[]> {
+  const keys = [...new Set([...slice.objects.flatMap((p) => p.record.keys), ...(slice.lines ?? []).map(lineKey)])];
   const reopened: { id: string; created_by: string | null; target_key: string; org: string | null }[] = [];
   for (let i = 0; i < keys.length; i += CHUNK) {
     const part = keys.slice(i, i + CHUNK);

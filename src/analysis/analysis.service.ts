@@ -13,6 +13,7 @@ import type { StoredCluster } from './job/clusters.persist.ts';
 import { activeIndicatorSql, isActiveIndicator, type IndicatorFacts } from './lifecycle.ts';
 import { WarninglistReview } from './warninglists/ingest.warnings.ts';
 import { IdSet } from '../ingest/id.set.ts';
+import { lineKey } from '../store/feed-line.ts';
 import type { WarninglistsService } from './warninglists/warninglists.service.ts';
 
 /** What the analysis needs from the composition root. */
@@ -163,9 +164,16 @@ export class AnalysisService {
           slice: async (trx, slice) => {
             await record(trx, slice);
             if (!correlating && reviewed) return;
+            const keep = (k: string): void => {
+              if (correlating || (!values.keys.has(k) && warninglists.matchAll(k).length)) values.keys.add(k);
+            };
             for (const p of slice.objects) {
               if (correlating) values.own.add(p.record.id);
-              for (const k of p.record.keys) if (correlating || (!values.keys.has(k) && warninglists.matchAll(k).length)) values.keys.add(k);
+              for (const k of p.record.keys) keep(k);
+            }
+            for (const l of slice.lines ?? []) {
+              if (correlating) values.own.add(l.scoId).add(l.indicatorId).add(l.relationshipId);
+              keep(lineKey(l));
             }
           },
           finish: record,

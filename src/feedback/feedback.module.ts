@@ -19,6 +19,7 @@ import { MailSender, type MailSettings } from './outbox/mail.sender.ts';
 import { StreamHub, type StreamOptions } from './outbox/stream.hub.ts';
 import { alertReads } from './outbox/alert.reads.ts';
 import { auditSensitiveReads } from '../audit/sensitive-reads.ts';
+import { lineKey } from '../store/feed-line.ts';
 import { AlertsEngine } from './subscriptions/alerts.engine.ts';
 import { SubscriptionRegistry } from './subscriptions/subscription.registry.ts';
 import { SubscriptionsService } from './subscriptions/subscriptions.service.ts';
@@ -106,6 +107,7 @@ export async function createFeedback(storage: Storage, ingest: IngestService, op
       return {
         slice: async (trx, slice) => {
           const keys = slice.objects.filter((p) => p.record.type === 'indicator' && slice.createdIds.has(p.record.id)).flatMap((p) => p.record.keys.filter((k) => DESTINATION.test(k)));
+          for (const l of slice.lines ?? []) if (slice.createdIds.has(l.indicatorId) && DESTINATION.test(lineKey(l))) keys.push(lineKey(l));
           if (!keys.length) return;
           await assignSids(trx, keys, { locked });
           locked = true;

@@ -17,7 +17,7 @@ export type LinesBatchResult = WriteCounts & { contributions: StoredContribution
  */
 export async function writeWithLines(trx: Kysely<Database>, split: LineSplit, built: BuiltBatch, opts: WriteOptions, tails?: readonly (string | Uint8Array)[]): Promise<LinesBatchResult> {
   const { written, ids, refused } = await insertNewLines(trx, split.lines, tails, { locked: true });
-  const stored = refused.length ? buildBatch([...split.rest, ...refused.flatMap((l) => split.objectsOf.get(l)!)], true) : built;
+  const stored = refused.length ? buildBatch([...split.rest, ...refused.flatMap(split.objectsOf)], true) : built;
   const r = await writeBuilt(trx, stored, { ...opts, lines: true });
   const own = written.flatMap((l, i) => lineContributions(l, ids[i]!));
   return { created: r.created + own.length, updated: r.updated, unchanged: r.unchanged, contributions: [...r.contributions, ...own], size: stored.size + own.length };

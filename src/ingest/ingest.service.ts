@@ -5,7 +5,7 @@ import { AppError, notFound } from '../shared/errors.ts';
 import type { ObservableIndex } from '../lookup/observable.index.ts';
 import { catchUpIndex } from '../lookup/index.loader.ts';
 import { buildBatch, buildBatchPaced, lockKnowledgeWrites, writeBuilt, type PreparedObject } from '../store/knowledge.writer.ts';
-import { lineCopyRow, splitLinesPaced } from '../store/feed-line.ts';
+import { lineCopyRow, preparedOfLine, splitLinesPaced, withLines, type FeedLine } from '../store/feed-line.ts';
 import { hasFeedLines } from '../store/feed-lines.repository.ts';
 import { writeWithLines, type LinesBatchResult } from './feed-lines.write.ts';
 import { mostlyRegistered } from '../store/objects.repository.ts';
@@ -49,7 +49,14 @@ export interface IngestStart {
  * with its contributions as written. Hooks keep what they need of it, not the objects.
  */
 export interface IngestSlice {
+  /** The slice's objects, but for those its `lines` stand for. */
   readonly objects: readonly PreparedObject[];
+  /**
+   * A CSV feed's rows the parse gave as lines (issue 17), each standing for an observable, an indicator and its based-on
+   * relationship (scoId, indicatorId, relationshipId; both objects keyed `lineKey(line)`): written as lines, or the
+   * stored way when the store refused them, their objects are not in `objects`. preparedOfLine makes them if needed.
+   */
+  readonly lines?: readonly FeedLine[] | undefined;
   readonly contributions: readonly StoredContribution[];
   /** The objects this part registered (new to the store). */
   readonly createdIds: ReadonlySet<string>;
@@ -73,7 +80,8 @@ export interface IngestRun {
 
 /** Warnings for the submitter, given the prepared objects slice by slice (dry runs too). */
 export interface IngestReview {
-  add(objects: readonly PreparedObject[]): void;
+  /** The next prepared objects, and lines (IngestSlice.lines: each stands for its observable, indicator, relationship). */
+  add(objects: readonly PreparedObject[], lines?: readonly FeedLine[]): void;
   warnings(): ParseIssue[];
 }
 
@@ -266,7 +274,9 @@ export class IngestService {
       const prefixLimits = this.#opts.prefixLimits ?? DEFAULT_PREFIX_LIMITS;
       // A CSV feed's importer-made indicators get the organisation's ids on the parse worker (issue 17).
       const idSalt = streamed === 'csv' ? org.id_salt : undefined;
-      if (streamed) return await this.#commitStreamed(id, viewer, org, this.#opts.parser.parseStream(body, { ...req, format: streamed, prefixLimits, idSalt }, this.#opts.sliceObjects!), params);
+      // Its rows that are flat lines come as line drafts when they would be written as lines (not for a hub override).
+      const lines = streamed === 'csv' && this.#opts.feedLines === true && !hubOverride(viewer, params);
+      if (streamed) return await this.#commitStreamed(id, viewer, org, this.#opts.parser.parseStream(body, { ...req, format: streamed, prefixLimits, idSalt, lines }, this.#opts.sliceObjects!), params);
       const parsed = await this.#opts.parser.parse(body, req);
       return await this.#commit(id, viewer, org, parsed, params);
     } catch (err) {
@@ -311,7 +321,7 @@ export class IngestService {
         // Unknown until the first batch: a sample of its ids says whether the file is a re-import (a first batch built
         // as new rows reserved contribution ids and made contents a re-import never uses: server CPU +29 %, issue 17).
         let expectNew: boolean | undefined;
-        let writing: Promise<LinesBatchResult & { objects: readonly PreparedObject[] }> | undefined;
+        let writing: Promise<LinesBatchResult & { objects: readonly PreparedObject[]; lines: readonly FeedLine[] }> | undefined;
         // The write on its way has answered: its counts can say what the next batch should expect before it is built.
         let answered = false;
         let written = 0;
@@ -323,7 +333,7 @@ export class IngestService {
           const t = tally(r, counts);
           expectNew = t.expectNew;
           // Before the next statement is sent: a hook's queries never run beside the write on the connection.
-          await this.#slice(trx, runs, { objects: r.objects, contributions: r.contributions, createdIds: t.createdIds });
+          await this.#slice(trx, runs, { objects: r.objects, lines: r.lines, contributions: r.contributions, createdIds: t.createdIds });
           written += r.size;
           // The total is known at the end only: until then, what the parse's progress through the file promises.
           params.onProgress?.(written, Math.max(written, progress > 0 ? Math.round(preparedCount / progress) : written));
@@ -333,41 +343,69 @@ export class IngestService {
           for (; !r.done; r = await slices.next()) {
             progress = r.value.progress;
             const objects = r.value.objects;
+            const drafts = r.value.lines ?? [];
+            const slots = r.value.lineSlots ?? [];
             const facts = { generated: r.value.generated && new Set(r.value.generated), refsWithin: r.value.refsWithin, placeholders: r.value.placeholders, textChecked: r.value.textChecked, targets: r.value.targets };
             const batch: PreparedObject[] = [];
+            const batchLines: FeedLine[] = [];
             // In pieces with an I/O turn between them: each answer of the write on the server is taken up (its next
-            // statement sent) within a piece's time, not after the whole slice has been checked and prepared.
-            for (let j = 0; j < objects.length; j += CHECK_PIECE) {
+            // statement sent) within a piece's time, not after the whole slice has been checked and prepared. A
+            // piece's line drafts are those among its objects (and after the last one, for the last piece).
+            let line = 0;
+            for (let j = 0; j < objects.length || line < drafts.length; j += CHECK_PIECE) {
+              const last = j + CHECK_PIECE >= objects.length;
               const piece = objects.length <= CHECK_PIECE ? objects : objects.slice(j, j + CHECK_PIECE);
-              const done = await checks.add(piece, async () => {
-                await settle(); // a query waits for the write on the connection: nothing else is sent beside it
-                return trx;
-              }, facts);
-              for (const p of done) batch.push(p);
+              let upTo = line;
+              while (upTo < drafts.length && (last || slots[upTo]! < j + CHECK_PIECE)) upTo++;
+              const pieceDrafts = line === 0 && upTo === drafts.length ? drafts : drafts.slice(line, upTo);
+              const pieceSlots = j === 0 ? slots.slice(line, upTo) : slots.slice(line, upTo).map((slot) => slot - j);
+              line = upTo;
+              const done = await checks.addWithLines(
+                piece,
+                async () => {
+                  await settle(); // a query waits for the write on the connection: nothing else is sent beside it
+                  return trx;
+                },
+                facts,
+                pieceDrafts,
+                pieceSlots,
+              );
+              for (const p of done.prepared) batch.push(p);
+              for (const l of done.lines) batchLines.push(l);
               if (writing) await afterIo();
             }
-            preparedCount += batch.length;
-            for (const v of reviews) v?.add(batch);
+            preparedCount += batch.length + 3 * batchLines.length;
+            for (const v of reviews) v?.add(batch, batchLines);
             // Parts of about BATCH: a slice a little over it (a CSV slice is cut at a row's end: 5,001 objects) is one
-            // part, not a full batch and a batch of one object with a round of statements of its own.
-            const size = Math.ceil(batch.length / Math.max(1, Math.ceil(batch.length / (BATCH * 1.1))));
-            for (let i = 0; i < batch.length; i += size) {
+            // part, not a full batch and a batch of one object with a round of statements of its own. A slice with
+            // lines is one part (a CSV slice: about BATCH objects, a line counting as three).
+            const size = batchLines.length > 0 ? batch.length : Math.ceil(batch.length / Math.max(1, Math.ceil(batch.length / (BATCH * 1.1))));
+            for (let i = 0; i < batch.length || (i === 0 && batchLines.length > 0); i += Math.max(1, size)) {
               const part = batch.length <= size ? batch : batch.slice(i, i + size);
+              let partLines = i === 0 ? batchLines : [];
               // An unchanged re-import's second batch is built expecting no new rows (no contents made for nothing).
               if (answered) await settle();
               // Nothing is on its way yet when the first batch is looked at: the sample's statement runs alone.
-              expectNew ??= !(await mostlyRegistered(trx, part.map((p) => p.record.id)));
+              expectNew ??= !(await mostlyRegistered(trx, [...part.map((p) => p.record.id), ...partLines.flatMap((l) => [l.scoId, l.indicatorId, l.relationshipId])]));
+              const asLines = this.#opts.feedLines && expectNew && !opts.hubOverride;
+              // A re-import's lines go the stored way, as the objects they stand for (they reach the hooks as objects).
+              let stored: readonly PreparedObject[] = part;
+              if (!asLines && partLines.length > 0) {
+                stored = [...part, ...partLines.flatMap(preparedOfLine)];
+                partLines = [];
+              }
               // Built in pieces: each answer of the write before is taken up (its next statement sent) within a piece.
               // A first import's flat lines go to feed_lines, the rest the stored way (docs/design/feed-lines.md).
-              const split = this.#opts.feedLines && expectNew && !opts.hubOverride ? await splitLinesPaced(part, afterIo) : undefined;
-              // Their COPY rows too, encoded, while the write before is on the server.
+              const found = asLines ? await splitLinesPaced(stored, afterIo) : undefined;
+              const split = found && withLines(found, partLines);
+              // Their COPY rows too (a parse's line is hashed here), encoded, while the write before is on the server.
               const tails = split && (await mapInPieces(split.lines, (l) => Buffer.from(lineCopyRow(l)), afterIo));
-              const built = await buildBatchPaced(split ? split.rest : part, expectNew, afterIo);
+              const built = await buildBatchPaced(split ? split.rest : stored, expectNew, afterIo);
               await settle();
               answered = false;
               if (split?.lines.length) opts.lines = true;
               const writes = split?.lines.length ? writeWithLines(trx, split, built, opts, tails) : writeBuilt(trx, built, opts).then((res) => ({ ...res, size: built.size }));
-              const w = writes.then((res) => ((answered = true), { ...res, objects: part }));
+              const w = writes.then((res) => ((answered = true), { ...res, objects: stored, lines: partLines }));
               w.catch(() => {}); // awaited by settle; a failure must not be unhandled meanwhile
               writing = w;
               // After an I/O turn: the batch's first statement is on its way before the next slice is checked.

@@ -9,6 +9,9 @@ import { patternKeys } from '../observables/pattern.parser.ts';
 import { stricter, TLP2_MARKING_IDS, tlpOfMarkingId, tlpOfMarkingObject, tlpOfMarkingRefs } from '../trust/tlp.ts';
 import { objectRecord } from '../store/object-row.ts';
 import type { PreparedObject } from '../store/knowledge.writer.ts';
+import type { ContributionRecord } from '../store/object-row.ts';
+import { unhashedLine, type LineAudience, type UnhashedLine } from '../store/feed-line.ts';
+import { shapeOfDraft, type LineDraft } from './parse/line-draft.ts';
 import type { ParseIssue, ParseResult } from './parsers/parse-result.ts';
 import { derivedId, generatedIndicatorId, ownIndicatorId } from './parsers/stable-id.factory.ts';
 import { defaultAllowCount, type IngestParams } from './ingest.params.ts';
@@ -103,6 +106,35 @@ export class SlicePreparer {
     const c = { ...this.#c, generated: made };
     return owned.map((o) => prepareOne(o, c));
   }
+
+  /**
+   * A slice's line drafts (parse/line-draft.ts), prepared as prepareOne prepares the three objects each stands for:
+   * the TLP of the row's marking, the file's, the request's and the organisation's default as for any object (counted
+   * three times), `modified` a millisecond later when the marking changes (the indicator's and the relationship's),
+   * one audience object for every line of a level. Their hashes are made when their rows are (feed-line.ts hashLine).
+   */
+  addLines(drafts: readonly LineDraft[]): UnhashedLine[] {
+    const c = this.#c;
+    const out: UnhashedLine[] = [];
+    for (const d of drafts) {
+      const tlp = tlpOf(c, d[12] ?? c.fileTlp);
+      c.tlpCounts[tlp] = (c.tlpCounts[tlp] ?? 0) + 3;
+      const modified = d[12] === tlp ? d[6] : (aMillisecondLater(d[6]) ?? d[6]);
+      out.push(unhashedLine(this.#audience(tlp), shapeOfDraft(d, modified)));
+    }
+    return out;
+  }
+
+  // The lines' audience of a TLP level (contributionOf's columns for an object without a confidence of its own).
+  readonly #audiences = new Map<Tlp, LineAudience>();
+  #audience(tlp: Tlp): LineAudience {
+    let a = this.#audiences.get(tlp);
+    if (!a) {
+      const { objectId: _, ...audience } = contributionOf('', tlp, null, this.#c);
+      this.#audiences.set(tlp, (a = audience));
+    }
+    return a;
+  }
 }
 
 interface PrepareContext {
@@ -116,33 +148,44 @@ interface PrepareContext {
 }
 
 function prepareOne(original: StixObject, c: PrepareContext): PreparedObject {
-  const { params, who, stamp } = c;
-  const dataTlp = tlpOfMarkingRefs(original.object_marking_refs, c.localMarkings) ?? c.fileTlp;
-  const tlp: Tlp = params.tlp && dataTlp ? stricter(params.tlp, dataTlp) : (dataTlp ?? params.tlp ?? who.org.default_tlp);
+  const tlp = tlpOf(c, tlpOfMarkingRefs(original.object_marking_refs, c.localMarkings) ?? c.fileTlp);
   c.tlpCounts[tlp] = (c.tlpCounts[tlp] ?? 0) + 1;
   const obj = withTlpMarking(original, tlp, c.localMarkings);
-  const amberish = tlp === 'amber' || tlp === 'amber+strict';
   const { keys, patternUsable } = keysOf(obj);
   return {
     record: objectRecord(obj, { keys, patternUsable }),
     generated: c.generated.has(obj.id),
-    contribution: {
-      objectId: obj.id,
-      orgId: who.org.id,
-      userId: who.viewer.userId,
-      ingestId: who.ingestId,
-      tlp,
-      pap: params.pap ?? null,
-      anonymous: params.anonymous,
-      allowCount: tlp === 'red' ? false : (params.allowCount ?? defaultAllowCount(tlp)),
-      confidence: params.confidence ?? (typeof obj.confidence === 'number' ? obj.confidence : null),
-      recipientOrgs: amberish ? params.orgs : [],
-      recipientGroups: amberish ? params.groups : [],
-      recipientUsers: tlp === 'red' ? params.users : [],
-      // When this organisation reported it; the object's own first_seen/last_seen stay in its data.
-      firstSeen: stamp,
-      lastSeen: stamp,
-    },
+    contribution: contributionOf(obj.id, tlp, typeof obj.confidence === 'number' ? obj.confidence : null, c),
+  };
+}
+
+// An object's TLP: the stricter of the request's and the data's (its markings, else the file's), else the
+// organisation's default.
+function tlpOf(c: PrepareContext, dataTlp: Tlp | undefined): Tlp {
+  const { params } = c;
+  return params.tlp && dataTlp ? stricter(params.tlp, dataTlp) : (dataTlp ?? params.tlp ?? c.who.org.default_tlp);
+}
+
+// The contribution of an object at a TLP level, with the object's own confidence (null: none).
+function contributionOf(objectId: string, tlp: Tlp, ownConfidence: number | null, c: PrepareContext): ContributionRecord {
+  const { params, who, stamp } = c;
+  const amberish = tlp === 'amber' || tlp === 'amber+strict';
+  return {
+    objectId,
+    orgId: who.org.id,
+    userId: who.viewer.userId,
+    ingestId: who.ingestId,
+    tlp,
+    pap: params.pap ?? null,
+    anonymous: params.anonymous,
+    allowCount: tlp === 'red' ? false : (params.allowCount ?? defaultAllowCount(tlp)),
+    confidence: params.confidence ?? ownConfidence,
+    recipientOrgs: amberish ? params.orgs : [],
+    recipientGroups: amberish ? params.groups : [],
+    recipientUsers: tlp === 'red' ? params.users : [],
+    // When this organisation reported it; the object's own first_seen/last_seen stay in its data.
+    firstSeen: stamp,
+    lastSeen: stamp,
   };
 }
 

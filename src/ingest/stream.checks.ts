@@ -13,6 +13,15 @@ import { authorshipSuspects, refusedSuspects, type Speakers } from './authorship
 import { unstorableIssue } from './unstorable.check.ts';
 import { broadIn, broadIssue, REFS } from './broad-cidr.check.ts';
 import { placeholderId } from './parsers/stable-id.factory.ts';
+import type { LineDraft } from './parse/line-draft.ts';
+import type { UnhashedLine } from '../store/feed-line.ts';
+
+// How many of the sorted `slots` are at most `k`: the lines before the object at position k.
+function countUpTo(slots: readonly number[], k: number): number {
+  let n = 0;
+  while (n < slots.length && slots[n]! <= k) n++;
+  return n;
+}
 
 /** What a streamed file came to once its last slice is in: the same facts #commit derives from a whole file. */
 export interface StreamOutcome {
@@ -100,26 +109,51 @@ export class StreamChecks {
    * `facts`: what the parse says of the slice (ParseSlice.generated and refsWithin).
    */
   async add(slice: readonly StixObject[], query: () => Promise<Kysely<Database>>, facts: SliceFacts = {}): Promise<PreparedObject[]> {
+    return (await this.addWithLines(slice, query, facts)).prepared;
+  }
+
+  /**
+   * add for a slice that has line drafts among its objects (ParseSlice.lines; `slots[j]` objects come before line j):
+   * the objects checked and prepared as add does them, the lines prepared (SlicePreparer.addLines). A line counts as
+   * its three objects wherever the checks count objects (the issues' indexes, the prepared count, the TLP counts);
+   * the parse held it to the rest (line-draft.ts).
+   */
+  async addWithLines(slice: readonly StixObject[], query: () => Promise<Kysely<Database>>, facts: SliceFacts = {}, drafts: readonly LineDraft[] = [], slots: readonly number[] = []): Promise<{ prepared: PreparedObject[]; lines: UnhashedLine[] }> {
     const { params } = this.#c;
-    const kept = this.#c.parseChecked ? slice : this.#checkText(slice, facts);
+    const checked = this.#c.parseChecked ? { kept: slice, keptSlots: slots } : this.#checkText(slice, facts, slots);
+    const { kept, keptSlots } = checked;
     if (facts.placeholders) for (const [id, shown] of Object.entries(facts.placeholders)) this.#dangling.rename(id, shown);
-    if (this.#unstorableRefusal) return [];
+    if (this.#unstorableRefusal) return { prepared: [], lines: [] };
     const offset = this.#checkedIndex;
-    this.#checkedIndex += kept.length;
+    this.#checkedIndex += kept.length + 3 * drafts.length;
     // A feed's lines point within themselves: nothing can dangle unless the checks above dropped an object the
     // line's others point at (issue 17: every id of the file was kept for nothing).
-    if (facts.refsWithin && kept.length === slice.length) this.#dangling.skip(kept.length);
-    else this.#dangling.add(kept, kept.length === slice.length ? facts.targets : undefined);
+    if (facts.refsWithin && kept.length === slice.length) this.#dangling.skip(kept.length + 3 * drafts.length);
+    else if (drafts.length === 0) this.#dangling.add(kept, kept.length === slice.length ? facts.targets : undefined);
+    else {
+      let from = 0;
+      for (const slot of keptSlots) {
+        if (slot > from) this.#dangling.add(kept.slice(from, slot));
+        this.#dangling.skip(3);
+        from = slot;
+      }
+      this.#dangling.add(kept.slice(from));
+    }
+    if (drafts.length > 0) {
+      this.#meaningful = true;
+      this.#markingsOnly = false;
+    }
     for (const o of kept) {
       const marking = o.type === 'marking-definition';
       this.#meaningful ||= !marking;
       this.#markingsOnly &&= marking;
     }
     let prepared = this.#preparer.add(kept, facts.generated);
+    const lines = this.#preparer.addLines(drafts);
     if (this.#c.speakers) {
       // The file's index of an object, made for the rare suspect only (a Map of every id of the file was built for it).
       let at: Map<string, number> | undefined;
-      const indexOf = (id: string): number => (at ??= new Map(kept.map((o, i) => [o.id, offset + i]))).get(id) ?? -1;
+      const indexOf = (id: string): number => (at ??= new Map(kept.map((o, i) => [o.id, offset + i + 3 * countUpTo(keptSlots, i)]))).get(id) ?? -1;
       const suspects = authorshipSuspects(prepared, this.#c.org.id, indexOf, this.#c.speakers);
       const forged = suspects.length ? await refusedSuspects(await query(), suspects) : [];
       if (forged.length) {
@@ -129,36 +163,48 @@ export class StreamChecks {
         else this.#forgedRefusal = true;
       }
     }
-    if (this.#forgedRefusal) return [];
-    this.#prepared += prepared.length;
-    return prepared;
+    if (this.#forgedRefusal) return { prepared: [], lines: [] };
+    this.#prepared += prepared.length + 3 * lines.length;
+    return { prepared, lines };
   }
 
   // Unstorable text and broad CIDRs (withoutUnstorable and withoutBroadCidrs of the whole path), for a parse that
-  // did not check them: what is left to prepare.
+  // did not check them: what is left to prepare, and how many of it come before each line (`slots`: of the slice).
   // Objects are named as a whole-file parse names them: an importer-made one the parse made the organisation's
-  // (`generated`) by its placeholder id.
-  #checkText(slice: readonly StixObject[], { generated, textChecked }: SliceFacts): readonly StixObject[] {
+  // (`generated`) by its placeholder id; a line counts as its three objects where it stands.
+  #checkText(slice: readonly StixObject[], { generated, textChecked }: SliceFacts, slots: readonly number[]): { kept: readonly StixObject[]; keptSlots: readonly number[] } {
     const storable: StixObject[] = [];
+    const storableAt: number[] = [];
     const shown = (o: StixObject): StixObject => {
       const id = generated?.has(o.id) ? placeholderId(o) : o.id;
       this.#dangling.rename(o.id, id);
       return id === o.id ? o : { ...o, id };
     };
-    for (const o of slice) {
+    let line = 0;
+    for (const [k, o] of slice.entries()) {
+      for (; line < slots.length && slots[line]! <= k; line++) this.#parsedIndex += 3;
       const index = this.#parsedIndex++;
       // The parse found each object's text storable already (ParseSlice.textChecked): not walked again.
       const issue = !textChecked && unstorableIssue(o, index) && unstorableIssue(shown(o), index);
-      if (!issue) storable.push(o);
-      else {
+      if (!issue) {
+        storable.push(o);
+        storableAt.push(k);
+      } else {
         this.#unstorable.push(issue);
         if (!this.#c.params.lenient) this.#unstorableRefusal = true;
       }
     }
+    this.#parsedIndex += 3 * (slots.length - line);
     // A strict file with unstorable text is refused whole before any other check (withoutUnstorable empties it).
-    if (this.#unstorableRefusal) return [];
+    if (this.#unstorableRefusal) return { kept: [], keptSlots: [] };
     const kept: StixObject[] = [];
-    for (const o of storable) {
+    const keptSlots: number[] = [];
+    line = 0;
+    for (const [j, o] of storable.entries()) {
+      for (; line < slots.length && slots[line]! <= storableAt[j]!; line++) {
+        this.#keptIndex += 3;
+        keptSlots.push(kept.length);
+      }
       const what = broadIn(o, this.#c.prefixLimits);
       const index = this.#keptIndex++;
       if (what) {
@@ -166,7 +212,11 @@ export class StreamChecks {
         this.#broad.push(broadIssue(shown(o), index, what, this.#c.prefixLimits));
       } else if (!REFS.some((r) => typeof o[r] === 'string' && this.#refusedIds.has(o[r]))) kept.push(o);
     }
-    return kept;
+    for (; line < slots.length; line++) {
+      this.#keptIndex += 3;
+      keptSlots.push(kept.length);
+    }
+    return { kept, keptSlots };
   }
 
   /** The outcome, once the parse's head (its errors, warnings and summary) is in. */

@@ -5,7 +5,7 @@ import { patternString } from '../stix/pattern-string.ts';
 import type { StixObject } from '../stix/stix.types.ts';
 import { TLP2_MARKING_IDS, tlpRank } from '../trust/tlp.ts';
 import { pgArray } from './pg-array.ts';
-import { scopeKey, type ContributionRecord } from './object-row.ts';
+import { objectRecord, scopeKey, type ContributionRecord } from './object-row.ts';
 import type { PreparedObject } from './knowledge.writer.ts';
 import { inPieces } from '../shared/pieces.ts';
 
@@ -78,32 +78,68 @@ export function feedLineOf(triple: readonly [PreparedObject, PreparedObject, Pre
   const sco = s.record.data;
   const ind = i.record.data;
   const rel = r.record.data;
+  const shape = lineShapeOf(sco, ind, rel);
+  if (!shape) return undefined;
+  const tlp = s.contribution.tlp;
+  const value = shape.value;
+  if (!marked(sco, tlp) || !marked(ind, tlp) || !marked(rel, tlp)) return undefined;
+  if (!valueKey(s.record.keys, sco.type, value) || !valueKey(i.record.keys, sco.type, value) || r.record.keys.length !== 0) return undefined;
+  const audience = sharedAudience(s.contribution, i.contribution, r.contribution);
+  if (!audience) return undefined;
+  // One object a line, hashes set once made (a line with its hashes spread into a second object was garbage a line).
+  const line: { -readonly [K in keyof FeedLine]: FeedLine[K] } = { audience, ...shape, display: s.record.display === value ? null : s.record.display, hashes: NO_HASHES };
+  // Hashed from the line's own texts (lineContents): the records' generic canonical JSON is never made for a line.
+  line.hashes = hashesOf(contentsOf(line, linePattern(line.scoType, value)));
+  return line;
+}
+
+/**
+ * A line prepared from a parse's draft (prepare.ts `SlicePreparer.addLines`) whose hashes are not made yet: `hashLine`
+ * makes them, in place (the importer hashes a batch's lines in pieces while the batch before is on the server).
+ */
+export type UnhashedLine = FeedLine;
+
+/** A prepared line whose hashes are to be made by hashLine. */
+export function unhashedLine(audience: LineAudience, shape: LineShape): UnhashedLine {
+  return { audience, ...shape, display: null, hashes: NO_HASHES };
+}
+
+/**
+ * Makes a line's content hashes (those of its contents as lineContents writes them) in place, once.
+ * @example const line = hashLine(unhashedLine(audience, shape)); line.hashes.indicator // 'kq1…'
+ */
+export function hashLine(line: UnhashedLine): FeedLine {
+  if (line.hashes === NO_HASHES) (line as { hashes: FeedLine['hashes'] }).hashes = hashesOf(lineContents(line));
+  return line;
+}
+
+/** A line's texts as the three objects give them, before its audience (prepare.ts) and its hashes. */
+export type LineShape = Omit<FeedLine, 'audience' | 'display' | 'hashes'>;
+
+/**
+ * What the three objects of a feed row hold as a line's texts, or undefined when they are not the shape of a line:
+ * an observable of a line type with one string value, the indicator made from it (a STIX pattern on the value, every
+ * optional text a string, every list a non-empty list of strings) and the based-on relationship between them at the
+ * indicator's times, none with any other property. Their markings, keys and contributions are not looked at here
+ * (feedLineOf and the parse's line drafts, line-draft.ts, hold them each to what they know).
+ * @example lineShapeOf(sco, indicator, relationship)?.value // 'example.com'
+ */
+export function lineShapeOf(sco: StixObject, ind: StixObject, rel: StixObject): LineShape | undefined {
   if (!LINE_SCO_TYPES.has(sco.type) || ind.type !== 'indicator' || rel.type !== 'relationship') return undefined;
   if (!only(sco, SCO_PROPS) || !only(ind, INDICATOR_PROPS) || !only(rel, RELATIONSHIP_PROPS)) return undefined;
-  const tlp = s.contribution.tlp;
   const value = sco.value;
-  if (typeof value !== 'string' || sco.spec_version !== '2.1' || !marked(sco, tlp)) return undefined;
-  if (!valueKey(s.record.keys, sco.type, value) || !valueKey(i.record.keys, sco.type, value) || r.record.keys.length !== 0) return undefined;
-  // The indicator: a STIX pattern on the value, every optional text a string, every list a non-empty list of strings.
-  const pattern = linePattern(sco.type, value);
-  if (ind.spec_version !== '2.1' || ind.pattern !== pattern || ind.pattern_type !== 'stix' || ind.pattern_version !== '2.1') return undefined;
-  if (!marked(ind, tlp) || !marked(rel, tlp)) return undefined;
+  if (typeof value !== 'string' || sco.spec_version !== '2.1') return undefined;
+  if (ind.spec_version !== '2.1' || ind.pattern !== linePattern(sco.type, value) || ind.pattern_type !== 'stix' || ind.pattern_version !== '2.1') return undefined;
   const created = ind.created;
   const modified = ind.modified;
   const validFrom = ind.valid_from;
   if (typeof created !== 'string' || typeof modified !== 'string' || typeof validFrom !== 'string') return undefined;
   if (!optionalText(ind.name) || !optionalText(ind.description) || !optionalList(ind.indicator_types) || !optionalList(ind.labels)) return undefined;
-  // The relationship: based-on, from this indicator to this observable, at the indicator's times.
   if (rel.spec_version !== '2.1' || rel.relationship_type !== 'based-on' || rel.source_ref !== ind.id || rel.target_ref !== sco.id) return undefined;
   if (rel.created !== created || rel.modified !== modified) return undefined;
-  const audience = sharedAudience(s.contribution, i.contribution, r.contribution);
-  if (!audience) return undefined;
-  // One object a line, hashes set once made (a line with its hashes spread into a second object was garbage a line).
-  const line: { -readonly [K in keyof FeedLine]: FeedLine[K] } = {
-    audience,
+  return {
     scoType: sco.type,
     value,
-    display: s.record.display === value ? null : s.record.display,
     scoId: sco.id,
     indicatorId: ind.id,
     relationshipId: rel.id,
@@ -114,11 +150,32 @@ export function feedLineOf(triple: readonly [PreparedObject, PreparedObject, Pre
     description: (ind.description as string | undefined) ?? null,
     indicatorTypes: (ind.indicator_types as string[] | undefined) ?? [],
     labels: (ind.labels as string[] | undefined) ?? [],
-    hashes: NO_HASHES,
   };
-  // Hashed from the line's own texts (lineContents): the records' generic canonical JSON is never made for a line.
-  line.hashes = hashesOf(contentsOf(line, pattern));
-  return line;
+}
+
+/**
+ * The object key a line's observable and indicator share (`type:value`: a line's value is canonical).
+ * @example lineKey(line) // 'domain-name:example.com'
+ */
+export function lineKey(line: Pick<FeedLine, 'scoType' | 'value'>): string {
+  return `${line.scoType}:${line.value}`;
+}
+
+/**
+ * A line's three objects as the preparation makes them (observable, indicator, relationship): their records (keys,
+ * contents) and contributions, for a line that goes the stored way after all (a re-import, a line the store refused)
+ * or a reader that needs objects. The indicator and the relationship are importer-made (`generated`).
+ * @example const [sco, indicator, relationship] = preparedOfLine(line)
+ */
+export function preparedOfLine(line: Omit<FeedLine, 'hashes'>): readonly PreparedObject[] {
+  const [sco, indicator, relationship] = objectsOfLine(line);
+  const keys = [lineKey(line)];
+  const { audience } = line;
+  return [
+    { record: objectRecord(sco, { keys, patternUsable: null }), generated: false, contribution: { objectId: sco.id, ...audience } },
+    { record: objectRecord(indicator, { keys, patternUsable: true }), generated: true, contribution: { objectId: indicator.id, ...audience } },
+    { record: objectRecord(relationship, { keys: [], patternUsable: null }), generated: true, contribution: { objectId: relationship.id, ...audience } },
+  ];
 }
 
 /**
@@ -214,6 +271,7 @@ export const LINE_COPY_COLUMNS: readonly string[] = [
  */
 export function lineCopyRow(line: FeedLine): string {
   const f = copyField;
+  hashLine(line);
   return `${audienceFields(line.audience)}\t${f(line.scoType)}\t${f(line.value)}\t${f(line.display)}\t${f(line.scoId)}\t${f(line.indicatorId)}\t${f(line.relationshipId)}\t${f(line.created)}\t${f(line.modified)}\t${f(line.validFrom)}\t${f(line.name)}\t${f(line.description)}\t${f(pgArray(line.indicatorTypes))}\t${f(pgArray(line.labels))}\t${line.hashes.indicator}\t${line.hashes.observable}\t${line.hashes.relationship}\n`;
 }
 
@@ -286,9 +344,18 @@ function sharedAudience(a: ContributionRecord, b: ContributionRecord, c: Contrib
 /** A batch's prepared objects as lines (each with the three objects it stands for) and the rest. */
 export interface LineSplit {
   readonly lines: readonly FeedLine[];
-  /** The objects of each line, in the order of `lines` (the stored way takes them if the line is refused). */
-  readonly objectsOf: ReadonlyMap<FeedLine, readonly PreparedObject[]>;
+  /** The three prepared objects a line of `lines` stands for (the stored way takes them if the line is refused). */
+  readonly objectsOf: (line: FeedLine) => readonly PreparedObject[];
   readonly rest: readonly PreparedObject[];
+}
+
+/**
+ * A split with lines prepared elsewhere (a parse's line drafts, prepare.ts) first: their objects, should the stored
+ * way take them, are made from them (preparedOfLine).
+ * @example const split = withLines(splitLines(rest), parsedLines)
+ */
+export function withLines(split: LineSplit, lines: readonly FeedLine[]): LineSplit {
+  return lines.length === 0 ? split : { lines: split.lines.length === 0 ? lines : [...lines, ...split.lines], objectsOf: split.objectsOf, rest: split.rest };
 }
 
 /**
@@ -349,6 +416,7 @@ class LineSplitter {
 
   result(): LineSplit {
     const used = this.#used;
-    return { lines: this.#lines, objectsOf: this.#objectsOf, rest: used.size === 0 ? this.#objects : this.#objects.filter((p) => !used.has(p)) };
+    const objectsOf = this.#objectsOf;
+    return { lines: this.#lines, objectsOf: (l) => objectsOf.get(l) ?? preparedOfLine(l), rest: used.size === 0 ? this.#objects : this.#objects.filter((p) => !used.has(p)) };
   }
 }

@@ -196,7 +196,7 @@ export async function writeBuilt(trx: Kysely<Database>, built: BuiltBatch, opts:
       const { written, ids, refused } = await insertNewLines(trx, split.lines, undefined, { locked: true });
       own = written.flatMap((l, i) => lineContributions(l, ids[i]!));
       if (written.length) {
-        const left = new Set([...split.rest, ...refused.flatMap((l) => split.objectsOf.get(l)!)]);
+        const left = new Set([...split.rest, ...refused.flatMap(split.objectsOf)]);
         narrow((p) => left.has(p));
       }
       if (items.length === 0) return { created: own.length, updated: 0, unchanged: built.size - own.length, contributions: [...kept, ...own] };

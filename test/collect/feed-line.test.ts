@@ -135,7 +135,7 @@ describe('feed lines: a CSV row as one line, and back (issue 17)', () => {
     const batch = [...prepared.map((p) => (p === rows[2]![1] ? odd : p)), rows[0]![0]];
     const split = splitLines(batch);
     expect(split.lines.map((l) => l.value)).toEqual(['phish.example.com']);
-    expect(split.objectsOf.get(split.lines[0]!)).toEqual(rows[1]);
+    expect(split.objectsOf(split.lines[0]!)).toEqual(rows[1]);
     const taken = new Set(rows[1]);
     expect(split.rest).toEqual(batch.filter((p) => !taken.has(p)));
     expect(splitLines(prepared.filter((p) => p.record.type !== 'relationship')).lines).toEqual([]);
@@ -152,7 +152,7 @@ describe('feed lines: a CSV row as one line, and back (issue 17)', () => {
     expect(pauses).toBe(Math.ceil(batch.length / 7) - 1);
     expect(paced.lines).toEqual(whole.lines);
     expect(paced.rest).toEqual(whole.rest);
-    expect(paced.lines.map((l) => [...paced.objectsOf.get(l)!])).toEqual(whole.lines.map((l) => [...whole.objectsOf.get(l)!]));
+    expect(paced.lines.map((l) => [...paced.objectsOf(l)])).toEqual(whole.lines.map((l) => [...whole.objectsOf(l)]));
     expect(paced.lines.length).toBe(39); // the row whose object comes twice is not a line
   });
 

@@ -48,7 +48,8 @@ describeStorage('ingest hooks of a file written in slices', (backend) => {
       begin: () => ({
         slice: async (trx, slice) => {
           expect(trx.isTransaction).toBe(true);
-          seen.push(slice.objects.map((p) => p.record.id));
+          // A CSV feed's flat rows come as lines, each standing for its three objects (IngestSlice.lines).
+          seen.push([...slice.objects.map((p) => p.record.id), ...(slice.lines ?? []).flatMap((l) => [l.scoId, l.indicatorId, l.relationshipId])]);
         },
         finish: async () => void finished++,
         committed: (ev) => void (committed = ev),

@@ -1,5 +1,6 @@
 import type { ParseIssue } from '../../ingest/parsers/parse-result.ts';
 import type { PreparedObject } from '../../store/knowledge.writer.ts';
+import { lineKey, type FeedLine } from '../../store/feed-line.ts';
 import { splitKey } from '../value-key.ts';
 import type { WarninglistHit } from './warninglist.matcher.ts';
 import { KeyDigestSet } from './key-digest.set.ts';
@@ -8,6 +9,8 @@ import { SCOPE_MEANING } from './warninglist.scopes.ts';
 /** What takeListed reads of a written slice: its objects and what the write did with their contributions. */
 export interface WrittenSlice {
   readonly objects: readonly PreparedObject[];
+  /** Lines in place of their objects (IngestSlice.lines). */
+  readonly lines?: readonly FeedLine[] | undefined;
   readonly contributions: readonly { readonly object_id: string; readonly inserted: boolean; readonly changed: boolean }[];
 }
 
@@ -51,27 +54,29 @@ export class WarninglistReview {
     this.#listsOf = listsOf;
   }
 
-  /** The next prepared objects of the ingest. */
-  add(objects: readonly PreparedObject[]): void {
+  /** The next prepared objects of the ingest, and lines (each stands for an observable and an indicator of its key). */
+  add(objects: readonly PreparedObject[], lines: readonly FeedLine[] = []): void {
     // Each value once: the listed ones are remembered for the ingest, the others for the slice (an indicator and its
     // observable share their key).
     const missed = new Set<string>();
-    for (const o of objects)
-      for (const key of o.record.keys) {
-        if (missed.has(key) || this.#seen.has(key)) continue;
-        const lists = this.#listsOf(key);
-        if (!lists.length) {
-          missed.add(key);
-          continue;
-        }
-        this.#seen.add(key);
-        this.#fresh.set(key, lists);
-        if (this.#listed.length >= MAX_LISTED) continue;
-        const hits = this.#matchAll(key);
-        const p = splitKey(key);
-        const where = p ? `${p.type}${p.sub ? ` ${p.sub}` : ''} ${p.value}` : key;
-        this.#listed.push({ where: where.slice(0, 300), reason: hits.map(hitReason).join(' | ') });
-      }
+    for (const o of objects) for (const key of o.record.keys) this.#look(key, missed);
+    for (const l of lines) this.#look(lineKey(l), missed);
+  }
+
+  #look(key: string, missed: Set<string>): void {
+    if (missed.has(key) || this.#seen.has(key)) return;
+    const lists = this.#listsOf(key);
+    if (!lists.length) {
+      missed.add(key);
+      return;
+    }
+    this.#seen.add(key);
+    this.#fresh.set(key, lists);
+    if (this.#listed.length >= MAX_LISTED) return;
+    const hits = this.#matchAll(key);
+    const p = splitKey(key);
+    const where = p ? `${p.type}${p.sub ? ` ${p.sub}` : ''} ${p.value}` : key;
+    this.#listed.push({ where: where.slice(0, 300), reason: hits.map(hitReason).join(' | ') });
   }
 
   /**
@@ -96,14 +101,15 @@ export class WarninglistReview {
     const changed = written.contributions.every(wrote) ? undefined : new Set(written.contributions.filter(wrote).map((c) => c.object_id));
     // The changed objects' values first (a value of both a changed and a kept object is taken), then the slice's
     // values are forgotten.
-    for (const o of written.objects) {
-      if (changed && !changed.has(o.record.id)) continue;
-      for (const key of o.record.keys) {
-        const lists = this.#fresh.get(key);
-        if (lists !== undefined) taken.set(key, lists);
-      }
-    }
+    const take = (key: string): void => {
+      const lists = this.#fresh.get(key);
+      if (lists !== undefined) taken.set(key, lists);
+    };
+    for (const o of written.objects) if (!changed || changed.has(o.record.id)) for (const key of o.record.keys) take(key);
+    const lines = written.lines ?? [];
+    for (const l of lines) if (!changed || changed.has(l.scoId) || changed.has(l.indicatorId)) take(lineKey(l));
     for (const o of written.objects) for (const key of o.record.keys) this.#fresh.delete(key);
+    for (const l of lines) this.#fresh.delete(lineKey(l));
     return taken;
   }
 

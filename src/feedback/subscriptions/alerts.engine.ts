@@ -8,6 +8,7 @@ import { MatchCollector, draftOf, type AlertDraft } from './alert.draft.ts';
 import { IngestMatcher } from './ingest.matcher.ts';
 import type { CompiledSubscription } from './match.plan.ts';
 import { storeLookups } from './store.lookups.ts';
+import { preparedOfLine } from '../../store/feed-line.ts';
 import type { SubscriptionRegistry } from './subscription.registry.ts';
 
 /** A cluster whose priority changed, as the analysis area reports it. */
@@ -64,7 +65,8 @@ export class AlertsEngine {
           }
         };
         return {
-          slice: (_t, slice) => guarded(() => matcher.add(slice)),
+          // A slice's lines are matched as the objects they stand for.
+          slice: (_t, slice) => guarded(() => matcher.add(slice.lines?.length ? { ...slice, objects: [...slice.objects, ...slice.lines.flatMap(preparedOfLine)] } : slice)),
           finish: async (t) => {
             let drafts: AlertDraft[] = [];
             await guarded(async () => (drafts = await matcher.drafts(storeLookups(t))));

@@ -8,6 +8,7 @@ import { csvSlices } from '../parsers/csv.parser.ts';
 import { textSlices } from '../parsers/text.parser.ts';
 import { stixSlices } from '../parsers/stix.parser.ts';
 import { indicatorKeys } from './carried-keys.ts';
+import { lineDraftOf, type LineDraft } from './line-draft.ts';
 import { placeholderId } from '../parsers/stable-id.factory.ts';
 import { DEFAULT_PREFIX_LIMITS, type PrefixLimits } from '../../observables/cidr.limit.ts';
 import type { Tlp } from '../../db/schema.ts';
@@ -27,6 +28,11 @@ export interface ParseRequest {
    * ids of the organisation on the worker (ParseSlice.generated; issue 17). A secret: never in a message or a log.
    */
   readonly idSalt?: string | undefined;
+  /**
+   * A CSV feed parsed in slices gives its rows that are flat feed lines as line drafts (ParseSlice.lines; issue 17):
+   * asked by an ingest that writes a first import's lines (not a hub override, whose objects all go the stored way).
+   */
+  readonly lines?: boolean | undefined;
 }
 
 /**
@@ -84,6 +90,13 @@ export interface ParseSlice {
   readonly targets?: readonly string[] | undefined;
   /** Importer-made objects of the slice dropped by the parse (too large), by id: the id a whole-file parse gives them. */
   readonly placeholders?: Readonly<Record<string, string>> | undefined;
+  /**
+   * With ParseRequest.lines, a CSV feed's rows that are flat lines, each in place of its observable, indicator and
+   * based-on relationship (line-draft.ts): held by the parse to every check it makes of objects (size, text, keys).
+   */
+  readonly lines?: readonly LineDraft[] | undefined;
+  /** For each of `lines`, how many of `objects` come before it in the file's order. */
+  readonly lineSlots?: readonly number[] | undefined;
 }
 
 /** What a streamed parse says once its slices are out: the parse result without its objects. */
@@ -107,7 +120,8 @@ export function* runParseStream(body: Buffer, req: ParseRequest & { readonly for
   let refused = false;
   const oversize: ParseIssue[] = [];
   const csv = format === 'csv';
-  const slices: Generator<ParseSlice, ParseHead> = csv ? csvSlices(body, { idSalt: req.idSalt }, sliceObjects) : textSlices(body, {}, sliceObjects);
+  const draft = csv && req.lines && req.idSalt !== undefined ? (s: StixObject, i: StixObject, r: StixObject) => lineDraftOf(s, i, r, limits.maxObjectBytes) : undefined;
+  const slices: Generator<ParseSlice, ParseHead> = csv ? csvSlices(body, { idSalt: req.idSalt, draft }, sliceObjects) : textSlices(body, {}, sliceObjects);
   let r: IteratorResult<ParseSlice, ParseHead>;
   try {
     for (r = slices.next(); !r.done; r = slices.next()) {
@@ -116,7 +130,21 @@ export function* runParseStream(body: Buffer, req: ParseRequest & { readonly for
       let placeholders: Record<string, string> | undefined;
       // Each object is serialized for its size: its JSON text says whether it holds text that cannot be stored.
       let textChecked = limits.maxObjectBytes !== null;
-      for (const o of r.value.objects) {
+      // A line draft counts as its three objects, where they stand in the file (an object's index names it).
+      const lines = r.value.lines ?? [];
+      const slots = r.value.lineSlots ?? [];
+      // Their places among the objects given out (an object dropped here moves the lines after it one place up).
+      const lineSlots: number[] = [];
+      let nextLine = 0;
+      const linesUpTo = (k: number): void => {
+        for (; nextLine < lines.length && slots[nextLine]! <= k; nextLine++) {
+          total += 3;
+          lineSlots.push(out.length);
+        }
+        if (limits.maxObjects !== null && total > limits.maxObjects) refused = true;
+      };
+      for (const [k, o] of r.value.objects.entries()) {
+        linesUpTo(k);
         const index = total++;
         if (limits.maxObjects !== null && total > limits.maxObjects) refused = true;
         if (limits.maxObjectBytes !== null) {
@@ -134,10 +162,12 @@ export function* runParseStream(body: Buffer, req: ParseRequest & { readonly for
         }
         out.push(o);
       }
+      linesUpTo(Infinity);
       // The indicators' keys are derived here, beside the main thread's work (carried-keys.ts): feed lines' patterns are
       // parsed on the worker only. A CSV slice's references stay within its rows unless an object too large was
       // dropped here (the others of its row point at it: a dangling reference).
-      if (!refused && out.length > 0) yield { objects: out, progress: r.value.progress, tlp: r.value.tlp, patternKeys: out.map(indicatorKeys), generated, placeholders, refsWithin: (csv && out.length === r.value.objects.length) || undefined, textChecked: textChecked || undefined };
+      if (!refused && out.length + lines.length > 0)
+        yield { objects: out, progress: r.value.progress, tlp: r.value.tlp, patternKeys: out.map(indicatorKeys), generated, placeholders, refsWithin: (csv && out.length === r.value.objects.length) || undefined, textChecked: textChecked || undefined, ...(lines.length > 0 && { lines, lineSlots }) };
     }
   } catch (err) {
     if (err instanceof ParseError) throw new AppError('unprocessable', `${format}: ${err.message}`, { format, where: err.where });

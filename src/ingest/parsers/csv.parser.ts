@@ -1,3 +1,4 @@
+import type { LineDraft } from '../parse/line-draft.ts';
 import type { StixObject } from '../../stix/stix.types.ts';
 import { planColumns, resolveKind, type ColumnPlan } from '../extract/csv-columns.ts';
 import { CsvRecordSplitter, guessDelimiter, type CsvRecord, type CsvRecordError } from '../extract/csv-records.ts';
@@ -16,6 +17,11 @@ export interface CsvOptions {
    * the slices list them (CsvSlice.generated), so that the preparation does not derive them again (issue 17).
    */
   readonly idSalt?: string | undefined;
+  /**
+   * A row's observable, indicator and based-on relationship as a line draft (parse/line-draft.ts), or undefined to
+   * give them as objects: with it, the slices carry the rows that are flat lines as drafts (CsvSlice.lines; issue 17).
+   */
+  readonly draft?: ((sco: StixObject, indicator: StixObject, relationship: StixObject) => LineDraft | undefined) | undefined;
 }
 
 /** What one row of a streamed CSV import became; rows that add nothing and say nothing are not yielded. */
@@ -126,6 +132,10 @@ export interface CsvSlice {
   readonly progress: number;
   /** With an id salt (CsvOptions.idSalt): the ids of the slice's importer-made objects, already the organisation's. */
   readonly generated?: string[] | undefined;
+  /** With CsvOptions.draft: the rows given as line drafts, each standing for its three objects, in the file's order. */
+  readonly lines?: LineDraft[] | undefined;
+  /** For each of `lines`, how many of `objects` come before it in the file's order. */
+  readonly lineSlots?: number[] | undefined;
 }
 
 /** What a sliced CSV import says once all its slices are out. */
@@ -168,17 +178,31 @@ export function* csvSlices(buf: Buffer, opts: CsvOptions, sliceObjects: number):
   let splitter: CsvRecordSplitter | undefined;
   let lineNo = 0;
   let dropped = 0;
+  let lines: LineDraft[] = [];
+  let slots: number[] = [];
+  const draft = opts.draft;
   const take = (events: Array<CsvRecord | CsvRecordError>): void => {
     for (const r of events) {
       const e = session.feed(r);
       if (!e) continue;
       const fresh = e.fresh ?? 0;
-      e.objects.forEach((o, i) => {
+      const objects = e.objects;
+      let i = 0;
+      // The fresh objects come as a value's observable, indicator and relationship (MappedRow.fresh): a line each.
+      if (draft)
+        for (; i + 2 < fresh; i += 3) {
+          const d = draft(objects[i]!, objects[i + 1]!, objects[i + 2]!);
+          if (!d) break;
+          lines.push(d);
+          slots.push(slice.length);
+        }
+      for (; i < objects.length; i++) {
+        const o = objects[i]!;
         if (i < fresh || seen.addNew(o.id)) {
           slice.push(o);
           if (e.generated?.includes(o.id)) generated.push(o.id);
         }
-      });
+      }
       // A million bad rows must not make a million issues: past MAX_ISSUES they are only counted.
       for (const [list, issues] of [[errors, e.errors], [warnings, e.warnings]] as const)
         for (const issue of issues) if (errors.length + warnings.length < MAX_ISSUES) list.push(issue);
@@ -195,15 +219,17 @@ export function* csvSlices(buf: Buffer, opts: CsvOptions, sliceObjects: number):
     if (!splitter?.midRecord && isPreambleComment(line)) continue;
     splitter ??= new CsvRecordSplitter(delimiterOf(line));
     take(splitter.push(line, lineNo));
-    if (slice.length >= sliceObjects) {
-      yield { objects: slice, progress: Math.min(1, start / text.length), generated: owning ? generated : undefined };
+    if (slice.length + 3 * lines.length >= sliceObjects) {
+      yield { objects: slice, progress: Math.min(1, start / text.length), generated: owning ? generated : undefined, ...(draft && { lines, lineSlots: slots }) };
       slice = [];
       generated = [];
+      lines = [];
+      slots = [];
     }
   }
   if (splitter) take(splitter.end());
   if (!session.started) throw new ParseError('line 1', `empty file: ${HEADER_HELP}`);
-  if (slice.length > 0) yield { objects: slice, progress: 1, generated: owning ? generated : undefined };
+  if (slice.length + lines.length > 0) yield { objects: slice, progress: 1, generated: owning ? generated : undefined, ...(draft && { lines, lineSlots: slots }) };
   if (dropped > 0) warnings.push({ where: '(input)', reason: `${dropped} further issue(s) not listed` });
   return { format: 'csv', errors, warnings: [...session.headerWarnings, ...warnings], summary: { ...session.summary } };
 }

@@ -1,0 +1,87 @@
+import type { Tlp } from '../../db/schema.ts';
+import { observableKeys } from '../../observables/observable.keys.ts';
+import type { StixObject } from '../../stix/stix.types.ts';
+import { TLP2_MARKING_IDS } from '../../trust/tlp.ts';
+import { lineKey, lineShapeOf, type LineShape } from '../../store/feed-line.ts';
+import { indicatorKeys } from './carried-keys.ts';
+
+/**
+ * A CSV row's flat line as the parse worker sends it instead of its three objects (issue 17, docs/design/feed-lines.md
+ * 8.3): the line's texts as the row made them, and the TLP of the row's marking (null: none). A tuple, not an object:
+ * the structured clone writes no property names. The main thread prepares it (prepare.ts `SlicePreparer.addLines`:
+ * the TLP, the marking's millisecond, the audience) into a FeedLine; a draft that must go the stored way after all
+ * becomes its three objects then (feed-line.ts `preparedOfLine`).
+ */
+export type LineDraft = readonly [
+  scoType: string,
+  value: string,
+  scoId: string,
+  indicatorId: string,
+  relationshipId: string,
+  created: string,
+  modified: string,
+  validFrom: string,
+  name: string | null,
+  description: string | null,
+  indicatorTypes: readonly string[],
+  labels: readonly string[],
+  tlp: Tlp | null,
+];
+
+/** A draft's texts as named fields, with `modified` as the preparation gives it (default: the draft's). */
+export function shapeOfDraft(d: LineDraft, modified = d[6]): LineShape {
+  return { scoType: d[0], value: d[1], scoId: d[2], indicatorId: d[3], relationshipId: d[4], created: d[5], modified, validFrom: d[7], name: d[8], description: d[9], indicatorTypes: d[10], labels: d[11] };
+}
+
+const TLP_BY_MARKING: ReadonlyMap<string, Tlp> = new Map(Object.entries(TLP2_MARKING_IDS).map(([tlp, id]) => [id, tlp as Tlp]));
+
+// A character JSON.stringify escapes beyond a quote (a control character, a backslash) or a surrogate: a text without
+// any is stored as it is (unstorable.check.ts finds nothing in it) and its JSON's size follows from its length.
+const NOT_PLAIN = /[\u0000-\u001f\\\ud800-\udfff]/;
+
+// The bytes a line's object may take beyond its texts' (property names, punctuation, the marking, the pattern's frame).
+const FRAME_BYTES = 1024;
+
+/**
+ * The draft of a row's observable, indicator and based-on relationship, or undefined when they must go as objects:
+ * not the shape of a line (feed-line.ts `lineShapeOf`), marked otherwise than the three alike with one TLP 2.0
+ * marking (or none), keys other than the line's `type:value` (what prepare.ts would derive: observableKeys, the
+ * pattern's keys), a text that is not plain (so the main thread's storable-text check could differ), an observable
+ * value with a slash (a CIDR: the broad-range check is the objects' path's), or texts that could make an object
+ * larger than `maxObjectBytes` (null: no limit). What goes as objects is checked and prepared exactly as before.
+ * @example lineDraftOf(sco, indicator, relationship, 1024 * 1024)?.[1] // 'example.com'
+ */
+export function lineDraftOf(sco: StixObject, ind: StixObject, rel: StixObject, maxObjectBytes: number | null): LineDraft | undefined {
+  const s = lineShapeOf(sco, ind, rel);
+  if (!s) return undefined;
+  const refs = sco.object_marking_refs;
+  let tlp: Tlp | null = null;
+  if (refs !== undefined) {
+    if (!Array.isArray(refs) || refs.length !== 1) return undefined;
+    const t = TLP_BY_MARKING.get(refs[0] as string);
+    if (!t) return undefined;
+    tlp = t;
+  }
+  if (!sameMarking(ind.object_marking_refs, refs) || !sameMarking(rel.object_marking_refs, refs)) return undefined;
+  if (s.value.includes('/') && (s.scoType === 'ipv4-addr' || s.scoType === 'ipv6-addr')) return undefined;
+  let chars = 0;
+  for (const t of [s.scoType, s.value, s.scoId, s.indicatorId, s.relationshipId, s.created, s.modified, s.validFrom, s.name ?? '', s.description ?? '', ...s.indicatorTypes, ...s.labels]) {
+    if (NOT_PLAIN.test(t)) return undefined;
+    chars += t.length;
+  }
+  // UTF-8 takes at most three bytes a UTF-16 unit and a plain text's only escape is a quote's (two bytes for one); the
+  // pattern holds the value a second time, its quotes escaped (twice the characters at most).
+  if (maxObjectBytes !== null && 3 * (chars + 2 * s.value.length) + FRAME_BYTES > maxObjectBytes) return undefined;
+  const key = lineKey(s);
+  if (!onlyKey(observableKeys(sco), key) || !onlyKey(indicatorKeys(ind), key)) return undefined;
+  return [s.scoType, s.value, s.scoId, s.indicatorId, s.relationshipId, s.created, s.modified, s.validFrom, s.name, s.description, s.indicatorTypes, s.labels, tlp];
+}
+
+function sameMarking(a: unknown, b: unknown): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return Array.isArray(a) && Array.isArray(b) && a.length === 1 && b.length === 1 && a[0] === b[0];
+}
+
+function onlyKey(keys: readonly string[] | null, key: string): boolean {
+  return keys !== null && keys.length === 1 && keys[0] === key;
+}
