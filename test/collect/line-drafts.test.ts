@@ -40,6 +40,7 @@ const rows = [
   '198.51.100.0/24,ipv4-addr,,a range,',
   'back.example.org,domain-name,,a back\\slash,',
   `ctl.example.org,domain-name,,"a control ${String.fromCharCode(1)} char",`,
+  'emoji.example.org,domain-name,,🎣 bait,',
   'd41d8cd98f00b204e9800998ecf8427e,md5,,a hash,',
   'phish.example.com,domain-name,again,,',
   'CVE-2024-3094,,,,',
@@ -141,15 +142,15 @@ describe('line drafts: a flat row made a line on the parse worker is the line th
     }
   });
 
-  it('a row goes as objects when its draft could differ: a range, a backslash, a control character or a line break, a text near the size limit', () => {
+  it('a row goes as objects when its draft could differ: a range, a backslash, a control character or a line break, a surrogate pair, a text near the size limit', () => {
     const made: StixObject[][] = [];
     const g = csvSlices(csv, { idSalt: org.id_salt, draft: (s, i, r) => (made.push([s, i, r]), lineDraftOf(s, i, r, 4096)) }, 5000);
     let r = g.next();
     const slice = r.value as { objects: StixObject[]; lines: unknown[] };
     for (; !r.done; r = g.next());
     const values = slice.objects.map((o) => o.value).filter((v) => typeof v === 'string');
-    expect(values).toEqual(["http://x.example/a'b?d=%22e%22", '10.0.0.0/8', '198.51.100.0/24', 'back.example.org', 'ctl.example.org', 'big.example.org']);
-    expect(slice.lines.length).toBe(made.length - 6);
+    expect(values).toEqual(["http://x.example/a'b?d=%22e%22", '10.0.0.0/8', '198.51.100.0/24', 'back.example.org', 'ctl.example.org', 'emoji.example.org', 'big.example.org']);
+    expect(slice.lines.length).toBe(made.length - 7);
     expect(lineDraftOf(made[0]![0]!, made[0]![1]!, made[0]![2]!, 100)).toBeUndefined();
   });
 });

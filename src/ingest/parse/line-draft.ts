@@ -35,9 +35,15 @@ export function shapeOfDraft(d: LineDraft, modified = d[6]): LineShape {
 
 const TLP_BY_MARKING: ReadonlyMap<string, Tlp> = new Map(Object.entries(TLP2_MARKING_IDS).map(([tlp, id]) => [id, tlp as Tlp]));
 
-// A character JSON.stringify escapes beyond a quote (a control character, a backslash) or a surrogate: a text without
-// any is stored as it is (unstorable.check.ts finds nothing in it) and its JSON's size follows from its length.
-const NOT_PLAIN = /[\u0000-\u001f\\\ud800-\udfff]/;
+// No character JSON.stringify escapes beyond a quote (a control character, a backslash) and no surrogate: such a text
+// is stored as it is (unstorable.check.ts finds nothing in it) and its JSON's size follows from its length.
+function plain(t: string): boolean {
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c < 0x20 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return false;
+  }
+  return true;
+}
 
 // The bytes a line's object may take beyond its texts' (property names, punctuation, the marking, the pattern's frame).
 const FRAME_BYTES = 1024;
@@ -66,7 +72,7 @@ export function lineDraftOf(sco: StixObject, ind: StixObject, rel: StixObject, m
   if (s.value.includes('/') && (s.scoType === 'ipv4-addr' || s.scoType === 'ipv6-addr')) return undefined;
   let chars = 0;
   for (const t of [s.scoType, s.value, s.scoId, s.indicatorId, s.relationshipId, s.created, s.modified, s.validFrom, s.name ?? '', s.description ?? '', ...s.indicatorTypes, ...s.labels]) {
-    if (NOT_PLAIN.test(t)) return undefined;
+    if (!plain(t)) return undefined;
     chars += t.length;
   }
   // UTF-8 takes at most three bytes a UTF-16 unit and a plain text's only escape is a quote's (two bytes for one); the
