@@ -36,6 +36,7 @@ import * as feedLinesFewerIndexEntries from './migrations/2026-12-06T08-00-feed-
 import * as contributionSeenRuns from './migrations/2026-12-06T09-00-contribution-seen-runs.ts'; // re-ingest (issue 17.1): last_seen moved by runs of contribution ids
 import * as warninglistHitsOneIndex from './migrations/2026-12-06T12-00-warninglist-hits-one-index.ts'; // ingest write path (issue 17.1): a hit is one index entry
 import * as objectKeysNoObjectIndex from './migrations/2026-12-06T13-00-object-keys-no-object-index.ts'; // ingest write path (issue 17.1): object_keys found by object through contributions
+import * as feedLinesIndHash from './migrations/2026-12-06T14-00-feed-lines-ind-hash.ts'; // ingest write path (issue 17): a line's indicator id by a hash index
 
 // Listed statically so the migrations ship inside any bundle and run in a stable order.
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -75,6 +76,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-12-06T09-00-contribution-seen-runs': contributionSeenRuns, // re-ingest (issue 17.1): a re-import's last_seen as a row per run of contribution ids
   '2026-12-06T12-00-warninglist-hits-one-index': warninglistHitsOneIndex, // ingest write path (issue 17.1): warninglist hits keyed (key, list), one index
   '2026-12-06T13-00-object-keys-no-object-index': objectKeysNoObjectIndex, // ingest write path (issue 17.1): an object's keys found through its contributions
+  '2026-12-06T14-00-feed-lines-ind-hash': feedLinesIndHash, // ingest write path (issue 17): a line's indicator id by a hash index, one line an indicator kept by insertNewLines
 };
 
 class StaticProvider implements MigrationProvider {

@@ -91,6 +91,22 @@ describeStorage('feed lines: a line reads as the stored path writes it', (backen
     expect(norm(rl.body, b, lined)).toEqual(norm(rs.body, a, stored));
   });
 
+  it('writes one line an indicator when a batch holds two (no unique index says so since 2026-12-06T14-00: the writer does)', async () => {
+    const ind = `indicator--${crypto.randomUUID()}`;
+    const one = { ...lines[0]!, indicatorId: ind, scoId: `domain-name--${crypto.randomUUID()}`, relationshipId: `relationship--${crypto.randomUUID()}` };
+    const two = { ...one, relationshipId: `relationship--${crypto.randomUUID()}`, audience: { ...one.audience, tlp: 'amber' as const } };
+    class Undone extends Error {}
+    await expect(
+      lined.app.storage.db.transaction().execute(async (trx) => {
+        expect((await insertNewLines(trx, [one, two])).refused).toEqual([two]);
+        expect((await insertNewLines(trx, [two])).refused).toEqual([two]);
+        const r = await sql<{ n: number }>`select count(*)::int as n from feed_lines where ind_id = ${ind}`.execute(trx);
+        expect(r.rows[0]!.n).toBe(1);
+        throw new Undone();
+      }),
+    ).rejects.toBeInstanceOf(Undone);
+  });
+
   it('refuses a second line of one indicator (another audience), for the stored path: its registry rows would be presented twice', async () => {
     const other = { ...lines[0]!, audience: { ...lines[0]!.audience, tlp: 'amber' as const } };
     expect((await lined.app.storage.db.transaction().execute((trx) => insertNewLines(trx, [other, lines[1]!]))).refused).toEqual([other, lines[1]!]);
