@@ -37,6 +37,7 @@ import * as contributionSeenRuns from './migrations/2026-12-06T09-00-contributio
 import * as warninglistHitsOneIndex from './migrations/2026-12-06T12-00-warninglist-hits-one-index.ts'; // ingest write path (issue 17.1): a hit is one index entry
 import * as objectKeysNoObjectIndex from './migrations/2026-12-06T13-00-object-keys-no-object-index.ts'; // ingest write path (issue 17.1): object_keys found by object through contributions
 import * as feedLinesIndHash from './migrations/2026-12-06T14-00-feed-lines-ind-hash.ts'; // ingest write path (issue 17): a line's indicator id by a hash index
+import * as feedSidsSidHash from './migrations/2026-12-06T15-00-feed-sids-sid-hash.ts'; // ingest write path (issue 17): a sid unique by a hash exclusion constraint
 
 // Listed statically so the migrations ship inside any bundle and run in a stable order.
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -77,6 +78,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-12-06T12-00-warninglist-hits-one-index': warninglistHitsOneIndex, // ingest write path (issue 17.1): warninglist hits keyed (key, list), one index
   '2026-12-06T13-00-object-keys-no-object-index': objectKeysNoObjectIndex, // ingest write path (issue 17.1): an object's keys found through its contributions
   '2026-12-06T14-00-feed-lines-ind-hash': feedLinesIndHash, // ingest write path (issue 17): a line's indicator id by a hash index, one line an indicator kept by insertNewLines
+  '2026-12-06T15-00-feed-sids-sid-hash': feedSidsSidHash, // ingest write path (issue 17): a sid kept unique by an exclusion constraint on a hash index
 };
 
 class StaticProvider implements MigrationProvider {
