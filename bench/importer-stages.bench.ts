@@ -1,7 +1,7 @@
 // The importer's own CPU for a CSV feed written as flat lines (issue 17), stage by stage and without a database, two
 // ways in the same process: the ingest's path, where the parse gives a flat row as a line draft (line-draft.ts:
 // the CSV, its ids, the draft's checks; ParseRequest.lines), the structured clone takes the drafts to the main thread
-// (v8 serialize + deserialize, as postMessage does), the main thread's checks prepare them (StreamChecks.addWithLines:
+// (v8 serialize + deserialize, as postMessage does), the main thread's checks prepare them (StreamChecks.add:
 // TLP, audience) and a line's contents are hashed as its COPY row is made; and, as before the twenty-first session,
 // three objects a row (each serialized for its size on the worker, its pattern's keys carried), their checks and
 // preparation, splitLines (feedLineOf: checks, contents, hashes) and the COPY rows. Thread CPU, one thread: on a
@@ -77,7 +77,7 @@ async function run(lines: boolean): Promise<{ us: Record<Stage, number>; lines: 
     const drafts = s.lines ?? [];
     for (let j = 0; j < s.objects.length || (j === 0 && drafts.length > 0); j += PIECE) {
       // The bench's rows are all lines: a slice's drafts come with its first piece (ingest.service.ts splits by place).
-      const done = await checks.addWithLines(s.objects.slice(j, j + PIECE), noDatabase, facts, j === 0 ? drafts : [], j === 0 ? (s.lineSlots ?? []) : []);
+      const done = await checks.add(s.objects.slice(j, j + PIECE), noDatabase, facts, j === 0 ? drafts : [], j === 0 ? (s.lineSlots ?? []) : []);
       batch.push(...done.prepared);
       drafted.push(...done.lines);
     }

@@ -360,7 +360,7 @@ export class IngestService {
               const pieceDrafts = line === 0 && upTo === drafts.length ? drafts : drafts.slice(line, upTo);
               const pieceSlots = j === 0 ? slots.slice(line, upTo) : slots.slice(line, upTo).map((slot) => slot - j);
               line = upTo;
-              const done = await checks.addWithLines(
+              const done = await checks.add(
                 piece,
                 async () => {
                   await settle(); // a query waits for the write on the connection: nothing else is sent beside it
@@ -379,9 +379,10 @@ export class IngestService {
             // Parts of about BATCH: a slice a little over it (a CSV slice is cut at a row's end: 5,001 objects) is one
             // part, not a full batch and a batch of one object with a round of statements of its own. A slice with
             // lines is one part (a CSV slice: about BATCH objects, a line counting as three).
-            const size = batchLines.length > 0 ? batch.length : Math.ceil(batch.length / Math.max(1, Math.ceil(batch.length / (BATCH * 1.1))));
-            for (let i = 0; i < batch.length || (i === 0 && batchLines.length > 0); i += Math.max(1, size)) {
-              const part = batch.length <= size ? batch : batch.slice(i, i + size);
+            const size = Math.ceil(batch.length / Math.max(1, Math.ceil(batch.length / (BATCH * 1.1))));
+            const parts = batchLines.length > 0 || batch.length <= size ? [batch] : Array.from({ length: Math.ceil(batch.length / size) }, (_, k) => batch.slice(k * size, (k + 1) * size));
+            for (const [i, part] of parts.entries()) {
+              if (part.length === 0 && batchLines.length === 0) continue;
               let partLines = i === 0 ? batchLines : [];
               // An unchanged re-import's second batch is built expecting no new rows (no contents made for nothing).
               if (answered) await settle();

@@ -78,7 +78,7 @@ export interface StreamCheckContext {
  * whole bundle: a relationship may precede the address it points at); a strict bundle's invalid object is refused
  * there too. Not for MISP (removals need the whole event), cowrie (sightings need the whole log) nor anonymous
  * ingests (the contributor's identities are looked for in the whole file): those are checked whole.
- * @example const checks = new StreamChecks(ctx); for (const s of slices) write(await checks.add(s, query)); const o = checks.finish(head)
+ * @example const checks = new StreamChecks(ctx); for (const s of slices) write((await checks.add(s, query)).prepared); const o = checks.finish(head)
  */
 export class StreamChecks {
   readonly #c: StreamCheckContext;
@@ -106,19 +106,12 @@ export class StreamChecks {
   /**
    * The next slice, checked and prepared: what may be written now (nothing once a strict refusal is certain).
    * `query` gives the database connection, for the rare slice with objects speaking as another organisation.
-   * `facts`: what the parse says of the slice (ParseSlice.generated and refsWithin).
+   * `facts`: what the parse says of the slice (ParseSlice.generated and refsWithin). `drafts`: the slice's line drafts
+   * (ParseSlice.lines; `slots[j]` objects come before line j), prepared into lines (SlicePreparer.addLines). A line
+   * counts as its three objects wherever the checks count objects (the issues' indexes, the prepared count, the TLP
+   * counts); the parse held it to the rest (line-draft.ts).
    */
-  async add(slice: readonly StixObject[], query: () => Promise<Kysely<Database>>, facts: SliceFacts = {}): Promise<PreparedObject[]> {
-    return (await this.addWithLines(slice, query, facts)).prepared;
-  }
-
-  /**
-   * add for a slice that has line drafts among its objects (ParseSlice.lines; `slots[j]` objects come before line j):
-   * the objects checked and prepared as add does them, the lines prepared (SlicePreparer.addLines). A line counts as
-   * its three objects wherever the checks count objects (the issues' indexes, the prepared count, the TLP counts);
-   * the parse held it to the rest (line-draft.ts).
-   */
-  async addWithLines(slice: readonly StixObject[], query: () => Promise<Kysely<Database>>, facts: SliceFacts = {}, drafts: readonly LineDraft[] = [], slots: readonly number[] = []): Promise<{ prepared: PreparedObject[]; lines: UnhashedLine[] }> {
+  async add(slice: readonly StixObject[], query: () => Promise<Kysely<Database>>, facts: SliceFacts = {}, drafts: readonly LineDraft[] = [], slots: readonly number[] = []): Promise<{ prepared: PreparedObject[]; lines: UnhashedLine[] }> {
     const { params } = this.#c;
     const checked = this.#c.parseChecked ? { kept: slice, keptSlots: slots } : this.#checkText(slice, facts, slots);
     const { kept, keptSlots } = checked;

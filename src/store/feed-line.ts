@@ -88,8 +88,9 @@ export function feedLineOf(triple: readonly [PreparedObject, PreparedObject, Pre
   if (!audience) return undefined;
   // One object a line, hashes set once made (a line with its hashes spread into a second object was garbage a line).
   const line: { -readonly [K in keyof FeedLine]: FeedLine[K] } = { audience, ...shape, display: s.record.display === value ? null : s.record.display, hashes: NO_HASHES };
-  // Hashed from the line's own texts (lineContents): the records' generic canonical JSON is never made for a line.
-  line.hashes = hashesOf(contentsOf(line, linePattern(line.scoType, value)));
+  // Hashed from the line's own texts (lineContents, with the pattern lineShapeOf found to be the line's): the records'
+  // generic canonical JSON is never made for a line.
+  line.hashes = hashesOf(contentsOf(line, ind.pattern as string));
   return line;
 }
 

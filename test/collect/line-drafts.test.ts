@@ -72,7 +72,7 @@ async function take(body: Buffer, params: IngestParams, lines: boolean, sliceObj
     carryKeys(s.objects, s.patternKeys);
     if (!lines) expect(s.lines).toBeUndefined();
     const facts = { generated: s.generated && new Set(s.generated), refsWithin: s.refsWithin, placeholders: s.placeholders, textChecked: s.textChecked, targets: s.targets };
-    const done = await checks.addWithLines(s.objects, noDatabase, facts, s.lines ?? [], s.lineSlots ?? []);
+    const done = await checks.add(s.objects, noDatabase, facts, s.lines ?? [], s.lineSlots ?? []);
     prepared.push(...done.prepared);
     drafted.push(...done.lines.map(hashLine));
   }
