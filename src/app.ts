@@ -113,7 +113,7 @@ export async function createApp(config: Config, opts: { storage?: Storage; migra
   const indexReady = catchUpIndex(db, index).then(() => undefined);
   indexReady.catch(() => {});
   const guards = ingestGuards(db, config, validator); // robustness (issue 10.5)
-  const ingest = new IngestService(db, index, { jobThreshold: 10 * 1024 * 1024, ...guards.serviceOptions, prefixLimits: config.minCidrPrefix }); // prefixLimits: parsing (issue 11.3)
+  const ingest = new IngestService(db, index, { jobThreshold: 10 * 1024 * 1024, ...guards.serviceOptions, prefixLimits: config.minCidrPrefix, side: storage.side }); // prefixLimits: parsing (issue 11.3)
   ingest.addHooks({
     afterCommit: (ev) => {
       metrics.inc('kessetsu_ingested_objects_total', 'Objects ingested, by format.', { source: 'ingest' }, ev.objects, { data: true });

@@ -149,16 +149,19 @@ export class AnalysisService {
       // The submitter learns which values warninglists silence or flag, and why (dry runs too).
       review: () => new WarninglistReview((k) => this.#d.warninglists.matchAll(k), (k) => this.#d.warninglists.listsOf(k)),
       // Of each slice, the values (and, for correlation, the ids) are kept: not the objects (issue 17).
-      begin: (_trx, _ingest, review) => {
+      begin: (_trx, { side }, review) => {
         const values: IngestValues = { keys: new Set<string>(), own: new IdSet() };
         // A process without the index (a CLI import) cannot correlate (the server's next run will). The ingest's
         // review has matched every value before a slice comes here: the values it found listed are recorded from
-        // it, slice by slice in the ingest's transaction (issue 17: not matched twice, and not held to the end).
+        // it, slice by slice on the ingest's side transaction, committed with it (issue 17: not matched twice, not
+        // held to the end, and written while the ingest's connection writes its next batch).
         const correlating = this.#d.index.active;
         const warninglists = this.#d.warninglists;
         const reviewed = review instanceof WarninglistReview ? review : null;
-        const record = async (trx: Kysely<Database>, written?: IngestSlice): Promise<void> => {
-          if (reviewed) await warninglists.recordListed(reviewed.takeListed(written), trx);
+        const record = async (_trx: Kysely<Database>, written?: IngestSlice): Promise<void> => {
+          if (!reviewed) return;
+          const listed = reviewed.takeListed(written);
+          if (listed.size) await side.run((db) => warninglists.recordListed(listed, db));
         };
         return {
           slice: async (trx, slice) => {

@@ -32,6 +32,12 @@ export interface Storage {
   listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
   /** PostgreSQL: whether the LISTEN connection is up, its channels, and how often it came back (issue 10.6). */
   listening?(): { connected: boolean; channels: number; reconnects: number };
+  /**
+   * PostgreSQL: a connection of its own (a pool of one, beside `db`'s) for the writes an ingest hands to a second
+   * transaction while its own writes (ingest.side.ts). Never taken from `db`'s pool: the ingest holding the knowledge
+   * write lock would wait for a connection the ingests waiting for that lock hold.
+   */
+  readonly side?: Kysely<Database>;
   /** The fault the database is in now (unreachable, disk full), for readiness (issue 10.6). */
   readonly faults?: StorageFaults;
   /**
@@ -126,26 +132,10 @@ export async function openPglite(dataDir: string, shared?: PgliteHandle, opts: {
  * answer 503 meanwhile), and the LISTEN connection comes back by itself.
  */
 export async function openPostgres(url: string, poolSize = 10, log: StorageLog = stderrLog): Promise<Storage> {
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: poolSize,
-    types: {
-      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        isNumberOid(oid) ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
-    },
-  });
-  // An idle client that loses its server must not crash the process.
-  pool.on('error', (err) => log('warn', 'a PostgreSQL connection was lost; it is replaced on the next query', { err: err.message }));
-  const writes = new BulkWrites(); // the pool's COPYs: every client prepares its statements again after one
-  // Nor may a client in use (pg-pool removes its own listener while a client is checked out, and a
-  // server restart between two statements of a transaction would then throw out of the process).
-  pool.on('connect', (client) => {
-    client.on('error', () => {});
-    copying(client); // bulk rows by COPY inside Kysely's transactions (issue 17)
-    preparing(client, STATEMENT_CACHE, writes); // reads as named statements: their plans kept on the connection (issue 17)
-  });
+  const writes = new BulkWrites(); // the pools' COPYs: every client prepares its statements again after one
   const faults = new StorageFaults(faultLog(log), recoveryLog(log));
-  const db = new Kysely<Database>({ dialect: withFaults(new PostgresDialect({ pool }), faults) });
+  const db = postgresDb(url, poolSize, log, writes, faults);
+  const side = postgresDb(url, 1, log, writes, faults);
   const listener = new PgListener(url, log);
   return {
     db,
@@ -154,11 +144,35 @@ export async function openPostgres(url: string, poolSize = 10, log: StorageLog =
     faults,
     listen: (channel, onMessage) => listener.listen(channel, onMessage),
     listening: () => listener.state,
+    side,
     async close() {
       await listener.close();
+      await side.destroy();
       await db.destroy();
     },
   };
+}
+
+// A pool of `max` connections to the server, as Kysely: bigint as numbers, COPY and named statements on every client.
+function postgresDb(url: string, max: number, log: StorageLog, writes: BulkWrites, faults: StorageFaults): Kysely<Database> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        isNumberOid(oid) ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle client that loses its server must not crash the process.
+  pool.on('error', (err) => log('warn', 'a PostgreSQL connection was lost; it is replaced on the next query', { err: err.message }));
+  // Nor may a client in use (pg-pool removes its own listener while a client is checked out, and a
+  // server restart between two statements of a transaction would then throw out of the process).
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+    copying(client); // bulk rows by COPY inside Kysely's transactions (issue 17)
+    preparing(client, STATEMENT_CACHE, writes); // reads as named statements: their plans kept on the connection (issue 17)
+  });
+  return new Kysely<Database>({ dialect: withFaults(new PostgresDialect({ pool }), faults) });
 }
 
 /** Opens PostgreSQL when a URL is given, PGlite in dataDir otherwise. */

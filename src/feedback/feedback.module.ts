@@ -100,17 +100,19 @@ export async function createFeedback(storage: Storage, ingest: IngestService, op
 
   ingest.addHooks(alerts.hooks());
   ingest.addHooks(advisories.hooks());
-  // New blocklist values get their stable signature id with the data that introduced them.
+  // New blocklist values get their stable signature id with the data that introduced them: on the ingest's side
+  // transaction (ingest.side.ts), which the server writes while the ingest's own connection writes its next batch.
   ingest.addHooks({
-    begin: () => {
-      let locked = false; // the sid lock, once taken, is held until the ingest's transaction ends
+    begin: (_trx, { side }) => {
+      let locked = false; // the sid lock, once taken, is held until the side transaction ends
       return {
-        slice: async (trx, slice) => {
+        slice: async (_trx, slice) => {
           const keys = slice.objects.filter((p) => p.record.type === 'indicator' && slice.createdIds.has(p.record.id)).flatMap((p) => p.record.keys.filter((k) => DESTINATION.test(k)));
           for (const l of slice.lines ?? []) if (slice.createdIds.has(l.indicatorId) && DESTINATION.test(lineKey(l))) keys.push(lineKey(l));
           if (!keys.length) return;
-          await assignSids(trx, keys, { locked });
+          const taken = locked;
           locked = true;
+          await side.run((db) => assignSids(db, keys, { locked: taken }));
         },
       };
     },

@@ -31,6 +31,7 @@ import { withoutBroadCidrs } from './broad-cidr.check.ts'; // broad CIDRs (issue
 import { DEFAULT_PREFIX_LIMITS, type PrefixLimits } from '../observables/cidr.limit.ts';
 import { withHoneypotSightings } from '../sightings/honeypot.sightings.ts'; // honeypot logs (sensors, issue 11.2)
 import { mapInPieces } from '../shared/pieces.ts';
+import { IngestSide } from './ingest.side.ts';
 
 const BATCH = 5000;
 const CHECK_PIECE = 500;
@@ -60,6 +61,11 @@ export interface IngestSlice {
   readonly contributions: readonly StoredContribution[];
   /** The objects this part registered (new to the store). */
   readonly createdIds: ReadonlySet<string>;
+}
+
+/** The ingest a hook's run is opened for, with the side transaction it may hand writes to (ingest.side.ts). */
+export interface IngestOpened extends IngestStart {
+  readonly side: IngestSide;
 }
 
 /** What listeners learn of a committed ingest: compact facts (what a hook needs of its objects it kept per slice). */
@@ -97,7 +103,7 @@ export interface IngestHooks {
    * `review`: the review this hook made for the same ingest (review()), which is given every object before the run's
    * slice sees it (what it found need not be worked out again).
    */
-  begin?(trx: Kysely<Database>, ingest: IngestStart, review?: IngestReview): Promise<IngestRun | undefined> | IngestRun | undefined;
+  begin?(trx: Kysely<Database>, ingest: IngestOpened, review?: IngestReview): Promise<IngestRun | undefined> | IngestRun | undefined;
   afterCommit?(event: IngestCommitted): void;
   /** Dry runs only: extra fields for the report (the web interface's share preview, issue 13). */
   dryRun?(viewer: Viewer, prepared: readonly PreparedObject[]): Promise<Record<string, unknown>> | Record<string, unknown>;
@@ -127,6 +133,8 @@ export interface IngestServiceOptions {
    * and their based-on relationship as one feed_lines row, read through the knowledge views as the three objects.
    */
   readonly feedLines?: boolean;
+  /** PostgreSQL: the connection of an ingest's side transaction (Storage.side, ingest.side.ts); none: one transaction. */
+  readonly side?: Kysely<Database>;
 }
 
 // Thrown inside an ingest's transaction to roll it back when the file turns out to be refused whole.
@@ -306,7 +314,7 @@ export class IngestService {
       let head: ParseHead | undefined;
       let outcome: StreamOutcome | undefined;
       let allWarnings: ParseIssue[] = [];
-      const event = await this.#db.transaction().execute(async (trx) => {
+      const event = await this.#transaction(async (trx, side) => {
         await lockKnowledgeWrites(trx);
         // Lines are written only under the write lock this ingest holds: whether the store may hold any is known now, and
         // from this ingest's first batch of lines on; until then contributions are looked up in the stored table alone
@@ -316,7 +324,7 @@ export class IngestService {
         // Nothing of the file is kept beyond its slice (issue 17): the hooks see each written batch once, the reviews
         // each prepared slice.
         const reviews = this.#reviews();
-        const runs = await this.#begin(trx, { ingestId: id, viewer, org }, reviews);
+        const runs = await this.#begin(trx, { ingestId: id, viewer, org, side }, reviews);
         let preparedCount = 0;
         // Unknown until the first batch: a sample of its ids says whether the file is a re-import (a first batch built
         // as new rows reserved contribution ids and made contents a re-import never uses: server CPU +29 %, issue 17).
@@ -443,8 +451,29 @@ export class IngestService {
     }
   }
 
+  // An ingest's transaction, and its side transaction (ingest.side.ts): what was handed to the side is waited for before
+  // the commit (a failure there rolls both back), and committed after it.
+  async #transaction<T>(work: (trx: Kysely<Database>, side: IngestSide) => Promise<T>): Promise<T> {
+    let side: IngestSide | undefined;
+    let done: T;
+    try {
+      done = await this.#db.transaction().execute(async (trx) => {
+        side = new IngestSide(this.#opts.side, trx);
+        const r = await work(trx, side);
+        await side.drain();
+        return r;
+      });
+    } catch (err) {
+      await side?.rollback();
+      throw err;
+    }
+    const lost = await side?.commit();
+    if (lost) process.stderr.write(`kessetsu: warning: an ingest's side writes (signature ids, warninglist hits) were lost after its commit; their readers make them again: ${lost instanceof Error ? lost.message : String(lost)}\n`);
+    return done;
+  }
+
   // Every hook's run for an ingest, opened in its transaction (one entry per hook, in their order), given its review.
-  async #begin(trx: Kysely<Database>, start: IngestStart, reviews: readonly (IngestReview | undefined)[]): Promise<(IngestRun | undefined)[]> {
+  async #begin(trx: Kysely<Database>, start: IngestOpened, reviews: readonly (IngestReview | undefined)[]): Promise<(IngestRun | undefined)[]> {
     const runs: (IngestRun | undefined)[] = [];
     for (const [i, h] of this.#hooks.entries()) runs.push(await h.begin?.(trx, start, reviews[i]));
     return runs;
@@ -528,9 +557,9 @@ export class IngestService {
       if (params.dryRun) for (const h of this.#hooks) if (h.dryRun) Object.assign(extra, await h.dryRun(viewer, prepared)); // share preview (issue 13)
       return { ...(await this.report(viewer, id)), warnings: capped(allWarnings), tlp: tlpCounts, summary: parsed.summary ?? {}, by_type: byType, ...extra };
     }
-    const event = await this.#db.transaction().execute(async (trx) => {
+    const event = await this.#transaction(async (trx, side) => {
       await lockKnowledgeWrites(trx);
-      const runs = await this.#begin(trx, { ingestId: id, viewer, org }, reviews);
+      const runs = await this.#begin(trx, { ingestId: id, viewer, org, side }, reviews);
       const opts = { orgId: org.id, hubOverride: hubOverride(viewer, params), lines: await hasFeedLines(trx) };
       // Batch i+1 is built (deduplicated, its array literals made) while batch i is on the server: on PostgreSQL the
       // importer's CPU overlaps the server's instead of following it (issue 17). Contents are built ahead only while
