@@ -284,7 +284,9 @@ export class IngestService {
       const idSalt = streamed === 'csv' ? org.id_salt : undefined;
       // Its rows that are flat lines come as line drafts when they would be written as lines (not for a hub override).
       const lines = streamed === 'csv' && this.#opts.feedLines === true && !hubOverride(viewer, params);
-      if (streamed) return await this.#commitStreamed(id, viewer, org, this.#opts.parser.parseStream(body, { ...req, format: streamed, prefixLimits, idSalt, lines }, this.#opts.sliceObjects!), params);
+      // Their contents hashed there too, at the TLP this ingest gives them (the main thread keeps what it would make).
+      const lineTlps = lines ? { requested: params.tlp ?? null, orgDefault: org.default_tlp } : undefined;
+      if (streamed) return await this.#commitStreamed(id, viewer, org, this.#opts.parser.parseStream(body, { ...req, format: streamed, prefixLimits, idSalt, lines, lineTlps }, this.#opts.sliceObjects!), params);
       const parsed = await this.#opts.parser.parse(body, req);
       return await this.#commit(id, viewer, org, parsed, params);
     } catch (err) {

@@ -6,12 +6,13 @@ import { sectorIdentity } from '../stix/extensions.ts';
 import { orgIdentity, stixSectorOf } from '../orgs/org-identity.ts';
 import { observableKeys } from '../observables/observable.factory.ts';
 import { patternKeys } from '../observables/pattern.parser.ts';
-import { stricter, TLP2_MARKING_IDS, tlpOfMarkingId, tlpOfMarkingObject, tlpOfMarkingRefs } from '../trust/tlp.ts';
+import { TLP2_MARKING_IDS, tlpOfMarkingId, tlpOfMarkingObject, tlpOfMarkingRefs } from '../trust/tlp.ts';
 import { objectRecord } from '../store/object-row.ts';
 import type { PreparedObject } from '../store/knowledge.writer.ts';
 import type { ContributionRecord } from '../store/object-row.ts';
 import { unhashedLine, type LineAudience, type UnhashedLine } from '../store/feed-line.ts';
-import { shapeOfDraft, type LineDraft } from './parse/line-draft.ts';
+import { draftModified, shapeOfDraft, type LineDraft } from './parse/line-draft.ts';
+import { aMillisecondLater, ingestTlp } from './tlp.rules.ts';
 import type { ParseIssue, ParseResult } from './parsers/parse-result.ts';
 import { derivedId, generatedIndicatorId, ownIndicatorId } from './parsers/stable-id.factory.ts';
 import { defaultAllowCount, type IngestParams } from './ingest.params.ts';
@@ -119,8 +120,9 @@ export class SlicePreparer {
     for (const d of drafts) {
       const tlp = tlpOf(c, d[12] ?? c.fileTlp);
       c.tlpCounts[tlp] = (c.tlpCounts[tlp] ?? 0) + 3;
-      const modified = d[12] === tlp ? d[6] : (aMillisecondLater(d[6]) ?? d[6]);
-      out.push(unhashedLine(this.#audience(tlp), shapeOfDraft(d, modified)));
+      // The parse worker hashed the line's contents at the TLP it expected this ingest to give it: kept when it is.
+      const h = d[13];
+      out.push(unhashedLine(this.#audience(tlp), shapeOfDraft(d, draftModified(d, tlp)), h !== null && h[0] === tlp ? { indicator: h[1], observable: h[2], relationship: h[3] } : undefined));
     }
     return out;
   }
@@ -162,8 +164,7 @@ function prepareOne(original: StixObject, c: PrepareContext): PreparedObject {
 // An object's TLP: the stricter of the request's and the data's (its markings, else the file's), else the
 // organisation's default.
 function tlpOf(c: PrepareContext, dataTlp: Tlp | undefined): Tlp {
-  const { params } = c;
-  return params.tlp && dataTlp ? stricter(params.tlp, dataTlp) : (dataTlp ?? params.tlp ?? c.who.org.default_tlp);
+  return ingestTlp(c.params.tlp, dataTlp, c.who.org.default_tlp);
 }
 
 // The contribution of an object at a TLP level, with the object's own confidence (null: none).
@@ -200,20 +201,6 @@ function withTlpMarking(obj: StixObject, tlp: Tlp, local: ReadonlyMap<string, Tl
   if (refs.length === wanted.length && refs.every((r, i) => r === wanted[i])) return obj;
   const later = typeof obj.modified === 'string' && !isSco(obj.type) ? aMillisecondLater(obj.modified) : null;
   return later === null ? { ...obj, object_marking_refs: wanted } : { ...obj, object_marking_refs: wanted, modified: later };
-}
-
-// The objects of a feed share their timestamp: the last one asked is remembered (one Date.parse and one
-// toISOString per distinct time, not per object).
-let lastTime: string | undefined;
-let lastLater: string | null = null;
-
-function aMillisecondLater(time: string): string | null {
-  if (time !== lastTime) {
-    const t = Date.parse(time);
-    lastLater = Number.isFinite(t) ? new Date(t + 1).toISOString() : null;
-    lastTime = time;
-  }
-  return lastLater;
 }
 
 // Ids made by derivedId are version-5 UUIDs: an id whose version digit (the 22nd character from the end) is not a 5

@@ -90,19 +90,20 @@ export function feedLineOf(triple: readonly [PreparedObject, PreparedObject, Pre
   const line: { -readonly [K in keyof FeedLine]: FeedLine[K] } = { audience, ...shape, display: s.record.display === value ? null : s.record.display, hashes: NO_HASHES };
   // Hashed from the line's own texts (lineContents, with the pattern lineShapeOf found to be the line's): the records'
   // generic canonical JSON is never made for a line.
-  line.hashes = hashesOf(contentsOf(line, ind.pattern as string));
+  line.hashes = hashesOf(contentsOf(line, line.audience.tlp, ind.pattern as string));
   return line;
 }
 
 /**
- * A line prepared from a parse's draft (prepare.ts `SlicePreparer.addLines`) whose hashes are not made yet: `hashLine`
- * makes them, in place (the importer hashes a batch's lines in pieces while the batch before is on the server).
+ * A line prepared from a parse's draft (prepare.ts `SlicePreparer.addLines`) whose hashes may not be made yet:
+ * `hashLine` makes them, in place (the importer hashes a batch's lines in pieces while the batch before is on the
+ * server), unless the parse worker made them.
  */
 export type UnhashedLine = FeedLine;
 
-/** A prepared line whose hashes are to be made by hashLine. */
-export function unhashedLine(audience: LineAudience, shape: LineShape): UnhashedLine {
-  return { audience, ...shape, display: null, hashes: NO_HASHES };
+/** A prepared line whose hashes are to be made by hashLine, or are these (made on the parse worker at its TLP). */
+export function unhashedLine(audience: LineAudience, shape: LineShape, hashes: FeedLine['hashes'] = NO_HASHES): UnhashedLine {
+  return { audience, ...shape, display: null, hashes };
 }
 
 /**
@@ -217,7 +218,16 @@ export function objectsOfLine(line: Omit<FeedLine, 'hashes'>): readonly [StixObj
  * @example const { indicator } = lineContents(line); hash('sha1', indicator, 'base64url') === line.hashes.indicator
  */
 export function lineContents(line: Omit<FeedLine, 'hashes'>): LineContents {
-  return contentsOf(line, linePattern(line.scoType, line.value));
+  return contentsOf(line, line.audience.tlp, linePattern(line.scoType, line.value));
+}
+
+/**
+ * The content hashes of a line of this shape whose audience is at `tlp` (lineHashes without the audience): the parse
+ * worker's, for a draft (line-draft.ts).
+ * @example lineHashesAt(shape, 'green').indicator === lineHashes(line).indicator // line: that shape, at green
+ */
+export function lineHashesAt(shape: LineShape, tlp: Tlp): FeedLine['hashes'] {
+  return hashesOf(contentsOf(shape, tlp, linePattern(shape.scoType, shape.value)));
 }
 
 type LineContents = { readonly observable: string; readonly indicator: string; readonly relationship: string };
@@ -225,10 +235,10 @@ type LineContents = { readonly observable: string; readonly indicator: string; r
 // The marking property of a line's contents, by TLP: the same text for every line of a level.
 const MARKING_JSON = new Map(Object.entries(TLP2_MARKING_IDS).map(([tlp, id]) => [tlp, `"object_marking_refs":[${JSON.stringify(id)}]`]));
 
-// lineContents with the line's pattern (linePattern) made once: feedLineOf has it already.
-function contentsOf(line: Omit<FeedLine, 'hashes'>, pattern: string): LineContents {
+// lineContents with the line's pattern (linePattern) made once (feedLineOf has it already), its audience's TLP given.
+function contentsOf(line: LineShape, tlp: Tlp, pattern: string): LineContents {
   const j = JSON.stringify;
-  const marking = MARKING_JSON.get(line.audience.tlp)!;
+  const marking = MARKING_JSON.get(tlp)!;
   const observable = `{"id":${j(line.scoId)},${marking},"spec_version":"2.1","type":${j(line.scoType)},"value":${j(line.value)}}`;
   // Sorted by code unit: created, description, id, indicator_types, labels, modified, name, object_marking_refs,
   // pattern, pattern_type, pattern_version, spec_version, type, valid_from.

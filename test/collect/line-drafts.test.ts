@@ -5,13 +5,13 @@ import type { Viewer } from '../../src/access/viewer.ts';
 import type { IngestParams } from '../../src/ingest/ingest.params.ts';
 import { NO_LIMITS, type ObjectLimits } from '../../src/ingest/ingest.limits.ts';
 import { carryKeys } from '../../src/ingest/parse/carried-keys.ts';
-import { lineDraftOf } from '../../src/ingest/parse/line-draft.ts';
+import { lineDraftOf, type LineDraft } from '../../src/ingest/parse/line-draft.ts';
 import { runParseStream, type ParseHead } from '../../src/ingest/parse/parse.task.ts';
 import { csvSlices } from '../../src/ingest/parsers/csv.parser.ts';
 import { StreamChecks, type StreamOutcome } from '../../src/ingest/stream.checks.ts';
 import { DEFAULT_PREFIX_LIMITS } from '../../src/observables/cidr.limit.ts';
 import { createStixValidator } from '../../src/stix/stix.validator.ts';
-import { hashLine, preparedOfLine, splitLines, type FeedLine } from '../../src/store/feed-line.ts';
+import { hashLine, lineHashes, preparedOfLine, splitLines, type FeedLine } from '../../src/store/feed-line.ts';
 import type { PreparedObject } from '../../src/store/knowledge.writer.ts';
 import type { StixObject } from '../../src/stix/stix.types.ts';
 
@@ -63,7 +63,9 @@ interface Outcome {
 // write would take: the drafts' (hashed as their rows are) and those splitLines finds among the objects.
 async function take(body: Buffer, params: IngestParams, lines: boolean, sliceObjects: number, limits: ObjectLimits): Promise<Outcome> {
   const checks = new StreamChecks({ params, viewer, org, ingestId: '00000000-0000-4000-8000-000000000003', now: new Date('2026-12-01T00:00:00.000Z'), prefixLimits: DEFAULT_PREFIX_LIMITS, speakers: new Map(), fileTlp: undefined });
-  const slices = runParseStream(body, { format: 'csv', lenient: params.lenient, limits, prefixLimits: DEFAULT_PREFIX_LIMITS, idSalt: org.id_salt, lines }, sliceObjects, validator);
+  // The drafts' contents hashed on the worker at the TLP the ingest gives them, as the service asks.
+  const lineTlps = lines ? { requested: params.tlp ?? null, orgDefault: org.default_tlp } : undefined;
+  const slices = runParseStream(body, { format: 'csv', lenient: params.lenient, limits, prefixLimits: DEFAULT_PREFIX_LIMITS, idSalt: org.id_salt, lines, lineTlps }, sliceObjects, validator);
   const prepared: PreparedObject[] = [];
   const drafted: FeedLine[] = [];
   let r = slices.next();
@@ -72,7 +74,10 @@ async function take(body: Buffer, params: IngestParams, lines: boolean, sliceObj
     carryKeys(s.objects, s.patternKeys);
     if (!lines) expect(s.lines).toBeUndefined();
     const facts = { generated: s.generated && new Set(s.generated), refsWithin: s.refsWithin, placeholders: s.placeholders, textChecked: s.textChecked, targets: s.targets };
+    // Every draft came hashed: the lines' hashes compared below are the worker's.
+    for (const d of s.lines ?? []) expect(d[13]).not.toBeNull();
     const done = await checks.add(s.objects, noDatabase, facts, s.lines ?? [], s.lineSlots ?? []);
+    for (const l of done.lines) expect(l.hashes).toEqual(lineHashes(l));
     prepared.push(...done.prepared);
     drafted.push(...done.lines.map(hashLine));
   }
@@ -114,6 +119,35 @@ describe('line drafts: a flat row made a line on the parse worker is the line th
         // A line that goes the stored way after all (a re-import, a refused line) is the three objects the parse made.
         for (const line of drafts.lines) expect(preparedOfLine(line).map(written)).toEqual(objects.split.objectsOf(objects.lines.find((l) => l.indicatorId === line.indicatorId)!).map(written));
       });
+
+  it("keeps the worker's hashes only when they were made at the TLP the ingest gives the line, and makes them otherwise", async () => {
+    const made: StixObject[][] = [];
+    const g = csvSlices(Buffer.from('value,tags\nkept.example.org,\nred.example.org,tlp:red\n'), { idSalt: org.id_salt, draft: (s, i, r) => (made.push([s, i, r]), undefined) }, 5000);
+    for (let r = g.next(); !r.done; r = g.next());
+    const [plainRow, redRow] = made;
+    // Hashed at amber (an ingest asking for amber): the unmarked row's line is at amber, the red row's at red.
+    const amber = { requested: 'amber' as const, orgDefault: 'green' as const };
+    const unmarked = lineDraftOf(plainRow![0]!, plainRow![1]!, plainRow![2]!, null, amber)!;
+    const red = lineDraftOf(redRow![0]!, redRow![1]!, redRow![2]!, null, amber)!;
+    expect(unmarked[13]![0]).toBe('amber');
+    expect(red[13]![0]).toBe('red');
+    const checks = (params: IngestParams) => new StreamChecks({ params, viewer, org, ingestId: '00000000-0000-4000-8000-000000000003', now: new Date('2026-12-01T00:00:00.000Z'), prefixLimits: DEFAULT_PREFIX_LIMITS, speakers: new Map(), fileTlp: undefined });
+    const linesOf = async (params: IngestParams, drafts: LineDraft[]) => (await checks(params).add([], noDatabase, {}, drafts, drafts.map(() => 0))).lines;
+    // The ingest gives amber: the worker's hashes are kept (a forged one shows it), and they are the right ones.
+    const forged: LineDraft = [...unmarked.slice(0, 13), ['amber', 'forged-i', 'forged-o', 'forged-r']] as unknown as LineDraft;
+    const [kept] = await linesOf({ ...base, tlp: 'amber' } as IngestParams, [forged]);
+    expect(kept!.hashes).toEqual({ indicator: 'forged-i', observable: 'forged-o', relationship: 'forged-r' });
+    const [right, stricter] = await linesOf({ ...base, tlp: 'amber' } as IngestParams, [unmarked, red]);
+    expect(right!.hashes).toEqual(lineHashes(right!));
+    expect(stricter!.audience.tlp).toBe('red');
+    expect(stricter!.hashes).toEqual(lineHashes(stricter!));
+    // The ingest gives clear (the worker expected amber): made on the main thread, at clear, a millisecond later.
+    const [made2] = await linesOf({ ...base, tlp: 'clear' } as IngestParams, [forged]);
+    expect(made2!.audience.tlp).toBe('clear');
+    expect(Date.parse(made2!.modified) - Date.parse(unmarked[6])).toBe(1);
+    expect(hashLine(made2!).hashes).toEqual(lineHashes(made2!));
+    expect(made2!.hashes.indicator).not.toBe('forged-i');
+  });
 
   it('the errors name the same objects by the same index when lines stand among them', async () => {
     const lenient = { ...base, lenient: true } as IngestParams;

@@ -2,7 +2,8 @@ import type { Tlp } from '../../db/schema.ts';
 import { observableKeys } from '../../observables/observable.keys.ts';
 import type { StixObject } from '../../stix/stix.types.ts';
 import { TLP2_MARKING_IDS } from '../../trust/tlp.ts';
-import { lineKey, lineShapeOf, type LineShape } from '../../store/feed-line.ts';
+import { lineHashesAt, lineKey, lineShapeOf, type LineShape } from '../../store/feed-line.ts';
+import { aMillisecondLater, ingestTlp } from '../tlp.rules.ts';
 import { indicatorKeys } from './carried-keys.ts';
 
 /**
@@ -10,7 +11,9 @@ import { indicatorKeys } from './carried-keys.ts';
  * 8.3): the line's texts as the row made them, and the TLP of the row's marking (null: none). A tuple, not an object:
  * the structured clone writes no property names. The main thread prepares it (prepare.ts `SlicePreparer.addLines`:
  * the TLP, the marking's millisecond, the audience) into a FeedLine; a draft that must go the stored way after all
- * becomes its three objects then (feed-line.ts `preparedOfLine`).
+ * becomes its three objects then (feed-line.ts `preparedOfLine`). `hashes`: its three contents' hashes made on the
+ * worker at the TLP the ingest will give it (ParseRequest.lineTlps), kept by the main thread if that TLP is the one it
+ * gives; null: made there.
  */
 export type LineDraft = readonly [
   scoType: string,
@@ -26,7 +29,26 @@ export type LineDraft = readonly [
   indicatorTypes: readonly string[],
   labels: readonly string[],
   tlp: Tlp | null,
+  hashes: readonly [tlp: Tlp, indicator: string, observable: string, relationship: string] | null,
 ];
+
+/**
+ * What the parse worker is told of an ingest's TLPs, to hash a line's contents at the TLP the ingest will give it:
+ * the requested TLP (null: none) and the organisation's default (tlp.rules.ts `ingestTlp`).
+ */
+export interface LineTlps {
+  readonly requested: Tlp | null;
+  readonly orgDefault: Tlp;
+}
+
+/**
+ * The `modified` of a draft's indicator and relationship prepared at `tlp`: a millisecond later when their TLP marking
+ * is not the row's own (prepare.ts: a re-marked version is a new version).
+ * @example draftModified(draft, 'amber') === draft[6] // when the row was marked amber
+ */
+export function draftModified(d: LineDraft, tlp: Tlp): string {
+  return d[12] === tlp ? d[6] : (aMillisecondLater(d[6]) ?? d[6]);
+}
 
 /** A draft's texts as named fields, with `modified` as the preparation gives it (default: the draft's). */
 export function shapeOfDraft(d: LineDraft, modified = d[6]): LineShape {
@@ -55,9 +77,11 @@ const FRAME_BYTES = 1024;
  * pattern's keys), a text that is not plain (so the main thread's storable-text check could differ), an observable
  * value with a slash (a CIDR: the broad-range check is the objects' path's), or texts that could make an object
  * larger than `maxObjectBytes` (null: no limit). What goes as objects is checked and prepared exactly as before.
+ * Given the ingest's TLPs, the draft carries its contents' hashes at the TLP the ingest will give it (the main thread's
+ * SHA-1 work moved to the worker, which runs at a lower priority; issue 17).
  * @example lineDraftOf(sco, indicator, relationship, 1024 * 1024)?.[1] // 'example.com'
  */
-export function lineDraftOf(sco: StixObject, ind: StixObject, rel: StixObject, maxObjectBytes: number | null): LineDraft | undefined {
+export function lineDraftOf(sco: StixObject, ind: StixObject, rel: StixObject, maxObjectBytes: number | null, tlps?: LineTlps): LineDraft | undefined {
   const s = lineShapeOf(sco, ind, rel);
   if (!s) return undefined;
   const refs = sco.object_marking_refs;
@@ -80,7 +104,11 @@ export function lineDraftOf(sco: StixObject, ind: StixObject, rel: StixObject, m
   if (maxObjectBytes !== null && 3 * (chars + 2 * s.value.length) + FRAME_BYTES > maxObjectBytes) return undefined;
   const key = lineKey(s);
   if (!onlyKey(observableKeys(sco), key) || !onlyKey(indicatorKeys(ind), key)) return undefined;
-  return [s.scoType, s.value, s.scoId, s.indicatorId, s.relationshipId, s.created, s.modified, s.validFrom, s.name, s.description, s.indicatorTypes, s.labels, tlp];
+  const d: LineDraft = [s.scoType, s.value, s.scoId, s.indicatorId, s.relationshipId, s.created, s.modified, s.validFrom, s.name, s.description, s.indicatorTypes, s.labels, tlp, null];
+  if (!tlps) return d;
+  const at = ingestTlp(tlps.requested ?? undefined, tlp ?? undefined, tlps.orgDefault);
+  const h = lineHashesAt(shapeOfDraft(d, draftModified(d, at)), at);
+  return [...d.slice(0, 13), [at, h.indicator, h.observable, h.relationship]] as unknown as LineDraft;
 }
 
 function sameMarking(a: unknown, b: unknown): boolean {

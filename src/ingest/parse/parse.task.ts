@@ -8,7 +8,7 @@ import { csvSlices } from '../parsers/csv.parser.ts';
 import { textSlices } from '../parsers/text.parser.ts';
 import { stixSlices } from '../parsers/stix.parser.ts';
 import { indicatorKeys } from './carried-keys.ts';
-import { lineDraftOf, type LineDraft } from './line-draft.ts';
+import { lineDraftOf, type LineDraft, type LineTlps } from './line-draft.ts';
 import { placeholderId } from '../parsers/stable-id.factory.ts';
 import { DEFAULT_PREFIX_LIMITS, type PrefixLimits } from '../../observables/cidr.limit.ts';
 import type { Tlp } from '../../db/schema.ts';
@@ -33,6 +33,8 @@ export interface ParseRequest {
    * asked by an ingest that writes a first import's lines (not a hub override, whose objects all go the stored way).
    */
   readonly lines?: boolean | undefined;
+  /** With `lines`: the ingest's TLPs, at which the worker hashes a line's contents (LineDraft's `hashes`). */
+  readonly lineTlps?: LineTlps | undefined;
 }
 
 /**
@@ -120,7 +122,7 @@ export function* runParseStream(body: Buffer, req: ParseRequest & { readonly for
   let refused = false;
   const oversize: ParseIssue[] = [];
   const csv = format === 'csv';
-  const draft = csv && req.lines && req.idSalt !== undefined ? (s: StixObject, i: StixObject, r: StixObject) => lineDraftOf(s, i, r, limits.maxObjectBytes) : undefined;
+  const draft = csv && req.lines && req.idSalt !== undefined ? (s: StixObject, i: StixObject, r: StixObject) => lineDraftOf(s, i, r, limits.maxObjectBytes, req.lineTlps) : undefined;
   const slices: Generator<ParseSlice, ParseHead> = csv ? csvSlices(body, { idSalt: req.idSalt, draft }, sliceObjects) : textSlices(body, {}, sliceObjects);
   let r: IteratorResult<ParseSlice, ParseHead>;
   try {
