@@ -166,17 +166,20 @@ export function lineKey(line: Pick<FeedLine, 'scoType' | 'value'>): string {
 /**
  * A line's three objects as the preparation makes them (observable, indicator, relationship): their records (keys,
  * contents) and contributions, for a line that goes the stored way after all (a re-import, a line the store refused)
- * or a reader that needs objects. The indicator and the relationship are importer-made (`generated`).
+ * or a reader that needs objects. The indicator and the relationship are importer-made (`generated`). A hashed line's
+ * hashes are its objects' content hashes (the same contents: lineContents), not made again (a CSV re-import's lines,
+ * hashed on the parse worker, issue 17).
  * @example const [sco, indicator, relationship] = preparedOfLine(line)
  */
-export function preparedOfLine(line: Omit<FeedLine, 'hashes'>): readonly PreparedObject[] {
+export function preparedOfLine(line: Omit<FeedLine, 'hashes'> & { readonly hashes?: FeedLine['hashes'] }): readonly PreparedObject[] {
   const [sco, indicator, relationship] = objectsOfLine(line);
   const keys = [lineKey(line)];
   const { audience } = line;
+  const h = line.hashes === undefined || line.hashes === NO_HASHES ? undefined : line.hashes;
   return [
-    { record: objectRecord(sco, { keys, patternUsable: null }), generated: false, contribution: { objectId: sco.id, ...audience } },
-    { record: objectRecord(indicator, { keys, patternUsable: true }), generated: true, contribution: { objectId: indicator.id, ...audience } },
-    { record: objectRecord(relationship, { keys: [], patternUsable: null }), generated: true, contribution: { objectId: relationship.id, ...audience } },
+    { record: objectRecord(sco, { keys, patternUsable: null, contentHash: h?.observable }), generated: false, contribution: { objectId: sco.id, ...audience } },
+    { record: objectRecord(indicator, { keys, patternUsable: true, contentHash: h?.indicator }), generated: true, contribution: { objectId: indicator.id, ...audience } },
+    { record: objectRecord(relationship, { keys: [], patternUsable: null, contentHash: h?.relationship }), generated: true, contribution: { objectId: relationship.id, ...audience } },
   ];
 }
 

@@ -101,6 +101,18 @@ export function edgesOf(obj: StixObject): EdgeRecord[] {
   return out;
 }
 
+/**
+ * What a record is given beyond its object: the columns' values where the object does not say them, and its content's
+ * hash when known already (a feed line's, made on the parse worker: the hash of exactly this content).
+ */
+export interface RecordExtras {
+  readonly value?: string | null;
+  readonly display?: string | null;
+  readonly keys?: readonly string[];
+  readonly patternUsable?: boolean | null;
+  readonly contentHash?: string | undefined;
+}
+
 // A record hashes its content when first asked (issue 17): in an ingest that is while its batch is built, beside the
 // server's work on the batch before, not in prepareObjects ahead of the whole write. A class, not a literal with a
 // getter: every record keeps one shape and fast properties. The content is never changed once recorded.
@@ -121,7 +133,7 @@ class Record implements ObjectRecord {
   readonly keys: readonly string[];
   #contentHash: string | undefined;
 
-  constructor(obj: StixObject, extras: { value?: string | null; display?: string | null; keys?: readonly string[]; patternUsable?: boolean | null }) {
+  constructor(obj: StixObject, extras: RecordExtras) {
     const sco = isSco(obj.type);
     const value = extras.value ?? (typeof obj.value === 'string' ? obj.value : obj.type === 'autonomous-system' && typeof obj.number === 'number' ? `AS${obj.number}` : null);
     this.id = obj.id;
@@ -138,6 +150,7 @@ class Record implements ObjectRecord {
     this.patternUsable = extras.patternUsable ?? null;
     this.data = obj;
     this.keys = extras.keys ?? [];
+    this.#contentHash = extras.contentHash;
   }
 
   get contentHash(): string {
@@ -153,6 +166,6 @@ class Record implements ObjectRecord {
 }
 
 /** Builds the record of an object: the columns that queries need, and the full JSON (hashed on first use). */
-export function objectRecord(obj: StixObject, extras: { value?: string | null; display?: string | null; keys?: readonly string[]; patternUsable?: boolean | null } = {}): ObjectRecord {
+export function objectRecord(obj: StixObject, extras: RecordExtras = {}): ObjectRecord {
   return new Record(obj, extras);
 }
