@@ -158,14 +158,14 @@ export class AnalysisService {
         const correlating = this.#d.index.active;
         const warninglists = this.#d.warninglists;
         const reviewed = review instanceof WarninglistReview ? review : null;
-        const record = async (_trx: Kysely<Database>, written?: IngestSlice): Promise<void> => {
+        const record = async (written?: IngestSlice): Promise<void> => {
           if (!reviewed) return;
           const listed = reviewed.takeListed(written);
           if (listed.size) await side.run((db) => warninglists.recordListed(listed, db));
         };
         return {
-          slice: async (trx, slice) => {
-            await record(trx, slice);
+          slice: async (_trx, slice) => {
+            await record(slice);
             if (!correlating && reviewed) return;
             const keep = (k: string): void => {
               if (correlating || (!values.keys.has(k) && warninglists.matchAll(k).length)) values.keys.add(k);
@@ -179,7 +179,7 @@ export class AnalysisService {
               keep(lineKey(l));
             }
           },
-          finish: record,
+          finish: () => record(),
           committed: (ev) => {
             if (this.#closed) return;
             // Recorded so that the hub can list what was suppressed (nothing is deleted).

@@ -112,7 +112,8 @@ export class SlicePreparer {
    * A slice's line drafts (parse/line-draft.ts), prepared as prepareOne prepares the three objects each stands for:
    * the TLP of the row's marking, the file's, the request's and the organisation's default as for any object (counted
    * three times), `modified` a millisecond later when the marking changes (the indicator's and the relationship's),
-   * one audience object for every line of a level. Their hashes are made when their rows are (feed-line.ts hashLine).
+   * one audience object for every line of a level. Their hashes are the parse worker's when it made them at the TLP
+   * given here, else made when their rows are (feed-line.ts hashLine).
    */
   addLines(drafts: readonly LineDraft[]): UnhashedLine[] {
     const c = this.#c;

@@ -47,7 +47,12 @@ export interface LineTlps {
  * @example draftModified(draft, 'amber') === draft[6] // when the row was marked amber
  */
 export function draftModified(d: LineDraft, tlp: Tlp): string {
-  return d[12] === tlp ? d[6] : (aMillisecondLater(d[6]) ?? d[6]);
+  return modifiedAt(d[12], d[6], tlp);
+}
+
+// The rule of draftModified, given the row's marking and `modified`.
+function modifiedAt(marking: Tlp | null, modified: string, tlp: Tlp): string {
+  return marking === tlp ? modified : (aMillisecondLater(modified) ?? modified);
 }
 
 /** A draft's texts as named fields, with `modified` as the preparation gives it (default: the draft's). */
@@ -104,11 +109,14 @@ export function lineDraftOf(sco: StixObject, ind: StixObject, rel: StixObject, m
   if (maxObjectBytes !== null && 3 * (chars + 2 * s.value.length) + FRAME_BYTES > maxObjectBytes) return undefined;
   const key = lineKey(s);
   if (!onlyKey(observableKeys(sco), key) || !onlyKey(indicatorKeys(ind), key)) return undefined;
-  const d: LineDraft = [s.scoType, s.value, s.scoId, s.indicatorId, s.relationshipId, s.created, s.modified, s.validFrom, s.name, s.description, s.indicatorTypes, s.labels, tlp, null];
-  if (!tlps) return d;
-  const at = ingestTlp(tlps.requested ?? undefined, tlp ?? undefined, tlps.orgDefault);
-  const h = lineHashesAt(shapeOfDraft(d, draftModified(d, at)), at);
-  return [...d.slice(0, 13), [at, h.indicator, h.observable, h.relationship]] as unknown as LineDraft;
+  return [s.scoType, s.value, s.scoId, s.indicatorId, s.relationshipId, s.created, s.modified, s.validFrom, s.name, s.description, s.indicatorTypes, s.labels, tlp, tlps ? hashedAt(s, tlp, tlps) : null];
+}
+
+// A draft's hashes: its contents' at the TLP the ingest gives a row of this marking, `modified` as it prepares it.
+function hashedAt(s: LineShape, marking: Tlp | null, tlps: LineTlps): LineDraft[13] {
+  const at = ingestTlp(tlps.requested ?? undefined, marking ?? undefined, tlps.orgDefault);
+  const h = lineHashesAt({ ...s, modified: modifiedAt(marking, s.modified, at) }, at);
+  return [at, h.indicator, h.observable, h.relationship];
 }
 
 function sameMarking(a: unknown, b: unknown): boolean {
