@@ -33,9 +33,10 @@ export interface Storage {
   /** PostgreSQL: whether the LISTEN connection is up, its channels, and how often it came back (issue 10.6). */
   listening?(): { connected: boolean; channels: number; reconnects: number };
   /**
-   * PostgreSQL: a connection of its own (a pool of one, beside `db`'s) for the writes an ingest hands to a second
-   * transaction while its own writes (ingest.side.ts). Never taken from `db`'s pool: the ingest holding the knowledge
-   * write lock would wait for a connection the ingests waiting for that lock hold.
+   * PostgreSQL: connections of their own (a pool of two, beside `db`'s) for the writes an ingest hands to a second
+   * transaction while its own writes, and the reads it makes ahead beside both (ingest.side.ts, lines.ahead.ts). Never
+   * taken from `db`'s pool: the ingest holding the knowledge write lock would wait for a connection the ingests waiting
+   * for that lock hold. Only that ingest uses them (and its side transaction until it commits).
    */
   readonly side?: Kysely<Database>;
   /** The fault the database is in now (unreachable, disk full), for readiness (issue 10.6). */
@@ -135,7 +136,7 @@ export async function openPostgres(url: string, poolSize = 10, log: StorageLog =
   const writes = new BulkWrites(); // the pools' COPYs: every client prepares its statements again after one
   const faults = new StorageFaults(faultLog(log), recoveryLog(log));
   const db = postgresDb(url, poolSize, log, writes, faults);
-  const side = postgresDb(url, 1, log, writes, faults);
+  const side = postgresDb(url, 2, log, writes, faults);
   const listener = new PgListener(url, log);
   return {
     db,

@@ -32,6 +32,7 @@ import { DEFAULT_PREFIX_LIMITS, type PrefixLimits } from '../observables/cidr.li
 import { withHoneypotSightings } from '../sightings/honeypot.sightings.ts'; // honeypot logs (sensors, issue 11.2)
 import { mapInPieces } from '../shared/pieces.ts';
 import { IngestSide } from './ingest.side.ts';
+import { LinesAhead } from './lines.ahead.ts';
 
 const BATCH = 5000;
 const CHECK_PIECE = 500;
@@ -327,6 +328,7 @@ export class IngestService {
         // each prepared slice.
         const reviews = this.#reviews();
         const runs = await this.#begin(trx, { ingestId: id, viewer, org, side }, reviews);
+        const ahead = await LinesAhead.open(trx, side);
         let preparedCount = 0;
         // Unknown until the first batch: a sample of its ids says whether the file is a re-import (a first batch built
         // as new rows reserved contribution ids and made contents a re-import never uses: server CPU +29 %, issue 17).
@@ -409,13 +411,17 @@ export class IngestService {
               // A first import's flat lines go to feed_lines, the rest the stored way (docs/design/feed-lines.md).
               const found = asLines ? await splitLinesPaced(stored, afterIo) : undefined;
               const split = found && withLines(found, partLines);
+              // Their probe made now on the side's other connection, while the write before is on the server.
+              const probed = split && ahead.probe(split.lines, partLines.length);
               // Their COPY rows too (a parse's line is hashed here), encoded, while the write before is on the server.
               const tails = split && (await mapInPieces(split.lines, (l) => Buffer.from(lineCopyRow(l)), afterIo));
               const built = await buildBatchPaced(split ? split.rest : stored, expectNew, afterIo);
               await settle();
               answered = false;
               if (split?.lines.length) opts.lines = true;
-              const writes = split?.lines.length ? writeWithLines(trx, split, built, opts, tails) : writeBuilt(trx, built, opts).then((res) => ({ ...res, size: built.size }));
+              const writes = split?.lines.length ? writeWithLines(trx, split, built, opts, tails, probed) : writeBuilt(trx, built, opts).then((res) => ({ ...res, size: built.size }));
+              if (split) ahead.wrote(split.rest, split.lines, partLines.length);
+              else ahead.wrote(stored);
               const w = writes.then((res) => ((answered = true), { ...res, objects: stored, lines: partLines }));
               w.catch(() => {}); // awaited by settle; a failure must not be unhandled meanwhile
               writing = w;

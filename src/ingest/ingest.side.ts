@@ -49,6 +49,21 @@ export class IngestSide {
     });
   }
 
+  /**
+   * A read made now on the side's other connection, outside both transactions (it sees committed rows alone), beside
+   * the ingest's own statements: a batch's line probe made while the batch before it is written (issue 17). Undefined
+   * without a side connection.
+   * @example const probed = side.ahead((db) => probeLines(db, lines, at)) // then await it, or read in the transaction
+   */
+  ahead<T>(read: (db: Kysely<Database>) => Promise<T>): Promise<T> | undefined {
+    return this.#side && read(this.#side);
+  }
+
+  /** Whether reads can be made ahead (`ahead`): there is a side connection. */
+  get aheadable(): boolean {
+    return this.#side !== undefined;
+  }
+
   /** Waits for the work handed over, and throws its first failure (the ingest then rolls back). */
   async drain(): Promise<void> {
     await this.#chain;

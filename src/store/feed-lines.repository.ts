@@ -21,34 +21,21 @@ import { scopeKey } from './object-row.ts';
  * batch, in which PGlite's thread waited for the main thread (issue 17).
  * @example const { written, ids, refused } = await insertNewLines(trx, lines)
  */
-export async function insertNewLines(trx: Kysely<Database>, lines: readonly FeedLine[], tails?: readonly (string | Uint8Array)[], opts: { readonly locked?: boolean } = {}): Promise<LinesWritten> {
+export async function insertNewLines(trx: Kysely<Database>, lines: readonly FeedLine[], tails?: readonly (string | Uint8Array)[], opts: InsertLinesOptions = {}): Promise<LinesWritten> {
   if (lines.length === 0) return { written: [], ids: [], refused: [] };
   if (!opts.locked) await lockKnowledgeWrites(trx);
-  // One statement: which lines cannot be lines, the owners of the observables registered before, the write's time,
-  // and every line's id and three sequence numbers (a refused line's are gaps, as a rolled-back insert leaves).
-  const probe = await sql<{ refused: number[] | null; registered: string[] | null; owners: (string | null)[] | null; at: Date | null; seqs: (string | number)[] | null; ids: (string | number)[] | null }>`
-    with x as (${probedLines(lines)})
-    select r.refused, g.registered, g.owners, now() as at,
-      (select ${TAKEN_NUMBERS} from (select nextval('change_seq') as s from generate_series(1, ${3 * lines.length})) n) as seqs,
-      (select ${TAKEN_NUMBERS} from (select nextval((select cast(pg_get_serial_sequence('feed_lines', 'id') as regclass))) as s
-        from generate_series(1, ${lines.length})) n) as ids
-    from (
-      -- One index probe per id each: scalar sub-queries, which the planner cannot turn into a hashed sub-plan that reads
-      -- every line once a batch (as it did with EXISTS under OR: 55 ms a batch at 100,000 lines).
-      select array_agg(x.n) as refused from x where (select true from stix_objects_stored o where o.id = x.ind limit 1)
-        or (select true from feed_lines l where l.ind_id = x.ind limit 1)
-        or (select true from contributions_stored c where c.object_id = x.sco and c.org_id = x.org and c.scope_key = x.scope limit 1)
-    ) r, (
-      select array_agg(s.id) as registered, array_agg(o.owner) as owners
-      from (select distinct sco as id from x) s cross join lateral (
-        select o.owner_org_id as owner from stix_objects_stored o where o.id = s.id
-        union all select l.org_id from feed_lines l where l.sco_id = s.id and l.sco_reg_id is not null limit 1) o
-    ) g`.execute(trx);
-  const p = probe.rows[0]!;
-  const seqs = numbersTaken(p.seqs, 3 * lines.length);
+  let p = (await opts.probed) ?? (await probeLines(trx, lines));
+  let seqs = numbersTaken(p.seqs, 3 * lines.length);
+  // A probe made ahead took its numbers beside this transaction, which may have taken some of its own meanwhile (a
+  // stored write of the batch before): if a line's three are not consecutive, the probe is made again here (the
+  // numbers left are gaps, as a rolled-back insert leaves).
+  if (opts.probed && !eachConsecutive(seqs)) {
+    p = await probeLines(trx, lines);
+    seqs = numbersTaken(p.seqs, 3 * lines.length);
+  }
   const allIds = numbersTaken(p.ids, lines.length);
   // The write lock keeps every other writer from taking numbers meanwhile: each line's three are consecutive.
-  for (let i = 0; i < lines.length; i++) if (seqs[3 * i + 1] !== seqs[3 * i]! + 1 || seqs[3 * i + 2] !== seqs[3 * i]! + 2) throw new Error('feed lines: sequence numbers taken outside the knowledge write lock');
+  if (!eachConsecutive(seqs)) throw new Error('feed lines: sequence numbers taken outside the knowledge write lock');
   const refusedAt = new Set((p.refused ?? []).map((n) => Number(n) - 1));
   // Registered before: its owner (null: none) ranks the line's contribution, as the stored path's owner rank does.
   const ownerOf = new Map((p.registered ?? []).map((id, k) => [id, p.owners?.[k] ?? null]));
@@ -81,6 +68,62 @@ export async function insertNewLines(trx: Kysely<Database>, lines: readonly Feed
   for (const l of written) count.set(l.scoId, (count.get(l.scoId) ?? 0) + 1);
   await markSuperseded(trx, [...count].filter(([id, n]) => n > 1 || ownerOf.has(id)).map(([id]) => id));
   return { written, ids, refused };
+}
+
+// Whether each line's three sequence numbers (seqs[3i], seqs[3i + 1], seqs[3i + 2]) follow one another.
+function eachConsecutive(seqs: readonly number[]): boolean {
+  for (let i = 0; i + 2 < seqs.length; i += 3) if (seqs[i + 1] !== seqs[i]! + 1 || seqs[i + 2] !== seqs[i]! + 2) return false;
+  return true;
+}
+
+/** How insertNewLines is called (see there). */
+export interface InsertLinesOptions {
+  /** The caller's transaction took the knowledge write lock already. */
+  readonly locked?: boolean;
+  /**
+   * The lines' probe, made ahead on another connection of the lock's holder (probeLines with the transaction's time):
+   * exact only when none of the lines can meet a row the caller's transaction wrote (the caller knows; issue 17).
+   */
+  readonly probed?: Promise<LineProbe>;
+}
+
+/** What probeLines answers: the lines' fate and numbers, as SQL answers them (read by insertNewLines). */
+export interface LineProbe {
+  readonly refused: number[] | null;
+  readonly registered: string[] | null;
+  readonly owners: (string | null)[] | null;
+  readonly at: Date | null;
+  readonly seqs: (string | number)[] | null;
+  readonly ids: (string | number)[] | null;
+}
+
+/**
+ * One statement (insertNewLines' first): which lines cannot be lines, the owners of the observables registered before,
+ * the write's time, and every line's id and three sequence numbers (a refused line's are gaps, as a rolled-back insert
+ * leaves). Sees what `db` sees: in the writing transaction, its own rows too; on another connection (a probe made
+ * ahead, `at` the writing transaction's time), the committed rows alone.
+ * @example const probed = probeLines(sideDb, lines, at) // then insertNewLines(trx, lines, tails, { locked: true, probed })
+ */
+export async function probeLines(db: Kysely<Database>, lines: readonly FeedLine[], at?: Date): Promise<LineProbe> {
+  const probe = await sql<LineProbe>`
+    with x as (${probedLines(lines)})
+    select r.refused, g.registered, g.owners, ${at ? sql`cast(${at.toISOString()} as timestamptz)` : sql`now()`} as at,
+      (select ${TAKEN_NUMBERS} from (select nextval('change_seq') as s from generate_series(1, ${3 * lines.length})) n) as seqs,
+      (select ${TAKEN_NUMBERS} from (select nextval((select cast(pg_get_serial_sequence('feed_lines', 'id') as regclass))) as s
+        from generate_series(1, ${lines.length})) n) as ids
+    from (
+      -- One index probe per id each: scalar sub-queries, which the planner cannot turn into a hashed sub-plan that reads
+      -- every line once a batch (as it did with EXISTS under OR: 55 ms a batch at 100,000 lines).
+      select array_agg(x.n) as refused from x where (select true from stix_objects_stored o where o.id = x.ind limit 1)
+        or (select true from feed_lines l where l.ind_id = x.ind limit 1)
+        or (select true from contributions_stored c where c.object_id = x.sco and c.org_id = x.org and c.scope_key = x.scope limit 1)
+    ) r, (
+      select array_agg(s.id) as registered, array_agg(o.owner) as owners
+      from (select distinct sco as id from x) s cross join lateral (
+        select o.owner_org_id as owner from stix_objects_stored o where o.id = s.id
+        union all select l.org_id from feed_lines l where l.sco_id = s.id and l.sco_reg_id is not null limit 1) o
+    ) g`.execute(db);
+  return probe.rows[0]!;
 }
 
 // The lines as the probe's rows (ind, sco, org, scope, n): a batch's lines mostly share one organisation and audience,
