@@ -420,8 +420,6 @@ export class IngestService {
               answered = false;
               if (split?.lines.length) opts.lines = true;
               const writes = split?.lines.length ? writeWithLines(trx, split, built, opts, tails, probed) : writeBuilt(trx, built, opts).then((res) => ({ ...res, size: built.size }));
-              if (split) ahead.wrote(split.rest, split.lines, partLines.length);
-              else ahead.wrote(stored);
               const w = writes.then((res) => ((answered = true), { ...res, objects: stored, lines: partLines }));
               w.catch(() => {}); // awaited by settle; a failure must not be unhandled meanwhile
               writing = w;
