@@ -117,4 +117,3 @@ describeStorage('LinesAhead', (backend) => {
     });
   });
 });
-

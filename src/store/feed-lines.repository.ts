@@ -18,7 +18,8 @@ import { scopeKey } from './object-row.ts';
  * with their ids (in their order), and the refused ones. `tails`: the lines' COPY rows (lineCopyRow), when built ahead
  * (encoded already: the batch waits for nothing but the rows' first columns once the probe has answered). `locked`:
  * the caller's transaction took the knowledge write lock already (an ingest takes it first): one round trip less a
- * batch, in which PGlite's thread waited for the main thread (issue 17).
+ * batch, in which PGlite's thread waited for the main thread (issue 17). `probed`: which lines are refused and their
+ * numbers were asked ahead, on another connection (probeLines; lines.ahead.ts), else they are asked here.
  * @example const { written, ids, refused } = await insertNewLines(trx, lines)
  */
 export async function insertNewLines(trx: Kysely<Database>, lines: readonly FeedLine[], tails?: readonly (string | Uint8Array)[], opts: InsertLinesOptions = {}): Promise<LinesWritten> {
