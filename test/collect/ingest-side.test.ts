@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import pg from 'pg';
+import { sql } from 'kysely';
 import { openPostgres } from '../../src/db/database.ts';
 import { describeStorage, type Backend } from '../support/storage.ts';
 import { as, makeMember, startHub, type TestHub, type TestMember } from '../support/app.ts';
@@ -8,6 +9,9 @@ import { as, makeMember, startHub, type TestHub, type TestMember } from '../supp
 // hits of each written slice go to a second transaction on a connection of its own, committed after the ingest's and
 // rolled back with it; on PGlite they are written in the ingest's transaction. Slices of 150 objects (8 a file).
 const ROWS = 400;
+// The lines' probe made ahead on the side's second connection (src/ingest/lines.ahead.ts) trusts the CSV parse to give a
+// value's objects once a file: a feed naming each of TWICE values twice, slices apart, writes each value once.
+const TWICE = 300;
 
 // Values on the built-in documentation-domains warninglist (example.com's subdomains), so that every row has a hit.
 const feed = (prefix: string): string => ['value,comment', ...Array.from({ length: ROWS }, (_, i) => `${prefix}-${i}.example.com,row ${i}`), ''].join('\n');
@@ -107,5 +111,26 @@ describeStorage("an ingest's side transaction", (backend) => {
     } finally {
       await small.close();
     }
+  });
+
+  it('writes a feed that names every value twice, slices apart, as one line a value', { timeout: 300_000 }, async () => {
+    const prefix = `twice-${crypto.randomUUID().slice(0, 8)}`;
+    const rows = Array.from({ length: 2 * TWICE }, (_, i) => `${prefix}-${i % TWICE}.example.org,row ${i}`);
+    const r = await hub.server.inject({
+      method: 'POST', url: '/api/v1/ingest?format=csv&tlp=green', headers: { ...as(member.key), 'content-type': 'text/csv' },
+      payload: ['value,comment', ...rows, ''].join('\n'),
+    });
+    expect(r.statusCode, r.body.slice(0, 300)).toBe(200);
+    expect(r.json().counts.created).toBe(3 * TWICE);
+    const db = hub.app.storage.db;
+    const like = `${prefix}-%`;
+    const lines = await sql<{ n: number; values: number }>`select count(*)::int as n, count(distinct value)::int as values from feed_lines where value like ${like}`.execute(db);
+    expect(lines.rows[0]).toEqual({ n: TWICE, values: TWICE });
+    // Each observable presented once: one registry row a value, owned by the member's organisation.
+    const registry = await sql<{ n: number; ids: number }>`select count(*)::int as n, count(distinct id)::int as ids from stix_objects where value like ${like}`.execute(db);
+    expect(registry.rows[0]).toEqual({ n: TWICE, ids: TWICE });
+    // Each line's three numbers consecutive, and no number given twice.
+    const seqs = await sql<{ bad: number; dup: number }>`select count(*) filter (where sco_seq <> seq + 1)::int as bad, (count(*) - count(distinct seq))::int as dup from feed_lines where value like ${like}`.execute(db);
+    expect(seqs.rows[0]).toEqual({ bad: 0, dup: 0 });
   });
 });
