@@ -17,6 +17,8 @@ export interface Config {
   readonly pgliteThread: 'worker' | 'main';
   /** PGlite checkpoints once this many MiB of WAL were written since its last checkpoint (it never does by itself). */
   readonly pgliteMaxWalMb: number;
+  /** A file PGlite's worker writes each statement's CPU to when it closes (KESSETSU_PGLITE_STATEMENT_STATS), if any. */
+  readonly pgliteStatementStats: string | undefined;
   readonly bootstrapKey: string | undefined;
   readonly logLevel: string;
   /** Largest request body accepted by the API, in bytes. */
@@ -193,6 +195,18 @@ function pgliteThread(env: NodeJS.ProcessEnv): 'worker' | 'main' {
   return v;
 }
 
+/**
+ * Issue 17: KESSETSU_PGLITE_STATEMENT_STATS, a file PGlite's worker writes each statement's CPU to when it closes
+ * (PGlite has no pg_stat_statements). Its folder must exist: refused at start, not after a long import.
+ */
+function pgliteStatementStats(env: NodeJS.ProcessEnv): string | undefined {
+  const v = env.KESSETSU_PGLITE_STATEMENT_STATS;
+  if (!v) return undefined;
+  const file = path.resolve(v);
+  if (!existsSync(path.dirname(file))) throw new ConfigError(`KESSETSU_PGLITE_STATEMENT_STATS: no folder ${path.dirname(file)} to write ${path.basename(file)} in`);
+  return file;
+}
+
 function findStixSchemas(env: NodeJS.ProcessEnv): string | undefined {
   const explicit = env.KESSETSU_STIX_SCHEMAS;
   if (explicit) return path.resolve(explicit);
@@ -216,6 +230,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     pgliteSharedBuffersMb: pgliteSharedBuffers(env),
     pgliteThread: pgliteThread(env), // issue 17: PostgreSQL's work on the other core
     pgliteMaxWalMb: pgliteMaxWal(env), // issue 17: single-user PostgreSQL's WAL kept bounded
+    pgliteStatementStats: pgliteStatementStats(env),
     bootstrapKey: env.KESSETSU_BOOTSTRAP_KEY || undefined,
     logLevel: overrides.logLevel ?? env.KESSETSU_LOG_LEVEL ?? 'info',
     bodyLimit: intFrom(env, 'KESSETSU_BODY_LIMIT', 1024 * 1024),

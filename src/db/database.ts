@@ -82,8 +82,8 @@ export { PGLITE_SHARED_BUFFERS_MB };
  * thread with `thread: 'main'`.
  * @example const pglite = await createPglite('./data'); await pglite.query('select 1')
  */
-export async function createPglite(dataDir: string, sharedBuffersMb = PGLITE_SHARED_BUFFERS_MB, thread: PgliteThread = 'worker'): Promise<PgliteHandle> {
-  if (thread === 'worker') return PgliteWorker.start(dataDir, sharedBuffersMb);
+export async function createPglite(dataDir: string, sharedBuffersMb = PGLITE_SHARED_BUFFERS_MB, thread: PgliteThread = 'worker', statementStats?: string): Promise<PgliteHandle> {
+  if (thread === 'worker') return PgliteWorker.start(dataDir, sharedBuffersMb, statementStats);
   // PGlite's own modules load on this thread only when it runs here.
   const [{ startPglite }, { PgliteStatements }] = await Promise.all([import('./pglite.start.ts'), import('./pglite.statements.ts')]);
   const pglite = await startPglite(dataDir, sharedBuffersMb);
@@ -96,14 +96,14 @@ export async function createPglite(dataDir: string, sharedBuffersMb = PGLITE_SHA
  * With `shared`, an instance already running on that folder is used and close() leaves it running
  * (the test harness resets and reuses one per worker instead of starting PGlite for every test hub).
  */
-export async function openPglite(dataDir: string, shared?: PgliteHandle, opts: { sharedBuffersMb?: number; thread?: PgliteThread; maxWalMb?: number } = {}): Promise<Storage> {
+export async function openPglite(dataDir: string, shared?: PgliteHandle, opts: { sharedBuffersMb?: number; thread?: PgliteThread; maxWalMb?: number; statementStats?: string | undefined } = {}): Promise<Storage> {
   let pglite: PgliteHandle;
   if (shared) pglite = shared;
   else {
     const state = checkPgliteFolder(dataDir);
     mkdirSync(dataDir, { recursive: true });
     try {
-      pglite = await createPglite(dataDir, opts.sharedBuffersMb, opts.thread); // start time (issue 17.3): shared buffers
+      pglite = await createPglite(dataDir, opts.sharedBuffersMb, opts.thread, opts.statementStats); // start time (issue 17.3): shared buffers
     } catch (err) {
       throw state === 'existing' ? openFailed(dataDir, err) : err;
     }
@@ -177,6 +177,8 @@ function postgresDb(url: string, max: number, log: StorageLog, writes: BulkWrite
 }
 
 /** Opens PostgreSQL when a URL is given, PGlite in dataDir otherwise. */
-export function openStorage(opts: { databaseUrl?: string | undefined; dataDir: string; pgliteSharedBuffersMb?: number; pgliteThread?: PgliteThread; pgliteMaxWalMb?: number }): Promise<Storage> {
-  return opts.databaseUrl ? openPostgres(opts.databaseUrl) : openPglite(opts.dataDir, undefined, { sharedBuffersMb: opts.pgliteSharedBuffersMb, thread: opts.pgliteThread, maxWalMb: opts.pgliteMaxWalMb });
+export function openStorage(opts: { databaseUrl?: string | undefined; dataDir: string; pgliteSharedBuffersMb?: number; pgliteThread?: PgliteThread; pgliteMaxWalMb?: number; pgliteStatementStats?: string | undefined }): Promise<Storage> {
+  return opts.databaseUrl
+    ? openPostgres(opts.databaseUrl)
+    : openPglite(opts.dataDir, undefined, { sharedBuffersMb: opts.pgliteSharedBuffersMb, thread: opts.pgliteThread, maxWalMb: opts.pgliteMaxWalMb, statementStats: opts.pgliteStatementStats });
 }

@@ -40,9 +40,12 @@ export class PgliteWorker implements PgliteHandle {
     this.#worker = worker;
   }
 
-  /** Starts the worker and PGlite in it on dataDir; rejects with PGlite's error when it cannot open the folder. */
-  static start(dataDir: string, sharedBuffersMb: number): Promise<PgliteWorker> {
-    const worker = new Worker(WORKER_ENTRY, { eval: true, workerData: { dataDir, sharedBuffersMb } satisfies WorkerStart });
+  /**
+   * Starts the worker and PGlite in it on dataDir; rejects with PGlite's error when it cannot open the folder. With
+   * `statementStats`, the worker writes its statements' CPU totals to that file when it closes.
+   */
+  static start(dataDir: string, sharedBuffersMb: number, statementStats?: string): Promise<PgliteWorker> {
+    const worker = new Worker(WORKER_ENTRY, { eval: true, workerData: { dataDir, sharedBuffersMb, statementStats } satisfies WorkerStart });
     const self = new PgliteWorker(worker);
     return new Promise<PgliteWorker>((resolve, reject) => {
       let started = false;

@@ -38,6 +38,8 @@ export type WorkerReply =
 export interface WorkerStart {
   readonly dataDir: string;
   readonly sharedBuffersMb: number;
+  /** A file the statements' CPU totals are written to when PGlite closes (pglite.statement-stats.ts), if any. */
+  readonly statementStats?: string | undefined;
 }
 
 /** An error's message, name and its own plain fields (PGlite adds the query and its parameters: left behind). */

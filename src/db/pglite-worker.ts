@@ -2,6 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import { startPglite } from './pglite.start.ts';
 import { PgliteStatements } from './pglite.statements.ts';
+import { statementKey, StatementStats, threadCpuMs } from './pglite.statement-stats.ts';
 import { fromBlob } from './pglite.handle.ts';
 import { toWire, type WorkerReply, type WorkerRequest, type WorkerStart, type WireResults } from './pglite-worker.protocol.ts';
 
@@ -99,11 +100,21 @@ const start = workerData as WorkerStart;
 try {
   const pglite = await startPglite(start.dataDir, start.sharedBuffersMb);
   const statements = new PgliteStatements(pglite); // reads' plans kept (issue 17)
+  // KESSETSU_PGLITE_STATEMENT_STATS: each statement's CPU on this thread, written to the file as PGlite closes.
+  const statsFile = start.statementStats;
+  const stats = statsFile ? new StatementStats(threadCpuMs) : null;
   port.on('message', (m: WorkerRequest) => {
-    serve(pglite, statements, m).then(
-      (result) => post({ kind: 'ok', id: m.id, result }),
-      (err: unknown) => post({ kind: 'error', id: m.id, error: toWire(err) }),
-    );
+    stats?.arrived();
+    serve(pglite, statements, m)
+      .finally(() => {
+        if (!stats || !statsFile) return;
+        stats.answered(statementKey(m.op, 'sql' in m ? m.sql : undefined));
+        if (m.op === 'close') stats.write(statsFile);
+      })
+      .then(
+        (result) => post({ kind: 'ok', id: m.id, result }),
+        (err: unknown) => post({ kind: 'error', id: m.id, error: toWire(err) }),
+      );
   });
   post({ kind: 'ready' });
 } catch (err) {
