@@ -103,18 +103,19 @@ try {
   // KESSETSU_PGLITE_STATEMENT_STATS: each statement's CPU on this thread, written to the file as PGlite closes.
   const statsFile = start.statementStats;
   const stats = statsFile ? new StatementStats(threadCpuMs) : null;
+  const count = (m: WorkerRequest, served: Promise<unknown>): Promise<unknown> => {
+    if (!stats || !statsFile) return served;
+    return served.finally(() => {
+      stats.answered(statementKey(m.op, 'sql' in m ? m.sql : undefined));
+      if (m.op === 'close') stats.write(statsFile);
+    });
+  };
   port.on('message', (m: WorkerRequest) => {
-    stats?.arrived();
-    serve(pglite, statements, m)
-      .finally(() => {
-        if (!stats || !statsFile) return;
-        stats.answered(statementKey(m.op, 'sql' in m ? m.sql : undefined));
-        if (m.op === 'close') stats.write(statsFile);
-      })
-      .then(
-        (result) => post({ kind: 'ok', id: m.id, result }),
-        (err: unknown) => post({ kind: 'error', id: m.id, error: toWire(err) }),
-      );
+    stats?.arrived(); // before serve starts the statement
+    count(m, serve(pglite, statements, m)).then(
+      (result) => post({ kind: 'ok', id: m.id, result }),
+      (err: unknown) => post({ kind: 'error', id: m.id, error: toWire(err) }),
+    );
   });
   post({ kind: 'ready' });
 } catch (err) {
