@@ -6,7 +6,6 @@ import { advisoriesRoutes } from './advisories/advisories.routes.ts';
 import { exportRoutes, type ClusterObjects } from './exports/export.routes.ts';
 import { FeedsService, type FeedWarninglist, type WarninglistPredicate } from './feeds/feeds.service.ts';
 import type { PrefixLimits } from '../observables/cidr.limit.ts'; // parsing (issue 11.3)
-import { assignSids } from './feeds/sid.assigner.ts';
 import { findYaraCompiler, type YaraCompiler } from './feeds/yara.compile.ts';
 import { HistoryService, type ClustersOf } from './history/history.service.ts';
 import { clusterMembers, clustersJoined } from './history/clusters.reader.ts';
@@ -19,7 +18,6 @@ import { MailSender, type MailSettings } from './outbox/mail.sender.ts';
 import { StreamHub, type StreamOptions } from './outbox/stream.hub.ts';
 import { alertReads } from './outbox/alert.reads.ts';
 import { auditSensitiveReads } from '../audit/sensitive-reads.ts';
-import { lineKey } from '../store/feed-line.ts';
 import { AlertsEngine } from './subscriptions/alerts.engine.ts';
 import { SubscriptionRegistry } from './subscriptions/subscription.registry.ts';
 import { SubscriptionsService } from './subscriptions/subscriptions.service.ts';
@@ -60,8 +58,6 @@ export interface Feedback {
   close(): Promise<void>;
 }
 
-const DESTINATION = /^(url|domain-name|ipv4-addr|ipv6-addr):/;
-
 /** What the feed-back area needs of the analysis area's warninglists. */
 export interface AnalysisWarninglists {
   silenced(key: string, scope: 'never_correlate' | 'never_blocklist'): unknown;
@@ -100,23 +96,6 @@ export async function createFeedback(storage: Storage, ingest: IngestService, op
 
   ingest.addHooks(alerts.hooks());
   ingest.addHooks(advisories.hooks());
-  // New blocklist values get their stable signature id with the data that introduced them: on the ingest's side
-  // transaction (ingest.side.ts), which the server writes while the ingest's own connection writes its next batch.
-  ingest.addHooks({
-    begin: (_trx, { side }) => {
-      let locked = false; // the sid lock, once taken, is held until the side transaction ends
-      return {
-        slice: async (_trx, slice) => {
-          const keys = slice.objects.filter((p) => p.record.type === 'indicator' && slice.createdIds.has(p.record.id)).flatMap((p) => p.record.keys.filter((k) => DESTINATION.test(k)));
-          for (const l of slice.lines ?? []) if (slice.createdIds.has(l.indicatorId) && DESTINATION.test(lineKey(l))) keys.push(lineKey(l));
-          if (!keys.length) return;
-          const taken = locked;
-          locked = true;
-          await side.run((db) => assignSids(db, keys, { locked: taken }));
-        },
-      };
-    },
-  });
   const unlisten = [
     await storage.listen(ALERTS_CHANNEL, () => stream.notify()),
     await storage.listen(OUTBOX_CHANNEL, () => dispatcher.wake()),

@@ -6,14 +6,14 @@ const MAX_WAITING = 4;
 
 /**
  * The writes an ingest hands to a second transaction on a connection of its own (PostgreSQL: Storage.side), so that
- * the server runs them while the ingest's own connection writes the next batch: the feed signature ids and the
- * warninglist hits of each written slice, ~12 µs of the server a CSV line on the ingest's path (issue 17). They stand or
+ * the server runs them while the ingest's own connection writes the next batch: the warninglist hits of each written
+ * slice, ~4–10 µs of the server a CSV line on the ingest's path (issue 17). They stand or
  * fall with the ingest: the side transaction commits only after the ingest's did and rolls back with it; the work
  * handed over must only write tables the ingest's transaction does not (it cannot see the ingest's rows, nor they its).
- * Between the two commits a crash loses the side's rows alone, which their readers make again (a feed assigns the
- * signature ids it finds missing; an analysis run syncs the hits). Without a side connection (PGlite: one connection)
+ * Between the two commits a crash loses the side's rows alone, which their readers make again (an analysis run syncs
+ * the hits). Without a side connection (PGlite: one connection)
  * the work runs at once on the ingest's transaction, as it did before.
- * @example await ingest.side.run((db) => assignSids(db, keys, { locked })) // handed over: returns before it is done
+ * @example await ingest.side.run((db) => warninglists.recordListed(listed, db)) // handed over: returns before it is done
  */
 export class IngestSide {
   readonly #side: Kysely<Database> | undefined;

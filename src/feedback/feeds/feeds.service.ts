@@ -133,10 +133,8 @@ export class FeedsService {
       // Ranges broader than the configured prefix are never emitted, whenever they were stored (issue 11.3).
       let page = all.filter((e) => !this.#lists.excluded(e.key) && !broadKey(e.key, this.#prefixLimits));
       if (withSid && page.some((e) => e.sid === null)) {
-        // Values stored before they got an id (or by another path): give them one, then re-read.
-        const missing = page.filter((e) => e.sid === null).map((e) => e.key);
-        await assignSids(db, missing);
-        const sids = new Map((await db.selectFrom('feed_sids').select(['key', 'sid']).where('key', 'in', missing).execute()).map((x) => [x.key, Number(x.sid)]));
+        // Values no Suricata feed has shown yet get their id now (sid.assigner.ts: not when they are ingested).
+        const sids = await assignSids(db, page.filter((e) => e.sid === null).map((e) => e.key));
         page = page.map((e) => (e.sid === null ? { ...e, sid: sids.get(e.key) ?? null } : e));
       }
       const sensitive = page.filter((e) => TLP_LEVELS.indexOf(e.tlp) >= AUDITED_RANK);

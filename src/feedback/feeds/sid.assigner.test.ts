@@ -36,14 +36,17 @@ describeStorage('signature ids', (backend) => {
     const fresh = `ipv4-addr:${crypto.randomUUID()}`;
     // Another key already holds what `fresh` derives first; the twins collide inside one call.
     await storage.db.insertInto('feed_sids').values({ key: taken, sid: derivedSid(fresh) }).execute();
-    await assignSids(storage.db, [fresh, TWIN_A, TWIN_B, TWIN_A, taken]);
+    const answered = await assignSids(storage.db, [fresh, TWIN_A, TWIN_B, TWIN_A, taken]);
     const sids = await sidsOf([fresh, TWIN_A, TWIN_B, taken]);
+    // What it answers is what it stored (the feed shows the answer without reading the table again).
+    expect(answered).toEqual(sids);
     expect(sids.get(taken)).toBe(derivedSid(fresh));
     expect(sids.get(fresh)).toBe(derivedSid(fresh, 1));
     const twins = [sids.get(TWIN_A), sids.get(TWIN_B)].sort();
     expect(twins).toEqual([derivedSid(TWIN_A), derivedSid(TWIN_A, 1)].sort());
     // Asked again (a re-import): nothing moves.
-    await assignSids(storage.db, [TWIN_B, fresh, TWIN_A]);
+    expect(await assignSids(storage.db, [TWIN_B, fresh, TWIN_A])).toEqual(new Map([TWIN_B, fresh, TWIN_A].map((k) => [k, sids.get(k)!])));
     expect(await sidsOf([fresh, TWIN_A, TWIN_B, taken])).toEqual(sids);
+    expect(await assignSids(storage.db, [])).toEqual(new Map());
   });
 });

@@ -28,30 +28,37 @@ export function derivedSid(key: string, probe = 0): number {
 }
 
 /**
- * Gives every key without a signature id its id (derived, probing past collisions), under a lock
- * so that nodes agree. Runs inside the caller's transaction or in its own (`locked`: the caller's transaction took
- * the lock in an earlier call). One statement per probe (issue 17):
- * the keys go as two arrays, and the statement answers the keys still without an id (their derived id was taken).
- * @example await assignSids(trx, ['domain-name:evil.example'])
+ * The signature ids of `keys`, giving every key without one its id (derived, probing past collisions) under a lock so
+ * that nodes agree. Ids are given when a feed that shows them (Suricata) first reads a key, not when the key is
+ * ingested: an ingest of a million new values would otherwise pay ~15 µs of the database a value for ids most values
+ * never need (issue 17); once given, an id is kept forever. Runs inside the caller's transaction or in its own
+ * (`locked`: the caller's transaction took the lock in an earlier call). One statement per probe: the keys go as two
+ * arrays, and the statement answers each key's id, or none when its derived id was taken (it probes again).
+ * @example const sids = await assignSids(db, ['domain-name:evil.example']) // Map { 'domain-name:evil.example' => 3… }
  */
-export async function assignSids(db: Kysely<Database>, keys: readonly string[], opts: { readonly locked?: boolean } = {}): Promise<void> {
-  if (!keys.length) return;
+export async function assignSids(db: Kysely<Database>, keys: readonly string[], opts: { readonly locked?: boolean } = {}): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (!keys.length) return out;
   const run = async (trx: Kysely<Database>): Promise<void> => {
-    // A caller that assigned ids earlier in this transaction holds the lock already (an ingest's later slices).
+    // A caller that assigned ids earlier in this transaction holds the lock already.
     if (!opts.locked) await sql`select pg_advisory_xact_lock(${SID_LOCK})`.execute(trx);
     let missing = [...new Set(keys)];
     for (let probe = 0; probe < MAX_PROBES && missing.length; probe++) {
       const sids = missing.map((key) => String(derivedSid(key, probe)));
-      // The statement's snapshot does not see the rows its own insert adds: a key left out of `ins` and absent
+      // The statement's snapshot does not see the rows its own insert adds: a key neither inserted now nor stored
       // before had its id taken (by another key, before or in this very insert).
-      const r = await sql<{ key: string }>`
+      const r = await sql<{ key: string; sid: string | number | null }>`
         with x as (select * from unnest(cast(${pgArray(missing)} as text[]), cast(${pgArray(sids)} as bigint[])) as x(key, sid)),
-        ins as (insert into feed_sids (key, sid) select key, sid from x on conflict do nothing returning key)
-        select x.key from x
-        where not exists (select 1 from ins where ins.key = x.key) and not exists (select 1 from feed_sids s where s.key = x.key)`.execute(trx);
-      missing = r.rows.map((row) => row.key);
+        ins as (insert into feed_sids (key, sid) select key, sid from x on conflict do nothing returning key, sid)
+        select x.key, coalesce(i.sid, s.sid) as sid from x left join ins i on i.key = x.key left join feed_sids s on s.key = x.key`.execute(trx);
+      missing = [];
+      for (const row of r.rows) {
+        if (row.sid === null) missing.push(row.key);
+        else out.set(row.key, Number(row.sid));
+      }
     }
   };
   if (db.isTransaction) await run(db);
   else await db.transaction().execute(run);
+  return out;
 }
