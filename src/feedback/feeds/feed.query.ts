@@ -79,10 +79,12 @@ function entriesQuery(viewer: AnyViewer, f: FeedFilter): RawBuilder<unknown> {
     ${f.minConfidence !== undefined ? sql`having max(c.confidence) >= ${f.minConfidence}` : sql``}`;
 }
 
-// The feed in key order, cut into chunks of `size` entries, one row per chunk (see Chunk). The chunks are
-// grouped as the numbered rows come (a hash aggregate over the window's key order, a few hundred groups), not
-// sorted again by chunk and key: that second sort of every entry cost a fifth of the statement. toEntries checks
-// the order of each chunk all the same.
+// The feed in key order, cut into chunks of `size` entries, one row per chunk (see Chunk). Both readers plan it
+// without hash aggregates (NO_HASH_AGGREGATE): the keys are grouped by one sort, which also gives the window its
+// order, instead of a hash aggregate of every key followed by a sort of all of them for the window — the planner
+// cannot estimate the groups of an expression (the lines' keys are built from two columns) and took the hash,
+// which cost the council feed a third of its time (issue 17.3; bench/RESULTS.md). The chunks' few hundred groups
+// are then sorted too, a sort of rows that come nearly in order. toEntries checks the order of each chunk.
 function chunksQuery(viewer: AnyViewer, f: FeedFilter, size: number): RawBuilder<Chunk> {
   return sql<Chunk>`
     select json_agg(x.key) as keys, json_agg(x.min_rank) as ranks
@@ -149,6 +151,9 @@ const asIs: PageStep = async (_db, page) => page;
 
 let cursors = 0;
 
+/** Set in the feed statement's transaction (see chunksQuery). */
+const NO_HASH_AGGREGATE = sql`set local enable_hashagg = off`;
+
 // Cursor names are unique per process, so that a cursor a broken connection could not close never collides
 // with the next feed read on the same session.
 function cursorName(): RawBuilder<unknown> {
@@ -165,6 +170,7 @@ async function* heldCursorPages(db: Kysely<Database>, viewer: AnyViewer, f: Feed
   const name = cursorName();
   await db.transaction().execute(async (trx) => {
     await sql`set local work_mem = '64MB'`.execute(trx);
+    await NO_HASH_AGGREGATE.execute(trx);
     await sql`declare ${name} no scroll cursor with hold for ${chunksQuery(viewer, f, size)}`.execute(trx);
   });
   try {
@@ -203,6 +209,7 @@ async function* cursorPages(db: Kysely<Database>, viewer: AnyViewer, f: FeedFilt
       await sql`set local work_mem = '64MB'`.execute(trx);
       // The whole feed will be read: plan for all rows, not for the first few (the cursor default).
       await sql`set local cursor_tuple_fraction = 1.0`.execute(trx);
+      await NO_HASH_AGGREGATE.execute(trx);
       await sql`declare ${name} no scroll cursor with hold for ${chunksQuery(viewer, f, size)}`.execute(trx);
     });
     try {
