@@ -122,12 +122,13 @@ export async function keepUnchanged<W extends KeepCandidate>(db: Kysely<Database
   // where it could raise the stored one.
   const rank = sql`coalesce(x.owner_rank, case when p.owner_rank >= 1 then p.owner_rank
     else (select case when o.owner_org_id is null or o.owner_org_id = x.org_id then 1 else 0 end from ${registry} o where o.id = x.object_id) end)`;
-  // What was seen again goes to contribution_seen_runs through kessetsu_seen (migration 2026-12-06T09-00); the answer
-  // names its CTE (`runs`), which a statement runs only when something reads it.
+  // What was seen again (`seen`: later and not moved) goes to contribution_seen_runs in a second statement, its runs
+  // made here (seenRuns): the same rows kessetsu_seen (migration 2026-12-06T09-00) would write, without its three
+  // sorts of every id on the database (a quarter of this statement on PGlite's thread, issue 17).
   // Only what the caller cannot know is read back: the contribution's id, who first made it and whether it counts
   // (the rest of the key, the audience, is the candidate's own: same object, organisation and scope key). As one row
   // of array texts, not a row per contribution (issue 17: a re-import's 5,000 result rows were parsed one by one).
-  const same = await sql<{ i: string | null; id: string | null; user_id: string | null; allow_count: string | null }>`
+  const same = await sql<{ i: string | null; id: string | null; user_id: string | null; allow_count: string | null; seen: string | null }>`
     with m as (
       select x.i, x.first_seen as x_first_seen, x.last_seen as x_last_seen, x.confidence as x_confidence, x.pap as x_pap, ${rank} as x_owner_rank,
         p.id, p.user_id, p.allow_count,
@@ -151,18 +152,21 @@ export async function keepUnchanged<W extends KeepCandidate>(db: Kysely<Database
         confidence = coalesce(m.x_confidence, c.confidence), pap = coalesce(m.x_pap, c.pap), owner_rank = greatest(c.owner_rank, m.x_owner_rank)
       from m where c.id = m.id and m.moves
       returning c.id
-    ), seen as (
-      select kessetsu_seen(array_agg(m.id), array_agg(m.x_last_seen)) as n from m where m.later and not m.moves
     )
     select cast(array_agg(m.i) as text) as i, cast(array_agg(m.id) as text) as id, cast(array_agg(m.user_id) as text) as user_id,
-      cast(array_agg(m.allow_count) as text) as allow_count, (select n from seen) as runs
+      cast(array_agg(m.allow_count) as text) as allow_count, cast(array_agg(m.later and not m.moves) as text) as seen
     from m`.execute(db);
   const r = same.rows[0];
   if (!r || r.i === null) return { kept: [], rest: [...known] };
   // Array texts of numbers, uuids (or NULL) and booleans: none is quoted.
   const items = (text: string | null): string[] => (text === null || text === '{}' ? [] : text.slice(1, -1).split(','));
-  const [places, ids, users, counts] = [items(r.i), items(r.id), items(r.user_id), items(r.allow_count)];
+  const [places, ids, users, counts, seen] = [items(r.i), items(r.id), items(r.user_id), items(r.allow_count), items(r.seen)];
   const touched = new Set<W>();
+  const seenAgain: SeenContribution[] = [];
+  for (let k = 0; k < places.length; k++) {
+    if (seen[k] === 't') seenAgain.push({ id: Number(ids[k]), seen: new Date(known[Number(places[k]) - 1]!.contribution.lastSeen).getTime() });
+  }
+  await recordSeenRuns(db, seenRuns(seenAgain));
   const kept = places.map((place, k): StoredContribution => {
     const w = known[Number(place) - 1]!;
     touched.add(w);
@@ -175,6 +179,71 @@ export async function keepUnchanged<W extends KeepCandidate>(db: Kysely<Database
     };
   });
   return { kept, rest: touched.size === known.length ? [] : known.filter((w) => !touched.has(w)) };
+}
+
+/** A contribution seen again: its id and the time (epoch milliseconds). */
+export interface SeenContribution {
+  readonly id: number;
+  readonly seen: number;
+}
+
+/** A run of contribution ids seen at one time: [lo, hi], both ids of contributions seen. */
+export interface SeenRun {
+  readonly lo: number;
+  readonly hi: number;
+  readonly seen: number;
+}
+
+/**
+ * The runs contribution_seen_runs holds for these contributions (as kessetsu_seen makes them, migration
+ * 2026-12-06T09-00): by time and kind (stored, or a feed line's), each a longest stretch of consecutive positions — a
+ * stored contribution's id, or 3 × line + kind for a line's three contributions (id 2^50 + 4 × line + kind), so that
+ * the next line's first follows the last one's third. Duplicates count once.
+ * @example seenRuns([{ id: 7, seen: t }, { id: 8, seen: t }, { id: 10, seen: t }]) // [{ lo: 7, hi: 8, seen: t }, { lo: 10, hi: 10, seen: t }]
+ */
+export function seenRuns(items: readonly SeenContribution[]): SeenRun[] {
+  const pos = (id: number): number => (id >= LINE_CONTRIBUTION_BASE ? Math.floor((id - LINE_CONTRIBUTION_BASE) / 4) * 3 + ((id - LINE_CONTRIBUTION_BASE) % 4) : id);
+  const groups = new Map<string, number[]>();
+  for (const { id, seen } of items) {
+    const key = `${seen}|${id >= LINE_CONTRIBUTION_BASE ? 1 : 0}`;
+    const ids = groups.get(key);
+    if (ids) ids.push(id);
+    else groups.set(key, [id]);
+  }
+  const runs: SeenRun[] = [];
+  for (const [key, ids] of groups) {
+    const seen = Number(key.slice(0, key.indexOf('|')));
+    ids.sort((a, b) => a - b);
+    let lo = ids[0]!;
+    let hi = lo;
+    for (let i = 1; i < ids.length; i++) {
+      const id = ids[i]!;
+      if (id === hi) continue;
+      if (pos(id) !== pos(hi) + 1) {
+        runs.push({ lo, hi, seen });
+        lo = id;
+      }
+      hi = id;
+    }
+    runs.push({ lo, hi, seen });
+  }
+  return runs;
+}
+
+/**
+ * Writes runs of contributions seen again: a stored run that a newer one holds is deleted, and a run that an older or
+ * equal one of the same ids holds is not written (kessetsu_seen's rules, migration 2026-12-06T09-00).
+ */
+async function recordSeenRuns(db: Kysely<Database>, runs: readonly SeenRun[]): Promise<void> {
+  if (!runs.length) return;
+  await sql`
+    with n as (select int8range(u.lo, u.hi, '[]') as ids, u.seen as last_seen
+      from unnest(cast(${pgArray(runs.map((r) => r.lo))} as bigint[]), cast(${pgArray(runs.map((r) => r.hi))} as bigint[]),
+        cast(${pgArray(runs.map((r) => new Date(r.seen).toISOString()))} as timestamptz[])) as u(lo, hi, seen)),
+    gone as (delete from contribution_seen_runs r using n where r.ids <@ n.ids and r.last_seen < n.last_seen)
+    insert into contribution_seen_runs (ids, last_seen)
+    select n.ids, n.last_seen from n
+    where not exists (select 1 from contribution_seen_runs r where r.ids @> n.ids and r.last_seen >= n.last_seen)`.execute(db);
 }
 
 /**
