@@ -710,7 +710,7 @@ export interface ContributionSeenTable {
 }
 
 // Re-ingest (issue 17.1): the contributions a re-ingest saw again, a row per run of consecutive ids seen at one time
-// (`ids` is an int8range; written through the kessetsu_seen function).
+// (`ids` is an int8range; written by recordSeenRuns in contributions.repository.ts).
 export interface ContributionSeenRunsTable {
   ids: string;
   last_seen: Date;
