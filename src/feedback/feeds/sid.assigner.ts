@@ -31,17 +31,16 @@ export function derivedSid(key: string, probe = 0): number {
  * The signature ids of `keys`, giving every key without one its id (derived, probing past collisions) under a lock so
  * that nodes agree. Ids are given when a feed that shows them (Suricata) first reads a key, not when the key is
  * ingested: an ingest of a million new values would otherwise pay ~15 µs of the database a value for ids most values
- * never need (issue 17); once given, an id is kept forever. Runs inside the caller's transaction or in its own
- * (`locked`: the caller's transaction took the lock in an earlier call). One statement per probe: the keys go as two
- * arrays, and the statement answers each key's id, or none when its derived id was taken (it probes again).
+ * never need (issue 17); once given, an id is kept forever. Runs inside the caller's transaction or in its own. One
+ * statement per probe: the keys go as two arrays, and the statement answers each key's id, or none when its derived id
+ * was taken (it probes again).
  * @example const sids = await assignSids(db, ['domain-name:evil.example']) // Map { 'domain-name:evil.example' => 3… }
  */
-export async function assignSids(db: Kysely<Database>, keys: readonly string[], opts: { readonly locked?: boolean } = {}): Promise<Map<string, number>> {
+export async function assignSids(db: Kysely<Database>, keys: readonly string[]): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   if (!keys.length) return out;
   const run = async (trx: Kysely<Database>): Promise<void> => {
-    // A caller that assigned ids earlier in this transaction holds the lock already.
-    if (!opts.locked) await sql`select pg_advisory_xact_lock(${SID_LOCK})`.execute(trx);
+    await sql`select pg_advisory_xact_lock(${SID_LOCK})`.execute(trx);
     let missing = [...new Set(keys)];
     for (let probe = 0; probe < MAX_PROBES && missing.length; probe++) {
       const sids = missing.map((key) => String(derivedSid(key, probe)));
