@@ -99,7 +99,7 @@ export async function keepUnchanged<W extends KeepCandidate>(db: Kysely<Database
       object_id: { type: 'text', pick: (w) => w.contribution.objectId },
       org_id: { type: 'uuid', pick: (w) => w.contribution.orgId },
       scope_key: { type: 'text', pick: (w) => scopeKey(w.contribution) },
-      modified: { type: 'text', pick: (w) => w.record.modified },
+      modified: { type: 'timestamptz', pick: (w) => w.record.modified },
       // Versions are told apart by `modified` (see newer): only objects without one are hashed to compare.
       content_hash: { type: 'text', pick: (w) => (w.record.modified === null ? w.record.contentHash : null) },
       keep: { type: 'boolean', pick: (w) => w.keepContent },
@@ -125,13 +125,14 @@ export async function keepUnchanged<W extends KeepCandidate>(db: Kysely<Database
   // What was seen again (`seen`: later and not moved) goes to contribution_seen_runs in a second statement, its runs
   // made here (seenRuns): the same rows kessetsu_seen (migration 2026-12-06T09-00) would write, without its three
   // sorts of every id on the database (a quarter of this statement on PGlite's thread, issue 17).
+  // What moves is written by a statement of its own, only when a row moves (touchMoved): a re-import moves nothing,
+  // and the statement's rows are then read once, not kept for two updates to scan (issue 17: a tenth of the look-up).
   // Only what the caller cannot know is read back: the contribution's id, who first made it and whether it counts
   // (the rest of the key, the audience, is the candidate's own: same object, organisation and scope key). As one row
   // of array texts, not a row per contribution (issue 17: a re-import's 5,000 result rows were parsed one by one).
-  const same = await sql<{ i: string | null; id: string | null; user_id: string | null; allow_count: string | null; seen: string | null }>`
+  const same = await sql<{ i: string | null; id: string | null; user_id: string | null; allow_count: string | null; seen: string | null; moved: string | null; moved_rank: string | null }>`
     with m as (
-      select x.i, x.first_seen as x_first_seen, x.last_seen as x_last_seen, x.confidence as x_confidence, x.pap as x_pap, ${rank} as x_owner_rank,
-        p.id, p.user_id, p.allow_count,
+      select x.i, ${rank} as x_owner_rank, p.id, p.user_id, p.allow_count,
         p.last_seen < x.last_seen as later,
         (p.first_seen > x.first_seen or (x.confidence is not null and x.confidence is distinct from p.confidence)
           or (x.pap is not null and x.pap is distinct from p.pap) or ${rank} > p.owner_rank) as moves
@@ -140,21 +141,10 @@ export async function keepUnchanged<W extends KeepCandidate>(db: Kysely<Database
         select p.id, p.user_id, p.allow_count, p.modified, p.content_hash, p.owner_rank, p.first_seen, p.last_seen, p.confidence, p.pap
         from ${contributions} p where p.object_id = x.object_id and p.org_id = x.org_id and p.scope_key = x.scope_key limit 1) p
       where not coalesce(${newer}, false) and not (p.id >= ${sql.raw(LINE_CID_BASE)} and ${rank} > p.owner_rank)
-    ), touched_lines as (
-      update feed_lines l set
-        last_seen = greatest(l.last_seen, m.x_last_seen), first_seen = least(l.first_seen, m.x_first_seen),
-        confidence = coalesce(m.x_confidence, l.confidence), pap = coalesce(m.x_pap, l.pap)
-      from m where m.moves and m.id >= ${sql.raw(LINE_CID_BASE)} and l.id = (m.id - ${sql.raw(LINE_CID_BASE)}) / 4
-      returning l.id
-    ), touched as (
-      update contributions_stored c set
-        last_seen = greatest(c.last_seen, m.x_last_seen), first_seen = least(c.first_seen, m.x_first_seen),
-        confidence = coalesce(m.x_confidence, c.confidence), pap = coalesce(m.x_pap, c.pap), owner_rank = greatest(c.owner_rank, m.x_owner_rank)
-      from m where c.id = m.id and m.moves
-      returning c.id
     )
     select cast(array_agg(m.i) as text) as i, cast(array_agg(m.id) as text) as id, cast(array_agg(m.user_id) as text) as user_id,
-      cast(array_agg(m.allow_count) as text) as allow_count, cast(array_agg(m.later and not m.moves) as text) as seen
+      cast(array_agg(m.allow_count) as text) as allow_count, cast(array_agg(m.later and not m.moves) as text) as seen,
+      cast(array_agg(m.i) filter (where m.moves) as text) as moved, cast(array_agg(m.x_owner_rank) filter (where m.moves) as text) as moved_rank
     from m`.execute(db);
   const r = same.rows[0];
   if (!r || r.i === null) return { kept: [], rest: [...known] };
@@ -167,6 +157,12 @@ export async function keepUnchanged<W extends KeepCandidate>(db: Kysely<Database
     if (seen[k] === 't') seenAgain.push({ id: Number(ids[k]), seen: new Date(known[Number(places[k]) - 1]!.contribution.lastSeen).getTime() });
   }
   await recordSeenRuns(db, seenRuns(seenAgain));
+  const moved = items(r.moved);
+  if (moved.length > 0) {
+    const idAt = new Map(places.map((place, k) => [place, Number(ids[k])]));
+    const ranks = items(r.moved_rank);
+    await touchMoved(db, moved.map((place, k) => ({ id: idAt.get(place)!, contribution: known[Number(place) - 1]!.contribution, ownerRank: ranks[k] === 'NULL' ? null : Number(ranks[k]) })));
+  }
   const kept = places.map((place, k): StoredContribution => {
     const w = known[Number(place) - 1]!;
     touched.add(w);
@@ -179,6 +175,43 @@ export async function keepUnchanged<W extends KeepCandidate>(db: Kysely<Database
     };
   });
   return { kept, rest: touched.size === known.length ? [] : known.filter((w) => !touched.has(w)) };
+}
+
+/** A kept contribution whose first_seen, confidence, PAP or owner rank moves: its id, the candidate's values, the rank. */
+interface MovedContribution {
+  readonly id: number;
+  readonly contribution: ContributionRecord;
+  /** NULL when the registry has no owner to rank by: the stored rank stays. */
+  readonly ownerRank: number | null;
+}
+
+// The kept contributions that move, updated in place (keepUnchanged): a stored one's own row, a feed line's line (its
+// three contributions share first_seen, last_seen, confidence and PAP). last_seen moves with them (not as a run).
+async function touchMoved(db: Kysely<Database>, moved: readonly MovedContribution[]): Promise<void> {
+  const v = unnestRows(
+    moved,
+    {
+      id: { type: 'bigint', pick: (m) => m.id },
+      first_seen: { type: 'timestamptz', pick: (m) => m.contribution.firstSeen },
+      last_seen: { type: 'timestamptz', pick: (m) => m.contribution.lastSeen },
+      confidence: { type: 'smallint', pick: (m) => m.contribution.confidence },
+      pap: { type: 'text', pick: (m) => m.contribution.pap },
+      owner_rank: { type: 'smallint', pick: (m) => m.ownerRank },
+    },
+    'v',
+  );
+  await sql`
+    with v as (select * from ${v}), touched_lines as (
+      update feed_lines l set
+        last_seen = greatest(l.last_seen, v.last_seen), first_seen = least(l.first_seen, v.first_seen),
+        confidence = coalesce(v.confidence, l.confidence), pap = coalesce(v.pap, l.pap)
+      from v where v.id >= ${sql.raw(LINE_CID_BASE)} and l.id = (v.id - ${sql.raw(LINE_CID_BASE)}) / 4
+      returning l.id
+    )
+    update contributions_stored c set
+      last_seen = greatest(c.last_seen, v.last_seen), first_seen = least(c.first_seen, v.first_seen),
+      confidence = coalesce(v.confidence, c.confidence), pap = coalesce(v.pap, c.pap), owner_rank = greatest(c.owner_rank, v.owner_rank)
+    from v where c.id = v.id`.execute(db);
 }
 
 /** A contribution seen again: its id and the time (epoch milliseconds). */
