@@ -59,6 +59,36 @@ export function objectBytes(obj: StixObject): number {
   return Buffer.byteLength(JSON.stringify(obj), 'utf8');
 }
 
+/**
+ * An upper bound of objectBytes(value) reached without writing the JSON (issue 17: a parse that only asks whether each
+ * object is within the limit): each UTF-16 unit of a string or property name counts 6 bytes (the longest way JSON writes
+ * one, a backslash-u escape), a number 24 characters (its longest form), quotes, colons, commas and brackets as they
+ * are. Counting stops once past `limit`: a larger answer only says the value may be above it (objectBytes then tells).
+ * For a parsed JSON value (no toJSON methods, no undefined).
+ * @example jsonBytesBound({ name: 'a' }, 1024) // 16: 2 + ("name": 6 × 4 + 3) + ("a": 6 + 2) + 1
+ */
+export function jsonBytesBound(value: unknown, limit: number): number {
+  let total = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0 && total <= limit) {
+    const v = stack.pop();
+    if (typeof v === 'string') total += 6 * v.length + 2;
+    else if (typeof v === 'number') total += 24;
+    else if (Array.isArray(v)) {
+      total += 2 + v.length;
+      for (const x of v) stack.push(x);
+    } else if (v !== null && typeof v === 'object') {
+      const keys = Object.keys(v);
+      total += 2 + keys.length;
+      for (const k of keys) {
+        total += 6 * k.length + 3;
+        stack.push((v as Record<string, unknown>)[k]);
+      }
+    } else total += 5; // true, false, null
+  }
+  return total;
+}
+
 /** The issues of objects larger than allowed, naming each by index, id and size. */
 export function oversizeObjects(objects: readonly StixObject[], maxBytes: number): { index: number; issue: ParseIssue }[] {
   const found: { index: number; issue: ParseIssue }[] = [];

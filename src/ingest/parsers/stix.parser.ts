@@ -5,7 +5,7 @@ import { parseJsonText } from './json-text.ts';
 import { ParseError, type ParseIssue, type ParseResult } from './parse-result.ts';
 import { findUnstorable } from '../../shared/unstorable.ts';
 import { storableJson } from '../unstorable.check.ts';
-import { objectBytes, oversizeIssue, tooManyObjects, type ObjectLimits } from '../ingest.limits.ts';
+import { jsonBytesBound, objectBytes, oversizeIssue, tooManyObjects, type ObjectLimits } from '../ingest.limits.ts';
 import { broadIn, broadIssue, REFS } from '../broad-cidr.check.ts';
 import type { PrefixLimits } from '../../observables/cidr.limit.ts';
 import { tlpOfMarkingId, tlpOfMarkingObject } from '../../trust/tlp.ts';
@@ -154,6 +154,10 @@ export function* stixSlices(input: Buffer, validator: StixValidator, opts: StixS
     if (limits.maxObjectBytes !== null && objectBytes(o) > limits.maxObjectBytes) continue;
     broadIds.add(o.id);
   }
+  // Text the database cannot hold (NUL, lone surrogates) reaches a value read from UTF-8 JSON only through a backslash-u
+  // escape of the file: the objects of a STIX 2.1 file without one are not checked for it (issue 17). The nesting was
+  // checked over the whole file as it was parsed (parseJsonText). An upgraded STIX 2.0 bundle's objects are made anew.
+  const plainText = format === 'stix' && !input.includes('\\u');
   const textErrors: ParseIssue[] = [];
   const oversize: ParseIssue[] = [];
   const broad: ParseIssue[] = [];
@@ -173,10 +177,12 @@ export function* stixSlices(input: Buffer, validator: StixValidator, opts: StixS
     const id = repeated.size > 0 ? (raw as { id?: unknown } | null)?.id : undefined;
     const again = typeof id === 'string' ? repeated.get(id) : undefined;
     if (again !== undefined) reach = Math.max(reach, again);
-    // The JSON an object is measured by says whether it holds unstorable text (storableJson): most objects are not
-    // walked again for it (issue 17). A value JSON.stringify cannot write (nested past its stack) is walked.
-    const json = limits.maxObjectBytes === null ? undefined : jsonOf(raw);
-    const bad = json !== undefined && storableJson(json) ? null : findUnstorable(raw);
+    // An object is written as JSON only when it may be larger than the limit (jsonBytesBound) or, in a file with
+    // escapes, to say whether it holds unstorable text (storableJson): most objects are not walked again for it
+    // (issue 17). A value JSON.stringify cannot write (nested past its stack) is walked.
+    const bound = limits.maxObjectBytes === null ? 0 : jsonBytesBound(raw, limits.maxObjectBytes);
+    const json = limits.maxObjectBytes !== null && (!plainText || bound > limits.maxObjectBytes) ? jsonOf(raw) : undefined;
+    const bad = plainText || (json !== undefined && storableJson(json)) ? null : findUnstorable(raw);
     if (bad) textErrors.push({ where: `${where}${bad.path}`, reason: bad.reason });
     const r = validator.checkObject(raw, where);
     for (const e of r.errors) errors.push(e);
@@ -194,8 +200,8 @@ export function* stixSlices(input: Buffer, validator: StixValidator, opts: StixS
       const o = raw as StixObject;
       const index = kept++;
       if (limits.maxObjects !== null && kept > limits.maxObjects) refused = true;
-      // objectBytes(o): the validation changes nothing of the object.
-      const size = limits.maxObjectBytes === null ? 0 : json !== undefined ? Buffer.byteLength(json, 'utf8') : objectBytes(o);
+      // objectBytes(o), where the bound does not answer: the validation changes nothing of the object.
+      const size = limits.maxObjectBytes === null || bound <= limits.maxObjectBytes ? 0 : json !== undefined ? Buffer.byteLength(json, 'utf8') : objectBytes(o);
       if (limits.maxObjectBytes !== null && size > limits.maxObjectBytes) {
         oversize.push(oversizeIssue(index, o, size, limits.maxObjectBytes));
         if (!lenient) refused = true;
