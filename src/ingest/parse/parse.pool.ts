@@ -10,8 +10,11 @@ import { deserializeError, runParse, runParseStream, STREAM_WINDOW, type ParseHe
 
 // A parse allocates short-lived objects at a high rate (a CSV row's strings and objects, a slice's structured clone):
 // a worker whose young generation is left to V8's choice under resourceLimits spent 10–25 % more CPU on a 100,000-row
-// CSV (2.5–3.3 s vs 2.1–2.4 s at 16 MB, 32 and 64 MB no better; issue 17).
-const YOUNG_GENERATION_MB = 16;
+// CSV (2.5–3.3 s vs 2.1–2.4 s at 16 MB, 32 and 64 MB no better; issue 17). A STIX bundle is parsed whole first, and all
+// of it survives its first collections: at 64 MB a 1,000,000-object bundle's parse and slices took 7.8–8.0 s and 8.3–8.6
+// CPU s on the worker, at 16 MB 8.7–9.9 s and 9.3–10.6 (the head before the first slice 2.4 vs 2.7–3.0 s; twenty-sixth
+// session).
+const YOUNG_GENERATION_MB = 64;
 
 /** A body sent to a worker (its memory is transferred, not copied); with sliceObjects, parsed and sent in slices. */
 export interface WorkerTask {
