@@ -99,6 +99,7 @@ export async function keepUnchanged<W extends KeepCandidate>(db: Kysely<Database
       object_id: { type: 'text', pick: (w) => w.contribution.objectId },
       org_id: { type: 'uuid', pick: (w) => w.contribution.orgId },
       scope_key: { type: 'text', pick: (w) => scopeKey(w.contribution) },
+      user_id: { type: 'uuid', pick: (w) => w.contribution.userId },
       modified: { type: 'timestamptz', pick: (w) => w.record.modified },
       // Versions are told apart by `modified` (see newer): only objects without one are hashed to compare.
       content_hash: { type: 'text', pick: (w) => (w.record.modified === null ? w.record.contentHash : null) },
@@ -130,9 +131,11 @@ export async function keepUnchanged<W extends KeepCandidate>(db: Kysely<Database
   // Only what the caller cannot know is read back: the contribution's id, who first made it and whether it counts
   // (the rest of the key, the audience, is the candidate's own: same object, organisation and scope key). As one row
   // of array texts, not a row per contribution (issue 17: a re-import's 5,000 result rows were parsed one by one).
+  // Who first made it is written out only when it is not the candidate's user (NULL: the same; "": nobody).
   const same = await sql<{ i: string | null; id: string | null; user_id: string | null; allow_count: string | null; seen: string | null; moved: string | null; moved_rank: string | null }>`
     with m as (
-      select x.i, ${rank} as x_owner_rank, p.id, p.user_id, p.allow_count,
+      select x.i, ${rank} as x_owner_rank, p.id, p.allow_count,
+        case when p.user_id is not distinct from x.user_id then null else coalesce(cast(p.user_id as text), '') end as user_id,
         p.last_seen < x.last_seen as later,
         (p.first_seen > x.first_seen or (x.confidence is not null and x.confidence is distinct from p.confidence)
           or (x.pap is not null and x.pap is distinct from p.pap) or ${rank} > p.owner_rank) as moves
@@ -169,7 +172,7 @@ export async function keepUnchanged<W extends KeepCandidate>(db: Kysely<Database
     const c = w.contribution;
     const user = users[k]!;
     return {
-      id: Number(ids[k]), object_id: c.objectId, org_id: c.orgId, user_id: user === 'NULL' ? null : user, tlp: c.tlp, anonymous: c.anonymous, allow_count: counts[k] === 't',
+      id: Number(ids[k]), object_id: c.objectId, org_id: c.orgId, user_id: user === 'NULL' ? c.userId : user === '""' ? null : user, tlp: c.tlp, anonymous: c.anonymous, allow_count: counts[k] === 't',
       recipient_orgs: c.recipientOrgs, recipient_groups: c.recipientGroups, recipient_users: c.recipientUsers, scope_key: scopeKey(c),
       inserted: false, changed: false,
     };
