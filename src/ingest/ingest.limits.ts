@@ -65,7 +65,7 @@ export function objectBytes(obj: StixObject): number {
  * one, a backslash-u escape), a number 24 characters (its longest form), quotes, colons, commas and brackets as they
  * are. Counting stops once past `limit`: a larger answer only says the value may be above it (objectBytes then tells).
  * For a parsed JSON value (no toJSON methods, no undefined).
- * @example jsonBytesBound({ name: 'a' }, 1024) // 16: 2 + ("name": 6 × 4 + 3) + ("a": 6 + 2) + 1
+ * @example jsonBytesBound({ name: 'a' }, 1024) // 38: braces and a comma's place 3, "name": 6 × 4 + 3, "a": 6 + 2
  */
 export function jsonBytesBound(value: unknown, limit: number): number {
   let total = 0;

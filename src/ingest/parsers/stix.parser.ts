@@ -180,8 +180,9 @@ export function* stixSlices(input: Buffer, validator: StixValidator, opts: StixS
     // An object is written as JSON only when it may be larger than the limit (jsonBytesBound) or, in a file with
     // escapes, to say whether it holds unstorable text (storableJson): most objects are not walked again for it
     // (issue 17). A value JSON.stringify cannot write (nested past its stack) is walked.
-    const bound = limits.maxObjectBytes === null ? 0 : jsonBytesBound(raw, limits.maxObjectBytes);
-    const json = limits.maxObjectBytes !== null && (!plainText || bound > limits.maxObjectBytes) ? jsonOf(raw) : undefined;
+    // In a file with escapes the JSON is written anyway: no bound is walked to spare it.
+    const bound = limits.maxObjectBytes === null ? 0 : plainText ? jsonBytesBound(raw, limits.maxObjectBytes) : Infinity;
+    const json = limits.maxObjectBytes !== null && bound > limits.maxObjectBytes ? jsonOf(raw) : undefined;
     const bad = plainText || (json !== undefined && storableJson(json)) ? null : findUnstorable(raw);
     if (bad) textErrors.push({ where: `${where}${bad.path}`, reason: bad.reason });
     const r = validator.checkObject(raw, where);
