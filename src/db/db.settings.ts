@@ -33,8 +33,13 @@ export const PGLITE_BULK_SHARED_BUFFERS_MB = 512;
  * every 16 MB of WAL is a new segment, which PostgreSQL otherwise writes full of zeros first: twice the WAL bytes
  * written. Recovery does not need the zeros (each WAL page and record is checked); the space of a segment is
  * then taken as it is written, so a full disk stops a write later in the segment instead of at its creation.
+ * kessetsu.single_session=on: PGlite is one session, so no other transaction can delete a parent row that a foreign-key
+ * check found; the checks lock none there (migration 2026-12-07T06-00-fk-lock-single-session).
  */
-export const PGLITE_SETTINGS: readonly (readonly [string, string])[] = [['wal_init_zero', 'off']];
+export const PGLITE_SETTINGS: readonly (readonly [string, string])[] = [
+  ['wal_init_zero', 'off'],
+  ['kessetsu.single_session', 'on'],
+];
 
 /**
  * PGlite's wal_buffers for its shared buffers (PostgreSQL's own default: 1/32 of them, at most 16 MB): an eighth, 1 to

@@ -38,6 +38,7 @@ import * as warninglistHitsOneIndex from './migrations/2026-12-06T12-00-warningl
 import * as objectKeysNoObjectIndex from './migrations/2026-12-06T13-00-object-keys-no-object-index.ts'; // ingest write path (issue 17.1): object_keys found by object through contributions
 import * as feedLinesIndHash from './migrations/2026-12-06T14-00-feed-lines-ind-hash.ts'; // ingest write path (issue 17): a line's indicator id by a hash index
 import * as feedSidsSidHash from './migrations/2026-12-06T15-00-feed-sids-sid-hash.ts'; // ingest write path (issue 17): a sid unique by a hash exclusion constraint
+import * as fkLockSingleSession from './migrations/2026-12-07T06-00-fk-lock-single-session.ts'; // ingest write path (issue 17): no parent row locked in a single session
 
 // Listed statically so the migrations ship inside any bundle and run in a stable order.
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -79,6 +80,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-12-06T13-00-object-keys-no-object-index': objectKeysNoObjectIndex, // ingest write path (issue 17.1): an object's keys found through its contributions
   '2026-12-06T14-00-feed-lines-ind-hash': feedLinesIndHash, // ingest write path (issue 17): a line's indicator id by a hash index, one line an indicator kept by insertNewLines
   '2026-12-06T15-00-feed-sids-sid-hash': feedSidsSidHash, // ingest write path (issue 17): a sid kept unique by an exclusion constraint on a hash index
+  '2026-12-07T06-00-fk-lock-single-session': fkLockSingleSession, // ingest write path (issue 17): foreign-key checks lock no parent row in PGlite's single session
 };
 
 class StaticProvider implements MigrationProvider {
