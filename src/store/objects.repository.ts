@@ -1,5 +1,5 @@
-import { sql, type Kysely, type QueryResult, type RawBuilder } from 'kysely';
-import { isSingleSession, isUniqueViolation } from '../db/single-session.ts';
+import { sql, type Kysely } from 'kysely';
+import { insertWithoutConflicts } from '../db/single-session.ts';
 import type { Database } from '../db/schema.ts';
 import type { ObjectRecord } from './object-row.ts';
 import { columns, pgArray } from './pg-array.ts';
@@ -61,9 +61,10 @@ export async function registerObjects(
   const insert = sql`insert into stix_objects_stored (id, type, spec_version, created, value, display, owner_org_id, seq)
       select x.id, x.type, x.spec_version, x.created, x.value, x.display, cast(${orgId} as uuid), nextval('change_seq')`;
   type Row = { id: string | null; owner: string | null; cids: (number | string)[] | null; cseqs: (number | string)[] | null };
-  // In PGlite's single session a batch expected new is first inserted as it is (insertAllNew): no id comes back.
-  const plain = expectNew && (await isSingleSession(db))
-    ? await insertAllNew<Row>(db, sql`with ins as (${insert} from (${x}) x)
+  // In PGlite's single session a batch expected new is first inserted as it is, without
+  // ON CONFLICT (insertWithoutConflicts: a third of the statement's cost on PGlite's thread): no id comes back.
+  const plain = expectNew
+    ? await insertWithoutConflicts<Row>(db, sql`with ins as (${insert} from (${x}) x)
     select cast(null as text) as id, cast(null as uuid) as owner, cast(null as bigint[]) as cids, cast(null as bigint[]) as cseqs where false
     ${reserving}`)
     : null;
@@ -101,28 +102,6 @@ export async function registerObjects(
     }
   }
   return { known, reserved };
-}
-
-/**
- * PGlite's single session (issue 17): a batch expected new is inserted without ON CONFLICT, whose speculative insertion
- * (a probe of the key before the insert, a token, a confirming WAL record) cost a third of the registry statement on
- * PGlite's thread (14.3–21.2 against 18.2–30.6 µs a row, 5,000-id batches into a 1,000,000-object registry). Under a
- * savepoint: an id registered before fails the insert with 23505, the savepoint is rolled back and the caller takes the
- * general statement (null). Not on PostgreSQL: a transaction with more than 64 subtransactions that wrote slows every
- * other session's snapshot checks, and a first import takes a savepoint per batch.
- */
-async function insertAllNew<R>(db: Kysely<Database>, statement: RawBuilder<R>): Promise<QueryResult<R> | null> {
-  await sql`savepoint kessetsu_register`.execute(db);
-  try {
-    const r = await statement.execute(db);
-    await sql`release savepoint kessetsu_register`.execute(db);
-    return r;
-  } catch (err) {
-    if (!isUniqueViolation(err)) throw err;
-    await sql`rollback to savepoint kessetsu_register`.execute(db);
-    await sql`release savepoint kessetsu_register`.execute(db);
-    return null;
-  }
 }
 
 /**
