@@ -36,7 +36,8 @@ export function isUniqueViolation(err: unknown): boolean {
  * @example const r = await insertWithoutConflicts(trx, sql`insert into t select …`) ?? await sql`insert into t select … on conflict do nothing`.execute(trx)
  */
 export async function insertWithoutConflicts<R>(db: Kysely<Database>, statement: RawBuilder<R>): Promise<QueryResult<R> | null> {
-  if (!(await isSingleSession(db))) return null;
+  // A savepoint needs a transaction (an ingest's); a statement on its own goes the ON CONFLICT way.
+  if (!db.isTransaction || !(await isSingleSession(db))) return null;
   await sql`savepoint kessetsu_without_conflicts`.execute(db);
   try {
     const r = await statement.execute(db);
