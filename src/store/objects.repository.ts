@@ -61,8 +61,8 @@ export async function registerObjects(
   const insert = sql`insert into stix_objects_stored (id, type, spec_version, created, value, display, owner_org_id, seq)
       select x.id, x.type, x.spec_version, x.created, x.value, x.display, cast(${orgId} as uuid), nextval('change_seq')`;
   type Row = { id: string | null; owner: string | null; cids: (number | string)[] | null; cseqs: (number | string)[] | null };
-  // In PGlite's single session a batch expected new is first inserted as it is, without
-  // ON CONFLICT (insertWithoutConflicts: a third of the statement's cost on PGlite's thread): no id comes back.
+  // In PGlite's single session a batch expected new is first inserted as it is, without ON CONFLICT (a third of the
+  // statement's cost on PGlite's thread; insertWithoutConflicts): no id comes back, only the reserved numbers.
   const plain = expectNew
     ? await insertWithoutConflicts<Row>(db, sql`with ins as (${insert} from (${x}) x)
     select cast(null as text) as id, cast(null as uuid) as owner, cast(null as bigint[]) as cids, cast(null as bigint[]) as cseqs where false

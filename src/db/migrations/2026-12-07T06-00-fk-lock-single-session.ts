@@ -6,7 +6,7 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 // the lock guards against nothing there, and it is not free: the tuple's lock written into the parent's heap page and
 // a WAL record of its own for every parent row checked (~2.3 µs a row on PGlite's thread at 1,000,000 objects, two
 // parents an indicator on a first import and one on a re-import). PGlite starts with `kessetsu.single_session=on`
-// (pglite.start.ts); the checks read it and leave the lock out there. On PostgreSQL the setting is absent and every
+// (db.settings.ts PGLITE_SETTINGS); the checks read it and leave the lock out there. On PostgreSQL the setting is absent and every
 // check locks as before. The checks themselves (each distinct key looked up, 23503 when one is missing) are unchanged.
 
 /** The lock clause of a check, `p` being the parent: none in a single session, FOR KEY SHARE otherwise (SQL, as text). */
