@@ -21,7 +21,7 @@ export async function isSingleSession(db: Kysely<Database>): Promise<boolean> {
 }
 
 /** A unique constraint or index refused a row (SQLSTATE 23505). */
-export function isUniqueViolation(err: unknown): boolean {
+function isUniqueViolation(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '23505';
 }
 
